@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// fairaudit: read model weights (HDF5, NPZ) into one graph, audit them for
+/// group fairness, fix them with neutralized low-rank fine-tuning.
+///
+/// Adding a format or an audit is adding a folder under `formats/` or
+/// `audits/`, one target line below, and one entry in
+/// `Sources/FairAuditPlugins/Registry.swift`.
+let package = Package(
+    name: "fairaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fairaudit", targets: ["fairaudit"]),
+        .library(name: "FairAudit", targets: ["FairAudit", "FairAuditPlugins"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: a module map and a shim of static inline wrappers each.
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // The library core: tensors, the graph, plugin protocols, zip, CSV, executor.
+        .target(name: "FairAudit", dependencies: ["CZlib", "CBLAS"], path: "Sources/FairAudit"),
+
+        // Format plugins.
+        .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),
+        .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
+
+        // Audit plugins.
+        .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),
+        .target(name: "AuditFisher", dependencies: ["FairAudit", "FormatNPZ"], path: "audits/Fisher"),
+
+        // The registries: the one place that lists every plugin.
+        .target(name: "FairAuditPlugins",
+                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "AuditFairness", "AuditFisher"],
+                path: "Sources/FairAuditPlugins"),
+
+        // The command.
+        .executableTarget(name: "fairaudit",
+                          dependencies: ["FairAuditPlugins",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/fairaudit"),
+
+        .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatHDF5Tests", dependencies: ["FormatHDF5", "FormatNPZ", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "AuditFisherTests", dependencies: ["AuditFisher", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+    ]
+)

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Settings every audit reads; each audit uses the ones it needs.
+public struct AuditOptions: Sendable {
+    /// Predicted positive when `score ≥ threshold`.
+    public var threshold: Double = 0.5
+    /// Bootstrap resamples for confidence intervals (0 turns them off).
+    public var bootstrap: Int = 200
+    /// Confidence level of the bootstrap intervals.
+    public var confidence: Double = 0.95
+    /// Seed for every random choice an audit makes.
+    public var seed: UInt64 = 0
+    /// Groups smaller than this are reported but left out of the gaps.
+    public var minGroupSize: Int = 30
+    /// Permutation rounds for the Fisher null.
+    public var permutations: Int = 20
+    /// How many most group-influential parameters to list.
+    public var top: Int = 10
+    /// `"empirical"` (observed labels) or `"model"` (the model's own predictive distribution).
+    public var fisher: String = "empirical"
+    /// Where to save each group's raw Fisher as npz, if anywhere.
+    public var saveFisher: URL?
+    /// Creates the defaults.
+    public init() {}
+}
+
+/// What an audit is given: the model, the data and its scores.
+public struct AuditContext: Sendable {
+    /// The model as read.
+    public var graph: ModelGraph
+    /// The labeled rows with their groups.
+    public var data: LabeledData
+    /// The model's positive-class score for every row of `data`.
+    public var scores: [Float]
+    /// Settings.
+    public var options: AuditOptions
+    /// Called with progress messages for long steps.
+    public var progress: @Sendable (String) -> Void
+
+    /// Creates a context.
+    public init(graph: ModelGraph, data: LabeledData, scores: [Float], options: AuditOptions,
+                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.graph = graph
+        self.data = data
+        self.scores = scores
+        self.options = options
+        self.progress = progress
+    }
+}
+
+/// A value an audit measured that a policy can put a limit on.
+public struct AuditMetric: Sendable, Equatable {
+    /// Key as it appears in the JSON (`demographic_parity_difference`).
+    public var name: String
+    /// The point value.
+    public var value: Double
+    /// The bootstrap interval, when computed.
+    public var interval: ClosedRange<Double>?
+    /// Creates a metric.
+    public init(name: String, value: Double, interval: ClosedRange<Double>? = nil) {
+        self.name = name
+        self.value = value
+        self.interval = interval
+    }
+}
+
+/// What an audit found: machine-readable JSON, text for people, and the
+/// metrics a release gate can check.
+public struct AuditResult: Sendable {
+    /// The audit's name (`"fairness"`, `"fisher"`).
+    public var name: String
+    /// The result as JSON (the value of the audit's key in `--json`).
+    public var json: JSONValue
+    /// A plain-text table for the terminal.
+    public var text: String
+    /// The same as Markdown.
+    public var markdown: String
+    /// Scalar metrics for gating.
+    public var metrics: [AuditMetric]
+    /// Creates a result.
+    public init(name: String, json: JSONValue, text: String, markdown: String, metrics: [AuditMetric]) {
+        self.name = name
+        self.json = json
+        self.text = text
+        self.markdown = markdown
+        self.metrics = metrics
+    }
+}
+
+/// An analysis run over a model and labeled data. One conforming type per
+/// folder under `audits/`.
+public protocol Audit: Sendable {
+    /// Short name (`"fairness"`, `"fisher"`), also the key in `--json`.
+    static var name: String { get }
+    /// Creates the audit.
+    init()
+    /// Runs the audit.
+    func run(_ context: AuditContext) throws -> AuditResult
+}

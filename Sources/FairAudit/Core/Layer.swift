@@ -1,0 +1,59 @@
+import Foundation
+
+/// An element-wise activation, named as Keras names it.
+public enum Activation: String, Sendable, CaseIterable, Codable {
+    case linear, relu, sigmoid, tanh, softmax, gelu, elu, selu
+    case leakyRelu = "leaky_relu"
+    case softplus, swish, silu
+}
+
+/// The orientation of a dense kernel as stored.
+public enum KernelLayout: String, Sendable, Codable {
+    /// Keras: `in × out`, `z = x W + b`.
+    case inOut
+    /// PyTorch: `out × in`, `z = x Wᵀ + b`.
+    case outIn
+}
+
+/// One layer of a model whose architecture is known.
+public struct Layer: Sendable, Equatable {
+    /// The kinds of layer the executor runs.
+    public enum Kind: String, Sendable, Codable {
+        case input, dense, activation, dropout, batchNormalization, layerNormalization, flatten
+    }
+
+    /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
+    public var name: String
+    /// What the layer computes.
+    public var kind: Kind
+    /// The activation applied after the layer (dense and activation layers).
+    public var activation: Activation
+    /// Negative slope for `leaky_relu` (Keras 3 default 0.2).
+    public var negativeSlope: Double
+    /// Output units of a dense layer.
+    public var units: Int?
+    /// Role → tensor name: `kernel`, `bias` (dense); `gamma`, `beta`,
+    /// `moving_mean`, `moving_variance` (normalization layers).
+    public var weights: [String: String]
+    /// How a dense kernel is stored.
+    public var kernelLayout: KernelLayout
+    /// Normalization epsilon.
+    public var epsilon: Double
+    /// Original class name from the config (for reports).
+    public var className: String
+
+    /// Creates a layer.
+    public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
+                units: Int? = nil, weights: [String: String] = [:], kernelLayout: KernelLayout = .inOut,
+                epsilon: Double = 1e-3, className: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.activation = activation
+        self.negativeSlope = negativeSlope
+        self.units = units
+        self.weights = weights
+        self.kernelLayout = kernelLayout
+        self.epsilon = epsilon
+        self.className = className ?? kind.rawValue
+    }
+}

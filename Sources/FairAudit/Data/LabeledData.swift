@@ -1,0 +1,47 @@
+import Foundation
+
+/// Rows of features with a binary label and a demographic group each,
+/// held as one row-major float matrix.
+public struct LabeledData: Sendable {
+    /// Where the rows came from (for messages).
+    public var source: String
+    /// Names of the feature columns, in model-input order.
+    public var featureNames: [String]
+    /// `rowCount × featureCount` features, row-major.
+    public var features: [Float]
+    /// The label of each row: 1 positive, 0 negative.
+    public var labels: [Float]
+    /// The columns that define the groups (several: their intersections).
+    public var groupColumns: [String]
+    /// Group names; an intersection joins its parts with `", "`.
+    public var groupNames: [String]
+    /// Each row's index into `groupNames`.
+    public var rowGroups: [Int]
+
+    /// Creates a data set.
+    public init(source: String, featureNames: [String], features: [Float], labels: [Float],
+                groupColumns: [String], groupNames: [String], rowGroups: [Int]) {
+        self.source = source
+        self.featureNames = featureNames
+        self.features = features
+        self.labels = labels
+        self.groupColumns = groupColumns
+        self.groupNames = groupNames
+        self.rowGroups = rowGroups
+    }
+
+    /// Number of rows.
+    public var rowCount: Int { labels.count }
+    /// Number of feature columns.
+    public var featureCount: Int { featureNames.count }
+
+    /// The rows at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> LabeledData {
+        let d = featureCount
+        var x = [Float](); x.reserveCapacity(indices.count * d)
+        for i in indices { x.append(contentsOf: features[(i * d)..<(i * d + d)]) }
+        return LabeledData(source: source, featureNames: featureNames, features: x,
+                           labels: indices.map { labels[$0] }, groupColumns: groupColumns,
+                           groupNames: groupNames, rowGroups: indices.map { rowGroups[$0] })
+    }
+}

@@ -1,0 +1,9 @@
+import FairAudit
+import FairAuditPlugins
+import AuditFisher
+import Testing
+
+@Test func fisherAuditIsRegisteredByName() {
+    #expect(Plugins.audits.contains { $0.name == "fisher" })
+    #expect(FisherAudit.name == "fisher")
+}
