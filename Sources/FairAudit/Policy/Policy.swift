@@ -15,6 +15,13 @@ public struct Policy: Sendable, Equatable {
         public var bound: Double
         /// The line of the policy file that sets it (0 when set otherwise).
         public var line: Int
+        /// Creates a limit.
+        public init(metric: String, kind: Kind, bound: Double, line: Int) {
+            self.metric = metric
+            self.kind = kind
+            self.bound = bound
+            self.line = line
+        }
         /// The key as written (`max_demographic_parity_difference`).
         public var key: String { kind.rawValue + "_" + metric }
     }
