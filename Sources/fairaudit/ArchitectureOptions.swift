@@ -40,7 +40,7 @@ struct ArchitectureOptions: ParsableArguments {
         }
         if graph.layers != nil || !required { return }
         if graph.layout == "torch-state-dict" || graph.layout == "arrays" {
-            graph.layers = try graph.inferredLayers(activation: activation, head: head.kind) // INFER
+            graph.layers = try graph.inferredLayers(activation: activation, head: head.kind)
             return
         }
         throw FairAuditError.unsupportedModel(
