@@ -59,6 +59,24 @@ import Testing
         }
     }
 
+    /// A zip cut inside a member's data names that member (found by walking the local headers).
+    @Test(arguments: ["arrays.npz", "arrays_z.npz", "adult_mlp_torch.npz"])
+    func truncationNamesTheMember(file: String) throws {
+        let url = try Fixtures.url(file)
+        let zip = try ZipArchive(url: url)
+        let data = try Data(contentsOf: url)
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for e in zip.entries where e.compressedSize > 2 {
+            let cut = dir.appendingPathComponent("cut-\(e.name)-\(file)")
+            try data.prefix(e.dataOffset + e.compressedSize / 2).write(to: cut)
+            guard case .zip(.truncated(_, let member, _))? = Self.failure(cut) as? NPZError else {
+                Issue.record("\(file) cut in \(e.name): \(String(describing: Self.failure(cut)))"); continue
+            }
+            #expect(member == e.name)
+        }
+    }
+
     /// A flipped byte inside a member's data fails its CRC-32 check.
     @Test(arguments: ["arrays.npz", "arrays_z.npz", "descriptor.npz"])
     func badCRCThrows(file: String) throws {
