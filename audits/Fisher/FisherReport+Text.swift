@@ -15,7 +15,7 @@ extension FisherReport {
             out += (md ? "\n" : "") + "Not compared (fewer than \(minGroupSize) rows): \(skipped.joined(separator: ", "))\n"
         }
         if comparisons.isEmpty { return out + "Fewer than two groups to compare.\n" }
-        let header = ["", "size", "TV", "JS", "top1% Jaccard", "null TV", "p", ""]
+        let header = ["", "size", "TV", "JS", "top1% Jaccard", "null TV", "p", "sig"]
         for c in comparisons {
             let title = c.againstRest ? "\(c.groups[0]) vs the rest" : "\(c.groups[0]) vs \(c.groups[1])"
             out += "\n" + (md ? "**\(title)**\n\n" : "\(title)\n")

@@ -47,7 +47,7 @@ extension HDF5File {
     func attributes(of path: String) throws -> [(name: String, value: HDF5AttributeValue)] {
         try HDF5Library.locked {
             let where_ = "/" + path
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: where_, reason: r) }
+            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path.isEmpty ? "/" : path, reason: r + HDF5Library.lastError()) }
             let obj = try HID(H5Oopen(handle.id, where_, linkAccess.id), close: H5Oclose, or: fail("cannot open the object"))
             var info = H5O_info_t()
             guard H5Oget_info2(obj.id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw fail("cannot count its attributes") }

@@ -78,7 +78,7 @@ extension HDF5File {
     /// 1000× its size when compressed).
     func describeDataset(_ path: String) throws -> HDF5DatasetInfo {
         try HDF5Library.locked {
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r) }
+            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let dcpl = try HID.plist(H5Dget_create_plist(d.id), fail("no creation property list"))
             if H5Pget_layout(dcpl.id) == H5D_VIRTUAL {
@@ -128,7 +128,7 @@ extension HDF5File {
     /// byte order (read with the file type as the memory type: no conversion).
     func readRaw(_ path: String, byteCount: Int) throws -> Data {
         try HDF5Library.locked {
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r) }
+            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
             let space = try HID.space(H5Dget_space(d.id), fail("no dataspace"))

@@ -34,7 +34,7 @@ final class HDF5File: @unchecked Sendable {
             let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
-                                    HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)"))
+                                    HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
             return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
         }
     }
@@ -42,7 +42,7 @@ final class HDF5File: @unchecked Sendable {
     /// Opens an HDF5 file held in memory (a member of a `.keras` zip) read-only.
     static func open(image: Data, displayName: String) throws -> HDF5File {
         try HDF5Library.locked {
-            let fail = HDF5Error.cannotOpen(file: displayName, reason: "libhdf5 rejects the image (truncated, corrupt or not HDF5)")
+            var fail: HDF5Error { HDF5Error.cannotOpen(file: displayName, reason: "libhdf5 rejects the image (truncated, corrupt or not HDF5)" + HDF5Library.lastError()) }
             let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), fail)
             guard H5Pset_fapl_core(fapl.id, 1 << 16, false) >= 0 else { throw fail }
             let ok = image.withUnsafeBytes { raw -> Bool in

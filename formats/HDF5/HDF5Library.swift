@@ -48,3 +48,25 @@ extension HID {
     static func attribute(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Aclose, or: e()) }
     static func plist(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Pclose, or: e()) }
 }
+
+/// Collects the descriptions of libhdf5's error stack during `H5Ewalk2`.
+private final class ErrorLines { var lines: [String] = [] }
+
+private let collectError: H5E_walk2_t = { _, desc, data in
+    guard let desc, let data, let text = desc.pointee.desc else { return 0 }
+    Unmanaged<ErrorLines>.fromOpaque(data).takeUnretainedValue().lines.append(String(cString: text))
+    return 0
+}
+
+extension HDF5Library {
+    /// libhdf5's innermost error description on this thread (`"truncated
+    /// file: eof = …"`), then the stack is cleared; empty when there is none.
+    /// Call holding the lock, right after the failing call.
+    static func lastError() -> String {
+        let lines = ErrorLines()
+        _ = H5Ewalk2(fa_h5e_default(), H5E_WALK_DOWNWARD, collectError, Unmanaged.passUnretained(lines).toOpaque())
+        _ = H5Eclear2(fa_h5e_default())
+        guard let last = lines.lines.last(where: { !$0.isEmpty }) else { return "" }
+        return " (libhdf5: \(last))"
+    }
+}

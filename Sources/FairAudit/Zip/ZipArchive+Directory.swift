@@ -10,7 +10,7 @@ extension ZipArchive {
 
     /// Finds the end records and reads the central directory: (its offset, the entries).
     static func parse(_ b: MappedFile, name: String) throws -> (Int, [ZipEntry]) {
-        guard b.count >= 22 else { throw ZipError.notAZip(archive: name) }
+        guard b.count >= 22 else { throw missingEndRecord(b, name: name) }
         // The EOCD is the last 22 bytes plus a comment of at most 65535 bytes.
         var eocd = -1
         var pos = b.count - 22
@@ -24,7 +24,7 @@ extension ZipArchive {
         }
         guard eocd >= 0, let disk = b.le(UInt16.self, at: eocd + 4), let cdDisk = b.le(UInt16.self, at: eocd + 6),
               let count16 = b.le(UInt16.self, at: eocd + 10), let size32 = b.le(UInt32.self, at: eocd + 12),
-              let offset32 = b.le(UInt32.self, at: eocd + 16) else { throw ZipError.notAZip(archive: name) }
+              let offset32 = b.le(UInt32.self, at: eocd + 16) else { throw missingEndRecord(b, name: name) }
         var count = Int(count16), cdSize = Int(size32), cdOffset = Int(offset32), cdEnd = eocd
         if count16 == 0xFFFF || size32 == 0xFFFF_FFFF || offset32 == 0xFFFF_FFFF,
            eocd >= 20, b.le(UInt32.self, at: eocd - 20) == zip64LocatorSignature {
