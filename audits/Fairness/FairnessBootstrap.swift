@@ -16,26 +16,52 @@ public enum FairnessBootstrap {
         guard resamples > 0, !codes.isEmpty, included.count == groupCount else { return [] }
         let slots = Slots(count: resamples)
         let workers = max(1, min(threads, resamples))
-        codes.withUnsafeBufferPointer { raw in
-            let rows = CodeRows(pointer: raw)
-            DispatchQueue.concurrentPerform(iterations: workers) { t in
-                let start = t * resamples / workers, end = (t + 1) * resamples / workers
-                var cells = [Int](repeating: 0, count: 4 * groupCount)
-                for k in start..<end {
-                    var rng = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
-                    for j in cells.indices { cells[j] = 0 }
-                    let n = rows.pointer.count, bound = UInt64(n)
-                    cells.withUnsafeMutableBufferPointer { c in
-                        for _ in 0..<n { c[Int(rows.pointer[Int(rng.bounded(bound))])] += 1 }
+        // One byte per row when the cells fit (≤ 64 groups): the codes stay in cache.
+        let small: [UInt8]? = 4 * groupCount <= 256 ? codes.map { UInt8(truncatingIfNeeded: $0) } : nil
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            let start = t * resamples / workers, end = (t + 1) * resamples / workers
+            var cells = [Int](repeating: 0, count: 4 * groupCount)
+            for k in start..<end {
+                var rng = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
+                for j in cells.indices { cells[j] = 0 }
+                cells.withUnsafeMutableBufferPointer { c in
+                    if let small {
+                        small.withUnsafeBufferPointer { drawRows($0, into: c, rng: &rng) }
+                    } else {
+                        codes.withUnsafeBufferPointer { drawRows($0, into: c, rng: &rng) }
                     }
-                    let groups = cells.withUnsafeBufferPointer { c in
-                        (0..<groupCount).filter { included[$0] }.map { ConfusionCounts(cells: c, offset: 4 * $0) }
-                    }
-                    slots.set(k, FairnessGaps(groups: groups))
                 }
+                let groups = cells.withUnsafeBufferPointer { c in
+                    (0..<groupCount).filter { included[$0] }.map { ConfusionCounts(cells: c, offset: 4 * $0) }
+                }
+                slots.set(k, FairnessGaps(groups: groups))
             }
         }
         return slots.values
+    }
+
+    /// Adds `codes.count` rows drawn uniformly with replacement to `cells`
+    /// (each draw increments the drawn row's cell). Below 2³² rows each 64-bit
+    /// random word gives two draws by Lemire's 32-bit multiply-and-reject.
+    @inline(__always)
+    static func drawRows<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>, into cells: UnsafeMutableBufferPointer<Int>,
+                                               rng: inout Xoshiro256StarStar) {
+        let n = codes.count
+        guard n > 0 else { return }
+        if n <= Int(UInt32.max) {
+            let bound = UInt64(n), threshold = UInt32((0 &- UInt32(n)) % UInt32(n))
+            var drawn = 0
+            while drawn < n {
+                let r = rng.next()
+                let m0 = (r & 0xFFFF_FFFF) &* bound, m1 = (r >> 32) &* bound
+                if UInt32(truncatingIfNeeded: m0) >= threshold { cells[Int(codes[Int(m0 >> 32)])] += 1; drawn += 1 }
+                if drawn < n, UInt32(truncatingIfNeeded: m1) >= threshold {
+                    cells[Int(codes[Int(m1 >> 32)])] += 1; drawn += 1
+                }
+            }
+        } else {
+            for _ in 0..<n { cells[Int(codes[Int(rng.bounded(UInt64(n)))])] += 1 }
+        }
     }
 
     /// The `q`-quantile (0…1) of the non-NaN `values` with numpy's default
@@ -55,11 +81,6 @@ public enum FairnessBootstrap {
         guard let lo = quantile(values, tail), let hi = quantile(values, 1 - tail), lo <= hi else { return nil }
         return lo...hi
     }
-}
-
-/// Read-only row codes shared by the worker threads.
-private struct CodeRows: @unchecked Sendable {
-    let pointer: UnsafeBufferPointer<Int32>
 }
 
 /// One result slot per resample; each index is written by exactly one thread.
