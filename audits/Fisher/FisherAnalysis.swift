@@ -7,6 +7,7 @@ public enum FisherAnalysis {
     /// none) are not compared. `recompute` returns `[group][tensor][element]`
     /// Fisher for a permuted assignment of rows to groups; it is called
     /// `permutations` times with `rowGroups` shuffled by `permutedRowGroups`.
+    /// The p-value is the share of rounds whose TV ≥ the observed TV − `tieTolerance`.
     public static func run(observed: FisherByGroup, layers: [FisherUnit], rowGroups: [Int], minGroupSize: Int,
                            permutations: Int, seed: UInt64, top: Int, kind: String = "empirical",
                            progress: (String) -> Void = { _ in },
@@ -36,7 +37,8 @@ public enum FisherAnalysis {
                         else { continue }
                         let tv = FisherDivergence.totalVariation(p, q)
                         sums[s][u] += tv; rounds[s][u] += 1
-                        if tv >= results[s][u].tv { exceed[s][u] += 1 }
+                        // Rounding noise (≈1e-16) must not make equal distributions "exceed".
+                        if tv >= results[s][u].tv - tieTolerance { exceed[s][u] += 1 }
                     }
                 }
             }
@@ -61,6 +63,9 @@ public enum FisherAnalysis {
                             influential: influentialParameters(observed, groups: compared, top: top),
                             savedTo: nil)
     }
+
+    /// Null TVs within this of the observed TV count as reaching it.
+    public static let tieTolerance = 1e-12
 
     /// The normalized Fisher of both sides of `spec` over `unit`; nil when either has no mass.
     static func distributions(_ values: [[[Float]]], counts: [Int], spec: (Int, Int?),

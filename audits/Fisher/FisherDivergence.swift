@@ -10,8 +10,7 @@ public enum FisherDivergence {
         var mass = 0.0
         for v in f { mass += Double(v) }
         guard mass > 0, mass.isFinite else { return nil }
-        let inv = 1 / mass
-        return f.map { Double($0) * inv }
+        return f.map { Double($0) / mass }  // x / x == 1 exactly: a 1-element tensor has TV 0
     }
 
     /// `P = F / Σ_i F[i]` for a Fisher already in double precision.
