@@ -13,6 +13,13 @@ public enum FairnessBootstrap {
     /// depend on the thread count.
     public static func resampledGaps(codes: [Int32], groupCount: Int, included: [Bool], resamples: Int,
                                      seed: UInt64, threads: Int = 2) -> [FairnessGaps] {
+        Self.resamples(codes: codes, groupCount: groupCount, included: included, count: resamples, seed: seed,
+                  threads: threads).map(\.gaps)
+    }
+
+    /// The resamples themselves: each one's gaps and every group's rates.
+    public static func resamples(codes: [Int32], groupCount: Int, included: [Bool], count resamples: Int,
+                                 seed: UInt64, threads: Int = 2) -> [BootstrapSample] {
         guard resamples > 0, !codes.isEmpty, included.count == groupCount else { return [] }
         let slots = Slots(count: resamples)
         let workers = max(1, min(threads, resamples))
@@ -31,10 +38,11 @@ public enum FairnessBootstrap {
                         codes.withUnsafeBufferPointer { drawRows($0, into: c, rng: &rng) }
                     }
                 }
-                let groups = cells.withUnsafeBufferPointer { c in
-                    (0..<groupCount).filter { included[$0] }.map { ConfusionCounts(cells: c, offset: 4 * $0) }
+                let all = cells.withUnsafeBufferPointer { c in
+                    (0..<groupCount).map { ConfusionCounts(cells: c, offset: 4 * $0) }
                 }
-                slots.set(k, FairnessGaps(groups: groups))
+                let gaps = FairnessGaps(groups: (0..<groupCount).filter { included[$0] }.map { all[$0] })
+                slots.set(k, BootstrapSample(gaps: gaps, rates: all.flatMap(BootstrapSample.rates)))
             }
         }
         return slots.values
@@ -84,10 +92,25 @@ public enum FairnessBootstrap {
 }
 
 /// One result slot per resample; each index is written by exactly one thread.
+/// One bootstrap resample's statistics.
+public struct BootstrapSample: Sendable {
+    /// The gaps over the included groups.
+    public var gaps: FairnessGaps
+    /// Per group `g`, at `4g ..< 4g+4`: selection rate, TPR, FPR, accuracy
+    /// (NaN for a group the resample missed).
+    public var rates: [Double]
+
+    /// The four rates of a group, as `rates` lays them out.
+    static func rates(_ c: ConfusionCounts) -> [Double] {
+        c.count == 0 ? [.nan, .nan, .nan, .nan]
+            : [c.selectionRate, c.truePositiveRate, c.falsePositiveRate, c.accuracy]
+    }
+}
+
 private final class Slots: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<FairnessGaps>
+    private let storage: UnsafeMutablePointer<BootstrapSample>
     private let count: Int
-    private let empty = FairnessGaps(groups: [])
+    private let empty = BootstrapSample(gaps: FairnessGaps(groups: []), rates: [])
     init(count: Int) {
         self.count = count
         storage = .allocate(capacity: count)
@@ -97,8 +120,8 @@ private final class Slots: @unchecked Sendable {
         storage.deinitialize(count: count)
         storage.deallocate()
     }
-    func set(_ i: Int, _ value: FairnessGaps) { storage[i] = value }
-    var values: [FairnessGaps] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+    func set(_ i: Int, _ value: BootstrapSample) { storage[i] = value }
+    var values: [BootstrapSample] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 }
 
 extension FairnessReport {
@@ -121,11 +144,17 @@ extension FairnessReport {
         self.seed = seed
         guard resamples > 0 else { return }
         let included = (0..<groupNames.count).map { table.counts($0).count >= max(minGroupSize, 1) }
-        let boot = FairnessBootstrap.resampledGaps(codes: table.codes, groupCount: groupNames.count,
-                                                   included: included, resamples: resamples, seed: seed,
-                                                   threads: threads)
+        let boot = FairnessBootstrap.resamples(codes: table.codes, groupCount: groupNames.count,
+                                               included: included, count: resamples, seed: seed, threads: threads)
+        let gapValues = boot.map(\.gaps.values)
         intervals = FairnessGaps.names.indices.map { m in
-            FairnessBootstrap.interval(boot.map { $0.values[m] }, confidence: confidence)
+            FairnessBootstrap.interval(gapValues.map { $0[m] }, confidence: confidence)
+        }
+        for (i, g) in groups.enumerated() {
+            guard let index = groupNames.firstIndex(of: g.group) else { continue }
+            groups[i].intervals = (0..<4).map { m in
+                FairnessBootstrap.interval(boot.map { $0.rates[4 * index + m] }, confidence: confidence)
+            }
         }
     }
 }
