@@ -14,6 +14,10 @@ public enum FisherAnalysis {
                            recompute: ([Int]) throws -> [[[Float]]]) throws -> FisherReport {
         guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
         guard top >= 0 else { throw FisherError.invalidOption(name: "top", reason: "must be ≥ 0") }
+        let tensorCount = observed.tensorNames.count
+        for unit in layers where unit.tensors.contains(where: { $0 < 0 || $0 >= tensorCount }) {
+            throw FisherError.invalidOption(name: "layers", reason: "has unit '\(unit.name)' naming a tensor index outside 0..<\(tensorCount)")
+        }
         let compared = observed.counts.indices.filter { observed.counts[$0] >= max(minGroupSize, 1) }
         var specs: [(Int, Int?)] = []
         for (a, g) in compared.enumerated() { for h in compared[(a + 1)...] { specs.append((g, h)) } }

@@ -20,9 +20,9 @@ public enum FisherDivergence {
         return f.map { $0 / mass }
     }
 
-    /// Total variation `½ Σ_i |P[i] − Q[i]|`, in [0, 1].
+    /// Total variation `½ Σ_i |P[i] − Q[i]|`, in [0, 1] (NaN for arrays of different lengths).
     public static func totalVariation(_ p: [Double], _ q: [Double]) -> Double {
-        precondition(p.count == q.count, "total variation of arrays of different lengths")
+        guard p.count == q.count else { return .nan }
         var s = 0.0
         for i in p.indices { s += abs(p[i] - q[i]) }
         return s / 2
@@ -30,9 +30,10 @@ public enum FisherDivergence {
 
     /// Jensen–Shannon divergence in bits, in [0, 1]: with `M = (P + Q)/2`,
     /// `½ Σ P log₂(P/M) + ½ Σ Q log₂(Q/M)`, taking `0·log 0 = 0`. (SciPy's
-    /// `jensenshannon(p, q, base=2)` is the square root of this.)
+    /// `jensenshannon(p, q, base=2)` is the square root of this.) NaN for
+    /// arrays of different lengths.
     public static func jensenShannon(_ p: [Double], _ q: [Double]) -> Double {
-        precondition(p.count == q.count, "Jensen–Shannon of arrays of different lengths")
+        guard p.count == q.count else { return .nan }
         var s = 0.0
         for i in p.indices {
             let a = p[i], b = q[i], m = (a + b) / 2
@@ -58,6 +59,7 @@ public enum FisherDivergence {
     /// Jaccard index `|A ∩ B| / |A ∪ B|` of the top-`fraction` (at least one)
     /// parameters of each group.
     public static func topJaccard(_ p: [Double], _ q: [Double], fraction: Double = 0.01) -> Double {
+        guard p.count == q.count else { return .nan }
         let k = topCount(p.count, fraction: fraction)
         let a = Set(topIndices(p, k: k)), b = Set(topIndices(q, k: k))
         let union = a.union(b).count
