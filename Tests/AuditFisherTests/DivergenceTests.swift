@@ -109,3 +109,16 @@ func layerPrefixes(name: String, layer: String) {
                                minGroupSize: 1, permutations: 0, seed: 0, top: 1) { _ in [] }
     }
 }
+
+/// The quickselect top-k equals a plain stable sort (numpy's
+/// `argsort(-p, kind="stable")[:k]`), ties at the cut included.
+@Test(arguments: [1, 7, 50, 499])
+func quickselectTopKEqualsAFullSort(k: Int) {
+    var state: UInt64 = UInt64(k)
+    let p: [Double] = (0..<5000).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double((state >> 33) % 40)   // many ties
+    }
+    let reference = Array(p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(k))
+    #expect(FisherDivergence.topIndices(p, k: k) == reference)
+}

@@ -25,8 +25,19 @@ public enum FisherAnalysis {
         let tensorUnits = FisherUnit.tensors(observed.tensorNames)
         let units = tensorUnits + layers
 
-        var results: [[UnitDivergence]] = specs.map { spec in
-            units.map { unit in observedDivergence(observed, spec: spec, unit: unit) }
+        let withRest = specs.contains { $0.1 == nil }
+        var results: [[UnitDivergence]] = specs.map { _ in [] }
+        for unit in units {
+            let sides = UnitSides(values: observed.values, counts: observed.counts, unit: unit, compared: compared,
+                                  withRest: withRest)
+            let tops = sides.topSets()
+            for (s, spec) in specs.enumerated() {
+                var d = observedDivergence(observed, sides, spec, unit)
+                if let a = tops.groups[spec.0], let b = spec.1.map({ tops.groups[$0] }) ?? tops.rests[spec.0] {
+                    d.top1Jaccard = FisherDivergence.jaccard(a, b)
+                }
+                results[s].append(d)
+            }
         }
         if permutations > 0, !specs.isEmpty {
             var sums = results.map { $0.map { _ in 0.0 } }, exceed = sums, rounds = sums
@@ -35,10 +46,11 @@ public enum FisherAnalysis {
                 let values = try recompute(permutedRowGroups(rowGroups, round: r, seed: seed))
                 try FisherByGroup.check(values, tensorSizes: observed.values.first?.map(\.count) ?? [],
                                         groups: observed.groupNames.count)
-                for (s, spec) in specs.enumerated() {
-                    for (u, unit) in units.enumerated() {
-                        guard let (p, q) = distributions(values, counts: observed.counts, spec: spec, unit: unit)
-                        else { continue }
+                for (u, unit) in units.enumerated() {
+                    let sides = UnitSides(values: values, counts: observed.counts, unit: unit, compared: compared,
+                                          withRest: withRest)
+                    for (s, spec) in specs.enumerated() {
+                        guard let (p, q) = sides.pair(spec) else { continue }
                         let tv = FisherDivergence.totalVariation(p, q)
                         sums[s][u] += tv; rounds[s][u] += 1
                         // Rounding noise (≈1e-16) must not make equal distributions "exceed".
@@ -71,30 +83,14 @@ public enum FisherAnalysis {
     /// Null TVs within this of the observed TV count as reaching it.
     public static let tieTolerance = 1e-12
 
-    /// The normalized Fisher of both sides of `spec` over `unit`; nil when either has no mass.
-    static func distributions(_ values: [[[Float]]], counts: [Int], spec: (Int, Int?),
-                              unit: FisherUnit) -> ([Double], [Double])? {
-        guard let p = FisherDivergence.normalized(FisherByGroup.joined(spec.0, values: values, tensors: unit.tensors))
-        else { return nil }
-        let q: [Double]?
-        if let h = spec.1 {
-            q = FisherDivergence.normalized(FisherByGroup.joined(h, values: values, tensors: unit.tensors))
-        } else {
-            q = FisherDivergence.normalized(FisherByGroup.rest(of: spec.0, values: values, counts: counts,
-                                                               tensors: unit.tensors))
-        }
-        guard let q else { return nil }
-        return (p, q)
-    }
-
-    static func observedDivergence(_ f: FisherByGroup, spec: (Int, Int?), unit: FisherUnit) -> UnitDivergence {
+    static func observedDivergence(_ f: FisherByGroup, _ sides: UnitSides, _ spec: (Int, Int?),
+                                   _ unit: FisherUnit) -> UnitDivergence {
         let size = unit.tensors.reduce(0) { $0 + (f.values.first?[$1].count ?? 0) }
         var d = UnitDivergence(name: unit.name, size: size, tensors: unit.tensors.map { f.tensorNames[$0] },
                                tv: .nan, js: .nan, top1Jaccard: .nan, nullTVMean: nil, pValue: nil)
-        if let (p, q) = distributions(f.values, counts: f.counts, spec: spec, unit: unit) {
+        if let (p, q) = sides.pair(spec) {
             d.tv = FisherDivergence.totalVariation(p, q)
             d.js = FisherDivergence.jensenShannon(p, q)
-            d.top1Jaccard = FisherDivergence.topJaccard(p, q)
         }
         return d
     }
