@@ -21,4 +21,12 @@ static inline hid_t fa_h5p_default(void)       { return H5P_DEFAULT; }
 static inline hid_t fa_h5s_all(void)           { return H5S_ALL; }
 static inline hid_t fa_h5f_acc_rdonly(void)    { return H5F_ACC_RDONLY; }
 static inline unsigned fa_h5f_acc_rdwr(void)   { return H5F_ACC_RDWR; }
+/* Added for formats/HDF5 (reading safely, writing back, file images). */
+static inline hid_t fa_h5e_default(void)       { return H5E_DEFAULT; }
+static inline hid_t fa_h5p_file_create(void)   { return H5P_FILE_CREATE; }
+static inline hid_t fa_h5p_link_create(void)   { return H5P_LINK_CREATE; }
+static inline hid_t fa_h5p_dataset_create(void){ return H5P_DATASET_CREATE; }
+static inline unsigned fa_h5f_acc_excl(void)   { return H5F_ACC_EXCL; }
+static inline unsigned fa_h5f_acc_trunc(void)  { return H5F_ACC_TRUNC; }
+static inline size_t fa_h5t_variable(void)     { return H5T_VARIABLE; }
 #endif

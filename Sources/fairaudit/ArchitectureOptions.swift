@@ -23,14 +23,38 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Output activation of an inferred state-dict chain: sigmoid, softmax or linear.")
     var head: HeadOption = .sigmoid
 
-    /// Fills `graph.layers` when the file had no architecture: from
-    /// `--config`, or by inferring a dense chain from the tensor names.
-    /// With `required`, failing to find one is an error.
-    func apply(to graph: inout ModelGraph, required: Bool) throws {
-        if graph.layers != nil && config == nil { return }
-        if required && graph.layers == nil {
-            throw FairAuditError.unsupportedModel(
-                reason: graph.architectureNote ?? "\(graph.source?.path ?? "the model") holds no architecture")
+    /// Fills `graph.layers` when the file had no architecture: from a Keras
+    /// model config JSON (`--config`), or by inferring a dense chain from a
+    /// state dict's tensor names with `--activation` and `--head`. With
+    /// `required`, failing to find one is an error.
+    func apply(to graph: inout ModelGraph, required: Bool, modelConfig: String? = nil) throws {
+        var configPath = modelConfig
+        if configPath == nil, let config, try PolicyLookup.isJSON(config) { configPath = config }
+        if let configPath {
+            guard let bytes = FileManager.default.contents(atPath: configPath),
+                  let json = String(data: bytes, encoding: .utf8) else {
+                throw FairAuditError.unreadableFile(path: configPath, reason: "cannot read the model config")
+            }
+            try KerasConfig.apply(json: json, to: &graph)
+            return
+        }
+        if graph.layers != nil || !required { return }
+        if graph.layout == "torch-state-dict" || graph.layout == "arrays" {
+            graph.layers = try graph.inferredLayers(activation: activation, head: head.kind)
+            return
+        }
+        throw FairAuditError.unsupportedModel(
+            reason: graph.architectureNote ?? "\(graph.source?.path ?? "the model") holds no architecture (pass --config model_config.json)")
+    }
+}
+
+extension HeadOption {
+    /// The executor's head.
+    var kind: HeadKind {
+        switch self {
+        case .sigmoid: .sigmoid
+        case .softmax: .softmax
+        case .linear: .linear
         }
     }
 }

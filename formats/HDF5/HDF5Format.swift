@@ -2,13 +2,62 @@ import CHDF5
 import FairAudit
 import Foundation
 
-/// HDF5 files: Keras full models and weights files, PyTorch-style state dicts, `.keras` bundles.
+/// HDF5 files: Keras full models (`model.save("m.h5")`, Keras 2 and 3),
+/// Keras weights files (`save_weights`, `.weights.h5`), PyTorch-style state
+/// dicts written with h5py, and Keras 3 `.keras` bundles (a zip holding
+/// `config.json` and `model.weights.h5`).
+///
+/// Tensors are named by dataset path without the leading slash and read
+/// lazily; attributes become metadata `path@attribute`. Links leaving the
+/// file, external storage, virtual datasets and filter plugins are refused.
 public enum HDF5Format: ModelFormat {
     public static let name = "hdf5"
     public static let fileExtensions = ["h5", "hdf5", "keras"]
-    public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool { false }
-    public static func read(_ url: URL) throws -> ModelGraph { throw FairAuditError.unknownFormat(path: url.path) }
+
+    /// The HDF5 signature every superblock starts with.
+    static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// True for an HDF5 file (signature at offset 0, or 512, 1024, … after a
+    /// user block) or a zip holding `model.weights.h5` (a `.keras` bundle).
+    public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
+        if prefix.starts(with: signature) { return true }
+        if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return isBundle(url) }
+        return hasSignatureAfterUserBlock(url)
+    }
+
+    /// Reads the file (or the `.keras` bundle) into the common graph.
+    public static func read(_ url: URL) throws -> ModelGraph {
+        if let prefix = try? FormatRegistry.prefix(of: url, count: 4), prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return try readBundle(url)
+        }
+        let file = try HDF5File.open(url)
+        return try graph(from: contents(of: file), source: url)
+    }
+
+    /// Writes `graph` to `url`: a copy of `source` with only the modified
+    /// tensors rewritten (a `.keras` source gives a `.keras` zip), or, with no
+    /// HDF5 source, a new file with one dataset per tensor.
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
-        throw FairAuditError.writeFailed(path: url.path, reason: "not implemented")
+        if let source, let prefix = try? FormatRegistry.prefix(of: source) {
+            if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
+                return try writeBundle(graph, to: url, basedOn: source)
+            }
+            if canRead(source, prefix: prefix) { return try writeBack(graph, to: url, basedOn: source) }
+        }
+        try create(graph, at: url)
+    }
+
+    /// Looks for the signature at 512, 1024, 2048, … up to the file size.
+    private static func hasSignatureAfterUserBlock(_ url: URL) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: url.path) else { return false }
+        defer { try? h.close() }
+        guard let size = try? h.seekToEnd() else { return false }
+        var offset: UInt64 = 512
+        while offset + 8 <= size {
+            guard (try? h.seek(toOffset: offset)) != nil, let bytes = try? h.read(upToCount: 8) else { return false }
+            if [UInt8](bytes) == signature { return true }
+            offset *= 2
+        }
+        return false
     }
 }

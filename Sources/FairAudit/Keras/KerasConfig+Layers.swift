@@ -1,0 +1,134 @@
+import Foundation
+
+extension KerasConfig {
+    /// A config entry converted: a layer with the weight roles it expects in
+    /// Keras' own order, or why it cannot be run.
+    enum Converted {
+        case layer(Layer, roles: [String])
+        case unsupported(String)
+    }
+
+    /// Converts one entry. Known classes: InputLayer, Dense, Dropout,
+    /// Activation, ReLU, LeakyReLU, Softmax, BatchNormalization,
+    /// LayerNormalization, Flatten. Anything else (Lambda included) is
+    /// reported by class, never guessed or run.
+    static func convert(_ e: Entry) throws -> Converted {
+        let c = e.config
+        func flag(_ key: String, _ dflt: Bool) -> Bool { c[key] as? Bool ?? dflt }
+        func number(_ key: String, _ dflt: Double) -> Double { (c[key] as? NSNumber)?.doubleValue ?? dflt }
+        switch e.className {
+        case "InputLayer":
+            return .layer(Layer(name: e.name, kind: .input, className: e.className), roles: [])
+        case "Dense":
+            guard let units = (c["units"] as? NSNumber)?.intValue, units > 0 else {
+                throw FairAuditError.invalidInput(path: "model config", reason: "Dense layer '\(e.name)' has no positive 'units'")
+            }
+            guard let act = activation(c["activation"]) else { return unsupportedActivation(e) }
+            let layer = Layer(name: e.name, kind: .dense, activation: act.0, negativeSlope: act.1, units: units,
+                              className: e.className)
+            return .layer(layer, roles: flag("use_bias", true) ? ["kernel", "bias"] : ["kernel"])
+        case "Dropout":
+            return .layer(Layer(name: e.name, kind: .dropout, className: e.className), roles: [])
+        case "Flatten":
+            return .layer(Layer(name: e.name, kind: .flatten, className: e.className), roles: [])
+        case "Activation":
+            guard let act = activation(c["activation"]) else { return unsupportedActivation(e) }
+            return .layer(Layer(name: e.name, kind: .activation, activation: act.0, negativeSlope: act.1,
+                                className: e.className), roles: [])
+        case "ReLU":
+            guard number("negative_slope", 0) == 0, c["max_value"] == nil || c["max_value"] is NSNull,
+                  number("threshold", 0) == 0 else { return .unsupported("ReLU layer '\(e.name)' has a slope, cap or threshold fairaudit does not run") }
+            return .layer(Layer(name: e.name, kind: .activation, activation: .relu, className: e.className), roles: [])
+        case "LeakyReLU":
+            let slope = (c["negative_slope"] as? NSNumber ?? c["alpha"] as? NSNumber)?.doubleValue ?? 0.3
+            return .layer(Layer(name: e.name, kind: .activation, activation: .leakyRelu, negativeSlope: slope,
+                                className: e.className), roles: [])
+        case "Softmax":
+            return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
+        case "BatchNormalization", "LayerNormalization":
+            let bn = e.className == "BatchNormalization"
+            guard lastAxis(c["axis"]) else { return .unsupported("\(e.className) layer '\(e.name)' normalizes an axis other than the last") }
+            if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
+            var roles: [String] = []
+            if flag("scale", true) { roles.append("gamma") }
+            if flag("center", true) { roles.append("beta") }
+            if bn { roles += ["moving_mean", "moving_variance"] }
+            let layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
+                              epsilon: number("epsilon", 1e-3), className: e.className)
+            return .layer(layer, roles: roles)
+        case "Lambda":
+            return .unsupported("layer '\(e.name)' is a Lambda layer, which holds code; fairaudit never runs it")
+        default:
+            return .unsupported("layer '\(e.name)' has class '\(e.className)', which fairaudit does not run")
+        }
+    }
+
+    private static func unsupportedActivation(_ e: Entry) -> Converted {
+        .unsupported("layer '\(e.name)' uses activation \(describe(e.config["activation"])), which fairaudit does not run")
+    }
+
+    private static func describe(_ v: Any?) -> String {
+        if let s = v as? String { return "'\(s)'" }
+        if let d = v as? [String: Any] { return "'\(d["config"] as? String ?? d["class_name"] as? String ?? "?")'" }
+        return "of an unknown form"
+    }
+
+    /// An activation given as a name (`"relu"`) or a Keras 3 serialized
+    /// function (`{"class_name": "function", "config": "relu"}`); nil when unknown.
+    static func activation(_ v: Any?) -> (Activation, Double)? {
+        if v == nil || v is NSNull { return (.linear, 0.2) }
+        var name: String?
+        var slope = 0.2
+        if let s = v as? String { name = s }
+        else if let d = v as? [String: Any] {
+            if let s = d["config"] as? String { name = s }
+            else if let cls = d["class_name"] as? String {
+                name = cls == "LeakyReLU" ? "leaky_relu" : cls.lowercased()
+                if let cfg = d["config"] as? [String: Any],
+                   let n = (cfg["negative_slope"] as? NSNumber ?? cfg["alpha"] as? NSNumber) { slope = n.doubleValue }
+            }
+        }
+        guard let name, let act = Activation(rawValue: name) else { return nil }
+        return (act, slope)
+    }
+
+    /// True when a normalization `axis` is the last one (`-1`, `[-1]`, or absent).
+    private static func lastAxis(_ v: Any?) -> Bool {
+        if v == nil || v is NSNull { return true }
+        if let n = v as? NSNumber { return n.intValue == -1 }
+        if let a = v as? [Any], a.count == 1, let n = a[0] as? NSNumber { return n.intValue == -1 }
+        return false
+    }
+
+    /// Names of the layers feeding a Functional layer, from Keras 2's nested
+    /// lists (`[[["dense", 0, 0, {}]]]`) or Keras 3's `keras_history` records.
+    static func inboundNames(_ nodes: Any?) -> [String] {
+        var names: [String] = []
+        func walk(_ v: Any, depth: Int) {
+            guard depth < 16 else { return }
+            if let d = v as? [String: Any] {
+                if let cfg = d["config"] as? [String: Any], let h = cfg["keras_history"] as? [Any], let n = h.first as? String {
+                    names.append(n)
+                } else { for (_, x) in d { walk(x, depth: depth + 1) } }
+            } else if let a = v as? [Any] {
+                if a.count >= 3, let n = a[0] as? String, a[1] is NSNumber { names.append(n) }
+                else { for x in a { walk(x, depth: depth + 1) } }
+            }
+        }
+        if let nodes { walk(nodes, depth: 0) }
+        return names
+    }
+
+    /// Why a Functional config is not a linear chain (each layer fed by the
+    /// one before it, once), or nil when it is.
+    static func chainNote(_ entries: [Entry]) -> String? {
+        for (i, e) in entries.enumerated() {
+            guard let inbound = e.inbound else { continue }
+            let expected = i == 0 ? [] : [entries[i - 1].name]
+            if inbound != expected {
+                return "layer '\(e.name)' takes inputs from \(inbound); fairaudit runs only a linear chain of layers"
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+extension KerasConfig {
+    /// Role → tensor for one layer. Names whose last part (without `:0`) is a
+    /// role (`dense/kernel:0`, `sequential/dense/bias`) are matched by name;
+    /// otherwise (`vars/0`, `vars/1`) by Keras' order of the layer's weights.
+    static func assign(roles: [String], tensors: [String], layer: String) throws -> [String: String] {
+        guard tensors.count == roles.count else {
+            throw FairAuditError.invalidInput(
+                path: "model config",
+                reason: "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.joined(separator: ", ")))")
+        }
+        let suffixes = tensors.map { t -> String in
+            let last = t.split(separator: "/").last.map(String.init) ?? t
+            return last.hasSuffix(":0") ? String(last.dropLast(2)) : last
+        }
+        if Set(suffixes) == Set(roles) { return Dictionary(uniqueKeysWithValues: zip(suffixes, tensors)) }
+        return Dictionary(uniqueKeysWithValues: zip(roles, tensors))
+    }
+
+    /// The input width a config declares: the product of the non-batch
+    /// dimensions of the first `batch_shape` / `batch_input_shape` / `shape`.
+    static func inputWidth(_ entries: [Entry]) -> Int? {
+        for e in entries {
+            for key in ["batch_shape", "batch_input_shape"] {
+                if let dims = e.config[key] as? [Any], dims.count >= 2 { return product(dims.dropFirst()) }
+            }
+            if e.className == "InputLayer", let dims = e.config["shape"] as? [Any], !dims.isEmpty { return product(dims[...]) }
+            if e.className != "InputLayer" { break }
+        }
+        return nil
+    }
+
+    private static func product(_ dims: ArraySlice<Any>) -> Int? {
+        var p = 1
+        for d in dims {
+            guard let n = (d as? NSNumber)?.intValue, n > 0 else { return nil }
+            p *= n
+        }
+        return p
+    }
+
+    /// Checks each weight's shape against the config and the running width:
+    /// a kernel is `in × units`, a bias `units`, normalization vectors the
+    /// width. Returns the input width (declared, or the first kernel's rows).
+    static func checkShapes(_ layers: [Layer], declaredInput: Int?, shapes: [String: [Int]]) throws -> Int? {
+        var width = declaredInput
+        var input = declaredInput
+        func shape(_ layer: Layer, _ role: String) throws -> [Int]? {
+            guard let t = layer.weights[role] else { return nil }
+            guard let s = shapes[t] else { throw FairAuditError.missingTensor(name: t) }
+            return s
+        }
+        for layer in layers {
+            switch layer.kind {
+            case .dense:
+                guard let units = layer.units, let k = try shape(layer, "kernel") else { continue }
+                guard k.count == 2, k[1] == units, width.map({ $0 == k[0] }) ?? true else {
+                    let expected = [width ?? (k.first ?? 0), units]
+                    throw FairAuditError.shapeMismatch(name: layer.weights["kernel"] ?? layer.name, expected: expected, found: k)
+                }
+                if input == nil { input = k[0] }
+                if let b = try shape(layer, "bias"), b != [units] {
+                    throw FairAuditError.shapeMismatch(name: layer.weights["bias"] ?? layer.name, expected: [units], found: b)
+                }
+                width = units
+            case .batchNormalization, .layerNormalization:
+                for role in ["gamma", "beta", "moving_mean", "moving_variance"] {
+                    guard let s = try shape(layer, role) else { continue }
+                    guard s.count == 1, width.map({ $0 == s[0] }) ?? true else {
+                        throw FairAuditError.shapeMismatch(name: layer.weights[role] ?? layer.name, expected: [width ?? 0], found: s)
+                    }
+                    if width == nil { width = s[0]; input = input ?? s[0] }
+                }
+            default: continue
+            }
+        }
+        return input
+    }
+
+    /// Parses `json` and sets `graph.layers`, `graph.inputWidth` and
+    /// `graph.architectureNote` from it, finding each layer's weights by the
+    /// graph's own conventions: Keras' `weight_names` attributes kept in the
+    /// metadata (`model_weights/<layer>@weight_names`), Keras 3 weight groups
+    /// (`layers/<x>/vars/<i>`, named by `layers/<x>/vars@name`), or tensors
+    /// named `<layer>/…` or `<layer>.…` in file order.
+    public static func apply(json: String, to graph: inout ModelGraph) throws {
+        let shapes = Dictionary(graph.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        let arch = try architecture(fromJSON: json, weights: weightMap(of: graph), shapes: shapes)
+        graph.layers = arch.layers
+        graph.inputWidth = arch.inputWidth ?? graph.inputWidth
+        graph.architectureNote = arch.note
+    }
+
+    /// Layer name → weight tensors, found from the graph's names and metadata.
+    static func weightMap(of graph: ModelGraph) -> [String: [String]] {
+        let names = Set(graph.tensors.map(\.name))
+        let meta = Dictionary(graph.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        func list(_ key: String) -> [String]? {
+            guard let text = meta[key], let arr = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else { return nil }
+            return arr.compactMap { $0 as? String }
+        }
+        var map: [String: [String]] = [:]
+        for t in graph.tensors {
+            let parts = t.name.split(separator: "/").map(String.init)
+            if parts.count == 4, parts[0] == "layers", parts[2] == "vars", Int(parts[3]) != nil {
+                let group = "layers/\(parts[1])/vars"
+                map[meta[group + "@name"] ?? parts[1], default: []].append(t.name)
+            } else if let prefix = t.name.split(whereSeparator: { $0 == "/" || $0 == "." }).first, prefix != Substring(t.name) {
+                map[String(prefix), default: []].append(t.name)
+            }
+        }
+        for key in map.keys where map[key]?.first?.hasPrefix("layers/") == true {
+            map[key]?.sort { (Int($0.split(separator: "/").last ?? "") ?? 0) < (Int($1.split(separator: "/").last ?? "") ?? 0) }
+        }
+        for root in ["model_weights", ""] {
+            guard let layersList = list(root + "@layer_names") else { continue }
+            for layer in layersList {
+                let group = root.isEmpty ? layer : root + "/" + layer
+                let paths = (list(group + "@weight_names") ?? []).map { group + "/" + $0 }.filter(names.contains)
+                map[layer] = paths
+            }
+        }
+        return map
+    }
+}

@@ -1,0 +1,133 @@
+/// Compares groups' Fisher (METHOD.md section 2): per tensor and per layer,
+/// TV, JS and top-1% Jaccard for every pair of compared groups and, with more
+/// than two, each against the rest; a permutation null; and the most
+/// group-influential parameters.
+public enum FisherAnalysis {
+    /// Runs the comparison. Groups with fewer than `minGroupSize` rows (or
+    /// none) are not compared. `recompute` returns `[group][tensor][element]`
+    /// Fisher for a permuted assignment of rows to groups; it is called
+    /// `permutations` times with `rowGroups` shuffled by `permutedRowGroups`.
+    public static func run(observed: FisherByGroup, layers: [FisherUnit], rowGroups: [Int], minGroupSize: Int,
+                           permutations: Int, seed: UInt64, top: Int, kind: String = "empirical",
+                           progress: (String) -> Void = { _ in },
+                           recompute: ([Int]) throws -> [[[Float]]]) throws -> FisherReport {
+        guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
+        guard top >= 0 else { throw FisherError.invalidOption(name: "top", reason: "must be ≥ 0") }
+        let compared = observed.counts.indices.filter { observed.counts[$0] >= max(minGroupSize, 1) }
+        var specs: [(Int, Int?)] = []
+        for (a, g) in compared.enumerated() { for h in compared[(a + 1)...] { specs.append((g, h)) } }
+        if compared.count > 2 { specs += compared.map { ($0, nil) } }
+        let tensorUnits = FisherUnit.tensors(observed.tensorNames)
+        let units = tensorUnits + layers
+
+        var results: [[UnitDivergence]] = specs.map { spec in
+            units.map { unit in observedDivergence(observed, spec: spec, unit: unit) }
+        }
+        if permutations > 0, !specs.isEmpty {
+            var sums = results.map { $0.map { _ in 0.0 } }, exceed = sums, rounds = sums
+            for r in 0..<permutations {
+                progress("fisher: permutation round \(r + 1) of \(permutations)")
+                let values = try recompute(permutedRowGroups(rowGroups, round: r, seed: seed))
+                try FisherByGroup.check(values, tensorSizes: observed.values.first?.map(\.count) ?? [],
+                                        groups: observed.groupNames.count)
+                for (s, spec) in specs.enumerated() {
+                    for (u, unit) in units.enumerated() {
+                        guard let (p, q) = distributions(values, counts: observed.counts, spec: spec, unit: unit)
+                        else { continue }
+                        let tv = FisherDivergence.totalVariation(p, q)
+                        sums[s][u] += tv; rounds[s][u] += 1
+                        if tv >= results[s][u].tv { exceed[s][u] += 1 }
+                    }
+                }
+            }
+            for s in results.indices {
+                for u in results[s].indices where rounds[s][u] > 0 && !results[s][u].tv.isNaN {
+                    results[s][u].nullTVMean = sums[s][u] / rounds[s][u]
+                    results[s][u].pValue = exceed[s][u] / rounds[s][u]
+                }
+            }
+        }
+        let comparisons = specs.enumerated().map { s, spec in
+            GroupComparison(groups: [observed.groupNames[spec.0], spec.1.map { observed.groupNames[$0] } ?? "rest"],
+                            againstRest: spec.1 == nil,
+                            tensors: Array(results[s][..<tensorUnits.count]),
+                            layers: Array(results[s][tensorUnits.count...]))
+        }
+        return FisherReport(kind: kind, permutations: permutations, seed: seed, minGroupSize: minGroupSize,
+                            groups: observed.groupNames.indices.map {
+                                (observed.groupNames[$0], observed.counts[$0], compared.contains($0))
+                            },
+                            comparisons: comparisons,
+                            influential: influentialParameters(observed, groups: compared, top: top),
+                            savedTo: nil)
+    }
+
+    /// The normalized Fisher of both sides of `spec` over `unit`; nil when either has no mass.
+    static func distributions(_ values: [[[Float]]], counts: [Int], spec: (Int, Int?),
+                              unit: FisherUnit) -> ([Double], [Double])? {
+        guard let p = FisherDivergence.normalized(FisherByGroup.joined(spec.0, values: values, tensors: unit.tensors))
+        else { return nil }
+        let q: [Double]?
+        if let h = spec.1 {
+            q = FisherDivergence.normalized(FisherByGroup.joined(h, values: values, tensors: unit.tensors))
+        } else {
+            q = FisherDivergence.normalized(FisherByGroup.rest(of: spec.0, values: values, counts: counts,
+                                                               tensors: unit.tensors))
+        }
+        guard let q else { return nil }
+        return (p, q)
+    }
+
+    static func observedDivergence(_ f: FisherByGroup, spec: (Int, Int?), unit: FisherUnit) -> UnitDivergence {
+        let size = unit.tensors.reduce(0) { $0 + (f.values.first?[$1].count ?? 0) }
+        var d = UnitDivergence(name: unit.name, size: size, tensors: unit.tensors.map { f.tensorNames[$0] },
+                               tv: .nan, js: .nan, top1Jaccard: .nan, nullTVMean: nil, pValue: nil)
+        if let (p, q) = distributions(f.values, counts: f.counts, spec: spec, unit: unit) {
+            d.tv = FisherDivergence.totalVariation(p, q)
+            d.js = FisherDivergence.jensenShannon(p, q)
+            d.top1Jaccard = FisherDivergence.topJaccard(p, q)
+        }
+        return d
+    }
+
+    /// `rowGroups` shuffled by Fisher–Yates with the SplitMix64 stream of
+    /// `(seed, round)`; group sizes are kept.
+    public static func permutedRowGroups(_ rowGroups: [Int], round: Int, seed: UInt64) -> [Int] {
+        var rng = ShuffleRandom(seed: seed, stream: UInt64(round))
+        var out = rowGroups
+        var i = out.count - 1
+        while i > 0 {
+            let j = Int(rng.bounded(UInt64(i + 1)))
+            out.swapAt(i, j)
+            i -= 1
+        }
+        return out
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014) started at `seed ⊕ mix(stream)`.
+struct ShuffleRandom {
+    var state: UInt64
+    init(seed: UInt64, stream: UInt64) {
+        state = seed
+        var m = stream &* 0xD1B5_4A32_D192_ED03
+        state ^= Self.mix(&m)
+    }
+    static func mix(_ s: inout UInt64) -> UInt64 {
+        s &+= 0x9E37_79B9_7F4A_7C15
+        var z = s
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func next() -> UInt64 { Self.mix(&state) }
+    /// Uniform in `0..<bound` (Lemire's multiply-and-reject).
+    mutating func bounded(_ bound: UInt64) -> UInt64 {
+        var m = next().multipliedFullWidth(by: bound)
+        if m.low < bound {
+            let t = (0 &- bound) % bound
+            while m.low < t { m = next().multipliedFullWidth(by: bound) }
+        }
+        return m.high
+    }
+}

@@ -1,0 +1,65 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file (on disk, or an in-memory image of one), shared by the
+/// lazy readers of its tensors and closed when the last of them is gone.
+final class HDF5File: @unchecked Sendable {
+    /// The name used in error messages (the path, or `bundle.keras/model.weights.h5`).
+    let displayName: String
+    /// The file's size in bytes, the yardstick for a dataset's declared size.
+    let fileSize: Int
+    /// The open file.
+    let handle: HID
+    /// Link-access property list bounding soft-link traversal.
+    let linkAccess: HID
+
+    /// Most links followed resolving one path (libhdf5's default is 16).
+    static let maxLinkTraversals = 4
+
+    private init(displayName: String, fileSize: Int, handle: HID, linkAccess: HID) {
+        self.displayName = displayName
+        self.fileSize = fileSize
+        self.handle = handle
+        self.linkAccess = linkAccess
+    }
+
+    /// Opens the file at `url`, read-only unless `writable`.
+    static func open(_ url: URL, writable: Bool = false, displayName: String? = nil) throws -> HDF5File {
+        let name = displayName ?? url.path
+        let attrs = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let size = (attrs?[.size] as? NSNumber)?.intValue else {
+            throw HDF5Error.cannotOpen(file: name, reason: "no such file or not readable")
+        }
+        return try HDF5Library.locked {
+            let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+            let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
+            let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
+                                    HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
+            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
+        }
+    }
+
+    /// Opens an HDF5 file held in memory (a member of a `.keras` zip) read-only.
+    static func open(image: Data, displayName: String) throws -> HDF5File {
+        try HDF5Library.locked {
+            var fail: HDF5Error { HDF5Error.cannotOpen(file: displayName, reason: "libhdf5 rejects the image (truncated, corrupt or not HDF5)" + HDF5Library.lastError()) }
+            let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), fail)
+            guard H5Pset_fapl_core(fapl.id, 1 << 16, false) >= 0 else { throw fail }
+            let ok = image.withUnsafeBytes { raw -> Bool in
+                guard let base = raw.baseAddress, raw.count > 0 else { return false }
+                // libhdf5 copies the buffer, so it need not outlive this call.
+                return H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: base), raw.count) >= 0
+            }
+            guard ok else { throw fail }
+            let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
+            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName))
+        }
+    }
+
+    /// A link-access list that follows few links and no external ones to other files' prefixes.
+    private static func linkList(_ name: String) throws -> HID {
+        let lapl = try HID.plist(H5Pcreate(fa_h5p_link_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+        _ = H5Pset_nlinks(lapl.id, maxLinkTraversals)
+        return lapl
+    }
+}
