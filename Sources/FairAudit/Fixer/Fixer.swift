@@ -98,8 +98,11 @@ public enum Fixer {
     /// Rows `rows` of a row-major matrix of `width` columns, stacked.
     static func gather(_ m: [Float], rows: [Int], width: Int) -> [Float] {
         var out = [Float](repeating: 0, count: rows.count * width)
-        for (r, n) in rows.enumerated() {
-            for c in 0..<width { out[r * width + c] = m[n * width + c] }
+        m.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                for (r, n) in rows.enumerated() { (d + r * width).update(from: s + n * width, count: width) }
+            }
         }
         return out
     }

@@ -24,6 +24,15 @@ extension FixerNetwork {
     /// `dz = dy ⊙ f'(z)`, given the input `z` and output `y`.
     static func activationBackward(_ dy: [Float], z: [Float], y: [Float], _ act: Activation, slope: Float) -> [Float] {
         var dz = dy
+        switch act {
+        case .linear, .softmax: return dz
+        case .relu:
+            dz.withUnsafeMutableBufferPointer { d in z.withUnsafeBufferPointer { z in
+                for i in 0..<min(d.count, z.count) where !(z[i] > 0) { d[i] = 0 }
+            } }
+            return dz
+        default: break
+        }
         for i in 0..<dz.count {
             let d: Float
             switch act {

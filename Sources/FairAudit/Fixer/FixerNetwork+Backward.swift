@@ -26,7 +26,7 @@ extension FixerNetwork {
                 let (m, n) = (layer.rows, layer.cols)
                 let dsq = squared ? delta.map { $0 * $0 } : delta
                 if let bias = layer.bias, squared || trainable[bias] {
-                    for r in 0..<rows { for c in 0..<n { grads[bias][c] += dsq[r * n + c] } }
+                    Self.addColumnSums(dsq, rows: rows, cols: n, into: &grads[bias])
                 }
                 if let (a, b, rank) = layer.factors {
                     let inner = tape.inner[index] ?? []
@@ -62,6 +62,16 @@ extension FixerNetwork {
             case .affine(let scale, _):
                 let n = scale.count
                 for i in 0..<delta.count { delta[i] *= scale[i % n] }
+            }
+        }
+    }
+
+    /// `out[c] += Σ_r m[r, c]` for a row-major `rows × cols` matrix, rows in order.
+    static func addColumnSums(_ m: [Float], rows: Int, cols: Int, into out: inout [Float]) {
+        m.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard src.count >= rows * cols, dst.count >= cols else { return }
+                for r in 0..<rows { for c in 0..<cols { dst[c] += src[r * cols + c] } }
             }
         }
     }
