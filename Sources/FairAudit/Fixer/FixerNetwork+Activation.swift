@@ -8,7 +8,7 @@ extension FixerNetwork {
     static func activate(_ z: [Float], _ act: Activation, slope: Float) -> [Float] {
         switch act {
         case .linear: return z
-        case .relu: return z.map { max($0, 0) }
+        case .relu: return z.map { $0 > 0 ? $0 : 0 }
         case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }
         case .sigmoid: return z.map(sigmoid)
         case .tanh: return z.map { Foundation.tanh($0) }
@@ -28,7 +28,7 @@ extension FixerNetwork {
         case .linear, .softmax: return dz
         case .relu:
             dz.withUnsafeMutableBufferPointer { d in z.withUnsafeBufferPointer { z in
-                for i in 0..<min(d.count, z.count) where !(z[i] > 0) { d[i] = 0 }
+                for i in 0..<min(d.count, z.count) { d[i] = z[i] > 0 ? d[i] : 0 }
             } }
             return dz
         default: break

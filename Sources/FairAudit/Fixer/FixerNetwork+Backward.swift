@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 extension FixerNetwork {
@@ -66,13 +67,10 @@ extension FixerNetwork {
         }
     }
 
-    /// `out[c] += Σ_r m[r, c]` for a row-major `rows × cols` matrix, rows in order.
+    /// `out += mᵀ 1`: the column sums of a row-major `rows × cols` matrix (`sgemv`).
     static func addColumnSums(_ m: [Float], rows: Int, cols: Int, into out: inout [Float]) {
-        m.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                guard src.count >= rows * cols, dst.count >= cols else { return }
-                for r in 0..<rows { for c in 0..<cols { dst[c] += src[r * cols + c] } }
-            }
-        }
+        guard rows > 0, m.count >= rows * cols, out.count >= cols else { return }
+        let ones = [Float](repeating: 1, count: rows)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, m, Int32(cols), ones, 1, 1, &out, 1)
     }
 }
