@@ -68,7 +68,7 @@ public enum Fixer {
                 guard eval.total.isFinite else {
                     throw FairAuditError.invalidInput(
                         path: data.source,
-                        reason: "the training loss became \(eval.total) in epoch \(epoch); nothing was written (try a smaller --learning-rate)")
+                        reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
                 }
                 sum += eval.total * Double(batch.count)
                 var grads = net.zeroGradients()
@@ -78,7 +78,7 @@ public enum Fixer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let val = validationObjective(net, objective, data, split.validation, valWeights)
             if !split.validation.isEmpty && !val.isFinite {
-                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch); nothing was written")
+                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
             let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds)
             logs.append(log)
