@@ -3,6 +3,8 @@ import Foundation
 /// Splits a byte stream into RFC 4180 records, one at a time, into a reused
 /// buffer: fields separated by `,`, records by `\n` or `\r\n`, fields in
 /// double quotes may hold commas, newlines and doubled quotes (`""`).
+///
+/// Each field is stored followed by a NUL byte, so numbers can be parsed in place.
 final class CSVRecordReader {
     private let source: ByteSource
     private let path: String
@@ -10,17 +12,18 @@ final class CSVRecordReader {
     private var chunk: [UInt8]
     private var chunkLength = 0
     private var chunkPosition = 0
+    private var consumedBefore = 0
     private var atEnd = false
     private var line = 1
 
-    /// The bytes of the current record's fields, back to back.
+    /// The bytes of the current record's fields, each followed by a NUL.
     private(set) var bytes: [UInt8] = []
-    /// The end offset in `bytes` of each field of the current record.
+    /// The end offset in `bytes` of each field of the current record (before its NUL).
     private(set) var fieldEnds: [Int] = []
     /// The line on which the current record starts (1-based).
     private(set) var recordLine = 0
     /// Decoded bytes consumed so far.
-    private(set) var consumed = 0
+    var consumed: Int { consumedBefore + chunkPosition }
 
     init(source: ByteSource, path: String, maxRecordBytes: Int) {
         self.source = source
@@ -34,87 +37,104 @@ final class CSVRecordReader {
     var fieldCount: Int { fieldEnds.count }
 
     /// The byte range of field `i` of the current record.
-    func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : fieldEnds[i - 1])..<fieldEnds[i] }
+    func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : fieldEnds[i - 1] + 1)..<fieldEnds[i] }
 
     /// Field `i` as a string, or nil when it is not valid UTF-8.
     func string(_ i: Int) -> String? {
         bytes[range(i)].withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
     }
 
-    private func error(_ reason: String) -> FairAuditError {
-        .invalidInput(path: path, reason: reason)
-    }
-
-    /// The next byte, or nil at the end of the input.
-    @inline(__always) private func nextByte() throws -> UInt8? {
-        if chunkPosition == chunkLength {
-            if atEnd { return nil }
-            chunkLength = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
-            chunkPosition = 0
-            if chunkLength == 0 { atEnd = true; return nil }
-        }
-        let b = chunk[chunkPosition]
-        chunkPosition += 1
-        consumed += 1
-        return b
-    }
-
     /// Reads the next non-blank record; false at the end of the input.
     func next() throws -> Bool {
         while true {
-            guard let got = try readRecord() else { return false }
+            guard let sawContent = try readRecord() else { return false }
             // A blank line is one empty, unquoted field: skip it as pandas does.
-            if got.sawContent || fieldEnds.count > 1 { return true }
+            if sawContent || fieldEnds.count > 1 { return true }
         }
     }
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    /// Reads one physical record; nil at the end of the input.
-    private func readRecord() throws -> (sawContent: Bool, Void)? {
+    private func endField() {
+        fieldEnds.append(bytes.count)
+        bytes.append(0)
+    }
+
+    /// Refills the chunk; false at the end of the input.
+    private func refill() throws -> Bool {
+        if atEnd { return false }
+        consumedBefore += chunkLength
+        chunkLength = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+        chunkPosition = 0
+        if chunkLength == 0 { atEnd = true; return false }
+        return true
+    }
+
+    /// Reads one physical record; nil at the end of the input, else whether
+    /// it held any content (a character, a comma or a quote).
+    private func readRecord() throws -> Bool? {
         bytes.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)
         recordLine = line
         var state = State.fieldStart
         var sawContent = false
         var readAny = false
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         while true {
-            guard let b = try nextByte() else {
-                if !readAny { return nil }
-                if state == .quoted {
-                    throw error("line \(recordLine): a quoted field is not closed before the end of the file")
+            if chunkPosition == chunkLength {
+                guard try refill() else {
+                    if !readAny { return nil }
+                    if state == .quoted {
+                        throw FairAuditError.invalidInput(path: path, reason:
+                            "line \(recordLine): a quoted field is not closed before the end of the file")
+                    }
+                    endField()
+                    return sawContent
                 }
-                fieldEnds.append(bytes.count)
-                return (sawContent, ())
             }
             readAny = true
+            // Consume bytes of this chunk until the record ends or the chunk runs out.
+            let done: Bool = chunk.withUnsafeBufferPointer { buf in
+                var i = chunkPosition
+                defer { chunkPosition = i }
+                while i < chunkLength {
+                    let b = buf[i]
+                    switch state {
+                    case .quoted:
+                        // Copy the run up to the next quote.
+                        var j = i
+                        while j < chunkLength && buf[j] != quote { if buf[j] == newline { line += 1 }; j += 1 }
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
+                        i = j
+                        if j < chunkLength { state = .quoteInQuoted; i += 1 }
+                    case .quoteInQuoted where b == quote:
+                        bytes.append(quote); state = .quoted; i += 1
+                    case .fieldStart where b == quote:
+                        state = .quoted; sawContent = true; i += 1
+                    default:
+                        switch b {
+                        case comma: endField(); state = .fieldStart; sawContent = true; i += 1
+                        case newline:
+                            line += 1; i += 1
+                            endField()
+                            return true
+                        case cr: i += 1  // part of a CRLF line end
+                        default:
+                            // Copy the run up to the next delimiter.
+                            var j = i + 1
+                            while j < chunkLength, buf[j] != comma, buf[j] != newline, buf[j] != cr { j += 1 }
+                            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
+                            state = .unquoted; sawContent = true
+                            i = j
+                        }
+                    }
+                }
+                return false
+            }
             if bytes.count > maxRecordBytes {
-                throw error("line \(recordLine): the record is longer than \(maxRecordBytes) bytes")
+                throw FairAuditError.invalidInput(path: path, reason: "line \(recordLine): the record is longer than \(maxRecordBytes) bytes")
             }
-            switch state {
-            case .quoted:
-                if b == UInt8(ascii: "\"") { state = .quoteInQuoted } else {
-                    if b == UInt8(ascii: "\n") { line += 1 }
-                    bytes.append(b)
-                }
-            case .quoteInQuoted where b == UInt8(ascii: "\""):
-                bytes.append(b); state = .quoted
-            case .fieldStart where b == UInt8(ascii: "\""):
-                state = .quoted; sawContent = true
-            default:
-                switch b {
-                case UInt8(ascii: ","):
-                    fieldEnds.append(bytes.count); state = .fieldStart; sawContent = true
-                case UInt8(ascii: "\n"):
-                    line += 1
-                    fieldEnds.append(bytes.count)
-                    return (sawContent, ())
-                case UInt8(ascii: "\r"):
-                    break  // part of a CRLF line end
-                default:
-                    bytes.append(b); state = .unquoted; sawContent = true
-                }
-            }
+            if done { return sawContent }
         }
     }
 }

@@ -29,7 +29,6 @@ extension LabeledData {
         var groupIDs = [String: Int]()
         var groupParts = [[String]]()
         var labelCoder = LabelCoder(positive: options.positive, column: options.label)
-        var scratch = [CChar](repeating: 0, count: 64)
         var skipped = 0
         var parts = [String](repeating: "", count: columns.groups.count)
         var reserved = false
@@ -58,20 +57,27 @@ extension LabeledData {
                 throw fail("line \(line), column '\(options.label)': the text is not valid UTF-8")
             }
             let y = try labelCoder.code(labelText, line: line, path: path)
-            for c in columns.features {
-                let cell = reader.bytes[reader.range(c)]
-                switch CSVCell.parseFloat(cell, scratch: &scratch) {
-                case .success(let v): features.append(v)
-                case .failure(let problem):
-                    let name = columns.header[c]
-                    let where_ = "line \(line), column '\(name)'"
-                    switch problem {
-                    case .empty: throw fail("\(where_): the feature cell is empty")
-                    case .notFinite: throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not finite (NaN or infinity)")
-                    case .notANumber:
-                        if reader.string(c) == nil { throw fail("\(where_): the text is not valid UTF-8") }
-                        throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not a number")
+            // Parse the feature cells in place; the first failure is reported after.
+            var failed: (column: Int, problem: CSVCell.NumberProblem)?
+            reader.bytes.withUnsafeBufferPointer { all in
+                guard let base = all.baseAddress else { return }
+                for c in columns.features {
+                    let r = reader.range(c)
+                    switch CSVCell.parseFloat(base + r.lowerBound, count: r.count) {
+                    case .success(let v): features.append(v)
+                    case .failure(let problem): failed = (c, problem); return
                     }
+                }
+            }
+            if let (c, problem) = failed {
+                let cell = reader.bytes[reader.range(c)]
+                let where_ = "line \(line), column '\(columns.header[c])'"
+                switch problem {
+                case .empty: throw fail("\(where_): the feature cell is empty")
+                case .notFinite: throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not finite (NaN or infinity)")
+                case .notANumber:
+                    if reader.string(c) == nil { throw fail("\(where_): the text is not valid UTF-8") }
+                    throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not a number")
                 }
             }
             labels.append(y)

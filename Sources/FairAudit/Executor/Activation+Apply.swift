@@ -9,20 +9,26 @@ extension Activation {
     /// `f(z)` for every element; softmax over each row of `width` elements.
     func apply(_ z: [Float], width: Int, slope: Float) -> [Float] {
         var a = z
-        switch self {
-        case .linear: break
-        case .relu: for i in a.indices { a[i] = max(z[i], 0) }
-        case .sigmoid: for i in a.indices { a[i] = Activation.sigmoid(z[i]) }
-        case .tanh: for i in a.indices { a[i] = Foundation.tanh(z[i]) }
-        case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
-            for i in a.indices { a[i] = 0.5 * z[i] * (1 + erf(z[i] * 0.70710678118654752)) }
-        case .elu: for i in a.indices { a[i] = z[i] > 0 ? z[i] : expm1(z[i]) }
-        case .selu:
-            for i in a.indices { a[i] = z[i] > 0 ? Activation.seluScale * z[i] : Activation.seluScale * Activation.seluAlpha * expm1(z[i]) }
-        case .leakyRelu: for i in a.indices { a[i] = z[i] >= 0 ? z[i] : slope * z[i] }
-        case .softplus: for i in a.indices { a[i] = Activation.softplus(z[i]) }
-        case .swish, .silu: for i in a.indices { a[i] = z[i] * Activation.sigmoid(z[i]) }
-        case .softmax: Activation.softmaxRows(&a, width: width)
+        let n = a.count
+        a.withUnsafeMutableBufferPointer { p in
+            guard let a = p.baseAddress else { return }
+            switch self {
+            case .linear: break
+            case .relu: for i in 0..<n where a[i] < 0 { a[i] = 0 }
+            case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
+            case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
+            case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
+                for i in 0..<n { a[i] = 0.5 * a[i] * (1 + erf(a[i] * 0.70710678118654752)) }
+            case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
+            case .selu:
+                for i in 0..<n {
+                    a[i] = a[i] > 0 ? Activation.seluScale * a[i] : Activation.seluScale * Activation.seluAlpha * expm1(a[i])
+                }
+            case .leakyRelu: for i in 0..<n where a[i] < 0 { a[i] *= slope }
+            case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
+            case .swish, .silu: for i in 0..<n { a[i] *= Activation.sigmoid(a[i]) }
+            case .softmax: Activation.softmaxRows(a, count: n, width: width)
+            }
         }
         return a
     }
@@ -30,38 +36,42 @@ extension Activation {
     /// `g ⊙ f′(z)`: the gradient with respect to `z` given `g` with respect
     /// to `f(z)`; for softmax `a ⊙ (g − Σⱼ aⱼ gⱼ)` per row.
     func backward(_ g: [Float], z: [Float], width: Int, slope: Float) -> [Float] {
+        if self == .linear { return g }
         var d = g
-        switch self {
-        case .linear: break
-        case .relu: for i in d.indices where z[i] <= 0 { d[i] = 0 }
-        case .sigmoid:
-            for i in d.indices { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
-        case .tanh:
-            for i in d.indices { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
-        case .gelu: // Φ(z) + z φ(z)
-            for i in d.indices {
-                let x = z[i]
-                let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-                let pdf = exp(-0.5 * x * x) * 0.3989422804014327
-                d[i] *= cdf + x * pdf
-            }
-        case .elu: for i in d.indices where z[i] <= 0 { d[i] *= exp(z[i]) }
-        case .selu:
-            for i in d.indices {
-                d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i])
-            }
-        case .leakyRelu: for i in d.indices where z[i] < 0 { d[i] *= slope }
-        case .softplus: for i in d.indices { d[i] *= Activation.sigmoid(z[i]) }
-        case .swish, .silu:
-            for i in d.indices { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
-        case .softmax:
-            var a = z
-            Activation.softmaxRows(&a, width: width)
-            let rows = width > 0 ? z.count / width : 0
-            for r in 0..<rows {
-                var dot: Float = 0
-                for j in 0..<width { dot += a[r * width + j] * g[r * width + j] }
-                for j in 0..<width { d[r * width + j] = a[r * width + j] * (g[r * width + j] - dot) }
+        let n = min(d.count, z.count)
+        var soft = self == .softmax ? z : []
+        d.withUnsafeMutableBufferPointer { pd in
+            z.withUnsafeBufferPointer { pz in
+                guard let d = pd.baseAddress, let z = pz.baseAddress else { return }
+                switch self {
+                case .linear: break
+                case .relu: for i in 0..<n where z[i] <= 0 { d[i] = 0 }
+                case .sigmoid: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
+                case .tanh: for i in 0..<n { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
+                case .gelu: // Φ(z) + z φ(z)
+                    for i in 0..<n {
+                        let x = z[i]
+                        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+                        d[i] *= cdf + x * exp(-0.5 * x * x) * 0.3989422804014327
+                    }
+                case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
+                case .selu:
+                    for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }
+                case .leakyRelu: for i in 0..<n where z[i] < 0 { d[i] *= slope }
+                case .softplus: for i in 0..<n { d[i] *= Activation.sigmoid(z[i]) }
+                case .swish, .silu: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
+                case .softmax:
+                    soft.withUnsafeMutableBufferPointer { pa in
+                        guard let a = pa.baseAddress, width > 0 else { return }
+                        Activation.softmaxRows(a, count: n, width: width)
+                        for r in 0..<(n / width) {
+                            let b = r * width
+                            var dot: Float = 0
+                            for j in 0..<width { dot += a[b + j] * d[b + j] }
+                            for j in 0..<width { d[b + j] = a[b + j] * (d[b + j] - dot) }
+                        }
+                    }
+                }
             }
         }
         return d
@@ -80,9 +90,9 @@ extension Activation {
     }
 
     /// Softmax of each row in place, shifted by the row maximum.
-    static func softmaxRows(_ a: inout [Float], width: Int) {
+    static func softmaxRows(_ a: UnsafeMutablePointer<Float>, count: Int, width: Int) {
         guard width > 0 else { return }
-        for r in 0..<(a.count / width) {
+        for r in 0..<(count / width) {
             let base = r * width
             var m = -Float.infinity
             for j in 0..<width { m = max(m, a[base + j]) }

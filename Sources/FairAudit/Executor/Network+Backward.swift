@@ -21,28 +21,17 @@ extension Network {
         var squares = false
         if case .squares(let w) = mode { squares = true; rowWeights = w }
         func slot(_ p: Int) -> Int? { trainable.firstIndex(of: p) }
-        /// `δ∘δ`, times the row weights.
-        func squared(_ d: [Float], width: Int) -> [Float] {
-            var s = d
-            for i in s.indices { s[i] *= d[i] }
-            if let w = rowWeights { for r in 0..<rows { for j in 0..<width { s[r * width + j] *= w[r] } } }
-            return s
-        }
-        /// Adds the column sums of `d` (rows × width) into `acc[s]`.
-        func addColumnSums(_ d: [Float], width: Int, to s: Int) {
-            for r in 0..<rows { for j in 0..<width { acc[s][j] += d[r * width + j] } }
-        }
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
             let x = t.inputs[i]
             switch ops[i] {
             case .dense(let k, let b, let nIn, let nOut, let layout, let act, let slope):
                 let delta = act.backward(g, z: t.inner[i], width: nOut, slope: slope)
-                let d = squares ? squared(delta, width: nOut) : delta
+                let d = squares ? FloatKernels.squared(delta, rows: rows, width: nOut, rowWeights: rowWeights) : delta
                 if let s = slot(k) {
                     var xs = x
                     if squares {
                         if let cached = squaredInputs[i] { xs = cached } else {
-                            for j in xs.indices { xs[j] *= x[j] }
+                            xs = FloatKernels.squared(x, rows: rows, width: nIn)
                             squaredInputs[i] = xs
                         }
                     }
@@ -54,7 +43,9 @@ extension Network {
                              into: &acc[s], beta: 1)
                     }
                 }
-                if let b, let s = slot(b) { addColumnSums(d, width: nOut, to: s) }
+                if let b, let s = slot(b) {
+                    FloatKernels.addColumnSums(d, squares: false, rowWeights: nil, rows: rows, width: nOut, into: &acc[s])
+                }
                 if i > 0 {
                     var gin = [Float](repeating: 0, count: rows * nIn)
                     gemm(delta, transA: false, values[k], transB: layout == .inOut, m: rows, n: nIn, k: nOut,
@@ -103,22 +94,11 @@ extension Network {
     private func accumulateAffine(g: [Float], xhat: [Float], gamma: Int?, beta: Int?, width w: Int, rows: Int,
                                   rowWeights: [Float]?, squares: Bool, into acc: inout [[Float]]) {
         if let gamma, let s = trainable.firstIndex(of: gamma) {
-            for r in 0..<rows {
-                let wr = rowWeights?[r] ?? 1
-                for j in 0..<w {
-                    let v = g[r * w + j] * xhat[r * w + j]
-                    acc[s][j] += squares ? wr * v * v : v
-                }
-            }
+            FloatKernels.addColumnSums(g, times: xhat, squares: squares, rowWeights: rowWeights, rows: rows, width: w,
+                                       into: &acc[s])
         }
         if let beta, let s = trainable.firstIndex(of: beta) {
-            for r in 0..<rows {
-                let wr = rowWeights?[r] ?? 1
-                for j in 0..<w {
-                    let v = g[r * w + j]
-                    acc[s][j] += squares ? wr * v * v : v
-                }
-            }
+            FloatKernels.addColumnSums(g, squares: squares, rowWeights: rowWeights, rows: rows, width: w, into: &acc[s])
         }
     }
 

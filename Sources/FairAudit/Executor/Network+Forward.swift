@@ -25,8 +25,12 @@ extension Network {
             case .dense(let k, let b, let nIn, let nOut, let layout, let act, let slope):
                 var z = [Float](repeating: 0, count: rows * nOut)
                 if let b {
-                    let bias = values[b]
-                    for r in 0..<rows { for j in 0..<nOut { z[r * nOut + j] = bias[j] } }
+                    values[b].withUnsafeBufferPointer { pb in
+                        z.withUnsafeMutableBufferPointer { pz in
+                            guard let bias = pb.baseAddress, let z = pz.baseAddress, pb.count >= nOut else { return }
+                            for r in 0..<rows { (z + r * nOut).update(from: bias, count: nOut) }
+                        }
+                    }
                 }
                 gemm(x, transA: false, values[k], transB: layout == .outIn, m: rows, n: nOut, k: nIn,
                      lda: nIn, ldb: layout == .inOut ? nOut : nIn, into: &z, beta: b == nil ? 0 : 1)
@@ -85,7 +89,7 @@ extension Network {
     /// (row-major, `inputWidth` per row): the sigmoid output of a sigmoid
     /// head, `p(class 1)` of a 2-way softmax, `σ(z)` of a single logit.
     /// Batches run on two threads.
-    public func predictScores(features: [Float], rows: Int, batchSize: Int = 2048) throws -> [Float] {
+    public func predictScores(features: [Float], rows: Int, batchSize: Int = 512) throws -> [Float] {
         try checkInput(features: features, rows: rows)
         let parts = parallelRanges(rows: rows, parts: rows >= 2 * 256 ? 2 : 1)
         let results = parallelMap(parts.count) { p -> [Float] in

@@ -93,7 +93,7 @@ extension Network {
     }
 
     /// The mean negative log-likelihood over all rows, in batches.
-    public func meanLoss(features: [Float], labels: [Float], rows: Int, batchSize: Int = 4096) throws -> Double {
+    public func meanLoss(features: [Float], labels: [Float], rows: Int, batchSize: Int = 512) throws -> Double {
         try checkInput(features: features, rows: rows)
         try checkLabels(labels, rows: rows)
         var total = 0.0

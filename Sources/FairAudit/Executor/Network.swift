@@ -69,6 +69,7 @@ public struct Network: Sendable {
 
     /// Builds the network from `layers` over the tensors of `graph`.
     public init(graph: ModelGraph, layers: [Layer]) throws {
+        BLASThreads.single
         var builder = NetworkBuilder(graph: graph)
         for layer in layers { try builder.add(layer) }
         let (ops, head, width) = try builder.finish(inputWidthHint: graph.inputWidth)

@@ -12,7 +12,7 @@ extension Network {
     /// in two fixed halves run on two threads with their own accumulators,
     /// then summed in a fixed order, so the result is deterministic.
     public func groupFisher(features: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                            kind: FisherKind = .empirical, batchSize: Int = 1024) throws -> GroupFisher {
+                            kind: FisherKind = .empirical, batchSize: Int = 256) throws -> GroupFisher {
         let rows = labels.count
         try checkInput(features: features, rows: rows)
         try checkLabels(labels, rows: rows)
@@ -60,9 +60,11 @@ extension Network {
             let end = min(start + batchSize, indices.count)
             let n = end - start
             x.removeAll(keepingCapacity: true); y.removeAll(keepingCapacity: true)
-            for r in indices[start..<end] {
-                x.append(contentsOf: features[(r * d)..<(r * d + d)])
-                y.append(labels[r])
+            features.withUnsafeBufferPointer { f in
+                for r in indices[start..<end] {
+                    x.append(contentsOf: UnsafeBufferPointer(rebasing: f[(r * d)..<(r * d + d)]))
+                    y.append(labels[r])
+                }
             }
             let trace = forwardTrace(x, rows: n)
             var cache = [Int: [Float]]()
