@@ -61,3 +61,21 @@ func intervalWidthMatchesFairlearnsBootstrap(index: Int) throws {
     let r = try sexReport(seed: 0, resamples: 0)
     #expect(r.intervals.allSatisfy { $0 == nil })
 }
+
+/// Per-group rate intervals: each contains its rate, and a selection rate's
+/// width is close to the normal approximation `2·1.96·√(p(1−p)/n)` of a
+/// binomial proportion (within 30%).
+@Test func groupRateIntervalsMatchTheBinomialWidth() throws {
+    let r = try sexReport(seed: 5)
+    for g in r.groups {
+        #expect(g.intervals.count == 4)
+        for (m, value) in [g.selectionRate, g.tpr, g.fpr, g.accuracy].enumerated() {
+            let ci = try #require(g.intervals[m])
+            #expect(ci.contains(value), "\(g.group) rate \(m)")
+        }
+        let p = g.selectionRate, n = Double(g.count)
+        let normal = 2 * 1.959964 * (p * (1 - p) / n).squareRoot()
+        let ci = try #require(g.intervals[0])
+        #expect(abs((ci.upperBound - ci.lowerBound) - normal) / normal < 0.3, "\(g.group): \(ci) vs width \(normal)")
+    }
+}

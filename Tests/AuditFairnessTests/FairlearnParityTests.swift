@@ -81,3 +81,14 @@ func checkReport(_ r: FairnessReport, against c: [String: Any]) throws {
     }
     #expect(FairnessError.nonBinaryLabel(row: 0, value: 2).description.contains("row 0"))
 }
+
+/// Predictions are `score ≥ threshold`: a score exactly at the threshold is
+/// positive, the float just below it is not.
+@Test func scoreAtTheThresholdIsPositive() throws {
+    let below = Float(0.5).nextDown
+    let r = try FairnessReport(scores: [0.5, below, 0.5, below], labels: [1, 1, 0, 0], rowGroups: [0, 0, 0, 0],
+                               groupNames: ["all"], threshold: 0.5, minGroupSize: 1)
+    let g = try #require(r.groups.first)
+    #expect(g.counts == ConfusionCounts(truePositives: 1, falsePositives: 1, trueNegatives: 1, falseNegatives: 1))
+    #expect(g.selectionRate == 0.5)
+}

@@ -46,6 +46,10 @@ import Testing
     #expect(femaleOther["count"] == .int(39))
     #expect(femaleOther["columns"]?["race"] == .string("Other"))
     #expect(femaleOther["columns"]?["sex"] == .string("Female"))
+    for key in ["selection_rate", "tpr", "fpr", "accuracy"] {
+        guard case .array(let ci)? = femaleOther["ci"]?[key] else { Issue.record("groups[].ci.\(key) missing"); continue }
+        #expect(ci.count == 2)
+    }
     for key in ["selection_rate", "tpr", "fpr", "accuracy", "mean_score"] {
         #expect(femaleOther[key] != nil, "\(key)")
     }

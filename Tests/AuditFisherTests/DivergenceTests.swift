@@ -94,3 +94,31 @@ func layerPrefixes(name: String, layer: String) {
     #expect(FisherAnalysis.multiIndex(286, shape: [8, 50]) == [5, 36])
     #expect(FisherAnalysis.multiIndex(23, shape: [2, 3, 4]) == [1, 2, 3])
 }
+
+@Test func mismatchedInputGivesNaNOrAnError() throws {
+    #expect(FisherDivergence.totalVariation([1], [0.5, 0.5]).isNaN)
+    #expect(FisherDivergence.jensenShannon([1], [0.5, 0.5]).isNaN)
+    #expect(throws: FisherError.self) {
+        try FisherByGroup(tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
+                          values: [[[1, 2]], [[1]]])
+    }
+    let f = try FisherByGroup(tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
+                              values: [[[1, 2]], [[2, 1]]])
+    #expect(throws: FisherError.self) {
+        try FisherAnalysis.run(observed: f, layers: [FisherUnit(name: "x", tensors: [3])], rowGroups: [],
+                               minGroupSize: 1, permutations: 0, seed: 0, top: 1) { _ in [] }
+    }
+}
+
+/// The quickselect top-k equals a plain stable sort (numpy's
+/// `argsort(-p, kind="stable")[:k]`), ties at the cut included.
+@Test(arguments: [1, 7, 50, 499])
+func quickselectTopKEqualsAFullSort(k: Int) {
+    var state: UInt64 = UInt64(k)
+    let p: [Double] = (0..<5000).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double((state >> 33) % 40)   // many ties
+    }
+    let reference = Array(p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(k))
+    #expect(FisherDivergence.topIndices(p, k: k) == reference)
+}

@@ -75,3 +75,19 @@ private struct ToyRows {
     #expect(a != groups)
     for g in 0..<3 { #expect(a.filter { $0 == g }.count == groups.filter { $0 == g }.count) }
 }
+
+/// A one-element tensor (an output bias) normalizes to 1 for every group:
+/// its TV is exactly 0 and never "significant", whatever rounding does.
+@Test func oneElementTensorIsNeverSignificant() throws {
+    let values: [[[Float]]] = [[[0.3], [1, 2]], [[0.7], [2, 1]], [[0.11], [1, 1]]]
+    let observed = try FisherByGroup(tensorNames: ["bias", "w"], shapes: [[1], [2]], groupNames: ["a", "b", "c"],
+                                     counts: [10, 20, 30], values: values)
+    let r = try FisherAnalysis.run(observed: observed, layers: [], rowGroups: [], minGroupSize: 1, permutations: 4,
+                                   seed: 0, top: 0) { _ in [[[0.1], [1, 1]], [[0.9], [1, 1]], [[0.37], [1, 1]]] }
+    for c in r.comparisons {
+        #expect(c.tensors[0].tv == 0)
+        #expect(c.tensors[0].pValue == 1)
+        #expect(!c.tensors[0].significant)
+        #expect(c.tensors[1].pValue == 0, "\(c.groups)")   // the null makes w uniform
+    }
+}

@@ -5,6 +5,7 @@ import Foundation
 /// the same predictions: per-group rates, between-group gaps over the groups
 /// with at least `minGroupSize` rows, and percentile bootstrap intervals.
 public struct FairnessAudit: Audit {
+    /// The audit's name and its key in `--json`.
     public static let name = "fairness"
     /// Creates the audit.
     public init() {}

@@ -9,6 +9,7 @@ public enum FairnessError: Error, CustomStringConvertible, Equatable {
     /// An option out of range.
     case invalidOption(name: String, reason: String)
 
+    /// The problem as one sentence.
     public var description: String {
         switch self {
         case .lengthMismatch(let s, let l, let g):

@@ -5,7 +5,8 @@ extension FairnessReport {
     ///
     ///     {"threshold", "min_group_size", "rows",
     ///      "groups": [{"name", "columns": {col: value}, "count", "selection_rate",
-    ///                  "tpr", "fpr", "accuracy", "mean_score", "small"}],
+    ///                  "tpr", "fpr", "accuracy", "mean_score", "small",
+    ///                  "ci": {"selection_rate": [lo, hi] | null, "tpr", "fpr", "accuracy"}}],
     ///      "overall": {"count", "selection_rate", "tpr", "fpr", "accuracy", "mean_score"},
     ///      "metrics": {"accuracy": {"value"}, "selection_rate": {"value"},
     ///                  "demographic_parity_difference": {"value", "ci": [lo, hi] | null},
@@ -20,7 +21,7 @@ extension FairnessReport {
             let cols = Self.columnValues(of: g.group, columns: groupColumns)
             return .object([("name", .string(g.group)),
                              ("columns", .object(cols.map { ($0.0, .string($0.1)) }))]
-                            + Self.rateFields(g) + [("small", .bool(g.small))])
+                            + Self.rateFields(g) + [("small", .bool(g.small)), ("ci", Self.rateIntervals(g))])
         }
         var metricsJSON: [(String, JSONValue)] = [
             ("accuracy", .object([("value", .finite(overall.accuracy))])),
@@ -48,6 +49,13 @@ extension FairnessReport {
         [AuditMetric(name: "accuracy", value: overall.accuracy),
          AuditMetric(name: "selection_rate", value: overall.selectionRate)]
             + gapMetrics.map { AuditMetric(name: $0.name, value: $0.value, interval: $0.interval) }
+    }
+
+    static func rateIntervals(_ g: GroupMetrics) -> JSONValue {
+        .object(["selection_rate", "tpr", "fpr", "accuracy"].enumerated().map { m, key in
+            let ci = m < g.intervals.count ? g.intervals[m] : nil
+            return (key, ci.map { .array([.finite($0.lowerBound), .finite($0.upperBound)]) } ?? .null)
+        })
     }
 
     static func rateFields(_ g: GroupMetrics) -> [(String, JSONValue)] {

@@ -8,6 +8,9 @@ public struct GroupMetrics: Sendable, Equatable {
     public var meanScore: Double
     /// True when `count < minGroupSize`: reported, but left out of the gaps.
     public var small: Bool
+    /// Bootstrap intervals of selection rate, TPR, FPR and accuracy (in that
+    /// order; empty without a bootstrap).
+    public var intervals: [ClosedRange<Double>?] = []
 
     /// Creates a row.
     public init(group: String, counts: ConfusionCounts, meanScore: Double, small: Bool) {

@@ -7,12 +7,17 @@ public enum FisherAnalysis {
     /// none) are not compared. `recompute` returns `[group][tensor][element]`
     /// Fisher for a permuted assignment of rows to groups; it is called
     /// `permutations` times with `rowGroups` shuffled by `permutedRowGroups`.
+    /// The p-value is the share of rounds whose TV ≥ the observed TV − `tieTolerance`.
     public static func run(observed: FisherByGroup, layers: [FisherUnit], rowGroups: [Int], minGroupSize: Int,
                            permutations: Int, seed: UInt64, top: Int, kind: String = "empirical",
                            progress: (String) -> Void = { _ in },
                            recompute: ([Int]) throws -> [[[Float]]]) throws -> FisherReport {
         guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
         guard top >= 0 else { throw FisherError.invalidOption(name: "top", reason: "must be ≥ 0") }
+        let tensorCount = observed.tensorNames.count
+        for unit in layers where unit.tensors.contains(where: { $0 < 0 || $0 >= tensorCount }) {
+            throw FisherError.invalidOption(name: "layers", reason: "has unit '\(unit.name)' naming a tensor index outside 0..<\(tensorCount)")
+        }
         let compared = observed.counts.indices.filter { observed.counts[$0] >= max(minGroupSize, 1) }
         var specs: [(Int, Int?)] = []
         for (a, g) in compared.enumerated() { for h in compared[(a + 1)...] { specs.append((g, h)) } }
@@ -20,8 +25,19 @@ public enum FisherAnalysis {
         let tensorUnits = FisherUnit.tensors(observed.tensorNames)
         let units = tensorUnits + layers
 
-        var results: [[UnitDivergence]] = specs.map { spec in
-            units.map { unit in observedDivergence(observed, spec: spec, unit: unit) }
+        let withRest = specs.contains { $0.1 == nil }
+        var results: [[UnitDivergence]] = specs.map { _ in [] }
+        for unit in units {
+            let sides = UnitSides(values: observed.values, counts: observed.counts, unit: unit, compared: compared,
+                                  withRest: withRest)
+            let tops = sides.topSets()
+            for (s, spec) in specs.enumerated() {
+                var d = observedDivergence(observed, sides, spec, unit)
+                if let a = tops.groups[spec.0], let b = spec.1.map({ tops.groups[$0] }) ?? tops.rests[spec.0] {
+                    d.top1Jaccard = FisherDivergence.jaccard(a, b)
+                }
+                results[s].append(d)
+            }
         }
         if permutations > 0, !specs.isEmpty {
             var sums = results.map { $0.map { _ in 0.0 } }, exceed = sums, rounds = sums
@@ -30,13 +46,15 @@ public enum FisherAnalysis {
                 let values = try recompute(permutedRowGroups(rowGroups, round: r, seed: seed))
                 try FisherByGroup.check(values, tensorSizes: observed.values.first?.map(\.count) ?? [],
                                         groups: observed.groupNames.count)
-                for (s, spec) in specs.enumerated() {
-                    for (u, unit) in units.enumerated() {
-                        guard let (p, q) = distributions(values, counts: observed.counts, spec: spec, unit: unit)
-                        else { continue }
+                for (u, unit) in units.enumerated() {
+                    let sides = UnitSides(values: values, counts: observed.counts, unit: unit, compared: compared,
+                                          withRest: withRest)
+                    for (s, spec) in specs.enumerated() {
+                        guard let (p, q) = sides.pair(spec) else { continue }
                         let tv = FisherDivergence.totalVariation(p, q)
                         sums[s][u] += tv; rounds[s][u] += 1
-                        if tv >= results[s][u].tv { exceed[s][u] += 1 }
+                        // Rounding noise (≈1e-16) must not make equal distributions "exceed".
+                        if tv >= results[s][u].tv - tieTolerance { exceed[s][u] += 1 }
                     }
                 }
             }
@@ -62,30 +80,17 @@ public enum FisherAnalysis {
                             savedTo: nil)
     }
 
-    /// The normalized Fisher of both sides of `spec` over `unit`; nil when either has no mass.
-    static func distributions(_ values: [[[Float]]], counts: [Int], spec: (Int, Int?),
-                              unit: FisherUnit) -> ([Double], [Double])? {
-        guard let p = FisherDivergence.normalized(FisherByGroup.joined(spec.0, values: values, tensors: unit.tensors))
-        else { return nil }
-        let q: [Double]?
-        if let h = spec.1 {
-            q = FisherDivergence.normalized(FisherByGroup.joined(h, values: values, tensors: unit.tensors))
-        } else {
-            q = FisherDivergence.normalized(FisherByGroup.rest(of: spec.0, values: values, counts: counts,
-                                                               tensors: unit.tensors))
-        }
-        guard let q else { return nil }
-        return (p, q)
-    }
+    /// Null TVs within this of the observed TV count as reaching it.
+    public static let tieTolerance = 1e-12
 
-    static func observedDivergence(_ f: FisherByGroup, spec: (Int, Int?), unit: FisherUnit) -> UnitDivergence {
+    static func observedDivergence(_ f: FisherByGroup, _ sides: UnitSides, _ spec: (Int, Int?),
+                                   _ unit: FisherUnit) -> UnitDivergence {
         let size = unit.tensors.reduce(0) { $0 + (f.values.first?[$1].count ?? 0) }
         var d = UnitDivergence(name: unit.name, size: size, tensors: unit.tensors.map { f.tensorNames[$0] },
                                tv: .nan, js: .nan, top1Jaccard: .nan, nullTVMean: nil, pValue: nil)
-        if let (p, q) = distributions(f.values, counts: f.counts, spec: spec, unit: unit) {
+        if let (p, q) = sides.pair(spec) {
             d.tv = FisherDivergence.totalVariation(p, q)
             d.js = FisherDivergence.jensenShannon(p, q)
-            d.top1Jaccard = FisherDivergence.topJaccard(p, q)
         }
         return d
     }

@@ -7,6 +7,7 @@ import Foundation
 /// per layer, against a permutation null, with the most group-influential
 /// parameters.
 public struct FisherAudit: Audit {
+    /// The audit's name and its key in `--json`.
     public static let name = "fisher"
     /// Creates the audit.
     public init() {}

@@ -47,25 +47,6 @@ public struct FisherByGroup: Sendable {
         }
     }
 
-    /// The "rest of g" Fisher over `tensors` laid end to end: the
-    /// count-weighted mean of every other group, `Σ_{h≠g} N_h F_h / Σ_{h≠g} N_h`,
-    /// which is the Fisher of all rows outside g.
-    static func rest(of g: Int, values: [[[Float]]], counts: [Int], tensors: [Int]) -> [Double] {
-        let size = tensors.reduce(0) { $0 + (values.first?[$1].count ?? 0) }
-        var out = [Double](repeating: 0, count: size)
-        var total = 0
-        for h in values.indices where h != g && counts[h] > 0 {
-            let w = Double(counts[h])
-            total += counts[h]
-            var o = 0
-            for t in tensors {
-                for v in values[h][t] { out[o] += w * Double(v); o += 1 }
-            }
-        }
-        if total > 0 { let inv = 1 / Double(total); for i in out.indices { out[i] *= inv } }
-        return out
-    }
-
     /// Group g's Fisher over `tensors` laid end to end.
     static func joined(_ g: Int, values: [[[Float]]], tensors: [Int]) -> [Float] {
         if tensors.count == 1 { return values[g][tensors[0]] }

@@ -7,6 +7,7 @@ public enum FisherError: Error, CustomStringConvertible, Equatable {
     /// The model gave no per-group Fisher.
     case fisherUnavailable(reason: String)
 
+    /// The problem as one sentence.
     public var description: String {
         switch self {
         case .inconsistentFisher(let reason): "fisher audit: the per-group Fisher is inconsistent: \(reason)"

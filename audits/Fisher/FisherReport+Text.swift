@@ -1,12 +1,18 @@
 import Foundation
 
 extension FisherReport {
-    /// Plain-text tables: per comparison, each tensor's and each layer's
-    /// divergences against the permutation null; then the influential parameters.
+    /// Plain-text tables: a summary row per comparison (each layer's TV, the
+    /// largest tensor TV, how many tensors diverge beyond the permutation
+    /// null); per-tensor and per-layer detail for the one pair of two groups
+    /// or, with up to five groups, for each group against the rest (every
+    /// comparison's detail is in the JSON); then the influential parameters.
     public var text: String { render(markdown: false) }
 
     /// The same as Markdown tables.
     public var markdown: String { render(markdown: true) }
+
+    /// Layer columns shown in the summary (more layers: only the largest).
+    static let maxLayerColumns = 6
 
     private func render(markdown md: Bool) -> String {
         var out = (md ? "### " : "") + "Fisher divergence between groups (\(kind) Fisher, \(permutations) permutation rounds, seed \(seed))\n"
@@ -14,24 +20,44 @@ extension FisherReport {
         if !skipped.isEmpty {
             out += (md ? "\n" : "") + "Not compared (fewer than \(minGroupSize) rows): \(skipped.joined(separator: ", "))\n"
         }
-        if comparisons.isEmpty { return out + "Fewer than two groups to compare.\n" }
-        let header = ["", "size", "TV", "JS", "top1% Jaccard", "null TV", "p", "sig"]
-        for c in comparisons {
-            let title = c.againstRest ? "\(c.groups[0]) vs the rest" : "\(c.groups[0]) vs \(c.groups[1])"
-            out += "\n" + (md ? "**\(title)**\n\n" : "\(title)\n")
-            let rows = (c.tensors + [nil] + c.layers).map { u -> [String] in
-                guard let u else { return [] }
-                return [u.name, String(u.size), Self.fmt(u.tv), Self.fmt(u.js), Self.fmt(u.top1Jaccard),
-                        u.nullTVMean.map(Self.fmt) ?? "-", u.pValue.map(Self.fmt) ?? "-", u.significant ? "*" : ""]
+        guard let first = comparisons.first else { return out + "Fewer than two groups to compare.\n" }
+        let star = { (u: UnitDivergence) in u.significant ? "*" : "" }
+        let layerNames = first.layers.count <= Self.maxLayerColumns ? first.layers.map(\.name) : []
+        var header = ["comparison"] + layerNames.map { "\($0) TV" }
+        if layerNames.isEmpty { header += ["largest layer TV", "layer"] }
+        header += ["largest tensor TV", "tensor", "significant tensors"]
+        let rows = comparisons.map { c -> [String] in
+            var row = [Self.title(c)] + c.layers.prefix(layerNames.count).map { Self.fmt($0.tv) + star($0) }
+            if layerNames.isEmpty {
+                let l = c.layers.filter { !$0.tv.isNaN }.max { $0.tv < $1.tv }
+                row += [l.map { Self.fmt($0.tv) + star($0) } ?? "-", l?.name ?? "-"]
             }
-            let tensorRows = Array(rows[..<c.tensors.count]), layerRows = Array(rows[(c.tensors.count + 1)...])
-            out += Self.table(header: ["tensor"] + header.dropFirst(), rows: tensorRows, markdown: md)
-            out += (md ? "\n" : "") + Self.table(header: ["layer"] + header.dropFirst(), rows: layerRows, markdown: md)
+            let t = c.tensors.filter { !$0.tv.isNaN }.max { $0.tv < $1.tv }
+            row += [t.map { Self.fmt($0.tv) + star($0) } ?? "-", t?.name ?? "-",
+                    "\(c.tensors.filter(\.significant).count)/\(c.tensors.count)"]
+            return row
         }
-        out += "\n" + (md ? "" : "* p < 0.05 against the permutation null\n")
+        out += "\n" + (md ? "**Summary** (TV; * p < 0.05 against the permutation null)\n\n"
+                          : "Summary (TV; * p < 0.05 against the permutation null)\n")
+        out += Self.table(header: header, rows: rows, markdown: md)
+
+        let detailed = comparisons.count == 1 ? comparisons : (groups.filter(\.compared).count <= 5 ? againstRest : [])
+        let columns = ["size", "TV", "JS", "top1% Jaccard", "null TV", "p", "sig"]
+        for c in detailed {
+            out += "\n" + (md ? "**\(Self.title(c))**\n\n" : "\(Self.title(c))\n")
+            let cells = { (u: UnitDivergence) -> [String] in
+                [u.name, String(u.size), Self.fmt(u.tv), Self.fmt(u.js), Self.fmt(u.top1Jaccard),
+                 u.nullTVMean.map(Self.fmt) ?? "-", u.pValue.map(Self.fmt) ?? "-", star(u)]
+            }
+            out += Self.table(header: ["tensor"] + columns, rows: c.tensors.map(cells), markdown: md)
+            out += (md ? "\n" : "") + Self.table(header: ["layer"] + columns, rows: c.layers.map(cells), markdown: md)
+        }
+        if detailed.count < comparisons.count {
+            out += "\n" + (md ? "_" : "") + "Per-tensor detail of every comparison: see the JSON report." + (md ? "_" : "") + "\n"
+        }
         if !influential.isEmpty {
             let names = groups.filter(\.compared).map(\.name)
-            out += (md ? "**Most group-influential parameters**\n\n" : "\nMost group-influential parameters\n")
+            out += "\n" + (md ? "**Most group-influential parameters**\n\n" : "Most group-influential parameters\n")
             let rows = influential.map { p in
                 [p.tensor, "[" + p.multiIndex.map(String.init).joined(separator: ", ") + "]",
                  Self.fmt(p.difference), p.groups.joined(separator: " > ")] + p.fisher.map(Self.fmt)
@@ -43,8 +69,12 @@ extension FisherReport {
         return out
     }
 
-    /// Five significant digits; `nan` for NaN.
-    static func fmt(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.5g", x) }
+    static func title(_ c: GroupComparison) -> String {
+        c.againstRest ? "\(c.groups[0]) vs the rest" : "\(c.groups[0]) vs \(c.groups[1])"
+    }
+
+    /// Four significant digits; `nan` for NaN.
+    static func fmt(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.4g", x) }
 
     /// An aligned text table (first column left, the rest right) or a Markdown table.
     static func table(header: [String], rows: [[String]], markdown: Bool) -> String {

@@ -37,6 +37,9 @@ public struct FixResult: Sendable {
     public var ranks: [String: Int]
     /// The validation objective of the input model, before any change.
     public var pretrainedValidationLoss: Double
+    /// The validation objective after factorization, before the first step
+    /// (the truncation's cost; equals `pretrainedValidationLoss` for `finetune`).
+    public var factorizedValidationLoss: Double
     /// Rows used to train, and held out to validate.
     public var trainRows: Int, validationRows: Int
     /// Row indices (into the input data) of the validation split.

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// Neutralized low-rank fine-tuning (METHOD §3–6) and its baselines.
@@ -11,8 +12,20 @@ public enum Fixer {
     /// with `min(in, out) > r`; then `epochs` passes of Adam on mini-batches in
     /// a seeded order, keeping the epoch with the lowest validation objective.
     /// `progress` is called after every epoch. Throws when the loss turns NaN.
+    ///
+    /// OpenBLAS runs single-threaded for the duration (restored afterwards):
+    /// its threaded kernels may sum in a different order, and the run must be
+    /// bit-identical for a seed; at these sizes one thread is also faster.
     public static func fix(graph: ModelGraph, data: LabeledData, options: FixOptions,
                            progress: (EpochLog) -> Void = { _ in }) throws -> FixResult {
+        let threads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(threads) }
+        return try run(graph: graph, data: data, options: options, progress: progress)
+    }
+
+    static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
+                    progress: (EpochLog) -> Void) throws -> FixResult {
         try options.validate()
         var net = try FixerNetwork(graph: graph)
         try check(data, width: net.inputWidth)
@@ -30,6 +43,8 @@ public enum Fixer {
         var warnings: [String] = []
         let ranks = try prepare(&net, method: options.method, options: options, data: data,
                                 trainRows: split.train, warnings: &warnings)
+        let factorized = options.method == .finetune ? pretrained
+            : validationObjective(net, objective, data, split.validation, valWeights)
         let trainableCount = zip(net.params, net.trainable).reduce(0) { $0 + ($1.1 ? $1.0.count : 0) }
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
@@ -53,7 +68,7 @@ public enum Fixer {
                 guard eval.total.isFinite else {
                     throw FairAuditError.invalidInput(
                         path: data.source,
-                        reason: "the training loss became \(eval.total) in epoch \(epoch); nothing was written (try a smaller --learning-rate)")
+                        reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
                 }
                 sum += eval.total * Double(batch.count)
                 var grads = net.zeroGradients()
@@ -63,7 +78,7 @@ public enum Fixer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let val = validationObjective(net, objective, data, split.validation, valWeights)
             if !split.validation.isEmpty && !val.isFinite {
-                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch); nothing was written")
+                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
             let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds)
             logs.append(log)
@@ -75,7 +90,7 @@ public enum Fixer {
         net.params = best.params
         let out = try export(net, into: graph)
         return FixResult(graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
-                         epochs: logs, chosenEpoch: best.epoch, ranks: ranks, pretrainedValidationLoss: pretrained,
+                         epochs: logs, chosenEpoch: best.epoch, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
                          trainRows: split.train.count, validationRows: split.validation.count,
                          validationIndices: split.validation, warnings: warnings)
     }
@@ -83,8 +98,11 @@ public enum Fixer {
     /// Rows `rows` of a row-major matrix of `width` columns, stacked.
     static func gather(_ m: [Float], rows: [Int], width: Int) -> [Float] {
         var out = [Float](repeating: 0, count: rows.count * width)
-        for (r, n) in rows.enumerated() {
-            for c in 0..<width { out[r * width + c] = m[n * width + c] }
+        m.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                for (r, n) in rows.enumerated() { (d + r * width).update(from: s + n * width, count: width) }
+            }
         }
         return out
     }

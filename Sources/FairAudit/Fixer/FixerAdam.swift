@@ -24,13 +24,21 @@ struct FixerAdam {
         step += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
+        let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
         for p in 0..<params.count where trainable[p] {
-            for i in 0..<params[p].count {
-                let g = grads[p][i]
-                m[p][i] = beta1 * m[p][i] + (1 - beta1) * g
-                v[p][i] = beta2 * v[p][i] + (1 - beta2) * g * g
-                let mh = m[p][i] / c1, vh = v[p][i] / c2
-                params[p][i] -= learningRate * mh / (vh.squareRoot() + epsilon)
+            grads[p].withUnsafeBufferPointer { g in
+                m[p].withUnsafeMutableBufferPointer { m in
+                    v[p].withUnsafeMutableBufferPointer { v in
+                        params[p].withUnsafeMutableBufferPointer { theta in
+                            for i in 0..<min(theta.count, g.count) {
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                let mh = m[i] / c1, vh = v[i] / c2
+                                theta[i] -= lr * mh / (vh.squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
             }
         }
     }

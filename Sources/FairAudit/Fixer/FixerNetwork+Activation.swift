@@ -8,7 +8,7 @@ extension FixerNetwork {
     static func activate(_ z: [Float], _ act: Activation, slope: Float) -> [Float] {
         switch act {
         case .linear: return z
-        case .relu: return z.map { max($0, 0) }
+        case .relu: return z.map { $0 > 0 ? $0 : 0 }
         case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }
         case .sigmoid: return z.map(sigmoid)
         case .tanh: return z.map { Foundation.tanh($0) }
@@ -24,6 +24,15 @@ extension FixerNetwork {
     /// `dz = dy ⊙ f'(z)`, given the input `z` and output `y`.
     static func activationBackward(_ dy: [Float], z: [Float], y: [Float], _ act: Activation, slope: Float) -> [Float] {
         var dz = dy
+        switch act {
+        case .linear, .softmax: return dz
+        case .relu:
+            dz.withUnsafeMutableBufferPointer { d in z.withUnsafeBufferPointer { z in
+                for i in 0..<min(d.count, z.count) { d[i] = z[i] > 0 ? d[i] : 0 }
+            } }
+            return dz
+        default: break
+        }
         for i in 0..<dz.count {
             let d: Float
             switch act {

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 extension FixerNetwork {
@@ -26,7 +27,7 @@ extension FixerNetwork {
                 let (m, n) = (layer.rows, layer.cols)
                 let dsq = squared ? delta.map { $0 * $0 } : delta
                 if let bias = layer.bias, squared || trainable[bias] {
-                    for r in 0..<rows { for c in 0..<n { grads[bias][c] += dsq[r * n + c] } }
+                    Self.addColumnSums(dsq, rows: rows, cols: n, into: &grads[bias])
                 }
                 if let (a, b, rank) = layer.factors {
                     let inner = tape.inner[index] ?? []
@@ -64,5 +65,12 @@ extension FixerNetwork {
                 for i in 0..<delta.count { delta[i] *= scale[i % n] }
             }
         }
+    }
+
+    /// `out += mᵀ 1`: the column sums of a row-major `rows × cols` matrix (`sgemv`).
+    static func addColumnSums(_ m: [Float], rows: Int, cols: Int, into out: inout [Float]) {
+        guard rows > 0, m.count >= rows * cols, out.count >= cols else { return }
+        let ones = [Float](repeating: 1, count: rows)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, m, Int32(cols), ones, 1, 1, &out, 1)
     }
 }

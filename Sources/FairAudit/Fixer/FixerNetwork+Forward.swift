@@ -32,8 +32,12 @@ extension FixerNetwork {
                 let layer = denses[d]
                 var z = [Float](repeating: 0, count: rows * layer.cols)
                 if let bias = layer.bias {
-                    let b = params[bias]
-                    for r in 0..<rows { for c in 0..<layer.cols { z[r * layer.cols + c] = b[c] } }
+                    params[bias].withUnsafeBufferPointer { b in
+                        z.withUnsafeMutableBufferPointer { zp in
+                            guard let src = b.baseAddress, let dst = zp.baseAddress, b.count == layer.cols else { return }
+                            for r in 0..<rows { (dst + r * layer.cols).update(from: src, count: layer.cols) }
+                        }
+                    }
                 }
                 if let (a, b, rank) = layer.factors {
                     var inner = [Float](repeating: 0, count: rows * rank)

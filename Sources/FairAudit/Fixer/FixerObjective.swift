@@ -57,7 +57,7 @@ struct FixerObjective {
             var dp = [Double](repeating: 0, count: rows)
             let strata: [Int?] = penalty == .dp ? [nil] : [1, 0]
             for stratum in strata {
-                let member = (0..<rows).filter { stratum == nil || (labels[$0] >= 0.5 ? 1 : 0) == stratum! }
+                let member = (0..<rows).filter { n in stratum.map { (labels[n] >= 0.5 ? 1 : 0) == $0 } ?? true }
                 pen += Self.gapPenalty(p: p, rows: member, groups: groups, lambda: lambda, into: &dp)
             }
             addPositiveChain(z, rows: rows, dp: dp, into: &d)

@@ -35,7 +35,7 @@ public final class MappedFile: @unchecked Sendable {
         mapped = false
         if data.isEmpty { base = nil; return }
         let p = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 16)
-        data.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        data.copyBytes(to: UnsafeMutableRawBufferPointer(start: p, count: data.count))
         base = UnsafeRawPointer(p)
     }
 

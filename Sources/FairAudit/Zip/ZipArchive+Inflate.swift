@@ -96,10 +96,11 @@ extension ZipArchive {
             if r.rc == Z_STREAM_END { ended = true; break }
         }
         guard whole else { return outPos }
-        var scratch: UInt8 = 0
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        defer { scratch.deallocate() }
         while !ended {
             // Output is full: the stream may only finish now, never produce more.
-            let r = try withUnsafeMutableBytes(of: &scratch) { try step($0.baseAddress!, 1) }
+            let r = try step(scratch, 1)
             if r.produced > 0 {
                 throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: capacity, found: -1)
             }

@@ -14,7 +14,9 @@ extension ZipWriter {
             var extra = Data()
             if !z64.isEmpty { extra.zipLE(UInt16(1)); extra.zipLE(UInt16(z64.count)); extra.append(z64) }
             extra.append(c.extra)
-            d.zipLE(ZipArchive.centralSignature); d.zipLE(c.madeBy)
+            // With a ZIP64 field both versions become at least 4.5, as Python does.
+            let madeBy = z64.isEmpty ? c.madeBy : (c.madeBy & 0xFF00) | max(c.madeBy & 0xFF, 45)
+            d.zipLE(ZipArchive.centralSignature); d.zipLE(madeBy)
             d.zipLE(z64.isEmpty ? c.needed : max(c.needed, 45))
             d.zipLE(c.flags); d.zipLE(c.method); d.zipLE(c.time); d.zipLE(c.date); d.zipLE(c.crc)
             d.zipLE(big ? UInt32.max : UInt32(c.csize)); d.zipLE(big ? UInt32.max : UInt32(c.usize))
