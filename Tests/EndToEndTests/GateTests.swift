@@ -126,3 +126,21 @@ import FoundationXML
         #expect(text.contains("| min_accuracy |") && text.trimmingCharacters(in: .whitespacesAndNewlines) == r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
+
+/// The HTML report is one self-contained page with the charts.
+@Suite struct HTMLReportTests {
+    @Test func selfContainedPageWithChartsAndGate() throws {
+        let dir = try CLI.temporaryDirectory()
+        let html = dir.appendingPathComponent("report.html")
+        let r = try CLI.run(["audit", "--config", "examples/adult/fairaudit.toml", "--html", html.path,
+                             "--permutations", "3", "--bootstrap", "20"], in: CLI.packageRoot)
+        #expect(r.code == 0, "\(r.stderr)")
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.components(separatedBy: "<svg").count - 1 == 2)
+        #expect(page.contains("Per-group rates") && page.contains("Fisher TV per layer, Female vs Male"))
+        #expect(page.contains("max_demographic_parity_difference"))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("<link") && !page.contains("src="))
+    }
+}
