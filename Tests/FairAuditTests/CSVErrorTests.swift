@@ -84,4 +84,22 @@ import Testing
         #expect(data.features == (0..<40_000).map(Float.init))
         #expect(data.rowGroups.filter { $0 == 0 }.count == 13_334)
     }
+
+    /// A gzip file cut short or with damaged bytes names the file and the problem.
+    @Test(arguments: ["truncated", "corrupt"])
+    func damagedGzip(kind: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: Fixtures.url("adult_sample.csv", "gz")))
+        if kind == "truncated" { bytes = Array(bytes.prefix(bytes.count / 2)) } else {
+            for i in 2000..<2400 { bytes[i] ^= 0x5A }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fa-csv-\(UUID().uuidString).csv.gz")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect {
+            _ = try LabeledData.load(from: url, options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"]))
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix(url.path) && text.contains(kind == "truncated" ? "the gzip stream is truncated" : "corrupt gzip data")
+        }
+    }
 }
