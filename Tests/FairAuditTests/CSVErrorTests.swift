@@ -68,7 +68,7 @@ import Testing
         #expect(skipped == 2)
         #expect(data.features == [1, 4])
         #expect(data.labels == [0, 0])
-        #expect(data.groupNames == ["F, y", "M, x"])
+        #expect(data.groupNames == ["F & y", "M & x"])
         #expect(data.rowGroups == [1, 0])
     }
 
