@@ -117,13 +117,15 @@ extension HDF5File {
         if let si = plan.shuffleIndex, piece.mask & (1 << UInt32(si)) == 0, e > 1 {
             // Shuffle stored byte j of element i at j*n + i; put it back at i*e + j.
             let n = chunkBytes / e
+            // Into whichever buffer does not hold the input.
+            let target = data == UnsafeRawPointer(stored) ? inflated : stored
             let src = data.assumingMemoryBound(to: UInt8.self)
-            let dst = stored.assumingMemoryBound(to: UInt8.self)
+            let dst = target.assumingMemoryBound(to: UInt8.self)
             for j in 0..<e {
                 let plane = src + j * n
                 for i in 0..<n { dst[i * e + j] = plane[i] }
             }
-            data = UnsafeRawPointer(stored)
+            data = UnsafeRawPointer(target)
         }
         place(data, origin: piece.origin, chunkShape: chunkShape, shape: plan.shape, elementSize: e, into: out)
         return nil
