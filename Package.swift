@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // fairaudit.toml policies: a full TOML 1.0 parser with error positions.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries: a module map and a shim of static inline wrappers each.
@@ -27,7 +29,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         // The library core: tensors, the graph, plugin protocols, zip, CSV, executor.
-        .target(name: "FairAudit", dependencies: ["CZlib", "CBLAS"], path: "Sources/FairAudit"),
+        .target(name: "FairAudit",
+                dependencies: ["CZlib", "CBLAS", .product(name: "TOMLKit", package: "TOMLKit")],
+                path: "Sources/FairAudit"),
 
         // Format plugins.
         .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),

@@ -2,11 +2,60 @@ import FairAudit
 import FormatNPZ
 import Foundation
 
-/// Per-group Fisher information divergence (METHOD.md sections 1–2).
+/// Per-group Fisher information divergence (METHOD.md sections 1–2): how
+/// differently the model's parameters matter to each group, per tensor and
+/// per layer, against a permutation null, with the most group-influential
+/// parameters.
 public struct FisherAudit: Audit {
+    /// The audit's name and its key in `--json`.
     public static let name = "fisher"
+    /// Creates the audit.
     public init() {}
-    public func run(_ context: AuditContext) throws -> AuditResult {
-        throw FairAuditError.unsupportedModel(reason: "fisher audit not implemented")
+
+    /// The audit over any source of per-group Fisher: `fisher(rowGroups)`
+    /// returns each group's `[tensor][element]` Fisher (and the group row
+    /// counts) for an assignment of rows to `context.data.groupNames`. It is
+    /// called once with the data's groups, then `options.permutations` times
+    /// with the rows' groups shuffled (seeded by `options.seed`). With
+    /// `options.saveFisher` each group's raw Fisher is written as npz members
+    /// `<group>/<tensor name>` (float32, the tensor's shape).
+    public func run(_ context: AuditContext, tensorNames: [String], shapes: [[Int]],
+                    fisher: ([Int]) throws -> (counts: [Int], values: [[[Float]]])) throws -> AuditResult {
+        let data = context.data, o = context.options
+        guard o.fisher == "empirical" || o.fisher == "model" else {
+            throw FisherError.invalidOption(name: "fisher", reason: "is '\(o.fisher)', expected 'empirical' or 'model'")
+        }
+        context.progress("fisher: \(o.fisher) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows")
+        let first = try fisher(data.rowGroups)
+        let observed = try FisherByGroup(tensorNames: tensorNames, shapes: shapes, groupNames: data.groupNames,
+                                         counts: first.counts, values: first.values)
+        var saved: String?
+        if let url = o.saveFisher {
+            context.progress("fisher: saving the raw per-group Fisher to \(url.path)")
+            try Self.save(observed, to: url)
+            saved = url.path
+        }
+        let layers = FisherUnit.layers(tensorNames, layers: context.graph.layers)
+        var report = try FisherAnalysis.run(observed: observed, layers: layers, rowGroups: data.rowGroups,
+                                            minGroupSize: o.minGroupSize, permutations: o.permutations,
+                                            seed: o.seed, top: o.top, kind: o.fisher,
+                                            progress: context.progress) { try fisher($0).values }
+        report.savedTo = saved
+        return AuditResult(name: Self.name, json: report.json, text: report.text, markdown: report.markdown,
+                           metrics: report.auditMetrics)
+    }
+
+    /// Writes each group's raw Fisher as float32 npz members `<group>/<tensor name>`.
+    public static func save(_ f: FisherByGroup, to url: URL) throws {
+        var tensors: [Tensor] = []
+        for (g, group) in f.groupNames.enumerated() {
+            for (t, name) in f.tensorNames.enumerated() {
+                let bytes = Tensor.encode(f.values[g][t].map(Double.init), dtype: .float32, byteOrder: .little)
+                tensors.append(Tensor(name: "\(group)/\(name)", dtype: .float32, shape: f.shapes[t],
+                                      storage: .bytes(bytes)))
+            }
+        }
+        let graph = ModelGraph(format: NPZFormat.name, layout: "arrays", tensors: tensors)
+        try NPZFormat.write(graph, to: url, basedOn: nil)
     }
 }

@@ -1,13 +1,41 @@
 import FairAudit
 import Foundation
 
-/// NumPy `.npz` archives and bare `.npy` files.
+/// NumPy `.npz` archives (a zip of `.npy` members, stored by `np.savez`,
+/// deflated by `np.savez_compressed`) and bare `.npy` files.
+///
+/// Tensor names are member names without `.npy` (for a bare `.npy`, the file
+/// name's stem); each tensor's `origin` is its member name. Values stay in
+/// the file: stored members are slices of the memory-mapped file, deflated
+/// ones are inflated when first asked for.
 public enum NPZFormat: ModelFormat {
+    /// `"npz"`.
     public static let name = "npz"
+    /// `npz` and `npy`.
     public static let fileExtensions = ["npz", "npy"]
-    public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool { false }
-    public static func read(_ url: URL) throws -> ModelGraph { throw FairAuditError.unknownFormat(path: url.path) }
-    public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
-        throw FairAuditError.writeFailed(path: url.path, reason: "not implemented")
+
+    /// True for the `\x93NUMPY` magic, and for a zip (`PK\x03\x04`, or
+    /// `PK\x05\x06` when empty) whose members all end in `.npy` — a Keras
+    /// `.keras` zip holds `config.json` and is not claimed. A zip whose
+    /// directory cannot be read is claimed, so reading it reports why.
+    public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
+        if prefix.starts(with: NPYHeader.magic) { return true }
+        guard prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) || prefix.starts(with: [0x50, 0x4B, 0x05, 0x06]) else {
+            return false
+        }
+        guard let archive = try? ZipArchive(url: url) else { return true }
+        return archive.entries.allSatisfy { $0.name.hasSuffix(".npy") }
+    }
+
+    /// `torch-state-dict` when some name ends in `.weight`/`.bias` and every
+    /// name is dotted like `net.0.weight` or a PyTorch buffer; else `arrays`.
+    static func layout(of names: [String]) -> String {
+        let torchLeaves: Set<String> = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked",
+                                        "in_proj_weight", "in_proj_bias"]
+        let leaves = names.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
+        let dotted = names.allSatisfy { $0.contains(".") }
+        let hasWeights = leaves.contains { $0 == "weight" || $0 == "bias" }
+        return !names.isEmpty && dotted && hasWeights && leaves.allSatisfy({ torchLeaves.contains($0) })
+            ? "torch-state-dict" : "arrays"
     }
 }

@@ -16,43 +16,47 @@ public struct TensorStats: Sendable, Equatable {
 }
 
 extension Tensor {
-    /// Computes the statistics by decoding the values in chunks of
-    /// `chunkElements`, so a large tensor is never converted whole.
-    public func stats(chunkElements: Int = 1 << 20) throws -> TensorStats {
+    /// Computes the statistics in one pass over the stored bytes, decoding
+    /// `chunkElements` values at a time into one reused buffer and merging
+    /// each chunk's moments into the running ones (Chan et al.), so a large
+    /// or memory-mapped tensor is never converted whole.
+    public func stats(chunkElements: Int = 1 << 16) throws -> TensorStats {
         let data = try rawBytes()
-        let size = dtype.byteSize
         guard data.count >= byteCount else {
             throw FairAuditError.truncatedTensor(name: name, expected: byteCount, found: data.count)
         }
         var n = 0.0, mean = 0.0, m2 = 0.0
         var lo = Double.infinity, hi = -Double.infinity
         var nan = 0, inf = 0
-        var start = 0
-        while start < elementCount {
-            let count = Swift.min(chunkElements, elementCount - start)
-            let lower = data.startIndex + start * size
-            let slice = data[lower..<(lower + count * size)]
-            let values = try Tensor.decode(Data(slice), dtype: dtype, byteOrder: byteOrder, count: count, name: name)
-            // Chan et al. merge of the chunk's moments into the running ones.
-            var cn = 0.0, csum = 0.0
-            for v in values {
-                if v.isNaN { nan += 1; continue }
-                if v.isInfinite { inf += 1; continue }
-                cn += 1; csum += v
-                if v < lo { lo = v }
-                if v > hi { hi = v }
+        var buffer = [Double](repeating: 0, count: Swift.max(1, Swift.min(chunkElements, elementCount)))
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var start = 0
+            while start < elementCount {
+                let count = Swift.min(buffer.count, elementCount - start)
+                buffer.withUnsafeMutableBufferPointer { out in
+                    Tensor.decode(raw, from: start, count: count, dtype: dtype, byteOrder: byteOrder, into: out)
+                }
+                var cn = 0.0, csum = 0.0
+                for i in 0..<count {
+                    let v = buffer[i]
+                    if v.isNaN { nan += 1; continue }
+                    if v.isInfinite { inf += 1; continue }
+                    cn += 1; csum += v
+                    if v < lo { lo = v }
+                    if v > hi { hi = v }
+                }
+                if cn > 0 {
+                    let cmean = csum / cn
+                    var cm2 = 0.0
+                    for i in 0..<count where buffer[i].isFinite { cm2 += (buffer[i] - cmean) * (buffer[i] - cmean) }
+                    let delta = cmean - mean
+                    let total = n + cn
+                    mean += delta * cn / total
+                    m2 += cm2 + delta * delta * n * cn / total
+                    n = total
+                }
+                start += count
             }
-            if cn > 0 {
-                let cmean = csum / cn
-                var cm2 = 0.0
-                for v in values where v.isFinite { cm2 += (v - cmean) * (v - cmean) }
-                let delta = cmean - mean
-                let total = n + cn
-                mean += delta * cn / total
-                m2 += cm2 + delta * delta * n * cn / total
-                n = total
-            }
-            start += count
         }
         guard n > 0 else {
             return TensorStats(min: .nan, max: .nan, mean: .nan, std: .nan, nanCount: nan, infCount: inf)

@@ -41,31 +41,38 @@ extension Tensor {
         guard data.count >= need else {
             throw FairAuditError.truncatedTensor(name: name, expected: need, found: data.count)
         }
+        var out = [Double](repeating: 0, count: count)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            out.withUnsafeMutableBufferPointer { buffer in
+                decode(raw, from: 0, count: count, dtype: dtype, byteOrder: byteOrder, into: buffer)
+            }
+        }
+        return out
+    }
+
+    /// Decodes elements `start ..< start + count` of `raw` (which the caller
+    /// has checked holds them) into `out[0 ..< count]`.
+    static func decode(_ raw: UnsafeRawBufferPointer, from start: Int, count: Int, dtype: DType,
+                       byteOrder: ByteOrder, into out: UnsafeMutableBufferPointer<Double>) {
         let swap = byteOrder != .native
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Double] in
-            var out = [Double](repeating: 0, count: count)
-            func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
-                let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)
-                return swap ? v.byteSwapped : v
-            }
-            for i in 0..<count {
-                switch dtype {
-                case .float16: out[i] = Double(Float16(bitPattern: load(UInt16.self, i)))
-                case .bfloat16: out[i] = Double(Float(bitPattern: UInt32(load(UInt16.self, i)) << 16))
-                case .float32: out[i] = Double(Float(bitPattern: load(UInt32.self, i)))
-                case .float64: out[i] = Double(bitPattern: load(UInt64.self, i))
-                case .int8: out[i] = Double(load(Int8.self, i))
-                case .int16: out[i] = Double(load(Int16.self, i))
-                case .int32: out[i] = Double(load(Int32.self, i))
-                case .int64: out[i] = Double(load(Int64.self, i))
-                case .uint8: out[i] = Double(load(UInt8.self, i))
-                case .uint16: out[i] = Double(load(UInt16.self, i))
-                case .uint32: out[i] = Double(load(UInt32.self, i))
-                case .uint64: out[i] = Double(load(UInt64.self, i))
-                case .bool: out[i] = load(UInt8.self, i) != 0 ? 1 : 0
-                }
-            }
-            return out
+        func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+            let v = raw.loadUnaligned(fromByteOffset: (start + i) * MemoryLayout<T>.size, as: T.self)
+            return swap ? v.byteSwapped : v
+        }
+        switch dtype {
+        case .float16: for i in 0..<count { out[i] = Double(Float16(bitPattern: load(UInt16.self, i))) }
+        case .bfloat16: for i in 0..<count { out[i] = Double(Float(bitPattern: UInt32(load(UInt16.self, i)) << 16)) }
+        case .float32: for i in 0..<count { out[i] = Double(Float(bitPattern: load(UInt32.self, i))) }
+        case .float64: for i in 0..<count { out[i] = Double(bitPattern: load(UInt64.self, i)) }
+        case .int8: for i in 0..<count { out[i] = Double(load(Int8.self, i)) }
+        case .int16: for i in 0..<count { out[i] = Double(load(Int16.self, i)) }
+        case .int32: for i in 0..<count { out[i] = Double(load(Int32.self, i)) }
+        case .int64: for i in 0..<count { out[i] = Double(load(Int64.self, i)) }
+        case .uint8: for i in 0..<count { out[i] = Double(load(UInt8.self, i)) }
+        case .uint16: for i in 0..<count { out[i] = Double(load(UInt16.self, i)) }
+        case .uint32: for i in 0..<count { out[i] = Double(load(UInt32.self, i)) }
+        case .uint64: for i in 0..<count { out[i] = Double(load(UInt64.self, i)) }
+        case .bool: for i in 0..<count { out[i] = load(UInt8.self, i) != 0 ? 1 : 0 }
         }
     }
 

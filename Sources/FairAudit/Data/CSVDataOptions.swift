@@ -1,0 +1,37 @@
+import Foundation
+
+/// Which columns of a `groups.csv` are the label, the groups and the features.
+public struct CSVDataOptions: Sendable, Equatable {
+    /// The binary label column.
+    public var label: String
+    /// The group columns; several give intersection groups.
+    public var groups: [String]
+    /// Columns that are neither features nor label nor group.
+    public var ignore: [String]
+    /// The feature columns in model-input order; `nil` means every column
+    /// except label, groups and ignored ones, in file order.
+    public var features: [String]?
+    /// The label value that means positive (1); `nil` accepts 0/1, 0.0/1.0
+    /// and true/false.
+    public var positive: String?
+    /// The model's input width; the feature count must equal it.
+    public var expectedFeatureCount: Int?
+    /// The text joining the parts of an intersection group name.
+    public var groupSeparator: String
+    /// The longest record accepted, in bytes.
+    public var maxLineBytes: Int
+
+    /// Creates options.
+    public init(label: String, groups: [String], ignore: [String] = [], features: [String]? = nil,
+                positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = ", ",
+                maxLineBytes: Int = 1 << 20) {
+        self.label = label
+        self.groups = groups
+        self.ignore = ignore
+        self.features = features
+        self.positive = positive
+        self.expectedFeatureCount = expectedFeatureCount
+        self.groupSeparator = groupSeparator
+        self.maxLineBytes = maxLineBytes
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Element-wise forward values and derivatives of each activation, in float32.
+extension Activation {
+    /// SELU's scale λ and α (Klambauer et al. 2017, as Keras uses them).
+    static let seluScale: Float = 1.0507009873554805
+    static let seluAlpha: Float = 1.6732632423543772
+
+    /// `f(z)` for every element; softmax over each row of `width` elements.
+    func apply(_ z: [Float], width: Int, slope: Float) -> [Float] {
+        var a = z
+        let n = a.count
+        a.withUnsafeMutableBufferPointer { p in
+            guard let a = p.baseAddress else { return }
+            switch self {
+            case .linear: break
+            case .relu: for i in 0..<n where a[i] < 0 { a[i] = 0 }
+            case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
+            case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
+            case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
+                for i in 0..<n { a[i] = 0.5 * a[i] * (1 + erf(a[i] * 0.70710678118654752)) }
+            case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
+            case .selu:
+                for i in 0..<n {
+                    a[i] = a[i] > 0 ? Activation.seluScale * a[i] : Activation.seluScale * Activation.seluAlpha * expm1(a[i])
+                }
+            case .leakyRelu: for i in 0..<n where a[i] < 0 { a[i] *= slope }
+            case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
+            case .swish, .silu: for i in 0..<n { a[i] *= Activation.sigmoid(a[i]) }
+            case .softmax: Activation.softmaxRows(a, count: n, width: width)
+            }
+        }
+        return a
+    }
+
+    /// `g ⊙ f′(z)`: the gradient with respect to `z` given `g` with respect
+    /// to `f(z)`; for softmax `a ⊙ (g − Σⱼ aⱼ gⱼ)` per row.
+    func backward(_ g: [Float], z: [Float], width: Int, slope: Float) -> [Float] {
+        if self == .linear { return g }
+        var d = g
+        let n = min(d.count, z.count)
+        var soft = self == .softmax ? z : []
+        d.withUnsafeMutableBufferPointer { pd in
+            z.withUnsafeBufferPointer { pz in
+                guard let d = pd.baseAddress, let z = pz.baseAddress else { return }
+                switch self {
+                case .linear: break
+                case .relu: for i in 0..<n where z[i] <= 0 { d[i] = 0 }
+                case .sigmoid: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
+                case .tanh: for i in 0..<n { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
+                case .gelu: // Φ(z) + z φ(z)
+                    for i in 0..<n {
+                        let x = z[i]
+                        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+                        d[i] *= cdf + x * exp(-0.5 * x * x) * 0.3989422804014327
+                    }
+                case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
+                case .selu:
+                    for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }
+                case .leakyRelu: for i in 0..<n where z[i] < 0 { d[i] *= slope }
+                case .softplus: for i in 0..<n { d[i] *= Activation.sigmoid(z[i]) }
+                case .swish, .silu: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
+                case .softmax:
+                    soft.withUnsafeMutableBufferPointer { pa in
+                        guard let a = pa.baseAddress, width > 0 else { return }
+                        Activation.softmaxRows(a, count: n, width: width)
+                        for r in 0..<(n / width) {
+                            let b = r * width
+                            var dot: Float = 0
+                            for j in 0..<width { dot += a[b + j] * d[b + j] }
+                            for j in 0..<width { d[b + j] = a[b + j] * (d[b + j] - dot) }
+                        }
+                    }
+                }
+            }
+        }
+        return d
+    }
+
+    /// `1 / (1 + e^{−z})`, without overflow for large |z|.
+    @inline(__always) static func sigmoid(_ z: Float) -> Float {
+        if z >= 0 { return 1 / (1 + exp(-z)) }
+        let e = exp(z)
+        return e / (1 + e)
+    }
+
+    /// `log(1 + e^z) = max(z, 0) + log1p(e^{−|z|})`.
+    @inline(__always) static func softplus(_ z: Float) -> Float {
+        max(z, 0) + log1p(exp(-abs(z)))
+    }
+
+    /// Softmax of each row in place, shifted by the row maximum.
+    static func softmaxRows(_ a: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+        guard width > 0 else { return }
+        for r in 0..<(count / width) {
+            let base = r * width
+            var m = -Float.infinity
+            for j in 0..<width { m = max(m, a[base + j]) }
+            var sum: Float = 0
+            for j in 0..<width { let e = exp(a[base + j] - m); a[base + j] = e; sum += e }
+            for j in 0..<width { a[base + j] /= sum }
+        }
+    }
+}

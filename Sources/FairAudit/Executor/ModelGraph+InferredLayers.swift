@@ -1,0 +1,106 @@
+import Foundation
+
+extension ModelGraph {
+    /// A layer chain inferred from tensor names and shapes, for state dicts
+    /// that hold no architecture (`net.0.weight`, `net.0.bias`, `net.1.running_mean`, …).
+    ///
+    /// Tensors are grouped by the prefix before their last `.` (or `/`) and
+    /// the prefixes ordered by their numeric parts (`net.2` before `net.10`).
+    /// A 2-D `weight` is a dense kernel stored `out × in` (PyTorch), a 2-D
+    /// `kernel` one stored `in × out` (Keras); `running_mean`/`running_var`
+    /// (or `moving_*`) mark batch normalization, a lone 1-D `weight` layer
+    /// normalization. `activation` goes between dense blocks (after any
+    /// normalization that follows a dense layer) and `head` on the output.
+    public func inferredLayers(activation: Activation, head: HeadKind, negativeSlope: Double = 0.2) throws -> [Layer] {
+        var groups: [String: [String: Tensor]] = [:]
+        for t in tensors {
+            let (prefix, role) = ModelGraph.splitName(t.name)
+            if role == "num_batches_tracked" { continue }
+            groups[prefix, default: [:]][role] = t
+        }
+        let prefixes = groups.keys.sorted { ModelGraph.numericOrder($0, $1) }
+        var layers = [Layer]()
+        var width: Int?
+        var lastName = ""
+        var denseCount = 0
+        func fail(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
+        for prefix in prefixes {
+            let g = groups[prefix] ?? [:]
+            let mean = g["running_mean"] ?? g["moving_mean"], variance = g["running_var"] ?? g["moving_variance"]
+            let weight = g["weight"] ?? g["kernel"] ?? g["gamma"], bias = g["bias"] ?? g["beta"]
+            if let mean, let variance {
+                var w: [String: String] = ["moving_mean": mean.name, "moving_variance": variance.name]
+                if let weight { w["gamma"] = weight.name }
+                if let bias { w["beta"] = bias.name }
+                let n = mean.elementCount
+                if let width, width != n { throw fail("tensors do not chain: '\(mean.name)' normalizes \(n) values but '\(lastName)' gives \(width)") }
+                layers.append(Layer(name: prefix, kind: .batchNormalization, weights: w,
+                                    epsilon: g["running_mean"] != nil ? 1e-5 : 1e-3, className: "BatchNormalization"))
+                width = n; lastName = mean.name
+            } else if let weight, weight.shape.count == 2 {
+                let layout: KernelLayout = g["kernel"] != nil ? .inOut : .outIn
+                let (nIn, nOut) = layout == .inOut ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
+                if let width, width != nIn {
+                    throw fail("tensors do not chain: '\(weight.name)' (shape \(weight.shape)) takes \(nIn) inputs but '\(lastName)' gives \(width)")
+                }
+                if let bias, bias.elementCount != nOut {
+                    throw fail("tensors do not chain: bias '\(bias.name)' has \(bias.elementCount) values for \(nOut) outputs")
+                }
+                if denseCount > 0 {
+                    layers.append(Layer(name: "\(prefix).activation", kind: .activation, activation: activation,
+                                        negativeSlope: negativeSlope, className: "Activation"))
+                }
+                var w = ["kernel": weight.name]
+                if let bias { w["bias"] = bias.name }
+                layers.append(Layer(name: prefix, kind: .dense, units: nOut, weights: w, kernelLayout: layout, className: "Dense"))
+                denseCount += 1
+                width = nOut; lastName = weight.name
+            } else if let weight, weight.shape.count == 1 {
+                var w = ["gamma": weight.name]
+                if let bias { w["beta"] = bias.name }
+                if let width, width != weight.elementCount {
+                    throw fail("tensors do not chain: '\(weight.name)' normalizes \(weight.elementCount) values but '\(lastName)' gives \(width)")
+                }
+                layers.append(Layer(name: prefix, kind: .layerNormalization, weights: w, epsilon: 1e-5, className: "LayerNormalization"))
+                width = weight.elementCount; lastName = weight.name
+            } else {
+                let names = g.values.map(\.name).sorted().joined(separator: ", ")
+                throw fail("cannot tell which layer the tensors \(names) belong to (expected weight/bias or running statistics)")
+            }
+        }
+        guard denseCount > 0 else { throw fail("no 2-D weight tensor found to build a dense chain from") }
+        let headActivation: Activation = head == .sigmoid ? .sigmoid : head == .softmax ? .softmax : .linear
+        if let last = layers.indices.last, layers[last].kind == .dense {
+            layers[last].activation = headActivation
+        } else {
+            layers.append(Layer(name: "head", kind: .activation, activation: headActivation, className: "Activation"))
+        }
+        return layers
+    }
+
+    /// `("net.0", "weight")` from `net.0.weight`; splits at the last `.`, else the last `/`.
+    static func splitName(_ name: String) -> (String, String) {
+        if let i = name.lastIndex(of: ".") ?? name.lastIndex(of: "/") {
+            return (String(name[..<i]), String(name[name.index(after: i)...]))
+        }
+        return ("", name)
+    }
+
+    /// True when `a` sorts before `b` comparing digit runs as numbers.
+    static func numericOrder(_ a: String, _ b: String) -> Bool {
+        func parts(_ s: String) -> [(isNumber: Bool, text: String)] {
+            var out = [(Bool, String)]()
+            for c in s {
+                let digit = c.isASCII && c.isNumber
+                if let last = out.last, last.0 == digit { out[out.count - 1].1.append(c) } else { out.append((digit, String(c))) }
+            }
+            return out
+        }
+        let pa = parts(a), pb = parts(b)
+        for (x, y) in zip(pa, pb) where x.text != y.text {
+            if x.isNumber && y.isNumber, let u = Int(x.text), let v = Int(y.text), u != v { return u < v }
+            return x.text < y.text
+        }
+        return pa.count < pb.count
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Everything `Fixer.fix` can be told (METHOD.md §3–5); the defaults are the
+/// method's defaults.
+public struct FixOptions: Sendable, Equatable {
+    /// Which fine-tuning to run.
+    public enum Method: String, Sendable, CaseIterable {
+        /// Fisher-weighted low-rank factors from neutralized importance (the default).
+        case neutralizedLowrank = "neutralized-lowrank"
+        /// Plain truncated SVD factors (`s ≡ 1`), then the same fine-tuning.
+        case lowrank
+        /// Plain full fine-tuning of every dense kernel and bias.
+        case finetune
+    }
+
+    /// How per-group Fisher information becomes one importance (METHOD §3).
+    public enum Neutralize: String, Sendable, CaseIterable {
+        /// `I = (1/G) Σ_g P_g` with `P_g` each group's Fisher at unit mass per tensor.
+        case mean
+        /// `I = min_g P_g`.
+        case min
+        /// The pooled Fisher over all rows, at unit mass per tensor.
+        case none
+    }
+
+    /// A fairness penalty added to the loss, `λ · Σ gaps²` (METHOD §5).
+    public enum Penalty: String, Sendable, CaseIterable {
+        /// Gap: mean positive probability of a group minus that of the rest of the batch.
+        case dp
+        /// The same gaps computed within `y = 1` and within `y = 0`.
+        case eo
+    }
+
+    /// Which Fisher information to use (METHOD §1).
+    public enum FisherKind: String, Sendable, CaseIterable {
+        /// Squared gradients of the observed label's loss.
+        case empirical
+        /// The expectation over the model's own predictive distribution.
+        case model
+    }
+
+    /// The method; default `neutralizedLowrank`.
+    public var method: Method = .neutralizedLowrank
+    /// The neutralization of the importance; default `mean`.
+    public var neutralize: Neutralize = .mean
+    /// Rank of every factorized kernel; default 8 (ignored when `energy` is set).
+    public var rank: Int = 8
+    /// When set, each kernel's rank is the smallest keeping this share of `Σσ²`.
+    public var energy: Double? = nil
+    /// Passes over the training split; default 5.
+    public var epochs: Int = 5
+    /// Rows per mini-batch; default 256.
+    public var batchSize: Int = 256
+    /// Adam's step size; default 1e-3 (β1 0.9, β2 0.999, ε 1e-8).
+    public var learningRate: Double = 1e-3
+    /// Share of rows held out (stratified by group × label) to pick the best epoch; default 0.2.
+    public var validationFraction: Double = 0.2
+    /// Weight each group to equal total weight in the loss.
+    public var balance: Bool = false
+    /// The fairness penalty, if any.
+    public var penalty: Penalty? = nil
+    /// The penalty's weight λ; default 1.
+    public var lambda: Double = 1
+    /// Seed of the validation split and the shuffles.
+    public var seed: UInt64 = 0
+    /// Keep layers that are not factorized fixed (their biases still train).
+    public var freezeUnfactorized: Bool = false
+    /// Which Fisher information; default `empirical`.
+    public var fisherKind: FisherKind = .empirical
+
+    /// The default options.
+    public init() {}
+
+    /// Checks the numbers are usable; names the first bad one.
+    public func validate() throws {
+        func bad(_ reason: String) -> FairAuditError { .invalidInput(path: "fix options", reason: reason) }
+        guard rank >= 1 else { throw bad("--rank must be at least 1, got \(rank)") }
+        if let energy, !(energy > 0 && energy <= 1) { throw bad("--energy must be in (0, 1], got \(energy)") }
+        guard epochs >= 1 else { throw bad("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw bad("--batch-size must be at least 1, got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else { throw bad("--learning-rate must be positive, got \(learningRate)") }
+        guard validationFraction >= 0, validationFraction < 1 else {
+            throw bad("--validation must be in [0, 1), got \(validationFraction)")
+        }
+        guard lambda >= 0, lambda.isFinite else { throw bad("--lambda must be non-negative, got \(lambda)") }
+    }
+}

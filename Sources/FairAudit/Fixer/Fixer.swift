@@ -1,0 +1,150 @@
+import CBLAS
+import Foundation
+
+/// Neutralized low-rank fine-tuning (METHOD §3–6) and its baselines.
+public enum Fixer {
+    /// Fine-tunes `graph` on `data` as `options` say and returns the graph with
+    /// the trained kernels and biases written back in place (METHOD §6).
+    ///
+    /// Steps: stratified validation split (group × label, seeded); for the
+    /// low-rank methods, the per-group Fisher on the training split, the
+    /// neutralized importance and a (Fisher-)weighted SVD of every dense kernel
+    /// with `min(in, out) > r`; then `epochs` passes of Adam on mini-batches in
+    /// a seeded order, keeping the epoch with the lowest validation objective.
+    /// `progress` is called after every epoch. Throws when the loss turns NaN.
+    ///
+    /// OpenBLAS runs single-threaded for the duration (restored afterwards):
+    /// its threaded kernels may sum in a different order, and the run must be
+    /// bit-identical for a seed; at these sizes one thread is also faster.
+    public static func fix(graph: ModelGraph, data: LabeledData, options: FixOptions,
+                           progress: (EpochLog) -> Void = { _ in }) throws -> FixResult {
+        let threads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(threads) }
+        return try run(graph: graph, data: data, options: options, progress: progress)
+    }
+
+    static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
+                    progress: (EpochLog) -> Void) throws -> FixResult {
+        try options.validate()
+        var net = try FixerNetwork(graph: graph)
+        try check(data, width: net.inputWidth)
+        let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
+                                    fraction: options.validationFraction, seed: options.seed)
+        guard !split.train.isEmpty else {
+            throw FairAuditError.invalidInput(path: data.source, reason: "no rows are left to train on after the validation split")
+        }
+        let objective = FixerObjective(head: net.head, penalty: options.penalty, lambda: options.lambda)
+        let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
+        let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
+        let pretrained = validationObjective(net, objective, data, split.validation, valWeights)
+        let fullCount = net.denses.reduce(0) { sum, d in sum + d.rows * d.cols + (d.bias.map { net.params[$0].count } ?? 0) }
+
+        var warnings: [String] = []
+        let ranks = try prepare(&net, method: options.method, options: options, data: data,
+                                trainRows: split.train, warnings: &warnings)
+        let factorized = options.method == .finetune ? pretrained
+            : validationObjective(net, objective, data, split.validation, valWeights)
+        let trainableCount = zip(net.params, net.trainable).reduce(0) { $0 + ($1.1 ? $1.0.count : 0) }
+
+        var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
+        var order = split.train
+        var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+        var logs: [EpochLog] = []
+        var best = (epoch: options.epochs, loss: Double.infinity, params: net.params)
+        for epoch in 1...options.epochs {
+            let started = DispatchTime.now().uptimeNanoseconds
+            rng.shuffle(&order)
+            var sum = 0.0
+            var start = 0
+            while start < order.count {
+                let batch = Array(order[start..<min(start + options.batchSize, order.count)])
+                start += batch.count
+                let x = gather(data.features, rows: batch, width: net.inputWidth)
+                let (z, tape) = net.forward(x, rows: batch.count)
+                let eval = objective.evaluate(logits: z, rows: batch.count, labels: batch.map { data.labels[$0] },
+                                              groups: batch.map { data.rowGroups[$0] },
+                                              weights: trainWeights.map { w in batch.map { w[$0] } })
+                guard eval.total.isFinite else {
+                    throw FairAuditError.invalidInput(
+                        path: data.source,
+                        reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
+                }
+                sum += eval.total * Double(batch.count)
+                var grads = net.zeroGradients()
+                net.backward(tape, dLogits: eval.dLogits, into: &grads)
+                adam.update(&net.params, grads: grads, trainable: net.trainable)
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let val = validationObjective(net, objective, data, split.validation, valWeights)
+            if !split.validation.isEmpty && !val.isFinite {
+                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
+            }
+            let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds)
+            logs.append(log)
+            progress(log)
+            if split.validation.isEmpty || val < best.loss {
+                best = (epoch, split.validation.isEmpty ? .infinity : val, net.params)
+            }
+        }
+        net.params = best.params
+        let out = try export(net, into: graph)
+        return FixResult(graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
+                         epochs: logs, chosenEpoch: best.epoch, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
+                         trainRows: split.train.count, validationRows: split.validation.count,
+                         validationIndices: split.validation, warnings: warnings)
+    }
+
+    /// Rows `rows` of a row-major matrix of `width` columns, stacked.
+    static func gather(_ m: [Float], rows: [Int], width: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows.count * width)
+        m.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                for (r, n) in rows.enumerated() { (d + r * width).update(from: s + n * width, count: width) }
+            }
+        }
+        return out
+    }
+
+    /// `w_n = N / (G · N_g)` over `rows` (G the groups present), so each group
+    /// carries the same total weight; indexed by row number.
+    static func balanceWeights(rows: [Int], groups: [Int]) -> [Float] {
+        var counts: [Int: Int] = [:]
+        for n in rows { counts[groups[n], default: 0] += 1 }
+        var w = [Float](repeating: 0, count: groups.count)
+        for n in rows { w[n] = Float(Double(rows.count) / (Double(counts.count) * Double(counts[groups[n]] ?? 1))) }
+        return w
+    }
+
+    /// The objective (NLL + penalty over the whole split) on `rows`; NaN when empty.
+    static func validationObjective(_ net: FixerNetwork, _ objective: FixerObjective, _ data: LabeledData,
+                                    _ rows: [Int], _ weights: [Float]?) -> Double {
+        guard !rows.isEmpty else { return .nan }
+        let x = gather(data.features, rows: rows, width: net.inputWidth)
+        var logits: [Float] = []
+        var start = 0
+        while start < rows.count {
+            let n = min(4096, rows.count - start)
+            let (z, _) = net.forward(Array(x[(start * net.inputWidth)..<((start + n) * net.inputWidth)]), rows: n, keepTape: false)
+            logits.append(contentsOf: z)
+            start += n
+        }
+        return objective.evaluate(logits: logits, rows: rows.count, labels: rows.map { data.labels[$0] },
+                                  groups: rows.map { data.rowGroups[$0] },
+                                  weights: weights.map { w in rows.map { w[$0] } }).total
+    }
+
+    /// Checks the data fits the model and is internally consistent.
+    static func check(_ data: LabeledData, width: Int) throws {
+        func bad(_ r: String) -> FairAuditError { .invalidInput(path: data.source, reason: r) }
+        guard data.rowCount > 0 else { throw bad("holds no rows") }
+        guard data.featureCount == width else { throw bad("has \(data.featureCount) feature columns, the model takes \(width)") }
+        guard data.features.count == data.rowCount * width, data.rowGroups.count == data.rowCount else {
+            throw bad("features, labels and groups disagree in length")
+        }
+        guard data.rowGroups.allSatisfy({ $0 >= 0 && $0 < data.groupNames.count }) else { throw bad("a row's group index is out of range") }
+        guard data.labels.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw bad("labels must be 0 or 1") }
+        guard data.features.allSatisfy({ $0.isFinite }) else { throw bad("a feature value is NaN or infinite") }
+    }
+}

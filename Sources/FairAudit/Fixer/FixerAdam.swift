@@ -1,0 +1,45 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) over the trainable parameters:
+/// `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
+/// `θ ← θ − lr · m̂ / (√v̂ + ε)` with `m̂ = m/(1−β1ᵗ)`, `v̂ = v/(1−β2ᵗ)`.
+struct FixerAdam {
+    var learningRate: Float
+    var beta1: Float = 0.9
+    var beta2: Float = 0.999
+    var epsilon: Float = 1e-8
+    private(set) var step = 0
+    private var m: [[Float]]
+    private var v: [[Float]]
+
+    /// Zero moments shaped like `params`.
+    init(learningRate: Float, shapes params: [[Float]]) {
+        self.learningRate = learningRate
+        m = params.map { [Float](repeating: 0, count: $0.count) }
+        v = m
+    }
+
+    /// One update of every parameter whose `trainable` flag is set.
+    mutating func update(_ params: inout [[Float]], grads: [[Float]], trainable: [Bool]) {
+        step += 1
+        let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
+        let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
+        let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
+        for p in 0..<params.count where trainable[p] {
+            grads[p].withUnsafeBufferPointer { g in
+                m[p].withUnsafeMutableBufferPointer { m in
+                    v[p].withUnsafeMutableBufferPointer { v in
+                        params[p].withUnsafeMutableBufferPointer { theta in
+                            for i in 0..<min(theta.count, g.count) {
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                let mh = m[i] / c1, vh = v[i] / c2
+                                theta[i] -= lr * mh / (vh.squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import TOMLKit
+
+extension Policy {
+    /// Top-level keys a policy may set, with the TOML type each takes.
+    static let topKeys: [String: String] = [
+        "model": "string", "data": "string", "eval": "string", "label": "string", "positive": "string",
+        "groups": "array", "ignore": "array", "features": "array", "threshold": "number",
+        "min_group_size": "integer", "bootstrap": "integer", "seed": "integer", "permutations": "integer",
+    ]
+    /// Keys of the `[fix]` table.
+    static let fixKeys: Set<String> = [
+        "rank", "energy", "method", "neutralize", "penalty", "lambda", "epochs", "balance", "seed",
+        "batch_size", "learning_rate", "validation", "freeze_unfactorized", "fisher",
+    ]
+
+    /// Reads a `fairaudit.toml`. Unknown keys, wrong types and TOML syntax
+    /// errors throw a `PolicyError` naming the key and its line.
+    public static func load(_ url: URL) throws -> Policy {
+        let path = url.path
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw PolicyError(file: path, line: 0, reason: "cannot read the policy file")
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw PolicyError(file: path, line: 0, reason: "the policy file is not UTF-8 text")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses policy text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws -> Policy {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw PolicyError(file: file, line: e.source.begin.line, reason: "invalid TOML: \(e.description)")
+        }
+        let lines = KeyLines(text)
+        var p = Policy()
+        p.source = file
+        func fail(_ key: String, _ section: String?, _ reason: String) -> PolicyError {
+            PolicyError(file: file, line: lines.line(of: key, in: section), reason: reason)
+        }
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            if key == "gate" || key == "fix" {
+                guard let sub = value.table else { throw fail(key, nil, "'\(key)' must be a table ([\(key)])") }
+                if key == "gate" { try p.readGate(sub, lines: lines, fail: fail) } else { try p.readFix(sub, fail: fail) }
+                continue
+            }
+            guard let type = topKeys[key] else {
+                throw fail(key, nil, "unknown key '\(key)' (known: \(topKeys.keys.sorted().joined(separator: ", ")), [gate], [fix])")
+            }
+            switch (key, type) {
+            case (_, "string"):
+                guard let s = value.string else { throw fail(key, nil, "'\(key)' must be a string") }
+                switch key {
+                case "model": p.model = s
+                case "data": p.data = s
+                case "eval": p.eval = s
+                case "label": p.label = s
+                default: p.positive = s
+                }
+            case (_, "array"):
+                guard let arr = value.array else { throw fail(key, nil, "'\(key)' must be an array of strings") }
+                var items: [String] = []
+                for item in arr {
+                    guard let s = item.string else { throw fail(key, nil, "'\(key)' must be an array of strings") }
+                    items.append(s)
+                }
+                if key == "groups" { p.groups = items } else if key == "ignore" { p.ignore = items } else { p.features = items }
+            case (_, "number"):
+                guard let x = value.double ?? value.int.map(Double.init) else { throw fail(key, nil, "'\(key)' must be a number") }
+                p.threshold = x
+            default:
+                guard let i = value.int, i >= 0 else { throw fail(key, nil, "'\(key)' must be a non-negative integer") }
+                switch key {
+                case "min_group_size": p.minGroupSize = i
+                case "bootstrap": p.bootstrap = i
+                case "seed": p.seed = i
+                default: p.permutations = i
+                }
+            }
+        }
+        return p
+    }
+
+    mutating func readGate(_ gate: TOMLTable, lines: KeyLines,
+                           fail: (String, String?, String) -> PolicyError) throws {
+        for key in gate.keys {
+            guard let value = gate[key] else { continue }
+            if key == "use_ci_bound" {
+                guard let b = value.bool else { throw fail(key, "gate", "'use_ci_bound' must be true or false") }
+                useCIBound = b
+                continue
+            }
+            guard let x = value.double ?? value.int.map(Double.init) else {
+                throw fail(key, "gate", "'\(key)' must be a number")
+            }
+            if key == "max_regression" {
+                maxRegression = x
+                maxRegressionLine = lines.line(of: key, in: "gate")
+                continue
+            }
+            let kind: Limit.Kind
+            if key.hasPrefix("max_") { kind = .max } else if key.hasPrefix("min_") { kind = .min } else {
+                throw fail(key, "gate", "unknown key '\(key)' in [gate] (limits are max_<metric> or min_<metric>; also max_regression, use_ci_bound)")
+            }
+            limits.append(Limit(metric: String(key.dropFirst(4)), kind: kind, bound: x, line: lines.line(of: key, in: "gate")))
+        }
+        limits.sort { $0.line < $1.line }
+    }
+
+    mutating func readFix(_ table: TOMLTable, fail: (String, String?, String) -> PolicyError) throws {
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            guard Policy.fixKeys.contains(key) else {
+                throw fail(key, "fix", "unknown key '\(key)' in [fix] (known: \(Policy.fixKeys.sorted().joined(separator: ", ")))")
+            }
+            if let s = value.string { fix[key] = s }
+            else if let i = value.int { fix[key] = String(i) }
+            else if let d = value.double { fix[key] = String(d) }
+            else if let b = value.bool { fix[key] = String(b) }
+            else { throw fail(key, "fix", "'\(key)' must be a string, number or boolean") }
+        }
+    }
+}
+
+/// Finds the line that sets a key, for error messages (TOML parsers do not
+/// keep key positions).
+struct KeyLines {
+    let lines: [Substring]
+
+    init(_ text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+
+    /// The 1-based line of `key = …` within table `section` (nil: the top level).
+    func line(of key: String, in section: String?) -> Int {
+        var current: String? = nil
+        for (i, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                continue
+            }
+            guard current == section else { continue }
+            let name = line.split(separator: "=", maxSplits: 1).first?
+                .trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if name == key { return i + 1 }
+        }
+        // A table header `[key]` at the top level.
+        if section == nil, let i = lines.firstIndex(where: {
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "[] ")) == key
+        }) { return i + 1 }
+        return 0
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// A release policy, as `fairaudit.toml` states it: what to audit (model,
+/// data, columns), the limits a release must meet, and how `fix` runs.
+public struct Policy: Sendable, Equatable {
+    /// One limit of the `[gate]` table: `max_<metric>` or `min_<metric>`.
+    public struct Limit: Sendable, Equatable {
+        /// `max` (value must be ≤ bound) or `min` (value must be ≥ bound).
+        public enum Kind: String, Sendable { case max, min }
+        /// The metric's name as the audit's JSON spells it.
+        public var metric: String
+        /// Upper or lower bound.
+        public var kind: Kind
+        /// The bound.
+        public var bound: Double
+        /// The line of the policy file that sets it (0 when set otherwise).
+        public var line: Int
+        /// Creates a limit.
+        public init(metric: String, kind: Kind, bound: Double, line: Int) {
+            self.metric = metric
+            self.kind = kind
+            self.bound = bound
+            self.line = line
+        }
+        /// The key as written (`max_demographic_parity_difference`).
+        public var key: String { kind.rawValue + "_" + metric }
+    }
+
+    /// The file the policy came from.
+    public var source: String = ""
+    /// Model file, relative to the policy file's folder when not absolute.
+    public var model: String?
+    /// Labeled data (CSV or CSV.gz).
+    public var data: String?
+    /// Evaluation data for `fix`.
+    public var eval: String?
+    /// Label column.
+    public var label: String?
+    /// Value of the label column that counts as positive.
+    public var positive: String?
+    /// Group columns.
+    public var groups: [String] = []
+    /// Columns that are neither features nor groups.
+    public var ignore: [String] = []
+    /// Explicit feature columns.
+    public var features: [String]?
+    /// Decision threshold.
+    public var threshold: Double?
+    /// Groups below this size are flagged and left out of the gaps.
+    public var minGroupSize: Int?
+    /// Bootstrap resamples.
+    public var bootstrap: Int?
+    /// Seed.
+    public var seed: Int?
+    /// Fisher permutation rounds.
+    public var permutations: Int?
+    /// Limits of the `[gate]` table.
+    public var limits: [Limit] = []
+    /// Largest allowed growth of a gap against `--baseline`.
+    public var maxRegression: Double?
+    /// Line of `max_regression`.
+    public var maxRegressionLine: Int = 0
+    /// Judge a limit by the confidence interval's unfavourable bound.
+    public var useCIBound: Bool = false
+    /// Settings of the `[fix]` table, by key (`rank`, `penalty`, `lambda`, …).
+    public var fix: [String: String] = [:]
+
+    /// An empty policy.
+    public init() {}
+
+    /// `path` resolved against the policy file's folder.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || source.isEmpty { return path }
+        let dir = URL(fileURLWithPath: source).deletingLastPathComponent()
+        let candidate = dir.appendingPathComponent(path).path
+        // Paths are written relative to where the policy sits, or to the working directory.
+        return FileManager.default.fileExists(atPath: candidate) || !FileManager.default.fileExists(atPath: path)
+            ? candidate : path
+    }
+}
+
+/// What is wrong with a policy file, naming the file, the key and its line.
+public struct PolicyError: Error, CustomStringConvertible, Equatable {
+    /// The policy file.
+    public var file: String
+    /// The line (1-based; 0 when unknown).
+    public var line: Int
+    /// What is wrong.
+    public var reason: String
+
+    /// Creates an error.
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String {
+        line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
+    }
+}

@@ -1,0 +1,114 @@
+import CZlib
+import Foundation
+
+extension ZipArchive {
+    /// The member's bytes, inflated if deflated, after checking the CRC-32 and
+    /// that inflating gives exactly the declared size (never more is written).
+    /// A stored member is a zero-copy slice of the mapped file.
+    public func data(for entry: ZipEntry) throws -> Data { try data(for: entry, skipping: 0) }
+
+    /// The member's bytes after its first `prefix` bytes, checked as in
+    /// `data(for:)`; the result is zero-based and, for stored members, zero-copy.
+    public func data(for entry: ZipEntry, skipping prefix: Int) throws -> Data {
+        let compressed = try dataRange(entry)
+        guard prefix >= 0, prefix <= entry.uncompressedSize else {
+            throw ZipError.truncated(archive: name, member: entry.name, what: "a read of \(prefix) bytes")
+        }
+        if entry.method == 0 {
+            let crc = bytes.withBytes(compressed) { zipCRC32($0) }
+            guard crc == entry.crc32 else {
+                throw ZipError.crcMismatch(archive: name, member: entry.name, expected: entry.crc32, found: crc)
+            }
+            return bytes.slice((compressed.lowerBound + prefix)..<compressed.upperBound)
+        }
+        let n = entry.uncompressedSize
+        guard let buffer = malloc(max(n, 1)) else { throw ZipError.outOfMemory(archive: name, member: entry.name, bytes: n) }
+        do {
+            _ = try inflate(entry, compressed, into: buffer, capacity: n, whole: true)
+            let crc = zipCRC32(UnsafeRawBufferPointer(start: buffer, count: n))
+            guard crc == entry.crc32 else {
+                throw ZipError.crcMismatch(archive: name, member: entry.name, expected: entry.crc32, found: crc)
+            }
+        } catch {
+            free(buffer)
+            throw error
+        }
+        return Data(bytesNoCopy: buffer + prefix, count: n - prefix, deallocator: .custom { _, _ in free(buffer) })
+    }
+
+    /// The first `count` bytes of the member (fewer if it is shorter),
+    /// inflating only as far as needed; not CRC-checked (the whole member is not read).
+    public func prefix(of entry: ZipEntry, count: Int) throws -> Data {
+        let compressed = try dataRange(entry)
+        let n = max(0, min(count, entry.uncompressedSize))
+        if entry.method == 0 { return bytes.slice(compressed.lowerBound..<(compressed.lowerBound + n)) }
+        var out = Data(count: n)
+        let produced = try out.withUnsafeMutableBytes { raw -> Int in
+            guard let p = raw.baseAddress else { return 0 }
+            return try inflate(entry, compressed, into: p, capacity: n, whole: false)
+        }
+        return out.prefix(produced)
+    }
+
+    /// The compressed bytes' range, checked against the file.
+    func dataRange(_ entry: ZipEntry) throws -> Range<Int> {
+        guard entry.dataOffset >= 0, entry.compressedSize >= 0, entry.dataOffset <= bytes.count - entry.compressedSize else {
+            throw ZipError.truncated(archive: name, member: entry.name, what: "the member data")
+        }
+        return entry.dataOffset..<(entry.dataOffset + entry.compressedSize)
+    }
+
+    /// Inflates `range` into `out` (at most `capacity` bytes) and returns the
+    /// count written. With `whole`, the stream must end exactly at `capacity`.
+    func inflate(_ entry: ZipEntry, _ range: Range<Int>, into out: UnsafeMutableRawPointer, capacity: Int,
+                 whole: Bool) throws -> Int {
+        let z = try ZStream(deflateLevel: nil)
+        let s = z.stream
+        var inPos = range.lowerBound, outPos = 0, ended = false
+        func fail(_ what: String) -> ZipError { .corrupt(archive: name, member: entry.name, reason: what) }
+        func step(_ dst: UnsafeMutableRawPointer, _ room: Int) throws -> (rc: Int32, produced: Int) {
+            if s.pointee.avail_in == 0, inPos < range.upperBound {
+                let n = min(range.upperBound - inPos, 1 << 30)
+                bytes.withBytes(inPos..<(inPos + n)) { buf in
+                    s.pointee.next_in = UnsafeMutablePointer(mutating: buf.baseAddress?.assumingMemoryBound(to: Bytef.self))
+                }
+                s.pointee.avail_in = uInt(n)
+                inPos += n
+            }
+            let before = s.pointee.avail_in
+            s.pointee.next_out = dst.assumingMemoryBound(to: Bytef.self)
+            s.pointee.avail_out = uInt(room)
+            let rc = CZlib.inflate(s, Z_NO_FLUSH)
+            let produced = room - Int(s.pointee.avail_out)
+            if rc == Z_STREAM_END { return (rc, produced) }
+            guard rc == Z_OK || rc == Z_BUF_ERROR else { throw fail("the deflate stream is invalid (zlib error \(rc))") }
+            if produced == 0, s.pointee.avail_in == before {
+                if inPos >= range.upperBound, s.pointee.avail_in == 0 {
+                    throw ZipError.truncated(archive: name, member: entry.name, what: "the deflate stream")
+                }
+                throw fail("the deflate stream makes no progress")
+            }
+            return (rc, produced)
+        }
+        while outPos < capacity {
+            let r = try step(out + outPos, min(capacity - outPos, 1 << 30))
+            outPos += r.produced
+            if r.rc == Z_STREAM_END { ended = true; break }
+        }
+        guard whole else { return outPos }
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        defer { scratch.deallocate() }
+        while !ended {
+            // Output is full: the stream may only finish now, never produce more.
+            let r = try step(scratch, 1)
+            if r.produced > 0 {
+                throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: capacity, found: -1)
+            }
+            ended = r.rc == Z_STREAM_END
+        }
+        guard outPos == capacity else {
+            throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: capacity, found: outPos)
+        }
+        return outPos
+    }
+}

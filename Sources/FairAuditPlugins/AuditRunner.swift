@@ -1,0 +1,85 @@
+import FairAudit
+import Foundation
+
+/// Everything one audit run needs.
+public struct AuditRequest: Sendable {
+    /// The model file.
+    public var model: URL
+    /// The labeled rows.
+    public var data: URL
+    /// Which columns are label, groups, features.
+    public var dataOptions: CSVDataOptions
+    /// Thresholds, resamples, seeds.
+    public var options: AuditOptions
+    /// The audits to run, in order.
+    public var audits: [any Audit.Type]
+    /// Fills in the architecture when the file has none (config, inferred chain).
+    public var architecture: @Sendable (inout ModelGraph) throws -> Void
+
+    /// Creates a request running every registered audit.
+    public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
+                audits: [any Audit.Type] = Plugins.audits,
+                architecture: @escaping @Sendable (inout ModelGraph) throws -> Void = { _ in }) {
+        self.model = model
+        self.data = data
+        self.dataOptions = dataOptions
+        self.options = options
+        self.audits = audits
+        self.architecture = architecture
+    }
+}
+
+/// What an audit run produced.
+public struct AuditOutcome: Sendable {
+    public var graph: ModelGraph
+    public var data: LabeledData
+    public var scores: [Float]
+    public var results: [AuditResult]
+    public var seconds: Double
+
+    /// Every audit's metrics, in order.
+    public var metrics: [AuditMetric] { results.flatMap(\.metrics) }
+}
+
+/// Reads the model and data, scores the rows and runs the audits.
+public enum AuditRunner {
+    /// Runs `request`, telling `progress` what it is doing.
+    public static func run(_ request: AuditRequest, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditOutcome {
+        let start = Date()
+        progress("reading \(request.model.lastPathComponent)")
+        var graph = try Plugins.formats.read(request.model)
+        try request.architecture(&graph)
+        let network = try Network(graph: graph)
+        var dataOptions = request.dataOptions
+        dataOptions.expectedFeatureCount = network.inputWidth
+        progress("reading \(request.data.lastPathComponent)")
+        let data = try LabeledData.load(from: request.data, options: dataOptions)
+        progress("scoring \(data.rowCount) rows")
+        let scores = try network.predictScores(features: data.features, rows: data.rowCount)
+        let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        var results: [AuditResult] = []
+        for audit in request.audits {
+            progress("\(audit.name) audit")
+            results.append(try audit.init().run(context))
+        }
+        return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
+                            seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The flat `metric → value` map of an earlier `--json` output, for `--baseline`.
+    public static func baselineMetrics(_ url: URL) throws -> [String: Double] {
+        guard let bytes = FileManager.default.contents(atPath: url.path) else {
+            throw FairAuditError.unreadableFile(path: url.path, reason: "cannot read the baseline")
+        }
+        guard let doc = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
+              let metrics = doc["metrics"] as? [String: Any] else {
+            throw FairAuditError.invalidInput(path: url.path, reason: "is not a fairaudit audit --json output (no \"metrics\" object)")
+        }
+        var out: [String: Double] = [:]
+        for (k, v) in metrics {
+            if let x = v as? Double { out[k] = x }
+            else if let obj = v as? [String: Any], let x = obj["value"] as? Double { out[k] = x }
+        }
+        return out
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import FairAudit
+import FairAuditPlugins
+import Foundation
+
+extension FisherKind: ExpressibleByArgument {}
+
+extension FairAuditCommand {
+    /// `fairaudit audit MODEL --data groups.csv --label COL --group COL`.
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure a model's group fairness on labeled data, and gate a release on it.",
+            discussion: """
+                Scores every row of --data with the model, then reports per group: count, \
+                selection rate, TPR, FPR, accuracy and mean score; the demographic-parity, \
+                equalized-odds, equal-opportunity and accuracy gaps and ratios (as fairlearn \
+                computes them) with bootstrap confidence intervals; and the per-group Fisher \
+                information divergence of every weight tensor against a permutation null, with \
+                the weights that serve one group most.
+
+                Settings come from flags, or from fairaudit.toml (in the working directory, or \
+                --config FILE); flags win. Every limit in its [gate] table (max_<metric>, \
+                min_<metric>) is checked: exit 1 when one fails, listing it on stderr.
+
+                Examples:
+                  fairaudit audit adult_mlp.h5 --data adult_test.csv.gz --label income --group sex --ignore race
+                  fairaudit audit model.npz --data test.csv --label y --group sex --group race --json
+                  fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
+                """)
+
+        @Argument(help: "The model file (default: `model` in fairaudit.toml).")
+        var model: String?
+
+        @OptionGroup var dataOptions: DataOptions
+        @OptionGroup var architecture: ArchitectureOptions
+        @OptionGroup var statistics: StatisticsOptions
+        @OptionGroup var report: ReportOptions
+
+        @Option(help: ArgumentHelp("An earlier --json output; fails when a gap grew by more than max_regression.", valueName: "file"))
+        var baseline: String?
+
+        @Option(name: .customLong("limit"),
+                help: ArgumentHelp("A gate limit such as max_demographic_parity_difference=0.1; repeatable, overrides the policy.",
+                                   valueName: "max_|min_metric=value"))
+        var limits: [String] = []
+
+        func run() throws {
+            let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
+            var policy = policyFile ?? Policy()
+            try CommandLimits.apply(limits, to: &policy)
+            guard let modelPath = model ?? policyFile?.model.map({ policy.resolve($0) }) else {
+                throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
+            }
+            let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
+            let options = statistics.auditOptions(policy: policyFile)
+            let arch = architecture
+            let request = AuditRequest(
+                model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
+                options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
+                architecture: { graph in try arch.apply(to: &graph, required: true, modelConfig: modelConfig) })
+            let progress = Progress()
+            let outcome = try AuditRunner.run(request) { progress.update($0) }
+            progress.done()
+            let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }
+            let checks = try policy.evaluate(outcome.metrics, baseline: base)
+            let doc = AuditReport(model: modelPath, graph: outcome.graph, dataPath: dataPath, data: outcome.data,
+                                  results: outcome.results, checks: checks, seconds: outcome.seconds)
+            try publish(doc)
+            if !doc.passed {
+                let failed = checks.filter { !$0.passed }
+                throw GateFailure(description: "fairaudit: gate failed (\(failed.count) of \(checks.count) checks):\n"
+                                  + failed.map { "  " + $0.summary }.joined(separator: "\n"))
+            }
+        }
+
+        /// Prints the report and writes the requested files.
+        func publish(_ doc: AuditReport) throws {
+            if let path = report.jsonOutput { try ReportOptions.write(doc.json.serialized(pretty: true) + "\n", to: path) }
+            if let path = report.html { try ReportOptions.write(doc.html, to: path) }
+            if let path = report.junit { try ReportOptions.write(JUnitReport.xml(checks: doc.checks, model: doc.model, seconds: doc.seconds), to: path) }
+            if report.markdown { ReportOptions.appendStepSummary(doc.markdown) }
+            if report.json { emit(doc.json.serialized(pretty: true)) }
+            else if report.markdown { emit(doc.markdown) }
+            else { emit(doc.text) }
+        }
+    }
+}
+
+/// Statistical settings of an audit.
+struct StatisticsOptions: ParsableArguments {
+    @Option(help: "Predicted positive when score ≥ threshold (default 0.5).")
+    var threshold: Double?
+
+    @Option(help: "Bootstrap resamples for confidence intervals (default 200; 0 turns them off).")
+    var bootstrap: Int?
+
+    @Option(help: "Seed for bootstrap and permutations (default 0).")
+    var seed: UInt64?
+
+    @Option(help: "Groups smaller than this are reported but left out of the gaps (default 30).")
+    var minGroupSize: Int?
+
+    @Option(help: "Permutation rounds of the Fisher divergence null (default 20).")
+    var permutations: Int?
+
+    @Option(help: "How many most group-influential parameters to list (default 10).")
+    var top: Int?
+
+    @Option(help: "Fisher information from the observed labels (empirical) or the model's own predictions (model).")
+    var fisher: FisherKind = .empirical
+
+    @Flag(help: "Skip the Fisher divergence audit.")
+    var noFisher = false
+
+    @Option(help: ArgumentHelp("Save each group's raw Fisher as <group>/<tensor> members of an npz.", valueName: "file.npz"))
+    var saveFisher: String?
+
+    func validate() throws {
+        if let t = threshold, !(0...1).contains(t) { throw ValidationError("--threshold must be between 0 and 1.") }
+        if let b = bootstrap, b < 0 || b > 100_000 { throw ValidationError("--bootstrap must be between 0 and 100000.") }
+        if let p = permutations, p < 0 || p > 10_000 { throw ValidationError("--permutations must be between 0 and 10000.") }
+        if let m = minGroupSize, m < 0 { throw ValidationError("--min-group-size must not be negative.") }
+        if let t = top, t < 0 { throw ValidationError("--top must not be negative.") }
+    }
+
+    /// The audit options: flags, then the policy, then the defaults.
+    func auditOptions(policy: Policy?) -> AuditOptions {
+        var o = AuditOptions()
+        o.threshold = threshold ?? policy?.threshold ?? o.threshold
+        o.bootstrap = bootstrap ?? policy?.bootstrap ?? o.bootstrap
+        o.seed = seed ?? policy?.seed.map { UInt64($0) } ?? o.seed
+        o.minGroupSize = minGroupSize ?? policy?.minGroupSize ?? o.minGroupSize
+        o.permutations = permutations ?? policy?.permutations ?? o.permutations
+        o.top = top ?? o.top
+        o.fisher = fisher.rawValue
+        o.saveFisher = saveFisher.map { URL(fileURLWithPath: $0) }
+        return o
+    }
+}
+
+/// `--limit max_metric=value` flags merged into a policy.
+enum CommandLimits {
+    static func apply(_ limits: [String], to policy: inout Policy) throws {
+        for spec in limits {
+            let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let bound = Double(parts[1]),
+                  parts[0].hasPrefix("max_") || parts[0].hasPrefix("min_") else {
+                throw ValidationError("--limit '\(spec)' is not max_<metric>=<number> or min_<metric>=<number>.")
+            }
+            let kind: Policy.Limit.Kind = parts[0].hasPrefix("max_") ? .max : .min
+            let metric = String(parts[0].dropFirst(4))
+            if metric == "regression" { policy.maxRegression = bound; continue }
+            policy.limits.removeAll { $0.metric == metric && $0.kind == kind }
+            policy.limits.append(Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0))
+        }
+    }
+}

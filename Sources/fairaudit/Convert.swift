@@ -1,0 +1,89 @@
+import ArgumentParser
+import FairAudit
+import FairAuditPlugins
+import Foundation
+
+extension WeightLayout: ExpressibleByArgument {}
+
+extension FairAuditCommand {
+    /// `fairaudit convert IN OUT`: rewrite weights in another format or layout.
+    struct Convert: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert model weights between formats (.h5, .keras, .npz) and layouts.",
+            discussion: """
+                The output format follows OUT's extension. Without --layout the tensors keep \
+                their names, dtypes and values; converting to the input's own format is an \
+                exact copy of the weights. --layout torch writes PyTorch conventions (dense \
+                kernels transposed to out×in, names <layer>.weight and <layer>.bias, BatchNorm \
+                running_mean/running_var); --layout keras the reverse (<layer>/kernel in×out). \
+                Both need the architecture: from the file, from --config, or inferred from a \
+                state dict's names with --activation/--head.
+
+                Examples:
+                  fairaudit convert model.h5 weights.npz --layout torch
+                  fairaudit convert state_dict.npz model_weights.h5
+                """)
+
+        @Argument(help: "The model file to read.")
+        var input: String
+
+        @Argument(help: "The file to write; its extension picks the format.")
+        var output: String
+
+        @Option(help: "Naming and orientation to write: torch or keras.")
+        var layout: WeightLayout?
+
+        @Flag(help: "Overwrite OUT when it exists.")
+        var force = false
+
+        @Flag(help: "Print what was written as JSON.")
+        var json = false
+
+        @OptionGroup var architecture: ArchitectureOptions
+
+        func run() throws {
+            let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
+            try OutputGuard.check(outURL, input: inURL, force: force)
+            let inFormat = try Plugins.formats.format(for: inURL)
+            guard let outFormat = Plugins.formats.format(forOutput: outURL) else {
+                let known = Plugins.formats.formats.flatMap { $0.fileExtensions }.map { "." + $0 }
+                throw FairAuditError.invalidInput(
+                    path: output, reason: "cannot tell the output format from its extension (use one of \(known.joined(separator: ", ")))")
+            }
+            var graph = try inFormat.read(inURL)
+            try architecture.apply(to: &graph, required: layout != nil)
+            var basedOn: URL? = nil
+            if let layout {
+                graph = try graph.converted(to: layout)
+            } else if outFormat.name == inFormat.name && inURL.pathExtension.lowercased() == outURL.pathExtension.lowercased() {
+                basedOn = inURL
+            }
+            try outFormat.write(graph, to: outURL, basedOn: basedOn)
+            let written = try Plugins.formats.read(outURL)
+            if json {
+                emit(JSONValue.object([
+                    ("input", .string(input)), ("output", .string(output)),
+                    ("format", .string(written.format)), ("layout", .string(written.layout)),
+                    ("tensors", .int(written.tensors.count)), ("parameters", .int(written.parameterCount)),
+                ]).serialized(pretty: true))
+            } else {
+                emit("wrote \(output): \(written.format), layout \(written.layout), \(written.tensors.count) tensors, \(written.parameterCount) parameters")
+            }
+        }
+    }
+}
+
+/// Checks an output path before any work: never the input itself, never an
+/// existing file without `--force`.
+enum OutputGuard {
+    static func check(_ output: URL, input: URL, force: Bool) throws {
+        let a = output.resolvingSymlinksInPath().standardizedFileURL.path
+        let b = input.resolvingSymlinksInPath().standardizedFileURL.path
+        if a == b {
+            throw FairAuditError.invalidInput(path: output.path, reason: "is the input file; fairaudit never writes over its input")
+        }
+        if FileManager.default.fileExists(atPath: output.path) && !force {
+            throw FairAuditError.outputExists(path: output.path)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import FairAudit
+import Foundation
+
+/// Which file holds the labeled rows and which columns mean what.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Labeled rows: CSV or CSV.gz with a header row.", valueName: "csv"))
+    var data: String?
+
+    @Option(help: "The binary label column (0/1, true/false, or two values with --positive).")
+    var label: String?
+
+    @Option(name: .customLong("group"), help: "A group column; repeat for intersections (--group sex --group race).")
+    var groups: [String] = []
+
+    @Option(name: .customLong("ignore"), help: "A column that is neither a feature nor a group; repeatable.")
+    var ignore: [String] = []
+
+    @Option(help: ArgumentHelp("Feature columns in model-input order, comma-separated (default: every other column, in file order).",
+                               valueName: "a,b,c"))
+    var features: String?
+
+    @Option(help: "The label value that counts as positive, when labels are not 0/1.")
+    var positive: String?
+
+    /// The settings with the policy's filling what the flags leave out.
+    func resolved(with policy: Policy?) throws -> (data: String, options: CSVDataOptions) {
+        guard let data = data ?? policy?.data.map({ policy?.resolve($0) ?? $0 }) else {
+            throw ValidationError("Missing --data (or `data =` in fairaudit.toml).")
+        }
+        guard let label = label ?? policy?.label else {
+            throw ValidationError("Missing --label (or `label =` in fairaudit.toml).")
+        }
+        let groups = self.groups.isEmpty ? (policy?.groups ?? []) : self.groups
+        guard !groups.isEmpty else {
+            throw ValidationError("Missing --group (or `groups = [...]` in fairaudit.toml).")
+        }
+        let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
+        return (data, CSVDataOptions(label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
+                                     features: feats, positive: positive ?? policy?.positive))
+    }
+}
+
+/// Where the policy comes from: `--config fairaudit.toml`, or a
+/// `fairaudit.toml` in the working directory.
+enum PolicyLookup {
+    /// The policy to use, if any, and the Keras model config path when
+    /// `--config` named a JSON file instead.
+    static func load(config: String?) throws -> (policy: Policy?, modelConfig: String?) {
+        if let config {
+            if try isJSON(config) { return (nil, config) }
+            return (try Policy.load(URL(fileURLWithPath: config)), nil)
+        }
+        let local = "fairaudit.toml"
+        if FileManager.default.fileExists(atPath: local) {
+            return (try Policy.load(URL(fileURLWithPath: local)), nil)
+        }
+        return (nil, nil)
+    }
+
+    /// True when the file's first non-blank character is `{`.
+    static func isJSON(_ path: String) throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FairAuditError.unreadableFile(path: path, reason: "no such file or not readable")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 256)) ?? Data()
+        return head.first { !Set<UInt8>([32, 9, 10, 13, 0xEF, 0xBB, 0xBF]).contains($0) } == UInt8(ascii: "{")
+    }
+}

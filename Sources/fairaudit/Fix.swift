@@ -1,0 +1,135 @@
+import ArgumentParser
+import FairAudit
+import FairAuditPlugins
+import Foundation
+
+extension FixOptions.Method: ExpressibleByArgument {}
+extension FixOptions.Neutralize: ExpressibleByArgument {}
+extension FixOptions.Penalty: ExpressibleByArgument {}
+
+extension FairAuditCommand {
+    /// `fairaudit fix MODEL --data train.csv --label COL --group COL`.
+    struct Fix: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fine-tune a model to reduce group bias and write it back in its own format.",
+            discussion: """
+                Neutralized low-rank fine-tuning (the default method): per-group Fisher \
+                information on the training rows, each group's normalized to unit mass and \
+                averaged (--neutralize), a Fisher-weighted SVD of every dense kernel (--rank or \
+                --energy), and Adam on the factors and biases, keeping the epoch with the lowest \
+                validation loss. --penalty dp|eo --lambda adds λ·Σgap² to the loss. Baselines: \
+                --method finetune (all weights) and --method lowrank (unweighted SVD).
+
+                Writes OUT (default <name>.fair.<ext> beside MODEL) in MODEL's own format and \
+                layout: only kernel and bias values change, so Keras load_model, numpy.load or \
+                load_state_dict read it as before. The file is read back and must predict what \
+                the fixed model predicts before it is renamed into place. MODEL is never changed.
+
+                Examples:
+                  fairaudit fix adult_mlp.h5 --data adult_train.csv.gz --eval adult_test.csv.gz --label income --group sex --ignore race
+                  fairaudit fix model.npz --data train.csv --label y --group sex --penalty eo --lambda 1 -o model.fair.npz
+                """)
+
+        @Argument(help: "The model file (default: `model` in fairaudit.toml).")
+        var model: String?
+
+        @OptionGroup var dataOptions: DataOptions
+        @OptionGroup var architecture: ArchitectureOptions
+        @OptionGroup var training: TrainingOptions
+
+        @Option(help: ArgumentHelp("Held-out rows for the before/after table (default: the validation split).", valueName: "csv"))
+        var eval: String?
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write the fixed model.")
+        var output: String?
+
+        @Flag(help: "Overwrite OUT when it exists.")
+        var force = false
+
+        @Option(help: "Predicted positive when score ≥ threshold in the before/after table (default 0.5).")
+        var threshold: Double?
+
+        @Flag(help: "Print one JSON object instead of tables.")
+        var json = false
+
+        func run() throws {
+            let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
+            guard let modelPath = model ?? policyFile?.model.map({ policyFile?.resolve($0) ?? $0 }) else {
+                throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
+            }
+            let input = URL(fileURLWithPath: modelPath)
+            let outPath = output ?? FixOutput.defaultPath(for: modelPath)
+            let out = URL(fileURLWithPath: outPath)
+            try OutputGuard.check(out, input: input, force: force)
+            let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
+            let options = try training.fixOptions(policy: policyFile)
+            let evalPath = eval ?? policyFile?.eval.map { policyFile?.resolve($0) ?? $0 }
+
+            let format = try Plugins.formats.format(for: input)
+            var graph = try format.read(input)
+            let arch = architecture
+            try arch.apply(to: &graph, required: true, modelConfig: modelConfig)
+            let network = try Network(graph: graph)
+            var csvOptions = csv
+            csvOptions.expectedFeatureCount = network.inputWidth
+            let train = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: csvOptions)
+            let evalData = try evalPath.map { try LabeledData.load(from: URL(fileURLWithPath: $0), options: csvOptions) }
+
+            let progress = Progress()
+            progress.update("fix: \(options.method.rawValue) on \(train.rowCount) rows")
+            let result = try Fixer.fix(graph: graph, data: train, options: options) { log in
+                progress.update("epoch \(log.epoch)/\(options.epochs): train loss \(Format.f(log.trainLoss, 4)), validation loss \(Format.f(log.validationLoss, 4)), \(Format.f(log.seconds, 2)) s")
+            }
+            progress.done()
+
+            let heldOut = evalData ?? train.subset(result.validationIndices)
+            let fixedNetwork = try Network(graph: result.graph)
+            let expected = try fixedNetwork.predictScores(features: Array(heldOut.features.prefix(min(heldOut.rowCount, 512) * heldOut.featureCount)),
+                                                          rows: min(heldOut.rowCount, 512))
+            try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
+                try format.write(result.graph, to: tmp, basedOn: input)
+            }, verify: { tmp in
+                var reread = try Plugins.formats.read(tmp)
+                try arch.apply(to: &reread, required: true, modelConfig: modelConfig)
+                let got = try Network(graph: reread).predictScores(features: Array(heldOut.features.prefix(expected.count * heldOut.featureCount)),
+                                                                  rows: expected.count)
+                guard got.count == expected.count else {
+                    throw FairAuditError.writeFailed(path: out.path, reason: "read back, it scored \(got.count) rows instead of \(expected.count)")
+                }
+                if let i = expected.indices.first(where: { !(abs(expected[$0] - got[$0]) <= 1e-6) }) {
+                    throw FairAuditError.writeFailed(path: out.path, reason: "read back, it predicts \(got[i]) for row \(i + 1) where the fixed model predicts \(expected[i])")
+                }
+            })
+
+            let t = threshold ?? policyFile?.threshold ?? 0.5
+            let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
+                                               evalSource: evalPath ?? "validation split", result: result,
+                                               options: options, output: outPath)
+            emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
+        }
+    }
+}
+
+/// Where `fix` writes by default: `<name>.fair.<ext>` beside the input,
+/// keeping compound extensions Keras needs (`.weights.h5`).
+enum FixOutput {
+    static func defaultPath(for input: String) -> String {
+        let url = URL(fileURLWithPath: input)
+        let name = url.lastPathComponent
+        for compound in [".weights.h5"] where name.hasSuffix(compound) {
+            return url.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(compound.count)) + ".fair" + compound).relativePath(from: input)
+        }
+        let ext = url.pathExtension
+        let stem = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
+        return url.deletingLastPathComponent().appendingPathComponent(stem + ".fair" + (ext.isEmpty ? "" : "." + ext)).relativePath(from: input)
+    }
+}
+
+extension URL {
+    /// This path written relative like `original` was (absolute stays absolute).
+    fileprivate func relativePath(from original: String) -> String {
+        if original.hasPrefix("/") { return path }
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+}

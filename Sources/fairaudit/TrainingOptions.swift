@@ -1,0 +1,75 @@
+import ArgumentParser
+import FairAudit
+import Foundation
+
+/// How `fix` fine-tunes.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "neutralized-lowrank (default), lowrank (unweighted SVD) or finetune (all weights).")
+    var method: FixOptions.Method?
+
+    @Option(help: "How group Fisher becomes importance: mean (default), min or none (pooled).")
+    var neutralize: FixOptions.Neutralize?
+
+    @Option(help: "Rank of each factorized kernel (default 8).")
+    var rank: Int?
+
+    @Option(help: "Pick each kernel's rank to keep this share of Σσ² instead of --rank (0 < e ≤ 1).")
+    var energy: Double?
+
+    @Option(help: "Training epochs (default 5).")
+    var epochs: Int?
+
+    @Option(help: "Mini-batch size (default 256).")
+    var batchSize: Int?
+
+    @Option(help: "Adam learning rate (default 0.001).")
+    var learningRate: Double?
+
+    @Option(help: "Share of rows held out for validation, stratified by group × label (default 0.2).")
+    var validation: Double?
+
+    @Flag(help: "Weight each group to equal total weight in the loss.")
+    var balance = false
+
+    @Option(help: "Add a fairness penalty: dp (demographic parity) or eo (equalized odds).")
+    var penalty: FixOptions.Penalty?
+
+    @Option(name: .customLong("lambda"), help: "Weight λ of the penalty (default 1).")
+    var lambda: Double?
+
+    @Option(help: "Seed of the split, shuffles and everything random (default 0).")
+    var seed: UInt64?
+
+    @Flag(help: "Train only the factors and biases; keep kernels that were not factorized frozen.")
+    var freezeUnfactorized = false
+
+    /// The fixer's options: flags, then the policy's [fix] table, then defaults.
+    func fixOptions(policy: Policy?) throws -> FixOptions {
+        var o = FixOptions()
+        let table = policy?.fix ?? [:]
+        func value<T>(_ flag: T?, _ key: String, _ parse: (String) -> T?) throws -> T? {
+            if let flag { return flag }
+            guard let raw = table[key] else { return nil }
+            guard let v = parse(raw) else {
+                throw PolicyError(file: policy?.source ?? "fairaudit.toml", line: 0, reason: "[fix] \(key) = \(raw) is not valid")
+            }
+            return v
+        }
+        if let v = try value(method, "method", FixOptions.Method.init(rawValue:)) { o.method = v }
+        if let v = try value(neutralize, "neutralize", FixOptions.Neutralize.init(rawValue:)) { o.neutralize = v }
+        if let v = try value(rank, "rank", { Int($0) }) { o.rank = v }
+        o.energy = try value(energy, "energy", { Double($0) })
+        if let v = try value(epochs, "epochs", { Int($0) }) { o.epochs = v }
+        if let v = try value(batchSize, "batch_size", { Int($0) }) { o.batchSize = v }
+        if let v = try value(learningRate, "learning_rate", { Double($0) }) { o.learningRate = v }
+        if let v = try value(validation, "validation", { Double($0) }) { o.validationFraction = v }
+        o.balance = balance || table["balance"] == "true"
+        o.penalty = try value(penalty, "penalty", FixOptions.Penalty.init(rawValue:))
+        if let v = try value(lambda, "lambda", { Double($0) }) { o.lambda = v }
+        if let v = try value(seed, "seed", { UInt64($0) }) { o.seed = v }
+        o.freezeUnfactorized = freezeUnfactorized || table["freeze_unfactorized"] == "true"
+        if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
+        do { try o.validate() } catch { throw ValidationError("\(error)") }
+        return o
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+@testable import FairAudit
+
+/// An independent, plain float64 implementation of the forward pass and the
+/// negative log-likelihood, one row at a time, written straight from the
+/// formulas (Keras definitions), to check the float32 executor against.
+struct ReferenceNetwork {
+    var layers: [Layer]
+    var params: [String: [Double]]
+    var shapes: [String: [Int]]
+
+    init(graph: ModelGraph, layers: [Layer]) throws {
+        self.layers = layers
+        params = [:]; shapes = [:]
+        for t in graph.tensors { params[t.name] = try t.doubleValues(); shapes[t.name] = t.shape }
+    }
+
+    static func act(_ a: Activation, _ z: [Double], slope: Double) -> [Double] {
+        func sig(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        switch a {
+        case .linear: return z
+        case .relu: return z.map { max($0, 0) }
+        case .sigmoid: return z.map(sig)
+        case .tanh: return z.map { Foundation.tanh($0) }
+        case .gelu: return z.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+        case .elu: return z.map { $0 > 0 ? $0 : exp($0) - 1 }
+        case .selu: return z.map { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (exp($0) - 1)) }
+        case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }
+        case .softplus: return z.map { log(1 + exp($0)) }
+        case .swish, .silu: return z.map { $0 * sig($0) }
+        case .softmax:
+            let m = z.max() ?? 0
+            let e = z.map { exp($0 - m) }
+            let s = e.reduce(0, +)
+            return e.map { $0 / s }
+        }
+    }
+
+    /// The last layer's output (probabilities for sigmoid/softmax heads, logits for linear).
+    func output(_ x: [Double]) -> [Double] {
+        var a = x
+        for l in layers {
+            switch l.kind {
+            case .input, .dropout, .flatten: continue
+            case .activation: a = Self.act(l.activation, a, slope: l.negativeSlope)
+            case .dense:
+                let k = params[l.weights["kernel"]!]!, s = shapes[l.weights["kernel"]!]!
+                let (nIn, nOut) = l.kernelLayout == .inOut ? (s[0], s[1]) : (s[1], s[0])
+                var z = l.weights["bias"].map { params[$0]! } ?? Array(repeating: 0, count: nOut)
+                for j in 0..<nOut {
+                    for i in 0..<nIn { z[j] += a[i] * (l.kernelLayout == .inOut ? k[i * nOut + j] : k[j * nIn + i]) }
+                }
+                a = Self.act(l.activation, z, slope: l.negativeSlope)
+            case .batchNormalization, .layerNormalization:
+                let n = a.count
+                let g = l.weights["gamma"].map { params[$0]! } ?? Array(repeating: 1, count: n)
+                let b = l.weights["beta"].map { params[$0]! } ?? Array(repeating: 0, count: n)
+                var mean = Array(repeating: 0.0, count: n), variance = Array(repeating: 0.0, count: n)
+                if l.kind == .batchNormalization {
+                    mean = params[l.weights["moving_mean"]!]!; variance = params[l.weights["moving_variance"]!]!
+                } else {
+                    let m = a.reduce(0, +) / Double(n)
+                    let v = a.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(n)
+                    mean = Array(repeating: m, count: n); variance = Array(repeating: v, count: n)
+                }
+                a = (0..<n).map { g[$0] * (a[$0] - mean[$0]) / (variance[$0] + l.epsilon).squareRoot() + b[$0] }
+                a = Self.act(l.activation, a, slope: l.negativeSlope)
+            }
+        }
+        return a
+    }
+
+    /// p(class 1 | x) read from the output as the head defines it.
+    func probabilities(_ x: [Double]) -> [Double] {
+        let o = output(x)
+        let last = layers.last { $0.kind != .dropout && $0.kind != .flatten }
+        let headAct = last?.activation ?? .linear
+        if headAct == .linear { return o.count == 1 ? Self.act(.sigmoid, o, slope: 0) : Self.act(.softmax, o, slope: 0) }
+        return o
+    }
+
+    /// `−log p(y | x)` as a plain log of the probability.
+    func loss(_ x: [Double], _ y: Double) -> Double {
+        let p = probabilities(x)
+        if p.count == 1 { return -log(y == 1 ? p[0] : 1 - p[0]) }
+        return -log(p[y == 1 ? 1 : 0])
+    }
+
+    func meanLoss(_ xs: [[Double]], _ ys: [Double]) -> Double {
+        zip(xs, ys).map { loss($0, $1) }.reduce(0, +) / Double(ys.count)
+    }
+
+    /// `∂f/∂θ` for every element of tensor `name` by central differences.
+    mutating func finiteDifference(_ name: String, h: Double = 1e-5, _ f: (ReferenceNetwork) -> Double) -> [Double] {
+        let base = params[name]!
+        return base.indices.map { i in
+            params[name]![i] = base[i] + h; let up = f(self)
+            params[name]![i] = base[i] - h; let down = f(self)
+            params[name]![i] = base[i]
+            return (up - down) / (2 * h)
+        }
+    }
+}
