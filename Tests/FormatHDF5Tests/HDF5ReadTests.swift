@@ -8,7 +8,7 @@ import Testing
 /// shape, dtype, byte order and values (all values up to 256 elements; else
 /// the first 16, every k-th, the last and the float64 sum), including chunked
 /// datasets with edge chunks and each filter combination.
-@Test(arguments: ["dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5",
+@Test(arguments: ["dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
                   "soft_link.h5", "hard_alias.h5"])
 func tensorsEqualWhatH5pyReads(file: String) throws {
     let graph = try HDF5Format.read(try Fixtures.url(file))
