@@ -1,12 +1,8 @@
 import FairAudit
 import Foundation
 
-/// Keras 3 `.keras` bundles: a zip holding `config.json` (the architecture),
-/// `metadata.json` and `model.weights.h5` (the weights, in the keras3-weights
-/// layout). The weights file is opened from memory through libhdf5's file
-/// image; tensor names are dataset paths inside it.
 extension HDF5Format {
-    /// The member that holds the weights.
+    /// The weights member of a Keras 3 `.keras` bundle.
     static let bundleWeights = "model.weights.h5"
 
     /// True when `url` is a zip holding `model.weights.h5`.
@@ -16,84 +12,81 @@ extension HDF5Format {
     }
 
     /// Opens the bundle's zip, naming the file in any error.
-    static func openBundle(_ url: URL) throws -> (ZipArchive, ZipEntry) {
-        let zip: ZipArchive
-        do { zip = try ZipArchive(url: url) } catch {
+    private static func bundle(_ url: URL) throws -> (ZipArchive, ZipEntry, Data) {
+        do {
+            let zip = try ZipArchive(url: url)
+            guard let entry = zip.entry(named: bundleWeights) else {
+                throw HDF5Error.badBundle(file: url.path, reason: "it has no \(bundleWeights) member")
+            }
+            return (zip, entry, try zip.data(for: entry))
+        } catch let e as HDF5Error {
+            throw e
+        } catch {
             throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
         }
-        guard let weights = zip.entry(named: bundleWeights) else {
-            throw HDF5Error.badBundle(file: url.path, reason: "it holds no \(bundleWeights)")
-        }
-        return (zip, weights)
     }
 
-    /// Reads a `.keras` bundle: the weights from memory, the architecture
-    /// from `config.json` (data parsed, never run).
+    /// Reads a `.keras` bundle: the tensors of its `model.weights.h5`
+    /// (opened in memory), the architecture from its `config.json`, and its
+    /// `metadata.json` as metadata `bundle@metadata.json`.
     static func readBundle(_ url: URL) throws -> ModelGraph {
-        let (zip, weights) = try openBundle(url)
+        let (zip, _, image) = try bundle(url)
+        let inner = url.path + "/" + bundleWeights
         var config: String?
-        if let entry = zip.entry(named: "config.json") {
-            let bytes = try bundleMember(zip, entry, url)
-            guard let text = String(data: bytes, encoding: .utf8) else {
-                throw HDF5Error.badBundle(file: url.path, reason: "config.json is not UTF-8 text")
-            }
-            config = text
+        do {
+            if let c = zip.entry(named: "config.json") { config = String(decoding: try zip.data(for: c), as: UTF8.self) }
+        } catch {
+            throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
         }
-        let image = try bundleMember(zip, weights, url)
-        let file = try HDF5File.open(image: image, displayName: "\(url.path) (\(bundleWeights))")
-        var graph = try graph(from: contents(of: file), source: url, bundleConfig: config)
-        graph.layout = "keras-bundle"
+        try HDF5Probe.check(inner) { try HDF5Probe.parse({ try HDF5File.open(image: image, displayName: inner) }, config: config, bundle: true) }
+        let file = try HDF5File.open(image: image, displayName: inner)
+        var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
+        if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {
+            graph.metadata.append(("bundle@metadata.json", String(decoding: d, as: UTF8.self)))
+        }
         return graph
     }
 
-    /// Writes a bundle based on `source`: `model.weights.h5` rewritten with
-    /// the modified tensors, every other member copied byte for byte, in the
-    /// source's member order; read back before the rename.
+    /// Rewrites the modified tensors in the bundle's `model.weights.h5`; to a
+    /// `.keras` output, a new zip whose other members are copied byte for
+    /// byte (the weights member keeps its place, method, date and mode); to
+    /// any other name, the rewritten `model.weights.h5` alone.
     static func writeBundle(_ graph: ModelGraph, to url: URL, basedOn source: URL) throws {
-        let (zip, weights) = try openBundle(source)
+        let (zip, entry, image) = try bundle(source)
         let modified = graph.tensors.filter(\.isModified)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-keras-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let inner = url.path + "/" + bundleWeights
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-\(UUID().uuidString).h5")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let h5 = scratch.appendingPathComponent(bundleWeights)
-        try bundleMember(zip, weights, source).write(to: h5)
-        let display = "\(url.path) (\(bundleWeights))"
-        try rewrite(modified, inFileAt: h5, displayName: display)
-        try verify(modified, inFileAt: h5, displayName: display)
-        let newWeights = try Data(contentsOf: h5)
-
+        do { try image.write(to: scratch) } catch {
+            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: "cannot stage it: \(error.localizedDescription)")
+        }
+        try rewrite(modified, inFileAt: scratch, displayName: inner)
+        let weights: Data
+        do { weights = try Data(contentsOf: scratch) } catch {
+            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: error.localizedDescription)
+        }
+        guard url.pathExtension.lowercased() == "keras" else {
+            return try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try weights.write(to: tmp) },
+                                        verify: { tmp in try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path) })
+        }
         var writer = ZipWriter()
         do {
-            for entry in zip.entries {
-                if entry.name == bundleWeights && !modified.isEmpty {
-                    try writer.add(name: entry.name, data: newWeights, method: entry.method, modTime: entry.modTime,
-                                   modDate: entry.modDate, localZip64: entry.localZip64,
-                                   versionMadeBy: entry.versionMadeBy, externalAttributes: entry.externalAttributes)
+            for e in zip.entries {
+                if e.name == bundleWeights {
+                    try writer.add(name: e.name, data: weights, method: e.method, modTime: e.modTime, modDate: e.modDate,
+                                   localZip64: weights.count > Int(Int32.max), versionMadeBy: e.versionMadeBy,
+                                   externalAttributes: e.externalAttributes)
                 } else {
-                    try writer.copy(entry, from: zip)
+                    try writer.copy(e, from: zip)
                 }
             }
-        } catch let error as HDF5Error {
-            throw error
         } catch {
-            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: "\(error)")
+            throw HDF5Error.writeFailed(file: url.path, object: entry.name, reason: "\(error)")
         }
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
-            try writer.write(to: tmp)
-        }, verify: { tmp in
-            let back = try readBundle(tmp)
-            for t in modified {
-                guard let b = back.tensors.first(where: { $0.name == t.name }), try b.rawBytes() == t.rawBytes() else {
-                    throw HDF5Error.writeFailed(file: url.path, object: t.name, reason: "read back different values")
-                }
-            }
+        let bytes = writer.finish()
+        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) }, verify: { tmp in
+            let (_, _, back) = try bundle(tmp)
+            try verify(modified, in: HDF5File.open(image: back, displayName: inner), displayName: inner)
         })
-    }
-
-    /// A member's bytes, naming the bundle in any error.
-    private static func bundleMember(_ zip: ZipArchive, _ entry: ZipEntry, _ url: URL) throws -> Data {
-        do { return try zip.data(for: entry) } catch {
-            throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
-        }
     }
 }
