@@ -54,6 +54,7 @@ public enum AuditRunner {
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
         let data = try LabeledData.load(from: request.data, options: dataOptions)
+        try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
         let scores = try network.predictScores(features: data.features, rows: data.rowCount)
         let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
