@@ -65,6 +65,7 @@ public enum AuditRunner {
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
         let data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
         let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
         let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)

@@ -43,8 +43,9 @@ struct ArchitectureOptions: ParsableArguments {
             graph.layers = try graph.inferredLayers(activation: activation, head: head.kind)
             return
         }
-        throw FairAuditError.unsupportedModel(
-            reason: graph.architectureNote ?? "\(graph.source?.path ?? "the model") holds no architecture (pass --config model_config.json)")
+        // Named by its path: the one line on stderr must say which file cannot be run.
+        throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model", reason: "cannot be run: "
+            + (graph.architectureNote ?? "it holds no architecture (pass --config model_config.json)"))
     }
 }
 

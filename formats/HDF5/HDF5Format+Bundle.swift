@@ -38,6 +38,9 @@ extension HDF5Format {
         } catch {
             throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
         }
+        if let config, (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] == nil {
+            throw HDF5Error.badBundle(file: url.path, reason: "its config.json is not a JSON object")
+        }
         try HDF5Probe.check(inner) { try HDF5Probe.parse({ try HDF5File.open(image: image, displayName: inner) }, config: config, bundle: true) }
         let file = try HDF5File.open(image: image, displayName: inner)
         var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)

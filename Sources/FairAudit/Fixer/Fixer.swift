@@ -139,6 +139,7 @@ public enum Fixer {
     static func check(_ data: LabeledData, width: Int) throws {
         func bad(_ r: String) -> FairAuditError { .invalidInput(path: data.source, reason: r) }
         guard data.rowCount > 0 else { throw bad("holds no rows") }
+        try data.requireTwoGroups(for: "fix")
         guard data.featureCount == width else { throw bad("has \(data.featureCount) feature columns, the model takes \(width)") }
         guard data.features.count == data.rowCount * width, data.rowGroups.count == data.rowCount else {
             throw bad("features, labels and groups disagree in length")
