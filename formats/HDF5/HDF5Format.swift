@@ -32,7 +32,9 @@ public enum HDF5Format: ModelFormat {
         }
         try HDF5Probe.check(url.path) { try HDF5Probe.parse { try HDF5File.open(url) } }
         let file = try HDF5File.open(url)
-        return try graph(from: contents(of: file), source: url)
+        var result = try graph(from: contents(of: file), source: url)
+        try applySidecar(to: &result, for: url)
+        return result
     }
 
     /// Writes `graph` to `url`: a copy of `source` with only the modified
