@@ -6,7 +6,7 @@ import FairAudit
 import FormatHDF5
 import Foundation
 
-let h5Path = NSTemporaryDirectory() + "fuzz-hdf5-\(getpid()).h5"
+let h5Path = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()) + "fuzz-hdf5-\(getpid()).h5"
 let h5URL = URL(fileURLWithPath: h5Path)
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -35,9 +35,16 @@ COMMON=(-O -g -swift-version 6 -parse-as-library -sanitize=fuzzer,address -enabl
 for f in $HDF5_CFLAGS; do COMMON+=(-Xcc "$f"); done
 
 # The modules each target needs, in dependency order.
+# libhdf5 1.10 (not instrumented) leaks a few KB inside itself on some corrupt
+# files, and asks malloc for absurd sizes read from corrupt metadata, which
+# glibc refuses with NULL (libhdf5 then fails cleanly) but ASan aborts on:
+# for HDF5, leak detection is off and ASan's malloc returns NULL like glibc's;
+# -rss_limit_mb still catches real growth.
+EXTRA=()
 case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
-  HDF5)      DEPS=(FairAudit FormatHDF5) ;;
+  HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0)
+             export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
   *)         DEPS=(FairAudit) ;;
 esac
 
@@ -82,4 +89,4 @@ fuzz/seeds.sh "$TARGET" "$SEEDS"
 mkdir -p "$CORPUS" "$ART"
 
 exec "$BIN" "$CORPUS" "$SEEDS" -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -timeout=10 \
-  -artifact_prefix="$ART/" -print_final_stats=1 "$@"
+  -artifact_prefix="$ART/" -print_final_stats=1 "${EXTRA[@]}" "$@"

@@ -135,6 +135,8 @@ extension HDF5File {
             let n = H5Sget_simple_extent_npoints(space.id)
             guard n >= 0, Int(n) * H5Tget_size(type.id) == byteCount else { throw fail("its size changed since it was opened") }
             guard byteCount > 0 else { return Data() }
+            let dcpl = try HID.plist(H5Dget_create_plist(d.id), fail("no creation property list"))
+            try checkChunks(d.id, dcpl: dcpl.id, elementSize: H5Tget_size(type.id), path: path, fail: fail)
             var data = Data(count: byteCount)
             let rc = data.withUnsafeMutableBytes { raw in
                 H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), raw.baseAddress)

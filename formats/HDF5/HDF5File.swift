@@ -12,6 +12,8 @@ final class HDF5File: @unchecked Sendable {
     let handle: HID
     /// Link-access property list bounding soft-link traversal.
     let linkAccess: HID
+    /// The once-per-file check of the global heap (`HDF5File+GlobalHeap.swift`).
+    let globalHeapCheck = GlobalHeapCheck()
 
     /// Most links followed resolving one path (libhdf5's default is 16).
     static let maxLinkTraversals = 4

@@ -1,0 +1,84 @@
+import CHDF5
+import FairAudit
+import Foundation
+
+/// Whether an open file's global heap collections were checked, and what was found.
+final class GlobalHeapCheck: @unchecked Sendable {
+    /// nil until checked; then nil-wrapped problem text (`.some(nil)`: all sound).
+    var verdict: String?? = nil
+}
+
+extension HDF5File {
+    /// Refuses a file whose global heap (where variable-length strings live)
+    /// has an object larger than its collection: libhdf5 1.10 copies such an
+    /// object without checking its size (a heap over-read found by fuzzing).
+    /// The file is scanned once, on the first variable-length read. Call with
+    /// the library lock held.
+    func checkGlobalHeaps(fail: (String) -> HDF5Error) throws {
+        if globalHeapCheck.verdict == nil { globalHeapCheck.verdict = .some(scanGlobalHeaps()) }
+        if case .some(.some(let problem)) = globalHeapCheck.verdict { throw fail(problem) }
+    }
+
+    /// The first corrupt global heap collection, in words, or nil.
+    private func scanGlobalHeaps() -> String? {
+        let nameLength = H5Fget_name(handle.id, nil, 0)
+        var nameBuf = [CChar](repeating: 0, count: max(nameLength, 0) + 1)
+        if nameLength > 0 { _ = H5Fget_name(handle.id, &nameBuf, nameBuf.count) }
+        let name = String(decoding: nameBuf.prefix(max(nameLength, 0)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if nameLength > 0, let h = FileHandle(forReadingAtPath: name) {
+            defer { try? h.close() }
+            return Self.scanCollections(size: fileSize) { offset, count in
+                guard (try? h.seek(toOffset: UInt64(offset))) != nil else { return [] }
+                return [UInt8]((try? h.read(upToCount: count)) ?? Data())
+            }
+        }
+        // An in-memory image (a `.keras` member): ask libhdf5 for its bytes.
+        let size = H5Fget_file_image(handle.id, nil, 0)
+        guard size > 0 else { return nil }
+        var image = [UInt8](repeating: 0, count: size)
+        guard H5Fget_file_image(handle.id, &image, size) == size else { return nil }
+        return Self.scanCollections(size: size) { offset, count in
+            Array(image[min(offset, size)..<min(offset + count, size)])
+        }
+    }
+
+    /// Finds every `GCOL` version-1 collection in `size` bytes read through
+    /// `read(offset, count)` and walks its objects (2-byte index, 2-byte
+    /// reference count, 4 reserved, 8-byte size, data padded to 8): each must
+    /// fit in the collection.
+    static func scanCollections(size: Int, read: (Int, Int) -> [UInt8]) -> String? {
+        let block = 1 << 22
+        var start = 0
+        while start < size {
+            let bytes = read(start, block + 3)
+            guard bytes.count >= 4 else { break }
+            for i in 0..<(bytes.count - 3) where bytes[i] == 0x47 && bytes[i + 1] == 0x43 && bytes[i + 2] == 0x4F && bytes[i + 3] == 0x4C {
+                if let problem = checkCollection(at: start + i, fileSize: size, read: read) { return problem }
+            }
+            start += block
+        }
+        return nil
+    }
+
+    private static func checkCollection(at offset: Int, fileSize: Int, read: (Int, Int) -> [UInt8]) -> String? {
+        let head = read(offset, 16)
+        guard head.count == 16, head[4] == 1 else { return nil }  // not a version-1 collection
+        let declared = head[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        // libhdf5 refuses a collection that does not fit in the file; so do we skip it.
+        guard declared >= 16, declared <= UInt64(fileSize - offset), declared <= 1 << 28 else { return nil }
+        let c = read(offset, Int(declared))
+        guard c.count == Int(declared) else { return nil }
+        var p = 16
+        while p + 16 <= c.count {
+            let index = Int(c[p]) | Int(c[p + 1]) << 8
+            let objectSize = c[(p + 8)..<(p + 16)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let room = UInt64(c.count - p - (index == 0 ? 0 : 16))
+            guard objectSize <= room else {
+                return "global heap object \(index) at offset \(offset + p) declares \(objectSize) bytes, its collection has \(room) left"
+            }
+            if index == 0 { break }  // free space: the rest of the collection
+            p += 16 + (Int(objectSize) + 7) / 8 * 8
+        }
+        return nil
+    }
+}
