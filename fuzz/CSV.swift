@@ -1,7 +1,8 @@
 // libFuzzer target: the CSV reader (`LabeledData.loadCSV`, Sources/FairAudit/Data),
 // plain or gzip (chosen by magic bytes), read from a temporary file with the
 // column choices of the two fixture families (Adult: income / sex, race;
-// tiny_quoted: y / grp with positive "yes").
+// tiny_quoted: y / grp with positive "yes", and a 1 KB record limit so the
+// limit is hit often).
 // Any input must give data or a `FairAuditError`, never a trap.
 import FairAudit
 import Foundation
@@ -10,7 +11,7 @@ let csvPath = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" 
 let csvURL = URL(fileURLWithPath: csvPath)
 let csvOptions = [
     CSVDataOptions(label: "income", groups: ["sex", "race"], maxLineBytes: 1 << 16),
-    CSVDataOptions(label: "y", groups: ["grp"], positive: "yes", expectedFeatureCount: 2, maxLineBytes: 1 << 16),
+    CSVDataOptions(label: "y", groups: ["grp"], positive: "yes", expectedFeatureCount: 2, maxLineBytes: 1 << 10),
 ]
 
 @_cdecl("LLVMFuzzerTestOneInput")
