@@ -62,3 +62,20 @@ import Testing
         #expect(!e.description.contains("\n"))
     }
 }
+
+/// 4. `fuzz_global_heap_zero_free_space.h5` (a timeout): a global heap
+///    collection whose free-space object has size 0; libhdf5 1.10's loop
+///    loading the collection never advanced, so even opening a dataset hung.
+///    Heaps are now checked when the file is opened.
+@Test(.timeLimit(.minutes(1)))
+func globalHeapFreeSpaceOfSizeZeroIsRefusedAtOpen() throws {
+    let url = try Fixtures.url("fuzz_global_heap_zero_free_space.h5")
+    do {
+        _ = try HDF5Format.read(url)
+        Issue.record("the file was opened without an error")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(e.description.contains("global heap free space"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}

@@ -12,8 +12,9 @@ extension HDF5File {
     /// Refuses a file whose global heap (where variable-length strings live)
     /// has an object larger than its collection: libhdf5 1.10 copies such an
     /// object without checking its size (a heap over-read found by fuzzing).
-    /// The file is scanned once, on the first variable-length read. Call with
-    /// the library lock held.
+    /// A free-space object of size 0 makes libhdf5 loop forever loading the
+    /// collection (even to open a dataset), so files are scanned when opened
+    /// (once; later calls reuse the verdict). Call with the library lock held.
     func checkGlobalHeaps(fail: (String) -> HDF5Error) throws {
         if globalHeapCheck.verdict == nil { globalHeapCheck.verdict = .some(scanGlobalHeaps()) }
         if case .some(.some(let problem)) = globalHeapCheck.verdict { throw fail(problem) }
@@ -68,6 +69,7 @@ extension HDF5File {
         guard declared >= 16, declared <= UInt64(fileSize - offset), declared <= 1 << 28 else { return nil }
         let c = read(offset, Int(declared))
         guard c.count == Int(declared) else { return nil }
+        // The walk libhdf5 1.10 does when it loads the collection (H5HG deserialize).
         var p = 16
         while p + 16 <= c.count {
             let index = Int(c[p]) | Int(c[p + 1]) << 8
@@ -76,8 +78,9 @@ extension HDF5File {
             guard objectSize <= room else {
                 return "global heap object \(index) at offset \(offset + p) declares \(objectSize) bytes, its collection has \(room) left"
             }
-            if index == 0 { break }  // free space: the rest of the collection
-            p += 16 + (Int(objectSize) + 7) / 8 * 8
+            // Free space (index 0) of size 0 would never advance: libhdf5 loops forever.
+            guard index != 0 || objectSize > 0 else { return "global heap free space at offset \(offset + p) has size 0" }
+            p += index == 0 ? Int(objectSize) : 16 + (Int(objectSize) + 7) / 8 * 8
         }
         return nil
     }

@@ -37,7 +37,9 @@ final class HDF5File: @unchecked Sendable {
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
                                     HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
+            let opened = HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
+            try opened.checkGlobalHeaps { HDF5Error.cannotOpen(file: name, reason: $0) }
+            return opened
         }
     }
 
@@ -54,7 +56,9 @@ final class HDF5File: @unchecked Sendable {
             }
             guard ok else { throw fail }
             let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
-            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName))
+            let opened = HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName))
+            try opened.checkGlobalHeaps { HDF5Error.cannotOpen(file: displayName, reason: $0) }
+            return opened
         }
     }
 
