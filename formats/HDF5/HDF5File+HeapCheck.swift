@@ -46,14 +46,16 @@ extension HDF5File {
                 guard size >= 16, size <= raw.count - o else { return (o, "the heap collection runs past the end of the file") }
                 var p = o + 16
                 let end = o + size
+                // The walk libhdf5 1.10 makes when it loads a collection (H5HG deserialize).
                 while p + 16 <= end {
                     let index = le(p, 2)
                     let objSize = le(p + 8, 8)
                     guard objSize >= 0, objSize <= end - p - (index == 0 ? 0 : 16) else {
-                        return (p, "heap object \(index) declares \(objSize) bytes, more than its collection holds")
+                        return (p, "global heap object \(index) declares \(UInt64(bitPattern: Int64(objSize))) bytes, more than its collection holds")
                     }
-                    if index == 0 { break }  // the free-space object ends the list
-                    p += 16 + (objSize + 7) / 8 * 8
+                    // Free space (index 0) of size 0 never advances: libhdf5 would loop forever.
+                    guard index != 0 || objSize > 0 else { return (p, "its global heap free space has size 0") }
+                    p += index == 0 ? objSize : 16 + (objSize + 7) / 8 * 8
                 }
             }
             return nil

@@ -35,7 +35,9 @@ extension KerasConfig {
         var p = 1
         for d in dims {
             guard let n = (d as? NSNumber)?.intValue, n > 0 else { return nil }
-            p *= n
+            let (q, overflow) = p.multipliedReportingOverflow(by: n)
+            guard !overflow else { return nil }  // an absurd declared shape is not a width (fuzz finding)
+            p = q
         }
         return p
     }

@@ -1,0 +1,81 @@
+import FairAudit
+import FormatHDF5
+import Foundation
+import Testing
+
+/// Inputs found by `scripts/fuzz.sh HDF5` that crashed the reader; each
+/// must now give an `HDF5Error` naming the file and the dataset.
+///
+/// 1. `fuzz_chunk_filter_mask.h5`: `dtypes.h5` with 3 bytes changed so that
+///    a chunk of the deflated dataset `g/sub/gz` is marked "filters skipped"
+///    while it stores 4 bytes instead of the chunk's 1200; libhdf5 1.10
+///    copied 1200 bytes out of the 4-byte buffer (heap over-read, ASan).
+@Test func chunkThatSkippedItsFiltersButIsShortIsRefused() throws {
+    let url = try Fixtures.url("fuzz_chunk_filter_mask.h5")
+    let graph = try HDF5Format.read(url)
+    let gz = try #require(graph.tensors.first { $0.name == "g/sub/gz" })
+    #expect(gz.shape == [100, 30])
+    do {
+        _ = try gz.rawBytes()
+        Issue.record("the short chunk of g/sub/gz was read")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(e.description.contains("g/sub/gz"), "\(e)")
+        #expect(e.description.contains("a chunk holds 4 bytes, not 1200"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+    // The untouched datasets still read: i32 as h5py wrote it.
+    let i32 = try #require(graph.tensors.first { $0.name == "i32" })
+    #expect(try i32.doubleValues() == [-2147483648, 5, 7, 2147483647])
+}
+
+/// 2. `fuzz_absurd_metadata_size.h5`: `dtypes.h5` with a metadata block size
+///    of about 2^63; libhdf5 asks malloc for it. glibc refuses (NULL) and
+///    libhdf5 fails cleanly, so the open must end in an `HDF5Error`.
+///    (Under ASan the fuzz script sets `allocator_may_return_null=1` to match.)
+@Test func absurdMetadataSizeIsAnError() throws {
+    let url = try Fixtures.url("fuzz_absurd_metadata_size.h5")
+    do {
+        let graph = try HDF5Format.read(url)
+        for t in graph.tensors { _ = try t.rawBytes() }
+        Issue.record("the file was read without an error")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}
+
+/// 3. `fuzz_global_heap_object_size.h5`: a Keras 2 file whose global heap
+///    (where h5py keeps variable-length string attributes) has object 2
+///    declaring about 1.1 × 10^19 bytes in a 4096-byte collection; libhdf5
+///    1.10 copied that many bytes when reading the attribute (ASan
+///    memcpy-param-overlap, a segfault without it). The heap is now checked
+///    before any variable-length string is read.
+@Test func globalHeapObjectLargerThanItsCollectionIsRefused() throws {
+    let url = try Fixtures.url("fuzz_global_heap_object_size.h5")
+    do {
+        _ = try HDF5Format.read(url)
+        Issue.record("the file was read without an error")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(e.description.contains("global heap object 2"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}
+
+/// 4. `fuzz_global_heap_zero_free_space.h5` (a timeout): a global heap
+///    collection whose free-space object has size 0; libhdf5 1.10's loop
+///    loading the collection never advanced, so even opening a dataset hung.
+///    Heaps are now checked when the file is opened.
+@Test(.timeLimit(.minutes(1)))
+func globalHeapFreeSpaceOfSizeZeroIsRefusedAtOpen() throws {
+    let url = try Fixtures.url("fuzz_global_heap_zero_free_space.h5")
+    do {
+        _ = try HDF5Format.read(url)
+        Issue.record("the file was opened without an error")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(e.description.contains("global heap free space"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}
