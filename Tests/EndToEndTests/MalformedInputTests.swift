@@ -108,6 +108,22 @@ import Testing
         try Self.expectRefusal(Self.args(c, path: url.path), names: url.path, mentions: strict ? c.mentions : [])
     }
 
+    /// The 1 GiB limit is in force, unless this is a sanitizer build (which cannot start under it).
+    @Test func memoryLimitIsInForce() throws {
+        if LimitedRun.limitUsable { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v \(LimitedRun.addressSpaceKiB) && exec \"$0\" --help",
+                       CLI.productsDirectory.appendingPathComponent("fairaudit").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("Sanitizer"), "fairaudit does not start under a 1 GiB address-space limit: \(text)")
+    }
+
     @Test func tableListsEveryCorpusFile() throws {
         let dir = Self.corpus("")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
