@@ -17,10 +17,10 @@ struct ArchitectureOptions: ParsableArguments {
                                valueName: "file"))
     var config: String?
 
-    @Option(help: "Activation between inferred dense layers of a state dict (\(Activation.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "Activation between the dense layers of a state dict whose file names no architecture.")
     var activation: Activation = .relu
 
-    @Option(help: "Output activation of an inferred state-dict chain: sigmoid, softmax or linear.")
+    @Option(help: "Output activation of a state dict whose file names no architecture.")
     var head: HeadOption = .sigmoid
 
     /// Fills `graph.layers` when the file had no architecture: from a Keras

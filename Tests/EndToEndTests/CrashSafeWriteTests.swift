@@ -82,7 +82,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path), "a partial output exists at the output path")
         let left = try FileManager.default.contentsOfDirectory(atPath: outDir.path)
         #expect(left.allSatisfy { $0 == tempName }, "unexpected files: \(left)")
-        let pattern = try Regex("^\\.\(NSRegularExpression.escapedPattern(for: output))\\.tmp-\(p.processIdentifier)-[0-9]+$")
+        let pattern = try Regex("^\\.\(NSRegularExpression.escapedPattern(for: output))\\.tmp-\(p.processIdentifier)-[0-9]+\\.\((output as NSString).pathExtension)$")
         #expect(tempName.wholeMatch(of: pattern) != nil, "temporary file named \(tempName)")
 
         // A later run into the same folder ignores the leftover and succeeds.

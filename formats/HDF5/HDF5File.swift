@@ -12,11 +12,22 @@ final class HDF5File: @unchecked Sendable {
     let handle: HID
     /// Link-access property list bounding soft-link traversal.
     let linkAccess: HID
+    /// Where the file's bytes are, for reading raw data without libhdf5.
+    let backing: Backing
+    /// Whether the global heaps were checked (see `checkGlobalHeaps`).
+    let heapCheck = HeapCheckState()
+
+    /// The file's bytes: a path on disk, or the image in memory.
+    enum Backing: Sendable {
+        case path(String)
+        case image(Data)
+    }
 
     /// Most links followed resolving one path (libhdf5's default is 16).
     static let maxLinkTraversals = 4
 
-    private init(displayName: String, fileSize: Int, handle: HID, linkAccess: HID) {
+    private init(displayName: String, fileSize: Int, handle: HID, linkAccess: HID, backing: Backing) {
+        self.backing = backing
         self.displayName = displayName
         self.fileSize = fileSize
         self.handle = handle
@@ -35,7 +46,7 @@ final class HDF5File: @unchecked Sendable {
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
                                     HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
+            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: .path(url.path))
         }
     }
 
@@ -52,7 +63,8 @@ final class HDF5File: @unchecked Sendable {
             }
             guard ok else { throw fail }
             let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
-            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName))
+            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName),
+                            backing: .image(image))
         }
     }
 

@@ -49,7 +49,7 @@ public enum Fixer {
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
         var order = split.train
-        var rng = FixerRandom(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+        var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.params)
         for epoch in 1...options.epochs {
