@@ -78,3 +78,18 @@ import Testing
     }
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.keras").path))
 }
+
+/// The kind of output is judged on the whole name, so the temporary name a
+/// caller's atomic write uses (`.out.keras.tmp-…`) still gets a `.keras` zip.
+@Test func bundleOutputKindFollowsTheWholeName() throws {
+    let dir = try Fixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let src = try Fixtures.url("adult_mlp.keras")
+    let graph = try HDF5Format.read(src)
+    let tmp = dir.appendingPathComponent(".fixed.keras.tmp-12-34")
+    try HDF5Format.write(graph, to: tmp, basedOn: src)
+    #expect(try FormatRegistry.prefix(of: tmp, count: 4) == [0x50, 0x4B, 0x03, 0x04])
+    let h5tmp = dir.appendingPathComponent(".fixed.weights.h5.tmp-12-34")
+    try HDF5Format.write(graph, to: h5tmp, basedOn: src)
+    #expect(try FormatRegistry.prefix(of: h5tmp, count: 8) == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A])
+}

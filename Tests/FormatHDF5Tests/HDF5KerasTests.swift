@@ -120,3 +120,25 @@ func unknownLayerClassIsNamed(cls: String, mention: String) throws {
     #expect(arch.note?.contains(mention) == true)
     #expect(arch.note?.contains("odd") == true)
 }
+
+/// Keras splits a long `layer_names` into `layer_names0`, `layer_names1`, …;
+/// the parts are joined in order.
+@Test func splitLayerNamesAreJoined() throws {
+    let graph = try HDF5Format.read(try Fixtures.url("split_layer_names.h5"))
+    try checkAdultLayers(graph, firstKernel: "model_weights/dense/dense/kernel:0", lastBias: "model_weights/head/head/bias:0")
+}
+
+/// `--config` on a graph from another format: tensors named `<layer>/<role>`
+/// (as an npz of Keras weights names them) are found by the layer's name.
+@Test func configAppliedToPlainlyNamedTensors() throws {
+    let keras2 = try HDF5Format.read(try Fixtures.url("adult_mlp_keras2.h5"))
+    let renamed = try keras2.tensors.filter { $0.name.hasPrefix("model_weights/") }.map { t -> Tensor in
+        let parts = t.name.split(separator: "/")
+        let name = parts[1] + "/" + parts[3].replacingOccurrences(of: ":0", with: "")
+        return Tensor(name: String(name), dtype: t.dtype, shape: t.shape, storage: .bytes(try t.rawBytes()))
+    }
+    var graph = ModelGraph(format: "npz", layout: "arrays", tensors: renamed)
+    let json = try #require(keras2.metadata.first { $0.key == "@model_config" }?.value)
+    try KerasConfig.apply(json: json, to: &graph)
+    try checkAdultLayers(graph, firstKernel: "dense/kernel", lastBias: "head/bias")
+}

@@ -60,7 +60,13 @@ extension HDF5File {
         guard H5Pget_chunk(dcpl.id, Int32(shape.count), &chunk) == Int32(shape.count), chunk.allSatisfy({ $0 > 0 }) else { return nil }
         let cshape = chunk.map { Int($0) }
         plan.chunkShape = cshape
-        let chunkBytes = cshape.reduce(elementSize, *)
+        // A chunk far larger than the dataset is corrupt or hostile: leave it to libhdf5's checks.
+        var chunkBytes = elementSize
+        for c in cshape {
+            let (p, overflow) = chunkBytes.multipliedReportingOverflow(by: c)
+            guard !overflow, p <= byteCount * 64 + (1 << 20) else { return nil }
+            chunkBytes = p
+        }
         var expected = 1
         for (n, c) in zip(shape, cshape) { expected *= (n + c - 1) / c }
         var count: hsize_t = 0

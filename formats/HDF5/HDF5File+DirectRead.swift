@@ -119,16 +119,30 @@ extension HDF5File {
             let n = chunkBytes / e
             // Into whichever buffer does not hold the input.
             let target = data == UnsafeRawPointer(stored) ? inflated : stored
-            let src = data.assumingMemoryBound(to: UInt8.self)
-            let dst = target.assumingMemoryBound(to: UInt8.self)
-            for j in 0..<e {
-                let plane = src + j * n
-                for i in 0..<n { dst[i * e + j] = plane[i] }
-            }
+            unshuffle(data.assumingMemoryBound(to: UInt8.self), into: target.assumingMemoryBound(to: UInt8.self),
+                      count: n, elementSize: e)
             data = UnsafeRawPointer(target)
         }
         place(data, origin: piece.origin, chunkShape: chunkShape, shape: plan.shape, elementSize: e, into: out)
         return nil
+    }
+
+    /// Undoes HDF5's shuffle filter: byte j of element i is at `j*n + i`.
+    /// Writes run sequentially, element by element (4-byte elements, the
+    /// common case, assembled in a register).
+    private static func unshuffle(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, count n: Int, elementSize e: Int) {
+        if e == 4 {
+            let p0 = src, p1 = src + n, p2 = src + 2 * n, p3 = src + 3 * n
+            let out = UnsafeMutableRawPointer(dst)
+            for i in 0..<n {
+                let v = UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24
+                out.storeBytes(of: v.littleEndian, toByteOffset: i * 4, as: UInt32.self)
+            }
+            return
+        }
+        for i in 0..<n {
+            for j in 0..<e { dst[i * e + j] = src[j * n + i] }
+        }
     }
 
     /// Copies the part of a C-order chunk at `origin` that lies inside the

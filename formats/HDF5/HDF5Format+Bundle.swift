@@ -5,6 +5,15 @@ extension HDF5Format {
     /// The weights member of a Keras 3 `.keras` bundle.
     static let bundleWeights = "model.weights.h5"
 
+    /// True when the output `url` should be a `.keras` zip: its name says
+    /// `.keras`, or says neither `.keras` nor `.h5`/`.hdf5`. Judged on the
+    /// whole name, so a temporary `.out.keras.tmp-…` still counts as `.keras`.
+    static func wantsBundle(_ url: URL) -> Bool {
+        let name = url.lastPathComponent.lowercased()
+        if name.contains(".keras") { return true }
+        return !(name.contains(".h5") || name.contains(".hdf5"))
+    }
+
     /// True when `url` is a zip holding `model.weights.h5`.
     static func isBundle(_ url: URL) -> Bool {
         guard let zip = try? ZipArchive(url: url) else { return false }
@@ -41,7 +50,7 @@ extension HDF5Format {
         if let config, (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] == nil {
             throw HDF5Error.badBundle(file: url.path, reason: "its config.json is not a JSON object")
         }
-        try HDF5Probe.check(inner) { try HDF5Probe.parse({ try HDF5File.open(image: image, displayName: inner) }, config: config, bundle: true) }
+        try HDF5Probe.check(inner) { try HDF5Probe.parse { try HDF5File.open(image: image, displayName: inner) } }
         let file = try HDF5File.open(image: image, displayName: inner)
         var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
         if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {
@@ -68,7 +77,7 @@ extension HDF5Format {
         do { weights = try Data(contentsOf: scratch) } catch {
             throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: error.localizedDescription)
         }
-        guard url.pathExtension.lowercased() == "keras" else {
+        guard wantsBundle(url) else {
             return try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try weights.write(to: tmp) },
                                         verify: { tmp in try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path) })
         }

@@ -48,11 +48,11 @@ public enum HDF5Format: ModelFormat {
             if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
                 return try writeBundle(graph, to: url, basedOn: source)
             }
-            if canRead(source, prefix: prefix) && !url.pathExtension.lowercased().hasSuffix("keras") {
+            if canRead(source, prefix: prefix) && !url.lastPathComponent.lowercased().contains(".keras") {
                 return try writeBack(graph, to: url, basedOn: source)
             }
         }
-        if url.pathExtension.lowercased() == "keras" {
+        if url.lastPathComponent.lowercased().contains(".keras") {
             throw HDF5Error.writeFailed(file: url.path, object: "/",
                                         reason: "a .keras bundle can only be written from a .keras source (its config.json is not in the graph)")
         }
