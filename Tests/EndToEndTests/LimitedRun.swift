@@ -19,12 +19,29 @@ enum LimitedRun {
     /// every absurd size in the corpus declares 4 GB or more.
     static let addressSpaceKiB = 1 << 20
 
+    /// False when the binary cannot start under the limit at all: a build
+    /// with `--sanitize=thread` or `address` reserves terabytes of shadow
+    /// address space and exits at once under `ulimit -v`. The memory bound
+    /// is then not enforced (the other checks still are).
+    static let limitUsable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let binary = CLI.productsDirectory.appendingPathComponent("fairaudit").path
+        p.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec \"$0\" --help", binary]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
     /// Runs `fairaudit args…` with the limit; kills it after `deadline` seconds.
     static func run(_ args: [String], in directory: URL? = nil, deadline: Double = 60) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         let binary = CLI.productsDirectory.appendingPathComponent("fairaudit").path
-        p.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec \"$0\" \"$@\"", binary] + args
+        let limit = limitUsable ? "ulimit -v \(addressSpaceKiB) && " : ""
+        p.arguments = ["-c", limit + "exec \"$0\" \"$@\"", binary] + args
         if let directory { p.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "GITHUB_STEP_SUMMARY")

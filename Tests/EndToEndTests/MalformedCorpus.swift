@@ -72,6 +72,7 @@ enum MalformedCorpus {
         Case(file: "keras_h5_lambda_layer.h5", command: .auditModel, mentions: ["'dropout'", "Lambda"]),
         Case(file: "keras_h5_soft_link_cycle.h5", mentions: ["model_weights/head/head/bias:0"]),
         Case(file: "keras_h5_config_not_json.h5", mentions: ["model config"]),
+        Case(file: "keras_h5_config_deep_nesting.h5", mentions: ["model config"]),
     ]
 
     static let keras: [Case] = [

@@ -6,8 +6,8 @@ import Testing
 /// the Adult data), each file run end to end through the built binary under
 /// a 1 GiB address-space limit.
 ///
-/// 83 cases: 80 corpus files + the 10 MB single-line CSV (written at test
-/// time) + 2 controls; plus 6 convert/fix cases. Every corpus case checks:
+/// 90 cases: 81 corpus files + the 10 MB single-line CSV (written at test
+/// time) + 2 controls (one test) + 6 convert/fix cases. Every corpus case checks:
 /// exit code 2; exactly one line on stderr; that line names the file and the
 /// member / dataset / link / line+column where there is one (`mentions`);
 /// nothing on stdout; finished in under 5 s (a hang detector: killed at 60 s);
@@ -28,10 +28,10 @@ import Testing
 ///   signature; zeroed superblock; an external link; external storage; a
 ///   virtual dataset; 100 nested groups; a 4 TB gzip and a 16 GB contiguous
 ///   dataset in 1.4 KB files.
-/// - Keras .h5 (7): `weight_names` naming a missing dataset; a string dataset
+/// - Keras .h5 (8): `weight_names` naming a missing dataset; a string dataset
 ///   as a weight; a shape that disagrees with `model_config`; a Conv2D and a
 ///   Lambda layer (run by `audit`); a weight replaced by a soft-link cycle; a
-///   `model_config` that is not JSON.
+///   `model_config` that is not JSON; one nested 10,000 lists deep.
 /// - .keras (6): truncated; no `model.weights.h5`; `config.json` not JSON;
 ///   a Conv2D layer (run by `audit`); the weights member truncated; a CRC
 ///   error in the weights member. (Member names are checked once the binary
@@ -108,11 +108,27 @@ import Testing
         try Self.expectRefusal(Self.args(c, path: url.path), names: url.path, mentions: strict ? c.mentions : [])
     }
 
+    /// The 1 GiB limit is in force, unless this is a sanitizer build (which cannot start under it).
+    @Test func memoryLimitIsInForce() throws {
+        if LimitedRun.limitUsable { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v \(LimitedRun.addressSpaceKiB) && exec \"$0\" --help",
+                       CLI.productsDirectory.appendingPathComponent("fairaudit").path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("Sanitizer"), "fairaudit does not start under a 1 GiB address-space limit: \(text)")
+    }
+
     @Test func tableListsEveryCorpusFile() throws {
         let dir = Self.corpus("")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         #expect(files == Set(Self.cases.map(\.file) + ["csv_valid_control.csv"]))
-        #expect(Self.cases.count == 80)
+        #expect(Self.cases.count == 81)
     }
 
     @Test func tenMegabyteSingleLineIsRefusedByTheRecordLimit() throws {

@@ -51,7 +51,28 @@ public final class MappedFile: @unchecked Sendable {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "slice out of bounds")
         guard let base, !range.isEmpty else { return Data() }
         let p = UnsafeMutableRawPointer(mutating: base + range.lowerBound)
-        return Data(bytesNoCopy: p, count: range.count, deallocator: .custom { _, _ in withExtendedLifetime(self) {} })
+        let mapped = self.mapped
+        return Data(bytesNoCopy: p, count: range.count, deallocator: .custom { start, n in
+            if mapped && n >= MappedFile.releaseThreshold { MappedFile.dropPages(start, n) }
+            withExtendedLifetime(self) {}
+        })
+    }
+
+    /// Slices of a file mapping at least this large give their resident
+    /// pages back when the last copy of the slice goes away.
+    static let releaseThreshold = 1 << 20
+
+    /// Drops the resident pages wholly inside `start..<start+count` of a
+    /// read-only private file mapping (`MADV_DONTNEED`): the bytes stay
+    /// valid and are read from the file again if touched, so reading many
+    /// large tensors one after another keeps one in memory, not all.
+    static func dropPages(_ start: UnsafeMutableRawPointer, _ count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let lo = (Int(bitPattern: start) + page - 1) / page * page
+        let hi = (Int(bitPattern: start) + count) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return }
+        _ = madvise(p, hi - lo, MADV_DONTNEED)
     }
 
     /// Runs `body` over the bytes in `range` (checked by the caller).
