@@ -127,7 +127,8 @@ extension HDF5File {
     /// The raw C-order bytes of the dataset at `path`, in its on-disk type and
     /// byte order (read with the file type as the memory type: no conversion).
     func readRaw(_ path: String, byteCount: Int) throws -> Data {
-        try HDF5Library.locked {
+        if let fast = try fastReadRaw(path, byteCount: byteCount) { return fast }
+        return try HDF5Library.locked {
             let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
