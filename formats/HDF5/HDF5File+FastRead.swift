@@ -13,7 +13,7 @@ enum HDF5FastPlan {
 extension HDF5File {
     /// The dataset's raw bytes by a fast path, or nil when none applies (the
     /// caller then uses `H5Dread`). Only for files on disk opened with the
-    /// default (sec2) driver:
+    /// default (sec2) driver, read-only:
     /// - contiguous, unfiltered, allocated: a prefaulted memory map of its
     ///   bytes (zero-copy; libhdf5 would copy them through a read buffer);
     /// - chunked with only shuffle/deflate: chunk addresses from libhdf5
@@ -56,8 +56,11 @@ extension HDF5File {
     }
 
     /// The POSIX descriptor libhdf5 reads the file through, when it was opened
-    /// with the sec2 driver (not an in-memory image). Call holding the lock.
+    /// read-only with the sec2 driver (not an in-memory image, not a file
+    /// being rewritten in place). Call holding the lock.
     private func posixDescriptor() -> Int32? {
+        var intent: UInt32 = 0
+        guard H5Fget_intent(handle.id, &intent) >= 0, intent & fa_h5f_acc_rdwr() == 0 else { return nil }
         let fapl = H5Fget_access_plist(handle.id)
         guard fapl >= 0 else { return nil }
         defer { _ = H5Pclose(fapl) }
