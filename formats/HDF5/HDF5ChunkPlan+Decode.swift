@@ -7,7 +7,7 @@ extension HDF5ChunkPlan {
     /// decoded on two threads. Throws naming the first chunk that does not
     /// decode to exactly its size.
     func read(byteCount: Int, file: String, dataset: String) throws -> Data {
-        guard byteCount == shape.reduce(elementSize, *), let dest = HDF5Buffer.allocate(byteCount) else {
+        guard byteCount == shape.reduce(elementSize, *), let dest = LargeBuffer.allocate(byteCount) else {
             throw HDF5Error.readFailed(file: file, object: dataset, reason: "cannot allocate \(byteCount) bytes")
         }
         let out = Destination(base: dest)
@@ -18,12 +18,12 @@ extension HDF5ChunkPlan {
             failures.set(t, decode(range, into: out.base))
         }
         if let bad = failures.first() {
-            HDF5Buffer.free(dest, count: byteCount)
+            LargeBuffer.free(dest, count: byteCount)
             let origin = chunks[bad].origin.map(String.init).joined(separator: ", ")
             throw HDF5Error.readFailed(file: file, object: dataset,
                                       reason: "the chunk at [\(origin)] does not decode to its \(chunkBytes) bytes (corrupt data)")
         }
-        return HDF5Buffer.data(dest, count: byteCount)
+        return LargeBuffer.data(dest, count: byteCount)
     }
 
     /// Decodes chunks `range` into `dest`; the index of the first that fails, or nil.

@@ -42,35 +42,6 @@ final class HDF5Mapping: @unchecked Sendable {
     }
 }
 
-/// Output buffers for large reads: anonymous memory advised to use
-/// transparent huge pages (as numpy does for large arrays), so filling a
-/// gigabyte takes a few hundred page faults instead of 262,144.
-enum HDF5Buffer {
-    /// Sizes from which huge pages are asked for.
-    static let hugeThreshold = 4 << 20
-
-    /// `count` writable bytes, or nil when memory is short.
-    static func allocate(_ count: Int) -> UnsafeMutableRawPointer? {
-        guard count >= hugeThreshold else { return malloc(max(count, 1)) }
-        let p = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let p, p != MAP_FAILED else { return nil }
-        #if os(Linux)
-        _ = madvise(p, count, MADV_HUGEPAGE)
-        #endif
-        return p
-    }
-
-    /// Frees what `allocate(count)` returned.
-    static func free(_ p: UnsafeMutableRawPointer, count: Int) {
-        if count >= hugeThreshold { munmap(p, count) } else { Foundation.free(p) }
-    }
-
-    /// A `Data` owning `p` (from `allocate(count)`).
-    static func data(_ p: UnsafeMutableRawPointer, count: Int) -> Data {
-        Data(bytesNoCopy: p, count: count, deallocator: .custom { p, n in HDF5Buffer.free(p, count: n) })
-    }
-}
-
 /// One zlib-format inflate stream (HDF5's deflate filter writes zlib
 /// streams), owned here at a stable address and ended in `deinit`.
 final class HDF5Inflater {
