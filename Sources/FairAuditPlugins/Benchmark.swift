@@ -1,126 +1,137 @@
-import AuditFairness
 import FairAudit
-import FormatHDF5
-import FormatNPZ
 import Foundation
 
-/// Throughput of the hot paths, on synthetic inputs made in a temporary
-/// folder: reading tensors (npz, HDF5), parsing CSV, the forward pass,
-/// per-group Fisher, the fairness metrics with bootstrap, one fine-tuning epoch.
+/// Throughput of the hot paths: reading every tensor of generated files
+/// (npz stored and deflated, HDF5 contiguous and gzip-chunked) or of given
+/// files, tensor statistics, CSV parsing, the forward pass, per-group Fisher,
+/// the fairness metrics with bootstrap, one fine-tuning epoch — on synthetic
+/// rows, and on a real dataset and model when given.
 public enum Benchmark {
     /// One measured path.
     public struct Measurement: Sendable {
+        /// What was timed, e.g. `read npz (deflated)`.
         public var name: String
+        /// Wall-clock seconds (the best of the repeats where repeated).
         public var seconds: Double
+        /// Megabytes (10⁶ bytes of decoded values) or rows processed.
         public var amount: Double
+        /// `MB/s` or `rows/s`.
         public var unit: String
+        /// Where the input came from (a file path, `synthetic`, …).
+        public var input: String
+        /// CPU seconds (user + system, all threads) of the same run; on a
+        /// busy machine a steadier yardstick than the wall clock.
+        public var cpuSeconds: Double
         /// `amount / seconds`.
         public var throughput: Double { amount / max(seconds, 1e-9) }
+
+        /// Creates a measurement.
+        public init(name: String, seconds: Double, cpuSeconds: Double = .nan, amount: Double, unit: String,
+                    input: String = "synthetic") {
+            self.name = name
+            self.seconds = seconds
+            self.cpuSeconds = cpuSeconds
+            self.amount = amount
+            self.unit = unit
+            self.input = input
+        }
     }
 
-    /// Runs every benchmark with `megabytes` of tensors and `rows` rows of
-    /// 80 features, telling `report` each result as it comes.
-    public static func run(megabytes: Int = 256, rows: Int = 100_000,
-                           report: (Measurement) -> Void) throws -> [Measurement] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// What to run.
+    public struct Options: Sendable {
+        /// Megabytes of float32 tensors in the generated npz files (0 skips them).
+        public var npzMegabytes = 512
+        /// Megabytes of float32 tensors in the generated HDF5 files (0 skips them).
+        public var hdf5Megabytes = 1024
+        /// Synthetic rows of 80 features for the model paths (0 skips them).
+        public var rows = 100_000
+        /// Existing files to time reading every tensor of.
+        public var files: [URL] = []
+        /// Keep the generated files here (for timing them with numpy/h5py)
+        /// instead of a temporary folder that is removed afterwards.
+        public var keepDirectory: URL? = nil
+        /// A labeled CSV (label `income`, group `sex`, ignored `race` by
+        /// default) and a model, for the model paths on real data.
+        public var dataFile: URL? = nil
+        /// The model for `dataFile`.
+        public var modelFile: URL? = nil
+        /// The data's label, group and ignored columns.
+        public var dataColumns = CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"])
+        /// Timed runs of each read path; the fastest counts.
+        public var repeats = 3
+
+        /// Every path with the defaults.
+        public init() {}
+    }
+
+    /// Runs what `options` asks for, telling `report` each result as it comes.
+    public static func run(_ options: Options, report: (Measurement) -> Void = { _ in }) throws -> [Measurement] {
         var out: [Measurement] = []
         func record(_ m: Measurement) { out.append(m); report(m) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-bench-\(getpid())")
+        let dir = options.keepDirectory ?? scratch
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if options.keepDirectory == nil { try? FileManager.default.removeItem(at: scratch) } }
 
-        // Tensors: 16 float32 tensors of megabytes/16 each.
-        let perTensor = max(megabytes * (1 << 20) / 16 / 4, 1)
-        var rng = SystemRandomNumberGenerator()
-        let tensors = (0..<16).map { i in
-            var values = [Float](repeating: 0, count: perTensor)
-            for j in values.indices { values[j] = Float(j % 1000) / 1000 - Float(i) }
-            return Tensor(name: "layer\(i).weight", dtype: .float32, shape: [perTensor],
-                          storage: .bytes(values.withUnsafeBufferPointer { Data(buffer: $0) }))
+        for url in options.files {
+            try readPaths(url, label: url.lastPathComponent, repeats: options.repeats, stats: false).forEach(record)
         }
-        let graph = ModelGraph(format: "npz", layout: "arrays", tensors: tensors)
-        let bytes = Double(graph.byteCount) / 1e6
-        for (format, ext) in [(NPZFormat.self as any ModelFormat.Type, "npz"), (HDF5Format.self, "h5")] {
-            let url = dir.appendingPathComponent("tensors.\(ext)")
-            try format.write(graph, to: url, basedOn: nil)
-            let t = try time {
-                let g = try format.read(url)
-                for tensor in g.tensors { _ = try tensor.stats() }
-            }
-            record(Measurement(name: "read+stats \(ext)", seconds: t, amount: bytes, unit: "MB/s"))
-            try? FileManager.default.removeItem(at: url)
+        if options.npzMegabytes > 0 {
+            try npzPaths(megabytes: options.npzMegabytes, dir: dir, keep: options.keepDirectory != nil,
+                         repeats: options.repeats, record: record)
         }
-
-        // Labeled rows: 80 features, a label, a group.
-        let width = 80
-        let csv = dir.appendingPathComponent("rows.csv")
-        var text = (0..<width).map { "f\($0)" }.joined(separator: ",") + ",label,group\n"
-        var features = [Float](repeating: 0, count: rows * width)
-        var labels = [Float](repeating: 0, count: rows), groups = [Int](repeating: 0, count: rows)
-        for r in 0..<rows {
-            for c in 0..<width { features[r * width + c] = Float.random(in: -2...2, using: &rng) }
-            groups[r] = Int.random(in: 0...1, using: &rng)
-            labels[r] = Float(features[r * width] + Float(groups[r]) * 0.5 > 0.3 ? 1 : 0)
-            if r < 50_000 {
-                text += features[(r * width)..<(r * width + width)].map { String(format: "%.4f", $0) }.joined(separator: ",")
-                text += ",\(Int(labels[r])),\(groups[r] == 0 ? "A" : "B")\n"
-            }
+        if options.hdf5Megabytes > 0 {
+            try hdf5Paths(megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
+                          repeats: options.repeats, record: record)
         }
-        try Data(text.utf8).write(to: csv)
-        let csvRows = Double(min(rows, 50_000))
-        let tCSV = try time { _ = try LabeledData.load(from: csv, options: CSVDataOptions(label: "label", groups: ["group"])) }
-        record(Measurement(name: "parse CSV (80 columns)", seconds: tCSV, amount: csvRows, unit: "rows/s"))
-
-        let model = try mlp(width: width, rng: &rng)
-        let net = try Network(graph: model)
-        var scores: [Float] = []
-        let tForward = try time { scores = try net.predictScores(features: features, rows: rows) }
-        record(Measurement(name: "forward 80-64-32-1", seconds: tForward, amount: Double(rows), unit: "rows/s"))
-        let tFisher = try time {
-            _ = try net.groupFisher(features: features, labels: labels, rowGroups: groups, groupNames: ["A", "B"])
+        if options.rows > 0 {
+            try syntheticModelPaths(rows: options.rows, dir: dir, record: record)
         }
-        record(Measurement(name: "per-group Fisher", seconds: tFisher, amount: Double(rows), unit: "rows/s"))
-        let tMetrics = try time {
-            _ = try FairnessReport(scores: scores, labels: labels, rowGroups: groups, groupNames: ["A", "B"], resamples: 200)
-        }
-        record(Measurement(name: "fairness metrics + 200 bootstrap", seconds: tMetrics, amount: Double(rows), unit: "rows/s"))
-
-        let data = LabeledData(source: "synthetic", featureNames: (0..<width).map { "f\($0)" }, features: features,
-                               labels: labels, groupColumns: ["group"], groupNames: ["A", "B"], rowGroups: groups)
-        for method in [FixOptions.Method.neutralizedLowrank, .finetune] {
-            var options = FixOptions()
-            options.method = method
-            options.epochs = 1
-            var epoch = 0.0
-            _ = try Fixer.fix(graph: model, data: data, options: options) { epoch = $0.seconds }
-            record(Measurement(name: "fine-tuning epoch (\(method.rawValue))", seconds: epoch,
-                               amount: Double(rows) * (1 - options.validationFraction), unit: "rows/s"))
+        if let data = options.dataFile, let model = options.modelFile {
+            try realModelPaths(data: data, model: model, columns: options.dataColumns, record: record)
         }
         return out
     }
 
-    /// A Keras-style 80-64-32-1 MLP with random weights.
-    static func mlp(width: Int, rng: inout SystemRandomNumberGenerator) throws -> ModelGraph {
-        var tensors: [Tensor] = []
-        var layers: [Layer] = []
-        var inputs = width
-        for (i, (units, act)) in [(64, Activation.relu), (32, .relu), (1, .sigmoid)].enumerated() {
-            let scale = Float(1 / Double(inputs).squareRoot())
-            let k = (0..<(inputs * units)).map { _ in Double(Float.random(in: -scale...scale, using: &rng)) }
-            let b = [Double](repeating: 0, count: units)
-            tensors.append(Tensor(name: "d\(i)/kernel", dtype: .float32, shape: [inputs, units],
-                                  storage: .bytes(Tensor.encode(k, dtype: .float32, byteOrder: .little))))
-            tensors.append(Tensor(name: "d\(i)/bias", dtype: .float32, shape: [units],
-                                  storage: .bytes(Tensor.encode(b, dtype: .float32, byteOrder: .little))))
-            layers.append(Layer(name: "d\(i)", kind: .dense, activation: act, units: units,
-                                weights: ["kernel": "d\(i)/kernel", "bias": "d\(i)/bias"]))
-            inputs = units
-        }
-        return ModelGraph(format: "npz", layout: "keras-weights", tensors: tensors, layers: layers, inputWidth: width)
+    /// Wall-clock and CPU (user + system, all threads) seconds of one run.
+    struct Timing {
+        var wall: Double, cpu: Double
     }
 
-    static func time(_ body: () throws -> Void) throws -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+    /// Process CPU seconds so far (user + system).
+    static func cpuNow() -> Double {
+        var u = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        #else
+        getrusage(RUSAGE_SELF, &u)
+        #endif
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// How long `body` takes.
+    static func time(_ body: () throws -> Void) throws -> Timing {
+        let start = DispatchTime.now().uptimeNanoseconds, cpu = cpuNow()
         try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Timing(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpu: cpuNow() - cpu)
+    }
+
+    /// The fastest (wall-clock) of `repeats` runs of `body`.
+    static func best(_ repeats: Int, _ body: () throws -> Void) throws -> Timing {
+        var fastest = Timing(wall: .infinity, cpu: .infinity)
+        for _ in 0..<max(1, repeats) {
+            let t = try time(body)
+            if t.wall < fastest.wall { fastest = t }
+        }
+        return fastest
+    }
+
+    /// The results as one JSON array of `{"name","input","seconds","cpu_seconds","amount","unit","throughput"}`.
+    public static func json(_ results: [Measurement]) -> JSONValue {
+        .array(results.map { m in
+            .object([("name", .string(m.name)), ("input", .string(m.input)), ("seconds", .number(m.seconds)),
+                     ("cpu_seconds", .finite(m.cpuSeconds)),
+                     ("amount", .number(m.amount)), ("unit", .string(m.unit)), ("throughput", .number(m.throughput))])
+        })
     }
 }

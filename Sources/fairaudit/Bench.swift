@@ -4,41 +4,89 @@ import FairAuditPlugins
 import Foundation
 
 extension FairAuditCommand {
-    /// `fairaudit benchmark`: throughput of the hot paths on synthetic inputs.
+    /// `fairaudit benchmark` (alias `bench`): throughput of the hot paths.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "benchmark",
             abstract: "Measure the throughput of reading tensors, CSV, forward, Fisher, metrics and fine-tuning.",
-            discussion: "Build with -c release for meaningful numbers: swift run -c release fairaudit benchmark")
+            discussion: """
+                Build with -c release for meaningful numbers: swift run -c release fairaudit bench. \
+                The default run writes a 512 MB npz (stored and deflated) and a 1 GB HDF5 file \
+                (contiguous and gzip-chunked) to a temporary folder (--keep DIR keeps them, to time \
+                them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
+                synthetic rows; --data and --model add the same paths on a real file.
+                """,
+            aliases: ["bench"])
 
-        @Option(help: "Megabytes of tensors to write and read back per format.")
-        var megabytes: Int = 256
+        @Option(name: .customLong("file"), help: "Time reading every tensor of this file (repeatable).")
+        var files: [String] = []
 
-        @Option(help: "Rows of 80 features for the model paths.")
-        var rows: Int = 100_000
+        @Option(help: "Megabytes of float32 tensors in the generated npz files (0 skips them).")
+        var npzMegabytes = 512
 
-        @Flag(help: "Print one JSON object.")
+        @Option(name: .customLong("h5-megabytes"), help: "Megabytes of float32 tensors in the generated HDF5 files (0 skips them).")
+        var hdf5Megabytes = 1024
+
+        @Option(help: "Synthetic rows of 80 features for the model paths (0 skips them).")
+        var rows = 100_000
+
+        @Option(help: "Keep the generated files in this folder.")
+        var keep: String?
+
+        @Option(help: "A labeled CSV (or .csv.gz) for the model paths on real data; needs --model.")
+        var data: String?
+
+        @Option(help: "The model for --data.")
+        var model: String?
+
+        @Option(help: "The label column of --data.")
+        var label = "income"
+
+        @Option(help: "The group column of --data (repeatable).")
+        var group: [String] = ["sex"]
+
+        @Option(help: "A column of --data that is not a feature (repeatable).")
+        var ignore: [String] = ["race"]
+
+        @Option(help: "Timed runs of each read path; the fastest counts.")
+        var repeats = 3
+
+        @Flag(help: "Only the paths asked for by --file, --data/--model (no generated files, no synthetic rows).")
+        var only = false
+
+        @Flag(help: "Print one JSON array.")
         var json = false
 
         func validate() throws {
-            guard (1...8192).contains(megabytes) else { throw ValidationError("--megabytes must be 1…8192.") }
-            guard (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 1000…10000000.") }
+            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes) else {
+                throw ValidationError("--npz-megabytes and --h5-megabytes must be 0…16384.")
+            }
+            guard rows == 0 || (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 0 or 1000…10000000.") }
+            guard (data == nil) == (model == nil) else { throw ValidationError("--data and --model go together.") }
+            guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100.") }
         }
 
         func run() throws {
-            var table = TextTable(headers: ["path", "seconds", "throughput"], rightAligned: [1, 2])
-            let results = try Benchmark.run(megabytes: megabytes, rows: rows) { m in
+            var options = Benchmark.Options()
+            options.files = files.map { URL(fileURLWithPath: $0) }
+            options.npzMegabytes = only ? 0 : npzMegabytes
+            options.hdf5Megabytes = only ? 0 : hdf5Megabytes
+            options.rows = only ? 0 : rows
+            options.keepDirectory = keep.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            options.dataFile = data.map { URL(fileURLWithPath: $0) }
+            options.modelFile = model.map { URL(fileURLWithPath: $0) }
+            options.dataColumns = CSVDataOptions(label: label, groups: group, ignore: ignore)
+            options.repeats = repeats
+            let results = try Benchmark.run(options) { m in
                 if !json { FileHandle.standardError.write(Data("  \(m.name): \(Format.g(m.throughput, 4)) \(m.unit)\n".utf8)) }
             }
-            for m in results { table.add([m.name, Format.f(m.seconds, 3), "\(Format.g(m.throughput, 4)) \(m.unit)"]) }
-            if json {
-                emit(JSONValue.array(results.map { m in
-                    .object([("name", .string(m.name)), ("seconds", .number(m.seconds)),
-                             ("throughput", .number(m.throughput)), ("unit", .string(m.unit))])
-                }).serialized(pretty: true))
-            } else {
-                emit(table.rendered())
+            if json { return emit(Benchmark.json(results).serialized(pretty: true)) }
+            var table = TextTable(headers: ["path", "input", "seconds", "cpu s", "throughput"], rightAligned: [2, 3, 4])
+            for m in results {
+                table.add([m.name, m.input, Format.f(m.seconds, 3), m.cpuSeconds.isFinite ? Format.f(m.cpuSeconds, 3) : "-",
+                           "\(Format.g(m.throughput, 4)) \(m.unit)"])
             }
+            emit(table.rendered())
         }
     }
 }

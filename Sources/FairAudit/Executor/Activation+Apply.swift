@@ -56,7 +56,7 @@ extension Activation {
                 guard let d = pd.baseAddress, let z = pz.baseAddress else { return }
                 switch self {
                 case .linear: break
-                case .relu: for i in 0..<n { d[i] = z[i] > 0 ? d[i] : 0 }
+                case .relu: Activation.reluBackward(d, z: z, count: n)
                 case .sigmoid: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
                 case .tanh: for i in 0..<n { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
                 case .gelu: // Φ(z) + z φ(z)
@@ -85,6 +85,22 @@ extension Activation {
                 }
             }
         }
+    }
+
+    /// `d[i] = 0` where `z[i] ≤ 0`, eight lanes at a time (a blend, not a
+    /// data-dependent branch: relu signs are a coin toss for the branch
+    /// predictor, and the plain select loop was not vectorized). Halved the
+    /// per-group Fisher's CPU time on the Adult MLP.
+    @inline(__always) static func reluBackward(_ d: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let zv = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self)
+            var dv = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+            dv.replace(with: 0, where: zv .<= 0)
+            UnsafeMutableRawPointer(d + i).storeBytes(of: dv, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { if z[i] <= 0 { d[i] = 0 }; i += 1 }
     }
 
     /// `1 / (1 + e^{−z})`, without overflow for large |z|.

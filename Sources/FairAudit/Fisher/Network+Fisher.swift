@@ -11,8 +11,10 @@ extension Network {
     /// sigmoid unit `p·g(y=1)² + (1−p)·g(y=0)²`). Each group's rows are split
     /// in two fixed halves run on two threads with their own accumulators,
     /// then summed in a fixed order, so the result is deterministic.
+    /// Batches of 128 rows measured fastest on the Adult MLP (twice as fast
+    /// as 256 or 4096 with OpenBLAS's small-matrix kernels).
     public func groupFisher(features: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                            kind: FisherKind = .empirical, batchSize: Int = 256) throws -> GroupFisher {
+                            kind: FisherKind = .empirical, batchSize: Int = 128) throws -> GroupFisher {
         let rows = labels.count
         try checkInput(features: features, rows: rows)
         try checkLabels(labels, rows: rows)

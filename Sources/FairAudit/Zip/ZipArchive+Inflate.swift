@@ -15,25 +15,26 @@ extension ZipArchive {
             throw ZipError.truncated(archive: name, member: entry.name, what: "a read of \(prefix) bytes")
         }
         if entry.method == 0 {
-            let crc = bytes.withBytes(compressed) { zipCRC32($0) }
+            let crc = bytes.withBytes(compressed) { zipCRC32Parallel($0) }
             guard crc == entry.crc32 else {
                 throw ZipError.crcMismatch(archive: name, member: entry.name, expected: entry.crc32, found: crc)
             }
             return bytes.slice((compressed.lowerBound + prefix)..<compressed.upperBound)
         }
         let n = entry.uncompressedSize
-        guard let buffer = malloc(max(n, 1)) else { throw ZipError.outOfMemory(archive: name, member: entry.name, bytes: n) }
+        guard let buffer = LargeBuffer.allocate(n) else { throw ZipError.outOfMemory(archive: name, member: entry.name, bytes: n) }
         do {
-            _ = try inflate(entry, compressed, into: buffer, capacity: n, whole: true)
-            let crc = zipCRC32(UnsafeRawBufferPointer(start: buffer, count: n))
+            // The CRC runs on each megabyte just inflated, while it is still in cache.
+            var crc: UInt32 = 0
+            _ = try inflate(entry, compressed, into: buffer, capacity: n, whole: true) { crc = zipCRC32($0, continuing: crc) }
             guard crc == entry.crc32 else {
                 throw ZipError.crcMismatch(archive: name, member: entry.name, expected: entry.crc32, found: crc)
             }
         } catch {
-            free(buffer)
+            LargeBuffer.free(buffer, count: n)
             throw error
         }
-        return Data(bytesNoCopy: buffer + prefix, count: n - prefix, deallocator: .custom { _, _ in free(buffer) })
+        return LargeBuffer.data(buffer, count: n, from: prefix)
     }
 
     /// The first `count` bytes of the member (fewer if it is shorter),
@@ -60,8 +61,9 @@ extension ZipArchive {
 
     /// Inflates `range` into `out` (at most `capacity` bytes) and returns the
     /// count written. With `whole`, the stream must end exactly at `capacity`.
+    /// `produced`, when given, sees the output a megabyte at a time as it is written.
     func inflate(_ entry: ZipEntry, _ range: Range<Int>, into out: UnsafeMutableRawPointer, capacity: Int,
-                 whole: Bool) throws -> Int {
+                 whole: Bool, produced: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> Int {
         let z = try ZStream(deflateLevel: nil)
         let s = z.stream
         var inPos = range.lowerBound, outPos = 0, ended = false
@@ -90,8 +92,10 @@ extension ZipArchive {
             }
             return (rc, produced)
         }
+        let stride = produced == nil ? 1 << 30 : 1 << 20
         while outPos < capacity {
-            let r = try step(out + outPos, min(capacity - outPos, 1 << 30))
+            let r = try step(out + outPos, min(capacity - outPos, stride))
+            produced?(UnsafeRawBufferPointer(start: out + outPos, count: r.produced))
             outPos += r.produced
             if r.rc == Z_STREAM_END { ended = true; break }
         }
