@@ -36,6 +36,9 @@ public struct AuditOutcome: Sendable {
     public var scores: [Float]
     public var results: [AuditResult]
     public var seconds: Double
+    /// Seconds per step: `read_model_s`, `read_data_s`, `predict_s`, then one
+    /// per audit (`metrics_s` for fairness, `fisher_s`, …).
+    public var timing: [(String, Double)]
 
     /// Every audit's metrics, in order.
     public var metrics: [AuditMetric] { results.flatMap(\.metrics) }
@@ -46,24 +49,34 @@ public enum AuditRunner {
     /// Runs `request`, telling `progress` what it is doing.
     public static func run(_ request: AuditRequest, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditOutcome {
         let start = Date()
+        var timing: [(String, Double)] = []
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = Date()
+            defer { timing.append((key, Date().timeIntervalSince(t0))) }
+            return try body()
+        }
         progress("reading \(request.model.lastPathComponent)")
-        var graph = try Plugins.formats.read(request.model)
-        try request.architecture(&graph)
-        let network = try Network(graph: graph)
+        let (graph, network) = try timed("read_model_s") { () throws -> (ModelGraph, Network) in
+            var graph = try Plugins.formats.read(request.model)
+            try request.architecture(&graph)
+            return (graph, try Network(graph: graph))
+        }
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
-        let data = try LabeledData.load(from: request.data, options: dataOptions)
+        let data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
-        let scores = try network.predictScores(features: data.features, rows: data.rowCount)
+        let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
         let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
         var results: [AuditResult] = []
         for audit in request.audits {
             progress("\(audit.name) audit")
-            results.append(try audit.init().run(context))
+            let key = audit.name == "fairness" ? "metrics_s" : "\(audit.name)_s"
+            results.append(try timed(key) { try audit.init().run(context) })
         }
         return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
-                            seconds: Date().timeIntervalSince(start))
+                            seconds: Date().timeIntervalSince(start), timing: timing)
     }
 
     /// The flat `metric → value` map of an earlier `--json` output, for `--baseline`.

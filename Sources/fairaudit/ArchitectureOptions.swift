@@ -17,10 +17,10 @@ struct ArchitectureOptions: ParsableArguments {
                                valueName: "file"))
     var config: String?
 
-    @Option(help: "Activation between inferred dense layers of a state dict (\(Activation.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "Activation between the dense layers of a state dict whose file names no architecture.")
     var activation: Activation = .relu
 
-    @Option(help: "Output activation of an inferred state-dict chain: sigmoid, softmax or linear.")
+    @Option(help: "Output activation of a state dict whose file names no architecture.")
     var head: HeadOption = .sigmoid
 
     /// Fills `graph.layers` when the file had no architecture: from a Keras
@@ -43,8 +43,9 @@ struct ArchitectureOptions: ParsableArguments {
             graph.layers = try graph.inferredLayers(activation: activation, head: head.kind)
             return
         }
-        throw FairAuditError.unsupportedModel(
-            reason: graph.architectureNote ?? "\(graph.source?.path ?? "the model") holds no architecture (pass --config model_config.json)")
+        // Named by its path: the one line on stderr must say which file cannot be run.
+        throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model", reason: "cannot be run: "
+            + (graph.architectureNote ?? "it holds no architecture (pass --config model_config.json)"))
     }
 }
 

@@ -64,7 +64,8 @@ extension FairAuditCommand {
             let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }
             let checks = try policy.evaluate(outcome.metrics, baseline: base)
             let doc = AuditReport(model: modelPath, graph: outcome.graph, dataPath: dataPath, data: outcome.data,
-                                  results: outcome.results, checks: checks, seconds: outcome.seconds)
+                                  results: outcome.results, checks: checks, seconds: outcome.seconds,
+                                  timing: outcome.timing)
             try publish(doc)
             if !doc.passed {
                 let failed = checks.filter { !$0.passed }

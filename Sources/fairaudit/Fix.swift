@@ -58,7 +58,8 @@ extension FairAuditCommand {
                 throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
             }
             let input = URL(fileURLWithPath: modelPath)
-            let out = URL(fileURLWithPath: output ?? FixOutput.defaultPath(for: modelPath))
+            let outPath = output ?? FixOutput.defaultPath(for: modelPath)
+            let out = URL(fileURLWithPath: outPath)
             try OutputGuard.check(out, input: input, force: force)
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
             let options = try training.fixOptions(policy: policyFile)
@@ -103,7 +104,7 @@ extension FairAuditCommand {
             let t = threshold ?? policyFile?.threshold ?? 0.5
             let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
                                                evalSource: evalPath ?? "validation split", result: result,
-                                               options: options, output: out.path)
+                                               options: options, output: outPath)
             emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
         }
     }

@@ -51,7 +51,7 @@ struct TrainingOptions: ParsableArguments {
             if let flag { return flag }
             guard let raw = table[key] else { return nil }
             guard let v = parse(raw) else {
-                throw PolicyError(file: policy?.source ?? "fairaudit.toml", line: 0, reason: "[fix] \(key) = \(raw) is not valid")
+                throw FairAuditError.policy(file: policy?.source ?? "fairaudit.toml", line: 0, reason: "[fix] \(key) = \(raw) is not valid")
             }
             return v
         }

@@ -106,8 +106,8 @@ import FoundationXML
         #expect(first.code == 0, "\(first.stderr)")
         var doc = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         var metrics = try #require(doc["metrics"] as? [String: Any])
-        let dp = try #require(metrics["demographic_parity_difference"] as? Double)
-        metrics["demographic_parity_difference"] = dp - 0.1
+        let dp = try #require((metrics["demographic_parity_difference"] as? [String: Any])?["value"] as? Double)
+        metrics["demographic_parity_difference"] = ["value": dp - 0.1]
         doc["metrics"] = metrics
         let baseline = dir.appendingPathComponent("baseline.json")
         try JSONSerialization.data(withJSONObject: doc).write(to: baseline)
@@ -124,5 +124,57 @@ import FoundationXML
         #expect(r.code == 0)
         let text = try String(contentsOf: summary, encoding: .utf8)
         #expect(text.contains("| min_accuracy |") && text.trimmingCharacters(in: .whitespacesAndNewlines) == r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// The HTML report is one self-contained page with the charts.
+@Suite struct HTMLReportTests {
+    @Test func selfContainedPageWithChartsAndGate() throws {
+        let dir = try CLI.temporaryDirectory()
+        let html = dir.appendingPathComponent("report.html")
+        let r = try CLI.run(["audit", "--config", "examples/adult/fairaudit.toml", "--html", html.path,
+                             "--permutations", "3", "--bootstrap", "20"], in: CLI.packageRoot)
+        #expect(r.code == 0, "\(r.stderr)")
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.components(separatedBy: "<svg").count - 1 == 2)
+        #expect(page.contains("Per-group rates") && page.contains("Fisher TV per layer, Female vs Male"))
+        #expect(page.contains("max_demographic_parity_difference"))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("<link") && !page.contains("src="))
+    }
+}
+
+/// The `--json` schema CI scripts parse (issue 4): its keys and shapes.
+@Suite struct AuditJSONSchemaTests {
+    @Test func topLevelKeysAndShapes() throws {
+        let r = try CLI.run(["audit", "examples/adult/model.h5", "--data", "examples/adult/groups.csv", "--label", "income",
+                             "--json", "--group", "sex", "--group", "race", "--permutations", "2", "--bootstrap", "10"],
+                            in: CLI.packageRoot)
+        #expect(r.code == 0 || r.code == 1, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["model", "data", "rows", "threshold", "groups", "metrics", "fisher", "timing"] {
+            #expect(doc[key] != nil, "missing \(key)")
+        }
+        #expect(doc["rows"] as? Int == 2000)
+        let groups = try #require(doc["groups"] as? [[String: Any]])
+        let white = try #require(groups.first { $0["name"] as? String == "Male & White" })
+        #expect((white["columns"] as? [String: String]) == ["sex": "Male", "race": "White"])
+        for key in ["count", "selection_rate", "tpr", "fpr", "accuracy", "mean_score", "small"] { #expect(white[key] != nil, "\(key)") }
+        let metrics = try #require(doc["metrics"] as? [String: [String: Any]])
+        #expect(metrics["accuracy"]?["value"] is Double)
+        for gap in ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
+                    "equal_opportunity_difference", "equal_opportunity_ratio", "accuracy_difference"] {
+            #expect(metrics[gap]?["value"] is Double, "\(gap)")
+            #expect((metrics[gap]?["ci"] as? [Double])?.count == 2, "\(gap) ci")
+        }
+        let fisher = try #require(doc["fisher"] as? [String: Any])
+        let pair = try #require((fisher["pairs"] as? [[String: Any]])?.first)
+        #expect((pair["groups"] as? [String])?.count == 2)
+        let tensor = try #require((pair["tensors"] as? [[String: Any]])?.first)
+        for key in ["name", "tv", "js", "top1_jaccard", "null_tv_mean", "p_value"] { #expect(tensor[key] != nil, "\(key)") }
+        #expect(fisher["influential"] is [Any])
+        let timing = try #require(doc["timing"] as? [String: Double])
+        #expect(Set(timing.keys) == ["read_model_s", "read_data_s", "predict_s", "metrics_s", "fisher_s"])
     }
 }

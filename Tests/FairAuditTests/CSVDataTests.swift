@@ -53,7 +53,7 @@ import Testing
                                         options: CSVDataOptions(label: "income", groups: ["sex", "race"]))
         try check(data, against: Self.expectations().head_sex_race)
         #expect(data.groupColumns == ["sex", "race"])
-        #expect(data.groupNames.contains("Male, White"))
+        #expect(data.groupNames.contains("Male & White"))
     }
 
     @Test func quotingBOMCRLFAndNamedPositive() throws {

@@ -68,7 +68,7 @@ import Testing
         #expect(skipped == 2)
         #expect(data.features == [1, 4])
         #expect(data.labels == [0, 0])
-        #expect(data.groupNames == ["F, y", "M, x"])
+        #expect(data.groupNames == ["F & y", "M & x"])
         #expect(data.rowGroups == [1, 0])
     }
 
@@ -83,5 +83,23 @@ import Testing
         #expect(data.rowCount == 40_000)
         #expect(data.features == (0..<40_000).map(Float.init))
         #expect(data.rowGroups.filter { $0 == 0 }.count == 13_334)
+    }
+
+    /// A gzip file cut short or with damaged bytes names the file and the problem.
+    @Test(arguments: ["truncated", "corrupt"])
+    func damagedGzip(kind: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: Fixtures.url("adult_sample.csv", "gz")))
+        if kind == "truncated" { bytes = Array(bytes.prefix(bytes.count / 2)) } else {
+            for i in 2000..<2400 { bytes[i] ^= 0x5A }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fa-csv-\(UUID().uuidString).csv.gz")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect {
+            _ = try LabeledData.load(from: url, options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"]))
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix(url.path) && text.contains(kind == "truncated" ? "the gzip stream is truncated" : "corrupt gzip data")
+        }
     }
 }

@@ -17,6 +17,8 @@ import Testing
     static let fixtures: [String] = [
         // npz / npy, written by numpy
         "arrays.npz", "arrays_z.npz", "descriptor.npz", "adult_mlp_torch_z.npz", "bare_fortran.npy",
+        // HDF5 (Keras 3 and 2 model.save, Keras 3 save_weights, h5py) and a Keras 3 .keras zip
+        "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
     ]
 
     static func url(_ name: String) throws -> URL {
@@ -40,7 +42,8 @@ import Testing
             let zip = try ZipArchive(url: url)
             return try zip.entries.map { ($0.name, try zip.rawRecord(for: $0)) }
         }
-        if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
+        // HDF5: the whole file as one member (an unchanged copy must be byte-identical).
+        if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) || prefix.starts(with: [0x89, 0x48, 0x44, 0x46]) {
             return [(url.lastPathComponent, try Data(contentsOf: url))]
         }
         return nil

@@ -28,6 +28,7 @@ import Testing
         #expect(net.inputWidth == 3 && net.outputWidth == 2 && net.head == .softmax)
         #expect(net.trainableNames == ["net.0.weight", "net.0.bias", "net.1.weight", "net.1.bias",
                                        "net.2.weight", "net.2.bias", "net.10.weight", "net.10.bias"])
+        #expect(net.trainableShapes == [[6, 3], [6], [6], [6], [4, 6], [4], [2, 4], [2]])
     }
 
     @Test func shapesThatDoNotChainAreAnError() throws {

@@ -49,8 +49,9 @@ import Testing
         do {
             _ = try Policy.parse(text, file: "p.toml")
             Issue.record("expected an error for \(text)")
-        } catch let e as PolicyError {
-            #expect(e.line == line)
+        } catch let e as FairAuditError {
+            guard case .policy(_, let got, _) = e else { Issue.record("not a policy error: \(e)"); return }
+            #expect(got == line)
             #expect(e.description.contains(reason), "\(e.description)")
             #expect(e.description.hasPrefix("p.toml:\(line): "))
         } catch {
@@ -71,7 +72,7 @@ import Testing
 
     @Test func unknownMetricInGateIsAnErrorWithItsLine() throws {
         let p = try Policy.parse("\n[gate]\nmax_nonsense = 0.1\n", file: "p.toml")
-        #expect(throws: PolicyError(file: "p.toml", line: 3,
+        #expect(throws: FairAuditError.policy(file: "p.toml", line: 3,
                                     reason: "'max_nonsense' limits a metric the audit does not report (known: accuracy)")) {
             try p.evaluate([AuditMetric(name: "accuracy", value: 0.9)])
         }

@@ -8,8 +8,7 @@ import Testing
 /// from every file the model ships as, through the format plugins.
 @Suite struct RealFilesForwardTests {
     static let files: [(String, String, Bool)] = [
-        // The .keras bundle is left out: no format plugin reads it in this build yet.
-        ("adult_mlp", "h5", false), ("adult_mlp_keras2", "h5", false),
+        ("adult_mlp", "h5", false), ("adult_mlp_keras2", "h5", false), ("adult_mlp", "keras", false),
         ("adult_mlp_torch", "npz", true), ("adult_mlp_torch", "h5", true),
     ]
 

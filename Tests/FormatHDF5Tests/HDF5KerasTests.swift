@@ -37,15 +37,34 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     }
 }
 
-/// Keras 3 weights-only file: tensors and no architecture, until the
-/// config.json Keras wrote next to it is applied (weights by `vars@name`).
+/// Keras 3 weights-only file: tensors and no architecture when alone; the
+/// architecture from `--config` (applied by hand here) or from a sidecar
+/// `<stem>.config.json` / `config.json` beside it (weights by `vars@name`).
 @Test func keras3WeightsWithConfig() throws {
-    var graph = try HDF5Format.read(try Fixtures.url("adult_mlp.weights.h5"))
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let alone = dir.appendingPathComponent("adult_mlp.weights.h5")
+    try FileManager.default.copyItem(at: try Fixtures.url("adult_mlp.weights.h5"), to: alone)
+    var graph = try HDF5Format.read(alone)
     #expect(graph.layers == nil)
     #expect(graph.architectureNote?.contains("config.json") == true)
     let json = try String(contentsOf: try Fixtures.url("adult_mlp.config.json"), encoding: .utf8)
     try KerasConfig.apply(json: json, to: &graph)
     try checkAdultLayers(graph, firstKernel: "layers/dense/vars/0", lastBias: "layers/dense_2/vars/1")
+
+    for sidecar in ["adult_mlp.config.json", "config.json"] {
+        let side = dir.appendingPathComponent(sidecar)
+        try Data(json.utf8).write(to: side)
+        let found = try HDF5Format.read(alone)
+        try checkAdultLayers(found, firstKernel: "layers/dense/vars/0", lastBias: "layers/dense_2/vars/1")
+        #expect(found.metadata.contains { $0.key == "architecture_from" && $0.value == sidecar })
+        try FileManager.default.removeItem(at: side)
+    }
+    try Data("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Conv2D\", \"config\": {}}]}}".utf8)
+        .write(to: dir.appendingPathComponent("config.json"))
+    let unknown = try HDF5Format.read(alone)
+    #expect(unknown.layers == nil && unknown.architectureNote?.contains("Conv2D") == true)
 }
 
 /// The same weights under three layouts hold the same values: the Keras 3
@@ -100,4 +119,26 @@ func unknownLayerClassIsNamed(cls: String, mention: String) throws {
     #expect(arch.layers == nil)
     #expect(arch.note?.contains(mention) == true)
     #expect(arch.note?.contains("odd") == true)
+}
+
+/// Keras splits a long `layer_names` into `layer_names0`, `layer_names1`, …;
+/// the parts are joined in order.
+@Test func splitLayerNamesAreJoined() throws {
+    let graph = try HDF5Format.read(try Fixtures.url("split_layer_names.h5"))
+    try checkAdultLayers(graph, firstKernel: "model_weights/dense/dense/kernel:0", lastBias: "model_weights/head/head/bias:0")
+}
+
+/// `--config` on a graph from another format: tensors named `<layer>/<role>`
+/// (as an npz of Keras weights names them) are found by the layer's name.
+@Test func configAppliedToPlainlyNamedTensors() throws {
+    let keras2 = try HDF5Format.read(try Fixtures.url("adult_mlp_keras2.h5"))
+    let renamed = try keras2.tensors.filter { $0.name.hasPrefix("model_weights/") }.map { t -> Tensor in
+        let parts = t.name.split(separator: "/")
+        let name = parts[1] + "/" + parts[3].replacingOccurrences(of: ":0", with: "")
+        return Tensor(name: String(name), dtype: t.dtype, shape: t.shape, storage: .bytes(try t.rawBytes()))
+    }
+    var graph = ModelGraph(format: "npz", layout: "arrays", tensors: renamed)
+    let json = try #require(keras2.metadata.first { $0.key == "@model_config" }?.value)
+    try KerasConfig.apply(json: json, to: &graph)
+    try checkAdultLayers(graph, firstKernel: "dense/kernel", lastBias: "head/bias")
 }

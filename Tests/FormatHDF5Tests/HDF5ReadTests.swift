@@ -5,9 +5,10 @@ import Foundation
 import Testing
 
 /// Every numeric dataset h5py reads from `file` is a tensor with the same
-/// shape, dtype, byte order and values (all values of small ones, the first
-/// 16, the last and the float64 sum of large ones).
-@Test(arguments: ["dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5",
+/// shape, dtype, byte order and values (all values up to 256 elements; else
+/// the first 16, every k-th, the last and the float64 sum), including chunked
+/// datasets with edge chunks and each filter combination.
+@Test(arguments: ["dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
                   "soft_link.h5", "hard_alias.h5"])
 func tensorsEqualWhatH5pyReads(file: String) throws {
     let graph = try HDF5Format.read(try Fixtures.url(file))
@@ -21,8 +22,11 @@ func tensorsEqualWhatH5pyReads(file: String) throws {
         #expect(t.origin == "/" + t.name)
         let values = try t.doubleValues()
         let want = try #require(e["values"] as? [String]).compactMap(Double.init)
-        #expect(want.count == min(values.count, values.count <= 64 ? 64 : 16))
+        #expect(want.count == (values.count <= 256 ? values.count : 16))
         for (i, w) in want.enumerated() { #expect(values[i] == w, "\(t.name)[\(i)]") }
+        let stride = try #require(e["stride"] as? Int)
+        let sample = try #require(e["sample"] as? [String]).compactMap(Double.init)
+        for (j, w) in sample.enumerated() { #expect(values[j * stride] == w, "\(t.name)[\(j * stride)]") }
         if let last = (e["last"] as? String).flatMap(Double.init) { #expect(values.last == last, "\(t.name) last") }
         let sum = try #require((e["sum"] as? String).flatMap(Double.init))
         #expect(Fixtures.close(values.reduce(0, +), sum, tol: 1e-9), "\(t.name) sum")

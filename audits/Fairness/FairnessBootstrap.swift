@@ -1,3 +1,4 @@
+import FairAudit
 import Foundation
 
 /// Percentile bootstrap over rows: resample `k` draws `n` rows with

@@ -1,3 +1,5 @@
+import FairAudit
+
 /// Compares groups' Fisher (METHOD.md section 2): per tensor and per layer,
 /// TV, JS and top-1% Jaccard for every pair of compared groups and, with more
 /// than two, each against the rest; a permutation null; and the most
@@ -98,41 +100,9 @@ public enum FisherAnalysis {
     /// `rowGroups` shuffled by Fisher–Yates with the SplitMix64 stream of
     /// `(seed, round)`; group sizes are kept.
     public static func permutedRowGroups(_ rowGroups: [Int], round: Int, seed: UInt64) -> [Int] {
-        var rng = ShuffleRandom(seed: seed, stream: UInt64(round))
+        var rng = SplitMix64(seed: seed, stream: UInt64(round))
         var out = rowGroups
-        var i = out.count - 1
-        while i > 0 {
-            let j = Int(rng.bounded(UInt64(i + 1)))
-            out.swapAt(i, j)
-            i -= 1
-        }
+        rng.shuffle(&out)
         return out
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014) started at `seed ⊕ mix(stream)`.
-struct ShuffleRandom {
-    var state: UInt64
-    init(seed: UInt64, stream: UInt64) {
-        state = seed
-        var m = stream &* 0xD1B5_4A32_D192_ED03
-        state ^= Self.mix(&m)
-    }
-    static func mix(_ s: inout UInt64) -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next() -> UInt64 { Self.mix(&state) }
-    /// Uniform in `0..<bound` (Lemire's multiply-and-reject).
-    mutating func bounded(_ bound: UInt64) -> UInt64 {
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let t = (0 &- bound) % bound
-            while m.low < t { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
     }
 }

@@ -102,7 +102,7 @@ extension HDF5File {
         _ = H5Tset_size(mem.id, fa_h5t_variable())
         _ = H5Tset_cset(mem.id, H5Tget_cset(ftype.id))
         guard count > 0 else { return [] }
-        try checkGlobalHeaps(fail: fail)
+        try checkGlobalHeaps()
         var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         guard H5Aread(attr.id, mem.id, &ptrs) >= 0 else { throw fail("cannot read strings") }
         defer { _ = H5Dvlen_reclaim(mem.id, space.id, fa_h5p_default(), &ptrs) }

@@ -125,24 +125,39 @@ extension HDF5File {
     }
 
     /// The raw C-order bytes of the dataset at `path`, in its on-disk type and
-    /// byte order (read with the file type as the memory type: no conversion).
-    func readRaw(_ path: String, byteCount: Int) throws -> Data {
-        try HDF5Library.locked {
+    /// byte order. Contiguous datasets and chunks stored plain or with
+    /// shuffle+deflate are read from the file directly (chunks decoded in
+    /// parallel, outside the lock); anything else through `H5Dread` with the
+    /// file type as the memory type, so there is no conversion either way.
+    ///
+    /// With `probe`, only what libhdf5 parses is exercised (the chunk index,
+    /// and `H5Dread` of datasets up to 16 MB); the result is then empty.
+    func readRaw(_ path: String, byteCount: Int, probe: Bool = false) throws -> Data {
+        let direct: HDF5DirectPlan? = try HDF5Library.locked {
             let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
             let space = try HID.space(H5Dget_space(d.id), fail("no dataspace"))
             let n = H5Sget_simple_extent_npoints(space.id)
-            guard n >= 0, Int(n) * H5Tget_size(type.id) == byteCount else { throw fail("its size changed since it was opened") }
-            guard byteCount > 0 else { return Data() }
-            let dcpl = try HID.plist(H5Dget_create_plist(d.id), fail("no creation property list"))
-            try checkChunks(d.id, dcpl: dcpl.id, elementSize: H5Tget_size(type.id), path: path, fail: fail)
-            var data = Data(count: byteCount)
-            let rc = data.withUnsafeMutableBytes { raw in
-                H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), raw.baseAddress)
+            let size = H5Tget_size(type.id)
+            guard n >= 0, Int(n) * size == byteCount else { throw fail("its size changed since it was opened") }
+            guard byteCount > 0 else { return nil }
+            let shape = try Self.shape(of: space.id, fail: fail)
+            return directPlan(d.id, space: space.id, elementSize: size, shape: shape, byteCount: byteCount)
+        }
+        if let direct { return probe ? Data() : try readDirect(direct, byteCount: byteCount, path: path) }
+        guard byteCount > 0, !probe || byteCount <= 16 << 20 else { return Data() }
+        return try HDF5Library.locked {
+            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
+            let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
+            let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
+            // Uninitialized memory: libhdf5 fills all of it, so zeroing first would only cost a pass.
+            guard let buffer = Self.allocateLarge(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
+            guard H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), buffer) >= 0 else {
+                free(buffer)
+                throw fail("libhdf5 failed (corrupt data, or a filter that is not built in)")
             }
-            guard rc >= 0 else { throw fail("libhdf5 failed (corrupt data, or a filter that is not built in)") }
-            return data
+            return Data(bytesNoCopy: buffer, count: byteCount, deallocator: .free)
         }
     }
 }

@@ -12,13 +12,22 @@ final class HDF5File: @unchecked Sendable {
     let handle: HID
     /// Link-access property list bounding soft-link traversal.
     let linkAccess: HID
-    /// The once-per-file check of the global heap (`HDF5File+GlobalHeap.swift`).
-    let globalHeapCheck = GlobalHeapCheck()
+    /// Where the file's bytes are, for reading raw data without libhdf5.
+    let backing: Backing
+    /// Whether the global heaps were checked (see `checkGlobalHeaps`).
+    let heapCheck = HeapCheckState()
+
+    /// The file's bytes: a path on disk, or the image in memory.
+    enum Backing: Sendable {
+        case path(String)
+        case image(Data)
+    }
 
     /// Most links followed resolving one path (libhdf5's default is 16).
     static let maxLinkTraversals = 4
 
-    private init(displayName: String, fileSize: Int, handle: HID, linkAccess: HID) {
+    private init(displayName: String, fileSize: Int, handle: HID, linkAccess: HID, backing: Backing) {
+        self.backing = backing
         self.displayName = displayName
         self.fileSize = fileSize
         self.handle = handle
@@ -28,18 +37,17 @@ final class HDF5File: @unchecked Sendable {
     /// Opens the file at `url`, read-only unless `writable`.
     static func open(_ url: URL, writable: Bool = false, displayName: String? = nil) throws -> HDF5File {
         let name = displayName ?? url.path
-        let attrs = try? FileManager.default.attributesOfItem(atPath: url.path)
-        guard let size = (attrs?[.size] as? NSNumber)?.intValue else {
-            throw HDF5Error.cannotOpen(file: name, reason: "no such file or not readable")
+        var st = stat()
+        guard stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw HDF5Error.cannotOpen(file: name, reason: "no such file, or not a regular file")
         }
+        let size = Int(st.st_size)
         return try HDF5Library.locked {
-            let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+            let fapl = try accessList(name)
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
                                     HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            let opened = HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name))
-            try opened.checkGlobalHeaps { HDF5Error.cannotOpen(file: name, reason: $0) }
-            return opened
+            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: .path(url.path))
         }
     }
 
@@ -47,7 +55,7 @@ final class HDF5File: @unchecked Sendable {
     static func open(image: Data, displayName: String) throws -> HDF5File {
         try HDF5Library.locked {
             var fail: HDF5Error { HDF5Error.cannotOpen(file: displayName, reason: "libhdf5 rejects the image (truncated, corrupt or not HDF5)" + HDF5Library.lastError()) }
-            let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), fail)
+            let fapl = try accessList(displayName)
             guard H5Pset_fapl_core(fapl.id, 1 << 16, false) >= 0 else { throw fail }
             let ok = image.withUnsafeBytes { raw -> Bool in
                 guard let base = raw.baseAddress, raw.count > 0 else { return false }
@@ -56,10 +64,18 @@ final class HDF5File: @unchecked Sendable {
             }
             guard ok else { throw fail }
             let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
-            let opened = HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName))
-            try opened.checkGlobalHeaps { HDF5Error.cannotOpen(file: displayName, reason: $0) }
-            return opened
+            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName),
+                            backing: .image(image))
         }
+    }
+
+    /// A file-access list without libhdf5's `flock` locking: outputs are
+    /// written to private temporary files, and a forked probe (`HDF5Probe`)
+    /// inheriting a descriptor must not keep a file locked against its parent.
+    static func accessList(_ name: String) throws -> HID {
+        let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+        _ = H5Pset_file_locking(fapl.id, false, true)
+        return fapl
     }
 
     /// A link-access list that follows few links and no external ones to other files' prefixes.

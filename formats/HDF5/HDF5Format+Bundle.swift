@@ -2,16 +2,103 @@ import FairAudit
 import Foundation
 
 extension HDF5Format {
-    /// True when `url` is a zip holding `model.weights.h5`.
-    static func isBundle(_ url: URL) -> Bool { false }
+    /// The weights member of a Keras 3 `.keras` bundle.
+    static let bundleWeights = "model.weights.h5"
 
-    /// Reads a `.keras` bundle.
-    static func readBundle(_ url: URL) throws -> ModelGraph {
-        throw HDF5Error.badBundle(file: url.path, reason: "zip support not merged yet")
+    /// True when the output `url` should be a `.keras` zip: its name says
+    /// `.keras`, or says neither `.keras` nor `.h5`/`.hdf5`. Judged on the
+    /// whole name, so a temporary `.out.keras.tmp-…` still counts as `.keras`.
+    static func wantsBundle(_ url: URL) -> Bool {
+        let name = url.lastPathComponent.lowercased()
+        if name.contains(".keras") { return true }
+        return !(name.contains(".h5") || name.contains(".hdf5"))
     }
 
-    /// Writes a `.keras` bundle.
+    /// True when `url` is a zip holding `model.weights.h5`.
+    static func isBundle(_ url: URL) -> Bool {
+        guard let zip = try? ZipArchive(url: url) else { return false }
+        return zip.entry(named: bundleWeights) != nil
+    }
+
+    /// Opens the bundle's zip, naming the file in any error.
+    private static func bundle(_ url: URL) throws -> (ZipArchive, ZipEntry, Data) {
+        do {
+            let zip = try ZipArchive(url: url)
+            guard let entry = zip.entry(named: bundleWeights) else {
+                throw HDF5Error.badBundle(file: url.path, reason: "it has no \(bundleWeights) member")
+            }
+            return (zip, entry, try zip.data(for: entry))
+        } catch let e as HDF5Error {
+            throw e
+        } catch {
+            throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Reads a `.keras` bundle: the tensors of its `model.weights.h5`
+    /// (opened in memory), the architecture from its `config.json`, and its
+    /// `metadata.json` as metadata `bundle@metadata.json`.
+    static func readBundle(_ url: URL) throws -> ModelGraph {
+        let (zip, _, image) = try bundle(url)
+        let inner = url.path + "/" + bundleWeights
+        var config: String?
+        do {
+            if let c = zip.entry(named: "config.json") { config = String(decoding: try zip.data(for: c), as: UTF8.self) }
+        } catch {
+            throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
+        }
+        if let config, (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] == nil {
+            throw HDF5Error.badBundle(file: url.path, reason: "its config.json is not a JSON object")
+        }
+        try HDF5Probe.check(inner) { try HDF5Probe.parse { try HDF5File.open(image: image, displayName: inner) } }
+        let file = try HDF5File.open(image: image, displayName: inner)
+        var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
+        if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {
+            graph.metadata.append(("bundle@metadata.json", String(decoding: d, as: UTF8.self)))
+        }
+        return graph
+    }
+
+    /// Rewrites the modified tensors in the bundle's `model.weights.h5`; to a
+    /// `.keras` output, a new zip whose other members are copied byte for
+    /// byte (the weights member keeps its place, method, date and mode); to
+    /// any other name, the rewritten `model.weights.h5` alone.
     static func writeBundle(_ graph: ModelGraph, to url: URL, basedOn source: URL) throws {
-        throw HDF5Error.badBundle(file: source.path, reason: "zip support not merged yet")
+        let (zip, entry, image) = try bundle(source)
+        let modified = graph.tensors.filter(\.isModified)
+        let inner = url.path + "/" + bundleWeights
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-\(UUID().uuidString).h5")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do { try image.write(to: scratch) } catch {
+            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: "cannot stage it: \(error.localizedDescription)")
+        }
+        try rewrite(modified, inFileAt: scratch, displayName: inner)
+        let weights: Data
+        do { weights = try Data(contentsOf: scratch) } catch {
+            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: error.localizedDescription)
+        }
+        guard wantsBundle(url) else {
+            return try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try weights.write(to: tmp) },
+                                        verify: { tmp in try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path) })
+        }
+        var writer = ZipWriter()
+        do {
+            for e in zip.entries {
+                if e.name == bundleWeights {
+                    try writer.add(name: e.name, data: weights, method: e.method, modTime: e.modTime, modDate: e.modDate,
+                                   localZip64: weights.count > Int(Int32.max), versionMadeBy: e.versionMadeBy,
+                                   externalAttributes: e.externalAttributes)
+                } else {
+                    try writer.copy(e, from: zip)
+                }
+            }
+        } catch {
+            throw HDF5Error.writeFailed(file: url.path, object: entry.name, reason: "\(error)")
+        }
+        let bytes = writer.finish()
+        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) }, verify: { tmp in
+            let (_, _, back) = try bundle(tmp)
+            try verify(modified, in: HDF5File.open(image: back, displayName: inner), displayName: inner)
+        })
     }
 }

@@ -10,7 +10,8 @@ extension HDF5Format {
         try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
             try HDF5Library.locked {
                 let fail = { (o: String, r: String) in HDF5Error.writeFailed(file: url.path, object: o, reason: r) }
-                let file = try HID.file(H5Fcreate(tmp.path, fa_h5f_acc_excl(), fa_h5p_default(), fa_h5p_default()),
+                let fapl = try HDF5File.accessList(url.path)
+                let file = try HID.file(H5Fcreate(tmp.path, fa_h5f_acc_excl(), fa_h5p_default(), fapl.id),
                                         fail("/", "cannot create the file"))
                 let lcpl = try HID.plist(H5Pcreate(fa_h5p_link_create()), fail("/", "no property list"))
                 _ = H5Pset_create_intermediate_group(lcpl.id, 1)

@@ -48,6 +48,7 @@ extension HDF5Format {
     /// Walks `file` and reads its attributes and dataset descriptions; values stay lazy.
     static func contents(of file: HDF5File) throws -> HDF5Contents {
         var c = HDF5Contents(file: file)
+        try file.checkGlobalHeaps()  // before libhdf5 loads any heap: a corrupt one can hang it (fuzz finding)
         let (objects, notes) = try file.walk()
         c.notes = notes
         for obj in objects {
@@ -74,9 +75,9 @@ extension HDF5Format {
 
     /// The graph of `c`, with its layout detected and, for Keras files with
     /// a config (inside, or given as `configJSON`), the architecture.
-    static func graph(from c: HDF5Contents, source: URL, bundleConfig configJSON: String? = nil) throws -> ModelGraph {
+    static func graph(from c: HDF5Contents, source: URL, bundle: Bool = false, config configJSON: String? = nil) throws -> ModelGraph {
         let keras = try kerasWeights(c)
-        var graph = ModelGraph(format: name, layout: configJSON == nil ? keras.layout : "keras-bundle",
+        var graph = ModelGraph(format: name, layout: bundle ? "keras-bundle" : keras.layout,
                                tensors: c.tensors, metadata: c.metadata, source: source)
         guard let weights = keras.weights else { return graph }
         guard let json = configJSON ?? keras.config else {

@@ -13,7 +13,7 @@ extension HDF5Format {
             try copyWritable(source, to: tmp, name: url.path)
             try rewrite(modified, inFileAt: tmp, displayName: url.path)
         }, verify: { tmp in
-            try verify(modified, inFileAt: tmp, displayName: url.path)
+            try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path)
         })
     }
 
@@ -61,9 +61,8 @@ extension HDF5Format {
 
     /// Reopens the written file and checks each rewritten dataset reads back
     /// as the tensor's bytes (or, after a type conversion, the same values).
-    static func verify(_ tensors: [Tensor], inFileAt path: URL, displayName: String) throws {
+    static func verify(_ tensors: [Tensor], in file: HDF5File, displayName: String) throws {
         guard !tensors.isEmpty else { return }
-        let file = try HDF5File.open(path, displayName: displayName)
         for t in tensors {
             let dpath = t.origin.hasPrefix("/") ? String(t.origin.dropFirst()) : t.origin
             let info = try file.describeDataset(dpath)

@@ -30,19 +30,31 @@ public enum HDF5Format: ModelFormat {
         if let prefix = try? FormatRegistry.prefix(of: url, count: 4), prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             return try readBundle(url)
         }
+        try HDF5Probe.check(url.path) { try HDF5Probe.parse { try HDF5File.open(url) } }
         let file = try HDF5File.open(url)
-        return try graph(from: contents(of: file), source: url)
+        var result = try graph(from: contents(of: file), source: url)
+        try applySidecar(to: &result, for: url)
+        return result
     }
 
     /// Writes `graph` to `url`: a copy of `source` with only the modified
-    /// tensors rewritten (a `.keras` source gives a `.keras` zip), or, with no
-    /// HDF5 source, a new file with one dataset per tensor.
+    /// tensors rewritten (a `.keras` source gives a `.keras` zip, or its
+    /// `model.weights.h5` alone when `url` does not end in `.keras`), or, with
+    /// no HDF5 source, a new file with one dataset per tensor. An existing
+    /// `url` is replaced (the caller checks `--force`); the file appears only
+    /// once complete and read back.
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
             if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
                 return try writeBundle(graph, to: url, basedOn: source)
             }
-            if canRead(source, prefix: prefix) { return try writeBack(graph, to: url, basedOn: source) }
+            if canRead(source, prefix: prefix) && !url.lastPathComponent.lowercased().contains(".keras") {
+                return try writeBack(graph, to: url, basedOn: source)
+            }
+        }
+        if url.lastPathComponent.lowercased().contains(".keras") {
+            throw HDF5Error.writeFailed(file: url.path, object: "/",
+                                        reason: "a .keras bundle can only be written from a .keras source (its config.json is not in the graph)")
         }
         try create(graph, at: url)
     }

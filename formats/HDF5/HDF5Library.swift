@@ -8,10 +8,15 @@ enum HDF5Library {
     /// Recursive, so a handle released inside a locked region can close itself.
     static let lock = NSRecursiveLock()
 
+    /// True in a probe child (`HDF5Probe`): one thread only, and the lock,
+    /// held by the parent's thread at the fork, cannot be taken there.
+    nonisolated(unsafe) static var isProbeChild = false
+
     /// Runs `body` holding the lock, with error printing and plugin loading off.
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
+        let child = isProbeChild
+        if !child { lock.lock() }
+        defer { if !child { lock.unlock() } }
         _ = H5open()
         _ = H5Eset_auto2(fa_h5e_default(), nil, nil)
         _ = H5PLset_loading_state(0)

@@ -108,8 +108,10 @@ extension NPZFormat {
             guard let b = byName[key] ?? (back.tensors.count == 1 ? back.tensors.first : nil) else {
                 throw NPZError.verifyFailed(file: file, member: t.origin, reason: "missing")
             }
-            guard b.dtype == t.dtype, b.shape == t.shape, b.byteOrder == t.byteOrder,
-                  try b.rawBytes() == t.rawBytes().prefix(t.byteCount) else {
+            // The source's bytes first: a corrupt input (bad CRC of a member
+            // copied verbatim) is then reported against the input, not the temp file.
+            let want = try t.rawBytes().prefix(t.byteCount)
+            guard b.dtype == t.dtype, b.shape == t.shape, b.byteOrder == t.byteOrder, try b.rawBytes() == want else {
                 throw NPZError.verifyFailed(file: file, member: t.origin, reason: "values or layout differ")
             }
         }

@@ -15,7 +15,7 @@ public enum NPZFormat: ModelFormat {
     public static let fileExtensions = ["npz", "npy"]
 
     /// True for the `\x93NUMPY` magic, and for a zip (`PK\x03\x04`, or
-    /// `PK\x05\x06` when empty) whose members all end in `.npy` — a Keras
+    /// `PK\x05\x06` when empty) with a member ending in `.npy` — a Keras
     /// `.keras` zip holds `config.json` and is not claimed. A zip whose
     /// directory cannot be read is claimed, so reading it reports why.
     public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
@@ -24,7 +24,11 @@ public enum NPZFormat: ModelFormat {
             return false
         }
         guard let archive = try? ZipArchive(url: url) else { return true }
-        return archive.entries.allSatisfy { $0.name.hasSuffix(".npy") }
+        // Claimed when any member is an .npy (not only all), so a stray
+        // member is reported by name when read; a `.keras` bundle is not claimed.
+        let names = archive.entries.map(\.name)
+        return archive.entries.isEmpty
+            || (names.contains { $0.hasSuffix(".npy") } && !names.contains("model.weights.h5") && !names.contains("config.json"))
     }
 
     /// `torch-state-dict` when some name ends in `.weight`/`.bias` and every

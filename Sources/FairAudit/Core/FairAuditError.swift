@@ -12,6 +12,8 @@ public enum FairAuditError: Error, CustomStringConvertible, Equatable {
     case invalidInput(path: String, reason: String)
     case outputExists(path: String)
     case writeFailed(path: String, reason: String)
+    /// A policy file (`fairaudit.toml`) problem at `line` (0 when not tied to one).
+    case policy(file: String, line: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum FairAuditError: Error, CustomStringConvertible, Equatable {
         case .invalidInput(let path, let reason): "\(path): \(reason)"
         case .outputExists(let path): "\(path): already exists (pass --force to overwrite it)"
         case .writeFailed(let path, let reason): "\(path): could not be written: \(reason)"
+        case .policy(let file, let line, let reason): line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
         }
     }
 }

@@ -23,7 +23,7 @@ public struct CSVDataOptions: Sendable, Equatable {
 
     /// Creates options.
     public init(label: String, groups: [String], ignore: [String] = [], features: [String]? = nil,
-                positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = ", ",
+                positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = " & ",
                 maxLineBytes: Int = 1 << 20) {
         self.label = label
         self.groups = groups

@@ -55,11 +55,6 @@ final class CSVRecordReader {
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    private func endField() {
-        fieldEnds.append(bytes.count)
-        bytes.append(0)
-    }
-
     /// Refills the chunk; false at the end of the input.
     private func refill() throws -> Bool {
         if atEnd { return false }
@@ -71,10 +66,17 @@ final class CSVRecordReader {
     }
 
     /// Reads one physical record; nil at the end of the input, else whether
-    /// it held any content (a character, a comma or a quote).
+    /// it held any content (a character, a comma or a quote). Works on local
+    /// copies of the buffers (swapped back at the end) so the byte loop runs
+    /// without the runtime's exclusivity checks on class properties.
     private func readRecord() throws -> Bool? {
+        var bytes = [UInt8](), ends = [Int]()
+        swap(&bytes, &self.bytes); swap(&ends, &self.fieldEnds)
         bytes.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        defer { swap(&bytes, &self.bytes); swap(&ends, &self.fieldEnds) }
+        var line = self.line
+        defer { self.line = line }
         recordLine = line
         var state = State.fieldStart
         var sawContent = false
@@ -88,41 +90,43 @@ final class CSVRecordReader {
                         throw FairAuditError.invalidInput(path: path, reason:
                             "line \(recordLine): a quoted field is not closed before the end of the file")
                     }
-                    endField()
+                    ends.append(bytes.count); bytes.append(0)
                     return sawContent
                 }
             }
             readAny = true
+            var i = chunkPosition
+            let length = chunkLength
             // Consume bytes of this chunk until the record ends or the chunk runs out.
             let done: Bool = chunk.withUnsafeBufferPointer { buf in
-                var i = chunkPosition
-                defer { chunkPosition = i }
-                while i < chunkLength {
+                while i < length {
                     let b = buf[i]
                     switch state {
                     case .quoted:
                         // Copy the run up to the next quote.
                         var j = i
-                        while j < chunkLength && buf[j] != quote { if buf[j] == newline { line += 1 }; j += 1 }
+                        while j < length && buf[j] != quote { if buf[j] == newline { line += 1 }; j += 1 }
                         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
                         i = j
-                        if j < chunkLength { state = .quoteInQuoted; i += 1 }
+                        if j < length { state = .quoteInQuoted; i += 1 }
                     case .quoteInQuoted where b == quote:
                         bytes.append(quote); state = .quoted; i += 1
                     case .fieldStart where b == quote:
                         state = .quoted; sawContent = true; i += 1
                     default:
                         switch b {
-                        case comma: endField(); state = .fieldStart; sawContent = true; i += 1
+                        case comma:
+                            ends.append(bytes.count); bytes.append(0)
+                            state = .fieldStart; sawContent = true; i += 1
                         case newline:
                             line += 1; i += 1
-                            endField()
+                            ends.append(bytes.count); bytes.append(0)
                             return true
                         case cr: i += 1  // part of a CRLF line end
                         default:
                             // Copy the run up to the next delimiter.
                             var j = i + 1
-                            while j < chunkLength, buf[j] != comma, buf[j] != newline, buf[j] != cr { j += 1 }
+                            while j < length, buf[j] != comma, buf[j] != newline, buf[j] != cr { j += 1 }
                             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
                             state = .unquoted; sawContent = true
                             i = j
@@ -131,6 +135,7 @@ final class CSVRecordReader {
                 }
                 return false
             }
+            chunkPosition = i
             if bytes.count > maxRecordBytes {
                 throw FairAuditError.invalidInput(path: path, reason: "line \(recordLine): the record is longer than \(maxRecordBytes) bytes")
             }

@@ -21,6 +21,7 @@ extension LabeledData {
         guard try reader.next() else { throw fail("the file is empty (no header row)") }
         let columns = try CSVColumns(reader: reader, options: options, path: path)
         let width = columns.features.count
+        let featureColumns = columns.features
         let fieldCount = columns.header.count
 
         var features = [Float]()
@@ -59,11 +60,12 @@ extension LabeledData {
             let y = try labelCoder.code(labelText, line: line, path: path)
             // Parse the feature cells in place; the first failure is reported after.
             var failed: (column: Int, problem: CSVCell.NumberProblem)?
+            let ends = reader.fieldEnds
             reader.bytes.withUnsafeBufferPointer { all in
                 guard let base = all.baseAddress else { return }
-                for c in columns.features {
-                    let r = reader.range(c)
-                    switch CSVCell.parseFloat(base + r.lowerBound, count: r.count) {
+                for c in featureColumns {
+                    let lo = c == 0 ? 0 : ends[c - 1] + 1
+                    switch CSVCell.parseFloat(base + lo, count: ends[c] - lo) {
                     case .success(let v): features.append(v)
                     case .failure(let problem): failed = (c, problem); return
                     }

@@ -13,7 +13,7 @@ public struct LabeledData: Sendable {
     public var labels: [Float]
     /// The columns that define the groups (several: their intersections).
     public var groupColumns: [String]
-    /// Group names; an intersection joins its parts with `", "`.
+    /// Group names; an intersection joins its parts with `" & "` in `--group` order.
     public var groupNames: [String]
     /// Each row's index into `groupNames`.
     public var rowGroups: [Int]

@@ -9,12 +9,18 @@ extension Activation {
     /// `f(z)` for every element; softmax over each row of `width` elements.
     func apply(_ z: [Float], width: Int, slope: Float) -> [Float] {
         var a = z
+        applyInPlace(&a, width: width, slope: slope)
+        return a
+    }
+
+    /// `a ← f(a)` element-wise (softmax per row of `width`).
+    func applyInPlace(_ a: inout [Float], width: Int, slope: Float) {
         let n = a.count
         a.withUnsafeMutableBufferPointer { p in
             guard let a = p.baseAddress else { return }
             switch self {
             case .linear: break
-            case .relu: for i in 0..<n where a[i] < 0 { a[i] = 0 }
+            case .relu: for i in 0..<n { a[i] = Swift.max(a[i], 0) }  // branch-free, vectorizes
             case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
             case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
             case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
@@ -24,20 +30,25 @@ extension Activation {
                 for i in 0..<n {
                     a[i] = a[i] > 0 ? Activation.seluScale * a[i] : Activation.seluScale * Activation.seluAlpha * expm1(a[i])
                 }
-            case .leakyRelu: for i in 0..<n where a[i] < 0 { a[i] *= slope }
+            case .leakyRelu: for i in 0..<n { a[i] = a[i] < 0 ? a[i] * slope : a[i] }
             case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
             case .swish, .silu: for i in 0..<n { a[i] *= Activation.sigmoid(a[i]) }
             case .softmax: Activation.softmaxRows(a, count: n, width: width)
             }
         }
-        return a
     }
 
     /// `g ⊙ f′(z)`: the gradient with respect to `z` given `g` with respect
     /// to `f(z)`; for softmax `a ⊙ (g − Σⱼ aⱼ gⱼ)` per row.
     func backward(_ g: [Float], z: [Float], width: Int, slope: Float) -> [Float] {
-        if self == .linear { return g }
         var d = g
+        backwardInPlace(&d, z: z, width: width, slope: slope)
+        return d
+    }
+
+    /// `d ← d ⊙ f′(z)` (softmax: `a ⊙ (d − Σⱼ aⱼ dⱼ)` per row).
+    func backwardInPlace(_ d: inout [Float], z: [Float], width: Int, slope: Float) {
+        if self == .linear { return }
         let n = min(d.count, z.count)
         var soft = self == .softmax ? z : []
         d.withUnsafeMutableBufferPointer { pd in
@@ -45,7 +56,7 @@ extension Activation {
                 guard let d = pd.baseAddress, let z = pz.baseAddress else { return }
                 switch self {
                 case .linear: break
-                case .relu: for i in 0..<n where z[i] <= 0 { d[i] = 0 }
+                case .relu: for i in 0..<n { d[i] = z[i] > 0 ? d[i] : 0 }
                 case .sigmoid: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
                 case .tanh: for i in 0..<n { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
                 case .gelu: // Φ(z) + z φ(z)
@@ -57,7 +68,7 @@ extension Activation {
                 case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
                 case .selu:
                     for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }
-                case .leakyRelu: for i in 0..<n where z[i] < 0 { d[i] *= slope }
+                case .leakyRelu: for i in 0..<n { d[i] = z[i] < 0 ? d[i] * slope : d[i] }
                 case .softplus: for i in 0..<n { d[i] *= Activation.sigmoid(z[i]) }
                 case .swish, .silu: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
                 case .softmax:
@@ -74,7 +85,6 @@ extension Activation {
                 }
             }
         }
-        return d
     }
 
     /// `1 / (1 + e^{−z})`, without overflow for large |z|.

@@ -2,10 +2,9 @@ import CBLAS
 
 /// Small element-wise loops of the backward pass, on raw buffers.
 enum FloatKernels {
-    /// `x ∘ x`, each row `r` times `rowWeights[r]` when given.
-    static func squared(_ x: [Float], rows: Int, width: Int, rowWeights: [Float]? = nil) -> [Float] {
-        var s = x
-        s.withUnsafeMutableBufferPointer { p in
+    /// `x ← x ∘ x`, each row `r` times `rowWeights[r]` when given.
+    static func squareInPlace(_ x: inout [Float], rows: Int, width: Int, rowWeights: [Float]?) {
+        x.withUnsafeMutableBufferPointer { p in
             guard let s = p.baseAddress else { return }
             let n = min(p.count, rows * width)
             for i in 0..<n { s[i] *= s[i] }
@@ -13,7 +12,6 @@ enum FloatKernels {
                 for r in 0..<min(rows, w.count) { let wr = w[r]; for j in 0..<width { s[r * width + j] *= wr } }
             }
         }
-        return s
     }
 
     /// `acc[j] += Σ_r d[r, j]` (or `Σ_r w_r · d[r, j]²` when `squares`, or

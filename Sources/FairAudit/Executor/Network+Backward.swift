@@ -9,32 +9,55 @@ enum Accumulation {
     case squares(rowWeights: [Float]?)
 }
 
+/// Scratch buffers of the backward pass, reused batch after batch.
+struct BackwardWorkspace {
+    /// The running gradient with respect to the current op's output.
+    var g: [Float] = []
+    /// The next gradient (swapped with `g`).
+    var gin: [Float] = []
+    /// `w ∘ δ ∘ δ` of the current dense layer.
+    var sq: [Float] = []
+    /// `X ∘ X` per op, valid for the current batch when `squaredValid[i]`.
+    var squaredInputs: [[Float]]
+    var squaredValid: [Bool]
+
+    init(ops: Int) {
+        squaredInputs = Array(repeating: [], count: ops)
+        squaredValid = Array(repeating: false, count: ops)
+    }
+
+    /// Marks the cached `X ∘ X` stale (call once per new batch).
+    mutating func newBatch() { for i in squaredValid.indices { squaredValid[i] = false } }
+}
+
 extension Network {
     /// Back-propagates per-row logit deltas `∂ℓ_n/∂z_n` through the trace,
     /// adding each trainable tensor's contribution into `acc` (indexed like
-    /// `trainableNames`, stored orientation). `squaredInputs` caches `X∘X` per op.
+    /// `trainableNames`, stored orientation).
     func backward(_ t: ForwardTrace, logitDelta: [Float], mode: Accumulation,
-                  into acc: inout [[Float]], squaredInputs: inout [Int: [Float]]) {
+                  into acc: inout [[Float]], workspace ws: inout BackwardWorkspace) {
         let rows = t.rows
-        var g = logitDelta
+        Buffers.copy(logitDelta, into: &ws.g)
         var rowWeights: [Float]? = nil
         var squares = false
         if case .squares(let w) = mode { squares = true; rowWeights = w }
         func slot(_ p: Int) -> Int? { trainable.firstIndex(of: p) }
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
-            let x = t.inputs[i]
             switch ops[i] {
             case .dense(let k, let b, let nIn, let nOut, let layout, let act, let slope):
-                let delta = act.backward(g, z: t.inner[i], width: nOut, slope: slope)
-                let d = squares ? FloatKernels.squared(delta, rows: rows, width: nOut, rowWeights: rowWeights) : delta
+                act.backwardInPlace(&ws.g, z: t.inner[i], width: nOut, slope: slope)  // ws.g is now δ
+                if squares {
+                    Buffers.copy(ws.g, into: &ws.sq)
+                    FloatKernels.squareInPlace(&ws.sq, rows: rows, width: nOut, rowWeights: rowWeights)
+                }
                 if let s = slot(k) {
-                    var xs = x
-                    if squares {
-                        if let cached = squaredInputs[i] { xs = cached } else {
-                            xs = FloatKernels.squared(x, rows: rows, width: nIn)
-                            squaredInputs[i] = xs
-                        }
+                    if squares && !ws.squaredValid[i] {
+                        Buffers.copy(t.inputs[i], into: &ws.squaredInputs[i])
+                        FloatKernels.squareInPlace(&ws.squaredInputs[i], rows: rows, width: nIn, rowWeights: nil)
+                        ws.squaredValid[i] = true
                     }
+                    let xs = squares ? ws.squaredInputs[i] : t.inputs[i]
+                    let d = squares ? ws.sq : ws.g
                     if layout == .inOut {
                         gemm(xs, transA: true, d, transB: false, m: nIn, n: nOut, k: rows, lda: nIn, ldb: nOut,
                              into: &acc[s], beta: 1)
@@ -44,29 +67,30 @@ extension Network {
                     }
                 }
                 if let b, let s = slot(b) {
-                    FloatKernels.addColumnSums(d, squares: false, rowWeights: nil, rows: rows, width: nOut, into: &acc[s])
+                    FloatKernels.addColumnSums(squares ? ws.sq : ws.g, squares: false, rowWeights: nil, rows: rows,
+                                               width: nOut, into: &acc[s])
                 }
                 if i > 0 {
-                    var gin = [Float](repeating: 0, count: rows * nIn)
-                    gemm(delta, transA: false, values[k], transB: layout == .inOut, m: rows, n: nIn, k: nOut,
-                         lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &gin, beta: 0)
-                    g = gin
+                    Buffers.resize(&ws.gin, rows * nIn)
+                    gemm(ws.g, transA: false, values[k], transB: layout == .inOut, m: rows, n: nIn, k: nOut,
+                         lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &ws.gin, beta: 0)
+                    swap(&ws.g, &ws.gin)
                 }
             case .activation(let act, let slope, let w):
-                g = act.backward(g, z: x, width: w, slope: slope)
+                act.backwardInPlace(&ws.g, z: t.inputs[i], width: w, slope: slope)
             case .batchNorm(let gi, let bi, _, let v, let eps, let w):
-                accumulateAffine(g: g, xhat: t.inner[i], gamma: gi, beta: bi, width: w, rows: rows,
+                accumulateAffine(g: ws.g, xhat: t.inner[i], gamma: gi, beta: bi, width: w, rows: rows,
                                  rowWeights: rowWeights, squares: squares, into: &acc)
                 if i > 0 {
                     let variance = values[v]
                     let gamma = gi.map { values[$0] }
                     for r in 0..<rows {
-                        for j in 0..<w { g[r * w + j] *= (gamma?[j] ?? 1) / (variance[j] + eps).squareRoot() }
+                        for j in 0..<w { ws.g[r * w + j] *= (gamma?[j] ?? 1) / (variance[j] + eps).squareRoot() }
                     }
                 }
             case .layerNorm(let gi, let bi, _, let w):
                 let xhat = t.inner[i]
-                accumulateAffine(g: g, xhat: xhat, gamma: gi, beta: bi, width: w, rows: rows,
+                accumulateAffine(g: ws.g, xhat: xhat, gamma: gi, beta: bi, width: w, rows: rows,
                                  rowWeights: rowWeights, squares: squares, into: &acc)
                 if i > 0 {
                     // dx = (1/σ) (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), ĝ = g ⊙ γ.
@@ -75,13 +99,13 @@ extension Network {
                     for r in 0..<rows {
                         var m1: Float = 0, m2: Float = 0
                         for j in 0..<w {
-                            let gh = g[r * w + j] * (gamma?[j] ?? 1)
+                            let gh = ws.g[r * w + j] * (gamma?[j] ?? 1)
                             m1 += gh; m2 += gh * xhat[r * w + j]
                         }
                         m1 /= Float(w); m2 /= Float(w)
                         for j in 0..<w {
-                            let gh = g[r * w + j] * (gamma?[j] ?? 1)
-                            g[r * w + j] = inv[r] * (gh - m1 - xhat[r * w + j] * m2)
+                            let gh = ws.g[r * w + j] * (gamma?[j] ?? 1)
+                            ws.g[r * w + j] = inv[r] * (gh - m1 - xhat[r * w + j] * m2)
                         }
                     }
                 }

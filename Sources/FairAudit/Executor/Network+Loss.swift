@@ -87,8 +87,8 @@ extension Network {
             }
         }
         var acc = zeroAccumulators()
-        var cache = [Int: [Float]]()
-        backward(trace, logitDelta: delta, mode: .sum, into: &acc, squaredInputs: &cache)
+        var workspace = BackwardWorkspace(ops: ops.count)
+        backward(trace, logitDelta: delta, mode: .sum, into: &acc, workspace: &workspace)
         return NetworkGradients(loss: loss, scores: scores, names: trainableNames, gradients: acc)
     }
 
@@ -98,9 +98,12 @@ extension Network {
         try checkLabels(labels, rows: rows)
         var total = 0.0
         var start = 0
+        var t = ForwardTrace(ops: ops.count)
         while start < rows {
-            let end = min(start + batchSize, rows)
-            let t = forwardTrace(Array(features[(start * inputWidth)..<(end * inputWidth)]), rows: end - start)
+            let end = min(start + max(1, batchSize), rows)
+            Buffers.resize(&t.inputs[0], 0)
+            t.inputs[0].append(contentsOf: features[(start * inputWidth)..<(end * inputWidth)])
+            runForward(&t, rows: end - start)
             total += rowLosses(logits: t.logits, labels: Array(labels[start..<end]), rows: end - start).reduce(0, +)
             start = end
         }

@@ -58,6 +58,9 @@ public struct Network: Sendable {
     /// Names of the trainable tensors, in order; gradients and Fisher use this order.
     public var trainableNames: [String] { trainable.map { parameterNames[$0] } }
 
+    /// Stored shapes of the trainable tensors, in `trainableNames` order.
+    public var trainableShapes: [[Int]] { trainable.map { parameterShapes[$0] } }
+
     /// Builds the network from `graph.layers`.
     public init(graph: ModelGraph) throws {
         guard let layers = graph.layers else {

@@ -55,30 +55,34 @@ extension Network {
         var acc = zeroAccumulators()
         let d = inputWidth
         var start = 0
-        var x = [Float](), y = [Float]()
+        var y = [Float]()
+        var trace = ForwardTrace(ops: ops.count)
+        var workspace = BackwardWorkspace(ops: ops.count)
         while start < indices.count {
             let end = min(start + batchSize, indices.count)
             let n = end - start
-            x.removeAll(keepingCapacity: true); y.removeAll(keepingCapacity: true)
+            Buffers.resize(&trace.inputs[0], 0)
+            y.removeAll(keepingCapacity: true)
             features.withUnsafeBufferPointer { f in
                 for r in indices[start..<end] {
-                    x.append(contentsOf: UnsafeBufferPointer(rebasing: f[(r * d)..<(r * d + d)]))
+                    trace.inputs[0].append(contentsOf: UnsafeBufferPointer(rebasing: f[(r * d)..<(r * d + d)]))
                     y.append(labels[r])
                 }
             }
-            let trace = forwardTrace(x, rows: n)
-            var cache = [Int: [Float]]()
+            runForward(&trace, rows: n)
+            workspace.newBatch()
+            let logits = trace.logits
             switch kind {
             case .empirical:
-                let delta = logitDeltas(logits: trace.logits, labels: y, rows: n)
-                backward(trace, logitDelta: delta, mode: .squares(rowWeights: nil), into: &acc, squaredInputs: &cache)
+                let delta = logitDeltas(logits: logits, labels: y, rows: n)
+                backward(trace, logitDelta: delta, mode: .squares(rowWeights: nil), into: &acc, workspace: &workspace)
             case .model:
-                let p1 = scores(logits: trace.logits, rows: n)
+                let p1 = scores(logits: logits, rows: n)
                 for cls: Float in [1, 0] {
                     let weights = cls == 1 ? p1 : p1.map { 1 - $0 }
-                    let delta = logitDeltas(logits: trace.logits, labels: nil, fixedClass: cls, rows: n)
+                    let delta = logitDeltas(logits: logits, labels: nil, fixedClass: cls, rows: n)
                     backward(trace, logitDelta: delta, mode: .squares(rowWeights: weights), into: &acc,
-                             squaredInputs: &cache)
+                             workspace: &workspace)
                 }
             }
             start = end

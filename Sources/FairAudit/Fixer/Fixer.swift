@@ -49,7 +49,7 @@ public enum Fixer {
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
         var order = split.train
-        var rng = FixerRandom(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+        var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.params)
         for epoch in 1...options.epochs {
@@ -139,6 +139,7 @@ public enum Fixer {
     static func check(_ data: LabeledData, width: Int) throws {
         func bad(_ r: String) -> FairAuditError { .invalidInput(path: data.source, reason: r) }
         guard data.rowCount > 0 else { throw bad("holds no rows") }
+        try data.requireTwoGroups(for: "fix")
         guard data.featureCount == width else { throw bad("has \(data.featureCount) feature columns, the model takes \(width)") }
         guard data.features.count == data.rowCount * width, data.rowGroups.count == data.rowCount else {
             throw bad("features, labels and groups disagree in length")

@@ -36,14 +36,14 @@ public struct GateCheck: Sendable, Equatable {
 extension Policy {
     /// Checks every limit against `metrics`, and with a `baseline` (metric →
     /// value of an earlier run) every gap's growth against `max_regression`.
-    /// A limit on a metric the audits did not produce is a `PolicyError`.
+    /// A limit on a metric the audits did not produce is a `FairAuditError.policy`.
     public func evaluate(_ metrics: [AuditMetric], baseline: [String: Double]? = nil) throws -> [GateCheck] {
         var byName: [String: AuditMetric] = [:]
         for m in metrics { byName[m.name] = m }
         var checks: [GateCheck] = []
         for limit in limits {
             guard let m = byName[limit.metric] else {
-                throw PolicyError(file: source, line: limit.line,
+                throw FairAuditError.policy(file: source, line: limit.line,
                                   reason: "'\(limit.key)' limits a metric the audit does not report (known: \(metrics.map(\.name).sorted().joined(separator: ", ")))")
             }
             var judged = m.value

@@ -15,14 +15,14 @@ extension Policy {
     ]
 
     /// Reads a `fairaudit.toml`. Unknown keys, wrong types and TOML syntax
-    /// errors throw a `PolicyError` naming the key and its line.
+    /// errors throw a `FairAuditError.policy` naming the key and its line.
     public static func load(_ url: URL) throws -> Policy {
         let path = url.path
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw PolicyError(file: path, line: 0, reason: "cannot read the policy file")
+            throw FairAuditError.policy(file: path, line: 0, reason: "cannot read the policy file")
         }
         guard let text = String(data: bytes, encoding: .utf8) else {
-            throw PolicyError(file: path, line: 0, reason: "the policy file is not UTF-8 text")
+            throw FairAuditError.policy(file: path, line: 0, reason: "the policy file is not UTF-8 text")
         }
         return try parse(text, file: path)
     }
@@ -33,13 +33,13 @@ extension Policy {
         do {
             table = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            throw PolicyError(file: file, line: e.source.begin.line, reason: "invalid TOML: \(e.description)")
+            throw FairAuditError.policy(file: file, line: e.source.begin.line, reason: "invalid TOML: \(e.description)")
         }
         let lines = KeyLines(text)
         var p = Policy()
         p.source = file
-        func fail(_ key: String, _ section: String?, _ reason: String) -> PolicyError {
-            PolicyError(file: file, line: lines.line(of: key, in: section), reason: reason)
+        func fail(_ key: String, _ section: String?, _ reason: String) -> FairAuditError {
+            FairAuditError.policy(file: file, line: lines.line(of: key, in: section), reason: reason)
         }
         for key in table.keys {
             guard let value = table[key] else { continue }
@@ -86,7 +86,7 @@ extension Policy {
     }
 
     mutating func readGate(_ gate: TOMLTable, lines: KeyLines,
-                           fail: (String, String?, String) -> PolicyError) throws {
+                           fail: (String, String?, String) -> FairAuditError) throws {
         for key in gate.keys {
             guard let value = gate[key] else { continue }
             if key == "use_ci_bound" {
@@ -111,7 +111,7 @@ extension Policy {
         limits.sort { $0.line < $1.line }
     }
 
-    mutating func readFix(_ table: TOMLTable, fail: (String, String?, String) -> PolicyError) throws {
+    mutating func readFix(_ table: TOMLTable, fail: (String, String?, String) -> FairAuditError) throws {
         for key in table.keys {
             guard let value = table[key] else { continue }
             guard Policy.fixKeys.contains(key) else {

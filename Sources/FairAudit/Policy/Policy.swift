@@ -78,24 +78,3 @@ public struct Policy: Sendable, Equatable {
             ? candidate : path
     }
 }
-
-/// What is wrong with a policy file, naming the file, the key and its line.
-public struct PolicyError: Error, CustomStringConvertible, Equatable {
-    /// The policy file.
-    public var file: String
-    /// The line (1-based; 0 when unknown).
-    public var line: Int
-    /// What is wrong.
-    public var reason: String
-
-    /// Creates an error.
-    public init(file: String, line: Int, reason: String) {
-        self.file = file
-        self.line = line
-        self.reason = reason
-    }
-
-    public var description: String {
-        line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
-    }
-}

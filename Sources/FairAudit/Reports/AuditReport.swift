@@ -10,10 +10,12 @@ public struct AuditReport: Sendable {
     public var results: [AuditResult]
     public var checks: [GateCheck]
     public var seconds: Double
+    /// Seconds per step, in order (`read_model_s`, `read_data_s`, `predict_s`, `metrics_s`, `fisher_s`).
+    public var timing: [(String, Double)]
 
     /// Creates a report.
     public init(model: String, graph: ModelGraph, dataPath: String, data: LabeledData, results: [AuditResult],
-                checks: [GateCheck], seconds: Double) {
+                checks: [GateCheck], seconds: Double, timing: [(String, Double)] = []) {
         self.model = model
         self.graph = graph
         self.dataPath = dataPath
@@ -21,26 +23,43 @@ public struct AuditReport: Sendable {
         self.results = results
         self.checks = checks
         self.seconds = seconds
+        self.timing = timing
     }
+
+    /// The audit whose keys (`threshold`, `groups`, `overall`, …) stand at
+    /// the top level of the JSON; every other audit has its own key.
+    static let topLevelAudit = "fairness"
+
 
     /// True when no check failed.
     public var passed: Bool { checks.allSatisfy(\.passed) }
 
-    /// The `--json` document: `model`, `format`, `layout`, `data`, `rows`,
-    /// `features`, `group_columns`, `metrics` (flat name → value, what
-    /// `--baseline` reads), one key per audit, and `gate`.
+    /// The `--json` document (a stable schema CI scripts parse): `model`,
+    /// `data`, `rows`, `threshold`, `groups` (each `name`, `columns`,
+    /// `count`, `selection_rate`, `tpr`, `fpr`, `accuracy`, `mean_score`,
+    /// `small`, `ci`), `overall`, `metrics` (every gated metric as
+    /// `{"value", "ci"}` — also what `--baseline` reads), `fisher` (`pairs`,
+    /// `vs_rest`, `influential`, …), `timing` (`read_model_s`, `read_data_s`,
+    /// `predict_s`, `metrics_s`, `fisher_s`), `gate`, and `format`, `layout`,
+    /// `features`, `group_columns`, `seconds`.
     public var json: JSONValue {
         var metrics: [(String, JSONValue)] = []
         for m in results.flatMap(\.metrics) where !metrics.contains(where: { $0.0 == m.name }) {
-            metrics.append((m.name, .finite(m.value)))
+            var entry: [(String, JSONValue)] = [("value", .finite(m.value))]
+            if let ci = m.interval { entry.append(("ci", .array([.finite(ci.lowerBound), .finite(ci.upperBound)]))) }
+            metrics.append((m.name, .object(entry)))
         }
-        var doc: [(String, JSONValue)] = [
-            ("model", .string(model)), ("format", .string(graph.format)), ("layout", .string(graph.layout)),
-            ("data", .string(dataPath)), ("rows", .int(data.rowCount)), ("features", .int(data.featureCount)),
+        var doc: [(String, JSONValue)] = [("model", .string(model)), ("data", .string(dataPath)), ("rows", .int(data.rowCount))]
+        if let top = results.first(where: { $0.name == Self.topLevelAudit }), case .object(let pairs) = top.json {
+            doc += pairs.filter { $0.0 != "metrics" && $0.0 != "rows" }
+        }
+        doc.append(("metrics", .object(metrics)))
+        for r in results where r.name != Self.topLevelAudit { doc.append((r.name, r.json)) }
+        doc.append(("timing", .object(timing.map { ($0.0, .number(($0.1 * 1e4).rounded() / 1e4)) })))
+        doc += [
+            ("format", .string(graph.format)), ("layout", .string(graph.layout)), ("features", .int(data.featureCount)),
             ("group_columns", .array(data.groupColumns.map { .string($0) })),
-            ("metrics", .object(metrics)),
         ]
-        for r in results { doc.append((r.name, r.json)) }
         doc.append(("gate", .object([
             ("passed", .bool(passed)),
             ("checks", .array(checks.map { c in

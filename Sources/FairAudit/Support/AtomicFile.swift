@@ -14,7 +14,10 @@ public enum AtomicFile {
             throw FairAuditError.outputExists(path: url.path)
         }
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // `.<name>.tmp-<pid>-<random>.<ext>`: hidden, unique, and keeping the
+        // extension so a format that looks at it (a `.keras` zip) writes the same thing.
+        let ext = url.pathExtension.isEmpty ? "" : "." + url.pathExtension
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(ext)")
         do {
             try produce(tmp)
             try sync(tmp)

@@ -44,6 +44,11 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string(let s): out += JSONValue.quote(s)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
+            if pretty && items.allSatisfy(\.isScalar) {
+                // Short runs of numbers and strings read best on one line: "shape": [64, 80].
+                out += "[" + items.map { $0.serialized() }.joined(separator: ", ") + "]"
+                return
+            }
             out += "[" + nl
             for (i, item) in items.enumerated() {
                 out += pad
@@ -60,6 +65,14 @@ public indirect enum JSONValue: Sendable, Equatable {
                 out += (i + 1 < pairs.count ? "," : "") + nl
             }
             out += end + "}"
+        }
+    }
+
+    /// True for everything but arrays and objects.
+    var isScalar: Bool {
+        switch self {
+        case .array, .object: false
+        default: true
         }
     }
 

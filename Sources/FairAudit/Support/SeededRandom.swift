@@ -6,6 +6,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
     /// Starts the stream at `seed`.
     public init(seed: UInt64) { state = seed }
+
+    /// Stream `stream` of `seed`: started at `seed ⊕ SplitMix64(stream·0xD1B54A32D192ED03).next()`,
+    /// so round `k` of a permutation test or resample `k` of a bootstrap is
+    /// the same on any thread and in any order.
+    public init(seed: UInt64, stream: UInt64) {
+        var mixer = SplitMix64(seed: stream &* 0xD1B5_4A32_D192_ED03)
+        state = seed ^ mixer.next()
+    }
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -13,6 +21,25 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in `0..<bound` (`bound > 0`), Lemire's multiply-and-reject.
+    public mutating func bounded(_ bound: UInt64) -> UInt64 {
+        var m = next().multipliedFullWidth(by: bound)
+        if m.low < bound {
+            let threshold = (0 &- bound) % bound
+            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
+        }
+        return m.high
+    }
+
+    /// Fisher–Yates shuffle of `array` in place (from the last element down).
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, to: 0, by: -1) {
+            let j = Int(bounded(UInt64(i + 1)))
+            if i != j { array.swapAt(i, j) }
+        }
     }
 }
 
@@ -25,8 +52,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     /// The generator for stream `stream` of `seed`: SplitMix64 started at
     /// `seed ⊕ mix(stream)` fills the four state words.
     public init(seed: UInt64, stream: UInt64 = 0) {
-        var mixer = SplitMix64(seed: stream &* 0xD1B5_4A32_D192_ED03)
-        var sm = SplitMix64(seed: seed ^ mixer.next())
+        var sm = SplitMix64(seed: seed, stream: stream)
         s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
