@@ -80,3 +80,23 @@ func globalHeapFreeSpaceOfSizeZeroIsRefusedAtOpen() throws {
         #expect(!e.description.contains("\n"))
     }
 }
+
+/// 5–6. Crashes inside libhdf5 1.10 that no check outside it can see, which
+/// the forked probe (`HDF5Probe`) turns into a refusal:
+/// `fuzz_global_heap_bad_index.h5` (an attribute's string names heap object
+/// 0x800003 of 19; `H5HG_read` checks the index only with an assert: SEGV)
+/// and `fuzz_object_header_overread.h5` (a dataset header message makes
+/// libhdf5 copy 6.9 GB out of a small buffer).
+@Test(arguments: ["fuzz_global_heap_bad_index.h5", "fuzz_object_header_overread.h5"])
+func libhdf5CrashesAreRefusedByTheProbe(file: String) throws {
+    let url = try Fixtures.url(file)
+    do {
+        let graph = try HDF5Format.read(url)
+        for t in graph.tensors { _ = try t.rawBytes() }
+        Issue.record("\(file) was read without an error")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(url.path), "\(e)")
+        #expect(e.description.contains("libhdf5 crashed parsing it"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}
