@@ -151,8 +151,6 @@ extension HDF5File {
             let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
-            let dcpl = try HID.plist(H5Dget_create_plist(d.id), fail("no creation property list"))
-            try checkChunks(d.id, dcpl: dcpl.id, elementSize: H5Tget_size(type.id), path: path, fail: fail)
             // Uninitialized memory: libhdf5 fills all of it, so zeroing first would only cost a pass.
             guard let buffer = Self.allocateLarge(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
             guard H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), buffer) >= 0 else {

@@ -3,11 +3,13 @@ import Foundation
 extension HDF5File {
     /// Checks every global heap collection (`GCOL`, where variable-length
     /// strings live) before libhdf5 reads one: each object must fit inside
-    /// its collection and the collection inside the file. libhdf5 1.10
-    /// trusts these sizes and copies past its buffer on a corrupt one, so a
-    /// damaged heap is refused here instead. Assumes 8-byte lengths, as
-    /// h5py and Keras files have; runs once per file, on the first
-    /// variable-length attribute.
+    /// its collection and the collection inside the file, and no free-space
+    /// object may have size 0. libhdf5 1.10 trusts these sizes: it copies
+    /// past its buffer on a corrupt one, and loops forever loading a
+    /// collection whose free space has size 0 (even to open a dataset). So a
+    /// damaged heap is refused here instead. Assumes 8-byte lengths, as h5py
+    /// and Keras files have; runs once per file, before the first object is
+    /// opened, reading the file in 4 MB blocks (resident memory stays small).
     func checkGlobalHeaps() throws {
         heapCheck.lock.lock()
         defer { heapCheck.lock.unlock() }
@@ -20,46 +22,55 @@ extension HDF5File {
 
     /// The offset and description of the first inconsistent collection, or nil.
     private static func findHeapProblem(in backing: Backing, fileSize: Int) -> (Int, String)? {
-        let data: Data
-        switch backing {
-        case .image(let d): data = d
-        case .path(let p):
-            guard let d = try? Data(contentsOf: URL(fileURLWithPath: p), options: .alwaysMapped) else { return (0, "cannot map the file") }
-            data = d
+        guard let reader = try? HDF5RawReader(backing) else { return (0, "cannot read the file") }
+        func bytes(_ offset: Int, _ count: Int) -> [UInt8]? {
+            var out = [UInt8](repeating: 0, count: count)
+            let ok = out.withUnsafeMutableBytes { raw in raw.baseAddress.map { reader.read(at: offset, count: count, into: $0) } ?? false }
+            return ok ? out : nil
         }
-        return data.withUnsafeBytes { raw -> (Int, String)? in
-            guard let base = raw.baseAddress, raw.count >= 16 else { return nil }
-            let bytes = raw.bindMemory(to: UInt8.self)
-            func le(_ at: Int, _ n: Int) -> Int {
-                var v = 0
-                for i in stride(from: n - 1, through: 0, by: -1) { v = v << 8 | Int(bytes[at + i]) }
-                return v
+        func le(_ b: [UInt8], _ at: Int, _ n: Int) -> Int {
+            var v = 0
+            for i in stride(from: n - 1, through: 0, by: -1) { v = v << 8 | Int(b[at + i]) }
+            return v
+        }
+        let block = 1 << 22
+        var start = 0
+        while start < fileSize {
+            let count = min(block + 15, fileSize - start)
+            guard count >= 16, let chunk = bytes(start, count) else { break }
+            var hits: [Int] = []
+            chunk.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var from = 0
+                while from + 16 <= raw.count, let hit = memchr(base + from, 0x47, raw.count - from) {  // "G"
+                    let o = base.distance(to: hit)
+                    from = o + 1
+                    guard o + 16 <= raw.count, o < block, chunk[o + 1] == 0x43, chunk[o + 2] == 0x4F, chunk[o + 3] == 0x4C else { continue }
+                    // A header: "GCOL", version 1, three zero bytes, then the collection size.
+                    guard chunk[o + 4] == 1, chunk[o + 5] == 0, chunk[o + 6] == 0, chunk[o + 7] == 0 else { continue }
+                    hits.append(o)
+                }
             }
-            var from = 0
-            while from + 16 <= raw.count, let hit = memchr(base + from, 0x47, raw.count - from) {  // "G"
-                let o = base.distance(to: hit)
-                from = o + 1
-                guard o + 16 <= raw.count, bytes[o + 1] == 0x43, bytes[o + 2] == 0x4F, bytes[o + 3] == 0x4C else { continue }
-                // A header: "GCOL", version 1, three zero bytes, then the collection size.
-                guard bytes[o + 4] == 1, bytes[o + 5] == 0, bytes[o + 6] == 0, bytes[o + 7] == 0 else { continue }
-                let size = le(o + 8, 8)
-                guard size >= 16, size <= raw.count - o else { return (o, "the heap collection runs past the end of the file") }
-                var p = o + 16
-                let end = o + size
-                // The walk libhdf5 1.10 makes when it loads a collection (H5HG deserialize).
-                while p + 16 <= end {
-                    let index = le(p, 2)
-                    let objSize = le(p + 8, 8)
-                    guard objSize >= 0, objSize <= end - p - (index == 0 ? 0 : 16) else {
-                        return (p, "global heap object \(index) declares \(UInt64(bitPattern: Int64(objSize))) bytes, more than its collection holds")
+            for o in hits {
+                let at = start + o
+                let size = le(chunk, o + 8, 8)
+                guard size >= 16, size <= fileSize - at else { return (at, "the heap collection runs past the end of the file") }
+                guard let c = bytes(at, size) else { return (at, "the heap collection cannot be read") }
+                // The walk libhdf5 does loading the collection (H5HG deserialize).
+                var p = 16
+                while p + 16 <= size {
+                    let index = le(c, p, 2)
+                    let objSize = le(c, p + 8, 8)
+                    guard objSize >= 0, objSize <= size - p - (index == 0 ? 0 : 16) else {
+                        return (at + p, "heap object \(index) declares \(objSize) bytes, more than its collection holds")
                     }
-                    // Free space (index 0) of size 0 never advances: libhdf5 would loop forever.
-                    guard index != 0 || objSize > 0 else { return (p, "its global heap free space has size 0") }
+                    guard index != 0 || objSize > 0 else { return (at + p, "the heap's free space has size 0") }
                     p += index == 0 ? objSize : 16 + (objSize + 7) / 8 * 8
                 }
             }
-            return nil
+            start += block
         }
+        return nil
     }
 }
 

@@ -47,10 +47,7 @@ final class HDF5File: @unchecked Sendable {
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
                                     HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            let opened = HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: .path(url.path))
-            // libhdf5 loads global heaps as soon as a dataset is opened; a damaged one can loop it forever.
-            try opened.checkGlobalHeaps()
-            return opened
+            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: .path(url.path))
         }
     }
 
@@ -67,10 +64,8 @@ final class HDF5File: @unchecked Sendable {
             }
             guard ok else { throw fail }
             let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
-            let opened = HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName),
-                                  backing: .image(image))
-            try opened.checkGlobalHeaps()
-            return opened
+            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName),
+                            backing: .image(image))
         }
     }
 

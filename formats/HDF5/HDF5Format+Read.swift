@@ -48,6 +48,7 @@ extension HDF5Format {
     /// Walks `file` and reads its attributes and dataset descriptions; values stay lazy.
     static func contents(of file: HDF5File) throws -> HDF5Contents {
         var c = HDF5Contents(file: file)
+        try file.checkGlobalHeaps()  // before libhdf5 loads any heap: a corrupt one can hang it (fuzz finding)
         let (objects, notes) = try file.walk()
         c.notes = notes
         for obj in objects {
