@@ -28,8 +28,8 @@ struct FairAuditCommand: ParsableCommand {
             FileHandle.standardError.write(Data((failure.description + "\n").utf8))
             Foundation.exit(1)
         } catch {
-            if isOwnError(error), let described = error as? CustomStringConvertible {
-                FileHandle.standardError.write(Data(("fairaudit: " + oneLine(described.description) + "\n").utf8))
+            if isOwnError(error) {
+                FileHandle.standardError.write(Data(("fairaudit: " + oneLine(String(describing: error)) + "\n").utf8))
                 Foundation.exit(2)
             }
             let code = exitCode(for: error)

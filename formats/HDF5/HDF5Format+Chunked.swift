@@ -36,13 +36,7 @@ extension HDF5Format {
                 }
                 let d = try HID.dataset(H5Dcreate2(file.id, name, ftype.id, space.id, lcpl.id, dcpl.id, fa_h5p_default()),
                                         fail(name, "cannot create the dataset"))
-                let bytes = try t.rawBytes()
-                guard bytes.count == t.byteCount else { throw fail(name, "the tensor holds \(bytes.count) bytes, its shape needs \(t.byteCount)") }
-                guard t.elementCount > 0 else { continue }
-                let rc = bytes.withUnsafeBytes { raw in
-                    H5Dwrite(d.id, ftype.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), raw.baseAddress)
-                }
-                guard rc >= 0 else { throw fail(name, "libhdf5 failed writing the values") }
+                try writeValues(of: t, to: d.id, type: ftype.id, name: name, fail: fail)
             }
         }
     }

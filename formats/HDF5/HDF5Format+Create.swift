@@ -26,13 +26,7 @@ extension HDF5Format {
                                               fail(name, "no dataspace"))
                     let d = try HID.dataset(H5Dcreate2(file.id, name, ftype.id, space.id, lcpl.id, fa_h5p_default(), fa_h5p_default()),
                                             fail(name, "cannot create the dataset (does another tensor use the name as a group?)"))
-                    let bytes = try t.rawBytes()
-                    guard bytes.count == t.byteCount else { throw fail(name, "the tensor holds \(bytes.count) bytes, its shape needs \(t.byteCount)") }
-                    guard t.elementCount > 0 else { continue }
-                    let rc = bytes.withUnsafeBytes { raw in
-                        H5Dwrite(d.id, ftype.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), raw.baseAddress)
-                    }
-                    guard rc >= 0 else { throw fail(name, "libhdf5 failed writing the values") }
+                    try writeValues(of: t, to: d.id, type: ftype.id, name: name, fail: fail)
                 }
             }
         }, verify: { tmp in
@@ -79,5 +73,18 @@ extension HDF5Format {
         }
         _ = H5Tset_order(t, order == .big ? H5T_ORDER_BE : H5T_ORDER_LE)
         return t
+    }
+
+    /// Writes a tensor's stored bytes into dataset `d` of file type `type`
+    /// (the bytes are already in that type and byte order); an empty tensor writes nothing.
+    static func writeValues(of t: Tensor, to d: hid_t, type: hid_t, name: String,
+                            fail: (String, String) -> HDF5Error) throws {
+        let bytes = try t.rawBytes()
+        guard bytes.count == t.byteCount else { throw fail(name, "the tensor holds \(bytes.count) bytes, its shape needs \(t.byteCount)") }
+        guard t.elementCount > 0 else { return }
+        let rc = bytes.withUnsafeBytes { raw in
+            H5Dwrite(d, type, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), raw.baseAddress)
+        }
+        guard rc >= 0 else { throw fail(name, "libhdf5 failed writing the values") }
     }
 }

@@ -23,16 +23,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A uniform integer in `0..<bound` (`bound > 0`), Lemire's multiply-and-reject.
-    public mutating func bounded(_ bound: UInt64) -> UInt64 {
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let threshold = (0 &- bound) % bound
-            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
-    }
-
     /// Fisher–Yates shuffle of `array` in place (from the last element down).
     public mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
@@ -66,9 +56,12 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s3 = s3 << 45 | s3 >> 19
         return result
     }
+}
 
+extension RandomNumberGenerator {
     /// A uniform integer in `0..<bound` (`bound > 0`) by Lemire's
-    /// multiply-and-reject method, without modulo bias.
+    /// multiply-and-reject method, without modulo bias: the high word of
+    /// `next() × bound`, redrawn while the low word falls below `2⁶⁴ mod bound`.
     @inline(__always)
     public mutating func bounded(_ bound: UInt64) -> UInt64 {
         var m = next().multipliedFullWidth(by: bound)
