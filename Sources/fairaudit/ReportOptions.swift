@@ -35,7 +35,7 @@ struct ReportOptions: ParsableArguments {
     static func appendStepSummary(_ markdown: String) {
         guard let path = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty,
               let handle = FileHandle(forWritingAtPath: path) ?? {
-                  FileManager.default.createFile(atPath: path, contents: nil)
+                  _ = FileManager.default.createFile(atPath: path, contents: nil)
                   return FileHandle(forWritingAtPath: path)
               }() else { return }
         defer { try? handle.close() }
