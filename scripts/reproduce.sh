@@ -25,9 +25,9 @@ printf '|---|---:|---:|---:|---:|---:|\n'
 
 $bin audit "$data/adult_mlp.h5" --data "$data/adult_test.csv.gz" --label income --group sex --ignore race \
   --no-fisher --bootstrap 0 --json > "$work/pre.json"
-acc=$(grep -A1 '"accuracy"' "$work/pre.json" | scalar value)
-dp=$(scalar demographic_parity_difference < "$work/pre.json")
-eo=$(scalar equalized_odds_difference < "$work/pre.json")
+acc=$(value accuracy value < "$work/pre.json")
+dp=$(value demographic_parity_difference value < "$work/pre.json")
+eo=$(value equalized_odds_difference value < "$work/pre.json")
 printf '| pre-trained | %.4f | %.4f | %.4f | 0 | – |\n' "$acc" "$dp" "$eo"
 
 run() {
