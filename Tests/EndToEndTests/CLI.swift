@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `fairaudit` binary and captures what it prints.
 enum CLI {
@@ -21,8 +22,10 @@ enum CLI {
 
     /// Runs `fairaudit args…` in `directory` with `environment` added.
     static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        let binary = productsDirectory.appendingPathComponent("fairaudit")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "the fairaudit binary is not built at \(binary.path)")
         let p = Process()
-        p.executableURL = productsDirectory.appendingPathComponent("fairaudit")
+        p.executableURL = binary
         p.arguments = args
         if let directory { p.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
@@ -51,10 +54,6 @@ enum CLI {
         return url
     }
 
-    /// A test resource's URL.
-    static func resource(_ name: String) -> URL {
-        Bundle.module.resourceURL!.appendingPathComponent("Resources").appendingPathComponent(name)
-    }
 }
 
 /// A Data box one thread sets and another reads.
