@@ -44,7 +44,7 @@ EXTRA=()
 case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
   HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0 -malloc_limit_mb=65536)
-             export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
+             export ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
   *)         DEPS=(FairAudit) ;;
 esac
 
