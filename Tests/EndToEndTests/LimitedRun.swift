@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `fairaudit` under an address-space limit (`ulimit -v`
 /// through `/bin/sh`) and a wall-clock deadline, for the hardening tests: an
@@ -40,6 +41,7 @@ enum LimitedRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         let binary = CLI.productsDirectory.appendingPathComponent("fairaudit").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "the fairaudit binary is not built at \(binary)")
         let limit = limitUsable ? "ulimit -v \(addressSpaceKiB) && " : ""
         p.arguments = ["-c", limit + "exec \"$0\" \"$@\"", binary] + args
         if let directory { p.currentDirectoryURL = directory }
