@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The table of ``MalformedInputTests``: every file of `Resources/malformed/`
 /// with the command that reads it and the words its one-line error must hold.
@@ -126,4 +127,13 @@ enum MalformedCorpus {
         Write(input: "examples/adult/model.h5", output: "fixed.h5", fixData: "csv_nan_cell.csv",
               mentions: ["line 6", "column 'age'"]),
     ]
+}
+
+/// The table covers the corpus exactly: every file in `Resources/malformed/`
+/// has a case (and the one valid control), and no case names a missing file.
+@Test func corpusTableListsEveryCorpusFile() throws {
+    let dir = MalformedInputTests.corpus("")
+    let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+    #expect(files == Set(MalformedInputTests.cases.map(\.file) + ["csv_valid_control.csv"]))
+    #expect(MalformedInputTests.cases.count == 81)
 }

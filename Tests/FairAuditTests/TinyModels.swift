@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import FairAudit
 
 /// Small random networks covering every activation, both kernel layouts,
@@ -55,4 +56,18 @@ struct TinyModel: CustomStringConvertible, Sendable {
            TinyModel(hidden: .relu, norm: .batch, head: .softmax, outputs: 2),
            TinyModel(hidden: .elu, norm: .layer, head: .softmax, outputs: 2),
            TinyModel(hidden: .swish, head: .linear, outputs: 1), TinyModel(hidden: .selu, head: .linear, outputs: 2)]
+}
+
+/// Every tiny model builds a graph the executor accepts, 5 inputs wide with
+/// the head it names, and its data has binary labels and three groups.
+@Test(arguments: TinyModel.all)
+func tinyModelBuildsARunnableNetwork(model: TinyModel) throws {
+    let (graph, layers) = model.build()
+    for t in graph.tensors { #expect(try t.floatValues().count == t.shape.reduce(1, *), "\(t.name)") }
+    let net = try Network(graph: graph, layers: layers)
+    #expect(net.inputWidth == 5 && net.outputWidth == model.outputs)
+    let (x, y, g) = TinyModel.data(rows: 12)
+    #expect(x.count == 60 && Set(y) == [0, 1] && Set(g) == [0, 1, 2])
+    let scores = try net.predictScores(features: x, rows: 12)
+    #expect(scores.count == 12 && scores.allSatisfy { $0 >= 0 && $0 <= 1 })
 }
