@@ -10,7 +10,8 @@ public enum Fixer {
     /// low-rank methods, the per-group Fisher on the training split, the
     /// neutralized importance and a (Fisher-)weighted SVD of every dense kernel
     /// with `min(in, out) > r`; then `epochs` passes of Adam on mini-batches in
-    /// a seeded order, keeping the epoch with the lowest validation objective.
+    /// a seeded order stratified by group × label (`stratifiedOrder`), keeping
+    /// the epoch with the lowest validation objective.
     /// `progress` is called after every epoch. Throws when the loss turns NaN.
     ///
     /// OpenBLAS runs single-threaded for the duration (restored afterwards):
@@ -48,13 +49,13 @@ public enum Fixer {
         let trainableCount = zip(net.params, net.trainable).reduce(0) { $0 + ($1.1 ? $1.0.count : 0) }
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
-        var order = split.train
         var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+        var gaps = FixerObjective.GapEstimate()
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.params)
         for epoch in 1...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
-            rng.shuffle(&order)
+            let order = stratifiedOrder(split.train, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
             var sum = 0.0
             var start = 0
             while start < order.count {
@@ -64,7 +65,8 @@ public enum Fixer {
                 let (z, tape) = net.forward(x, rows: batch.count)
                 let eval = objective.evaluate(logits: z, rows: batch.count, labels: batch.map { data.labels[$0] },
                                               groups: batch.map { data.rowGroups[$0] },
-                                              weights: trainWeights.map { w in batch.map { w[$0] } })
+                                              weights: trainWeights.map { w in batch.map { w[$0] } },
+                                              running: &gaps)
                 guard eval.total.isFinite else {
                     throw FairAuditError.invalidInput(
                         path: data.source,

@@ -37,8 +37,25 @@ struct FixerObjective {
     /// The class a binary label names: 1 → 1, 0 → 0 (clamped to `0..<classes`).
     static func classIndex(_ label: Float, classes: Int) -> Int { min(max(Int(label.rounded()), 0), classes - 1) }
 
-    /// The objective on a batch; `weights` nil means every row weighs 1.
+    /// The objective on a batch (or a whole split); `weights` nil means every
+    /// row weighs 1. The penalty's gradient uses this batch's own gaps.
     func evaluate(logits z: [Float], rows: Int, labels: [Float], groups: [Int], weights: [Float]?) -> Evaluation {
+        var single: GapEstimate? = nil
+        return evaluate(logits: z, rows: rows, labels: labels, groups: groups, weights: weights, estimate: &single)
+    }
+
+    /// The objective on a training mini-batch: as `evaluate`, but the
+    /// penalty's gradient takes its gap factor from `running`, which is first
+    /// updated with this batch (see `GapEstimate`).
+    func evaluate(logits z: [Float], rows: Int, labels: [Float], groups: [Int], weights: [Float]?,
+                  running: inout GapEstimate) -> Evaluation {
+        var estimate: GapEstimate? = running
+        defer { if let estimate { running = estimate } }
+        return evaluate(logits: z, rows: rows, labels: labels, groups: groups, weights: weights, estimate: &estimate)
+    }
+
+    private func evaluate(logits z: [Float], rows: Int, labels: [Float], groups: [Int], weights: [Float]?,
+                          estimate: inout GapEstimate?) -> Evaluation {
         let k = head == .sigmoid ? 1 : { if case .softmax(let k) = head { return k } else { return 1 } }()
         var d = [Float](repeating: 0, count: rows * k)
         var totalWeight = 0.0
@@ -58,7 +75,8 @@ struct FixerObjective {
             let strata: [Int?] = penalty == .dp ? [nil] : [1, 0]
             for stratum in strata {
                 let member = (0..<rows).filter { n in stratum.map { (labels[n] >= 0.5 ? 1 : 0) == $0 } ?? true }
-                pen += Self.gapPenalty(p: p, rows: member, groups: groups, lambda: lambda, into: &dp)
+                pen += Self.gapPenalty(p: p, rows: member, groups: groups, lambda: lambda, into: &dp,
+                                       stratum: stratum ?? -1, estimate: &estimate)
             }
             addPositiveChain(z, rows: rows, dp: dp, into: &d)
         }
@@ -66,8 +84,11 @@ struct FixerObjective {
     }
 
     /// `λ Σ_g (mean_{n∈g} p_n − mean_{n∉g} p_n)²` over the groups present among
-    /// `rows` (a group with no rest, or absent, adds nothing); adds `∂/∂p_n` into `dp`.
-    static func gapPenalty(p: [Float], rows: [Int], groups: [Int], lambda: Double, into dp: inout [Double]) -> Double {
+    /// `rows` (a group with no rest, or absent, adds nothing); adds `∂/∂p_n` into
+    /// `dp`: `2λ·gap_g·∂gap_g/∂p_n`, with `gap_g` taken from `estimate` (keyed
+    /// by `stratum`, −1 for none) after updating it, when one is given.
+    static func gapPenalty(p: [Float], rows: [Int], groups: [Int], lambda: Double, into dp: inout [Double],
+                           stratum: Int = -1, estimate: inout GapEstimate?) -> Double {
         var count: [Int: Int] = [:], sum: [Int: Double] = [:]
         var all = 0.0
         for n in rows { count[groups[n], default: 0] += 1; sum[groups[n], default: 0] += Double(p[n]); all += Double(p[n]) }
@@ -78,7 +99,9 @@ struct FixerObjective {
             let sg = sum[g] ?? 0
             let gap = sg / Double(ng) - (all - sg) / Double(nr)
             value += lambda * gap * gap
-            let inG = 2 * lambda * gap / Double(ng), outG = -2 * lambda * gap / Double(nr)
+            let factor = estimate?.update(stratum: stratum, group: g, groupMean: sg / Double(ng),
+                                          restMean: (all - sg) / Double(nr)) ?? gap
+            let inG = 2 * lambda * factor / Double(ng), outG = -2 * lambda * factor / Double(nr)
             for n in rows { dp[n] += groups[n] == g ? inG : outG }
         }
         return value
