@@ -33,33 +33,33 @@ extension FixerNetwork {
                     let inner = tape.inner[index] ?? []
                     if squared || trainable[b] {
                         let h = squared ? inner.map { $0 * $0 } : inner
-                        fixerGemm(true, false, m: rank, n: n, k: rows, h, lda: rank, dsq, ldb: n, beta: 1, &grads[b], ldc: n)
+                        gemm(h, transA: true, dsq, transB: false, m: rank, n: n, k: rows, lda: rank, ldb: n, into: &grads[b], beta: 1)
                     }
                     var dInner = [Float](repeating: 0, count: rows * rank)
-                    fixerGemm(false, true, m: rows, n: rank, k: n, delta, lda: n, params[b], ldb: n, &dInner, ldc: rank)
+                    gemm(delta, transA: false, params[b], transB: true, m: rows, n: rank, k: n, lda: n, ldb: n, into: &dInner, beta: 0)
                     if squared || trainable[a] {
                         let x = squared ? input.map { $0 * $0 } : input
                         let dh = squared ? dInner.map { $0 * $0 } : dInner
-                        fixerGemm(true, false, m: m, n: rank, k: rows, x, lda: m, dh, ldb: rank, beta: 1, &grads[a], ldc: rank)
+                        gemm(x, transA: true, dh, transB: false, m: m, n: rank, k: rows, lda: m, ldb: rank, into: &grads[a], beta: 1)
                     }
                     if wantInput {
                         var dx = [Float](repeating: 0, count: rows * m)
-                        fixerGemm(false, true, m: rows, n: m, k: rank, dInner, lda: rank, params[a], ldb: rank, &dx, ldc: m)
+                        gemm(dInner, transA: false, params[a], transB: true, m: rows, n: m, k: rank, lda: rank, ldb: rank, into: &dx, beta: 0)
                         delta = dx
                     }
                 } else if let k = layer.kernel {
                     if squared || trainable[k] {
                         let x = squared ? input.map { $0 * $0 } : input
-                        fixerGemm(true, false, m: m, n: n, k: rows, x, lda: m, dsq, ldb: n, beta: 1, &grads[k], ldc: n)
+                        gemm(x, transA: true, dsq, transB: false, m: m, n: n, k: rows, lda: m, ldb: n, into: &grads[k], beta: 1)
                     }
                     if wantInput {
                         var dx = [Float](repeating: 0, count: rows * m)
-                        fixerGemm(false, true, m: rows, n: m, k: n, delta, lda: n, params[k], ldb: n, &dx, ldc: m)
+                        gemm(delta, transA: false, params[k], transB: true, m: rows, n: m, k: n, lda: n, ldb: n, into: &dx, beta: 0)
                         delta = dx
                     }
                 }
             case .activation(let act, let slope):
-                delta = Self.activationBackward(delta, z: input, y: tape.outputs[index], act, slope: slope)
+                act.backwardInPlace(&delta, z: input, width: 1, slope: slope)
             case .affine(let scale, _):
                 let n = scale.count
                 for i in 0..<delta.count { delta[i] *= scale[i % n] }

@@ -33,7 +33,7 @@ extension FixerNetwork {
                     backward(tape, dLogits: d, into: &sums, squared: true)
                 case (.model, .sigmoid):
                     let d = (0..<batch.count).map { r -> Float in
-                        let p = Self.sigmoid(z[r]); return (p * (1 - p)).squareRoot()
+                        let p = Activation.sigmoid(z[r]); return (p * (1 - p)).squareRoot()
                     }
                     backward(tape, dLogits: d, into: &sums, squared: true)
                 case (.model, .softmax):

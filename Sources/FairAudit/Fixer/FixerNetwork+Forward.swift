@@ -1,16 +1,6 @@
 import CBLAS
 import Foundation
 
-/// `C = α·op(A)·op(B) + β·C`, row-major, through `cblas_sgemm`.
-@inline(__always)
-func fixerGemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, _ a: [Float], lda: Int,
-               _ b: [Float], ldb: Int, beta: Float = 0, _ c: inout [Float], ldc: Int) {
-    guard m > 0, n > 0 else { return }
-    if k == 0 { if beta == 0 { for i in 0..<c.count { c[i] = 0 } }; return }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, &c, Int32(ldc))
-}
-
 extension FixerNetwork {
     /// What the forward pass keeps for the backward one: each op's input,
     /// output, and for factorized layers the inner `H = X A`.
@@ -41,18 +31,16 @@ extension FixerNetwork {
                 }
                 if let (a, b, rank) = layer.factors {
                     var inner = [Float](repeating: 0, count: rows * rank)
-                    fixerGemm(false, false, m: rows, n: rank, k: layer.rows, input, lda: layer.rows, params[a], ldb: rank,
-                              &inner, ldc: rank)
-                    fixerGemm(false, false, m: rows, n: layer.cols, k: rank, inner, lda: rank, params[b], ldb: layer.cols,
-                              beta: 1, &z, ldc: layer.cols)
+                    gemm(input, transA: false, params[a], transB: false, m: rows, n: rank, k: layer.rows, lda: layer.rows, ldb: rank, into: &inner, beta: 0)
+                    gemm(inner, transA: false, params[b], transB: false, m: rows, n: layer.cols, k: rank, lda: rank, ldb: layer.cols, into: &z, beta: 1)
                     if keepTape { tape.inner[index] = inner }
                 } else if let k = layer.kernel {
-                    fixerGemm(false, false, m: rows, n: layer.cols, k: layer.rows, input, lda: layer.rows, params[k],
-                              ldb: layer.cols, beta: 1, &z, ldc: layer.cols)
+                    gemm(input, transA: false, params[k], transB: false, m: rows, n: layer.cols, k: layer.rows,
+                         lda: layer.rows, ldb: layer.cols, into: &z, beta: 1)
                 }
                 h = z
             case .activation(let act, let slope):
-                h = Self.activate(input, act, slope: slope)
+                h = act.apply(input, width: 1, slope: slope)
             case .affine(let scale, let shift):
                 let n = scale.count
                 for i in 0..<h.count { h[i] = h[i] * scale[i % n] + shift[i % n] }
@@ -66,7 +54,7 @@ extension FixerNetwork {
     /// `σ(z)` for one logit, `softmax(z)[1]` for several.
     func positiveProbabilities(logits: [Float], rows: Int) -> [Float] {
         switch head {
-        case .sigmoid: return logits.map(Self.sigmoid)
+        case .sigmoid: return logits.map { Activation.sigmoid($0) }
         case .softmax(let k):
             return (0..<rows).map { r in Self.softmaxRow(logits, row: r, width: k)[1] }
         }
@@ -74,12 +62,10 @@ extension FixerNetwork {
 
     /// Softmax of row `row` of a `? × width` logit matrix.
     static func softmaxRow(_ z: [Float], row: Int, width: Int) -> [Float] {
-        let base = row * width
-        var m = -Float.infinity
-        for c in 0..<width { m = max(m, z[base + c]) }
-        var out = (0..<width).map { Foundation.exp(z[base + $0] - m) }
-        let s = out.reduce(0, +)
-        for c in 0..<width { out[c] /= s }
+        var out = Array(z[(row * width)..<((row + 1) * width)])
+        out.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { Activation.softmaxRows(base, count: width, width: width) }
+        }
         return out
     }
 

@@ -24,7 +24,7 @@ struct FixerObjective {
         case .sigmoid:
             let v = Double(z[row]), y = Double(label >= 0.5 ? 1 : 0)
             let loss = max(v, 0) - y * v + Foundation.log1p(Foundation.exp(-abs(v)))
-            return (loss, [FixerNetwork.sigmoid(z[row]) - Float(y)])
+            return (loss, [Activation.sigmoid(z[row]) - Float(y)])
         case .softmax(let k):
             let p = FixerNetwork.softmaxRow(z, row: row, width: k)
             let cls = Self.classIndex(label, classes: k)
@@ -110,7 +110,7 @@ struct FixerObjective {
     /// Positive-class probabilities of each row.
     func positive(_ z: [Float], rows: Int) -> [Float] {
         switch head {
-        case .sigmoid: return (0..<rows).map { FixerNetwork.sigmoid(z[$0]) }
+        case .sigmoid: return (0..<rows).map { Activation.sigmoid(z[$0]) }
         case .softmax(let k): return (0..<rows).map { FixerNetwork.softmaxRow(z, row: $0, width: k)[1] }
         }
     }
@@ -119,7 +119,7 @@ struct FixerObjective {
     func addPositiveChain(_ z: [Float], rows: Int, dp: [Double], into d: inout [Float]) {
         switch head {
         case .sigmoid:
-            for r in 0..<rows { let p = Double(FixerNetwork.sigmoid(z[r])); d[r] += Float(dp[r] * p * (1 - p)) }
+            for r in 0..<rows { let p = Double(Activation.sigmoid(z[r])); d[r] += Float(dp[r] * p * (1 - p)) }
         case .softmax(let k):
             for r in 0..<rows {
                 let p = FixerNetwork.softmaxRow(z, row: r, width: k)
