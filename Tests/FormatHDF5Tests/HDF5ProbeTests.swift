@@ -17,10 +17,12 @@ struct HDF5ProbeTests {
     /// The spawned probe on its own: a file and an in-memory image on which
     /// libhdf5 1.10.8 faults are reported as crashes, good ones as parsed,
     /// and a file libhdf5 rejects with an error as parsed (the read reports it).
+    /// (`fuzz_global_heap_bad_index.h5` faults at once; `crash_header.h5`
+    /// first has libhdf5 `calloc` gigabytes, seconds under ThreadSanitizer.)
     @Test func spawnedProbeTellsCrashesFromParses() throws {
         let exe = try #require(HDF5Probe.executableURL)
         let t = HDF5Probe.timeoutSeconds
-        let crash = try Fixtures.url("crash_header.h5"), good = try Fixtures.url("adult_mlp.h5")
+        let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5"), good = try Fixtures.url("adult_mlp.h5")
         let notHDF5 = try Fixtures.url("not_hdf5.h5")
         #expect(HDF5Probe.spawnProbe(exe, .file(good), timeout: t) == .parsed)
         #expect(HDF5Probe.spawnProbe(exe, .file(notHDF5), timeout: t) == .parsed)
@@ -53,7 +55,7 @@ struct HDF5ProbeTests {
     /// still refuses a file that crashes libhdf5, and still reads a good one
     /// exactly as the spawned probe lets it be read.
     @Test func forkFallbackRefusesCrashesAndReadsGoodFiles() throws {
-        let crash = try Fixtures.url("crash_header.h5"), good = try Fixtures.url("adult_mlp.h5")
+        let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5"), good = try Fixtures.url("adult_mlp.h5")
         let spawned = try HDF5Format.read(good)
         try HDF5Probe.$forceFork.withValue(true) {
             #expect(HDF5Probe.forkProbe(.file(crash), timeout: HDF5Probe.timeoutSeconds) != .parsed)
