@@ -52,17 +52,17 @@ struct HDF5ProbeTests {
     }
 
     /// The fork fallback (a binary without the probe executable beside it)
-    /// still refuses a file that crashes libhdf5, and still reads a good one
-    /// exactly as the spawned probe lets it be read.
-    @Test func forkFallbackRefusesCrashesAndReadsGoodFiles() throws {
-        let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5"), good = try Fixtures.url("adult_mlp.h5")
+    /// still reads a good file exactly as the spawned probe lets it be read.
+    /// (Its refusals are covered by the timeout test above and the fuzz
+    /// target; the quick crash fixture is no use here: its wild read faults or
+    /// not depending on the forked process's memory layout.)
+    @Test func forkFallbackReadsGoodFilesAsTheSpawnedProbeDoes() throws {
+        let good = try Fixtures.url("adult_mlp.h5")
         let spawned = try HDF5Format.read(good)
-        try HDF5Probe.$forceFork.withValue(true) {
-            #expect(HDF5Probe.forkProbe(.file(crash), timeout: HDF5Probe.timeoutSeconds) != .parsed)
-            let forked = try HDF5Format.read(good)
-            #expect(forked.tensors.map(\.name) == spawned.tensors.map(\.name))
-            #expect(forked.tensors.count == 20)  // h5py: 20 datasets in the file
-        }
+        #expect(HDF5Probe.forkProbe(.file(good), timeout: HDF5Probe.timeoutSeconds) == .parsed)
+        let forked = try HDF5Probe.$forceFork.withValue(true) { try HDF5Format.read(good) }
+        #expect(forked.tensors.map(\.name) == spawned.tensors.map(\.name))
+        #expect(forked.tensors.count == 20)  // h5py: 20 datasets in the file
     }
 
     /// `waitpid` statuses (Linux encoding: signal in the low 7 bits, exit
