@@ -63,8 +63,13 @@ extension HDF5Probe {
               posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 else { return nil }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        #if canImport(Darwin)
+        let environment = _NSGetEnviron().pointee
+        #else
+        let environment = environ
+        #endif
         var pid: pid_t = 0
-        return posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ) == 0 ? pid : nil
+        return posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environment) == 0 ? pid : nil
     }
 }
 
@@ -78,6 +83,10 @@ extension HDF5Probe {
     public static func main(_ arguments: [String]) -> Int32 {
         // Die at once on a fault, without the Swift runtime's backtracer.
         for sig in [SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP] { signal(sig, SIG_DFL) }
+        #if os(Linux)
+        // Descriptors inherited from the caller (a test's pipe to another child) must not be held open.
+        closefrom(3)
+        #endif
         let a = Array(arguments.dropFirst())
         switch (a.first, a.count) {
         case ("file", 2):
