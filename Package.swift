@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fairaudit", targets: ["fairaudit"]),
+        // Parses an untrusted HDF5 file in its own process; fairaudit looks for it next to itself.
+        .executable(name: "fairaudit-hdf5-probe", targets: ["fairaudit-hdf5-probe"]),
         .library(name: "FairAudit", targets: ["FairAudit", "FairAuditPlugins"]),
     ],
     dependencies: [
@@ -51,6 +53,9 @@ let package = Package(
                           dependencies: ["FairAuditPlugins",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/fairaudit"),
+        // The HDF5 probe process (formats/HDF5/HDF5Probe.swift).
+        .executableTarget(name: "fairaudit-hdf5-probe", dependencies: ["FormatHDF5"],
+                          path: "Sources/fairaudit-hdf5-probe"),
 
         .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

@@ -3,12 +3,12 @@
 // reading every tensor's bytes.
 // Any input must give a graph or an error, never a trap.
 //
-// The plugin first parses an untrusted file in a forked child (`HDF5Probe`)
-// and refuses the file when that child dies of a signal, so libhdf5's own
-// memory errors never reach the caller. Under ASan a memory error in the
-// child is reported by the sanitizer instead (the child exits, the parent
-// reads on and repeats the error). To keep the probe's contract, a child
-// process's ASan report ends it with SIGSEGV, as the fault would without ASan;
+// The plugin first parses an untrusted file in a probe process (`HDF5Probe`;
+// here a forked child, as no fairaudit-hdf5-probe executable sits beside this
+// binary) and refuses the file when the probe dies, so libhdf5's own memory
+// errors never reach the caller. Under ASan a memory error in the child is
+// reported by the sanitizer, which then exits; so that the refusal reads as
+// it would without ASan, a child process's ASan report ends it with SIGSEGV;
 // errors in the fuzzing process itself are reported as usual.
 import FairAudit
 import FormatHDF5

@@ -67,8 +67,10 @@ import Testing
 /// 4. `fuzz_global_heap_zero_free_space.h5` (a timeout): a global heap
 ///    collection whose free-space object has size 0; libhdf5 1.10's loop
 ///    loading the collection never advanced, so even opening a dataset hung.
-///    Heaps are now checked when the file is opened.
-@Test(.timeLimit(.minutes(1)))
+///    Heaps are now checked when the file is opened. The limit counts the
+///    time the test waits behind the others (parallel tests on 2 cores, about
+///    3 minutes in all under ThreadSanitizer), so it only catches a real hang.
+@Test(.timeLimit(.minutes(5)))
 func globalHeapFreeSpaceOfSizeZeroIsRefusedAtOpen() throws {
     let url = try Fixtures.url("fuzz_global_heap_zero_free_space.h5")
     do {
@@ -96,8 +98,8 @@ func libhdf5CrashesAreRefusedByTheProbe(file: String) throws {
         Issue.record("\(file) was read without an error")
     } catch let e as HDF5Error {
         #expect(e.description.contains(url.path), "\(e)")
-        // Usually "libhdf5 crashed parsing it"; when the probe child is slow
-        // (a loaded machine, many tests at once) the read itself fails.
+        // "libhdf5 crashed parsing it"; a probe that does not finish in time
+        // (a loaded machine) refuses the file too, never reading it in-process.
         #expect(!e.description.contains("\n"))
     }
 }

@@ -50,7 +50,7 @@ extension HDF5Format {
         if let config, (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] == nil {
             throw HDF5Error.badBundle(file: url.path, reason: "its config.json is not a JSON object")
         }
-        try HDF5Probe.check(inner) { try HDF5Probe.parse { try HDF5File.open(image: image, displayName: inner) } }
+        try HDF5Probe.check(.image(image, displayName: inner))
         let file = try HDF5File.open(image: image, displayName: inner)
         var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
         if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {

@@ -1,58 +1,93 @@
 import FairAudit
 import Foundation
 
-/// Runs libhdf5's parse of an untrusted file first in a child process.
+/// Runs libhdf5's parse of an untrusted file first in another process.
 ///
 /// libhdf5 1.10 trusts many sizes and addresses in a file; fuzzed files make
 /// it copy past its buffers (seen in the global heap, object headers and
-/// free lists). The child walks the file exactly as the real read will
-/// (groups, attributes, dataset headers, chunk indexes, small datasets);
-/// when it dies of a signal the file is refused with an `HDF5Error` and the
-/// caller's process never runs the crashing code. A child that exits
-/// normally (with or without an error) lets the real read go ahead, which
-/// then reports any error itself. A child that hangs is killed after
-/// `timeoutSeconds` and the read goes ahead without the probe.
-/// `FAIRAUDIT_HDF5_PROBE=0` turns the probe off.
+/// free lists). The probe process walks the file exactly as the real read
+/// will (groups, attributes, dataset headers, chunk indexes, small
+/// datasets). The real read goes ahead only when a probe concluded: libhdf5
+/// parsed the file, or failed on it with an error (which the real read then
+/// reports itself). A probe that dies (a signal, or any exit status but the
+/// two it uses) or does not finish within `timeoutSeconds` gets the file
+/// refused with an `HDF5Error`: libhdf5 never parses an unchecked file in
+/// the caller's process.
+///
+/// The probe is a freshly started `fairaudit-hdf5-probe`, found next to the
+/// running executable (`HDF5Probe+Spawn.swift`). A forked copy of a
+/// multi-threaded process can deadlock on a lock another thread held at the
+/// fork (seen under ThreadSanitizer: the Swift runtime's metadata cache), so
+/// a forked child (`HDF5Probe+Fork.swift`) is only the fallback when that
+/// executable is missing. `FAIRAUDIT_HDF5_PROBE=0` turns the probe off.
 enum HDF5Probe {
-    /// Most seconds the child may take; after that it is killed and the
-    /// file read without the probe.
-    static let timeoutSeconds = 10.0
+    /// Most seconds a probe may take. A plain build takes milliseconds; a
+    /// ThreadSanitizer build takes 8–11 s on the corrupt fixtures that make
+    /// libhdf5 `calloc` gigabytes (the sanitizer zero-fills them) before it faults.
+    static let timeoutSeconds = 30.0
 
-    /// Runs `body` in a forked child; throws when the child crashes.
-    static func check(_ displayName: String, _ body: () throws -> Void) throws {
-        guard ProcessInfo.processInfo.environment["FAIRAUDIT_HDF5_PROBE"] != "0" else { return }
-        // No other thread is inside libhdf5 while forking, so the child's copy is consistent.
-        let pid: pid_t = HDF5Library.locked { fork() }
-        if pid == 0 {
-            HDF5Library.isProbeChild = true
-            // Die at once on a fault, without the Swift runtime's backtracer.
-            for sig in [SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP] { signal(sig, SIG_DFL) }
-            let ok = (try? body()) != nil
-            _exit(ok ? 0 : 1)
-        }
-        guard pid > 0 else { return }  // cannot fork: read without the safety net
-        let start = Date()
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { return }
-            if Date().timeIntervalSince(start) > timeoutSeconds {
-                // A child of a multi-threaded process can deadlock on a lock another thread held
-                // at the fork; that says nothing about the file, so read it without the net.
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                return
+    /// Tests only: the timeout used by probes run from the current task.
+    @TaskLocal static var timeoutOverride: Double?
+    /// Tests only: use the forked child even when the probe executable exists.
+    @TaskLocal static var forceFork = false
+
+    /// What a probe opens.
+    enum Input {
+        /// A file on disk.
+        case file(URL)
+        /// An in-memory image (a `.keras` member) and the name used in errors.
+        case image(Data, displayName: String)
+
+        /// The name used in errors.
+        var displayName: String {
+            switch self {
+            case .file(let url): url.path
+            case .image(_, let name): name
             }
-            usleep(r == 0 ? 2_000 : 0)
-        }
-        let signal = status & 0x7F
-        if signal != 0 {
-            throw HDF5Error.cannotOpen(file: displayName, reason: "the file is corrupt: libhdf5 crashed parsing it (signal \(signal)), so it was refused")
         }
     }
 
-    /// The parse the child performs: every libhdf5 call `read` makes (walk,
+    /// How a probe ended.
+    enum Outcome: Equatable {
+        /// libhdf5 parsed the file, or failed on it cleanly: the real read may go ahead.
+        case parsed
+        /// The probe died; `how` is "signal 11" or "exit status 66".
+        case crashed(how: String)
+        /// The probe was killed at the timeout.
+        case timedOut
+        /// No probe process could run or report.
+        case unavailable
+    }
+
+    /// Exit status of a probe whose parse succeeded.
+    static let exitParsed: Int32 = 0
+    /// Exit status of a probe whose parse ended in an error (not a crash).
+    static let exitFailed: Int32 = 3
+    /// Exit status of a probe executable given arguments it does not know.
+    static let exitUsage: Int32 = 64
+
+    /// Throws an `HDF5Error` naming the file unless a probe process concluded
+    /// that libhdf5 parses `input` without crashing.
+    static func check(_ input: Input) throws {
+        guard ProcessInfo.processInfo.environment["FAIRAUDIT_HDF5_PROBE"] != "0" else { return }
+        let timeout = timeoutOverride ?? timeoutSeconds
+        var outcome = Outcome.unavailable
+        if !forceFork, let executable = executableURL { outcome = spawnProbe(executable, input, timeout: timeout) }
+        if outcome == .unavailable { outcome = forkProbe(input, timeout: timeout) }
+        let name = input.displayName
+        switch outcome {
+        case .parsed:
+            return
+        case .crashed(let how):
+            throw HDF5Error.cannotOpen(file: name, reason: "the file is corrupt: libhdf5 crashed parsing it (\(how)), so it was refused")
+        case .timedOut:
+            throw HDF5Error.cannotOpen(file: name, reason: "libhdf5 did not finish checking the file in \(String(format: "%g", timeout)) s; refused")
+        case .unavailable:
+            throw HDF5Error.cannotOpen(file: name, reason: "no process could be started to check the file with libhdf5; refused")
+        }
+    }
+
+    /// The parse a probe performs: every libhdf5 call `read` makes (walk,
     /// attributes, dataset headers, Keras attributes), plus the libhdf5 side
     /// of reading every dataset; no JSON or other Foundation work.
     static func parse(_ open: () throws -> HDF5File) throws {
@@ -60,5 +95,15 @@ enum HDF5Probe {
         let c = try HDF5Format.contents(of: file)
         _ = try HDF5Format.kerasWeights(c)
         for t in c.tensors { _ = try file.readRaw(String(t.origin.dropFirst()), byteCount: t.byteCount, probe: true) }
+    }
+
+    /// Parses `input` in this (probe) process; returns the exit status to report.
+    static func runParse(_ input: Input) -> Int32 {
+        let parsed: Bool
+        switch input {
+        case .file(let url): parsed = (try? parse { try HDF5File.open(url) }) != nil
+        case .image(let data, let name): parsed = (try? parse { try HDF5File.open(image: data, displayName: name) }) != nil
+        }
+        return parsed ? exitParsed : exitFailed
     }
 }
