@@ -50,7 +50,7 @@ let package = Package(
 
         // The command.
         .executableTarget(name: "fairaudit",
-                          dependencies: ["FairAuditPlugins",
+                          dependencies: ["FairAuditPlugins", "fairaudit-hdf5-probe",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/fairaudit"),
         // The HDF5 probe process (formats/HDF5/HDF5Probe.swift).
