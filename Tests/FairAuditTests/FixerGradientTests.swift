@@ -33,36 +33,35 @@ struct FixerGradientTests {
     @Test("backward through factorized layers and the penalty matches central differences",
           arguments: [(1, nil), (1, FixOptions.Penalty.dp), (1, .eo), (3, nil), (3, .dp), (3, .eo)] as [(Int, FixOptions.Penalty?)])
     func finiteDifferences(classes: Int, penalty: FixOptions.Penalty?) throws {
-        var net = try FixerNetwork(graph: Self.smallGraph(classes: classes))
+        let graph = Self.smallGraph(classes: classes)
+        var net = try Network(fixing: graph)
         var options = FixOptions()
         options.method = .lowrank
         options.rank = 2
         let data = LabeledData(source: "t", featureNames: [], features: [], labels: [], groupColumns: [],
                                groupNames: [], rowGroups: [])
         var warnings: [String] = []
-        let ranks = try Fixer.prepare(&net, method: .lowrank, options: options, data: data, trainRows: [], warnings: &warnings)
+        let ranks = try Fixer.prepare(&net, graph: graph, method: .lowrank, options: options, data: data, trainRows: [],
+                                      warnings: &warnings)
         #expect(ranks["d0/kernel"] == 2 && ranks["d1/kernel"] == 2)
         let b = Self.batch(rows: 12)
-        let objective = FixerObjective(head: net.head, penalty: penalty, lambda: 3)
-        func total(_ n: FixerNetwork) -> Double {
-            let (z, _) = n.forward(b.x, rows: 12)
-            return objective.evaluate(logits: z, rows: 12, labels: b.y, groups: b.g, weights: b.w).total
+        let objective = FixerObjective(head: net.fixerHead, penalty: penalty, lambda: 3)
+        func total(_ n: Network) -> Double {
+            objective.evaluate(logits: n.logits(b.x, rows: 12), rows: 12, labels: b.y, groups: b.g, weights: b.w).total
         }
-        let (z, tape) = net.forward(b.x, rows: 12)
-        let eval = objective.evaluate(logits: z, rows: 12, labels: b.y, groups: b.g, weights: b.w)
+        let eval = objective.evaluate(logits: net.logits(b.x, rows: 12), rows: 12, labels: b.y, groups: b.g, weights: b.w)
         if penalty != nil { #expect(eval.penalty > 1e-4) }
-        var grads = net.zeroGradients()
-        net.backward(tape, dLogits: eval.dLogits, into: &grads)
+        let grads = net.testGradients(b.x, rows: 12, delta: eval.dLogits)
         var checked = 0
-        for p in net.params.indices where net.trainable[p] {
-            for i in net.params[p].indices {
+        for (slot, p) in net.trainable.enumerated() {
+            for i in net.values[p].indices {
                 let h: Float = 1e-2
                 var plus = net, minus = net
-                plus.params[p][i] += h
-                minus.params[p][i] -= h
+                plus.values[p][i] += h
+                minus.values[p][i] -= h
                 let fd = (total(plus) - total(minus)) / Double(2 * h)
-                let g = Double(grads[p][i])
-                #expect(abs(fd - g) <= 2e-3 + 1e-2 * abs(g), "\(net.paramNames[p])[\(i)]: backward \(g), differences \(fd)")
+                let g = Double(grads[slot][i])
+                #expect(abs(fd - g) <= 2e-3 + 1e-2 * abs(g), "\(net.parameterNames[p])[\(i)]: backward \(g), differences \(fd)")
                 checked += 1
             }
         }
@@ -85,34 +84,48 @@ struct FixerGradientTests {
 
     @Test("squared backward sums squared per-sample gradients", arguments: [1, 3])
     func fisherSums(classes: Int) throws {
-        var net = try FixerNetwork(graph: Self.smallGraph(classes: classes))
+        let graph = Self.smallGraph(classes: classes)
+        var net = try Network(fixing: graph)
         var options = FixOptions()
         options.rank = 2
         let empty = LabeledData(source: "t", featureNames: [], features: [], labels: [], groupColumns: [], groupNames: [], rowGroups: [])
         var warnings: [String] = []
-        _ = try Fixer.prepare(&net, method: .lowrank, options: options, data: empty, trainRows: [], warnings: &warnings)
+        _ = try Fixer.prepare(&net, graph: graph, method: .lowrank, options: options, data: empty, trainRows: [], warnings: &warnings)
+        #expect(net.ops.contains { if case .factorized = $0 { return true } else { return false } })
         let b = Self.batch(rows: 7)
-        let objective = FixerObjective(head: net.head, penalty: nil, lambda: 0)
+        let objective = FixerObjective(head: net.fixerHead, penalty: nil, lambda: 0)
         let k = net.outputWidth
         // Batched: one squared backward over all rows of per-sample deltas.
-        let (z, tape) = net.forward(b.x, rows: 7)
+        let z = net.logits(b.x, rows: 7)
         var d = [Float]()
         for r in 0..<7 { d += objective.sampleLoss(z, row: r, label: b.y[r]).grad }
-        var batched = net.zeroGradients()
-        net.backward(tape, dLogits: d, into: &batched, squared: true)
+        let batched = net.testGradients(b.x, rows: 7, delta: d, squares: true)
         // Reference: a plain backward per row, squared and summed.
-        var reference = net.zeroGradients()
+        var reference = net.zeroAccumulators()
         for r in 0..<7 {
-            let (zr, tr) = net.forward(Array(b.x[(r * 6)..<(r * 6 + 6)]), rows: 1)
-            var g = net.zeroGradients()
-            net.backward(tr, dLogits: objective.sampleLoss(zr, row: 0, label: b.y[r]).grad, into: &g)
-            for p in g.indices where net.trainable[p] { for i in g[p].indices { reference[p][i] += g[p][i] * g[p][i] } }
+            let x = Array(b.x[(r * 6)..<(r * 6 + 6)])
+            let g = net.testGradients(x, rows: 1, delta: objective.sampleLoss(net.logits(x, rows: 1), row: 0, label: b.y[r]).grad)
+            for s in g.indices { for i in g[s].indices { reference[s][i] += g[s][i] * g[s][i] } }
         }
         #expect(k == classes)
-        for p in net.params.indices where net.trainable[p] {
-            for i in net.params[p].indices {
-                #expect(abs(batched[p][i] - reference[p][i]) <= 1e-5 + 1e-4 * abs(reference[p][i]))
+        for s in reference.indices {
+            for i in reference[s].indices {
+                #expect(abs(batched[s][i] - reference[s][i]) <= 1e-5 + 1e-4 * abs(reference[s][i]))
             }
         }
+    }
+}
+
+extension Network {
+    /// Test helper: one forward pass of `x` and the backward pass of the
+    /// logit deltas `delta`, summed (or, with `squares`, squared per row).
+    func testGradients(_ x: [Float], rows: Int, delta: [Float], squares: Bool = false) -> [[Float]] {
+        var trace = ForwardTrace(ops: ops.count)
+        trace.inputs[0] = x
+        runForward(&trace, rows: rows)
+        var acc = zeroAccumulators()
+        var ws = BackwardWorkspace(ops: ops.count)
+        backward(trace, logitDelta: delta, mode: squares ? .squares(rowWeights: nil) : .sum, into: &acc, workspace: &ws)
+        return acc
     }
 }

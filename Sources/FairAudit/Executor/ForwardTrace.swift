@@ -10,11 +10,14 @@ struct ForwardTrace {
     var inner: [[Float]]
     /// Layer norm: `1/√(var + ε)` per row.
     var invStd: [[Float]]
+    /// Factorized dense: the inner product `H = X A` (`rows × rank`).
+    var hidden: [[Float]]
 
     init(ops: Int) {
         inputs = Array(repeating: [], count: ops + 1)
         inner = Array(repeating: [], count: ops)
         invStd = Array(repeating: [], count: ops)
+        hidden = Array(repeating: [], count: ops)
     }
 
     /// The logits (`rows × outputWidth`), before the head.

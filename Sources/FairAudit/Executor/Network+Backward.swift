@@ -17,6 +17,10 @@ struct BackwardWorkspace {
     var gin: [Float] = []
     /// `w ∘ δ ∘ δ` of the current dense layer.
     var sq: [Float] = []
+    /// Factorized layer: `∂ℓ/∂H = Δ Bᵀ`, its weighted square, and `H ∘ H`.
+    var dh: [Float] = []
+    var dhSquared: [Float] = []
+    var hiddenSquared: [Float] = []
     /// `X ∘ X` per op, valid for the current batch when `squaredValid[i]`.
     var squaredInputs: [[Float]]
     var squaredValid: [Bool]
@@ -66,16 +70,15 @@ extension Network {
                              into: &acc[s], beta: 1)
                     }
                 }
-                if let b, let s = slot(b) {
-                    FloatKernels.addColumnSums(squares ? ws.sq : ws.g, squares: false, rowWeights: nil, rows: rows,
-                                               width: nOut, into: &acc[s])
-                }
+                if let b, let s = slot(b) { addBiasGradient(squares ? ws.sq : ws.g, squares: squares, rows: rows, width: nOut, into: &acc[s]) }
                 if i > 0 {
                     Buffers.resize(&ws.gin, rows * nIn)
                     gemm(ws.g, transA: false, values[k], transB: layout == .inOut, m: rows, n: nIn, k: nOut,
                          lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &ws.gin, beta: 0)
                     swap(&ws.g, &ws.gin)
                 }
+            case .factorized:
+                backwardFactorized(op: i, t, rowWeights: rowWeights, squares: squares, into: &acc, workspace: &ws)
             case .activation(let act, let slope, let w):
                 act.backwardInPlace(&ws.g, z: t.inputs[i], width: w, slope: slope)
             case .batchNorm(let gi, let bi, _, let v, let eps, let w):

@@ -17,17 +17,19 @@ extension Network {
         for i in ops.indices {
             switch ops[i] {
             case .dense(let k, let b, let nIn, let nOut, let layout, let act, let slope):
-                Buffers.resize(&t.inner[i], rows * nOut)
-                if let b {
-                    values[b].withUnsafeBufferPointer { pb in
-                        t.inner[i].withUnsafeMutableBufferPointer { pz in
-                            guard let bias = pb.baseAddress, let z = pz.baseAddress, pb.count >= nOut else { return }
-                            for r in 0..<rows { (z + r * nOut).update(from: bias, count: nOut) }
-                        }
-                    }
-                }
+                fillBias(b, rows: rows, width: nOut, into: &t.inner[i])
                 gemm(t.inputs[i], transA: false, values[k], transB: layout == .outIn, m: rows, n: nOut, k: nIn,
                      lda: nIn, ldb: layout == .inOut ? nOut : nIn, into: &t.inner[i], beta: b == nil ? 0 : 1)
+                Buffers.copy(t.inner[i], into: &t.inputs[i + 1])
+                act.applyInPlace(&t.inputs[i + 1], width: nOut, slope: slope)
+            case .factorized(_, let a, let fb, let rank, let b, let nIn, let nOut, _, let act, let slope):
+                // z = (X A) B + b, H = X A kept for the backward pass.
+                fillBias(b, rows: rows, width: nOut, into: &t.inner[i])
+                Buffers.resize(&t.hidden[i], rows * rank)
+                gemm(t.inputs[i], transA: false, values[a], transB: false, m: rows, n: rank, k: nIn,
+                     lda: nIn, ldb: rank, into: &t.hidden[i], beta: 0)
+                gemm(t.hidden[i], transA: false, values[fb], transB: false, m: rows, n: nOut, k: rank,
+                     lda: rank, ldb: nOut, into: &t.inner[i], beta: b == nil ? 0 : 1)
                 Buffers.copy(t.inner[i], into: &t.inputs[i + 1])
                 act.applyInPlace(&t.inputs[i + 1], width: nOut, slope: slope)
             case .activation(let act, let slope, let w):
@@ -56,6 +58,18 @@ extension Network {
                     for j in 0..<w { t.inner[i][r * w + j] = (t.inner[i][r * w + j] - mean) * inv }
                 }
                 affine(t.inner[i], gamma: g, beta: b, width: w, rows: rows, into: &t.inputs[i + 1])
+            }
+        }
+    }
+
+    /// Sizes `z` to `rows × width` and, when there is a bias, sets every row to it.
+    func fillBias(_ b: Int?, rows: Int, width: Int, into z: inout [Float]) {
+        Buffers.resize(&z, rows * width)
+        guard let b else { return }
+        values[b].withUnsafeBufferPointer { pb in
+            z.withUnsafeMutableBufferPointer { pz in
+                guard let bias = pb.baseAddress, let dst = pz.baseAddress, pb.count >= width else { return }
+                for r in 0..<rows { (dst + r * width).update(from: bias, count: width) }
             }
         }
     }

@@ -21,11 +21,16 @@ enum NetworkOp: Sendable {
     case batchNorm(gamma: Int?, beta: Int?, mean: Int, variance: Int, epsilon: Float, width: Int)
     /// Layer norm over each row: `γ (x − mean) / √(var + ε) + β`.
     case layerNorm(gamma: Int?, beta: Int?, epsilon: Float, width: Int)
+    /// A dense layer trained through factors: `a = f((x A) B + b)`, `A`
+    /// (`inputs × rank`) and `B` (`rank × outputs`) row-major in in×out
+    /// orientation whatever `layout` the frozen original `kernel` has.
+    case factorized(kernel: Int, a: Int, b: Int, rank: Int, bias: Int?, inputs: Int, outputs: Int,
+                    layout: KernelLayout, activation: Activation, slope: Float)
 
     /// Width of the op's output.
     var outputWidth: Int {
         switch self {
-        case .dense(_, _, _, let o, _, _, _): o
+        case .dense(_, _, _, let o, _, _, _), .factorized(_, _, _, _, _, _, let o, _, _, _): o
         case .activation(_, _, let w), .batchNorm(_, _, _, _, _, let w), .layerNorm(_, _, _, let w): w
         }
     }
@@ -38,16 +43,17 @@ enum NetworkOp: Sendable {
 /// so ``write(into:)`` writes back values the original file's readers expect.
 public struct Network: Sendable {
     /// Names of every tensor the network uses, in first-use order.
-    public let parameterNames: [String]
+    public internal(set) var parameterNames: [String]
     /// The values of each tensor in `parameterNames`, stored orientation.
     var values: [[Float]]
     /// Shapes of each tensor as stored.
-    public let parameterShapes: [[Int]]
+    public internal(set) var parameterShapes: [[Int]]
     /// Indices into `parameterNames` of the trainable tensors (kernels,
-    /// biases, normalization γ and β; not moving statistics).
-    let trainable: [Int]
+    /// biases, normalization γ and β; not moving statistics). The fixer
+    /// freezes some and trains factors instead (``factorize(op:a:b:rank:)``).
+    var trainable: [Int]
     /// The ops in execution order, head activation removed.
-    let ops: [NetworkOp]
+    var ops: [NetworkOp]
     /// Width of each input row.
     public let inputWidth: Int
     /// Number of logits the body produces (1, or the softmax width).
@@ -72,10 +78,17 @@ public struct Network: Sendable {
 
     /// Builds the network from `layers` over the tensors of `graph`.
     public init(graph: ModelGraph, layers: [Layer]) throws {
+        try self.init(graph: graph, layers: layers, multiclass: false)
+    }
+
+    /// Builds the network from `layers`; `multiclass` also accepts a softmax
+    /// (or linear) output of more than two units, which the binary scores
+    /// and the audit Fisher do not handle but the fixer's objective does.
+    init(graph: ModelGraph, layers: [Layer], multiclass: Bool) throws {
         BLASThreads.single
         var builder = NetworkBuilder(graph: graph)
         for layer in layers { try builder.add(layer) }
-        let (ops, head, width) = try builder.finish(inputWidthHint: graph.inputWidth)
+        let (ops, head, width) = try builder.finish(inputWidthHint: graph.inputWidth, multiclass: multiclass)
         parameterNames = builder.names
         values = builder.values
         parameterShapes = builder.shapes
@@ -114,10 +127,15 @@ public struct Network: Sendable {
     /// Writes every tensor whose values differ from `graph`'s back into it,
     /// in its original name, shape, dtype and orientation
     /// (`ModelGraph.replaceValues`); unchanged tensors keep their bytes.
+    /// A factorized kernel is written as the product `A·B` (transposed back
+    /// for an out×in kernel); the factors themselves are not graph tensors.
     public func write(into graph: inout ModelGraph) throws {
-        for (i, name) in parameterNames.enumerated() {
+        let products = factorizedKernels()
+        let factors = factorIndices
+        for (i, name) in parameterNames.enumerated() where !factors.contains(i) {
+            let v = products[i] ?? values[i]
             let current = try graph.tensor(named: name).floatValues()
-            if current != values[i] { try graph.replaceValues(of: name, with: values[i]) }
+            if current != v { try graph.replaceValues(of: name, with: v) }
         }
     }
 }

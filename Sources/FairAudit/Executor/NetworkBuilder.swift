@@ -102,7 +102,8 @@ struct NetworkBuilder {
     }
 
     /// Splits off the head and checks the output can give a binary score.
-    mutating func finish(inputWidthHint: Int?) throws -> ([NetworkOp], HeadKind, Int) {
+    /// With `multiclass`, a softmax or linear output of any width ≥ 2 is accepted too.
+    mutating func finish(inputWidthHint: Int?, multiclass: Bool = false) throws -> ([NetworkOp], HeadKind, Int) {
         guard let inputWidth = firstWidth, let last = ops.last else { throw unsupported("the model has no layers to run") }
         if let hint = inputWidthHint, hint != inputWidth {
             throw unsupported("the first layer takes \(inputWidth) inputs but the model declares \(hint)")
@@ -120,6 +121,7 @@ struct NetworkBuilder {
         let k = ops.last?.outputWidth ?? inputWidth
         switch (head, k) {
         case (.sigmoid, 1), (.linear, 1), (.softmax, 2), (.linear, 2): break
+        case (.softmax, 3...) where multiclass, (.linear, 3...) where multiclass: break
         default:
             throw unsupported("the output has \(k) units with a \(head.rawValue) head; a binary score needs 1 unit (sigmoid or logit) or 2 (softmax or logits)")
         }

@@ -54,38 +54,44 @@ extension Network {
     /// `Σ_n (∂ℓ_n/∂θ)²` (or its model-distribution form) over the given rows, in batches.
     func fisherSums(features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
                     batchSize: Int) -> [[Float]] {
+        squaredGradientSums(features: features, rows: indices, batchSize: batchSize) { logits, batch in
+            let n = batch.count
+            switch kind {
+            case .empirical:
+                return [(logitDeltas(logits: logits, labels: batch.map { labels[$0] }, rows: n), nil)]
+            case .model:
+                let p1 = scores(logits: logits, rows: n)
+                return [Float(1), 0].map { cls in
+                    (logitDeltas(logits: logits, labels: nil, fixedClass: cls, rows: n), cls == 1 ? p1 : p1.map { 1 - $0 })
+                }
+            }
+        }
+    }
+
+    /// `Σ_n w_n (∂ℓ_n/∂θ)²` per trainable tensor over the rows `indices` of
+    /// `features`, in batches of `batchSize`: each batch runs forward once,
+    /// then one squared backward pass per `(delta, rowWeights)` that `passes`
+    /// returns for its logits and row indices (`w_n` 1 when nil).
+    func squaredGradientSums(features: [Float], rows indices: [Int], batchSize: Int,
+                             passes: (_ logits: [Float], _ batch: ArraySlice<Int>) -> [(delta: [Float], rowWeights: [Float]?)]) -> [[Float]] {
         var acc = zeroAccumulators()
         let d = inputWidth
         var start = 0
-        var y = [Float]()
         var trace = ForwardTrace(ops: ops.count)
         var workspace = BackwardWorkspace(ops: ops.count)
         while start < indices.count {
-            let end = min(start + batchSize, indices.count)
-            let n = end - start
+            let end = min(start + max(1, batchSize), indices.count)
             Buffers.resize(&trace.inputs[0], 0)
-            y.removeAll(keepingCapacity: true)
             features.withUnsafeBufferPointer { f in
                 for r in indices[start..<end] {
                     trace.inputs[0].append(contentsOf: UnsafeBufferPointer(rebasing: f[(r * d)..<(r * d + d)]))
-                    y.append(labels[r])
                 }
             }
-            runForward(&trace, rows: n)
+            runForward(&trace, rows: end - start)
             workspace.newBatch()
-            let logits = trace.logits
-            switch kind {
-            case .empirical:
-                let delta = logitDeltas(logits: logits, labels: y, rows: n)
-                backward(trace, logitDelta: delta, mode: .squares(rowWeights: nil), into: &acc, workspace: &workspace)
-            case .model:
-                let p1 = scores(logits: logits, rows: n)
-                for cls: Float in [1, 0] {
-                    let weights = cls == 1 ? p1 : p1.map { 1 - $0 }
-                    let delta = logitDeltas(logits: logits, labels: nil, fixedClass: cls, rows: n)
-                    backward(trace, logitDelta: delta, mode: .squares(rowWeights: weights), into: &acc,
-                             workspace: &workspace)
-                }
+            for pass in passes(trace.logits, indices[start..<end]) {
+                backward(trace, logitDelta: pass.delta, mode: .squares(rowWeights: pass.rowWeights), into: &acc,
+                         workspace: &workspace)
             }
             start = end
         }

@@ -5,13 +5,14 @@ extension Fixer {
     /// `limit` rows of `data` (all rows when nil): `σ(z)` for one logit,
     /// `softmax(z)[1]` for several. Dropout is the identity (inference).
     public static func predictions(graph: ModelGraph, data: LabeledData, limit: Int? = nil) throws -> [Float] {
-        let net = try FixerNetwork(graph: graph)
+        let net = try Network(fixing: graph)
         guard data.featureCount == net.inputWidth, data.features.count >= data.rowCount * net.inputWidth else {
             throw FairAuditError.invalidInput(path: data.source,
                                               reason: "has \(data.featureCount) feature columns, the model takes \(net.inputWidth)")
         }
         let rows = min(limit ?? data.rowCount, data.rowCount)
-        return net.predict(Array(data.features.prefix(rows * net.inputWidth)), rows: rows)
+        let z = net.logits(Array(data.features.prefix(rows * net.inputWidth)), rows: rows)
+        return FixerObjective(head: net.fixerHead, penalty: nil, lambda: 0).positive(z, rows: rows)
     }
 
     /// Checks that `reread` — the written file read back through its format —

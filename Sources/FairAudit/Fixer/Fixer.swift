@@ -28,31 +28,34 @@ public enum Fixer {
     static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
                     progress: (EpochLog) -> Void) throws -> FixResult {
         try options.validate()
-        var net = try FixerNetwork(graph: graph)
+        var net = try Network(fixing: graph)
         try check(data, width: net.inputWidth)
         let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
                                     fraction: options.validationFraction, seed: options.seed)
         guard !split.train.isEmpty else {
             throw FairAuditError.invalidInput(path: data.source, reason: "no rows are left to train on after the validation split")
         }
-        let objective = FixerObjective(head: net.head, penalty: options.penalty, lambda: options.lambda)
+        let objective = FixerObjective(head: net.fixerHead, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
         let pretrained = validationObjective(net, objective, data, split.validation, valWeights)
-        let fullCount = net.denses.reduce(0) { sum, d in sum + d.rows * d.cols + (d.bias.map { net.params[$0].count } ?? 0) }
+        let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
-        let ranks = try prepare(&net, method: options.method, options: options, data: data,
+        let ranks = try prepare(&net, graph: graph, method: options.method, options: options, data: data,
                                 trainRows: split.train, warnings: &warnings)
         let factorized = options.method == .finetune ? pretrained
             : validationObjective(net, objective, data, split.validation, valWeights)
-        let trainableCount = zip(net.params, net.trainable).reduce(0) { $0 + ($1.1 ? $1.0.count : 0) }
+        let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
 
-        var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.params)
+        var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.trainableValues)
         var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
         var gaps = FixerObjective.GapEstimate()
         var logs: [EpochLog] = []
-        var best = (epoch: options.epochs, loss: Double.infinity, params: net.params)
+        var best = (epoch: options.epochs, loss: Double.infinity, params: net.values)
+        var trace = ForwardTrace(ops: net.ops.count)
+        var workspace = BackwardWorkspace(ops: net.ops.count)
+        var grads = net.zeroAccumulators()
         for epoch in 1...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
             let order = stratifiedOrder(split.train, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
@@ -61,9 +64,9 @@ public enum Fixer {
             while start < order.count {
                 let batch = Array(order[start..<min(start + options.batchSize, order.count)])
                 start += batch.count
-                let x = gather(data.features, rows: batch, width: net.inputWidth)
-                let (z, tape) = net.forward(x, rows: batch.count)
-                let eval = objective.evaluate(logits: z, rows: batch.count, labels: batch.map { data.labels[$0] },
+                trace.inputs[0] = gather(data.features, rows: batch, width: net.inputWidth)
+                net.runForward(&trace, rows: batch.count)
+                let eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
                                               groups: batch.map { data.rowGroups[$0] },
                                               weights: trainWeights.map { w in batch.map { w[$0] } },
                                               running: &gaps)
@@ -73,9 +76,9 @@ public enum Fixer {
                         reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
                 }
                 sum += eval.total * Double(batch.count)
-                var grads = net.zeroGradients()
-                net.backward(tape, dLogits: eval.dLogits, into: &grads)
-                adam.update(&net.params, grads: grads, trainable: net.trainable)
+                for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+                net.backward(trace, logitDelta: eval.dLogits, mode: .sum, into: &grads, workspace: &workspace)
+                adam.update(&net.values, grads: grads, indices: net.trainable)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let val = validationObjective(net, objective, data, split.validation, valWeights)
@@ -86,11 +89,12 @@ public enum Fixer {
             logs.append(log)
             progress(log)
             if split.validation.isEmpty || val < best.loss {
-                best = (epoch, split.validation.isEmpty ? .infinity : val, net.params)
+                best = (epoch, split.validation.isEmpty ? .infinity : val, net.values)
             }
         }
-        net.params = best.params
-        let out = try export(net, into: graph)
+        net.values = best.params
+        var out = graph
+        try net.write(into: &out)
         return FixResult(graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
                          epochs: logs, chosenEpoch: best.epoch, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
                          trainRows: split.train.count, validationRows: split.validation.count,
@@ -120,18 +124,10 @@ public enum Fixer {
     }
 
     /// The objective (NLL + penalty over the whole split) on `rows`; NaN when empty.
-    static func validationObjective(_ net: FixerNetwork, _ objective: FixerObjective, _ data: LabeledData,
+    static func validationObjective(_ net: Network, _ objective: FixerObjective, _ data: LabeledData,
                                     _ rows: [Int], _ weights: [Float]?) -> Double {
         guard !rows.isEmpty else { return .nan }
-        let x = gather(data.features, rows: rows, width: net.inputWidth)
-        var logits: [Float] = []
-        var start = 0
-        while start < rows.count {
-            let n = min(4096, rows.count - start)
-            let (z, _) = net.forward(Array(x[(start * net.inputWidth)..<((start + n) * net.inputWidth)]), rows: n, keepTape: false)
-            logits.append(contentsOf: z)
-            start += n
-        }
+        let logits = net.logits(gather(data.features, rows: rows, width: net.inputWidth), rows: rows.count)
         return objective.evaluate(logits: logits, rows: rows.count, labels: rows.map { data.labels[$0] },
                                   groups: rows.map { data.rowGroups[$0] },
                                   weights: weights.map { w in rows.map { w[$0] } }).total

@@ -12,25 +12,26 @@ struct FixerAdam {
     private var m: [[Float]]
     private var v: [[Float]]
 
-    /// Zero moments shaped like `params`.
+    /// Zero moments shaped like `params` (the trainable tensors, in order).
     init(learningRate: Float, shapes params: [[Float]]) {
         self.learningRate = learningRate
         m = params.map { [Float](repeating: 0, count: $0.count) }
         v = m
     }
 
-    /// One update of every parameter whose `trainable` flag is set.
-    mutating func update(_ params: inout [[Float]], grads: [[Float]], trainable: [Bool]) {
+    /// One update of the trainable tensors `values[indices[s]]` from their
+    /// gradients `grads[s]` (slot `s` as in `init`).
+    mutating func update(_ values: inout [[Float]], grads: [[Float]], indices: [Int]) {
         step += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
         let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
-        for p in 0..<params.count where trainable[p] {
-            grads[p].withUnsafeBufferPointer { g in
-                m[p].withUnsafeMutableBufferPointer { m in
-                    v[p].withUnsafeMutableBufferPointer { v in
-                        params[p].withUnsafeMutableBufferPointer { theta in
-                            for i in 0..<min(theta.count, g.count) {
+        for (s, p) in indices.enumerated() where s < grads.count && s < m.count && values.indices.contains(p) {
+            grads[s].withUnsafeBufferPointer { g in
+                m[s].withUnsafeMutableBufferPointer { m in
+                    v[s].withUnsafeMutableBufferPointer { v in
+                        values[p].withUnsafeMutableBufferPointer { theta in
+                            for i in 0..<min(theta.count, g.count, m.count) {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                                 let mh = m[i] / c1, vh = v[i] / c2

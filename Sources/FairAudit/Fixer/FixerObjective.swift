@@ -4,7 +4,15 @@ import Foundation
 /// negative log-likelihood plus an optional fairness penalty `λ · Σ gaps²`,
 /// with its exact gradient with respect to the logits.
 struct FixerObjective {
-    var head: FixerNetwork.Head
+    /// How the logits become the probability of the observed label.
+    enum Head: Equatable {
+        /// One logit, `p = σ(z)`, binary cross-entropy.
+        case sigmoid
+        /// K logits, softmax, cross-entropy; the label is the class index.
+        case softmax(Int)
+    }
+
+    var head: Head
     var penalty: FixOptions.Penalty?
     var lambda: Double
 
@@ -26,7 +34,7 @@ struct FixerObjective {
             let loss = max(v, 0) - y * v + Foundation.log1p(Foundation.exp(-abs(v)))
             return (loss, [Activation.sigmoid(z[row]) - Float(y)])
         case .softmax(let k):
-            let p = FixerNetwork.softmaxRow(z, row: row, width: k)
+            let p = Self.softmaxRow(z, row: row, width: k)
             let cls = Self.classIndex(label, classes: k)
             var g = p
             g[cls] -= 1
@@ -111,7 +119,7 @@ struct FixerObjective {
     func positive(_ z: [Float], rows: Int) -> [Float] {
         switch head {
         case .sigmoid: return (0..<rows).map { Activation.sigmoid(z[$0]) }
-        case .softmax(let k): return (0..<rows).map { FixerNetwork.softmaxRow(z, row: $0, width: k)[1] }
+        case .softmax(let k): return (0..<rows).map { Self.softmaxRow(z, row: $0, width: k)[1] }
         }
     }
 
@@ -122,9 +130,18 @@ struct FixerObjective {
             for r in 0..<rows { let p = Double(Activation.sigmoid(z[r])); d[r] += Float(dp[r] * p * (1 - p)) }
         case .softmax(let k):
             for r in 0..<rows {
-                let p = FixerNetwork.softmaxRow(z, row: r, width: k)
+                let p = Self.softmaxRow(z, row: r, width: k)
                 for c in 0..<k { d[r * k + c] += Float(dp[r] * Double(p[1]) * ((c == 1 ? 1 : 0) - Double(p[c]))) }
             }
         }
+    }
+
+    /// Softmax of row `row` of a `? × width` logit matrix.
+    static func softmaxRow(_ z: [Float], row: Int, width: Int) -> [Float] {
+        var out = Array(z[(row * width)..<((row + 1) * width)])
+        out.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { Activation.softmaxRows(base, count: width, width: width) }
+        }
+        return out
     }
 }
