@@ -75,6 +75,13 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(p, hi - lo, MADV_DONTNEED)
     }
 
+    /// Gives back the resident pages wholly inside `range` when the region is
+    /// a file mapping (a no-op for an owned copy); the bytes stay readable.
+    func release(_ range: Range<Int>) {
+        guard mapped, let base, range.lowerBound >= 0, range.upperBound <= count, !range.isEmpty else { return }
+        MappedFile.dropPages(UnsafeMutableRawPointer(mutating: base + range.lowerBound), range.count)
+    }
+
     /// Runs `body` over the bytes in `range` (checked by the caller).
     public func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")

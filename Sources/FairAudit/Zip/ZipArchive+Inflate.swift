@@ -64,37 +64,11 @@ extension ZipArchive {
     /// `produced`, when given, sees the output a megabyte at a time as it is written.
     func inflate(_ entry: ZipEntry, _ range: Range<Int>, into out: UnsafeMutableRawPointer, capacity: Int,
                  whole: Bool, produced: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> Int {
-        let z = try ZStream(deflateLevel: nil)
-        let s = z.stream
-        var inPos = range.lowerBound, outPos = 0, ended = false
-        func fail(_ what: String) -> ZipError { .corrupt(archive: name, member: entry.name, reason: what) }
-        func step(_ dst: UnsafeMutableRawPointer, _ room: Int) throws -> (rc: Int32, produced: Int) {
-            if s.pointee.avail_in == 0, inPos < range.upperBound {
-                let n = min(range.upperBound - inPos, 1 << 30)
-                bytes.withBytes(inPos..<(inPos + n)) { buf in
-                    s.pointee.next_in = UnsafeMutablePointer(mutating: buf.baseAddress?.assumingMemoryBound(to: Bytef.self))
-                }
-                s.pointee.avail_in = uInt(n)
-                inPos += n
-            }
-            let before = s.pointee.avail_in
-            s.pointee.next_out = dst.assumingMemoryBound(to: Bytef.self)
-            s.pointee.avail_out = uInt(room)
-            let rc = CZlib.inflate(s, Z_NO_FLUSH)
-            let produced = room - Int(s.pointee.avail_out)
-            if rc == Z_STREAM_END { return (rc, produced) }
-            guard rc == Z_OK || rc == Z_BUF_ERROR else { throw fail("the deflate stream is invalid (zlib error \(rc))") }
-            if produced == 0, s.pointee.avail_in == before {
-                if inPos >= range.upperBound, s.pointee.avail_in == 0 {
-                    throw ZipError.truncated(archive: name, member: entry.name, what: "the deflate stream")
-                }
-                throw fail("the deflate stream makes no progress")
-            }
-            return (rc, produced)
-        }
+        let inflater = try ZipInflater(bytes, range: range, archive: name, member: entry.name, feed: 1 << 30, releasing: false)
+        var outPos = 0, ended = false
         let stride = produced == nil ? 1 << 30 : 1 << 20
         while outPos < capacity {
-            let r = try step(out + outPos, min(capacity - outPos, stride))
+            let r = try inflater.step(out + outPos, min(capacity - outPos, stride))
             produced?(UnsafeRawBufferPointer(start: out + outPos, count: r.produced))
             outPos += r.produced
             if r.rc == Z_STREAM_END { ended = true; break }
@@ -104,7 +78,7 @@ extension ZipArchive {
         defer { scratch.deallocate() }
         while !ended {
             // Output is full: the stream may only finish now, never produce more.
-            let r = try step(scratch, 1)
+            let r = try inflater.step(scratch, 1)
             if r.produced > 0 {
                 throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: capacity, found: -1)
             }

@@ -27,6 +27,8 @@ public enum ZipError: Error, CustomStringConvertible, Equatable {
     case sizeMismatch(archive: String, member: String, expected: Int, found: Int)
     /// Not enough memory for the member's declared size.
     case outOfMemory(archive: String, member: String, bytes: Int)
+    /// A member could not be written out to `path` (`ZipArchive.extract`).
+    case extractFailed(archive: String, member: String, path: String, reason: String)
     /// zlib failed while compressing.
     case compressionFailed(member: String, code: Int32)
     /// The archive could not be written.
@@ -52,6 +54,7 @@ public enum ZipError: Error, CustomStringConvertible, Equatable {
         case .sizeMismatch(let a, let m, let e, let f):
             return "\(a): member '\(m)' inflates to \(f == -1 ? "more than" : "\(f)") bytes, but declares \(e)"
         case .outOfMemory(let a, let m, let b): return "\(a): member '\(m)' needs \(b) bytes, more than can be allocated"
+        case .extractFailed(let a, let m, let p, let r): return "\(a): member '\(m)' could not be extracted to \(p): \(r)"
         case .compressionFailed(let m, let c): return "member '\(m)' could not be compressed (zlib error \(c))"
         case .writeFailed(let p, let r): return "\(p): the zip archive could not be written: \(r)"
         }
