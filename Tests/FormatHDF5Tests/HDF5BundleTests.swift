@@ -3,8 +3,8 @@ import FormatHDF5
 import Foundation
 import Testing
 
-/// A Keras 3 `.keras` zip: tensors from its model.weights.h5 (opened in
-/// memory), architecture from its config.json.
+/// A Keras 3 `.keras` zip: tensors from its model.weights.h5 (extracted to
+/// a private temporary file), architecture from its config.json.
 @Test func kerasBundleArchitecture() throws {
     let graph = try HDF5Format.read(try Fixtures.url("adult_mlp.keras"))
     #expect(graph.layout == "keras-bundle")

@@ -14,7 +14,7 @@ struct HDF5ProbeTests {
         #expect(url.deletingLastPathComponent() == Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent())
     }
 
-    /// The spawned probe on its own: a file and an in-memory image on which
+    /// The spawned probe on its own: a file (under its path or another name) on which
     /// libhdf5 1.10.8 faults are reported as crashes, good ones as parsed,
     /// and a file libhdf5 rejects with an error as parsed (the read reports it).
     /// (`fuzz_global_heap_bad_index.h5` faults at once; `crash_header.h5`
@@ -26,8 +26,8 @@ struct HDF5ProbeTests {
         let notHDF5 = try Fixtures.url("not_hdf5.h5")
         #expect(HDF5Probe.spawnProbe(exe, .file(good), timeout: t) == .parsed)
         #expect(HDF5Probe.spawnProbe(exe, .file(notHDF5), timeout: t) == .parsed)
-        #expect(HDF5Probe.spawnProbe(exe, .image(try Data(contentsOf: good), displayName: "good"), timeout: t) == .parsed)
-        for input in [HDF5Probe.Input.file(crash), .image(try Data(contentsOf: crash), displayName: "crash")] {
+        #expect(HDF5Probe.spawnProbe(exe, .file(good, displayName: "good"), timeout: t) == .parsed)
+        for input in [HDF5Probe.Input.file(crash), .file(crash, displayName: "crash")] {
             let outcome = HDF5Probe.spawnProbe(exe, input, timeout: t)
             guard case .crashed = outcome else { Issue.record("\(input.displayName): \(outcome)"); continue }
         }

@@ -1,37 +1,40 @@
 import CZlib
 import Foundation
 
-/// Reads byte ranges of a file (with `pread`, safe from many threads) or of an image in memory.
+/// An open read-only descriptor, closed in `deinit`.
+final class HDF5Descriptor: Sendable {
+    /// The descriptor.
+    let fd: Int32
+
+    /// Opens `path` read-only; nil when it cannot be opened.
+    init?(path: String) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+    }
+
+    deinit { close(fd) }
+}
+
+/// Reads byte ranges of a file with `pread` (safe from many threads).
 final class HDF5RawReader: @unchecked Sendable {
-    private let fd: Int32
-    private let image: Data?
+    private let file: HDF5Descriptor
 
     init(_ backing: HDF5File.Backing) throws {
         switch backing {
         case .path(let path):
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            image = nil
-            guard fd >= 0 else { throw CocoaError(.fileReadNoPermission) }
-        case .image(let data):
-            fd = -1
-            image = data
+            guard let d = HDF5Descriptor(path: path) else { throw CocoaError(.fileReadNoPermission) }
+            file = d
+        case .descriptor(let d):
+            file = d
         }
     }
 
-    deinit { if fd >= 0 { close(fd) } }
-
     /// Fills `count` bytes at `dst` from `offset`; false on a short read.
     func read(at offset: Int, count: Int, into dst: UnsafeMutableRawPointer) -> Bool {
-        if let image {
-            guard offset >= 0, count >= 0, offset <= image.count - count else { return false }
-            image.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { dst.copyMemory(from: base + offset, byteCount: count) }
-            }
-            return true
-        }
+        guard offset >= 0, count >= 0 else { return false }
         var done = 0
         while done < count {
-            let n = pread(fd, dst + done, count - done, off_t(offset + done))
+            let n = pread(file.fd, dst + done, count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return false }
             done += n

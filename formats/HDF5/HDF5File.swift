@@ -1,7 +1,7 @@
 import CHDF5
 import Foundation
 
-/// An open HDF5 file (on disk, or an in-memory image of one), shared by the
+/// An open HDF5 file on disk, shared by the
 /// lazy readers of its tensors and closed when the last of them is gone.
 final class HDF5File: @unchecked Sendable {
     /// The name used in error messages (the path, or `bundle.keras/model.weights.h5`).
@@ -17,10 +17,11 @@ final class HDF5File: @unchecked Sendable {
     /// Whether the global heaps were checked (see `checkGlobalHeaps`).
     let heapCheck = HeapCheckState()
 
-    /// The file's bytes: a path on disk, or the image in memory.
+    /// Where the file's bytes are read from: its path, or a descriptor held
+    /// open (so a private temporary file can be unlinked once opened).
     enum Backing: Sendable {
         case path(String)
-        case image(Data)
+        case descriptor(HDF5Descriptor)
     }
 
     /// Most links followed resolving one path (libhdf5's default is 16).
@@ -34,38 +35,30 @@ final class HDF5File: @unchecked Sendable {
         self.linkAccess = linkAccess
     }
 
-    /// Opens the file at `url`, read-only unless `writable`.
-    static func open(_ url: URL, writable: Bool = false, displayName: String? = nil) throws -> HDF5File {
+    /// Opens the file at `url`, read-only unless `writable`. With
+    /// `holdingDescriptor`, every later read goes through descriptors opened
+    /// now, so the caller may unlink the file as soon as this returns.
+    static func open(_ url: URL, writable: Bool = false, displayName: String? = nil,
+                     holdingDescriptor: Bool = false) throws -> HDF5File {
         let name = displayName ?? url.path
         var st = stat()
         guard stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw HDF5Error.cannotOpen(file: name, reason: "no such file, or not a regular file")
         }
         let size = Int(st.st_size)
+        var backing = Backing.path(url.path)
+        if holdingDescriptor {
+            guard let d = HDF5Descriptor(path: url.path) else {
+                throw HDF5Error.cannotOpen(file: name, reason: String(cString: strerror(errno)))
+            }
+            backing = .descriptor(d)
+        }
         return try HDF5Library.locked {
             let fapl = try accessList(name)
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
             let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
                                     HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: .path(url.path))
-        }
-    }
-
-    /// Opens an HDF5 file held in memory (a member of a `.keras` zip) read-only.
-    static func open(image: Data, displayName: String) throws -> HDF5File {
-        try HDF5Library.locked {
-            var fail: HDF5Error { HDF5Error.cannotOpen(file: displayName, reason: "libhdf5 rejects the image (truncated, corrupt or not HDF5)" + HDF5Library.lastError()) }
-            let fapl = try accessList(displayName)
-            guard H5Pset_fapl_core(fapl.id, 1 << 16, false) >= 0 else { throw fail }
-            let ok = image.withUnsafeBytes { raw -> Bool in
-                guard let base = raw.baseAddress, raw.count > 0 else { return false }
-                // libhdf5 copies the buffer, so it need not outlive this call.
-                return H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: base), raw.count) >= 0
-            }
-            guard ok else { throw fail }
-            let file = try HID.file(H5Fopen(displayName, UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly()), fapl.id), fail)
-            return HDF5File(displayName: displayName, fileSize: image.count, handle: file, linkAccess: try linkList(displayName),
-                            backing: .image(image))
+            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: backing)
         }
     }
 

@@ -20,14 +20,14 @@ extension HDF5Format {
         return zip.entry(named: bundleWeights) != nil
     }
 
-    /// Opens the bundle's zip, naming the file in any error.
-    private static func bundle(_ url: URL) throws -> (ZipArchive, ZipEntry, Data) {
+    /// Opens the bundle's zip and finds its weights member, naming the file in any error.
+    private static func bundle(_ url: URL) throws -> (ZipArchive, ZipEntry) {
         do {
             let zip = try ZipArchive(url: url)
             guard let entry = zip.entry(named: bundleWeights) else {
                 throw HDF5Error.badBundle(file: url.path, reason: "it has no \(bundleWeights) member")
             }
-            return (zip, entry, try zip.data(for: entry))
+            return (zip, entry)
         } catch let e as HDF5Error {
             throw e
         } catch {
@@ -35,12 +35,46 @@ extension HDF5Format {
         }
     }
 
+    /// Tests only: where extracted weights members go instead of the temporary directory.
+    @TaskLocal static var scratchDirectory: URL?
+
+    /// A new unique name in the temporary directory for an extracted weights member.
+    private static func scratchURL() -> URL {
+        (scratchDirectory ?? FileManager.default.temporaryDirectory).appendingPathComponent("fairaudit-\(UUID().uuidString).h5")
+    }
+
+    /// Writes the weights member of the bundle at `source` to the new file
+    /// `scratch` (mode 0600) in bounded memory, CRC-checked; a damaged member
+    /// names the bundle, a failed write (`output` given) the output file.
+    private static func extract(_ zip: ZipArchive, _ entry: ZipEntry, of source: URL, to scratch: URL, output: URL? = nil) throws {
+        do {
+            try zip.extract(entry, to: scratch)
+        } catch let e as ZipError {
+            if case .extractFailed = e, let output {
+                throw HDF5Error.writeFailed(file: output.path, object: bundleWeights, reason: "cannot stage it: \(e)")
+            }
+            throw HDF5Error.badBundle(file: source.path, reason: "\(e)")
+        }
+    }
+
+    /// Opens the weights member of the bundle at `source` from a private
+    /// temporary file, probed first when `probe`; the file is unlinked once
+    /// libhdf5 and the raw reader hold it open, and on every error.
+    private static func openWeights(_ zip: ZipArchive, _ entry: ZipEntry, of source: URL, probe: Bool) throws -> HDF5File {
+        let inner = source.path + "/" + bundleWeights
+        let scratch = scratchURL()
+        try extract(zip, entry, of: source, to: scratch)
+        defer { unlink(scratch.path) }
+        if probe { try HDF5Probe.check(.file(scratch, displayName: inner)) }
+        return try HDF5File.open(scratch, displayName: inner, holdingDescriptor: true)
+    }
+
     /// Reads a `.keras` bundle: the tensors of its `model.weights.h5`
-    /// (opened in memory), the architecture from its `config.json`, and its
-    /// `metadata.json` as metadata `bundle@metadata.json`.
+    /// (extracted to a private temporary file, unlinked once open), the
+    /// architecture from its `config.json`, and its `metadata.json` as
+    /// metadata `bundle@metadata.json`.
     static func readBundle(_ url: URL) throws -> ModelGraph {
-        let (zip, _, image) = try bundle(url)
-        let inner = url.path + "/" + bundleWeights
+        let (zip, entry) = try bundle(url)
         var config: String?
         do {
             if let c = zip.entry(named: "config.json") { config = String(decoding: try zip.data(for: c), as: UTF8.self) }
@@ -50,8 +84,7 @@ extension HDF5Format {
         if let config, (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] == nil {
             throw HDF5Error.badBundle(file: url.path, reason: "its config.json is not a JSON object")
         }
-        try HDF5Probe.check(.image(image, displayName: inner))
-        let file = try HDF5File.open(image: image, displayName: inner)
+        let file = try openWeights(zip, entry, of: url, probe: true)
         var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
         if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {
             graph.metadata.append(("bundle@metadata.json", String(decoding: d, as: UTF8.self)))
@@ -64,14 +97,12 @@ extension HDF5Format {
     /// byte (the weights member keeps its place, method, date and mode); to
     /// any other name, the rewritten `model.weights.h5` alone.
     static func writeBundle(_ graph: ModelGraph, to url: URL, basedOn source: URL) throws {
-        let (zip, entry, image) = try bundle(source)
+        let (zip, entry) = try bundle(source)
         let modified = graph.tensors.filter(\.isModified)
         let inner = url.path + "/" + bundleWeights
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-\(UUID().uuidString).h5")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        do { try image.write(to: scratch) } catch {
-            throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: "cannot stage it: \(error.localizedDescription)")
-        }
+        let scratch = scratchURL()
+        defer { unlink(scratch.path) }
+        try extract(zip, entry, of: source, to: scratch, output: url)
         try rewrite(modified, inFileAt: scratch, displayName: inner)
         let weights: Data
         do { weights = try Data(contentsOf: scratch) } catch {
@@ -97,8 +128,8 @@ extension HDF5Format {
         }
         let bytes = writer.finish()
         try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) }, verify: { tmp in
-            let (_, _, back) = try bundle(tmp)
-            try verify(modified, in: HDF5File.open(image: back, displayName: inner), displayName: inner)
+            let (back, backEntry) = try bundle(tmp)
+            try verify(modified, in: openWeights(back, backEntry, of: tmp, probe: false), displayName: inner)
         })
     }
 }

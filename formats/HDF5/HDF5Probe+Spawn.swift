@@ -12,23 +12,12 @@ extension HDF5Probe {
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
     }()
 
-    /// Runs the probe executable on `input` (an image is handed over in a
-    /// private temporary file); `.unavailable` when it cannot start or does
+    /// Runs the probe executable on `input`; `.unavailable` when it cannot start or does
     /// not understand its arguments (a stale build), so the fork is used.
     static func spawnProbe(_ executable: URL, _ input: Input, timeout: Double) -> Outcome {
         var arguments = [executable.path]
-        var scratch: URL?
-        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         switch input {
-        case .file(let url):
-            arguments += ["file", url.path]
-        case .image(let data, let name):
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-probe-\(UUID().uuidString).h5")
-            guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                return .unavailable
-            }
-            scratch = url
-            arguments += ["image", url.path, name]
+        case .file(let url, _): arguments += ["file", url.path]
         }
         guard let pid = spawn(arguments) else { return .unavailable }
         let result = wait(for: pid, timeout: timeout)
@@ -77,8 +66,7 @@ extension HDF5Probe {
 /// untrusted HDF5 file the way `HDF5Format.read` will, so that a crash in
 /// libhdf5 kills this process instead of the caller (see `HDF5Probe`).
 @_spi(HDF5Probe) public enum HDF5ProbeProcess {
-    /// Runs the probe on `arguments` (`[executable, "file", path]` or
-    /// `[executable, "image", path, displayName]`) and returns the exit
+    /// Runs the probe on `arguments` (`[executable, "file", path]`) and returns the exit
     /// status: 0 parsed, 3 libhdf5 failed with an error, 64 bad arguments.
     public static func main(_ arguments: [String]) -> Int32 {
         // Die at once on a fault, without the Swift runtime's backtracer.
@@ -91,9 +79,6 @@ extension HDF5Probe {
         switch (a.first, a.count) {
         case ("file", 2):
             return HDF5Probe.runParse(.file(URL(fileURLWithPath: a[1])))
-        case ("image", 3):
-            guard let data = try? Data(contentsOf: URL(fileURLWithPath: a[1])) else { return HDF5Probe.exitUsage }
-            return HDF5Probe.runParse(.image(data, displayName: a[2]))
         default:
             return HDF5Probe.exitUsage
         }

@@ -33,16 +33,15 @@ enum HDF5Probe {
 
     /// What a probe opens.
     enum Input {
-        /// A file on disk.
-        case file(URL)
-        /// An in-memory image (a `.keras` member) and the name used in errors.
-        case image(Data, displayName: String)
+        /// A file on disk, and the name used in errors when it is not the
+        /// path (`bundle.keras/model.weights.h5` for a `.keras` member
+        /// extracted to a private temporary file).
+        case file(URL, displayName: String? = nil)
 
         /// The name used in errors.
         var displayName: String {
             switch self {
-            case .file(let url): url.path
-            case .image(_, let name): name
+            case .file(let url, let name): name ?? url.path
             }
         }
     }
@@ -99,11 +98,8 @@ enum HDF5Probe {
 
     /// Parses `input` in this (probe) process; returns the exit status to report.
     static func runParse(_ input: Input) -> Int32 {
-        let parsed: Bool
         switch input {
-        case .file(let url): parsed = (try? parse { try HDF5File.open(url) }) != nil
-        case .image(let data, let name): parsed = (try? parse { try HDF5File.open(image: data, displayName: name) }) != nil
+        case .file(let url, _): (try? parse { try HDF5File.open(url) }) != nil ? exitParsed : exitFailed
         }
-        return parsed ? exitParsed : exitFailed
     }
 }
