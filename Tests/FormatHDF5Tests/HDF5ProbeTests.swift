@@ -16,7 +16,7 @@ struct HDF5ProbeTests {
 
     /// The spawned probe on its own: a file (under its path or another name) on which
     /// libhdf5 1.10.8 faults are reported as crashes, good ones as parsed,
-    /// and a file libhdf5 rejects with an error as parsed (the read reports it).
+    /// and a file libhdf5 rejects with an error as failed cleanly (the read reports it).
     /// (`fuzz_global_heap_bad_index.h5` faults at once; `crash_header.h5`
     /// first has libhdf5 `calloc` gigabytes, seconds under ThreadSanitizer.)
     @Test func spawnedProbeTellsCrashesFromParses() throws {
@@ -25,7 +25,7 @@ struct HDF5ProbeTests {
         let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5"), good = try Fixtures.url("adult_mlp.h5")
         let notHDF5 = try Fixtures.url("not_hdf5.h5")
         #expect(HDF5Probe.spawnProbe(exe, .file(good), timeout: t) == .parsed)
-        #expect(HDF5Probe.spawnProbe(exe, .file(notHDF5), timeout: t) == .parsed)
+        #expect(HDF5Probe.spawnProbe(exe, .file(notHDF5), timeout: t) == .failedCleanly)
         #expect(HDF5Probe.spawnProbe(exe, .file(good, displayName: "good"), timeout: t) == .parsed)
         for input in [HDF5Probe.Input.file(crash), .file(crash, displayName: "crash")] {
             let outcome = HDF5Probe.spawnProbe(exe, input, timeout: t)
@@ -69,12 +69,34 @@ struct HDF5ProbeTests {
     /// status in bits 8–15): only exit 0 and 3 are verdicts that let the read go ahead.
     @Test func waitStatusesMapToOutcomes() {
         #expect(HDF5Probe.outcome(ofStatus: 0) == .parsed)
-        #expect(HDF5Probe.outcome(ofStatus: 3 << 8) == .parsed)
+        #expect(HDF5Probe.outcome(ofStatus: 3 << 8) == .failedCleanly)
         #expect(HDF5Probe.outcome(ofStatus: 1 << 8) == .crashed(how: "exit status 1"))
         #expect(HDF5Probe.outcome(ofStatus: 66 << 8) == .crashed(how: "exit status 66"))  // a ThreadSanitizer report
         #expect(HDF5Probe.outcome(ofStatus: 11) == .crashed(how: "signal 11"))
         #expect(HDF5Probe.outcome(ofStatus: 0x80 | 6) == .crashed(how: "signal 6"))  // SIGABRT with a core dump
         #expect(HDF5Probe.outcome(of: .timedOut) == .timedOut)
         #expect(HDF5Probe.outcome(of: .lost) == .unavailable)
+    }
+
+    /// A probe that parsed the file to the end has run the global-heap check
+    /// on it, so `check` says so and the read does not scan the file again;
+    /// a file the probe failed on (not HDF5, or a damaged heap) is scanned
+    /// and refused in this process, with this process's own error.
+    @Test func clearedFilesAreNotScannedTwice() throws {
+        let good = try Fixtures.url("adult_mlp.h5"), notHDF5 = try Fixtures.url("not_hdf5.h5")
+        let badHeap = try Fixtures.url("fuzz_global_heap_object_size.h5")
+        #expect(try HDF5Probe.check(.file(good)))
+        #expect(try !HDF5Probe.check(.file(notHDF5)))
+        #expect(try !HDF5Probe.check(.file(badHeap)))
+        #expect(throws: HDF5Error.self) { try HDF5Format.read(badHeap) }
+
+        let scanned = try HDF5File.open(good)
+        try scanned.checkGlobalHeaps()
+        try scanned.checkGlobalHeaps()
+        #expect(scanned.heapCheck.scans == 1)
+        let cleared = try HDF5File.open(good)
+        cleared.heapsCheckedElsewhere()
+        try cleared.checkGlobalHeaps()
+        #expect(cleared.heapCheck.scans == 0)
     }
 }

@@ -14,10 +14,20 @@ extension HDF5File {
         heapCheck.lock.lock()
         defer { heapCheck.lock.unlock() }
         if let result = heapCheck.result { if let e = result { throw e }; return }
+        heapCheck.scans += 1
         let problem = Self.findHeapProblem(in: backing, fileSize: fileSize)
         let error = problem.map { HDF5Error.readFailed(file: displayName, object: "global heap at byte \($0.0)", reason: $0.1) }
         heapCheck.result = .some(error)
         if let error { throw error }
+    }
+
+    /// Records that the heaps were found sound by a probe process that ran
+    /// `checkGlobalHeaps` on this same file and parsed it to the end, so this
+    /// process does not read the whole file a second time.
+    func heapsCheckedElsewhere() {
+        heapCheck.lock.lock()
+        defer { heapCheck.lock.unlock() }
+        if heapCheck.result == nil { heapCheck.result = .some(nil) }
     }
 
     /// The offset and description of the first inconsistent collection, or nil.
@@ -79,4 +89,6 @@ final class HeapCheckState: @unchecked Sendable {
     let lock = NSLock()
     /// nil: not checked yet; .some(nil): fine; .some(error): refused.
     var result: HDF5Error??
+    /// How many times this file's heaps were scanned (0 or 1).
+    var scans = 0
 }

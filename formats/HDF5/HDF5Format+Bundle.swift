@@ -65,8 +65,10 @@ extension HDF5Format {
         let scratch = scratchURL()
         try extract(zip, entry, of: source, to: scratch)
         defer { unlink(scratch.path) }
-        if probe { try HDF5Probe.check(.file(scratch, displayName: inner)) }
-        return try HDF5File.open(scratch, displayName: inner, holdingDescriptor: true)
+        let cleared = probe ? try HDF5Probe.check(.file(scratch, displayName: inner)) : false
+        let file = try HDF5File.open(scratch, displayName: inner, holdingDescriptor: true)
+        if cleared { file.heapsCheckedElsewhere() }
+        return file
     }
 
     /// Reads a `.keras` bundle: the tensors of its `model.weights.h5`

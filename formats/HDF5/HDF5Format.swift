@@ -30,8 +30,9 @@ public enum HDF5Format: ModelFormat {
         if let prefix = try? FormatRegistry.prefix(of: url, count: 4), prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             return try readBundle(url)
         }
-        try HDF5Probe.check(.file(url))
+        let cleared = try HDF5Probe.check(.file(url))
         let file = try HDF5File.open(url)
+        if cleared { file.heapsCheckedElsewhere() }
         var result = try graph(from: contents(of: file), source: url)
         try applySidecar(to: &result, for: url)
         return result

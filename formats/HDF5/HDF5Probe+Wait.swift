@@ -32,14 +32,18 @@ extension HDF5Probe {
         }
     }
 
-    /// The outcome a probe's `waitpid` status tells: a signal, or an exit
-    /// status other than `exitParsed` and `exitFailed` (a sanitizer's report,
-    /// a runtime trap), is a crash.
+    /// The outcome a probe's `waitpid` status tells: `exitParsed` parsed,
+    /// `exitFailed` failed cleanly; a signal, or any other exit status (a
+    /// sanitizer's report, a runtime trap), is a crash.
     static func outcome(ofStatus status: Int32) -> Outcome {
         let signal = status & 0x7F
         if signal != 0 { return .crashed(how: "signal \(signal)") }
         let code = (status >> 8) & 0xFF
-        return code == exitParsed || code == exitFailed ? .parsed : .crashed(how: "exit status \(code)")
+        switch code {
+        case exitParsed: return .parsed
+        case exitFailed: return .failedCleanly
+        default: return .crashed(how: "exit status \(code)")
+        }
     }
 
     /// The outcome of a wait.

@@ -48,8 +48,12 @@ enum HDF5Probe {
 
     /// How a probe ended.
     enum Outcome: Equatable {
-        /// libhdf5 parsed the file, or failed on it cleanly: the real read may go ahead.
+        /// libhdf5 parsed the whole file, global-heap check included: the real
+        /// read may go ahead and need not scan the heaps again.
         case parsed
+        /// libhdf5 (or a check of ours) failed on the file with an error, not a
+        /// crash: the real read may go ahead and will report that error itself.
+        case failedCleanly
         /// The probe died; `how` is "signal 11" or "exit status 66".
         case crashed(how: String)
         /// The probe was killed at the timeout.
@@ -66,9 +70,13 @@ enum HDF5Probe {
     static let exitUsage: Int32 = 64
 
     /// Throws an `HDF5Error` naming the file unless a probe process concluded
-    /// that libhdf5 parses `input` without crashing.
-    static func check(_ input: Input) throws {
-        guard ProcessInfo.processInfo.environment["FAIRAUDIT_HDF5_PROBE"] != "0" else { return }
+    /// that libhdf5 parses `input` without crashing. Returns true when the
+    /// probe parsed the whole file cleanly, global heaps included (see
+    /// `HDF5File.heapsCheckedElsewhere()`); false when it failed with an
+    /// error the real read will report, or the probe is off.
+    @discardableResult
+    static func check(_ input: Input) throws -> Bool {
+        guard ProcessInfo.processInfo.environment["FAIRAUDIT_HDF5_PROBE"] != "0" else { return false }
         let timeout = timeoutOverride ?? timeoutSeconds
         var outcome = Outcome.unavailable
         if !forceFork, let executable = executableURL { outcome = spawnProbe(executable, input, timeout: timeout) }
@@ -76,7 +84,9 @@ enum HDF5Probe {
         let name = input.displayName
         switch outcome {
         case .parsed:
-            return
+            return true
+        case .failedCleanly:
+            return false
         case .crashed(let how):
             throw HDF5Error.cannotOpen(file: name, reason: "the file is corrupt: libhdf5 crashed parsing it (\(how)), so it was refused")
         case .timedOut:
