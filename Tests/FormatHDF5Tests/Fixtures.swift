@@ -1,4 +1,5 @@
 import FairAudit
+import FormatHDF5
 import Foundation
 import Testing
 
@@ -35,6 +36,23 @@ enum Fixtures {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fa-hdf5-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
+    }
+
+    /// Reads `file` through the plugin, and every tensor's bytes (reads are
+    /// lazy), expecting an `HDF5Error` of one line that names the file and
+    /// contains each of `mentions`; records an issue when it is read.
+    static func expectRefused(_ file: String, mentioning mentions: [String] = [],
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = try url(file)
+        do {
+            let graph = try HDF5Format.read(url)
+            for t in graph.tensors { _ = try t.rawBytes() }
+            Issue.record("\(file) was read without an error", sourceLocation: sourceLocation)
+        } catch let e as HDF5Error {
+            #expect(e.description.contains(url.path), "\(e)", sourceLocation: sourceLocation)
+            for m in mentions { #expect(e.description.contains(m), "\(e)", sourceLocation: sourceLocation) }
+            #expect(!e.description.contains("\n"), sourceLocation: sourceLocation)
+        }
     }
 
     /// Doubles equal within `tol` (relative for large magnitudes).
