@@ -6,7 +6,6 @@ group inside one jit. Tries several batch sizes and reports the fastest
 when /tmp/fisher_numpy.npz exists."""
 import os
 import sys
-import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import jax
@@ -14,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from adult_common import load_train, load_weights
+from timing import best_of, per_group_fisher
 
 
 def loss(params, x, y):
@@ -49,16 +49,7 @@ def main():
         for gi in range(len(names)):  # warm-up: compiles every batch shape
             m = g == gi
             fisher(params, X[m], y[m], batch)
-        best, cpu = float("inf"), 0.0
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            out = {}
-            for gi, name in enumerate(names):
-                m = g == gi
-                acc = fisher(params, X[m], y[m], batch)
-                out[name] = [v / m.sum() for kb in acc for v in kb]
-            if time.perf_counter() - t0 < best:
-                best, cpu = time.perf_counter() - t0, time.process_time() - c0
+        best, cpu, out = best_of(reps, lambda: per_group_fisher(fisher, params, X, y, g, names, batch))
         results[batch] = (best, cpu, out)
         print(f"  batch {batch}: {best:.3f} s (cpu {cpu:.3f} s), {len(X) / best:,.0f} rows/s")
     batch, (best, cpu, out) = min(results.items(), key=lambda kv: kv[1][0])

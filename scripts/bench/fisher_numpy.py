@@ -6,11 +6,11 @@ per layer per batch. Prints rows/s (best of REPEATS) and saves the result to
 /tmp/fisher_numpy.npz for the JAX script to compare against."""
 import os
 import sys
-import time
 
 import numpy as np
 
 from adult_common import load_train, load_weights
+from timing import best_of, per_group_fisher
 
 
 def fisher(params, X, y, batch=4096):
@@ -39,16 +39,7 @@ def main():
     params = load_weights()
     results = {}
     for batch in (256, 1024, 4096, 16384):
-        best, cpu, result = float("inf"), 0.0, None
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            out = {}
-            for gi, name in enumerate(names):
-                m = g == gi
-                acc = fisher(params, X[m], y[m], batch)
-                out[name] = [v / m.sum() for kb in acc for v in kb]
-            if time.perf_counter() - t0 < best:
-                best, cpu, result = time.perf_counter() - t0, time.process_time() - c0, out
+        best, cpu, result = best_of(reps, lambda: per_group_fisher(fisher, params, X, y, g, names, batch))
         results[batch] = (best, cpu, result)
         print(f"  batch {batch}: {best:.4f} s (cpu {cpu:.4f} s), {len(X) / best:,.0f} rows/s")
     batch, (best, cpu, result) = min(results.items(), key=lambda kv: kv[1][0])

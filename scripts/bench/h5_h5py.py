@@ -7,10 +7,11 @@ gzip level 4 = h5py's default) holding the same kind of tensors as
 `fairaudit bench` (16 float32 [rows, 1024] arrays, uniform ±0.1)."""
 import os
 import sys
-import time
 
 import h5py
 import numpy as np
+
+from timing import best_of, pop_repeats
 
 
 def read_all(path):
@@ -40,18 +41,9 @@ def main():
     if args and args[0] == "--make":
         make(args[1], int(args[2]) if len(args) > 2 else 1024)
         return
-    reps = 3
-    if "--repeats" in args:
-        i = args.index("--repeats")
-        reps = int(args[i + 1])
-        del args[i:i + 2]
+    reps = pop_repeats(args)
     for path in args:
-        best, cpu, nbytes = float("inf"), 0.0, 0
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            nbytes = read_all(path)
-            if time.perf_counter() - t0 < best:
-                best, cpu = time.perf_counter() - t0, time.process_time() - c0
+        best, cpu, nbytes = best_of(reps, lambda: read_all(path))
         print(f"h5py {h5py.__version__} (HDF5 {h5py.version.hdf5_version}) {path}: {nbytes / 1e6:.0f} MB in {best:.3f} s "
               f"(cpu {cpu:.3f} s) = {nbytes / 1e6 / best:,.1f} MB/s")
 

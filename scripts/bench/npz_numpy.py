@@ -4,9 +4,10 @@
 member: inflate + CRC check + copy into an array), the fastest of N runs.
 MB = the arrays' nbytes / 1e6, as `fairaudit bench` counts them."""
 import sys
-import time
 
 import numpy as np
+
+from timing import best_of, pop_repeats
 
 
 def read_all(path):
@@ -19,18 +20,9 @@ def read_all(path):
 
 def main():
     args = sys.argv[1:]
-    reps = 3
-    if "--repeats" in args:
-        i = args.index("--repeats")
-        reps = int(args[i + 1])
-        del args[i:i + 2]
+    reps = pop_repeats(args)
     for path in args:
-        best, cpu, nbytes = float("inf"), 0.0, 0
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            nbytes = read_all(path)
-            if time.perf_counter() - t0 < best:
-                best, cpu = time.perf_counter() - t0, time.process_time() - c0
+        best, cpu, nbytes = best_of(reps, lambda: read_all(path))
         print(f"numpy {np.__version__} load {path}: {nbytes / 1e6:.0f} MB in {best:.3f} s (cpu {cpu:.3f} s) = {nbytes / 1e6 / best:,.1f} MB/s")
 
 
