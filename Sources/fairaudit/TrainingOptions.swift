@@ -69,7 +69,7 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(seed, "seed", { UInt64($0) }) { o.seed = v }
         o.freezeUnfactorized = freezeUnfactorized || table["freeze_unfactorized"] == "true"
         if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
-        do { try o.validate() } catch { throw ValidationError("\(error)") }
+        try o.validate()  // a FairAuditError: one line on stderr, exit 2
         return o
     }
 }

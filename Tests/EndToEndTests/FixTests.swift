@@ -78,6 +78,21 @@ import Testing
         #expect(same.code == 2 && same.stderr.contains("never writes over its input"))
     }
 
+    /// A fix option out of range is the user's error: one line naming it, exit 2, nothing written.
+    @Test(arguments: [(["--rank", "0"], "--rank must be at least 1"), (["--epochs", "0"], "--epochs must be at least 1"),
+                      (["--validation", "1.5"], "--validation must be in [0, 1)"),
+                      (["--batch-size", "0"], "--batch-size must be at least 1")])
+    func badOptionIsOneLine(args: [String], message: String) throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("never.npz")
+        let r = try Self.fix("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz", to: out, extra: args)
+        #expect(r.code == 2)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
     @Test func jsonReportsTheBeforeAfterTable() throws {
         let dir = try CLI.temporaryDirectory()
         let r = try Self.fix("Tests/FormatHDF5Tests/Resources/adult_mlp.h5", to: dir.appendingPathComponent("f.h5"),
