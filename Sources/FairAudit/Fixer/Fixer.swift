@@ -14,14 +14,13 @@ public enum Fixer {
     /// the epoch with the lowest validation objective.
     /// `progress` is called after every epoch. Throws when the loss turns NaN.
     ///
-    /// OpenBLAS runs single-threaded for the duration (restored afterwards):
-    /// its threaded kernels may sum in a different order, and the run must be
-    /// bit-identical for a seed; at these sizes one thread is also faster.
+    /// OpenBLAS runs single-threaded (`BLASThreads.single`, set once per
+    /// process as for the executor): its threaded kernels may sum in a
+    /// different order, and the run must be bit-identical for a seed; at
+    /// these sizes one thread is also faster.
     public static func fix(graph: ModelGraph, data: LabeledData, options: FixOptions,
                            progress: (EpochLog) -> Void = { _ in }) throws -> FixResult {
-        let threads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(threads) }
+        BLASThreads.single
         return try run(graph: graph, data: data, options: options, progress: progress)
     }
 
