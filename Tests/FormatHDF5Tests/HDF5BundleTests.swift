@@ -93,3 +93,32 @@ import Testing
     try HDF5Format.write(graph, to: h5tmp, basedOn: src)
     #expect(try FormatRegistry.prefix(of: h5tmp, count: 8) == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A])
 }
+
+/// A `config.json` declaring more than 64 MB (here 65 MB of spaces, deflated
+/// to kilobytes) is refused before it is inflated, with one line naming the
+/// bundle; the same bundle with the real config reads.
+@Test func oversizedConfigIsRefusedBeforeInflating() throws {
+    let src = try ZipArchive(url: try Fixtures.url("adult_mlp.keras"))
+    let dir = try Fixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func bundle(config: Data, named name: String) throws -> URL {
+        var writer = ZipWriter()
+        for e in src.entries {
+            if e.name == "config.json" { try writer.add(name: e.name, data: config, method: 8) } else { try writer.copy(e, from: src) }
+        }
+        let url = dir.appendingPathComponent(name)
+        try writer.write(to: url)
+        return url
+    }
+    let realConfig = try src.data(for: try #require(src.entry(named: "config.json")))
+    #expect(try HDF5Format.read(bundle(config: realConfig, named: "ok.keras")).layers != nil)
+    let huge = try bundle(config: Data(repeating: 0x20, count: 65 << 20), named: "huge.keras")
+    do {
+        _ = try HDF5Format.read(huge)
+        Issue.record("a 65 MB config.json was read")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains(huge.path), "\(e)")
+        #expect(e.description.contains("config.json declares 68157440 bytes"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+}

@@ -4,6 +4,8 @@ import Foundation
 extension HDF5Format {
     /// The weights member of a Keras 3 `.keras` bundle.
     static let bundleWeights = "model.weights.h5"
+    /// The largest `config.json` read from a bundle (a model config is kilobytes).
+    static let maxConfigBytes = 64 << 20
 
     /// True when the output `url` should be a `.keras` zip: its name says
     /// `.keras`, or says neither `.keras` nor `.h5`/`.hdf5`. Judged on the
@@ -45,13 +47,15 @@ extension HDF5Format {
 
     /// Writes the weights member of the bundle at `source` to the new file
     /// `scratch` (mode 0600) in bounded memory, CRC-checked; a damaged member
-    /// names the bundle, a failed write (`output` given) the output file.
+    /// names the bundle; a failed write of the scratch file names the output
+    /// file when writing (`output` given), else the member being staged.
     private static func extract(_ zip: ZipArchive, _ entry: ZipEntry, of source: URL, to scratch: URL, output: URL? = nil) throws {
         do {
             try zip.extract(entry, to: scratch)
         } catch let e as ZipError {
-            if case .extractFailed = e, let output {
-                throw HDF5Error.writeFailed(file: output.path, object: bundleWeights, reason: "cannot stage it: \(e)")
+            if case .extractFailed = e {
+                if let output { throw HDF5Error.writeFailed(file: output.path, object: bundleWeights, reason: "cannot stage it: \(e)") }
+                throw HDF5Error.cannotOpen(file: source.path + "/" + bundleWeights, reason: "cannot stage it in the temporary folder: \(e)")
             }
             throw HDF5Error.badBundle(file: source.path, reason: "\(e)")
         }
@@ -79,7 +83,14 @@ extension HDF5Format {
         let (zip, entry) = try bundle(url)
         var config: String?
         do {
-            if let c = zip.entry(named: "config.json") { config = String(decoding: try zip.data(for: c), as: UTF8.self) }
+            if let c = zip.entry(named: "config.json") {
+                guard c.uncompressedSize <= maxConfigBytes else {
+                    throw HDF5Error.badBundle(file: url.path, reason: "its config.json declares \(c.uncompressedSize) bytes, more than the \(maxConfigBytes >> 20) MB a model config may have")
+                }
+                config = String(decoding: try zip.data(for: c), as: UTF8.self)
+            }
+        } catch let e as HDF5Error {
+            throw e
         } catch {
             throw HDF5Error.badBundle(file: url.path, reason: "\(error)")
         }

@@ -21,13 +21,17 @@ extension ZipArchive {
         }
         do {
             try extract(entry, toDescriptor: fd, path: url.path)
-            guard close(fd) == 0 else {
-                throw ZipError.extractFailed(archive: name, member: entry.name, path: url.path, reason: String(cString: strerror(errno)))
-            }
         } catch {
             close(fd)
             unlink(url.path)
             throw error
+        }
+        // Closed exactly once: after a failed close the descriptor is gone,
+        // and closing it again could close another thread's new one.
+        guard close(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(url.path)
+            throw ZipError.extractFailed(archive: name, member: entry.name, path: url.path, reason: reason)
         }
     }
 
