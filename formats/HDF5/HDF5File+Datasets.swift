@@ -152,12 +152,12 @@ extension HDF5File {
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
             // Uninitialized memory: libhdf5 fills all of it, so zeroing first would only cost a pass.
-            guard let buffer = Self.allocateLarge(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
+            guard let buffer = LargeBuffer.allocate(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
             guard H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), buffer) >= 0 else {
-                free(buffer)
+                LargeBuffer.free(buffer, count: byteCount)
                 throw fail("libhdf5 failed (corrupt data, or a filter that is not built in)")
             }
-            return Data(bytesNoCopy: buffer, count: byteCount, deallocator: .free)
+            return LargeBuffer.data(buffer, count: byteCount)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CZlib
+import FairAudit
 import Foundation
 
 /// An open read-only descriptor, closed in `deinit`.
@@ -61,14 +62,14 @@ extension HDF5File {
     func readDirect(_ plan: HDF5DirectPlan, byteCount: Int, path: String) throws -> Data {
         let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r) }
         let reader = try HDF5RawReader(backing)
-        guard let out = Self.allocateLarge(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
+        guard let out = LargeBuffer.allocate(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
         let buffer = SharedBuffer(base: out)
         guard let cshape = plan.chunkShape else {
             guard reader.read(at: plan.pieces[0].address, count: byteCount, into: out) else {
-                free(out)
+                LargeBuffer.free(out, count: byteCount)
                 throw fail("the file ends inside the dataset's values")
             }
-            return Data(bytesNoCopy: out, count: byteCount, deallocator: .free)
+            return LargeBuffer.data(out, count: byteCount)
         }
         let failure = FirstFailure()
         DispatchQueue.concurrentPerform(iterations: plan.pieces.count) { i in
@@ -77,23 +78,10 @@ extension HDF5File {
             }
         }
         if let firstFailure = failure.value {
-            free(out)
+            LargeBuffer.free(out, count: byteCount)
             throw fail(firstFailure)
         }
-        return Data(bytesNoCopy: out, count: byteCount, deallocator: .free)
-    }
-
-    /// Uninitialized memory for `count` bytes, freed with `free`. Large
-    /// buffers are 2 MB aligned and advised as huge pages (as numpy does),
-    /// which makes first-touch page faults far cheaper.
-    static func allocateLarge(_ count: Int) -> UnsafeMutableRawPointer? {
-        let huge = 2 << 20
-        guard count >= huge else { return malloc(count) }
-        var p: UnsafeMutableRawPointer?
-        let rounded = (count + huge - 1) / huge * huge
-        guard posix_memalign(&p, huge, rounded) == 0, let p else { return nil }
-        _ = madvise(p, rounded, 14)  // MADV_HUGEPAGE
-        return p
+        return LargeBuffer.data(out, count: byteCount)
     }
 
     /// Reads, decodes and places one chunk; returns what went wrong, or nil.
