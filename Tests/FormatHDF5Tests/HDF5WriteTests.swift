@@ -106,3 +106,15 @@ func writeBackRewritesOnlyModifiedDatasets(file: String, changed: [String]) thro
     #expect(!FileManager.default.fileExists(atPath: out.path))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
 }
+
+/// The read-back check after a write that converted types compares values:
+/// a value rounded to the dataset's type passes, a different value does not.
+@Test(arguments: [
+    (0.1, Double(Float16(0.1)), DType.float16, true), (0.1, 0.2, DType.float16, false),
+    (1e-8, Double(Float(1e-8)), .float32, true), (1e-8, 1.0001e-8, .float32, false),
+    (3.7, 3, .int8, true), (300, 127, .int8, true), (3.7, 5, .int8, false),
+    (Double.nan, Double.nan, .float32, true), (1, Double.nan, .float32, false),
+])
+func conversionCheckComparesValues(value: Double, stored: Double, dtype: DType, same: Bool) {
+    #expect(HDF5Format.sameAfterConversion(stored, value, to: dtype) == same)
+}

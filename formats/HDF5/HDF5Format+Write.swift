@@ -74,9 +74,28 @@ extension HDF5Format {
             } else {
                 let a = try Tensor.decode(back, dtype: dtype, byteOrder: info.byteOrder, count: t.elementCount, name: t.name)
                 let b = try t.doubleValues()
-                ok = a.count == b.count
+                ok = a.count == b.count && zip(a, b).allSatisfy { Self.sameAfterConversion($0, $1, to: dtype) }
             }
             guard ok else { throw HDF5Error.writeFailed(file: displayName, object: dpath, reason: "read back different values") }
         }
+    }
+
+    /// True when `stored` is `value` converted to `dtype`: equal, both NaN,
+    /// within the rounding of a float type (half a unit in the last place,
+    /// relative), or for integers within 1 of it or clamped to the type's range.
+    static func sameAfterConversion(_ stored: Double, _ value: Double, to dtype: DType) -> Bool {
+        if stored == value || (stored.isNaN && value.isNaN) { return true }
+        let expected = (try? Tensor.decode(Tensor.encode([value], dtype: dtype, byteOrder: .native), dtype: dtype,
+                                           byteOrder: .native, count: 1, name: ""))?.first
+        if let expected, expected == stored { return true }
+        let relative: Double
+        switch dtype {
+        case .float16: relative = 0x1p-11
+        case .bfloat16: relative = 0x1p-8
+        case .float32: relative = 0x1p-24
+        case .float64: relative = 0x1p-53
+        default: return abs(stored - value) <= 1
+        }
+        return abs(stored - value) <= relative * Swift.max(abs(value), abs(stored))
     }
 }
