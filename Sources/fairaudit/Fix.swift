@@ -84,21 +84,13 @@ extension FairAuditCommand {
 
             let heldOut = evalData ?? train.subset(result.validationIndices)
             let fixedNetwork = try Network(graph: result.graph)
-            let expected = try fixedNetwork.predictScores(features: Array(heldOut.features.prefix(min(heldOut.rowCount, 512) * heldOut.featureCount)),
-                                                          rows: min(heldOut.rowCount, 512))
+            let expected = try Fixer.predictions(graph: result.graph, data: heldOut, limit: 512)
             try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
                 try format.write(result.graph, to: tmp, basedOn: input)
             }, verify: { tmp in
                 var reread = try Plugins.formats.read(tmp)
                 try arch.apply(to: &reread, required: true, modelConfig: modelConfig)
-                let got = try Network(graph: reread).predictScores(features: Array(heldOut.features.prefix(expected.count * heldOut.featureCount)),
-                                                                  rows: expected.count)
-                guard got.count == expected.count else {
-                    throw FairAuditError.writeFailed(path: out.path, reason: "read back, it scored \(got.count) rows instead of \(expected.count)")
-                }
-                if let i = expected.indices.first(where: { !(abs(expected[$0] - got[$0]) <= 1e-6) }) {
-                    throw FairAuditError.writeFailed(path: out.path, reason: "read back, it predicts \(got[i]) for row \(i + 1) where the fixed model predicts \(expected[i])")
-                }
+                try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
             })
 
             let t = threshold ?? policyFile?.threshold ?? 0.5

@@ -26,11 +26,12 @@ extension Fixer {
     }
 
     /// Checks that `reread` predicts `expected` (scores of the first
-    /// `expected.count` rows of `data`) within `tolerance` (absolute).
+    /// `expected.count` rows of `data`) within `tolerance` (absolute); errors
+    /// name `path` (default: where `reread` was read from).
     public static func verifyPredictions(expected: [Float], reread: ModelGraph, data: LabeledData,
-                                         tolerance: Float = 1e-6) throws {
+                                         tolerance: Float = 1e-6, path: String? = nil) throws {
         let got = try predictions(graph: reread, data: data, limit: expected.count)
-        let path = reread.source?.path ?? "the written model"
+        let path = path ?? reread.source?.path ?? "the written model"
         guard got.count == expected.count else {
             throw FairAuditError.writeFailed(path: path, reason: "read back, it scored \(got.count) rows instead of \(expected.count)")
         }
