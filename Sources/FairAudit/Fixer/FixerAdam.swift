@@ -26,12 +26,14 @@ struct FixerAdam {
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
         let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
-        for (s, p) in indices.enumerated() where s < grads.count && s < m.count && values.indices.contains(p) {
+        precondition(grads.count == indices.count && m.count == indices.count, "FixerAdam: slots and gradients disagree")
+        for (s, p) in indices.enumerated() {
+            precondition(grads[s].count == values[p].count && m[s].count == values[p].count, "FixerAdam: slot \(s) changed size")
             grads[s].withUnsafeBufferPointer { g in
                 m[s].withUnsafeMutableBufferPointer { m in
                     v[s].withUnsafeMutableBufferPointer { v in
                         values[p].withUnsafeMutableBufferPointer { theta in
-                            for i in 0..<min(theta.count, g.count, m.count) {
+                            for i in 0..<theta.count {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                                 let mh = m[i] / c1, vh = v[i] / c2

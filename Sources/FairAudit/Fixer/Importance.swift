@@ -13,19 +13,21 @@ public enum Importance {
     /// (groups with no rows left out by the caller):
     /// `mean`: `I = (1/G) Σ_g P_g`; `min`: `I = min_g P_g`;
     /// `none`: `pooled` (the Fisher over all rows) at unit mass.
+    /// Every group's Fisher must have the same length (a caller's bug otherwise).
     public static func neutralized(perGroup: [[Float]], pooled: [Float]?,
                                    mode: FixOptions.Neutralize) -> [Float] {
+        let n = perGroup.first?.count ?? pooled?.count ?? 0
+        precondition(perGroup.allSatisfy { $0.count == n } && (pooled?.count ?? n) == n,
+                     "Importance.neutralized: per-group Fisher tensors differ in length")
         switch mode {
         case .none:
             if let pooled { return unitMass(pooled) }
             // The pooled Fisher is the count-weighted mean; without counts, the plain sum.
-            guard let n = perGroup.first?.count else { return [] }
             var sum = [Float](repeating: 0, count: n)
-            for g in perGroup where g.count == n { for i in 0..<n { sum[i] += g[i] } }
+            for g in perGroup { for i in 0..<n { sum[i] += g[i] } }
             return unitMass(sum)
         case .mean, .min:
             let normalized = perGroup.map(unitMass)
-            guard let n = normalized.first?.count, normalized.allSatisfy({ $0.count == n }) else { return [] }
             var out = [Float](repeating: mode == .min ? .infinity : 0, count: n)
             for p in normalized {
                 for i in 0..<n { out[i] = mode == .min ? Swift.min(out[i], p[i]) : out[i] + p[i] }
@@ -35,9 +37,10 @@ public enum Importance {
         }
     }
 
-    /// Row importance of a kernel held in×out: `s_j = Σ_k I[j, k]`.
+    /// Row importance of a kernel held in×out: `s_j = Σ_k I[j, k]`;
+    /// `importance` must hold `rows × cols` values (a caller's bug otherwise).
     public static func rowSums(_ importance: [Float], rows: Int, cols: Int) -> [Float] {
-        guard importance.count == rows * cols else { return [Float](repeating: 1, count: rows) }
+        precondition(importance.count == rows * cols, "Importance.rowSums: \(importance.count) values for a \(rows)×\(cols) kernel")
         return (0..<rows).map { j in
             var s = 0.0
             for k in 0..<cols { s += Double(importance[j * cols + k]) }
