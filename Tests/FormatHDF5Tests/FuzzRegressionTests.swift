@@ -71,3 +71,25 @@ func libhdf5CrashesAreRefusedByTheProbe(file: String) throws {
     // (a loaded machine) refuses the file too, never reading it in-process.
     try Fixtures.expectRefused(file)
 }
+
+/// Writing back into a copy of a source that was never read here (library
+/// use) checks the source as reading does: the damaged global heap of
+/// `fuzz_global_heap_object_size.h5` is refused with one line naming the
+/// output, and nothing is written.
+@Test func writeBasedOnADamagedSourceIsRefused() throws {
+    let source = try Fixtures.url("fuzz_global_heap_object_size.h5")
+    let bias = Tensor(name: "model_weights/head/head/bias:0", dtype: .float32, shape: [1],
+                      storage: .bytes(Tensor.encode([0.5], dtype: .float32, byteOrder: .little)), isModified: true)
+    let graph = ModelGraph(format: "hdf5", layout: "keras", tensors: [bias])
+    let dir = try Fixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out.h5")
+    do {
+        try HDF5Format.write(graph, to: out, basedOn: source)
+        Issue.record("a copy of a file with a damaged heap was written")
+    } catch let e as HDF5Error {
+        #expect(e.description.contains("heap object 2 declares"), "\(e)")
+        #expect(!e.description.contains("\n"))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+}

@@ -29,10 +29,15 @@ extension HDF5Format {
         }
     }
 
-    /// Overwrites the values of each tensor's dataset (its `origin`) in the file at `path`.
+    /// Overwrites the values of each tensor's dataset (its `origin`) in the
+    /// file at `path` (a staged copy of the source). libhdf5 parses it in this
+    /// process only after the probe cleared it and its global heaps were
+    /// checked, as on reading: the source may never have been read here.
     static func rewrite(_ tensors: [Tensor], inFileAt path: URL, displayName: String) throws {
         guard !tensors.isEmpty else { return }
+        let cleared = try HDF5Probe.check(.file(path, displayName: displayName))
         let file = try HDF5File.open(path, writable: true, displayName: displayName)
+        if cleared { file.heapsCheckedElsewhere() } else { try file.checkGlobalHeaps() }
         try HDF5Library.locked {
             for t in tensors {
                 let dpath = t.origin.hasPrefix("/") ? t.origin : "/" + t.origin
