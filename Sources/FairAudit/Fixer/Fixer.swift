@@ -37,14 +37,15 @@ public enum Fixer {
         let objective = FixerObjective(head: net.fixerHead, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
-        let pretrained = validationObjective(net, objective, data, split.validation, valWeights)
+        let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights)
+        let pretrained = validation.objective(net, objective)
         let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
         let ranks = try prepare(&net, graph: graph, method: options.method, options: options, data: data,
                                 trainRows: split.train, warnings: &warnings)
         let factorized = options.method == .finetune ? pretrained
-            : validationObjective(net, objective, data, split.validation, valWeights)
+            : validation.objective(net, objective)
         let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.trainableValues)
@@ -80,7 +81,7 @@ public enum Fixer {
                 adam.update(&net.values, grads: grads, indices: net.trainable)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let val = validationObjective(net, objective, data, split.validation, valWeights)
+            let val = validation.objective(net, objective)
             if !split.validation.isEmpty && !val.isFinite {
                 throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
@@ -122,14 +123,26 @@ public enum Fixer {
         return w
     }
 
-    /// The objective (NLL + penalty over the whole split) on `rows`; NaN when empty.
-    static func validationObjective(_ net: Network, _ objective: FixerObjective, _ data: LabeledData,
-                                    _ rows: [Int], _ weights: [Float]?) -> Double {
-        guard !rows.isEmpty else { return .nan }
-        let logits = net.logits(gather(data.features, rows: rows, width: net.inputWidth), rows: rows.count)
-        return objective.evaluate(logits: logits, rows: rows.count, labels: rows.map { data.labels[$0] },
-                                  groups: rows.map { data.rowGroups[$0] },
-                                  weights: weights.map { w in rows.map { w[$0] } }).total
+    /// The validation rows gathered once (features, labels, groups,
+    /// weights), so each epoch's objective only runs the network.
+    struct ValidationSet {
+        let rows: Int
+        let features: [Float], labels: [Float], groups: [Int], weights: [Float]?
+
+        init(_ data: LabeledData, rows: [Int], width: Int, weights: [Float]?) {
+            self.rows = rows.count
+            features = Fixer.gather(data.features, rows: rows, width: width)
+            labels = rows.map { data.labels[$0] }
+            groups = rows.map { data.rowGroups[$0] }
+            self.weights = weights.map { w in rows.map { w[$0] } }
+        }
+
+        /// The objective (NLL + penalty over the whole split); NaN when empty.
+        func objective(_ net: Network, _ objective: FixerObjective) -> Double {
+            guard rows > 0 else { return .nan }
+            return objective.evaluate(logits: net.logits(features, rows: rows), rows: rows, labels: labels,
+                                      groups: groups, weights: weights).total
+        }
     }
 
     /// Checks the data fits the model and is internally consistent.
