@@ -18,23 +18,13 @@ extension KerasConfig {
         return Dictionary(uniqueKeysWithValues: zip(roles, tensors))
     }
 
-    /// The input width a config declares: the product of the non-batch
-    /// dimensions of the first `batch_shape` / `batch_input_shape` / `shape`.
-    static func inputWidth(_ entries: [Entry]) -> Int? {
-        for e in entries {
-            for key in ["batch_shape", "batch_input_shape"] {
-                if let dims = e.config[key] as? [Any], dims.count >= 2 { return product(dims.dropFirst()) }
-            }
-            if e.className == "InputLayer", let dims = e.config["shape"] as? [Any], !dims.isEmpty { return product(dims[...]) }
-            if e.className != "InputLayer" { break }
-        }
-        return nil
-    }
-
-    private static func product(_ dims: ArraySlice<Any>) -> Int? {
+    /// The input width a declared input shape gives: the product of its
+    /// non-batch dimensions; nil when one is unknown or the product overflows.
+    static func width(of shape: [Int?]?) -> Int? {
+        guard let shape, shape.count >= 2 else { return nil }
         var p = 1
-        for d in dims {
-            guard let n = (d as? NSNumber)?.intValue, n > 0 else { return nil }
+        for d in shape.dropFirst() {
+            guard let n = d, n > 0 else { return nil }
             let (q, overflow) = p.multipliedReportingOverflow(by: n)
             guard !overflow else { return nil }  // an absurd declared shape is not a width (fuzz finding)
             p = q

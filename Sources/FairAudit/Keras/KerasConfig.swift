@@ -30,6 +30,10 @@ public enum KerasConfig {
         var config: [String: Any]
         /// Names of the layers feeding this one (Functional models only).
         var inbound: [String]?
+        /// False for a user's class (a `module` or `registered_name` outside Keras).
+        var isKeras = true
+        /// The rank of the layer's input, batch included (2 unless the config says).
+        var inputRank = 2
     }
 
     /// The layers of a config, converted and given their weights.
@@ -46,7 +50,7 @@ public enum KerasConfig {
     ///   weights disagree with it (count, shape).
     public static func architecture(fromJSON json: String, weights: [String: [String]],
                                     shapes: [String: [Int]]) throws -> KerasArchitecture {
-        let entries = try entries(fromJSON: json)
+        let (entries, input) = try entries(fromJSON: json)
         if let note = chainNote(entries) { return KerasArchitecture(layers: nil, inputWidth: nil, note: note) }
         var layers: [Layer] = []
         var roles: [[String]] = []
@@ -61,12 +65,13 @@ public enum KerasConfig {
             let tensors = weights[layers[i].name] ?? autoNames[i].flatMap { weights[$0] } ?? []
             layers[i].weights = try assign(roles: roles[i], tensors: tensors, layer: layers[i].name)
         }
-        let width = try checkShapes(layers, declaredInput: inputWidth(entries), shapes: shapes)
+        let width = try checkShapes(layers, declaredInput: width(of: input), shapes: shapes)
         return KerasArchitecture(layers: layers, inputWidth: width, note: nil)
     }
 
-    /// The layer entries of a Sequential or Functional config, in order.
-    static func entries(fromJSON json: String) throws -> [Entry] {
+    /// The layer entries of a Sequential or Functional config, in order,
+    /// each with its input's rank, and the model's input shape when declared.
+    static func entries(fromJSON json: String) throws -> (entries: [Entry], inputShape: [Int?]?) {
         let bad = { (r: String) in FairAuditError.invalidInput(path: "model config", reason: r) }
         guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw bad("not a JSON object")
@@ -76,16 +81,21 @@ public enum KerasConfig {
         if let arr = body as? [Any] { list = arr }  // Keras 2.0's Sequential: a bare list
         else if let dict = body as? [String: Any], let arr = dict["layers"] as? [Any] { list = arr }
         else { throw bad("no 'layers' list (class \(root["class_name"] as? String ?? "unknown"))") }
+        // Keras 2 and 3 write "Functional" (tf.keras before 2.4: "Model"); anything not Sequential has inbound nodes.
         let functional = (root["class_name"] as? String).map { $0 != "Sequential" } ?? false
-        return try list.enumerated().map { i, item in
+        var entries: [Entry] = try list.enumerated().map { i, item in
             guard let d = item as? [String: Any], let cls = d["class_name"] as? String else {
                 throw bad("layer \(i) has no class_name")
             }
             let cfg = d["config"] as? [String: Any] ?? [:]
             let name = cfg["name"] as? String ?? d["name"] as? String ?? "layer_\(i)"
             return Entry(className: cls, name: name, config: cfg,
-                         inbound: functional ? inboundNames(d["inbound_nodes"]) : nil)
+                         inbound: functional ? inboundNames(d["inbound_nodes"]) : nil,
+                         isKeras: isKerasClass(d, className: cls))
         }
+        let input = inputShape(entries, root: body as? [String: Any])
+        assignRanks(&entries, inputRank: input?.count)
+        return (entries, input)
     }
 
     /// Keras 3's automatic names for the weight groups of `.weights.h5`:
