@@ -71,7 +71,8 @@ extension KerasConfig {
     }
 
     /// Parses `json` and sets `graph.layers`, `graph.inputWidth` and
-    /// `graph.architectureNote` from it, finding each layer's weights by the
+    /// `graph.architectureNote` from it (and keeps the text as metadata
+    /// `architecture@config`), finding each layer's weights by the
     /// graph's own conventions: Keras' `weight_names` attributes kept in the
     /// metadata (`model_weights/<layer>@weight_names`), Keras 3 weight groups
     /// (`layers/<x>/vars/<i>`, named by `layers/<x>/vars@name`), or tensors
@@ -82,6 +83,9 @@ extension KerasConfig {
         graph.layers = arch.layers
         graph.inputWidth = arch.inputWidth ?? graph.inputWidth
         graph.architectureNote = arch.note
+        // Kept so a Keras model written from this graph keeps the config's other settings (KerasExport).
+        graph.metadata.removeAll { $0.key == "architecture@config" }
+        graph.metadata.append(("architecture@config", json))
     }
 
     /// Layer name → weight tensors, found from the graph's names and metadata.
