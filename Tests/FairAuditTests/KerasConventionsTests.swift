@@ -54,7 +54,7 @@ import Testing
     ] as [(String, String, String?)])
     func axisIsResolvedAgainstTheInputRank(shape: String, axis: String, refusal: String?) throws {
         let json = Self.sequential(inputShape: shape, [Self.norm("LayerNormalization", axis: axis)])
-        let entries = try KerasConfig.entries(fromJSON: json).entries
+        let entries = try KerasConfig.entries(fromJSON: json)
         #expect(entries.last?.inputRank == shape.split(separator: ",").count)
         let note = try #require(entries.last).flatMap(KerasConfig.axisNote)
         if let refusal {
@@ -68,7 +68,7 @@ import Testing
         }
         let flattened = Self.sequential(inputShape: shape, [#"{"class_name": "Flatten", "config": {"name": "f"}}"#,
                                                             Self.norm("BatchNormalization", axis: "[1]")])
-        let after = try KerasConfig.entries(fromJSON: flattened).entries
+        let after = try KerasConfig.entries(fromJSON: flattened)
         #expect(after.last?.inputRank == 2)
         #expect(after.last.flatMap(KerasConfig.axisNote) == nil)
     }

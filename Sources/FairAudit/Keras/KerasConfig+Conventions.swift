@@ -119,14 +119,33 @@ extension KerasConfig {
         return nil
     }
 
-    /// Sets each entry's `inputRank`: the model input's rank, carried along
-    /// the chain (Flatten makes it 2; the other layers fairaudit runs keep
-    /// it); 2, a (batch, features) input, when the config gives no shape.
+    /// Sets each entry's `inputRank`: the rank of the output feeding it (a
+    /// Functional layer's first inbound layer, else the entry before), from
+    /// the model input's rank (2, a (batch, features) input, when the config
+    /// gives no shape). Flatten and global pooling give 2, Reshape one more
+    /// than its target shape, Embedding and RepeatVector one more than their
+    /// input; every other layer keeps its input's rank.
     static func assignRanks(_ entries: inout [Entry], inputRank: Int?) {
-        var rank = max(inputRank ?? 2, 1)
+        let start = max(inputRank ?? 2, 1)
+        var outputRank: [String: Int] = [:]
+        var previous = start
         for i in entries.indices {
+            let e = entries[i]
+            let rank = e.className == "InputLayer" ? start : (e.inbound?.first.flatMap { outputRank[$0] } ?? previous)
             entries[i].inputRank = rank
-            if entries[i].className == "Flatten" { rank = 2 }
+            let out: Int
+            switch e.className {
+            case "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D":
+                out = 2
+            case "Reshape":
+                out = (shape(e.config["target_shape"])?.count).map { $0 + 1 } ?? rank
+            case "Embedding", "RepeatVector":
+                out = rank + 1
+            default:
+                out = rank
+            }
+            outputRank[e.name] = out
+            previous = out
         }
     }
 }

@@ -18,6 +18,9 @@ extension KerasConfig {
         return Dictionary(uniqueKeysWithValues: zip(roles, tensors))
     }
 
+    /// The input width a config declares (see `width(of:)`).
+    static func inputWidth(_ entries: [Entry]) -> Int? { width(of: entries.first?.modelInputShape) }
+
     /// The input width a declared input shape gives: the product of its
     /// non-batch dimensions; nil when one is unknown or the product overflows.
     static func width(of shape: [Int?]?) -> Int? {
@@ -86,6 +89,14 @@ extension KerasConfig {
         // Kept so a Keras model written from this graph keeps the config's other settings (KerasExport).
         graph.metadata.removeAll { $0.key == "architecture@config" }
         graph.metadata.append(("architecture@config", json))
+    }
+
+    /// Gives `reread` (a file written from `source`, read back) the
+    /// architecture `source` got from a config outside its file (a sidecar
+    /// or `--config`), which the written file's new name no longer finds.
+    public static func carryArchitecture(from source: ModelGraph, to reread: inout ModelGraph) throws {
+        guard reread.layers == nil, let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
+        try apply(json: json, to: &reread)
     }
 
     /// Layer name → weight tensors, found from the graph's names and metadata.

@@ -34,6 +34,8 @@ public enum KerasConfig {
         var isKeras = true
         /// The rank of the layer's input, batch included (2 unless the config says).
         var inputRank = 2
+        /// The model's input shape, batch first, when the config declares it.
+        var modelInputShape: [Int?]?
     }
 
     /// The layers of a config, converted and given their weights.
@@ -50,7 +52,7 @@ public enum KerasConfig {
     ///   weights disagree with it (count, shape).
     public static func architecture(fromJSON json: String, weights: [String: [String]],
                                     shapes: [String: [Int]]) throws -> KerasArchitecture {
-        let (entries, input) = try entries(fromJSON: json)
+        let entries = try entries(fromJSON: json)
         if let note = chainNote(entries) { return KerasArchitecture(layers: nil, inputWidth: nil, note: note) }
         var layers: [Layer] = []
         var roles: [[String]] = []
@@ -65,13 +67,13 @@ public enum KerasConfig {
             let tensors = weights[layers[i].name] ?? autoNames[i].flatMap { weights[$0] } ?? []
             layers[i].weights = try assign(roles: roles[i], tensors: tensors, layer: layers[i].name)
         }
-        let width = try checkShapes(layers, declaredInput: width(of: input), shapes: shapes)
+        let width = try checkShapes(layers, declaredInput: inputWidth(entries), shapes: shapes)
         return KerasArchitecture(layers: layers, inputWidth: width, note: nil)
     }
 
     /// The layer entries of a Sequential or Functional config, in order,
-    /// each with its input's rank, and the model's input shape when declared.
-    static func entries(fromJSON json: String) throws -> (entries: [Entry], inputShape: [Int?]?) {
+    /// each with its input's rank and the model's input shape when declared.
+    static func entries(fromJSON json: String) throws -> [Entry] {
         let bad = { (r: String) in FairAuditError.invalidInput(path: "model config", reason: r) }
         guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw bad("not a JSON object")
@@ -94,8 +96,9 @@ public enum KerasConfig {
                          isKeras: isKerasClass(d, className: cls))
         }
         let input = inputShape(entries, root: body as? [String: Any])
+        for i in entries.indices { entries[i].modelInputShape = input }
         assignRanks(&entries, inputRank: input?.count)
-        return (entries, input)
+        return entries
     }
 
     /// Keras 3's automatic names for the weight groups of `.weights.h5`:

@@ -59,11 +59,11 @@ public struct KerasExport: Sendable {
         let keras = needsTranspose ? try graph.converted(to: .keras) : graph
         let layers = keras.layers ?? []
         let source = try sourceConfig(of: graph).map { try KerasConfig.entries(fromJSON: $0) }
-        let settings = Dictionary((source?.entries ?? []).map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
+        let settings = Dictionary((source ?? []).map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
         let width = keras.inputWidth ?? layers.lazy.compactMap { l in
             l.weights["kernel"].flatMap { try? keras.tensor(named: $0).shape.first }
         }.first
-        var input = source?.inputShape ?? [nil, width]
+        var input = source?.first?.modelInputShape ?? [nil, width]
         if let declared = KerasConfig.width(of: input), let width, declared != width { input = [nil, width] }
         guard input.count >= 2 else {
             throw FairAuditError.unsupportedModel(reason: "the model's input width is not known; pass --config with the Keras config")
