@@ -164,4 +164,33 @@ import Testing
         let branched = try KerasConfig.architecture(fromJSON: skip, weights: [:], shapes: [:])
         #expect(branched.layers == nil && branched.note?.contains("'o'") == true)
     }
+
+    /// Ranks follow the layers that change them: Reshape to its target plus
+    /// the batch, Embedding and RepeatVector one more, Flatten and global
+    /// pooling back to 2.
+    @Test(arguments: [
+        (#"{"class_name": "Reshape", "config": {"name": "r", "target_shape": [2, 3]}}"#, 3),
+        (#"{"class_name": "Reshape", "config": {"name": "r", "target_shape": {"class_name": "__tuple__", "items": [6]}}}"#, 2),
+        (#"{"class_name": "Embedding", "config": {"name": "e", "input_dim": 10, "output_dim": 4}}"#, 3),
+        (#"{"class_name": "RepeatVector", "config": {"name": "v", "n": 3}}"#, 3),
+        (#"{"class_name": "GlobalAveragePooling1D", "config": {"name": "g"}}"#, 2),
+    ])
+    func ranksFollowShapeChangingLayers(layer: String, rank: Int) throws {
+        let entries = try KerasConfig.entries(fromJSON: Self.sequential(inputShape: "[null, 6]", [layer, Self.norm("LayerNormalization", axis: "-1")]))
+        #expect(entries.last?.inputRank == rank)
+    }
+
+    @Test func functionalLayersTakeTheirInboundLayersRank() throws {
+        let functional = """
+        {"class_name": "Functional", "config": {"layers": [
+          {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 2, 3], "name": "x"}, "inbound_nodes": []},
+          {"class_name": "Flatten", "name": "f", "config": {"name": "f"}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+          {"class_name": "LayerNormalization", "name": "n", "config": {"name": "n", "axis": [2]}, "inbound_nodes": [[["x", 0, 0, {}]]]}
+        ]}}
+        """
+        // The normalization is fed by the rank-3 input, not by the Flatten listed before it.
+        let fn = try KerasConfig.entries(fromJSON: functional)
+        #expect(fn.map(\.inputRank) == [3, 3, 3])
+        #expect(fn.last.flatMap(KerasConfig.axisNote) == nil)
+    }
 }

@@ -140,4 +140,20 @@ import Testing
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
+
+    /// The written config is a Sequential: a graph read with a branching
+    /// config is refused by name instead of being written as a chain.
+    @Test func branchingSourceIsNotWrittenAsAChain() throws {
+        var graph = try HDF5Format.read(try Fixtures.url("adult_mlp.h5"))
+        let branching = try HDF5Format.read(try Fixtures.url("branching.h5"))
+        let config = try #require(Self.metadata(branching, "@model_config"))
+        graph.metadata = graph.metadata.filter { $0.key != "@model_config" } + [("@model_config", config)]
+        #expect(graph.layers != nil)
+        do {
+            _ = try KerasExport.make(from: graph)
+            Issue.record("a branching model was described as a chain")
+        } catch let e as FairAuditError {
+            #expect(e.description.contains("chain") && e.description.contains("takes inputs from"), "\(e)")
+        }
+    }
 }

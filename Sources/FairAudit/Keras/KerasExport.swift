@@ -59,6 +59,10 @@ public struct KerasExport: Sendable {
         let keras = needsTranspose ? try graph.converted(to: .keras) : graph
         let layers = keras.layers ?? []
         let source = try sourceConfig(of: graph).map { try KerasConfig.entries(fromJSON: $0) }
+        if let source, let note = KerasConfig.chainNote(source) {
+            // The config written is a Sequential: a model that branches cannot be one.
+            throw FairAuditError.unsupportedModel(reason: "fairaudit writes Keras models that are a chain of layers: \(note)")
+        }
         let settings = Dictionary((source ?? []).map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
         let width = keras.inputWidth ?? layers.lazy.compactMap { l in
             l.weights["kernel"].flatMap { try? keras.tensor(named: $0).shape.first }
