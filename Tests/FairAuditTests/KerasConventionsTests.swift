@@ -56,7 +56,8 @@ import Testing
         let json = Self.sequential(inputShape: shape, [Self.norm("LayerNormalization", axis: axis)])
         let entries = try KerasConfig.entries(fromJSON: json)
         #expect(entries.last?.inputRank == shape.split(separator: ",").count)
-        let note = try #require(entries.last).flatMap(KerasConfig.axisNote)
+        let last = try #require(entries.last)
+        let note = KerasConfig.axisNote(last)
         if let refusal {
             #expect(note?.contains(refusal) == true, "\(note ?? "no note")")
             // Refused before any weight is looked at, naming the layer.
