@@ -31,6 +31,7 @@ extension FairAuditCommand {
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
         var model: String?
 
+        @OptionGroup var policyOptions: PolicyOptions
         @OptionGroup var dataOptions: DataOptions
         @OptionGroup var architecture: ArchitectureOptions
         @OptionGroup var statistics: StatisticsOptions
@@ -45,7 +46,7 @@ extension FairAuditCommand {
         var limits: [String] = []
 
         func run() throws {
-            let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
+            let policyFile = try policyOptions.load()
             var policy = policyFile ?? Policy()
             try CommandLimits.apply(limits, to: &policy)
             guard let modelPath = model ?? policyFile?.model.map({ policy.resolve($0) }) else {
@@ -57,7 +58,7 @@ extension FairAuditCommand {
             let request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
                 options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
-                architecture: { graph in try arch.apply(to: &graph, required: true, modelConfig: modelConfig) })
+                architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             let progress = Progress()
             let outcome = try AuditRunner.run(request) { progress.update($0) }
             progress.done()

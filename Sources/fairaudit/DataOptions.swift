@@ -41,23 +41,33 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Where the policy comes from: `--config fairaudit.toml`, or a
-/// `fairaudit.toml` in the working directory.
-enum PolicyLookup {
-    /// The policy to use, if any, and the Keras model config path when
-    /// `--config` named a JSON file instead.
-    static func load(config: String?) throws -> (policy: Policy?, modelConfig: String?) {
+/// The release policy: `--config FILE`, or a `fairaudit.toml` in the
+/// working directory.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("The fairaudit.toml policy to read (default: ./fairaudit.toml when present). A Keras architecture goes to --architecture.",
+                               valueName: "file"))
+    var config: String?
+
+    /// The policy, if any.
+    func load() throws -> Policy? {
         if let config {
-            if try isJSON(config) { return (nil, config) }
-            return (try Policy.load(URL(fileURLWithPath: config)), nil)
+            if try PolicyLookup.isJSON(config) {
+                throw FairAuditError.invalidInput(path: config, reason:
+                    "is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(config)")
+            }
+            return try Policy.load(URL(fileURLWithPath: config))
         }
         let local = "fairaudit.toml"
         if FileManager.default.fileExists(atPath: local) {
-            return (try Policy.load(URL(fileURLWithPath: local)), nil)
+            return try Policy.load(URL(fileURLWithPath: local))
         }
-        return (nil, nil)
+        return nil
     }
+}
 
+/// How a policy file is told from a JSON document.
+enum PolicyLookup {
     /// True when the file's first non-blank character is `{`.
     static func isJSON(_ path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {

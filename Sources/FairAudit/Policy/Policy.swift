@@ -44,6 +44,16 @@ public struct Policy: Sendable, Equatable {
     public var ignore: [String] = []
     /// Explicit feature columns.
     public var features: [String]?
+    /// A Keras model config JSON giving the architecture of a file that holds
+    /// none (a state dict, a weights-only file); relative to the policy file.
+    public var architecture: String?
+    /// Activations between the dense layers of an inferred state-dict chain:
+    /// one for every hidden layer, or one per hidden layer in order.
+    public var activation: [String]?
+    /// Output activation of an inferred state-dict chain (`sigmoid`, `softmax`, `linear`).
+    public var head: String?
+    /// Tensors that are not weights, left out of layer inference.
+    public var exclude: [String] = []
     /// Decision threshold.
     public var threshold: Double?
     /// Groups below this size are flagged and left out of the gaps.
