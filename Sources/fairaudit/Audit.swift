@@ -60,7 +60,7 @@ extension FairAuditCommand {
                 options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
                 architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             let progress = Progress()
-            let outcome = try AuditRunner.run(request) { progress.update($0) }
+            let outcome = try ModelErrors.naming(modelPath) { try AuditRunner.run(request) { progress.update($0) } }
             progress.done()
             let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }
             let checks = try policy.evaluate(outcome.metrics, baseline: base)

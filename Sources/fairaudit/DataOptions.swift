@@ -41,6 +41,24 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+extension DataOptions {
+    /// The settings for scoring rows only (`predict`): the label and group
+    /// columns are left out of the features but not required, and every row
+    /// is kept in file order.
+    func scoring(with policy: Policy?, keep: [String]) throws -> (data: String, options: CSVDataOptions) {
+        guard let data = data ?? policy?.data.map({ policy?.resolve($0) ?? $0 }) else {
+            throw ValidationError("Missing --data (or `data =` in fairaudit.toml).")
+        }
+        let label = self.label ?? policy?.label
+        let groups = self.groups.isEmpty ? (policy?.groups ?? []) : self.groups
+        let ignored = (ignore.isEmpty ? (policy?.ignore ?? []) : ignore) + [label].compactMap { $0 } + groups
+        let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
+        var options = CSVDataOptions(label: nil, groups: [], ignore: ignored, features: feats)
+        options.keep = keep
+        return (data, options)
+    }
+}
+
 /// The release policy: `--config FILE`, or a `fairaudit.toml` in the
 /// working directory.
 struct PolicyOptions: ParsableArguments {
