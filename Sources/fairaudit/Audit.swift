@@ -53,6 +53,7 @@ extension FairAuditCommand {
                 throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
             }
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
+            if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
             let options = statistics.auditOptions(policy: policyFile)
             let arch = architecture
             let request = AuditRequest(
@@ -73,6 +74,15 @@ extension FairAuditCommand {
                 throw GateFailure(description: "fairaudit: gate failed (\(failed.count) of \(checks.count) checks):\n"
                                   + failed.map { "  " + $0.summary }.joined(separator: "\n"))
             }
+        }
+
+        /// Refuses a baseline grouped by other columns: its gaps measure other groups.
+        static func checkBaselineGrouping(_ path: String, groups: [String]) throws {
+            guard let before = try AuditRunner.baselineGroupColumns(URL(fileURLWithPath: path)),
+                  Set(before) != Set(groups) else { return }
+            func list(_ g: [String]) -> String { g.isEmpty ? "no column" : g.map { "'\($0)'" }.joined(separator: " × ") }
+            throw FairAuditError.invalidInput(path: path, reason:
+                "the baseline was grouped by \(list(before)) but this run groups by \(list(groups)); its gaps are between other groups, so compare runs grouped alike")
         }
 
         /// Prints the report and writes the requested files.
@@ -153,7 +163,9 @@ enum CommandLimits {
             let metric = String(parts[0].dropFirst(4))
             if metric == "regression" { policy.maxRegression = bound; continue }
             policy.limits.removeAll { $0.metric == metric && $0.kind == kind }
-            policy.limits.append(Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0))
+            var limit = Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0)
+            limit.origin = .commandLine
+            policy.limits.append(limit)
         }
     }
 }

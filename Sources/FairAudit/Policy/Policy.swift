@@ -15,6 +15,16 @@ public struct Policy: Sendable, Equatable {
         public var bound: Double
         /// The line of the policy file that sets it (0 when set otherwise).
         public var line: Int
+        /// Where the limit was set.
+        public var origin: Origin = .policy
+
+        /// Where a limit comes from, for messages that blame the right place.
+        public enum Origin: String, Sendable, Equatable {
+            /// The `[gate]` table of a policy file.
+            case policy
+            /// A `--limit` flag.
+            case commandLine
+        }
         /// Creates a limit.
         public init(metric: String, kind: Kind, bound: Double, line: Int) {
             self.metric = metric
