@@ -20,12 +20,19 @@ extension FairAuditCommand {
 
                 Settings come from flags, or from fairaudit.toml (in the working directory, or \
                 --config FILE); flags win. Every limit in its [gate] table (max_<metric>, \
-                min_<metric>) is checked: exit 1 when one fails, listing it on stderr.
+                min_<metric>) is checked: exit 1 when one fails, listing it on stderr; \
+                use_ci_bound = true in [gate] judges the interval's unfavourable end.
+
+                A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
+                one from --architecture model_config.json (or `architecture =` in the policy), \
+                or, for a state dict, a dense chain inferred from its tensor names with \
+                --activation and --head; a note on stderr says what was assumed.
 
                 Examples:
                   fairaudit audit adult_mlp.h5 --data adult_test.csv.gz --label income --group sex --ignore race
                   fairaudit audit model.npz --data test.csv --label y --group sex --group race --json
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
+                  fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")

@@ -35,7 +35,7 @@ enum StateDictNote {
         if !headGiven { defaults.append("the \(head) head") }
         let tail: String
         switch defaults.count {
-        case 0: tail = "as --activation and --head say"
+        case 0: tail = "activations and head as given"
         case 1: tail = "\(defaults[0]) is the default (pass \(activationGiven || hidden.isEmpty ? "--head" : "--activation") or --architecture if the model differs)"
         default: tail = "\(defaults.joined(separator: " and ")) are defaults (pass --activation, --head or --architecture if the model differs)"
         }
