@@ -28,13 +28,21 @@ struct ArchitectureOptions: ParsableArguments {
 
     /// The activations asked for (flag, then policy), or nil for the default.
     func activations(policy: Policy?) throws -> [Activation]? {
-        let (names, origin): ([String]?, String) = activation.map {
-            ($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, "--activation")
-        } ?? (policy?.activation, "activation in \(policy?.source ?? "fairaudit.toml")")
-        guard let names else { return nil }
+        let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+        if let activation {
+            return try activation.split(separator: ",").map { part in
+                let name = part.trimmingCharacters(in: .whitespaces)
+                guard let a = Activation(rawValue: name) else {
+                    throw ValidationError("--activation: '\(name)' is not an activation (one of \(known)).")
+                }
+                return a
+            }
+        }
+        guard let names = policy?.activation else { return nil }
         return try names.map { name in
             guard let a = Activation(rawValue: name) else {
-                throw ValidationError("\(origin): '\(name)' is not an activation (one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw FairAuditError.policy(file: policy?.source ?? "fairaudit.toml", line: 0,
+                                            reason: "'activation': '\(name)' is not an activation (one of \(known))")
             }
             return a
         }
