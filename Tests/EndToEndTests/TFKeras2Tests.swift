@@ -58,6 +58,28 @@ import Testing
         }
     }
 
+    /// `fairaudit predict` scores every row as tf.keras `predict` did, within
+    /// 1e-5, from the tf.keras file and from the `.keras` and `.h5` it converts to.
+    @Test(arguments: files)
+    func predictsTFKerasScores(file: String) throws {
+        let model = try #require(Self.models[file])
+        let want = try #require(try Plugins.formats.read(Self.dir.appendingPathComponent(model + "_scores.npy")).tensors.first).floatValues()
+        let tmp = try CLI.temporaryDirectory()
+        let keras = tmp.appendingPathComponent("m.keras"), h5 = tmp.appendingPathComponent("m.h5")
+        #expect(try CLI.run(["convert", Self.dir.appendingPathComponent(file).path, keras.path]).code == 0)
+        #expect(try CLI.run(["convert", keras.path, h5.path]).code == 0)
+        for (i, m) in [Self.dir.appendingPathComponent(file), keras, h5].enumerated() {
+            let out = tmp.appendingPathComponent("scores\(i).npy")
+            let r = try CLI.run(["predict", m.path, "--data", Self.rows, "--label", "income", "--group", "sex", "--ignore", "race",
+                                 "-o", out.path])
+            #expect(r.code == 0, "\(m.lastPathComponent): \(r.stderr)")
+            let got = try #require(try Plugins.formats.read(out).tensors.first).floatValues()
+            #expect(got.count == want.count && want.count == 400)
+            let worst = zip(got, want).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-5, "\(file) as \(m.lastPathComponent): largest difference from tf.keras \(worst)")
+        }
+    }
+
     @Test(arguments: files)
     func inspects(file: String) throws {
         let r = try CLI.run(["inspect", "--json", "--no-stats", Self.dir.appendingPathComponent(file).path])

@@ -86,7 +86,14 @@ extension KerasConfig {
         graph.layers = arch.layers
         graph.inputWidth = arch.inputWidth ?? graph.inputWidth
         graph.architectureNote = arch.note
-        // Kept so a Keras model written from this graph keeps the config's other settings (KerasExport).
+        remember(json: json, in: &graph)
+    }
+
+    /// Keeps a config given for `graph` as metadata `architecture@config`, so
+    /// a Keras model written from the graph keeps the config's settings
+    /// fairaudit does not run (``KerasExport``) and a file written from it
+    /// can be read back with the same architecture.
+    public static func remember(json: String, in graph: inout ModelGraph) {
         graph.metadata.removeAll { $0.key == "architecture@config" }
         graph.metadata.append(("architecture@config", json))
     }
@@ -95,7 +102,9 @@ extension KerasConfig {
     /// architecture `source` got from a config outside its file (a sidecar
     /// or `--config`), which the written file's new name no longer finds.
     public static func carryArchitecture(from source: ModelGraph, to reread: inout ModelGraph) throws {
-        guard reread.layers == nil, let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
+        // Only Keras weights files find a config beside them; a state dict's mapping is redone by whoever gave it.
+        guard reread.layers == nil, reread.layout == "keras2-weights" || reread.layout == "keras3-weights",
+              let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
         try apply(json: json, to: &reread)
     }
 
