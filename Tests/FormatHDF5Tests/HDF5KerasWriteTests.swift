@@ -156,4 +156,24 @@ import Testing
             #expect(e.description.contains("chain") && e.description.contains("takes inputs from"), "\(e)")
         }
     }
+
+    /// Settings fairaudit does not run come from the source config, also
+    /// after a layout conversion: the Dropout rate and the model name; the
+    /// torch-layout kernels are written back in Keras' in × out.
+    @Test func sourceSettingsSurviveALayoutConversion() throws {
+        let src = try HDF5Format.read(try Fixtures.url("adult_mlp.h5"))
+        let config = try Self.json(Self.metadata(src, "@model_config"))
+        let body = try #require(config["config"] as? [String: Any])
+        let dropout = try #require((body["layers"] as? [[String: Any]])?.first { $0["class_name"] as? String == "Dropout" })
+        let rate = try #require((dropout["config"] as? [String: Any])?["rate"] as? Double)
+        let export = try KerasExport.make(from: try src.converted(to: .torch))
+        #expect(export.name == body["name"] as? String)
+        #expect(export.inputShape == [nil, 80])
+        let written = try #require(export.legacyConfig["config"]?["layers"]?.array)
+        let writtenDropout = try #require(written.first { $0["class_name"]?.string == "Dropout" })
+        #expect(writtenDropout["config"]?["rate"]?.double == rate)
+        let dense = try #require(export.layers.first)
+        #expect(dense.roles == ["kernel", "bias"] && dense.weights[0].shape == [80, 64])
+        #expect(try dense.weights[0].rawBytes() == src.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
+    }
 }

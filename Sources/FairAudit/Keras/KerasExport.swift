@@ -98,11 +98,15 @@ public struct KerasExport: Sendable {
                            bundleConfig: modelConfig(specs, input: input, inputName: inputName, name: modelName, bundle: true))
     }
 
+    /// The metadata keys holding a Keras config, in the order they are
+    /// preferred; a graph converted to another layout keeps them.
+    public static let configKeys = ["architecture@config", "bundle@config.json", "@model_config"]
+
     /// The Keras config text a graph was read with: one given for it
     /// (metadata `architecture@config`), a `.keras` bundle's `config.json`,
     /// or a legacy `.h5`'s root `model_config`.
     static func sourceConfig(of graph: ModelGraph) -> String? {
-        for key in ["architecture@config", "bundle@config.json", "@model_config"] {
+        for key in configKeys {
             if let v = graph.metadata.first(where: { $0.key == key })?.value { return v }
         }
         return nil
