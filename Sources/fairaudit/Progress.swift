@@ -27,9 +27,3 @@ func emit(_ text: String) {
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
 }
 
-/// A note on stderr: something the tool assumed or skipped that the user should see.
-enum Diagnostics {
-    static func note(_ text: String) {
-        FileHandle.standardError.write(Data(("fairaudit: note: " + text + "\n").utf8))
-    }
-}

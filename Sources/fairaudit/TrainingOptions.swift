@@ -87,7 +87,7 @@ struct TrainingOptions: ParsableArguments {
             // The policy's gate limits, less those fix cannot judge (Fisher metrics).
             o.targets = try policy.limits.compactMap { limit in
                 guard FixTarget.Metric(rawValue: limit.metric) != nil else {
-                    Diagnostics.note("fix: the gate's \(limit.key) is not a fix target (it is judged by audit only)")
+                    note("fix: the gate's \(limit.key) is not a fix target (it is judged by audit only)")
                     return nil
                 }
                 return try FixTarget.make(key: limit.key, limit: limit.bound, source: policy.source)
