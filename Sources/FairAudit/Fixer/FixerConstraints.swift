@@ -38,7 +38,8 @@ struct FixerConstraints {
     /// `λ_c`, one per pair.
     private(set) var multipliers: [Double] = []
     /// The penalty parameter μ of the augmented Lagrangian, also the
-    /// multipliers' step: a constraint violated by 0.05 weighs 0.15.
+    /// multipliers' step: `3/(G − 1)` for G compared groups (with two groups
+    /// a constraint violated by 0.05 weighs 0.15).
     var step: Double = 3
     /// τ at the last epoch (τ falls geometrically from 1).
     static let finalTemperature = 0.3
@@ -70,6 +71,9 @@ struct FixerConstraints {
             }
         }
         multipliers = [Double](repeating: 0, count: pairs.count)
+        // A group's rate takes part in 2(G − 1) pair constraints; scaling μ by
+        // 1/(G − 1) keeps the pull on one group's rows the same for any G.
+        step /= Double(max(groups.count - 1, 1))
     }
 
     /// The multipliers' update at the end of an epoch, `λ_c ← max(0, λ_c + μ·ĉ_c)`.
