@@ -101,4 +101,31 @@ import Testing
         #expect(r.code == 2 && r.stderr.contains(reason) && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
+
+    @Test("several groups: half the starting equalized-odds gap over four groups, met on validation, within the held-out interval")
+    func severalGroups() throws {
+        // A Keras model with BatchNormalization, tanh and a 2-unit softmax head; groups sex × age
+        // above/below the mean, base rates 0.08–0.43 (scripts/fixtures/make_target_fixtures.py).
+        let dir = Self.root.appendingPathComponent("Tests/EndToEndTests/Resources/targets")
+        let model = dir.appendingPathComponent("age_sex_bn_tanh_softmax.h5").path
+        let cols = ["--label", "income", "--group", "age_sex", "--ignore", "sex", "--ignore", "race"]
+        let fit = ["--data", dir.appendingPathComponent("fit_age_sex.csv.gz").path] + cols
+        let tmp = try CLI.temporaryDirectory()
+        let probe = try CLI.run(["fix", model, "--epochs", "1", "--force-write", "--json", "-o", tmp.appendingPathComponent("p.h5").path] + fit)
+        let start = try #require((Self.json(probe)["validation"] as? [String: Any])?["equalized_odds_difference"] as? [String: Any])
+        let before = try #require(start["before"] as? Double)
+        let target = before / 2
+        let out = tmp.appendingPathComponent("fixed.h5")
+        let r = try CLI.run(["fix", model, "--target", "max_equalized_odds_difference=\(target)", "--json", "-o", out.path] + fit)
+        #expect(r.code == 0, "\(r.stderr)")
+        let j = try Self.json(r)
+        #expect(j["outcome"] as? String == "targets-met")
+        let met = try #require((j["targets"] as? [[String: Any]])?.first?["validation"] as? Double)
+        #expect(met <= target)
+        let audit = try CLI.run(["audit", out.path, "--data", dir.appendingPathComponent("held_age_sex.csv.gz").path,
+                                 "--no-fisher", "--json"] + cols)
+        let eo = try #require((Self.json(audit)["metrics"] as? [String: Any])?["equalized_odds_difference"] as? [String: Any])
+        let ci = try #require(eo["ci"] as? [Double])
+        #expect(ci.count == 2 && ci[0] <= target, "held-out EO \(eo), target \(target)")
+    }
 }
