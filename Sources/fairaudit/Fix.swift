@@ -52,6 +52,9 @@ extension FairAuditCommand {
         @Flag(help: "Print one JSON object instead of tables.")
         var json = false
 
+        @Option(help: ArgumentHelp("Also write a self-contained HTML report of the fix (before/after per group, ranks per layer).", valueName: "file"))
+        var html: String?
+
         func run() throws {
             let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
             guard let modelPath = model ?? policyFile?.model.map({ policyFile?.resolve($0) ?? $0 }) else {
@@ -97,6 +100,7 @@ extension FairAuditCommand {
             let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
                                                evalSource: evalPath ?? "validation split", result: result,
                                                options: options, output: outPath)
+            if let html { try ReportOptions.write(comparison.html, to: html) }
             emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
         }
     }
