@@ -61,7 +61,7 @@ extension FixComparison {
     /// Per dense layer: kernel shape, rank kept (of the most it could have),
     /// parameters trained and their share of the layer.
     var layerTable: String {
-        var t = HTMLTable(caption: "What was trained, per layer (factorized kernels train r·(in + out) weights plus the bias)",
+        var t = HTMLTable(caption: "What was trained, per layer",
                           headers: ["layer", "kernel", "rank", "trained", "of", "share"], id: "fix-layers")
         let graph = result.graph
         let layers = (graph.layers ?? []).filter { $0.weights["kernel"] != nil }
@@ -79,16 +79,17 @@ extension FixComparison {
                    .number(rank.map { "\($0) of \(min(m, n))" } ?? (whole ? "whole" : "frozen")),
                    .number(BarChart.count(trained)), .number(BarChart.count(full)), HTMLTable.Cell(markup: bar, cls: "n")])
         }
-        return t.html
+        return t.html + "<p class=\"note\">A factorized kernel trains r·(in + out) weights for its in × out, plus the bias; "
+            + "a kernel left whole trains all of them, a frozen one none.</p>\n"
     }
 
     /// Training and validation objective per epoch, the kept one marked.
     var epochTable: String {
-        var t = HTMLTable(caption: "Epochs (the kept epoch has the lowest validation loss)",
+        var t = HTMLTable(caption: "Loss per epoch",
                           headers: ["epoch", "train loss", "validation loss", "seconds"], id: "fix-epochs")
-        t.add([HTMLTable.Cell("before"), .number("—"), .number(Format.f(result.pretrainedValidationLoss, 4)), .number("")])
+        t.add([HTMLTable.Cell("before fine-tuning"), .number("—"), .number(Format.f(result.pretrainedValidationLoss, 4)), .number("")])
         for e in result.epochs {
-            t.add([HTMLTable.Cell(e.epoch == result.chosenEpoch ? "\(e.epoch) (kept)" : "\(e.epoch)"),
+            t.add([HTMLTable.Cell(e.epoch == result.chosenEpoch ? "\(e.epoch) (kept: lowest validation loss)" : "\(e.epoch)"),
                    .number(Format.f(e.trainLoss, 4)), .number(Format.f(e.validationLoss, 4)), .number(Format.f(e.seconds, 2))],
                   cls: e.epoch == result.chosenEpoch ? "kept" : "")
         }

@@ -56,7 +56,7 @@ public struct BarChart: Sendable {
         let font = 11.0, small = 10.0
         let seriesCount = max(series.count, 1)
         let rowH = seriesCount == 1 ? 18.0 : 24.0, barH = seriesCount == 1 ? 11.0 : 9.0
-        let labelW = min(max(rows.map { TextMetrics.width($0.label, fontSize: font) }.max() ?? 40, 40), 230)
+        let labelW = min(max(rows.map { TextMetrics.width($0.label, fontSize: font) }.max() ?? 40, 40), 280)
         let countW = max(TextMetrics.width("rows", fontSize: small), rows.map { TextMetrics.width(Self.count($0.count), fontSize: small) }.max() ?? 0)
         let left = 6 + labelW + 10, countX = left + countW, gap = 22.0
         let plotX = countX + 14
@@ -66,7 +66,7 @@ public struct BarChart: Sendable {
         let apartTop = firstRow + Double(main.count) * rowH + (apart.isEmpty ? 0 : 30)
         let plotBottom = apartTop + Double(apart.count) * rowH
         let legendY = plotBottom + 36
-        let height = legendY + (seriesCount > 1 || references.contains { $0 != nil } ? 14 : 0) + 8
+        let height = legendY + 8
         var c = SVGCanvas(width: width, height: height, title: title,
                           summary: "One row per group; bars are \(panels.joined(separator: ", ")) from 0 to 1, whiskers the intervals.")
         c.text("rows", x: countX, y: headerY, fontSize: small, anchor: "end", fill: "#555")
@@ -126,8 +126,10 @@ public struct BarChart: Sendable {
             c.text("all rows", x: lx + 22, y: legendY, fontSize: small)
             lx += 22 + TextMetrics.width("all rows", fontSize: small) + 16
         }
-        c.path("M\(c.r(lx)) \(c.r(legendY - 4))H\(c.r(lx + 18))M\(c.r(lx)) \(c.r(legendY - 8))V\(c.r(legendY))M\(c.r(lx + 18)) \(c.r(legendY - 8))V\(c.r(legendY))")
-        c.text("interval", x: lx + 22, y: legendY, fontSize: small)
+        if rows.contains(where: { $0.values.joined().contains { $0.interval != nil } }) {
+            c.path("M\(c.r(lx)) \(c.r(legendY - 4))H\(c.r(lx + 18))M\(c.r(lx)) \(c.r(legendY - 8))V\(c.r(legendY))M\(c.r(lx + 18)) \(c.r(legendY - 8))V\(c.r(legendY))")
+            c.text("interval", x: lx + 22, y: legendY, fontSize: small)
+        }
         if !apart.isEmpty {
             c.raw("<defs><pattern id=\"apart\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\"><rect width=\"4\" height=\"4\" fill=\"#ddd\"/><path d=\"M0 4L4 0\" stroke=\"#999\"/></pattern></defs>\n")
         }
