@@ -100,7 +100,33 @@ import Testing
             let anchor = tag.range(of: "text-anchor=\"(start|middle|end)\"", options: .regularExpression)
                 .map { String(tag[$0].split(separator: "\"")[1]) } ?? "start"
             guard let x = attribute("x", in: tag), let y = attribute("y", in: tag), let fs = attribute("font-size", in: tag) else { return nil }
-            return TextBox(text: text, x: x, y: y, fontSize: fs, anchor: anchor, vertical: tag.contains("rotate(-90"))
+            return TextBox(text: text, x: x, y: y, fontSize: fs, anchor: anchor, vertical: tag.contains("rotate(-90"),
+                           bold: tag.contains("font-weight=\"bold\""))
         }
+    }
+}
+
+/// Shortening labels to fit: within the width, ends kept as asked.
+@Suite struct TextFitTests {
+    @Test(arguments: [40.0, 90.0, 200.0])
+    func fitsAndKeepsEnds(width: Double) {
+        let name = "transformer_block_11/multi_head_attention/query/kernel"
+        let end = TextMetrics.fit(name, maxWidth: width, fontSize: 10)
+        let middle = TextMetrics.fit(name, maxWidth: width, fontSize: 10, middle: true)
+        for s in [end, middle] {
+            #expect(TextMetrics.width(s, fontSize: 10) <= width)
+            #expect(s.hasSuffix("…") || s.contains("…"))
+        }
+        #expect(name.hasPrefix(String(end.dropLast())))
+        let parts = middle.components(separatedBy: "…")
+        #expect(parts.count == 2 && name.hasPrefix(parts[0]) && name.hasSuffix(parts[1]))
+        #expect(TextMetrics.fit("sex", maxWidth: width, fontSize: 10) == "sex")
+    }
+
+    @Test func verticalBoxTurnsAboutTheBaselinePoint() {
+        let flat = TextBox(text: "Female", x: 100, y: 50, fontSize: 10, anchor: "start")
+        let up = TextBox(text: "Female", x: 100, y: 50, fontSize: 10, anchor: "start", vertical: true)
+        #expect(abs(up.height - flat.width) < 1e-9 && abs(up.width - flat.height) < 1e-9)
+        #expect(abs(up.y + up.height - 50) < 1e-9 && up.x < 100 && up.x + up.width > 100)
     }
 }

@@ -73,7 +73,7 @@ public struct BarChart: Sendable {
         func px(_ p: Int, _ v: Double) -> Double { plotX + Double(p) * (panelW + gap) + panelW * min(max(v, 0), 1) }
         for (p, name) in panels.enumerated() {
             let x0 = px(p, 0)
-            c.text(TextMetrics.fit(name, maxWidth: panelW, fontSize: font, middle: false), x: x0, y: headerY,
+            c.text(TextMetrics.fit(name, maxWidth: panelW, fontSize: font, bold: true), x: x0, y: headerY,
                    fontSize: font, bold: true, hover: name)
             for t in [0.0, 0.5, 1.0] {
                 c.line(x1: px(p, t), y1: firstRow - 4, x2: px(p, t), y2: plotBottom, stroke: t == 0 ? "#888" : "#e3e3e3")

@@ -23,7 +23,7 @@ public struct SVGCanvas: Sendable {
     public mutating func text(_ text: String, x: Double, y: Double, fontSize: Double = 11, anchor: String = "start",
                               vertical: Bool = false, bold: Bool = false, fill: String? = nil, hover: String? = nil) {
         guard !text.isEmpty else { return }
-        labels.append(TextBox(text: text, x: x, y: y, fontSize: fontSize, anchor: anchor, vertical: vertical))
+        labels.append(TextBox(text: text, x: x, y: y, fontSize: fontSize, anchor: anchor, vertical: vertical, bold: bold))
         var attrs = "x=\"\(r(x))\" y=\"\(r(y))\" font-size=\"\(r(fontSize))\""
         if anchor != "start" { attrs += " text-anchor=\"\(anchor)\"" }
         if vertical { attrs += " transform=\"rotate(-90 \(r(x)) \(r(y)))\"" }

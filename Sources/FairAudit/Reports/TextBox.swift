@@ -15,8 +15,8 @@ public struct TextBox: Sendable, Equatable {
     /// The box of `text` drawn at baseline point `(x, y)` with `anchor`
     /// (`start`, `middle`, `end`) in `fontSize`; `vertical` rotates it by
     /// −90° about `(x, y)` (reading bottom to top, as `rotate(-90 x y)`).
-    public init(text: String, x: Double, y: Double, fontSize: Double, anchor: String, vertical: Bool = false) {
-        let w = TextMetrics.width(text, fontSize: fontSize)
+    public init(text: String, x: Double, y: Double, fontSize: Double, anchor: String, vertical: Bool = false, bold: Bool = false) {
+        let w = TextMetrics.width(text, fontSize: fontSize, bold: bold)
         let start: Double = anchor == "middle" ? -w / 2 : anchor == "end" ? -w : 0
         let ascent = TextMetrics.ascent * fontSize, descent = TextMetrics.descent * fontSize
         if vertical {
@@ -56,15 +56,19 @@ public enum TextMetrics {
         }
     }
 
+    /// Bold glyphs are up to this much wider (DejaVu Sans Bold against Book).
+    public static let boldFactor = 1.12
+
     /// The drawn width of `s` in `fontSize`.
-    public static func width(_ s: String, fontSize: Double) -> Double {
-        s.reduce(0) { $0 + advance($1) } * fontSize
+    public static func width(_ s: String, fontSize: Double, bold: Bool = false) -> Double {
+        s.reduce(0) { $0 + advance($1) } * fontSize * (bold ? boldFactor : 1)
     }
 
     /// `s`, or as much of it as fits in `maxWidth` with `…` in place of the
     /// rest: at the end by default, in the middle with `middle` (for layer
     /// names, whose start and end both say something).
-    public static func fit(_ s: String, maxWidth: Double, fontSize: Double, middle: Bool = false) -> String {
+    public static func fit(_ s: String, maxWidth: Double, fontSize: Double, middle: Bool = false, bold: Bool = false) -> String {
+        if bold { return fit(s, maxWidth: maxWidth / boldFactor, fontSize: fontSize, middle: middle) }
         if width(s, fontSize: fontSize) <= maxWidth { return s }
         let budget = maxWidth - advance("…") * fontSize
         guard budget > 0 else { return "" }
