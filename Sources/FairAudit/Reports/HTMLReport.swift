@@ -40,7 +40,8 @@ public struct HTMLReport: Sendable {
 
     /// The page's style: system fonts only, tables with tabular numbers,
     /// charts shrinking to the page, and a print layout that keeps a chart
-    /// or a table row on one page and shows colours as drawn.
+    /// or a table row on one page, in landscape so the charts keep their
+    /// size, with intervals under their values, and colours as drawn.
     static let style = """
         body{font-family:Arial,Helvetica,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1f2328;line-height:1.4}
         h1{font-size:1.45rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:1.8rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
@@ -57,7 +58,9 @@ public struct HTMLReport: Sendable {
         svg{max-width:100%;height:auto;display:block}
         .bar{display:inline-block;height:.7em;background:#4C72B0;vertical-align:middle}
         pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.8rem}
+        @page{size:landscape;margin:12mm}
         @media print{body{max-width:none;margin:0;font-size:10pt}figure,tr{break-inside:avoid}h2,h3{break-after:avoid}
+        table{font-size:8.5pt}.ci{display:block}
         *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
         """
 
