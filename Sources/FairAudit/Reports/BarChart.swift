@@ -9,7 +9,9 @@ import Foundation
 public struct BarChart: Sendable {
     /// A bar's value and its interval.
     public struct Value: Sendable {
+        /// The point value (NaN: undefined, drawn as a dash).
         public var value: Double
+        /// Its interval, drawn as a whisker.
         public var interval: ClosedRange<Double>?
         /// Creates a value.
         public init(_ value: Double, _ interval: ClosedRange<Double>? = nil) { self.value = value; self.interval = interval }
@@ -17,6 +19,7 @@ public struct BarChart: Sendable {
 
     /// One row: a group.
     public struct Row: Sendable {
+        /// The group's name, drawn at the left (shortened with `…` when long).
         public var label: String
         /// Rows of data behind it.
         public var count: Int
@@ -30,11 +33,13 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// The chart's accessible name.
     public var title: String
     /// The panels' names (`selection rate`, `TPR`, …); values lie in 0…1.
     public var panels: [String]
     /// The series' names; one series draws no legend.
     public var series: [String]
+    /// The rows, top to bottom (those `apart` go last).
     public var rows: [Row]
     /// Per panel, the value over all rows (a dashed line), if any.
     public var references: [Double?]

@@ -21,6 +21,7 @@ public enum FairnessHTML {
 
     /// The compared groups with the highest and the lowest value of one rate.
     public struct Ends: Sendable {
+        /// The group with the highest and the one with the lowest value.
         public var high: (name: String, value: Double), low: (name: String, value: Double)
         var difference: Double { high.value - low.value }
         var ratio: Double { high.value == 0 ? .nan : low.value / high.value }

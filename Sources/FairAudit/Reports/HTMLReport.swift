@@ -5,12 +5,17 @@ import Foundation
 public struct HTMLReport: Sendable {
     /// A titled block of the page; `html` is trusted markup made by fairaudit.
     public struct Section: Sendable {
+        /// The `<h2>` text.
         public var heading: String
+        /// The body.
         public var html: String
+        /// Creates a section.
         public init(heading: String, html: String) { self.heading = heading; self.html = html }
     }
 
+    /// The page's `<title>` and `<h1>`.
     public var title: String
+    /// The sections, in order.
     public var sections: [Section] = []
 
     /// Creates an empty report.

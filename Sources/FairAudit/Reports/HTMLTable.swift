@@ -4,8 +4,11 @@
 public struct HTMLTable: Sendable {
     /// One cell: text (escaped), a CSS class, a tooltip, or trusted markup.
     public struct Cell: Sendable, ExpressibleByStringLiteral {
+        /// The cell's content as markup.
         public var html: String
+        /// Its CSS class (`n` right-aligns a number).
         public var cls: String
+        /// Its tooltip.
         public var tip: String?
         /// A text cell.
         public init(_ text: String, cls: String = "", tip: String? = nil) { html = Markup.escape(text); self.cls = cls; self.tip = tip }
@@ -15,11 +18,15 @@ public struct HTMLTable: Sendable {
         public static func number(_ text: String, cls: String = "", tip: String? = nil) -> Cell {
             Cell(text, cls: cls.isEmpty ? "n" : "n " + cls, tip: tip)
         }
+        /// A text cell from a literal.
         public init(stringLiteral value: String) { self.init(value) }
     }
 
+    /// The caption, read before the table.
     public var caption: String
+    /// The column headers.
     public var headers: [String]
+    /// The rows, each with a CSS class for the whole row.
     public var rows: [(cls: String, cells: [Cell])] = []
     /// The table's `id` and class, if any.
     public var id: String, cls: String

@@ -7,15 +7,21 @@ import Foundation
 public struct Heatmap: Sendable {
     /// One cell's value (NaN: none), whether it is marked, and its tooltip.
     public struct Cell: Sendable {
+        /// The value the shade shows.
         public var value: Double
+        /// Draws a ring.
         public var marked: Bool
+        /// The tooltip.
         public var hover: String?
         /// Creates a cell.
         public init(value: Double, marked: Bool, hover: String? = nil) { self.value = value; self.marked = marked; self.hover = hover }
     }
 
+    /// The chart's accessible name.
     public var title: String
+    /// Row names, top to bottom (shortened in the middle when long).
     public var rowLabels: [String]
+    /// Column names, left to right (read bottom to top).
     public var columnLabels: [String]
     /// `cells[row][column]`.
     public var cells: [[Cell]]
