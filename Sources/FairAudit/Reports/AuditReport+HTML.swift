@@ -10,7 +10,7 @@ extension AuditReport {
         let name = URL(fileURLWithPath: model).lastPathComponent
         var page = HTMLReport(title: "fairaudit: \(name)")
         let failed = checks.filter { !$0.passed }.count
-        let verdict = checks.isEmpty ? "<span class=\"verdict pass\">no gate limits set</span>"
+        let verdict = checks.isEmpty ? "<span class=\"verdict none\">no gate limits set</span>"
             : "<span class=\"verdict \(passed ? "pass" : "fail")\">\(passed ? "PASSED: all \(checks.count) checks pass" : "FAILED: \(failed) of \(checks.count) checks fail")</span>"
         let lead = "<p>\(verdict)</p>\n<p class=\"muted\">\(Markup.escape(header))</p>"
         page.add("Gate", gateTable)

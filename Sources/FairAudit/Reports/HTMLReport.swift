@@ -58,7 +58,7 @@ public struct HTMLReport: Sendable {
         .pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold}tr.failed{background:#ffebe9}
         td.hi{background:#ffe2cc}td.lo{background:#d8e8ff}tr.small{color:#6e7781;font-style:italic}
         .verdict{display:inline-block;padding:.25rem .7rem;border-radius:.3rem;font-weight:bold;color:#fff}
-        .verdict.pass{background:#1a7f37}.verdict.fail{background:#cf222e}.muted{color:#57606a}.note{color:#57606a;font-size:.85rem;margin-top:-.6rem}
+        .verdict.pass{background:#1a7f37}.verdict.fail{background:#cf222e}.verdict.none{background:#57606a}.muted{color:#57606a}.note{color:#57606a;font-size:.85rem;margin-top:-.6rem}
         figure{margin:.6rem 0 1.2rem}figcaption{font-size:.85rem;color:#57606a;max-width:60rem}
         svg{max-width:100%;height:auto;display:block}
         .bar{display:inline-block;height:.7em;background:#4C72B0;vertical-align:middle}
