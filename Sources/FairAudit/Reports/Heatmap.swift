@@ -42,6 +42,9 @@ public struct Heatmap: Sendable {
         (247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107),
     ]
 
+    /// Shades a grid without tooltips is drawn in (one path each).
+    static let levels = 32
+
     /// The shade of `t` in 0…1 as `#rrggbb`.
     static func shade(_ t: Double) -> String {
         let x = min(max(t.isFinite ? t : 0, 0), 1) * Double(ramp.count - 1)
@@ -86,6 +89,7 @@ public struct Heatmap: Sendable {
             c.text(fitted, x: x, y: top0 - 6, fontSize: colFont, vertical: true, hover: fitted == name ? nil : name)
         }
         let scale = scaleMax, tips = rowLabels.count * columnLabels.count <= tooltipLimit
+        var shapes: [Int: String] = [:], rings = ""
         for (i, name) in rowLabels.enumerated() {
             let y = top + cellH * Double(i)
             let fitted = TextMetrics.fit(name, maxWidth: labelW, fontSize: rowFont, middle: true)
@@ -93,14 +97,23 @@ public struct Heatmap: Sendable {
             for j in columnLabels.indices {
                 let cell = i < cells.count && j < cells[i].count ? cells[i][j] : Cell(value: .nan, marked: false)
                 let x = left + cellW * Double(j)
-                c.rect(x: x, y: y, width: cellW - 1, height: cellH - 1,
-                       fill: cell.value.isFinite ? Self.shade(cell.value / scale) : "#e8e8e8", hover: tips ? cell.hover : nil)
-                if cell.marked {
-                    c.circle(cx: x + (cellW - 1) / 2, cy: y + (cellH - 1) / 2, radius: min(cellH, cellW) * 0.22,
-                             fill: "#fff", stroke: "#000")
+                let radius = min(cellH, cellW) * 0.22, cx = x + (cellW - 1) / 2, cy = y + (cellH - 1) / 2
+                guard tips else {
+                    // Without tooltips, one path per shade and one for the rings keep a large grid small.
+                    let level = cell.value.isFinite ? Int((min(max(cell.value / scale, 0), 1) * Double(Self.levels)).rounded()) : -1
+                    shapes[level, default: ""] += "M\(c.r(x)) \(c.r(y))h\(c.r(cellW - 1))v\(c.r(cellH - 1))h-\(c.r(cellW - 1))z"
+                    if cell.marked { rings += "M\(c.r(cx - radius)) \(c.r(cy))a\(c.r(radius)) \(c.r(radius)) 0 1 0 \(c.r(2 * radius)) 0a\(c.r(radius)) \(c.r(radius)) 0 1 0 -\(c.r(2 * radius)) 0" }
+                    continue
                 }
+                c.rect(x: x, y: y, width: cellW - 1, height: cellH - 1,
+                       fill: cell.value.isFinite ? Self.shade(cell.value / scale) : "#e8e8e8", hover: cell.hover)
+                if cell.marked { c.circle(cx: cx, cy: cy, radius: radius, fill: "#fff", stroke: "#000") }
             }
         }
+        for (level, d) in shapes.sorted(by: { $0.key < $1.key }) {
+            c.raw("<path fill=\"\(level < 0 ? "#e8e8e8" : Self.shade(Double(level) / Double(Self.levels)))\" d=\"\(d)\"/>\n")
+        }
+        if !rings.isEmpty { c.raw("<path fill=\"#fff\" stroke=\"#000\" d=\"\(rings)\"/>\n") }
         // Legend: the ramp with its ends, then the mark.
         var lx = left
         c.text("\(valueName): 0", x: lx, y: legendY, fontSize: 10, anchor: "start")
