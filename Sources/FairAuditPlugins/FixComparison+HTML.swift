@@ -7,13 +7,19 @@ extension FixComparison {
     /// and after, per-group rates before and after side by side, and per
     /// layer the rank kept and the share of its weights trained.
     public var html: String {
-        var page = HTMLReport(title: "fairaudit fix: \(URL(fileURLWithPath: output).lastPathComponent)")
+        var page = HTMLReport(title: "fairaudit fix: " + (output.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "nothing written"))
         let share = Double(result.trainableParameters) / Double(max(result.fullFineTuneParameters, 1))
         let lead = "<p class=\"muted\">\(Markup.escape(options.method.rawValue)) on \(Markup.escape(evalSource)): "
             + "\(before.overall.count) rows, threshold \(Format.g(before.threshold)); trained \(BarChart.count(result.trainableParameters)) "
             + "of \(BarChart.count(result.fullFineTuneParameters)) parameters (\(Format.f(share * 100, 1))%), "
-            + "kept epoch \(result.chosenEpoch) of \(result.epochs.count).</p>"
-        page.add("Before and after", metricsTable)
+            + "kept epoch \(result.chosenEpoch) of \(result.epochs.count) (\(Markup.escape(choice))); outcome \(outcomeName)"
+            + (output == nil ? ", nothing written" : "") + ".</p>"
+        var targets = ""
+        if !result.targets.isEmpty {
+            let v = result.epochs.first { $0.epoch == result.chosenEpoch }?.validation
+            targets = "<p>Targets on the validation split: \(Markup.escape(Fixer.describeTargets(result.targets, in: v)))</p>\n"
+        }
+        page.add("Before and after", targets + metricsTable)
         let reports = [before.json(), after.json()]
         if let chart = FairnessHTML.rateChart(reports, series: ["before", "after"], title: "Per-group rates before and after the fix") {
             page.add("Groups", HTMLReport.figure(chart.canvas(width: 1100), caption:
@@ -89,7 +95,7 @@ extension FixComparison {
                           headers: ["epoch", "train loss", "validation loss", "seconds"], id: "fix-epochs")
         t.add([HTMLTable.Cell("before fine-tuning"), .number("—"), .number(Format.f(result.pretrainedValidationLoss, 4)), .number("")])
         for e in result.epochs {
-            t.add([HTMLTable.Cell(e.epoch == result.chosenEpoch ? "\(e.epoch) (kept: lowest validation loss)" : "\(e.epoch)"),
+            t.add([HTMLTable.Cell(e.epoch == result.chosenEpoch ? "\(e.epoch) (kept: \(choice))" : "\(e.epoch)"),
                    .number(Format.f(e.trainLoss, 4)), .number(Format.f(e.validationLoss, 4)), .number(Format.f(e.seconds, 2))],
                   cls: e.epoch == result.chosenEpoch ? "kept" : "")
         }
