@@ -38,14 +38,24 @@ extension FixComparison {
 
     /// Accuracy and every gap: before, after, change, and whether it improved.
     var metricsTable: String {
-        var t = HTMLTable(caption: "Accuracy and gaps on the same held-out rows", headers: ["metric", "before", "after", "change", ""], id: "fix-metrics")
-        for (name, b, a) in rows {
+        let onValidation = evalSource == "validation split"
+        let validation = onValidation ? nil : validationRows
+        let held = onValidation ? "validation" : "eval"
+        var headers = ["metric"]
+        if validation != nil { headers += ["validation before", "after"] }
+        headers += ["\(held) before", "after", "change", ""]
+        var t = HTMLTable(caption: validation == nil ? "Accuracy and gaps on the same held-out rows"
+                            : "Accuracy and gaps on the validation split (which chose the epoch) and on the eval rows",
+                          headers: headers, id: "fix-metrics")
+        for (i, (name, b, a)) in rows.enumerated() {
             let d = a - b
             let better = Self.lowerIsBetter(name) ? d < 0 : d > 0
             let verdict = !d.isFinite || abs(d) < 5e-4 ? "same" : better ? "better" : "worse"
-            t.add([HTMLTable.Cell(name.replacingOccurrences(of: "_", with: " ")), .number(Format.f(b, 3)), .number(Format.f(a, 3)),
-                   .number((d >= 0 ? "+" : "") + Format.f(d, 3)),
-                   HTMLTable.Cell(verdict, cls: verdict == "better" ? "pass" : verdict == "worse" ? "fail" : "")])
+            var cells: [HTMLTable.Cell] = [HTMLTable.Cell(name.replacingOccurrences(of: "_", with: " "))]
+            if let v = validation?[i] { cells += [.number(Format.f(v.0, 3)), .number(Format.f(v.1, 3))] }
+            cells += [.number(Format.f(b, 3)), .number(Format.f(a, 3)), .number((d >= 0 ? "+" : "") + Format.f(d, 3)),
+                      HTMLTable.Cell(verdict, cls: verdict == "better" ? "pass" : verdict == "worse" ? "fail" : "")]
+            t.add(cells)
         }
         return t.html
     }
