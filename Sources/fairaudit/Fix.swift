@@ -53,6 +53,9 @@ extension FairAuditCommand {
         @Flag(help: "Print one JSON object instead of tables.")
         var json = false
 
+        @Option(help: ArgumentHelp("Also write a self-contained HTML report of the fix (before/after per group, ranks per layer).", valueName: "file"))
+        var html: String?
+
         @Flag(help: "When no epoch meets every --target, write the best trade-off anyway (still exit 1).")
         var writeBest = false
 
@@ -111,6 +114,7 @@ extension FairAuditCommand {
             let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
                                                evalSource: evalPath ?? "validation split", result: result,
                                                options: options, output: write ? outPath : nil)
+            if let html { try ReportOptions.write(comparison.html, to: html) }
             emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
             switch result.outcome {
             case .notWorse, .targetsMet: break
