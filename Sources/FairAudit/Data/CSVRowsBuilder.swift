@@ -13,6 +13,8 @@ struct CSVRowsBuilder {
     private var labelCoder: LabelCoder?
     private var kept: [[String]]
     private(set) var skipped = 0
+    /// False when the features go elsewhere (``LabeledData/streamCSV(from:options:tuning:consume:)``).
+    var keepsFeatures = true
 
     init(layout: CSVLayout, options: CSVDataOptions) {
         self.layout = layout
@@ -22,7 +24,7 @@ struct CSVRowsBuilder {
 
     /// Reserves room for about `rows` rows.
     mutating func reserve(rows: Int) {
-        features.reserveCapacity(rows * layout.width)
+        if keepsFeatures { features.reserveCapacity(rows * layout.width) }
         labels.reserveCapacity(rows)
         rowGroupIDs.reserveCapacity(rows)
     }
@@ -66,7 +68,9 @@ struct CSVRowsBuilder {
         let codes = try labelCodes(chunk, lineBase: lineBase)
         if chunk.failure != nil { return }
         let groups = groupIDs(chunk)
-        features.append(contentsOf: UnsafeBufferPointer(start: chunk.features, count: chunk.rows * layout.width))
+        if keepsFeatures {
+            features.append(contentsOf: UnsafeBufferPointer(start: chunk.features, count: chunk.rows * layout.width))
+        }
         labels.append(contentsOf: chunk.labelIDs.lazy.map { $0 >= 0 ? codes[Int($0)] : .nan })
         rowGroupIDs.append(contentsOf: chunk.groupIDs.lazy.map { groups[Int($0)] })
         for k in kept.indices { kept[k].append(contentsOf: chunk.kept[k]) }

@@ -21,11 +21,32 @@ extension LabeledData {
     /// those of reading record by record.
     public static func loadCSV(from url: URL, options: CSVDataOptions,
                                tuning: CSVReadTuning = CSVReadTuning()) throws -> (data: LabeledData, skippedRows: Int) {
+        try read(url, options: options, tuning: tuning, consume: nil)
+    }
+
+    /// Reads like ``loadCSV(from:options:tuning:)`` but hands each run of
+    /// rows' features (row-major, `rows × featureCount`, valid only during
+    /// the call) to `consume` in file order instead of keeping them: the
+    /// result holds every label, group and kept cell and no features
+    /// (`features` is empty). Memory then grows by the 12–16 bytes a row of
+    /// label, group and whatever `consume` keeps, not by the features.
+    public static func streamCSV(from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
+                                 consume: (_ features: UnsafeBufferPointer<Float>, _ rows: Int) throws -> Void)
+        throws -> (data: LabeledData, skippedRows: Int) {
+        try withoutActuallyEscaping(consume) { try read(url, options: options, tuning: tuning, consume: $0) }
+    }
+
+    private static func read(_ url: URL, options: CSVDataOptions, tuning: CSVReadTuning,
+                             consume: ((UnsafeBufferPointer<Float>, Int) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
         let reader = try CSVParallelReader(url: url, options: options, tuning: tuning)
         var builder = CSVRowsBuilder(layout: reader.layout, options: options)
+        builder.keepsFeatures = consume == nil
         var reserved = false
         try reader.forEachChunk { chunk, lineBase in
             try builder.append(chunk, lineBase: lineBase)
+            if let consume, chunk.failure == nil, chunk.rows > 0 {
+                try consume(UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width), chunk.rows)
+            }
             if !reserved, chunk.rows > 0, let total = reader.sizeHint {
                 // Reserve once from the average record size, so a large file does not double the buffers.
                 let perRow = max(1, chunk.consumed / chunk.rows)
