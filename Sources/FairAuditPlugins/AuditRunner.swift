@@ -91,8 +91,9 @@ public enum AuditRunner {
                          timing: inout [(String, Double)]) throws -> (LabeledData, [Float]) {
         var scores: [Float] = [], scoring = 0.0
         let t0 = Date()
-        let data = try LabeledData.streamCSV(from: url, options: options) { features, rows in
+        let data = try LabeledData.streamCSV(from: url, options: options) { features, rows, expected in
             let t = Date()
+            if scores.isEmpty, let expected { scores.reserveCapacity(expected) }
             scores += try network.predictScores(features: Array(features), rows: rows)
             scoring += Date().timeIntervalSince(t)
         }.data

@@ -15,6 +15,7 @@ extension CSVChunk {
                       bytesPerRow: Int) -> CSVChunk {
         let chunk = CSVChunk(width: layout.width, keptColumns: layout.columns.keep.count,
                              estimatedRows: (end - start) / max(bytesPerRow, 1) + 16)
+        chunk.start = start
         let n = layout.fieldCount
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
         let ends = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))

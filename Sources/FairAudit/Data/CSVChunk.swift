@@ -28,8 +28,8 @@ final class CSVChunk: @unchecked Sendable {
     var skipped = 0
     /// Line ends in the records parsed (the next chunk's first line offset).
     var newlines = 0
-    /// Where parsing stopped: after the last whole record.
-    var consumed = 0
+    /// Where the chunk starts in the block, and where parsing stopped: after the last whole record.
+    var start = 0, consumed = 0
     /// True when the region ended inside a record (it continues in the next block).
     var incomplete = false
     /// The first bad record: its line offset and the message for its absolute line.

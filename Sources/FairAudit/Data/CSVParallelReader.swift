@@ -4,7 +4,7 @@ import Foundation
 /// tiny blocks to put block and chunk boundaries everywhere).
 public struct CSVReadTuning: Sendable {
     /// Bytes read (and decompressed) per block.
-    public var blockBytes = 8 << 20
+    public var blockBytes = 4 << 20
     /// Chunks each block is split into, parsed concurrently (one per core by default).
     public var chunks = ProcessInfo.processInfo.activeProcessorCount
     /// Blocks smaller than this per chunk are parsed as one chunk.

@@ -78,7 +78,7 @@ struct CSVRowsBuilder {
     }
 
     /// The data set: group names sorted by their parts, column by column.
-    func finish(options: CSVDataOptions) throws -> LabeledData {
+    mutating func finish(options: CSVDataOptions) throws -> LabeledData {
         try labelCoder?.finish(path: layout.path)
         let columns = layout.columns
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
@@ -88,7 +88,12 @@ struct CSVRowsBuilder {
         var data = LabeledData(source: layout.path, featureNames: columns.features.map { columns.header[$0] },
                                features: features, labels: labels, groupColumns: options.groups,
                                groupNames: labels.isEmpty && columns.groups.isEmpty ? [] : names,
-                               rowGroups: rowGroupIDs.map { remap[$0] })
+                               rowGroups: [])
+        // Remapped in place and moved, so the largest array is never held twice.
+        rowGroupIDs.withUnsafeMutableBufferPointer { ids in
+            for i in ids.indices { ids[i] = remap[ids[i]] }
+        }
+        swap(&data.rowGroups, &rowGroupIDs)
         data.kept = zip(columns.keep, kept).map { LabeledData.KeptColumn(name: columns.header[$0], values: $1) }
         return data
     }

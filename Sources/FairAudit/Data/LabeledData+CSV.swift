@@ -26,32 +26,34 @@ extension LabeledData {
 
     /// Reads like ``loadCSV(from:options:tuning:)`` but hands each run of
     /// rows' features (row-major, `rows × featureCount`, valid only during
-    /// the call) to `consume` in file order instead of keeping them: the
+    /// the call) to `consume` in file order, with an estimate of the rows in
+    /// the whole file (from its size; nil when unknown), instead of keeping them: the
     /// result holds every label, group and kept cell and no features
     /// (`features` is empty). Memory then grows by the 12–16 bytes a row of
     /// label, group and whatever `consume` keeps, not by the features.
     public static func streamCSV(from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
-                                 consume: (_ features: UnsafeBufferPointer<Float>, _ rows: Int) throws -> Void)
+                                 consume: (_ features: UnsafeBufferPointer<Float>, _ rows: Int, _ expectedRows: Int?) throws -> Void)
         throws -> (data: LabeledData, skippedRows: Int) {
         try withoutActuallyEscaping(consume) { try read(url, options: options, tuning: tuning, consume: $0) }
     }
 
     private static func read(_ url: URL, options: CSVDataOptions, tuning: CSVReadTuning,
-                             consume: ((UnsafeBufferPointer<Float>, Int) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
+                             consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
         let reader = try CSVParallelReader(url: url, options: options, tuning: tuning)
         var builder = CSVRowsBuilder(layout: reader.layout, options: options)
         builder.keepsFeatures = consume == nil
-        var reserved = false
+        var expected: Int?
         try reader.forEachChunk { chunk, lineBase in
             try builder.append(chunk, lineBase: lineBase)
-            if let consume, chunk.failure == nil, chunk.rows > 0 {
-                try consume(UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width), chunk.rows)
-            }
-            if !reserved, chunk.rows > 0, let total = reader.sizeHint {
+            if expected == nil, chunk.rows > 0, let total = reader.sizeHint {
                 // Reserve once from the average record size, so a large file does not double the buffers.
-                let perRow = max(1, chunk.consumed / chunk.rows)
-                builder.reserve(rows: min(total / perRow + total / perRow / 20 + 64, Int(Int32.max)))
-                reserved = true
+                let perRow = max(1, (chunk.consumed - chunk.start) / chunk.rows)
+                let rows = min(total / perRow + total / perRow / 20 + 64, Int(Int32.max))
+                builder.reserve(rows: rows)
+                expected = rows
+            }
+            if let consume, chunk.failure == nil, chunk.rows > 0 {
+                try consume(UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width), chunk.rows, expected)
             }
         }
         return (try builder.finish(options: options), builder.skipped)
