@@ -90,6 +90,7 @@ extension FairAuditCommand {
                 try format.write(result.graph, to: tmp, basedOn: input)
             }, verify: { tmp in
                 var reread = try Plugins.formats.read(tmp)
+                try KerasConfig.carryArchitecture(from: graph, to: &reread)
                 try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
                 try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
             })
