@@ -133,4 +133,44 @@ import Testing
             #expect(got == want, "\(t)")
         }
     }
+
+    /// A `.gz` of each file (zlib's gzip, inflated on the reader's own thread) reads as the plain file does.
+    @Test(arguments: Array(files().prefix(2)))
+    func gzipEqualsPlain(file: File) throws {
+        let url = try Self.write(file.text)
+        let gz = url.appendingPathExtension("gz")
+        defer { for u in [url, gz] { try? FileManager.default.removeItem(at: u) } }
+        let writer = try GzipFileWriter(url: gz)
+        try file.text.withUnsafeBytes { try writer.write($0) }
+        try writer.close()
+        let want = try LabeledData.loadSequential(from: url, options: file.options).data
+        var tuning = CSVReadTuning()
+        tuning.blockBytes = 1000; tuning.chunks = 3; tuning.minChunkBytes = 1
+        let got = try LabeledData.loadCSV(from: gz, options: file.options, tuning: tuning).data
+        #expect(try Data(contentsOf: gz).count < file.text.count)
+        #expect(got.features.map(\.bitPattern) == want.features.map(\.bitPattern))
+        #expect(got.labels.map(\.bitPattern) == want.labels.map(\.bitPattern))
+        #expect(got.rowGroups == want.rowGroups && got.groupNames == want.groupNames)
+    }
+
+    /// Streaming hands over every row's features once, in file order, and keeps the rest.
+    @Test func streamingHandsOverEveryRow() throws {
+        let file = Self.files()[1]
+        let url = try Self.write(file.text)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let want = try LabeledData.loadSequential(from: url, options: file.options).data
+        var tuning = CSVReadTuning()
+        tuning.blockBytes = 4096; tuning.chunks = 2; tuning.minChunkBytes = 1
+        var features: [Float] = [], calls = 0
+        let got = try LabeledData.streamCSV(from: url, options: file.options, tuning: tuning) { x, rows, _ in
+            #expect(x.count == rows * want.featureCount)
+            features += x
+            calls += 1
+        }.data
+        #expect(calls > 10)
+        #expect(got.features.isEmpty)
+        #expect(features.map(\.bitPattern) == want.features.map(\.bitPattern))
+        #expect(got.labels.map(\.bitPattern) == want.labels.map(\.bitPattern))
+        #expect(got.rowGroups == want.rowGroups && got.groupNames == want.groupNames)
+    }
 }
