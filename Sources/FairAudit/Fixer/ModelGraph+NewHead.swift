@@ -22,7 +22,8 @@ extension ModelGraph {
     ///
     /// Without `head.after`, the last dense layer becomes the head; with it,
     /// the first dense layer after the named one does, and every layer
-    /// between (and after the head) is dropped with its tensors. The head
+    /// between (and after the head) is dropped with its tensors; activation
+    /// layers right after the named layer stay (they are its activation). The head
     /// keeps its layer and tensor names (so Keras configs and state dicts
     /// find it where they did) with new shapes: the kernel `in × units`
     /// (`units × in` for an out×in layout), Glorot uniform
@@ -35,9 +36,13 @@ extension ModelGraph {
         }
         let index: Int
         if let after = head.after {
-            guard let cut = layers.firstIndex(where: { $0.name == after }) else {
+            guard var cut = layers.firstIndex(where: { $0.name == after }) else {
                 throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: the model has no layer '\(after)' (layers: \(layers.map(\.name).joined(separator: ", ")))")
             }
+            // A dense layer keeps the activation that follows it (a state
+            // dict's inferred `relu`, Keras' Dense-then-Activation).
+            while layers[cut].kind == .dense || layers[cut].kind == .activation,
+                  cut + 1 < layers.count, layers[cut + 1].kind == .activation { cut += 1 }
             guard let next = layers.indices.first(where: { $0 > cut && layers[$0].kind == .dense }) else {
                 throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: no dense layer follows '\(after)' to become the new head")
             }
