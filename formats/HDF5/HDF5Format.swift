@@ -56,7 +56,7 @@ public enum HDF5Format: ModelFormat {
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let name = url.lastPathComponent.lowercased()
         let wantsKeras = name.contains(".keras"), wantsWeights = name.contains(".weights.h5")
-        if let source, let prefix = try? FormatRegistry.prefix(of: source), try reshapes(graph, source) {
+        if let source, let prefix = try? FormatRegistry.prefix(of: source), (try? reshapes(graph, source)) == true {
             return try writeReshaped(graph, to: url, bundle: prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) && isBundle(source))
         }
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
