@@ -13,7 +13,7 @@ extension Fixer {
     /// One epoch of Adam on the head alone over `rows` (the body frozen, in
     /// the seeded stratified order), so the per-group Fisher that follows is
     /// taken through a head fitted to the new task rather than a random one
-    /// (docs/method.md §7). The body's values are unchanged.
+    /// (docs/method.md §5, "New head"). The body's values are unchanged.
     static func warmHead(_ net: inout Network, data: LabeledData, rows: [Int], objective: FixerObjective,
                          options: FixOptions) throws {
         let head = net.headParameters

@@ -45,7 +45,7 @@ public enum Fixer {
 
         var warnings: [String] = []
         if options.newHead != nil && options.method == .neutralizedLowrank && !options.freezeBody {
-            // The importance is the new task's: Fisher through a head fitted to it first (method §7).
+            // The importance is the new task's: Fisher through a head fitted to it first (method §5, "New head").
             try warmHead(&net, data: data, rows: split.train, objective: objective, options: options)
         }
         let ranks = options.freezeBody ? [:]

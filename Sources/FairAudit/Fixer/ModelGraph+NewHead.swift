@@ -1,6 +1,6 @@
 import Foundation
 
-/// A new output layer for transfer to a new task (docs/method.md §7).
+/// A new output layer for transfer to a new task (docs/method.md §5, "New head").
 public struct NewHead: Sendable, Equatable {
     /// Output units: 1 for a binary label.
     public var units: Int = 1
