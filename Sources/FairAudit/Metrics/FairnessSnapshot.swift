@@ -1,7 +1,7 @@
 import Foundation
 
 /// The fairness metrics of a set of scored rows at one threshold, as the
-/// audit computes them (docs/method.md §5, "New head"): each group's confusion counts,
+/// audit computes them (docs/method.md §7): each group's confusion counts,
 /// the gaps over the groups with at least `minGroupSize` rows, and the
 /// overall accuracy. `fix` judges every epoch on its validation rows with it.
 public struct FairnessSnapshot: Sendable, Equatable {
