@@ -16,4 +16,4 @@ for s in $seeds; do
   "$bin" fix "$data/source_mlp.h5" "${common[@]}" --seed "$s" --target max_equalized_odds_difference=0.02 \
     -o "$out/target_s$s.h5" >"$out/target_s$s.log" 2>&1 || echo "target seed $s: exit $?"
 done
-KERAS_BACKEND=jax /work/venvs/k3/bin/python "$(dirname "$0")/keras_judge.py" "$data/task_test.csv.gz" sex "$out"/*.h5
+LABEL=professional KERAS_BACKEND=jax ${PYTHON:-/work/venvs/k3/bin/python} "$(dirname "$0")/keras_judge.py" "$data/task_test.csv.gz" sex "$out"/*.h5
