@@ -33,7 +33,7 @@ public enum NPZFormat: ModelFormat {
 
     /// `torch-state-dict` when some name ends in `.weight`/`.bias` and every
     /// name is dotted like `net.0.weight` or a PyTorch buffer; else `arrays`.
-    static func layout(of names: [String]) -> String {
+    public static func layout(of names: [String]) -> String {
         let torchLeaves: Set<String> = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked",
                                         "in_proj_weight", "in_proj_bias"]
         let leaves = names.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
