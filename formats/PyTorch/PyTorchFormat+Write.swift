@@ -16,8 +16,9 @@ extension PyTorchFormat {
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let file = url.path
         var writer: ZipWriter
+        var sharing = Set<String>()
         if let source, try FormatRegistry.prefix(of: source).starts(with: [0x50, 0x4B]), canRead(source, prefix: [0x50, 0x4B, 0x03, 0x04]) {
-            writer = try writeBack(graph, source: source, file: file)
+            (writer, sharing) = try writeBack(graph, source: source, file: file)
         } else {
             writer = try newArchive(graph, root: "archive", file: file)
         }
@@ -26,7 +27,8 @@ extension PyTorchFormat {
         }, verify: { tmp in
             let back = try read(tmp)
             let byName = Dictionary(back.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            for t in graph.tensors {
+            // A tensor that views a storage another, modified, tensor views has changed with it.
+            for t in graph.tensors where !sharing.contains(t.origin) {
                 guard let b = byName[t.origin] ?? byName[t.name] else {
                     throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "missing")
                 }
@@ -43,8 +45,9 @@ extension PyTorchFormat {
         })
     }
 
-    /// The source's members, with the storages of modified tensors replaced.
-    static func writeBack(_ graph: ModelGraph, source: URL, file: String) throws -> ZipWriter {
+    /// The source's members, with the storages of modified tensors replaced;
+    /// and the unmodified tensors that view one of those storages.
+    static func writeBack(_ graph: ModelGraph, source: URL, file: String) throws -> (ZipWriter, Set<String>) {
         let archive = try PyTorchError.wrap { try ZipArchive(url: source) }
         let (layout, checkpoint) = try parse(archive, file: source.path)
         let refs = Dictionary(checkpoint.tensors.map { ($0.name, $0.ref) }, uniquingKeysWith: { a, _ in a })
@@ -71,6 +74,9 @@ extension PyTorchFormat {
             ref.scatter(values, into: &storage)
             changed[member] = storage
         }
+        let modified = Set(graph.tensors.filter(\.isModified).map(\.origin))
+        let sharing = Set(checkpoint.tensors.filter { !modified.contains($0.name) && changed[layout.storageMember($0.ref.storage.key)] != nil }
+            .map(\.name))
         var writer = ZipWriter()
         try PyTorchError.wrap {
             for entry in archive.entries {
@@ -83,6 +89,6 @@ extension PyTorchFormat {
                 }
             }
         }
-        return writer
+        return (writer, sharing)
     }
 }
