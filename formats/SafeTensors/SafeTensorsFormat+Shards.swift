@@ -50,16 +50,17 @@ extension SafeTensorsFormat {
     }
 
     /// The stem shards written beside `url` are named after: the file name
-    /// without `.json`, `.index` and `.safetensors` (and without the
-    /// temporary-name decoration `AtomicFile` adds), so
-    /// `model.fair.safetensors.index.json` gets `model.fair-00001-of-00002.safetensors`.
+    /// without its `json`, `index` and `safetensors` parts (and without the
+    /// temporary-name decoration `AtomicFile` adds), so both
+    /// `model.fair.safetensors.index.json` and `model.safetensors.index.fair.json`
+    /// get `model.fair-00001-of-00002.safetensors`.
     static func shardStem(_ url: URL) -> String {
         var name = url.lastPathComponent
         if name.hasPrefix("."), let r = name.range(of: ".tmp-") { name = String(name[name.index(after: name.startIndex)..<r.lowerBound]) }
-        for suffix in [".json", ".index", ".safetensors"] where name.lowercased().hasSuffix(suffix) {
-            name = String(name.dropLast(suffix.count))
-        }
-        return name.isEmpty ? "model" : name
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let kept = parts.enumerated().filter { i, p in i == 0 || !["json", "index", "safetensors"].contains(p.lowercased()) }.map(\.element)
+        let stem = kept.joined(separator: ".")
+        return stem.isEmpty ? "model" : stem
     }
 
     /// Writes a sharded set: the index at `url` and its shards beside it as
