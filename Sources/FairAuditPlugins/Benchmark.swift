@@ -2,7 +2,8 @@ import FairAudit
 import Foundation
 
 /// Throughput of the hot paths: reading every tensor of generated files
-/// (npz stored and deflated, HDF5 contiguous and gzip-chunked) or of given
+/// (npz stored and deflated, HDF5 contiguous and gzip-chunked, safetensors,
+/// a torch.save checkpoint) or of given
 /// files, tensor statistics, CSV parsing, the forward pass, per-group Fisher,
 /// the fairness metrics with bootstrap, one fine-tuning epoch — on synthetic
 /// rows, and on a real dataset and model when given.
@@ -43,6 +44,8 @@ public enum Benchmark {
         public var npzMegabytes = 512
         /// Megabytes of float32 tensors in the generated HDF5 files (0 skips them).
         public var hdf5Megabytes = 1024
+        /// Megabytes of float32 tensors in the generated `.safetensors` and `.pt` files (0 skips them).
+        public var checkpointMegabytes = 512
         /// Synthetic rows of 80 features for the model paths (0 skips them).
         public var rows = 100_000
         /// Existing files to time reading every tensor of.
@@ -83,6 +86,10 @@ public enum Benchmark {
         if options.hdf5Megabytes > 0 {
             try hdf5Paths(megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
                           repeats: options.repeats, record: record)
+        }
+        if options.checkpointMegabytes > 0 {
+            try checkpointPaths(megabytes: options.checkpointMegabytes, dir: dir, keep: options.keepDirectory != nil,
+                                repeats: options.repeats, record: record)
         }
         if options.rows > 0 {
             try syntheticModelPaths(rows: options.rows, dir: dir, record: record)

@@ -11,9 +11,9 @@ extension FairAuditCommand {
             abstract: "Measure the throughput of reading tensors, CSV, forward, Fisher, metrics and fine-tuning.",
             discussion: """
                 Build with -c release for meaningful numbers: swift run -c release fairaudit bench. \
-                The default run writes a 512 MB npz (stored and deflated) and a 1 GB HDF5 file \
-                (contiguous and gzip-chunked) to a temporary folder (--keep DIR keeps them, to time \
-                them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
+                The default run writes a 512 MB npz (stored and deflated), a 1 GB HDF5 file \
+                (contiguous and gzip-chunked) and a 512 MB .safetensors and torch.save .pt to a temporary folder (--keep DIR keeps them, to time \
+                them with numpy/h5py/safetensors/torch: see scripts/bench/), and runs the model paths on 100,000 \
                 synthetic rows; --data and --model add the same paths on a real file.
                 """,
             aliases: ["bench"])
@@ -26,6 +26,9 @@ extension FairAuditCommand {
 
         @Option(name: .customLong("h5-megabytes"), help: "Megabytes of float32 tensors in the generated HDF5 files (0 skips them).")
         var hdf5Megabytes = 1024
+
+        @Option(help: "Megabytes of float32 tensors in the generated .safetensors and torch.save .pt files (0 skips them).")
+        var checkpointMegabytes = 512
 
         @Option(help: "Synthetic rows of 80 features for the model paths (0 skips them).")
         var rows = 100_000
@@ -58,8 +61,8 @@ extension FairAuditCommand {
         var json = false
 
         func validate() throws {
-            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes) else {
-                throw ValidationError("--npz-megabytes and --h5-megabytes must be 0…16384.")
+            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes), (0...16384).contains(checkpointMegabytes) else {
+                throw ValidationError("--npz-megabytes, --h5-megabytes and --checkpoint-megabytes must be 0…16384.")
             }
             guard rows == 0 || (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 0 or 1000…10000000.") }
             guard (data == nil) == (model == nil) else { throw ValidationError("--data and --model go together.") }
@@ -71,6 +74,7 @@ extension FairAuditCommand {
             options.files = files.map { URL(fileURLWithPath: $0) }
             options.npzMegabytes = only ? 0 : npzMegabytes
             options.hdf5Megabytes = only ? 0 : hdf5Megabytes
+            options.checkpointMegabytes = only ? 0 : checkpointMegabytes
             options.rows = only ? 0 : rows
             options.keepDirectory = keep.map { URL(fileURLWithPath: $0, isDirectory: true) }
             options.dataFile = data.map { URL(fileURLWithPath: $0) }
