@@ -89,6 +89,19 @@ import Testing
         #expect(try back.tensor(named: name).floatValues() == graph.tensor(named: name).floatValues())
     }
 
+    @Test func aShardedSetWritesAsOneFileWhenAskedTo() throws {
+        let src = try Fixtures.url("adult_mlp_sharded.safetensors.index.json")
+        let graph = try Plugins.formats.read(src)
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("one.safetensors")
+        try SafeTensorsFormat.write(graph, to: out, basedOn: src)
+        let back = try Plugins.formats.read(out)
+        #expect(back.tensors.map(\.name) == graph.tensors.map(\.name))
+        #expect(back.metadata.contains { $0.key == "metadata.format" && $0.value == "pt" })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["one.safetensors"])
+    }
+
     @Test func shardedWriteNeverOverwritesTheSourceShards() throws {
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

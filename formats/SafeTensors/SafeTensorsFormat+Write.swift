@@ -3,8 +3,7 @@ import Foundation
 
 extension SafeTensorsFormat {
     /// Writes `graph` as one `.safetensors` file, or as a sharded set when
-    /// `url` ends in `.json` or `source` is a set's index (see
-    /// `writeSharded`), through `AtomicFile`: written to a temporary file,
+    /// `url` ends in `.json` (see `writeSharded`), through `AtomicFile`: written to a temporary file,
     /// read back and compared tensor by tensor, then renamed over `url`.
     ///
     /// Based on a `.safetensors` `source`: when every tensor keeps its dtype
@@ -17,11 +16,11 @@ extension SafeTensorsFormat {
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let sourcePrefix = try source.map { try FormatRegistry.prefix(of: $0) }
         let sourceIsIndex = source.map { isIndex($0, prefix: sourcePrefix ?? []) } ?? false
-        if sourceIsIndex || url.pathExtension.lowercased() == "json" {
+        if url.pathExtension.lowercased() == "json" {
             return try writeSharded(graph, to: url, basedOn: sourceIsIndex ? source : nil)
         }
         let base = try source.flatMap { s -> (SafeTensorsHeader, MappedFile)? in
-            guard canRead(s, prefix: sourcePrefix ?? []) else { return nil }
+            guard !sourceIsIndex, canRead(s, prefix: sourcePrefix ?? []) else { return nil }
             let bytes = try SafeTensorsError.wrap(file: s.path) { try MappedFile(url: s) }
             return (try SafeTensorsHeader.parse(bytes, file: s.path), bytes)
         }
