@@ -38,8 +38,8 @@ let package = Package(
         // Format plugins.
         .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),
         .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
-        .target(name: "FormatSafeTensors", dependencies: ["FairAudit", "FormatNPZ"], path: "formats/SafeTensors"),
-        .target(name: "FormatPyTorch", dependencies: ["FairAudit", "FormatNPZ"], path: "formats/PyTorch"),
+        .target(name: "FormatSafeTensors", dependencies: ["FairAudit"], path: "formats/SafeTensors"),
+        .target(name: "FormatPyTorch", dependencies: ["FairAudit"], path: "formats/PyTorch"),
 
         // Audit plugins.
         .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),

@@ -43,8 +43,8 @@ for f in $HDF5_CFLAGS; do COMMON+=(-Xcc "$f"); done
 EXTRA=()
 case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
-  TorchPickle) DEPS=(FairAudit FormatNPZ FormatPyTorch) ;;
-  SafeTensors) DEPS=(FairAudit FormatNPZ FormatSafeTensors) ;;
+  TorchPickle) DEPS=(FairAudit FormatPyTorch) ;;
+  SafeTensors) DEPS=(FairAudit FormatSafeTensors) ;;
   HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0 -malloc_limit_mb=65536)
              export ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
   *)         DEPS=(FairAudit) ;;

@@ -16,7 +16,7 @@ extension FairAuditCommand {
                 exact copy of the weights. --layout torch writes PyTorch conventions (dense \
                 kernels transposed to out×in, names <layer>.weight and <layer>.bias, BatchNorm \
                 running_mean/running_var); --layout keras the reverse (<layer>/kernel in×out). \
-                Both need the architecture: from the file, from --config, or inferred from a \
+                Both need the architecture: from the file, from --architecture, or inferred from a \
                 state dict's names with --activation/--head.
 
                 Examples:

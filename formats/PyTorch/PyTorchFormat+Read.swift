@@ -1,5 +1,4 @@
 import FairAudit
-import FormatNPZ
 import Foundation
 
 extension PyTorchFormat {
@@ -26,7 +25,7 @@ extension PyTorchFormat {
         var metadata: [(key: String, value: String)] = [("archive", layout.root), ("storages", "\(storages)"),
                                                         ("byteorder", layout.byteOrder.rawValue)]
         metadata += checkpoint.metadata
-        return ModelGraph(format: name, layout: NPZFormat.layout(of: tensors.map(\.name)), tensors: tensors,
+        return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
                           metadata: metadata, source: url)
     }
 

@@ -1,5 +1,4 @@
 import FairAudit
-import FormatNPZ
 import Foundation
 
 extension SafeTensorsFormat {
@@ -45,7 +44,7 @@ extension SafeTensorsFormat {
         if let (name, shard) = mapped.sorted(by: { $0.key < $1.key }).first {
             throw SafeTensorsError.badIndex(file: url.path, reason: "tensor '\(name)' is mapped to shard '\(shard)', which does not hold it")
         }
-        return ModelGraph(format: self.name, layout: NPZFormat.layout(of: tensors.map(\.name)), tensors: tensors,
+        return ModelGraph(format: self.name, layout: StateDictLayout.detect(tensors), tensors: tensors,
                           metadata: metadata, source: url)
     }
 

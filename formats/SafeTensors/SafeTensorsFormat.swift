@@ -1,5 +1,4 @@
 import FairAudit
-import FormatNPZ
 import Foundation
 
 /// Hugging Face `.safetensors` files, and sharded sets opened through their
@@ -40,7 +39,7 @@ public enum SafeTensorsFormat: ModelFormat {
         let (header, tensors) = try readFile(url)
         var metadata: [(key: String, value: String)] = [("header_bytes", "\(header.json.count)")]
         for (k, v) in header.metadata ?? [] { metadata.append((metadataPrefix + k, v)) }
-        return ModelGraph(format: name, layout: NPZFormat.layout(of: tensors.map(\.name)), tensors: tensors,
+        return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
                           metadata: metadata, source: url)
     }
 

@@ -34,7 +34,7 @@ extension ModelGraph {
     public func converted(to layout: WeightLayout) throws -> ModelGraph {
         guard let layers else {
             throw FairAuditError.unsupportedModel(
-                reason: "converting to the \(layout.rawValue) layout needs the architecture (pass --config, or --activation/--head for a state dict)")
+                reason: "converting to the \(layout.rawValue) layout needs the architecture (pass --architecture, or --activation/--head for a state dict)")
         }
         let separator = layout == .torch ? "." : "/"
         let targetKernel: KernelLayout = layout == .torch ? .outIn : .inOut
