@@ -75,6 +75,46 @@ import Testing
         }
     }
 
+    @Test func convertGoesToAndFromSafetensorsAndPyTorch() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = Self.root.appendingPathComponent(Self.models[0])
+        let pt = dir.appendingPathComponent("w.pt"), back = dir.appendingPathComponent("back.safetensors")
+        let keras = dir.appendingPathComponent("keras.safetensors"), h5 = dir.appendingPathComponent("w.h5")
+        for (a, b, extra) in [(src, pt, [String]()), (pt, back, []), (src, keras, ["--layout", "keras"]), (keras, h5, [])] {
+            let r = try CLI.run(["convert", a.path, b.path] + extra)
+            #expect(r.code == 0, "\(a.lastPathComponent) → \(b.lastPathComponent): \(r.stderr)")
+        }
+        let original = try Plugins.formats.read(src)
+        #expect(try Plugins.formats.read(pt).format == "pytorch")
+        let roundTrip = try Plugins.formats.read(back)
+        #expect(roundTrip.format == "safetensors")
+        for t in original.tensors {
+            #expect(try roundTrip.tensor(named: t.name).rawBytes() == t.rawBytes(), "\(t.name): a copy keeps every byte")
+        }
+        let k = try Plugins.formats.read(h5).tensor(named: "net.0/kernel")
+        #expect(k.shape == [80, 64], "--layout keras stores dense kernels in×out")
+    }
+
+    @Test func fixNamesTheOutputOfAShardedSetAfterItsIndex() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let names = ["adult_mlp_sharded.safetensors.index.json", "adult_mlp_sharded-00001-of-00002.safetensors",
+                     "adult_mlp_sharded-00002-of-00002.safetensors"]
+        for n in names {
+            try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Tests/FormatSafeTensorsTests/Resources/" + n),
+                                             to: dir.appendingPathComponent(n))
+        }
+        let r = try CLI.run(["fix", names[0], "--data", Self.data, "--label", "income", "--group", "sex", "--ignore", "race",
+                             "--epochs", "1"], in: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(files == Set(names + ["adult_mlp_sharded.fair.safetensors.index.json", "adult_mlp_sharded.fair-00001-of-00002.safetensors",
+                                      "adult_mlp_sharded.fair-00002-of-00002.safetensors"]), "\(files.sorted())")
+        let fixed = try Plugins.formats.read(dir.appendingPathComponent("adult_mlp_sharded.fair.safetensors.index.json"))
+        #expect(fixed.metadata.contains { $0.key == "shards" && $0.value == "2" })
+    }
+
     @Test func hostileCheckpointsExitTwoWithOneLineAndRunNothing() throws {
         let dir = Self.root.appendingPathComponent("Tests/FormatPyTorchTests/Resources/hostile")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()

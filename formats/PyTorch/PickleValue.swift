@@ -7,11 +7,17 @@ import Foundation
 /// nesting and reference cycles cannot overflow the stack when values are
 /// copied or freed.
 public enum PickleValue: Sendable {
+    /// `None`.
     case none
+    /// `True` / `False`.
     case bool(Bool)
+    /// An integer that fits 64 bits (larger ones are refused).
     case int(Int)
+    /// A `float` (BINFLOAT).
     case float(Double)
+    /// A `str`.
     case string(String)
+    /// A `bytes` object.
     case bytes(Data)
     /// Index into `PickleArena.tuples`.
     case tuple(Int)
