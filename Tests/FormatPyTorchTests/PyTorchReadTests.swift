@@ -6,7 +6,7 @@ import Testing
 
 /// Reading what torch.save wrote, compared with what torch.load(weights_only=True) gives.
 @Suite struct PyTorchReadTests {
-    @Test(arguments: ["views.pt", "dtypes.pt", "parameter.pt", "adult_mlp_state_dict.pt", "adult_mlp_checkpoint.pt"])
+    @Test(arguments: ["views.pt", "dtypes.pt", "parameter.pt", "unsigned.pt", "adult_mlp_state_dict.pt", "adult_mlp_checkpoint.pt"])
     func valuesEqualTorchLoad(file: String) throws {
         let graph = try Plugins.formats.read(Fixtures.url(file))
         #expect(graph.format == "pytorch")
@@ -35,6 +35,12 @@ import Testing
         for r in 0..<6 { for c in 0..<10 where base[r * 10 + c] != tv[c * 6 + r] { ok = false } }
         #expect(ok, "t is base transposed, in C order")
         #expect(try graph.tensor(named: "col").floatValues() == (0..<6).map { base[$0 * 10 + 3] })
+    }
+
+    @Test(arguments: [("complex.pt", "torch.ComplexFloatStorage"), ("float8.pt", "torch.float8_e4m3fn")])
+    func complexAndFloat8AreRefusedByName(file: String, type: String) throws {
+        let url = try Fixtures.url(file)
+        #expect { try Plugins.formats.read(url) } throws: { "\($0)".contains(type) && "\($0)".contains(url.path) }
     }
 
     @Test func legacyAndTorchScriptFilesAreRefusedSayingWhichTheyAre() throws {

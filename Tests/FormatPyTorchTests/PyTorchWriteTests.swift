@@ -63,6 +63,21 @@ import Testing
         }
     }
 
+    @Test func unsignedTensorsRoundTripThroughANewCheckpoint() throws {
+        let src = try Plugins.formats.read(Fixtures.url("unsigned.pt"))
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("unsigned.pt")
+        try PyTorchFormat.write(src, to: out, basedOn: nil)
+        let back = try Plugins.formats.read(out)
+        #expect(back.tensors.map(\.name) == src.tensors.map(\.name))
+        for t in src.tensors {
+            let b = try back.tensor(named: t.name)
+            #expect(b.dtype == t.dtype && b.shape == t.shape)
+            #expect(try b.rawBytes() == t.rawBytes(), "\(t.name): a copy keeps every byte")
+        }
+    }
+
     @Test func whatWouldChangeDataPklIsRefused() throws {
         let src = try Fixtures.url("adult_mlp_state_dict.pt")
         let dir = try Fixtures.tempDir()

@@ -98,12 +98,21 @@ public enum PickleGlobal: Sendable, Equatable {
     case orderedDict
     /// `torch._utils._rebuild_tensor_v2`.
     case rebuildTensorV2
+    /// `torch._utils._rebuild_tensor_v3` (an untyped storage and an explicit dtype: uint16/32/64, float8, …).
+    case rebuildTensorV3
     /// `torch._utils._rebuild_parameter`.
     case rebuildParameter
     /// `torch.Size`.
     case torchSize
     /// `torch.<Type>Storage` holding elements of `dtype`.
     case storageType(DType)
+    /// `torch.storage.UntypedStorage`: bytes, typed by the tensor that views them.
+    case untypedStorage
+    /// A `torch.<dtype>` object naming an element type fairaudit holds.
+    case dtype(DType)
+    /// A storage type or dtype a weights-only load allows but fairaudit does
+    /// not hold (complex, 8-bit floats, quantized), by name.
+    case unsupportedType(String)
 
     /// The typed storages `torch.save` names, by class name.
     static let storages: [String: DType] = [
@@ -112,14 +121,35 @@ public enum PickleGlobal: Sendable, Equatable {
         "ByteStorage": .uint8, "BoolStorage": .bool,
     ]
 
+    /// `torch.<name>` dtype objects, by name (with PyTorch's aliases).
+    static let dtypes: [String: DType] = [
+        "float32": .float32, "float": .float32, "float64": .float64, "double": .float64, "float16": .float16,
+        "half": .float16, "bfloat16": .bfloat16, "int64": .int64, "long": .int64, "int32": .int32, "int": .int32,
+        "int16": .int16, "short": .int16, "int8": .int8, "uint8": .uint8, "bool": .bool, "uint16": .uint16,
+        "uint32": .uint32, "uint64": .uint64,
+    ]
+
+    /// Types a weights-only load allows that hold no values fairaudit runs.
+    static let unsupported: Set<String> = [
+        "complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "float8_e4m3fn", "float8_e5m2",
+        "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "ComplexFloatStorage", "ComplexDoubleStorage",
+        "QInt8Storage", "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage", "qint8", "quint8",
+        "qint32", "quint4x2", "quint2x4",
+    ]
+
     /// The allowed global `module.name`, or nil for every other.
     static func allowed(module: String, name: String) -> PickleGlobal? {
         switch (module, name) {
         case ("collections", "OrderedDict"): return .orderedDict
         case ("torch._utils", "_rebuild_tensor_v2"): return .rebuildTensorV2
+        case ("torch._utils", "_rebuild_tensor_v3"): return .rebuildTensorV3
         case ("torch._utils", "_rebuild_parameter"): return .rebuildParameter
         case ("torch", "Size"): return .torchSize
-        case ("torch", _): return storages[name].map { .storageType($0) }
+        case ("torch.storage", "UntypedStorage"), ("torch", "UntypedStorage"): return .untypedStorage
+        case ("torch", _):
+            if let d = storages[name] { return .storageType(d) }
+            if let d = dtypes[name] { return .dtype(d) }
+            return unsupported.contains(name) ? .unsupportedType(name) : nil
         default: return nil
         }
     }

@@ -16,6 +16,8 @@ public enum PyTorchError: Error, CustomStringConvertible, Equatable {
     case forbiddenOpcode(file: String, opcode: String, offset: Int)
     /// The pickle is malformed (cut short, stack underflow, bad argument, …).
     case badPickle(file: String, offset: Int, reason: String)
+    /// A tensor of a type a weights-only load allows but fairaudit does not hold (complex, float8, quantized).
+    case unsupportedDType(file: String, dtype: String)
     /// A tensor's storage, offset, size or stride is inconsistent with the archive.
     case badTensor(file: String, tensor: String, reason: String)
     /// The checkpoint holds something other than tensors and plain values where tensors are named.
@@ -36,6 +38,8 @@ public enum PyTorchError: Error, CustomStringConvertible, Equatable {
         case .forbiddenOpcode(let f, let op, let o):
             "\(f): the pickle uses opcode \(op) at byte \(o), which a state dict does not need; refused, nothing was run"
         case .badPickle(let f, let o, let r): "\(f): malformed data.pkl at byte \(o): \(r)"
+        case .unsupportedDType(let f, let d):
+            "\(f): holds a \(d) tensor; complex, 8-bit float and quantized tensors are not read (convert them to float16/bfloat16/float32 first)"
         case .badTensor(let f, let t, let r): "\(f): tensor '\(t)': \(r)"
         case .badStructure(let f, let p, let r): "\(f): '\(p.count > 80 ? String(p.prefix(80)) + "…" : p)': \(r)"
         case .cannotWrite(let f, let r): "\(f): cannot write the PyTorch checkpoint: \(r)"

@@ -17,7 +17,11 @@ extension PyTorchFormat {
         var names = Set<String>()
         for t in graph.tensors {
             guard names.insert(t.name).inserted else { throw PyTorchError.cannotWrite(file: file, reason: "two tensors are named '\(t.name)'") }
-            guard let storageType = PickleGlobal.storages.first(where: { $0.value == t.dtype })?.key else {
+            // A typed storage and _rebuild_tensor_v2 where torch has one (as torch.save writes them);
+            // uint16/32/64 as torch writes those: an untyped storage and _rebuild_tensor_v3 with the dtype.
+            let storageType = PickleGlobal.storages.first(where: { $0.value == t.dtype })?.key
+            let dtypeName = PickleGlobal.dtypes.first(where: { $0.value == t.dtype && $0.key == t.dtype.rawValue })?.key
+            guard storageType != nil || dtypeName != nil else {
                 throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which torch.save has no storage type for")
             }
             let raw = try t.rawBytes()
@@ -29,14 +33,14 @@ extension PyTorchFormat {
             var stride = [Int](repeating: 1, count: t.shape.count)
             for k in stride.indices.reversed().dropFirst() { stride[k] = stride[k + 1] * t.shape[k + 1] }
             pickle.string(t.name)
-            pickle.global("torch._utils", "_rebuild_tensor_v2")
+            pickle.global("torch._utils", storageType != nil ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3")
             pickle.mark()
             pickle.mark()
             pickle.string("storage")
-            pickle.global("torch", storageType)
+            if let storageType { pickle.global("torch", storageType) } else { pickle.global("torch.storage", "UntypedStorage") }
             pickle.string("\(storages.count - 1)")
             pickle.string("cpu")
-            pickle.int(t.elementCount)
+            pickle.int(storageType != nil ? t.elementCount : t.byteCount)
             pickle.tuple()
             pickle.persistentID()
             pickle.int(0)
@@ -46,6 +50,7 @@ extension PyTorchFormat {
             pickle.global("collections", "OrderedDict")
             pickle.emptyTuple()
             pickle.reduce()
+            if storageType == nil, let dtypeName { pickle.global("torch", dtypeName) }
             pickle.tuple()
             pickle.reduce()
         }

@@ -34,11 +34,32 @@ extension Unpickler {
                   case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4] else {
                 throw bad("_rebuild_tensor_v2 called without (storage, offset, size, stride, requires_grad, hooks)", at: at)
             }
-            let shape = try ints(arena.tuples[sizeT], "size", at: at)
-            let stride = try ints(arena.tuples[strideT], "stride", at: at)
-            return .tensor(TorchTensorRef(storage: s, offset: offset, shape: shape, stride: stride))
-        case .storageType:
-            throw bad("REDUCE calls a storage type, which torch.save never does", at: at)
+            return .tensor(TorchTensorRef(storage: s, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
+                                          stride: try ints(arena.tuples[strideT], "stride", at: at)))
+        case .rebuildTensorV3:
+            guard a.count == 7 || a.count == 8, case .storage(let s) = a[0], case .int(let offset) = a[1],
+                  case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4],
+                  case .global(let g) = a[6] else {
+                throw bad("_rebuild_tensor_v3 called without (storage, offset, size, stride, requires_grad, hooks, dtype)", at: at)
+            }
+            let dtype: DType
+            switch g {
+            case .dtype(let d): dtype = d
+            case .unsupportedType(let name): throw PyTorchError.unsupportedDType(file: file, dtype: "torch.\(name)")
+            default: throw bad("_rebuild_tensor_v3 with a dtype that is not a torch dtype", at: at)
+            }
+            // An untyped storage counts bytes; the view counts elements of `dtype`.
+            let bytes = s.numel * s.dtype.byteSize
+            guard bytes % dtype.byteSize == 0 else {
+                throw bad("storage '\(s.key)' holds \(bytes) bytes, not a whole number of \(dtype.rawValue) elements", at: at)
+            }
+            let typed = TorchStorageRef(key: s.key, dtype: dtype, numel: bytes / dtype.byteSize)
+            return .tensor(TorchTensorRef(storage: typed, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
+                                          stride: try ints(arena.tuples[strideT], "stride", at: at)))
+        case .storageType, .untypedStorage, .dtype:
+            throw bad("REDUCE calls a storage type or dtype, which torch.save never does", at: at)
+        case .unsupportedType(let name):
+            throw PyTorchError.unsupportedDType(file: file, dtype: "torch.\(name)")
         }
     }
 
@@ -65,9 +86,16 @@ extension Unpickler {
     func persistentLoad(_ pid: PickleValue, at: Int) throws -> PickleValue {
         guard case .tuple(let t) = pid else { throw bad("a persistent id that is \(pid.typeName), not a tuple", at: at) }
         let a = arena.tuples[t]
-        guard a.count == 5, case .string("storage") = a[0], case .global(.storageType(let dtype)) = a[1],
+        guard a.count == 5, case .string("storage") = a[0], case .global(let type) = a[1],
               case .string(let key) = a[2], case .string = a[3], case .int(let numel) = a[4] else {
             throw bad("a persistent id that is not ('storage', torch.<Type>Storage, key, location, numel)", at: at)
+        }
+        let dtype: DType
+        switch type {
+        case .storageType(let d): dtype = d
+        case .untypedStorage: dtype = .uint8
+        case .unsupportedType(let name): throw PyTorchError.unsupportedDType(file: file, dtype: "torch.\(name)")
+        default: throw bad("a persistent id whose storage type is not a torch storage", at: at)
         }
         guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw bad("storage key '\(key.prefix(64))' is not a plain name", at: at)
