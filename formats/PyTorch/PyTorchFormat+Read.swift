@@ -39,15 +39,20 @@ extension PyTorchFormat {
         return (layout, checkpoint)
     }
 
-    /// A tensor's C-order bytes: a zero-copy slice of a stored, contiguous
-    /// storage (CRC-checked), else gathered from the storage's bytes.
+    /// A tensor's C-order bytes. A stored storage is read as `torch.load`
+    /// reads it: straight from the mapping, without its CRC-32 (`data.pkl`'s
+    /// is checked); a view of the whole storage from offset 0 is a zero-copy
+    /// slice, another contiguous view a copy of its run, a non-contiguous one
+    /// gathered element by element. A deflated storage is inflated and checked.
     static func values(of ref: TorchTensorRef, in entry: ZipEntry, of archive: ZipArchive) throws -> Data {
         let size = ref.storage.dtype.byteSize, count = ref.elementCount
         if count == 0 { return Data() }
-        if ref.isContiguous {
-            let data = try PyTorchError.wrap { try archive.data(for: entry, skipping: ref.offset * size) }
-            return data.count == count * size ? data : data.prefix(count * size)
+        let whole = try PyTorchError.wrap { entry.method == 0 ? try archive.compressedData(for: entry) : try archive.data(for: entry) }
+        guard ref.isContiguous else { return ref.materialize(whole) }
+        let range = (ref.offset * size)..<((ref.offset + count) * size)
+        guard range.upperBound <= whole.count else {
+            throw PyTorchError.zip(.truncated(archive: archive.name, member: entry.name, what: "the tensor's bytes"))
         }
-        return ref.materialize(try PyTorchError.wrap { try archive.data(for: entry) })
+        return range.lowerBound == 0 ? whole.prefix(range.count) : whole.subdata(in: range)
     }
 }
