@@ -23,6 +23,17 @@ def pt_all(path):
     return sum(t.numel() * t.element_size() for t in sd.values())
 
 
+def pt_mmap_touched(path):
+    """torch.load(mmap=True) maps storages like fairaudit does; summing each
+    tensor touches every byte once, as `fairaudit bench` does."""
+    sd = torch.load(path, weights_only=True, mmap=True)
+    n = 0
+    for t in sd.values():
+        t.view(torch.int32).sum()
+        n += t.numel() * t.element_size()
+    return n
+
+
 def main():
     args = sys.argv[1:]
     reps = pop_repeats(args)
@@ -34,6 +45,9 @@ def main():
         else:
             best, cpu, n = best_of(reps, lambda: pt_all(path))
             lib = f"torch {torch.__version__} load(weights_only=True)"
+            print(f"{lib} {path}: {n / 1e6:.0f} MB in {best:.3f} s (cpu {cpu:.3f} s) = {n / 1e6 / best:,.1f} MB/s")
+            best, cpu, n = best_of(reps, lambda: pt_mmap_touched(path))
+            lib = f"torch {torch.__version__} load(weights_only=True, mmap=True) + sum of each tensor"
         print(f"{lib} {path}: {n / 1e6:.0f} MB in {best:.3f} s (cpu {cpu:.3f} s) = {n / 1e6 / best:,.1f} MB/s")
 
 
