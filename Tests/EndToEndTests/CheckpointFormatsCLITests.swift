@@ -57,7 +57,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         func fix(_ m: String, _ out: String) throws -> CLI.Result {
             try CLI.run(["fix", Self.root.appendingPathComponent(m).path, "--data", Self.data, "--label", "income", "--group", "sex",
-                         "--ignore", "race", "--epochs", "1", "--json", "-o", dir.appendingPathComponent(out).path])
+                         "--ignore", "race", "--epochs", "1", "--force-write", "--json", "-o", dir.appendingPathComponent(out).path])
         }
         let name = URL(fileURLWithPath: model).lastPathComponent
         let ref = try fix(Self.hdf5, "fixed.h5"), got = try fix(model, "fixed-" + name)
@@ -106,7 +106,7 @@ import Testing
                                              to: dir.appendingPathComponent(n))
         }
         let r = try CLI.run(["fix", names[0], "--data", Self.data, "--label", "income", "--group", "sex", "--ignore", "race",
-                             "--epochs", "1"], in: dir)
+                             "--epochs", "1", "--force-write"], in: dir)
         #expect(r.code == 0, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         #expect(files == Set(names + ["adult_mlp_sharded.fair.safetensors.index.json", "adult_mlp_sharded.fair-00001-of-00002.safetensors",

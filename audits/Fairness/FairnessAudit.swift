@@ -9,6 +9,8 @@ public struct FairnessAudit: Audit {
     public static let name = "fairness"
     /// Creates the audit.
     public init() {}
+    /// Scores, labels and groups suffice: the rows can be streamed.
+    public static var needsFeatures: Bool { false }
 
     /// Predicts `score ≥ options.threshold`, measures every group of
     /// `context.data`, bootstraps the gaps (`options.bootstrap` resamples,

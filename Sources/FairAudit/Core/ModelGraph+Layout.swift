@@ -60,7 +60,9 @@ extension ModelGraph {
             newLayers.append(copy)
         }
         return ModelGraph(format: format, layout: layout == .torch ? "torch-state-dict" : "keras-weights",
-                          tensors: tensors, metadata: [], layers: newLayers, inputWidth: inputWidth,
+                          tensors: tensors,
+                          // Only the Keras config survives: the rest described the file read.
+                          metadata: metadata.filter { KerasExport.configKeys.contains($0.key) }, layers: newLayers, inputWidth: inputWidth,
                           architectureNote: nil, source: nil)
     }
 }

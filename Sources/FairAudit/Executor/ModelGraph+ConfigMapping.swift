@@ -77,6 +77,7 @@ extension ModelGraph {
         }
         inputWidth = arch.inputWidth ?? inputWidth
         architectureNote = arch.note
+        KerasConfig.remember(json: json, in: &self)
         return pairs
     }
 

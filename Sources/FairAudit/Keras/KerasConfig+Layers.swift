@@ -16,6 +16,10 @@ extension KerasConfig {
         let c = e.config
         func flag(_ key: String, _ dflt: Bool) -> Bool { c[key] as? Bool ?? dflt }
         func number(_ key: String, _ dflt: Double) -> Double { (c[key] as? NSNumber)?.doubleValue ?? dflt }
+        guard e.isKeras else {
+            return .unsupported("layer '\(e.name)' has class '\(e.className)' from outside Keras, which fairaudit does not run")
+        }
+        if let note = dtypeNote(e) { return .unsupported(note) }
         switch e.className {
         case "InputLayer":
             return .layer(Layer(name: e.name, kind: .input, className: e.className), roles: [])
@@ -47,7 +51,7 @@ extension KerasConfig {
             return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
         case "BatchNormalization", "LayerNormalization":
             let bn = e.className == "BatchNormalization"
-            guard lastAxis(c["axis"]) else { return .unsupported("\(e.className) layer '\(e.name)' normalizes an axis other than the last") }
+            if let note = axisNote(e) { return .unsupported(note) }
             if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
             var roles: [String] = []
             if flag("scale", true) { roles.append("gamma") }
@@ -90,14 +94,6 @@ extension KerasConfig {
         }
         guard let name, let act = Activation(rawValue: name) else { return nil }
         return (act, slope)
-    }
-
-    /// True when a normalization `axis` is the last one (`-1`, `[-1]`, or absent).
-    private static func lastAxis(_ v: Any?) -> Bool {
-        if v == nil || v is NSNull { return true }
-        if let n = v as? NSNumber { return n.intValue == -1 }
-        if let a = v as? [Any], a.count == 1, let n = a[0] as? NSNumber { return n.intValue == -1 }
-        return false
     }
 
     /// Names of the layers feeding a Functional layer, from Keras 2's nested
