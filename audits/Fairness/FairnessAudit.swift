@@ -1,7 +1,7 @@
 import FairAudit
 import Foundation
 
-/// Group fairness metrics (METHOD.md section 7), equal to fairlearn 0.15 on
+/// Group fairness metrics (docs/method.md §7), equal to fairlearn 0.15 on
 /// the same predictions: per-group rates, between-group gaps over the groups
 /// with at least `minGroupSize` rows, and percentile bootstrap intervals.
 public struct FairnessAudit: Audit {
