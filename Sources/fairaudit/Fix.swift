@@ -81,7 +81,7 @@ extension FairAuditCommand {
             var graph = try format.read(input)
             let arch = architecture
             try arch.apply(to: &graph, required: true, policy: policyFile)
-            let network = try ModelErrors.naming(modelPath) { try Network(graph: graph) }
+            let network = try ModelErrors.naming(modelPath) { try Network(graph: Fixer.startingGraph(graph, options: options)) }
             var csvOptions = csv
             csvOptions.expectedFeatureCount = network.inputWidth
             let train = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: csvOptions)

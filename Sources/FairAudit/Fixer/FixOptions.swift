@@ -81,6 +81,11 @@ public struct FixOptions: Sendable, Equatable {
     /// written; default 0.01.
     public var maxAccuracyDrop: Double = 0.01
 
+    /// Replace the output layer with a new one for a new label (docs/method.md §5, "New head").
+    public var newHead: NewHead? = nil
+    /// Train only the output layer (a linear probe of the body's features).
+    public var freezeBody: Bool = false
+
     /// The default options.
     public init() {}
 

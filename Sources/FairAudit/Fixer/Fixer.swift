@@ -27,6 +27,7 @@ public enum Fixer {
     static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
                     progress: (EpochLog) -> Void) throws -> FixResult {
         try options.validate()
+        let graph = try startingGraph(graph, options: options)
         var net = try Network(fixing: graph)
         try check(data, width: net.inputWidth)
         let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
@@ -43,8 +44,14 @@ public enum Fixer {
         let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
-        let ranks = try prepare(&net, graph: graph, method: options.method, options: options, data: data,
-                                trainRows: split.train, warnings: &warnings)
+        if options.newHead != nil && options.method == .neutralizedLowrank && !options.freezeBody {
+            // The importance is the new task's: Fisher through a head fitted to it first (method §5, "New head").
+            try warmHead(&net, data: data, rows: split.train, objective: objective, options: options)
+        }
+        let ranks = options.freezeBody ? [:]
+            : try prepare(&net, graph: graph, method: options.method, options: options, data: data,
+                          trainRows: split.train, warnings: &warnings)
+        if options.freezeBody { net.trainable = net.headParameters }
         let factorized = options.method == .finetune ? pretrained
             : validation.evaluate(net, objective).0
         let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
