@@ -31,7 +31,7 @@ struct FixerBatchNormTests {
         let net = try Network(fixing: graph)
         #expect(net.trainable.map { net.parameterNames[$0] }.sorted() == ["d0/bias", "d0/kernel", "d1/bias", "d1/kernel"])
         let b = FixerGradientTests.batch(rows: 9)
-        let objective = FixerObjective(head: net.fixerHead, penalty: nil, lambda: 0)
+        let objective = FixerObjective(loss: net.loss, penalty: nil, lambda: 0)
         let eval = objective.evaluate(logits: net.logits(b.x, rows: 9), rows: 9, labels: b.y, groups: b.g, weights: nil)
         let grads = net.testGradients(b.x, rows: 9, delta: eval.dLogits)
         var ref = try ReferenceNetwork(graph: graph, layers: try #require(graph.layers))

@@ -100,7 +100,7 @@ struct FixerTrainingTests {
         let torch = try Fixer.fix(graph: FixerFixtures.adultModel(torch: true), data: data, options: o).graph
         let k = try keras.tensor(named: "dense/kernel"), t = try torch.tensor(named: "net.0.weight")
         #expect(k.shape == [80, 64] && t.shape == [64, 80] && t.dtype == .float32 && t.isModified)
-        let kt = Network.transpose(try k.floatValues(), rows: 80, cols: 64)
+        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64)
         #expect(kt == (try t.floatValues()))
         #expect(torch.tensors.map(\.name) == (try FixerFixtures.adultModel(torch: true)).tensors.map(\.name))
     }

@@ -34,7 +34,7 @@ public enum Fixer {
         guard !split.train.isEmpty else {
             throw FairAuditError.invalidInput(path: data.source, reason: "no rows are left to train on after the validation split")
         }
-        let objective = FixerObjective(head: net.fixerHead, penalty: options.penalty, lambda: options.lambda)
+        let objective = FixerObjective(loss: net.loss, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
         let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights)
@@ -53,8 +53,7 @@ public enum Fixer {
         var gaps = FixerObjective.GapEstimate()
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.values)
-        var trace = ForwardTrace(ops: net.ops.count)
-        var workspace = BackwardWorkspace(ops: net.ops.count)
+        var trace = Trace(network: net)
         var grads = net.zeroAccumulators()
         for epoch in 1...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -64,9 +63,10 @@ public enum Fixer {
             while start < order.count {
                 let batch = Array(order[start..<min(start + options.batchSize, order.count)])
                 start += batch.count
-                trace.inputs[0] = gather(data.features, rows: batch, width: net.inputWidth)
-                net.runForward(&trace, rows: batch.count)
-                let eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
+                for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
+                                               rows: batch.count).enumerated() { trace.values[i] = b }
+                net.runForward(&trace)
+                let eval = objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
                                               groups: batch.map { data.rowGroups[$0] },
                                               weights: trainWeights.map { w in batch.map { w[$0] } },
                                               running: &gaps)
@@ -77,7 +77,7 @@ public enum Fixer {
                 }
                 sum += eval.total * Double(batch.count)
                 for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-                net.backward(trace, logitDelta: eval.dLogits, mode: .sum, into: &grads, workspace: &workspace)
+                net.backward(trace, logitGrad: eval.dLogits, into: &grads)
                 adam.update(&net.values, grads: grads, indices: net.trainable)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
