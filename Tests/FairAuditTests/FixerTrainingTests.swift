@@ -100,8 +100,13 @@ struct FixerTrainingTests {
         let torch = try Fixer.fix(graph: FixerFixtures.adultModel(torch: true), data: data, options: o).graph
         let k = try keras.tensor(named: "dense/kernel"), t = try torch.tensor(named: "net.0.weight")
         #expect(k.shape == [80, 64] && t.shape == [64, 80] && t.dtype == .float32 && t.isModified)
-        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64)
-        #expect(kt == (try t.floatValues()))
+        // The two layouts run different BLAS kernels (NN vs NT products), which may sum in
+        // another order on another CPU; Adam's steps and the weighted SVD amplify those
+        // rounding differences (1.3e-3 seen with OpenBLAS's Haswell kernels, 0 with SkylakeX),
+        // so the written kernels agree within a tolerance, not bit for bit. Entries are ~0.1–0.4.
+        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64), tv = try t.floatValues()
+        let worst = zip(kt, tv).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 5e-3, "largest difference \(worst)")
         #expect(torch.tensors.map(\.name) == (try FixerFixtures.adultModel(torch: true)).tensors.map(\.name))
     }
 
