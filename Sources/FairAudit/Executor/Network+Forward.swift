@@ -94,5 +94,6 @@ extension Network {
             throw FairAuditError.unsupportedModel(reason:
                 "the model takes \(inputWidth) inputs per row but got \(features.count) values for \(rows) rows")
         }
+        try checkEmbeddingIds(features: features, rows: rows)
     }
 }

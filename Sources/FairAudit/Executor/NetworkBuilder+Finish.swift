@@ -5,19 +5,24 @@ extension NetworkBuilder {
     /// splits the output activation off as the head and checks the output
     /// gives a binary score (or, with `multiclass`, K ≥ 2 class logits).
     mutating func finish(multiclass: Bool) throws -> Network {
-        guard !nodes.isEmpty else { throw Self.unsupported("the model has no layers to run") }
-        var output = nodeValue(nodes.count - 1)
+        guard !nodes.isEmpty, var output = output ?? nodes.indices.last.map(nodeValue) else {
+            throw Self.unsupported("the model has no layers to run")
+        }
         var head = HeadKind.linear
-        if let last = nodes.last {
-            if var dense = last.op as? DenseOp {
+        let last = output - inputs.count
+        if nodes.indices.contains(last) {
+            let consumers = nodes.filter { $0.inputs.contains(output) }.map(\.name)
+            if var dense = nodes[last].op as? DenseOp, dense.activation != .linear {
+                guard consumers.isEmpty else {
+                    throw Self.unsupported("the output layer '\(nodes[last].name)' also feeds \(consumers), so its activation cannot be read as the head")
+                }
                 head = try Self.headKind(dense.activation)
                 dense.activation = .linear
-                nodes[nodes.count - 1].op = dense
-            } else if let act = last.op as? ActivationOp {
+                nodes[last].op = dense
+            } else if let act = nodes[last].op as? ActivationOp, consumers.isEmpty {
                 head = try Self.headKind(act.activation)
-                output = last.inputs[0]
-                nodes.removeLast()
-                produced = produced.filter { $0.value != nodeValue(nodes.count) }
+                output = nodes[last].inputs[0]
+                if last == nodes.count - 1 { nodes.removeLast() }
             }
         }
         var valueShapes: [[Int]] = []

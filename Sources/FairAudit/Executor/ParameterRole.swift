@@ -21,6 +21,8 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
     case mean
     /// A `Normalization` layer's variance (not trained).
     case variance
+    /// A `Normalization` layer's sample count (kept, never used).
+    case count
     /// The left factor `A` (`in × r`) of a factorized kernel.
     case factorA = "factor_a"
     /// The right factor `B` (`r × out`) of a factorized kernel.
@@ -30,7 +32,7 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
     /// statistics, not preprocessing constants.
     public var isTrainable: Bool {
         switch self {
-        case .movingMean, .movingVariance, .mean, .variance: false
+        case .movingMean, .movingVariance, .mean, .variance, .count: false
         default: true
         }
     }

@@ -18,7 +18,9 @@ extension KerasConfig {
         func number(_ key: String, _ dflt: Double) -> Double { (c[key] as? NSNumber)?.doubleValue ?? dflt }
         switch e.className {
         case "InputLayer":
-            return .layer(Layer(name: e.name, kind: .input, className: e.className), roles: [])
+            var input = Layer(name: e.name, kind: .input, className: e.className)
+            if let declared = declaredInput(c) { input.shape = declared.shape; input.integerInput = declared.integer }
+            return .layer(input, roles: [])
         case "Dense":
             guard let units = (c["units"] as? NSNumber)?.intValue, units > 0 else {
                 throw FairAuditError.invalidInput(path: "model config", reason: "Dense layer '\(e.name)' has no positive 'units'")
@@ -47,18 +49,22 @@ extension KerasConfig {
             return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
         case "BatchNormalization", "LayerNormalization":
             let bn = e.className == "BatchNormalization"
-            guard lastAxis(c["axis"]) else { return .unsupported("\(e.className) layer '\(e.name)' normalizes an axis other than the last") }
+            guard let axes = c["axis"] == nil || c["axis"] is NSNull ? [-1] : axes(c["axis"]) else {
+                return .unsupported("\(e.className) layer '\(e.name)' has an axis of an unknown form")
+            }
             if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
             var roles: [String] = []
             if flag("scale", true) { roles.append("gamma") }
             if flag("center", true) { roles.append("beta") }
             if bn { roles += ["moving_mean", "moving_variance"] }
-            let layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
+            var layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
                               epsilon: number("epsilon", 1e-3), className: e.className)
+            layer.axes = axes
             return .layer(layer, roles: roles)
         case "Lambda":
             return .unsupported("layer '\(e.name)' is a Lambda layer, which holds code; fairaudit never runs it")
         default:
+            if let converted = try graphLayer(e) { return converted }
             return .unsupported("layer '\(e.name)' has class '\(e.className)', which fairaudit does not run")
         }
     }
