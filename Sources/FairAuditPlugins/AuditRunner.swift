@@ -79,6 +79,18 @@ public enum AuditRunner {
                             seconds: Date().timeIntervalSince(start), timing: timing)
     }
 
+    /// The group columns of an earlier `--json` output (`group_columns`),
+    /// nil when it does not say.
+    public static func baselineGroupColumns(_ url: URL) throws -> [String]? {
+        guard let bytes = FileManager.default.contents(atPath: url.path) else {
+            throw FairAuditError.unreadableFile(path: url.path, reason: "cannot read the baseline")
+        }
+        guard let doc = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+            throw FairAuditError.invalidInput(path: url.path, reason: "is not a fairaudit audit --json output (not a JSON object)")
+        }
+        return (doc["group_columns"] as? [Any])?.compactMap { $0 as? String }
+    }
+
     /// The flat `metric → value` map of an earlier `--json` output, for `--baseline`.
     public static func baselineMetrics(_ url: URL) throws -> [String: Double] {
         guard let bytes = FileManager.default.contents(atPath: url.path) else {

@@ -20,17 +20,25 @@ extension FairAuditCommand {
 
                 Settings come from flags, or from fairaudit.toml (in the working directory, or \
                 --config FILE); flags win. Every limit in its [gate] table (max_<metric>, \
-                min_<metric>) is checked: exit 1 when one fails, listing it on stderr.
+                min_<metric>) is checked: exit 1 when one fails, listing it on stderr; \
+                use_ci_bound = true in [gate] judges the interval's unfavourable end.
+
+                A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
+                one from --architecture model_config.json (or `architecture =` in the policy), \
+                or, for a state dict, a dense chain inferred from its tensor names with \
+                --activation and --head; a note on stderr says what was assumed.
 
                 Examples:
                   fairaudit audit adult_mlp.h5 --data adult_test.csv.gz --label income --group sex --ignore race
                   fairaudit audit model.npz --data test.csv --label y --group sex --group race --json
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
+                  fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
         var model: String?
 
+        @OptionGroup var policyOptions: PolicyOptions
         @OptionGroup var dataOptions: DataOptions
         @OptionGroup var architecture: ArchitectureOptions
         @OptionGroup var statistics: StatisticsOptions
@@ -45,21 +53,22 @@ extension FairAuditCommand {
         var limits: [String] = []
 
         func run() throws {
-            let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
+            let policyFile = try policyOptions.load()
             var policy = policyFile ?? Policy()
             try CommandLimits.apply(limits, to: &policy)
             guard let modelPath = model ?? policyFile?.model.map({ policy.resolve($0) }) else {
                 throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
             }
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
+            if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
             let options = statistics.auditOptions(policy: policyFile)
             let arch = architecture
             let request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
                 options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
-                architecture: { graph in try arch.apply(to: &graph, required: true, modelConfig: modelConfig) })
+                architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             let progress = Progress()
-            let outcome = try AuditRunner.run(request) { progress.update($0) }
+            let outcome = try ModelErrors.naming(modelPath) { try AuditRunner.run(request) { progress.update($0) } }
             progress.done()
             let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }
             let checks = try policy.evaluate(outcome.metrics, baseline: base)
@@ -72,6 +81,15 @@ extension FairAuditCommand {
                 throw GateFailure(description: "fairaudit: gate failed (\(failed.count) of \(checks.count) checks):\n"
                                   + failed.map { "  " + $0.summary }.joined(separator: "\n"))
             }
+        }
+
+        /// Refuses a baseline grouped by other columns: its gaps measure other groups.
+        static func checkBaselineGrouping(_ path: String, groups: [String]) throws {
+            guard let before = try AuditRunner.baselineGroupColumns(URL(fileURLWithPath: path)),
+                  Set(before) != Set(groups) else { return }
+            func list(_ g: [String]) -> String { g.isEmpty ? "no column" : g.map { "'\($0)'" }.joined(separator: " × ") }
+            throw FairAuditError.invalidInput(path: path, reason:
+                "the baseline was grouped by \(list(before)) but this run groups by \(list(groups)); its gaps are between other groups, so compare runs grouped alike")
         }
 
         /// Prints the report and writes the requested files.
@@ -152,7 +170,9 @@ enum CommandLimits {
             let metric = String(parts[0].dropFirst(4))
             if metric == "regression" { policy.maxRegression = bound; continue }
             policy.limits.removeAll { $0.metric == metric && $0.kind == kind }
-            policy.limits.append(Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0))
+            var limit = Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0)
+            limit.origin = .commandLine
+            policy.limits.append(limit)
         }
     }
 }

@@ -41,23 +41,51 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Where the policy comes from: `--config fairaudit.toml`, or a
-/// `fairaudit.toml` in the working directory.
-enum PolicyLookup {
-    /// The policy to use, if any, and the Keras model config path when
-    /// `--config` named a JSON file instead.
-    static func load(config: String?) throws -> (policy: Policy?, modelConfig: String?) {
+extension DataOptions {
+    /// The settings for scoring rows only (`predict`): the label and group
+    /// columns are left out of the features but not required, and every row
+    /// is kept in file order.
+    func scoring(with policy: Policy?, keep: [String]) throws -> (data: String, options: CSVDataOptions) {
+        guard let data = data ?? policy?.data.map({ policy?.resolve($0) ?? $0 }) else {
+            throw ValidationError("Missing --data (or `data =` in fairaudit.toml).")
+        }
+        let label = self.label ?? policy?.label
+        let groups = self.groups.isEmpty ? (policy?.groups ?? []) : self.groups
+        let ignored = (ignore.isEmpty ? (policy?.ignore ?? []) : ignore) + [label].compactMap { $0 } + groups
+        let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
+        var options = CSVDataOptions(label: nil, groups: [], ignore: ignored, features: feats)
+        options.keep = keep
+        return (data, options)
+    }
+}
+
+/// The release policy: `--config FILE`, or a `fairaudit.toml` in the
+/// working directory.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("The fairaudit.toml policy to read (default: ./fairaudit.toml when present). A Keras architecture goes to --architecture.",
+                               valueName: "file"))
+    var config: String?
+
+    /// The policy, if any.
+    func load() throws -> Policy? {
         if let config {
-            if try isJSON(config) { return (nil, config) }
-            return (try Policy.load(URL(fileURLWithPath: config)), nil)
+            if try PolicyLookup.isJSON(config) {
+                throw FairAuditError.invalidInput(path: config, reason:
+                    "is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(config)")
+            }
+            return try Policy.load(URL(fileURLWithPath: config))
         }
         let local = "fairaudit.toml"
         if FileManager.default.fileExists(atPath: local) {
-            return (try Policy.load(URL(fileURLWithPath: local)), nil)
+            return try Policy.load(URL(fileURLWithPath: local))
         }
-        return (nil, nil)
+        return nil
     }
+}
 
+/// How a policy file is told from a JSON document.
+enum PolicyLookup {
     /// True when the file's first non-blank character is `{`.
     static func isJSON(_ path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {

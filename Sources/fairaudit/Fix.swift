@@ -33,6 +33,7 @@ extension FairAuditCommand {
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
         var model: String?
 
+        @OptionGroup var policyOptions: PolicyOptions
         @OptionGroup var dataOptions: DataOptions
         @OptionGroup var architecture: ArchitectureOptions
         @OptionGroup var training: TrainingOptions
@@ -53,7 +54,7 @@ extension FairAuditCommand {
         var json = false
 
         func run() throws {
-            let (policyFile, modelConfig) = try PolicyLookup.load(config: architecture.config)
+            let policyFile = try policyOptions.load()
             guard let modelPath = model ?? policyFile?.model.map({ policyFile?.resolve($0) ?? $0 }) else {
                 throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
             }
@@ -68,8 +69,8 @@ extension FairAuditCommand {
             let format = try Plugins.formats.format(for: input)
             var graph = try format.read(input)
             let arch = architecture
-            try arch.apply(to: &graph, required: true, modelConfig: modelConfig)
-            let network = try Network(graph: graph)
+            try arch.apply(to: &graph, required: true, policy: policyFile)
+            let network = try ModelErrors.naming(modelPath) { try Network(graph: graph) }
             var csvOptions = csv
             csvOptions.expectedFeatureCount = network.inputWidth
             let train = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: csvOptions)
@@ -89,7 +90,8 @@ extension FairAuditCommand {
                 try format.write(result.graph, to: tmp, basedOn: input)
             }, verify: { tmp in
                 var reread = try Plugins.formats.read(tmp)
-                try arch.apply(to: &reread, required: true, modelConfig: modelConfig)
+                try KerasConfig.carryArchitecture(from: graph, to: &reread)
+                try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
                 try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
             })
 

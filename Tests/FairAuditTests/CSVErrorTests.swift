@@ -37,7 +37,7 @@ import Testing
              message: "line 3: the record is longer than 64 bytes"),
         Case(name: "feature count", text: utf8("a,b,y,g\n1,2,0,M\n"),
              options: CSVDataOptions(label: "y", groups: ["g"], expectedFeatureCount: 80),
-             message: "the data has 2 feature columns but the model takes 80 inputs"),
+             message: "the data has 2 feature columns (a, b: every column but the label, groups and ignored ones) but the model takes 80 inputs; leave columns out with --ignore COL"),
         Case(name: "unclosed quote", text: utf8("a,y,g\n1,0,\"M\n"),
              message: "line 2: a quoted field is not closed before the end of the file"),
         Case(name: "empty file", text: [], message: "the file is empty (no header row)"),

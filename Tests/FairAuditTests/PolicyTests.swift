@@ -89,3 +89,45 @@ import Testing
         #expect(abs(checks[0].judged - (now - before)) < 1e-12)
     }
 }
+
+/// The architecture keys of fairaudit.toml.
+@Suite struct PolicyArchitectureKeyTests {
+    @Test(arguments: ["activation = \"tanh,relu\"", "activation = [\"tanh\", \"relu\"]"])
+    func architectureKeysParse(activation: String) throws {
+        let p = try Policy.parse("architecture = \"m.json\"\n\(activation)\nhead = \"softmax\"\nexclude = [\"feature_mean\"]\n", file: "p.toml")
+        #expect(p.architecture == "m.json" && p.head == "softmax")
+        #expect(p.activation == ["tanh", "relu"])
+        #expect(p.exclude == ["feature_mean"])
+    }
+
+    @Test(arguments: [("activation = 3\n", "'activation' must be a string"), ("architecture = [\"a\"]\n", "'architecture' must be a string"),
+                      ("exclude = \"x\"\n", "'exclude' must be an array of strings")])
+    func wrongTypesNameTheKey(text: String, reason: String) {
+        #expect(throws: FairAuditError.self) { try Policy.parse(text, file: "p.toml") }
+        do { _ = try Policy.parse(text, file: "p.toml") } catch { #expect("\(error)".contains(reason) && "\(error)".hasPrefix("p.toml:1: ")) }
+    }
+
+    @Test func commandLineLimitsAreBlamedOnTheFlag() throws {
+        var p = Policy()
+        var limit = Policy.Limit(metric: "banana_ratio", kind: .max, bound: 0.1, line: 0)
+        limit.origin = .commandLine
+        p.limits = [limit]
+        #expect(throws: FairAuditError.invalidInput(path: "--limit max_banana_ratio=0.1",
+                                                    reason: "limits a metric the audit does not report (known: accuracy)")) {
+            try p.evaluate([AuditMetric(name: "accuracy", value: 0.9)])
+        }
+    }
+
+    @Test func ciBoundChecksNameTheJudgedEnd() throws {
+        var p = try Policy.parse("[gate]\nmax_gap_difference = 0.1\nmin_accuracy = 0.8\n", file: "p.toml")
+        p.useCIBound = true
+        let checks = try p.evaluate([AuditMetric(name: "gap_difference", value: 0.07821, interval: 0.01859...0.1367),
+                                     AuditMetric(name: "accuracy", value: 0.85, interval: 0.81...0.9)])
+        #expect(checks[0].judgedEnd == .upper && checks[1].judgedEnd == .lower)
+        #expect(checks[0].summary == "FAIL max_gap_difference: 0.07821 [0.01859, 0.1367]: upper bound 0.1367 > 0.1")
+        #expect(checks[1].summary == "pass min_accuracy: 0.85 [0.81, 0.9]: lower bound 0.81 ≥ 0.8")
+        p.useCIBound = false
+        #expect(try p.evaluate([AuditMetric(name: "gap_difference", value: 0.07821, interval: 0.01859...0.1367),
+                                AuditMetric(name: "accuracy", value: 0.85)]).allSatisfy { $0.judgedEnd == nil })
+    }
+}

@@ -77,8 +77,8 @@ extension HDF5Format {
 
     /// Reads a `.keras` bundle: the tensors of its `model.weights.h5`
     /// (extracted to a private temporary file, unlinked once open), the
-    /// architecture from its `config.json`, and its `metadata.json` as
-    /// metadata `bundle@metadata.json`.
+    /// architecture from its `config.json` (kept as metadata
+    /// `bundle@config.json`), and its `metadata.json` as metadata `bundle@metadata.json`.
     static func readBundle(_ url: URL) throws -> ModelGraph {
         let (zip, entry) = try bundle(url)
         var config: String?
@@ -99,6 +99,7 @@ extension HDF5Format {
         }
         let file = try openWeights(zip, entry, of: url, probe: true)
         var graph = try graph(from: contents(of: file), source: url, bundle: true, config: config)
+        if let config { graph.metadata.append(("bundle@config.json", config)) }
         if let m = zip.entry(named: "metadata.json"), m.uncompressedSize <= 1 << 20, let d = try? zip.data(for: m) {
             graph.metadata.append(("bundle@metadata.json", String(decoding: d, as: UTF8.self)))
         }

@@ -26,9 +26,7 @@ extension HDF5Format {
             return KerasWeights(layout: "keras2-weights", weights: try namedWeights(c, root: ""), config: nil)
         }
         if let map = keras3Weights(c) { return KerasWeights(layout: "keras3-weights", weights: map, config: nil) }
-        let topLevel = c.tensors.allSatisfy { !$0.name.contains("/") }
-        let torchy = c.tensors.contains { t in [".weight", ".bias", ".running_mean"].contains { t.name.hasSuffix($0) } }
-        return KerasWeights(layout: topLevel && torchy ? "torch-state-dict" : "arrays", weights: nil, config: nil)
+        return KerasWeights(layout: StateDictLayout.detect(c.tensors), weights: nil, config: nil)
     }
 
     /// Layer → weight tensors from `layer_names` on `root` and each layer

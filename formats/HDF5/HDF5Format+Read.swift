@@ -81,7 +81,7 @@ extension HDF5Format {
                                tensors: c.tensors, metadata: c.metadata, source: source)
         guard let weights = keras.weights else { return graph }
         guard let json = configJSON ?? keras.config else {
-            graph.architectureNote = "the file holds weights only; pass the model's config.json to get its architecture"
+            graph.architectureNote = "the file holds weights only; pass the model's config.json (model.to_json()) with --architecture, or put it beside the file as <name>.config.json"
             return graph
         }
         let shapes = Dictionary(c.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })

@@ -38,26 +38,50 @@ public enum HDF5Format: ModelFormat {
         return result
     }
 
-    /// Writes `graph` to `url`: a copy of `source` with only the modified
-    /// tensors rewritten (a `.keras` source gives a `.keras` zip, or its
-    /// `model.weights.h5` alone when `url` does not end in `.keras`), or, with
-    /// no HDF5 source, a new file with one dataset per tensor. An existing
-    /// `url` is replaced (the caller checks `--force`); the file appears only
-    /// once complete and read back.
+    /// Writes `graph` to `url`. With an HDF5 `source`, a copy of it with
+    /// only the modified tensors rewritten (a `.keras` source gives a `.keras`
+    /// zip, or its `model.weights.h5` alone for a `.weights.h5` name). A new
+    /// file otherwise, or when the name asks for another Keras form than the
+    /// source's, and the architecture is known:
+    /// - `*.keras`: a bundle (`config.json`, `metadata.json`, `model.weights.h5`);
+    /// - `*.weights.h5`: a Keras 3 weights file (`layers/<name>/vars/<i>`);
+    /// - any other name, for a graph in Keras' layout: a legacy full model
+    ///   (`model_config`, `model_weights`), as `model.save("m.h5")` writes;
+    /// - else one dataset per tensor, named by the tensor (a state dict).
+    /// An existing `url` is replaced (the caller checks `--force`); the file
+    /// appears only once complete and read back.
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
+        let name = url.lastPathComponent.lowercased()
+        let wantsKeras = name.contains(".keras"), wantsWeights = name.contains(".weights.h5")
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
             if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
-                return try writeBundle(graph, to: url, basedOn: source)
+                if wantsKeras || wantsWeights || graph.layers == nil { return try writeBundle(graph, to: url, basedOn: source) }
+                return try writeNew(legacyPlan(try KerasExport.make(from: graph)), to: url)
             }
-            if canRead(source, prefix: prefix) && !url.lastPathComponent.lowercased().contains(".keras") {
+            let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != "keras3-weights" && graph.layers != nil)
+            if canRead(source, prefix: prefix) && !otherKerasForm {
                 return try writeBack(graph, to: url, basedOn: source)
             }
         }
-        if url.lastPathComponent.lowercased().contains(".keras") {
-            throw HDF5Error.writeFailed(file: url.path, object: "/",
-                                        reason: "a .keras bundle can only be written from a .keras source (its config.json is not in the graph)")
+        if wantsKeras {
+            do {
+                return try writeNewBundle(try KerasExport.make(from: graph), to: url)
+            } catch let e as FairAuditError {
+                throw HDF5Error.writeFailed(file: url.path, object: "/", reason: "a .keras bundle needs the model's architecture: \(e)")
+            }
+        }
+        if graph.layers != nil && (wantsWeights || isKerasLayout(graph)) {
+            let export = try KerasExport.make(from: graph)
+            return try writeNew(wantsWeights ? keras3WeightsPlan(export) : legacyPlan(export), to: url)
         }
         try create(graph, at: url)
+    }
+
+    /// True when the graph's tensors follow Keras' conventions (a Keras
+    /// file, or a graph converted with `--layout keras`), not a state dict's.
+    static func isKerasLayout(_ graph: ModelGraph) -> Bool {
+        !["torch-state-dict", "arrays"].contains(graph.layout)
+            && (graph.layers ?? []).allSatisfy { $0.kind != .dense || $0.kernelLayout == .inOut }
     }
 
     /// Looks for the signature at 512, 1024, 2048, … up to the file size.

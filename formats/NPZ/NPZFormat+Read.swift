@@ -31,7 +31,7 @@ extension NPZFormat {
             ("compression", methods.sorted().joined(separator: ", ")),
         ]
         if fortran > 0 { metadata.append(("fortran_order_members", "\(fortran)")) }
-        return ModelGraph(format: name, layout: layout(of: tensors.map(\.name)), tensors: tensors,
+        return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
                           metadata: metadata, source: url)
     }
 

@@ -30,16 +30,4 @@ public enum NPZFormat: ModelFormat {
         return archive.entries.isEmpty
             || (names.contains { $0.hasSuffix(".npy") } && !names.contains("model.weights.h5") && !names.contains("config.json"))
     }
-
-    /// `torch-state-dict` when some name ends in `.weight`/`.bias` and every
-    /// name is dotted like `net.0.weight` or a PyTorch buffer; else `arrays`.
-    static func layout(of names: [String]) -> String {
-        let torchLeaves: Set<String> = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked",
-                                        "in_proj_weight", "in_proj_bias"]
-        let leaves = names.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
-        let dotted = names.allSatisfy { $0.contains(".") }
-        let hasWeights = leaves.contains { $0 == "weight" || $0 == "bias" }
-        return !names.isEmpty && dotted && hasWeights && leaves.allSatisfy({ torchLeaves.contains($0) })
-            ? "torch-state-dict" : "arrays"
-    }
 }

@@ -34,7 +34,7 @@ extension ModelGraph {
     public func converted(to layout: WeightLayout) throws -> ModelGraph {
         guard let layers else {
             throw FairAuditError.unsupportedModel(
-                reason: "converting to the \(layout.rawValue) layout needs the architecture (pass --config, or --activation/--head for a state dict)")
+                reason: "converting to the \(layout.rawValue) layout needs the architecture (pass --architecture, or --activation/--head for a state dict)")
         }
         let separator = layout == .torch ? "." : "/"
         let targetKernel: KernelLayout = layout == .torch ? .outIn : .inOut
@@ -60,7 +60,9 @@ extension ModelGraph {
             newLayers.append(copy)
         }
         return ModelGraph(format: format, layout: layout == .torch ? "torch-state-dict" : "keras-weights",
-                          tensors: tensors, metadata: [], layers: newLayers, inputWidth: inputWidth,
+                          tensors: tensors,
+                          // Only the Keras config survives: the rest described the file read.
+                          metadata: metadata.filter { KerasExport.configKeys.contains($0.key) }, layers: newLayers, inputWidth: inputWidth,
                           architectureNote: nil, source: nil)
     }
 }

@@ -46,8 +46,9 @@ public struct ModelGraph: Sendable {
         tensors[i] = try tensors[i].replacingValues(values)
     }
 
-    /// Total number of elements over all tensors.
-    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+    /// Total number of elements over all weight tensors (metadata members,
+    /// see ``Tensor/isMetadata``, are not parameters).
+    public var parameterCount: Int { tensors.reduce(0) { $0 + ($1.isMetadata ? 0 : $1.elementCount) } }
 
     /// Total bytes of all tensor values.
     public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }

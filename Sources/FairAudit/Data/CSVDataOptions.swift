@@ -2,8 +2,9 @@ import Foundation
 
 /// Which columns of a `groups.csv` are the label, the groups and the features.
 public struct CSVDataOptions: Sendable, Equatable {
-    /// The binary label column.
-    public var label: String
+    /// The binary label column; nil for rows that are only scored (every
+    /// label is then NaN).
+    public var label: String?
     /// The group columns; several give intersection groups.
     public var groups: [String]
     /// Columns that are neither features nor label nor group.
@@ -20,9 +21,12 @@ public struct CSVDataOptions: Sendable, Equatable {
     public var groupSeparator: String
     /// The longest record accepted, in bytes.
     public var maxLineBytes: Int
+    /// Columns read as text and carried along (``LabeledData/kept``), such as
+    /// an id to join scores back on; they may also be features or ignored.
+    public var keep: [String] = []
 
     /// Creates options.
-    public init(label: String, groups: [String], ignore: [String] = [], features: [String]? = nil,
+    public init(label: String?, groups: [String], ignore: [String] = [], features: [String]? = nil,
                 positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = " & ",
                 maxLineBytes: Int = 1 << 20) {
         self.label = label

@@ -28,7 +28,7 @@ struct LabelCoder {
         } else {
             guard let b = CSVCell.implicitBinary(text) else {
                 throw FairAuditError.invalidInput(path: path, reason:
-                    "line \(line), column '\(column)': the label '\(text)' is not binary (0/1 or true/false; name the positive value to use other labels)")
+                    "line \(line), column '\(column)': the label '\(text)' is not binary (0/1 or true/false); name the positive value with --positive '\(text)' (or `positive =` in fairaudit.toml) to use other labels")
             }
             v = b
         }

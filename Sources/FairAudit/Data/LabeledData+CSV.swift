@@ -29,7 +29,8 @@ extension LabeledData {
         var rowGroupIDs = [Int]()
         var groupIDs = [String: Int]()
         var groupParts = [[String]]()
-        var labelCoder = LabelCoder(positive: options.positive, column: options.label)
+        var labelCoder = options.label.map { LabelCoder(positive: options.positive, column: $0) }
+        var kept = [[String]](repeating: [], count: columns.keep.count)
         var skipped = 0
         var parts = [String](repeating: "", count: columns.groups.count)
         var reserved = false
@@ -54,10 +55,17 @@ extension LabeledData {
                 parts[k] = s
             }
             if emptyGroup { skipped += 1; continue }
-            guard let labelText = reader.string(columns.label) else {
-                throw fail("line \(line), column '\(options.label)': the text is not valid UTF-8")
+            var y = Float.nan
+            if let c = columns.label {
+                guard let labelText = reader.string(c) else {
+                    throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8")
+                }
+                y = try labelCoder?.code(labelText, line: line, path: path) ?? .nan
             }
-            let y = try labelCoder.code(labelText, line: line, path: path)
+            for (k, c) in columns.keep.enumerated() {
+                guard let s = reader.string(c) else { throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8") }
+                kept[k].append(s)
+            }
             // Parse the feature cells in place; the first failure is reported after.
             var failed: (column: Int, problem: CSVCell.NumberProblem)?
             let ends = reader.fieldEnds
@@ -90,7 +98,7 @@ extension LabeledData {
                 groupParts.append(parts)
             }
         }
-        try labelCoder.finish(path: path)
+        try labelCoder?.finish(path: path)
 
         // Sorted group names (by their parts, column by column) for stable output.
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
@@ -98,9 +106,10 @@ extension LabeledData {
         for (newID, old) in order.enumerated() { remap[old] = newID }
         let names = columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
         let rowGroups = rowGroupIDs.map { remap[$0] }
-        let data = LabeledData(source: path, featureNames: columns.features.map { columns.header[$0] },
+        var data = LabeledData(source: path, featureNames: columns.features.map { columns.header[$0] },
                                features: features, labels: labels, groupColumns: options.groups,
                                groupNames: labels.isEmpty && columns.groups.isEmpty ? [] : names, rowGroups: rowGroups)
+        data.kept = zip(columns.keep, kept).map { LabeledData.KeptColumn(name: columns.header[$0], values: $1) }
         return (data, skipped)
     }
 }
@@ -108,8 +117,9 @@ extension LabeledData {
 /// The header resolved against the options: which field is what.
 struct CSVColumns {
     let header: [String]
-    let label: Int
+    let label: Int?
     let groups: [Int]
+    let keep: [Int]
     let features: [Int]
 
     init(reader: CSVRecordReader, options: CSVDataOptions, path: String) throws {
@@ -130,20 +140,26 @@ struct CSVColumns {
             return i
         }
         header = names
-        label = try find(options.label, "label")
+        label = try options.label.map { try find($0, "label") }
+        keep = try options.keep.map { try find($0, "kept") }
         groups = try options.groups.map { try find($0, "group") }
         let ignored = try options.ignore.map { try find($0, "ignored") }
         if let explicit = options.features {
             features = try explicit.map { try find($0, "feature") }
         } else {
-            let excluded = Set([label] + groups + ignored)
+            let excluded = Set([label].compactMap { $0 } + groups + ignored)
             features = names.indices.filter { !excluded.contains($0) }
         }
         for f in features where f == label || groups.contains(f) {
             throw fail("line 1: column '\(names[f])' cannot be both a feature and the label or a group")
         }
         if let expected = options.expectedFeatureCount, expected != features.count {
-            throw fail("the data has \(features.count) feature columns but the model takes \(expected) inputs")
+            let used = features.map { names[$0] }
+            let shown = used.count > 10 ? used.prefix(3).joined(separator: ", ") + ", …, " + used.suffix(5).joined(separator: ", ")
+                                        : used.joined(separator: ", ")
+            let how = options.features != nil ? "the --features list" : "every column but the label, groups and ignored ones"
+            throw fail("the data has \(features.count) feature columns (\(shown): \(how)) but the model takes \(expected) inputs; "
+                       + "leave columns out with --ignore COL, or name the model's inputs in order with --features a,b,c")
         }
     }
 }

@@ -17,6 +17,21 @@ public struct LabeledData: Sendable {
     public var groupNames: [String]
     /// Each row's index into `groupNames`.
     public var rowGroups: [Int]
+    /// The ``CSVDataOptions/keep`` columns' cells, as text, one array per column in row order.
+    public var kept: [KeptColumn] = []
+
+    /// A column carried along as text.
+    public struct KeptColumn: Sendable, Equatable {
+        /// The header name.
+        public var name: String
+        /// One cell per row.
+        public var values: [String]
+        /// Creates a column.
+        public init(name: String, values: [String]) {
+            self.name = name
+            self.values = values
+        }
+    }
 
     /// Creates a data set.
     public init(source: String, featureNames: [String], features: [Float], labels: [Float],
@@ -40,8 +55,10 @@ public struct LabeledData: Sendable {
         let d = featureCount
         var x = [Float](); x.reserveCapacity(indices.count * d)
         for i in indices { x.append(contentsOf: features[(i * d)..<(i * d + d)]) }
-        return LabeledData(source: source, featureNames: featureNames, features: x,
-                           labels: indices.map { labels[$0] }, groupColumns: groupColumns,
-                           groupNames: groupNames, rowGroups: indices.map { rowGroups[$0] })
+        var out = LabeledData(source: source, featureNames: featureNames, features: x,
+                              labels: indices.map { labels[$0] }, groupColumns: groupColumns,
+                              groupNames: groupNames, rowGroups: indices.map { rowGroups[$0] })
+        out.kept = kept.map { column in KeptColumn(name: column.name, values: indices.map { column.values[$0] }) }
+        return out
     }
 }

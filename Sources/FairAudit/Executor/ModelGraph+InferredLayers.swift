@@ -6,14 +6,40 @@ extension ModelGraph {
     ///
     /// Tensors are grouped by the prefix before their last `.` (or `/`) and
     /// the prefixes ordered by their numeric parts (`net.2` before `net.10`).
-    /// A 2-D `weight` is a dense kernel stored `out × in` (PyTorch), a 2-D
-    /// `kernel` one stored `in × out` (Keras); `running_mean`/`running_var`
-    /// (or `moving_*`) mark batch normalization, a lone 1-D `weight` layer
-    /// normalization. `activation` goes between dense blocks (after any
-    /// normalization that follows a dense layer) and `head` on the output.
+    /// Metadata members (``Tensor/isMetadata``) and the names in `excluded`
+    /// are left out. A 2-D `weight` is a dense kernel stored `out × in`
+    /// (PyTorch), a 2-D `kernel` one stored `in × out` (Keras);
+    /// `running_mean`/`running_var` (or `moving_*`) mark batch normalization,
+    /// a lone 1-D `weight` layer normalization. `activations` go between dense
+    /// blocks (after any normalization that follows a dense layer): one
+    /// activation for every hidden layer, or one per hidden layer in order;
+    /// `head` goes on the output.
+    public func inferredLayers(activations: [Activation], head: HeadKind, excluding excluded: Set<String> = [],
+                               negativeSlope: Double = 0.2) throws -> [Layer] {
+        let (chain, hidden, hiddenDense) = try inferredChain(head: head, excluded: excluded, negativeSlope: negativeSlope)
+        var layers = chain
+        guard activations.count == 1 || activations.count == hidden.count else {
+            let names = hiddenDense.map { "'\($0)'" }
+            throw FairAuditError.unsupportedModel(reason:
+                "\(activations.count) activations were given for \(hidden.count) hidden dense layers (\(names.joined(separator: ", "))); give one for all or one per hidden layer")
+        }
+        for (k, i) in hidden.enumerated() { layers[i].activation = activations.count == 1 ? activations[0] : activations[k] }
+        return layers
+    }
+
+    /// ``inferredLayers(activations:head:excluding:negativeSlope:)`` with one
+    /// activation for every hidden layer.
     public func inferredLayers(activation: Activation, head: HeadKind, negativeSlope: Double = 0.2) throws -> [Layer] {
+        try inferredLayers(activations: [activation], head: head, negativeSlope: negativeSlope)
+    }
+
+    /// The chain with `.relu` placeholders between dense blocks, the indices
+    /// of those placeholders, and the names of the hidden dense layers they follow.
+    private func inferredChain(head: HeadKind, excluded: Set<String>,
+                               negativeSlope: Double) throws -> ([Layer], [Int], [String]) {
+        let activation = Activation.relu
         var groups: [String: [String: Tensor]] = [:]
-        for t in tensors {
+        for t in weightTensors(excluding: excluded) {
             let (prefix, role) = ModelGraph.splitName(t.name)
             if role == "num_batches_tracked" { continue }
             groups[prefix, default: [:]][role] = t
@@ -23,6 +49,8 @@ extension ModelGraph {
         var width: Int?
         var lastName = ""
         var denseCount = 0
+        var hidden: [Int] = [], hiddenDense: [String] = []
+        var lastDense = ""
         func fail(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
         for prefix in prefixes {
             let g = groups[prefix] ?? [:]
@@ -47,6 +75,7 @@ extension ModelGraph {
                     throw fail("tensors do not chain: bias '\(bias.name)' has \(bias.elementCount) values for \(nOut) outputs")
                 }
                 if denseCount > 0 {
+                    hidden.append(layers.count); hiddenDense.append(lastDense)
                     layers.append(Layer(name: "\(prefix).activation", kind: .activation, activation: activation,
                                         negativeSlope: negativeSlope, className: "Activation"))
                 }
@@ -54,6 +83,7 @@ extension ModelGraph {
                 if let bias { w["bias"] = bias.name }
                 layers.append(Layer(name: prefix, kind: .dense, units: nOut, weights: w, kernelLayout: layout, className: "Dense"))
                 denseCount += 1
+                lastDense = prefix
                 width = nOut; lastName = weight.name
             } else if let weight, weight.shape.count == 1 {
                 var w = ["gamma": weight.name]
@@ -65,7 +95,7 @@ extension ModelGraph {
                 width = weight.elementCount; lastName = weight.name
             } else {
                 let names = g.values.map(\.name).sorted().joined(separator: ", ")
-                throw fail("cannot tell which layer the tensors \(names) belong to (expected weight/bias or running statistics)")
+                throw fail("cannot tell which layer the tensors \(names) belong to (expected weight/bias or running statistics; leave a member that is not a weight out with --exclude)")
             }
         }
         guard denseCount > 0 else { throw fail("no 2-D weight tensor found to build a dense chain from") }
@@ -75,7 +105,7 @@ extension ModelGraph {
         } else {
             layers.append(Layer(name: "head", kind: .activation, activation: headActivation, className: "Activation"))
         }
-        return layers
+        return (layers, hidden, hiddenDense)
     }
 
     /// `("net.0", "weight")` from `net.0.weight`; splits at the last `.`, else the last `/`.

@@ -57,9 +57,12 @@ extension Fixer {
             ranks[kernelName] = f.rank
         }
         guard !ranks.isEmpty else {
-            let what = options.energy.map { "energy \($0)" } ?? "rank \(options.rank)"
-            throw FairAuditError.unsupportedModel(
-                reason: "no dense layer can be factorized at \(what): every layer's smaller dimension is at most that (use a smaller --rank, or --method finetune)")
+            if let energy = options.energy {
+                throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model",
+                    reason: "no dense layer can be factorized at energy \(energy): keeping that share of Σσ² needs every kernel's full rank (use a smaller --energy such as 0.9, or --method finetune)")
+            }
+            throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model",
+                reason: "no dense layer can be factorized at rank \(options.rank): every layer's smaller dimension is at most that (use a smaller --rank, or --method finetune)")
         }
         return ranks
     }

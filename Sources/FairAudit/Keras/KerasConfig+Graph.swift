@@ -86,15 +86,16 @@ extension KerasConfig {
     /// The per-sample shape an input layer (or a first layer's
     /// `batch_input_shape`) declares, and whether its dtype is an integer.
     static func declaredInput(_ c: [String: Any]) -> (shape: [Int], integer: Bool)? {
-        var dims: [Any]?
-        for key in ["batch_shape", "batch_input_shape"] { if let d = c[key] as? [Any], d.count >= 2 { dims = Array(d.dropFirst()); break } }
-        if dims == nil, let d = c["shape"] as? [Any], !d.isEmpty { dims = d }
+        var dims: [Int?]?
+        for key in ["batch_shape", "batch_input_shape"] {
+            if let d = shape(c[key]), d.count >= 2 { dims = Array(d.dropFirst()); break }
+        }
+        if dims == nil, let d = shape(c["shape"]), !d.isEmpty { dims = d }
         guard let dims else { return nil }
-        let shape = dims.compactMap { ($0 as? NSNumber)?.intValue }
-        guard shape.count == dims.count, shape.allSatisfy({ $0 > 0 && $0 < 1 << 31 }) else { return nil }
-        var dtype = c["dtype"] as? String
-        if let d = c["dtype"] as? [String: Any] { dtype = (d["config"] as? [String: Any])?["name"] as? String }
-        return (shape, dtype.map { $0.hasPrefix("int") || $0.hasPrefix("uint") } ?? false)
+        let sizes = dims.compactMap { $0 }
+        guard sizes.count == dims.count, sizes.allSatisfy({ $0 > 0 && $0 < 1 << 31 }) else { return nil }
+        let dtype = dtypePolicy(c["dtype"])
+        return (sizes, dtype.map { $0.hasPrefix("int") || $0.hasPrefix("uint") } ?? false)
     }
 
     /// The model inputs and outputs a functional config lists

@@ -16,6 +16,10 @@ extension KerasConfig {
         let c = e.config
         func flag(_ key: String, _ dflt: Bool) -> Bool { c[key] as? Bool ?? dflt }
         func number(_ key: String, _ dflt: Double) -> Double { (c[key] as? NSNumber)?.doubleValue ?? dflt }
+        guard e.isKeras else {
+            return .unsupported("layer '\(e.name)' has class '\(e.className)' from outside Keras, which fairaudit does not run")
+        }
+        if e.className != "InputLayer", let note = dtypeNote(e) { return .unsupported(note) }  // integer ids may feed an Embedding
         switch e.className {
         case "InputLayer":
             var input = Layer(name: e.name, kind: .input, className: e.className)
@@ -49,9 +53,12 @@ extension KerasConfig {
             return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
         case "BatchNormalization", "LayerNormalization":
             let bn = e.className == "BatchNormalization"
-            guard let axes = c["axis"] == nil || c["axis"] is NSNull ? [-1] : axes(c["axis"]) else {
+            // Resolved against the input's rank; any valid axes run (the executor normalizes along them).
+            if let note = axisNote(e) { return .unsupported(note) }
+            guard let resolved = axes(c["axis"], rank: e.inputRank) else {
                 return .unsupported("\(e.className) layer '\(e.name)' has an axis of an unknown form")
             }
+            let axes = resolved == [e.inputRank - 1] ? [-1] : resolved
             if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
             var roles: [String] = []
             if flag("scale", true) { roles.append("gamma") }
@@ -96,14 +103,6 @@ extension KerasConfig {
         }
         guard let name, let act = Activation(rawValue: name) else { return nil }
         return (act, slope)
-    }
-
-    /// True when a normalization `axis` is the last one (`-1`, `[-1]`, or absent).
-    private static func lastAxis(_ v: Any?) -> Bool {
-        if v == nil || v is NSNull { return true }
-        if let n = v as? NSNumber { return n.intValue == -1 }
-        if let a = v as? [Any], a.count == 1, let n = a[0] as? NSNumber { return n.intValue == -1 }
-        return false
     }
 
     /// Names of the layers feeding a Functional layer, from Keras 2's nested

@@ -18,23 +18,16 @@ extension KerasConfig {
         return Dictionary(uniqueKeysWithValues: zip(roles, tensors))
     }
 
-    /// The input width a config declares: the product of the non-batch
-    /// dimensions of the first `batch_shape` / `batch_input_shape` / `shape`.
-    static func inputWidth(_ entries: [Entry]) -> Int? {
-        for e in entries {
-            for key in ["batch_shape", "batch_input_shape"] {
-                if let dims = e.config[key] as? [Any], dims.count >= 2 { return product(dims.dropFirst()) }
-            }
-            if e.className == "InputLayer", let dims = e.config["shape"] as? [Any], !dims.isEmpty { return product(dims[...]) }
-            if e.className != "InputLayer" { break }
-        }
-        return nil
-    }
+    /// The input width a config declares (see `width(of:)`).
+    static func inputWidth(_ entries: [Entry]) -> Int? { width(of: entries.first?.modelInputShape) }
 
-    private static func product(_ dims: ArraySlice<Any>) -> Int? {
+    /// The input width a declared input shape gives: the product of its
+    /// non-batch dimensions; nil when one is unknown or the product overflows.
+    static func width(of shape: [Int?]?) -> Int? {
+        guard let shape, shape.count >= 2 else { return nil }
         var p = 1
-        for d in dims {
-            guard let n = (d as? NSNumber)?.intValue, n > 0 else { return nil }
+        for d in shape.dropFirst() {
+            guard let n = d, n > 0 else { return nil }
             let (q, overflow) = p.multipliedReportingOverflow(by: n)
             guard !overflow else { return nil }  // an absurd declared shape is not a width (fuzz finding)
             p = q
@@ -81,7 +74,8 @@ extension KerasConfig {
     }
 
     /// Parses `json` and sets `graph.layers`, `graph.inputWidth` and
-    /// `graph.architectureNote` from it, finding each layer's weights by the
+    /// `graph.architectureNote` from it (and keeps the text as metadata
+    /// `architecture@config`), finding each layer's weights by the
     /// graph's own conventions: Keras' `weight_names` attributes kept in the
     /// metadata (`model_weights/<layer>@weight_names`), Keras 3 weight groups
     /// (`layers/<x>/vars/<i>`, named by `layers/<x>/vars@name`), or tensors
@@ -92,6 +86,26 @@ extension KerasConfig {
         graph.layers = arch.layers
         graph.inputWidth = arch.inputWidth ?? graph.inputWidth
         graph.architectureNote = arch.note
+        remember(json: json, in: &graph)
+    }
+
+    /// Keeps a config given for `graph` as metadata `architecture@config`, so
+    /// a Keras model written from the graph keeps the config's settings
+    /// fairaudit does not run (``KerasExport``) and a file written from it
+    /// can be read back with the same architecture.
+    public static func remember(json: String, in graph: inout ModelGraph) {
+        graph.metadata.removeAll { $0.key == "architecture@config" }
+        graph.metadata.append(("architecture@config", json))
+    }
+
+    /// Gives `reread` (a file written from `source`, read back) the
+    /// architecture `source` got from a config outside its file (a sidecar
+    /// or `--config`), which the written file's new name no longer finds.
+    public static func carryArchitecture(from source: ModelGraph, to reread: inout ModelGraph) throws {
+        // Only Keras weights files find a config beside them; a state dict's mapping is redone by whoever gave it.
+        guard reread.layers == nil, reread.layout == "keras2-weights" || reread.layout == "keras3-weights",
+              let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
+        try apply(json: json, to: &reread)
     }
 
     /// Layer name → weight tensors, found from the graph's names and metadata.

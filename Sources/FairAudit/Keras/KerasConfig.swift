@@ -30,6 +30,12 @@ public enum KerasConfig {
         var config: [String: Any]
         /// Names of the layers feeding this one (Functional models only).
         var inbound: [String]?
+        /// False for a user's class (a `module` or `registered_name` outside Keras).
+        var isKeras = true
+        /// The rank of the layer's input, batch included (2 unless the config says).
+        var inputRank = 2
+        /// The model's input shape, batch first, when the config declares it.
+        var modelInputShape: [Int?]?
     }
 
     /// The layers of a config, converted and given their weights.
@@ -80,7 +86,8 @@ public enum KerasConfig {
         return KerasArchitecture(layers: layers, inputWidth: width, note: nil)
     }
 
-    /// The layer entries of a Sequential or Functional config, in order.
+    /// The layer entries of a Sequential or Functional config, in order,
+    /// each with its input's rank and the model's input shape when declared.
     static func entries(fromJSON json: String) throws -> [Entry] {
         let bad = { (r: String) in FairAuditError.invalidInput(path: "model config", reason: r) }
         guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
@@ -91,16 +98,22 @@ public enum KerasConfig {
         if let arr = body as? [Any] { list = arr }  // Keras 2.0's Sequential: a bare list
         else if let dict = body as? [String: Any], let arr = dict["layers"] as? [Any] { list = arr }
         else { throw bad("no 'layers' list (class \(root["class_name"] as? String ?? "unknown"))") }
+        // Keras 2 and 3 write "Functional" (tf.keras before 2.4: "Model"); anything not Sequential has inbound nodes.
         let functional = (root["class_name"] as? String).map { $0 != "Sequential" } ?? false
-        return try list.enumerated().map { i, item in
+        var entries: [Entry] = try list.enumerated().map { i, item in
             guard let d = item as? [String: Any], let cls = d["class_name"] as? String else {
                 throw bad("layer \(i) has no class_name")
             }
             let cfg = d["config"] as? [String: Any] ?? [:]
             let name = cfg["name"] as? String ?? d["name"] as? String ?? "layer_\(i)"
             return Entry(className: cls, name: name, config: cfg,
-                         inbound: functional ? inboundNames(d["inbound_nodes"]) : nil)
+                         inbound: functional ? inboundNames(d["inbound_nodes"]) : nil,
+                         isKeras: isKerasClass(d, className: cls))
         }
+        let input = inputShape(entries, root: body as? [String: Any])
+        for i in entries.indices { entries[i].modelInputShape = input }
+        assignRanks(&entries, inputRank: input?.count)
+        return entries
     }
 
     /// Keras 3's automatic names for the weight groups of `.weights.h5`:

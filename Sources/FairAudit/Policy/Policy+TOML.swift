@@ -7,6 +7,7 @@ extension Policy {
         "model": "string", "data": "string", "eval": "string", "label": "string", "positive": "string",
         "groups": "array", "ignore": "array", "features": "array", "threshold": "number",
         "min_group_size": "integer", "bootstrap": "integer", "seed": "integer", "permutations": "integer",
+        "architecture": "string", "head": "string", "activation": "strings", "exclude": "array",
     ]
     /// Keys of the `[fix]` table.
     static let fixKeys: Set<String> = [
@@ -59,7 +60,18 @@ extension Policy {
                 case "data": p.data = s
                 case "eval": p.eval = s
                 case "label": p.label = s
+                case "architecture": p.architecture = s
+                case "head": p.head = s
                 default: p.positive = s
+                }
+            case (_, "strings"):
+                // `activation = "tanh"`, `"tanh,relu"` or `["tanh", "relu"]`.
+                if let s = value.string {
+                    p.activation = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                } else if let arr = value.array, arr.allSatisfy({ $0.string != nil }) {
+                    p.activation = arr.compactMap { $0.string }
+                } else {
+                    throw fail(key, nil, "'\(key)' must be a string (\"tanh\" or \"tanh,relu\") or an array of strings")
                 }
             case (_, "array"):
                 guard let arr = value.array else { throw fail(key, nil, "'\(key)' must be an array of strings") }
@@ -68,7 +80,12 @@ extension Policy {
                     guard let s = item.string else { throw fail(key, nil, "'\(key)' must be an array of strings") }
                     items.append(s)
                 }
-                if key == "groups" { p.groups = items } else if key == "ignore" { p.ignore = items } else { p.features = items }
+                switch key {
+                case "groups": p.groups = items
+                case "ignore": p.ignore = items
+                case "exclude": p.exclude = items
+                default: p.features = items
+                }
             case (_, "number"):
                 guard let x = value.double ?? value.int.map(Double.init) else { throw fail(key, nil, "'\(key)' must be a number") }
                 p.threshold = x

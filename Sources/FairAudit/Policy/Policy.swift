@@ -15,6 +15,16 @@ public struct Policy: Sendable, Equatable {
         public var bound: Double
         /// The line of the policy file that sets it (0 when set otherwise).
         public var line: Int
+        /// Where the limit was set.
+        public var origin: Origin = .policy
+
+        /// Where a limit comes from, for messages that blame the right place.
+        public enum Origin: String, Sendable, Equatable {
+            /// The `[gate]` table of a policy file.
+            case policy
+            /// A `--limit` flag.
+            case commandLine
+        }
         /// Creates a limit.
         public init(metric: String, kind: Kind, bound: Double, line: Int) {
             self.metric = metric
@@ -44,6 +54,16 @@ public struct Policy: Sendable, Equatable {
     public var ignore: [String] = []
     /// Explicit feature columns.
     public var features: [String]?
+    /// A Keras model config JSON giving the architecture of a file that holds
+    /// none (a state dict, a weights-only file); relative to the policy file.
+    public var architecture: String?
+    /// Activations between the dense layers of an inferred state-dict chain:
+    /// one for every hidden layer, or one per hidden layer in order.
+    public var activation: [String]?
+    /// Output activation of an inferred state-dict chain (`sigmoid`, `softmax`, `linear`).
+    public var head: String?
+    /// Tensors that are not weights, left out of layer inference.
+    public var exclude: [String] = []
     /// Decision threshold.
     public var threshold: Double?
     /// Groups below this size are flagged and left out of the gaps.

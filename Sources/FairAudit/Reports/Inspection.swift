@@ -36,6 +36,8 @@ public struct Inspection: Sendable {
                 ("byte_order", .string(t.dtype.byteSize == 1 ? "|" : (t.byteOrder == .little ? "<" : ">"))),
                 ("elements", .int(t.elementCount)), ("bytes", .int(t.byteCount)),
             ]
+            obj.append(("role", .string(t.isMetadata ? "metadata" : "weight")))
+            if t.isMetadata, let values = Self.smallValues(t) { obj.append(("values", .array(values.map { .finite($0) }))) }
             if let s = stats?[i] {
                 obj.append(("stats", .object([
                     ("min", .finite(s.min)), ("max", .finite(s.max)), ("mean", .finite(s.mean)),
@@ -48,7 +50,7 @@ public struct Inspection: Sendable {
             ("file", .string(graph.source?.path ?? "")),
             ("format", .string(graph.format)), ("layout", .string(graph.layout)),
             ("tensors", .array(tensors)),
-            ("parameters", .int(graph.parameterCount)), ("bytes", .int(graph.byteCount)),
+            ("parameters", .int(parameters)), ("bytes", .int(graph.byteCount)),
             ("metadata", .object(graph.metadata.map { ($0.key, .string($0.value)) })),
         ]
         if let layers = graph.layers {
@@ -60,6 +62,15 @@ public struct Inspection: Sendable {
         }
         if let note = graph.architectureNote { doc.append(("architecture_note", .string(note))) }
         return .object(doc)
+    }
+
+    /// Elements of the weight tensors (metadata members are not parameters).
+    var parameters: Int { graph.parameterCount }
+
+    /// The values of a tensor of at most 16 elements, else nil.
+    static func smallValues(_ t: Tensor) -> [Double]? {
+        guard t.elementCount <= 16 else { return nil }
+        return try? t.doubleValues()
     }
 
     /// The human-readable report: a summary header, the tensor table, the
@@ -79,7 +90,16 @@ public struct Inspection: Sendable {
             table.add(row)
         }
         out += table.rendered() + "\n\n"
-        out += "\(graph.tensors.count) tensors, \(graph.parameterCount) parameters, \(Format.bytes(graph.byteCount))\n"
+        let meta = graph.tensors.filter(\.isMetadata)
+        out += "\(graph.tensors.count) tensors\(meta.isEmpty ? "" : " (\(meta.count) metadata)"), \(parameters) parameters, \(Format.bytes(graph.byteCount))\n"
+        if !meta.isEmpty {
+            // Non-float and 0-d members: kept and written back, never taken for weights.
+            out += "metadata members (not weights): " + meta.map { t in
+                guard let v = Self.smallValues(t) else { return "\(t.name) \(t.dtype.rawValue) \(Format.shape(t.shape))" }
+                let shown = v.map { Format.g($0) }
+                return "\(t.name) = " + (t.shape.isEmpty ? shown.joined() : "[" + shown.joined(separator: ", ") + "]")
+            }.joined(separator: ", ") + "\n"
+        }
         if let layers = graph.layers {
             out += "\n" + ArchitectureSummary(graph: graph, layers: layers).text + "\n"
         } else if let note = graph.architectureNote {
