@@ -13,15 +13,13 @@ struct FixerDense {
 
 extension Network {
     /// The network the fixer trains: the executor's network over `graph.layers`,
-    /// also accepting a softmax of K ≥ 2 classes, with batch-normalization γ
-    /// and β frozen (inference affine). Refuses layer normalization, a
-    /// softmax before the output, and a model without a dense layer.
+    /// also accepting a softmax of K ≥ 2 classes, with the γ and β of batch
+    /// and layer normalization frozen (the fixer trains dense layers; the
+    /// gradient flows through the normalization). Refuses a softmax before
+    /// the output and a model without a dense layer.
     init(fixing graph: ModelGraph) throws {
         guard let layers = graph.layers else {
             throw FairAuditError.unsupportedModel(reason: graph.architectureNote ?? "the model holds no architecture")
-        }
-        if let norm = layers.first(where: { $0.kind == .layerNormalization }) {
-            throw FairAuditError.unsupportedModel(reason: "layer '\(norm.name)': fix does not train through layer normalization")
         }
         try self.init(graph: graph, layers: layers, multiclass: true)
         guard !fixerDenses.isEmpty else {
@@ -31,7 +29,7 @@ extension Network {
             if (node.op as? DenseOp)?.activation == .softmax || (node.op as? ActivationOp)?.activation == .softmax {
                 throw FairAuditError.unsupportedModel(reason: "fix supports softmax only as the output activation")
             }
-            if node.op is BatchNormalizationOp {
+            if node.op is BatchNormalizationOp || node.op is LayerNormalizationOp {
                 trainable.removeAll { $0 == node.params[.gamma] || $0 == node.params[.beta] }
             }
         }

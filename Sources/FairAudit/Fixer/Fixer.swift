@@ -29,6 +29,7 @@ public enum Fixer {
         try options.validate()
         var net = try Network(fixing: graph)
         try check(data, width: net.inputWidth)
+        try net.checkEmbeddingIds(features: data.features, rows: data.rowCount)
         let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
                                     fraction: options.validationFraction, seed: options.seed)
         guard !split.train.isEmpty else {
