@@ -64,7 +64,7 @@ public enum AuditRunner {
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
-        let data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        let data = try timed("read_data_s") { try DataLoading.load(from: request.data, options: dataOptions, network: network) }
         try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
         let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
