@@ -69,15 +69,16 @@ enum Dense {
     }
 
     /// `out[k][c, ·] += Σ_n w[n, c] g_n²` for the kernel and bias of a dense
-    /// layer with input `x` and delta `d`. One position per sample and few
-    /// columns: the squared-GEMM identity `(X∘X)ᵀ (w_c ∘ Δ∘Δ)`, exact
-    /// because each sample adds one outer product. Otherwise per-sample sums
-    /// over positions, squared, then one GEMM with the weights.
+    /// layer with input `x` and delta `d`. One position per sample: the
+    /// squared-GEMM identity `(X∘X)ᵀ (w_c ∘ Δ∘Δ)`, exact because each sample
+    /// adds one outer product — per column over only the rows it weighs
+    /// (a group's, in a permutation round). Several positions: per-sample
+    /// sums over positions, squared, then one GEMM with the weights.
     static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
                                   weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
         let rows = x.rows, nIn = x.lastAxis
         guard rows > 0 else { return }
-        guard x.positions == 1, weights.columns <= 4 else {
+        guard x.positions == 1 else {
             for (k, role) in roles.enumerated() {
                 let s = sampleGradients(d, x: x, nOut: nOut, layout: layout, role: role)
                 DenseOp.addWeightedSquares(s, rows: rows, weights: weights, into: out[k])
@@ -88,29 +89,37 @@ enum Dense {
         FloatKernels.squareInPlace(&x2, rows: rows, width: nIn, rowWeights: nil)
         var d2 = d
         FloatKernels.squareInPlace(&d2, rows: rows, width: nOut, rowWeights: nil)
-        var dc = d2
+        var xs = [Float](), ds = [Float]()
         for c in 0..<weights.columns {
-            let w = (0..<rows).map { weights.weights[$0 * weights.columns + c] }
-            Buffers.copy(d2, into: &dc)
-            FloatKernels.scaleRows(&dc, rows: rows, width: nOut, by: w)
+            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
+            Buffers.resize(&xs, 0); Buffers.resize(&ds, 0)
+            var m = 0
+            for r in 0..<rows {
+                let w = weights.weights[r * weights.columns + c]
+                guard w != 0 else { continue }
+                xs.append(contentsOf: x2[(r * nIn)..<((r + 1) * nIn)])
+                for j in 0..<nOut { ds.append(w * d2[r * nOut + j]) }
+                m += 1
+            }
+            guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
                 case .kernel, .factorA, .factorB:
                     let o = out[k] + c * nIn * nOut
-                    x2.withUnsafeBufferPointer { px in
-                        dc.withUnsafeBufferPointer { pd in
-                            guard let xs = px.baseAddress, let ds = pd.baseAddress else { return }
+                    xs.withUnsafeBufferPointer { px in
+                        ds.withUnsafeBufferPointer { pd in
+                            guard let xp = px.baseAddress, let dp = pd.baseAddress else { return }
                             if layout == .inOut {
-                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: rows, a: xs, lda: nIn, b: ds, ldb: nOut,
+                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp, ldb: nOut,
                                      beta: 1, c: o, ldc: nOut)
                             } else {
-                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: rows, a: ds, lda: nOut, b: xs, ldb: nIn,
+                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp, ldb: nIn,
                                      beta: 1, c: o, ldc: nIn)
                             }
                         }
                     }
                 case .bias:
-                    FloatKernels.addColumnSums(dc, rows: rows, width: nOut, into: out[k] + c * nOut)
+                    FloatKernels.addColumnSums(ds, rows: m, width: nOut, into: out[k] + c * nOut)
                 default: break
                 }
             }
