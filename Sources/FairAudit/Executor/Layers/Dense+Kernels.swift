@@ -89,18 +89,10 @@ enum Dense {
         FloatKernels.squareInPlace(&x2, rows: rows, width: nIn, rowWeights: nil)
         var d2 = d
         FloatKernels.squareInPlace(&d2, rows: rows, width: nOut, rowWeights: nil)
-        var xs = [Float](), ds = [Float]()
+        var xs = [Float](repeating: 0, count: rows * nIn), ds = [Float](repeating: 0, count: rows * nOut)
         for c in 0..<weights.columns {
             // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
-            Buffers.resize(&xs, 0); Buffers.resize(&ds, 0)
-            var m = 0
-            for r in 0..<rows {
-                let w = weights.weights[r * weights.columns + c]
-                guard w != 0 else { continue }
-                xs.append(contentsOf: x2[(r * nIn)..<((r + 1) * nIn)])
-                for j in 0..<nOut { ds.append(w * d2[r * nOut + j]) }
-                m += 1
-            }
+            let m = gatherWeighted(x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, into: &xs, &ds)
             guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
@@ -124,5 +116,32 @@ enum Dense {
                 }
             }
         }
+    }
+
+    /// Copies the rows with a non-zero weight in `column` to the front of
+    /// `xs` (`X∘X`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
+    private static func gatherWeighted(_ x2: [Float], _ d2: [Float], weights: Membership, column c: Int, nIn: Int, nOut: Int,
+                                       into xs: inout [Float], _ ds: inout [Float]) -> Int {
+        var m = 0
+        x2.withUnsafeBufferPointer { px in
+            d2.withUnsafeBufferPointer { pd in
+                weights.weights.withUnsafeBufferPointer { pw in
+                    xs.withUnsafeMutableBufferPointer { ox in
+                        ds.withUnsafeMutableBufferPointer { od in
+                            guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
+                                  let xo = ox.baseAddress, let dO = od.baseAddress else { return }
+                            for r in 0..<weights.rows {
+                                let wr = w[r * weights.columns + c]
+                                guard wr != 0 else { continue }
+                                (xo + m * nIn).update(from: x + r * nIn, count: nIn)
+                                for j in 0..<nOut { dO[m * nOut + j] = wr * d[r * nOut + j] }
+                                m += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return m
     }
 }
