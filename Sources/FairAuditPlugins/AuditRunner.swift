@@ -64,10 +64,16 @@ public enum AuditRunner {
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
-        let data = try timed("read_data_s") { try DataLoading.load(from: request.data, options: dataOptions, network: network) }
-        try data.requireTwoGroups(for: "a fairness audit")
-        progress("scoring \(data.rowCount) rows")
-        let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
+        let data: LabeledData, scores: [Float]
+        if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
+            data = try timed("read_data_s") { try DataLoading.load(from: request.data, options: dataOptions, network: network) }
+            try data.requireTwoGroups(for: "a fairness audit")
+            progress("scoring \(data.rowCount) rows")
+            scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
+        } else {
+            (data, scores) = try streamed(request.data, options: dataOptions, network: network, timing: &timing)
+            try data.requireTwoGroups(for: "a fairness audit")
+        }
         let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
         var results: [AuditResult] = []
         for audit in request.audits {
@@ -77,6 +83,23 @@ public enum AuditRunner {
         }
         return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
                             seconds: Date().timeIntervalSince(start), timing: timing)
+    }
+
+    /// Reads and scores the rows block by block, keeping each row's score,
+    /// label and group but not its features (``LabeledData/streamCSV(from:options:tuning:consume:)``).
+    static func streamed(_ url: URL, options: CSVDataOptions, network: Network,
+                         timing: inout [(String, Double)]) throws -> (LabeledData, [Float]) {
+        var scores: [Float] = [], scoring = 0.0
+        let t0 = Date()
+        let data = try LabeledData.streamCSV(from: url, options: options) { features, rows, expected in
+            let t = Date()
+            if scores.isEmpty, let expected { scores.reserveCapacity(expected) }
+            scores += try network.predictScores(features: Array(features), rows: rows)
+            scoring += Date().timeIntervalSince(t)
+        }.data
+        timing.append(("read_data_s", Date().timeIntervalSince(t0) - scoring))
+        timing.append(("predict_s", scoring))
+        return (data, scores)
     }
 
     /// The group columns of an earlier `--json` output (`group_columns`),

@@ -1,7 +1,7 @@
 import Foundation
 
 extension Network {
-    /// Per-group diagonal Fisher information (METHOD.md section 1):
+    /// Per-group diagonal Fisher information (docs/method.md §1):
     /// `F_g[i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`, from per-sample gradients
     /// — each a sum over every position where a weight is used, squared
     /// only then — accumulated per batch by each layer
