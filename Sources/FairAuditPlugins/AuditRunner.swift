@@ -65,8 +65,8 @@ public enum AuditRunner {
         dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
         let data: LabeledData, scores: [Float]
-        if request.audits.contains(where: { $0.needsFeatures }) {
-            data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
+            data = try timed("read_data_s") { try DataLoading.load(from: request.data, options: dataOptions, network: network) }
             try data.requireTwoGroups(for: "a fairness audit")
             progress("scoring \(data.rowCount) rows")
             scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }

@@ -84,8 +84,8 @@ extension FairAuditCommand {
             let network = try ModelErrors.naming(modelPath) { try Network(graph: Fixer.startingGraph(graph, options: options)) }
             var csvOptions = csv
             csvOptions.expectedFeatureCount = network.inputWidth
-            let train = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: csvOptions)
-            let evalData = try evalPath.map { try LabeledData.load(from: URL(fileURLWithPath: $0), options: csvOptions) }
+            let train = try DataLoading.load(from: URL(fileURLWithPath: dataPath), options: csvOptions, network: network)
+            let evalData = try evalPath.map { try DataLoading.load(from: URL(fileURLWithPath: $0), options: csvOptions, network: network) }
 
             let progress = Progress()
             progress.update("fix: \(options.method.rawValue) on \(train.rowCount) rows")

@@ -31,13 +31,8 @@ public struct FixOptions: Sendable, Equatable {
         case eo
     }
 
-    /// Which Fisher information to use (docs/method.md §1).
-    public enum FisherKind: String, Sendable, CaseIterable {
-        /// Squared gradients of the observed label's loss.
-        case empirical
-        /// The expectation over the model's own predictive distribution.
-        case model
-    }
+    /// Which Fisher information to use (docs/method.md §1): the audit's and the fixer's are one.
+    public typealias FisherKind = FairAudit.FisherKind
 
     /// The method; default `neutralizedLowrank`.
     public var method: Method = .neutralizedLowrank
