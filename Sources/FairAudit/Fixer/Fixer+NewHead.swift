@@ -22,8 +22,7 @@ extension Fixer {
         defer { net.trainable = kept }
         var adam = FixerAdam(learningRate: Float(options.learningRate) * 10, shapes: head.map { net.values[$0] })
         var rng = SplitMix64(seed: options.seed ^ 0x5741_524D)
-        var trace = ForwardTrace(ops: net.ops.count)
-        var workspace = BackwardWorkspace(ops: net.ops.count)
+        var trace = Trace(network: net)
         var grads = net.zeroAccumulators()
         var gaps = FixerObjective.GapEstimate()
         let order = stratifiedOrder(rows, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
@@ -31,29 +30,28 @@ extension Fixer {
         while start < order.count {
             let batch = Array(order[start..<min(start + options.batchSize, order.count)])
             start += batch.count
-            trace.inputs[0] = gather(data.features, rows: batch, width: net.inputWidth)
-            net.runForward(&trace, rows: batch.count)
-            let eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
+            for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
+                                           rows: batch.count).enumerated() { trace.values[i] = b }
+            net.runForward(&trace)
+            let eval = objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
                                           groups: batch.map { data.rowGroups[$0] }, weights: nil, running: &gaps)
             guard eval.total.isFinite else {
                 throw FairAuditError.invalidInput(path: data.source, reason: "the loss became \(eval.total) while fitting the new head")
             }
             for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            net.backward(trace, logitDelta: eval.dLogits, mode: .sum, into: &grads, workspace: &workspace)
+            net.backward(trace, logitGrad: eval.dLogits, into: &grads)
             adam.update(&net.values, grads: grads, indices: head)
         }
     }
 }
 
 extension Network {
-    /// Indices into `values` of the output dense layer's kernel and bias.
+    /// Indices into `values` of the last dense layer's kernel and bias (its
+    /// bias alone when it was factorized: the factors belong to the body).
     var headParameters: [Int] {
-        for op in ops.reversed() {
-            switch op {
-            case .dense(let k, let b, _, _, _, _, _): return [k] + (b.map { [$0] } ?? [])
-            case .factorized(_, _, _, _, let b, _, _, _, _, _): return b.map { [$0] } ?? []
-            default: continue
-            }
+        for node in nodes.reversed() {
+            if node.op is FactorizedDenseOp { return node.params[.bias].map { [$0] } ?? [] }
+            if node.op is DenseOp { return [node.params[.kernel], node.params[.bias]].compactMap { $0 } }
         }
         return []
     }

@@ -78,7 +78,7 @@ extension ModelGraph {
         let values = NewHead.glorotUniform(fanIn: fanIn, fanOut: head.units, seed: seed)
         let shape = layer.kernelLayout == .outIn ? [head.units, fanIn] : [fanIn, head.units]
         // Glorot draws in in×out order; an out×in kernel stores its transpose.
-        let stored = layer.kernelLayout == .outIn ? Network.transpose(values, rows: fanIn, cols: head.units) : values
+        let stored = layer.kernelLayout == .outIn ? Buffers.transpose(values, rows: fanIn, cols: head.units) : values
         try out.replaceTensor(kernel, shape: shape, values: stored)
         if let biasName = layer.weights["bias"] {
             try out.replaceTensor(try tensor(named: biasName), shape: [head.units],
