@@ -15,6 +15,9 @@ public struct AuditRequest: Sendable {
     public var audits: [any Audit.Type]
     /// Fills in the architecture when the file has none (config, inferred chain).
     public var architecture: @Sendable (inout ModelGraph) throws -> Void
+    /// The column holding each row's global id (integers, or any text, hashed);
+    /// nil: rows are keyed by position plus `options.rowOffset`.
+    public var rowIDColumn: String?
 
     /// Creates a request running every registered audit.
     public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
@@ -61,14 +64,13 @@ public enum AuditRunner {
             try request.architecture(&graph)
             return (graph, try Network(graph: graph))
         }
-        var dataOptions = request.dataOptions
-        dataOptions.expectedFeatureCount = network.inputWidth
         progress("reading \(request.data.lastPathComponent)")
-        let data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        let (data, rowIDs) = try timed("read_data_s") { try loadRows(request, inputWidth: network.inputWidth) }
         try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
         let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
-        let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        context.rowIDs = rowIDs
         var results: [AuditResult] = []
         for audit in request.audits {
             progress("\(audit.name) audit")

@@ -1,0 +1,69 @@
+import AuditFairness
+import FairAudit
+import Foundation
+
+extension AuditRunner {
+    /// Reads the request's rows; with a row-id column, also each row's id (an
+    /// unsigned integer as written, any other text by its FNV-1a 64 hash). The
+    /// id column is kept out of the features unless named as one.
+    static func loadRows(_ request: AuditRequest, inputWidth: Int?) throws -> (LabeledData, [UInt64]?) {
+        var options = request.dataOptions
+        options.expectedFeatureCount = inputWidth
+        guard let idColumn = request.rowIDColumn else { return (try LabeledData.load(from: request.data, options: options), nil) }
+        options.keep.append(idColumn)
+        if options.features == nil && !options.ignore.contains(idColumn) { options.ignore.append(idColumn) }
+        var data = try LabeledData.load(from: request.data, options: options)
+        guard let column = data.kept.last(where: { $0.name == idColumn }) else { return (data, nil) }
+        let ids = column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
+        data.kept.removeAll { $0.name == idColumn }
+        return (data, ids)
+    }
+
+    /// Reads the model and the rows, scores them and returns their sufficient
+    /// statistics instead of a report (`fairaudit audit --partial`). Refuses
+    /// a row id that appears twice.
+    public static func partial(_ request: AuditRequest, modelPath: String,
+                               progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditPartial {
+        progress("reading \(request.model.lastPathComponent)")
+        var graph = try Plugins.formats.read(request.model)
+        try request.architecture(&graph)
+        let network = try Network(graph: graph)
+        progress("reading \(request.data.lastPathComponent)")
+        let (data, rowIDs) = try loadRows(request, inputWidth: network.inputWidth)
+        progress("scoring \(data.rowCount) rows")
+        let scores = try network.predictScores(features: data.features, rows: data.rowCount)
+        var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        context.rowIDs = rowIDs
+        let ids = context.resolvedRowIDs
+        let (ranges, duplicate) = RowIDRanges.of(ids)
+        if let duplicate {
+            throw FairAuditError.invalidInput(path: data.source, reason:
+                "row id \(duplicate) appears twice\(request.rowIDColumn.map { " in column '\($0)'" } ?? ""); every row needs its own id")
+        }
+        progress("fairness sums over \(data.rowCount) rows, \(request.options.bootstrap) Poisson replicates")
+        let fairness = try FairnessAudit.partial(context)
+        guard let label = request.dataOptions.label else {
+            throw FairAuditError.invalidInput(path: data.source, reason: "a partial audit needs a label column")
+        }
+        return AuditPartial(modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
+                            modelLayout: graph.layout, dataSources: [data.source], label: label,
+                            positive: request.dataOptions.positive, groupColumns: data.groupColumns,
+                            featureNames: data.featureNames, options: request.options, rowIDs: ranges,
+                            fairness: fairness)
+    }
+
+    /// The report of a (merged) partial: the fairness audit's result, with a
+    /// model and data that stand in for what the parts read (format, layout,
+    /// feature names, group columns, row count).
+    public static func outcome(of partial: AuditPartial) throws -> AuditOutcome {
+        let start = Date()
+        let result = try FairnessAudit.result(partial.fairness, options: partial.options, groupColumns: partial.groupColumns)
+        let graph = ModelGraph(format: partial.modelFormat, layout: partial.modelLayout, tensors: [])
+        let n = partial.rows
+        let data = LabeledData(source: partial.dataSources.joined(separator: ","), featureNames: partial.featureNames,
+                               features: [], labels: [Float](repeating: 0, count: n), groupColumns: partial.groupColumns,
+                               groupNames: partial.fairness.groupNames, rowGroups: [])
+        return AuditOutcome(graph: graph, data: data, scores: [], results: [result],
+                            seconds: Date().timeIntervalSince(start), timing: [("merge_s", Date().timeIntervalSince(start))])
+    }
+}
