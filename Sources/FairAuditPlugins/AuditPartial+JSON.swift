@@ -14,13 +14,14 @@ extension AuditPartial {
     ///                   "bootstrap_cells": [[4·groups counts] per replicate]}}
     ///
     /// Seeds and row ids are decimal strings (they may exceed 2⁵³); score sums
-    /// are written in shortest round-trip form, so they read back bit for bit.
+    /// are strings in Swift's shortest round-trip form, so they read back bit
+    /// for bit (a JSON number need not).
     public var json: JSONValue {
         let f = fairness, g = f.groupNames.count
         let groups: [JSONValue] = (0..<g).map { j in
             .object([("name", .string(f.groupNames[j])), ("parts", .array(f.groupParts[j].map { .string($0) })),
                      ("cells", .array((0..<4).map { .int(f.cells[4 * j + $0]) })),
-                     ("score_sum", .number(f.scoreSums[j]))])
+                     ("score_sum", .string("\(f.scoreSums[j])"))])
         }
         let replicates: [JSONValue] = (0..<f.resamples).map { b in
             .array(f.bootstrapCells[(b * 4 * g)..<((b + 1) * 4 * g)].map { .int($0) })
@@ -97,7 +98,8 @@ extension AuditPartial {
             parts.append(try strings(g["parts"], "fairness.groups[\(j)].parts"))
             guard let c = g["cells"] as? [Any], c.count == 4 else { throw bad("fairness.groups[\(j)].cells is not 4 counts") }
             cells += try c.map { try int($0, "fairness.groups[\(j)].cells") }
-            sums.append(try num(g, "score_sum"))
+            guard let sum = Double(try str(g, "score_sum")) else { throw bad("fairness.groups[\(j)].score_sum is not a number") }
+            sums.append(sum)
         }
         var boot: [Int] = []
         boot.reserveCapacity(reps.count * 4 * names.count)
