@@ -77,7 +77,7 @@ public struct AuditPartial: Sendable {
         }
         for (p, path) in zip(parts, sources).dropFirst() {
             func refuse(_ what: String) -> FairAuditError {
-                .invalidInput(path: path, reason: "\(what) than \(sources[0]); partials merge only from one model, data options and seed")
+                .invalidInput(path: path, reason: "\(what), unlike \(sources[0]); partials merge only from one model, data options and seed")
             }
             if p.modelHash != first.modelHash { throw refuse("was made from another model (hash \(p.modelHash), not \(first.modelHash))") }
             if p.label != first.label || p.positive != first.positive || p.groupColumns != first.groupColumns

@@ -14,9 +14,9 @@ extension LabeledData {
     /// Like ``load(from:options:)``, also returning how many rows were
     /// skipped for an empty group cell.
     public static func loadCSV(from url: URL, options: CSVDataOptions) throws -> (data: LabeledData, skippedRows: Int) {
-        let path = url.path
+        let path = options.standardInput ? "stdin" : url.path
         func fail(_ reason: String) -> FairAuditError { .invalidInput(path: path, reason: reason) }
-        let source = try openByteSource(url)
+        let source = try options.byteSource(url)
         let reader = CSVRecordReader(source: source, path: path, maxRecordBytes: options.maxLineBytes)
         guard try reader.next() else { throw fail("the file is empty (no header row)") }
         let columns = try CSVColumns(reader: reader, options: options, path: path)
