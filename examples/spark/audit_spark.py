@@ -28,7 +28,7 @@ ROW_ID = "__fairaudit_row_id"
 
 
 def audit_partition(binary, audit_args, columns):
-    """mapPartitions body: the partition's rows as headerless CSV on the
+    """mapPartitions body: the partition's CSV lines (no header) on the
     binary's stdin, its one-line partial from stdout."""
 
     def run(rows):
@@ -45,13 +45,16 @@ def audit_partition(binary, audit_args, columns):
 
         reader = threading.Thread(target=drain)
         reader.start()
-        text = io.TextIOWrapper(proc.stdin, encoding="utf-8", newline="")
-        writer = csv.writer(text, lineterminator="\n")
         try:
-            writer.writerow(cell_text(v) for v in first)
-            for row in rows:
-                writer.writerow(cell_text(v) for v in row)
-            text.close()
+            chunk = [first]
+            for line in rows:
+                chunk.append(line)
+                if len(chunk) >= 4096:
+                    proc.stdin.write(("\n".join(chunk) + "\n").encode("utf-8"))
+                    chunk = []
+            if chunk:
+                proc.stdin.write(("\n".join(chunk) + "\n").encode("utf-8"))
+            proc.stdin.close()
         except BrokenPipeError:
             pass
         reader.join()
@@ -60,7 +63,26 @@ def audit_partition(binary, audit_args, columns):
             raise RuntimeError(out_box["err"].decode("utf-8", "replace").strip() or f"fairaudit exited {code}")
         yield out_box["out"].decode("utf-8").strip()
 
+
     return run
+
+
+def drop_header(index, lines, header):
+    """The first partition's lines without the header line."""
+    for k, line in enumerate(lines):
+        if not (index == 0 and k == 0 and line == header):
+            yield line[:-1] if line.endswith("\r") else line
+
+
+def to_csv_lines(rows):
+    """DataFrame rows as CSV lines (Python's repr round-trips floats)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="")
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(cell_text(v) for v in row)
+        yield buf.getvalue()
 
 
 def cell_text(v):
@@ -96,24 +118,31 @@ def main(argv):
         builder = builder.master(opts.master)
     spark = builder.getOrCreate()
     try:
+        sc = spark.sparkContext
         if opts.data.endswith(".parquet") or os.path.isdir(opts.data):
             df = spark.read.parquet(opts.data)
+            parquet = True
+            columns = list(df.columns)
+            lines = df.rdd.mapPartitions(to_csv_lines)
         else:
-            # Every cell as text: the binary parses the same bytes a single run would.
-            df = spark.read.csv(opts.data, header=True, inferSchema=False)
-        columns = df.columns
-        rdd = df.rdd.map(tuple)
-        id_args = []
+            # CSV stays text: each partition's lines go to the binary as they are
+            # (records must not span lines; use Parquet for quoted newlines).
+            parquet = False
+            raw = sc.textFile(opts.data, minPartitions=opts.partitions or None)
+            header = raw.first().rstrip("\r")
+            columns = next(csv.reader([header]))
+            lines = raw.mapPartitionsWithIndex(lambda i, it: drop_header(i, it, header))
         if opts.row_id:
             id_args = ["--row-id", opts.row_id]
         else:
-            rdd = rdd.zipWithIndex().map(lambda r: (*r[0], r[1]))
+            # Key each row by its position in the input, as one process would.
+            lines = lines.zipWithIndex().map(lambda li: f"{li[0]},{li[1]}")
             columns = columns + [ROW_ID]
             id_args = ["--row-id", ROW_ID]
-        if opts.partitions:
-            rdd = rdd.repartition(opts.partitions)
+        if parquet and opts.partitions:
+            lines = lines.repartition(opts.partitions)  # after the ids: they keep the file order
         binary = os.path.abspath(opts.fairaudit) if os.path.sep in opts.fairaudit else opts.fairaudit
-        parts = rdd.mapPartitions(audit_partition(binary, audit_args + id_args, columns)).collect()
+        parts = lines.mapPartitions(audit_partition(binary, audit_args + id_args, columns)).collect()
     finally:
         spark.stop()
 
