@@ -34,7 +34,7 @@ run() {
   local label=$1; shift
   : > "$work/acc"; : > "$work/dp"; : > "$work/eo"; : > "$work/sec"; : > "$work/par"
   for seed in 0 1 2 3 4; do
-    $bin fix "$data/adult_mlp.h5" "${common[@]}" --seed "$seed" "$@" -o "$work/out.h5" --force --json > "$work/r.json"
+    $bin fix "$data/adult_mlp.h5" "${common[@]}" --seed "$seed" "$@" -o "$work/out.h5" --force --force-write --json > "$work/r.json"
     value accuracy after < "$work/r.json" >> "$work/acc"
     value demographic_parity_difference after < "$work/r.json" >> "$work/dp"
     value equalized_odds_difference after < "$work/r.json" >> "$work/eo"

@@ -53,6 +53,15 @@ extension FairAuditCommand {
         @Flag(help: "Print one JSON object instead of tables.")
         var json = false
 
+        @Option(help: ArgumentHelp("Also write a self-contained HTML report of the fix (before/after per group, ranks per layer).", valueName: "file"))
+        var html: String?
+
+        @Flag(help: "When no epoch meets every --target, write the best trade-off anyway (still exit 1).")
+        var writeBest = false
+
+        @Flag(help: "Write the result even when it is worse than the input on validation (accuracy fell by more than --max-accuracy-drop, or every gap grew).")
+        var forceWrite = false
+
         func run() throws {
             let policyFile = try policyOptions.load()
             guard let modelPath = model ?? policyFile?.model.map({ policyFile?.resolve($0) ?? $0 }) else {
@@ -63,7 +72,9 @@ extension FairAuditCommand {
             let out = URL(fileURLWithPath: outPath)
             try OutputGuard.check(out, input: input, force: force)
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
-            let options = try training.fixOptions(policy: policyFile)
+            var options = try training.fixOptions(policy: policyFile)
+            if let threshold { options.threshold = threshold }
+            try options.validate()
             let evalPath = eval ?? policyFile?.eval.map { policyFile?.resolve($0) ?? $0 }
 
             let format = try Plugins.formats.format(for: input)
@@ -83,23 +94,36 @@ extension FairAuditCommand {
             }
             progress.done()
 
+            let write = result.outcome.shouldWrite || writeBest && !options.targets.isEmpty
+                || forceWrite && options.targets.isEmpty
             let heldOut = evalData ?? train.subset(result.validationIndices)
             let fixedNetwork = try Network(graph: result.graph)
-            let expected = try Fixer.predictions(graph: result.graph, data: heldOut, limit: 512)
-            try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
-                try format.write(result.graph, to: tmp, basedOn: input)
-            }, verify: { tmp in
-                var reread = try Plugins.formats.read(tmp)
-                try KerasConfig.carryArchitecture(from: graph, to: &reread)
-                try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
-                try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
-            })
+            if write {
+                let expected = try Fixer.predictions(graph: result.graph, data: heldOut, limit: 512)
+                try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
+                    try format.write(result.graph, to: tmp, basedOn: input)
+                }, verify: { tmp in
+                    var reread = try Plugins.formats.read(tmp)
+                    try KerasConfig.carryArchitecture(from: graph, to: &reread)
+                    try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
+                    try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
+                })
+            }
 
             let t = threshold ?? policyFile?.threshold ?? 0.5
             let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
                                                evalSource: evalPath ?? "validation split", result: result,
-                                               options: options, output: outPath)
+                                               options: options, output: write ? outPath : nil)
+            if let html { try ReportOptions.write(comparison.html, to: html) }
             emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
+            switch result.outcome {
+            case .notWorse, .targetsMet: break
+            case .targetsMissed(let text):
+                throw GateFailure(description: "fairaudit: no epoch met every target on the validation split; best trade-off (epoch \(result.chosenEpoch)): \(text); " + (write ? "wrote it anyway (--write-best)" : "nothing written (--write-best writes it anyway)"))
+            case .worse(let text):
+                if !write { throw GateFailure(description: "fairaudit: not written: \(text) (--force-write writes it anyway)") }
+                note("written although \(text) (--force-write)")
+            }
         }
     }
 }

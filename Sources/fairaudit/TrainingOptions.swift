@@ -16,7 +16,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Pick each kernel's rank to keep this share of Σσ² instead of --rank (0 < e ≤ 1).")
     var energy: Double?
 
-    @Option(help: "Training epochs (default 5).")
+    @Option(help: "Training epochs (default 5; 30 with targets, as each epoch is a candidate).")
     var epochs: Int?
 
     @Option(help: "Mini-batch size (default 256).")
@@ -42,6 +42,17 @@ struct TrainingOptions: ParsableArguments {
 
     @Flag(help: "Train only the factors and biases; keep kernels that were not factorized frozen.")
     var freezeUnfactorized = false
+
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "A limit the written model must meet on the validation split, as the gate writes it: max_<gap>=v or min_<metric>=v (repeatable). Fairness gaps and ratios are trained as constraints; default: the [gate] limits of fairaudit.toml.",
+        valueName: "key=value"))
+    var targets: [String] = []
+
+    @Option(help: ArgumentHelp("How far inside each fairness limit training aims, as a share of it (default 0.5: a gap limit ε is trained at ε/2).", valueName: "share"))
+    var targetMargin: Double?
+
+    @Option(help: ArgumentHelp("Without targets, refuse to write a model whose validation accuracy fell by more than this (default 0.01).", valueName: "drop"))
+    var maxAccuracyDrop: Double?
 
     /// The fixer's options: flags, then the policy's [fix] table, then defaults.
     func fixOptions(policy: Policy?) throws -> FixOptions {
@@ -69,6 +80,22 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(seed, "seed", { UInt64($0) }) { o.seed = v }
         o.freezeUnfactorized = freezeUnfactorized || table["freeze_unfactorized"] == "true"
         if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
+        if let v = try value(targetMargin, "target_margin", { Double($0) }) { o.targetMargin = v }
+        if let v = try value(maxAccuracyDrop, "max_accuracy_drop", { Double($0) }) { o.maxAccuracyDrop = v }
+        o.targets = try targets.map { try FixTarget.parse($0) }
+        if targets.isEmpty, let policy {
+            // The policy's gate limits, less those fix cannot judge (Fisher metrics).
+            o.targets = try policy.limits.compactMap { limit in
+                guard FixTarget.Metric(rawValue: limit.metric) != nil else {
+                    note("fix: the gate's \(limit.key) is not a fix target (it is judged by audit only)")
+                    return nil
+                }
+                return try FixTarget.make(key: limit.key, limit: limit.bound, source: policy.source)
+            }
+        }
+        if !o.targets.isEmpty && epochs == nil && table["epochs"] == nil { o.epochs = 30 }
+        if let t = policy?.threshold { o.threshold = t }
+        if let m = policy?.minGroupSize { o.minGroupSize = m }
         try o.validate()  // a FairAuditError: one line on stderr, exit 2
         return o
     }

@@ -1,4 +1,5 @@
 import AuditFairness
+import FairAudit
 import Foundation
 import Testing
 

@@ -51,7 +51,7 @@ import Testing
 
     @Test func fixWritesTheMembersBack() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("fixed.npz")
-        let r = try CLI.run(["fix", Self.meta, "--epochs", "1", "-o", out.path] + Self.data)
+        let r = try CLI.run(["fix", Self.meta, "--epochs", "1", "--force-write", "-o", out.path] + Self.data)
         #expect(r.code == 0, "\(r.stderr)")
         let before = try Plugins.formats.read(URL(fileURLWithPath: Self.meta)), after = try Plugins.formats.read(out)
         #expect(after.tensors.map(\.name) == before.tensors.map(\.name))

@@ -114,7 +114,7 @@ import Testing
         let before = try Data(contentsOf: input)
         let out = try CLI.temporaryDirectory().appendingPathComponent("fixed.h5")
         let r = try CLI.run(["fix", input.path, "--data", Self.rows, "--label", "income", "--group", "sex", "--ignore", "race",
-                             "--epochs", "1", "-o", out.path])
+                             "--epochs", "1", "--force-write", "-o", out.path])
         #expect(r.code == 0, "\(r.stderr)")
         #expect(try Data(contentsOf: input) == before, "the input was modified")
         let a = try Plugins.formats.read(input), b = try Plugins.formats.read(out)

@@ -1,3 +1,5 @@
+import FairAudit
+
 /// Everything the fairness audit measured: per-group rows, the overall row,
 /// the gaps over the groups that are not small, and their bootstrap intervals.
 public struct FairnessReport: Sendable {

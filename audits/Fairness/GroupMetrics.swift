@@ -1,3 +1,5 @@
+import FairAudit
+
 /// One group's rates at the audit threshold (METHOD.md section 7).
 public struct GroupMetrics: Sendable, Equatable {
     /// The group's name (an intersection's values joined as the data names them).

@@ -67,6 +67,19 @@ public struct FixOptions: Sendable, Equatable {
     public var freezeUnfactorized: Bool = false
     /// Which Fisher information; default `empirical`.
     public var fisherKind: FisherKind = .empirical
+    /// Limits the written epoch must meet on the validation split; the
+    /// fairness ones are also trained as constraints (docs/method.md §5).
+    public var targets: [FixTarget] = []
+    /// How far inside a fairness limit the constraints aim, as a share of the
+    /// limit's slack; default 0.5 (a difference limit ε is trained at ε/2).
+    public var targetMargin: Double = 0.5
+    /// Predicted positive when the score is at least this; default 0.5.
+    public var threshold: Double = 0.5
+    /// Groups with fewer rows are left out of the gaps (as in the audit); default 30.
+    public var minGroupSize: Int = 30
+    /// Without targets, the largest validation accuracy drop that may be
+    /// written; default 0.01.
+    public var maxAccuracyDrop: Double = 0.01
 
     /// The default options.
     public init() {}
@@ -83,5 +96,11 @@ public struct FixOptions: Sendable, Equatable {
             throw bad("--validation must be in [0, 1), got \(validationFraction)")
         }
         guard lambda >= 0, lambda.isFinite else { throw bad("--lambda must be non-negative, got \(lambda)") }
+        guard threshold > 0, threshold < 1 else { throw bad("--threshold must be in (0, 1), got \(threshold)") }
+        guard targetMargin >= 0, targetMargin < 1 else { throw bad("the target margin must be in [0, 1), got \(targetMargin)") }
+        guard maxAccuracyDrop >= 0 else { throw bad("--max-accuracy-drop must be non-negative, got \(maxAccuracyDrop)") }
+        if !targets.isEmpty && validationFraction <= 0 {
+            throw bad("targets are judged on the validation split; --validation must be above 0")
+        }
     }
 }

@@ -10,13 +10,39 @@ public struct EpochLog: Sendable, Equatable {
     public var validationLoss: Double
     /// Wall-clock seconds the epoch's training took.
     public var seconds: Double
+    /// The fairness metrics on the validation split after the epoch (nil without a split).
+    public var validation: FairnessSnapshot?
 
     /// Creates an epoch record.
-    public init(epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double) {
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double,
+                validation: FairnessSnapshot? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss
         self.seconds = seconds
+        self.validation = validation
+    }
+}
+
+/// Whether `fix` should write what it trained, and why (docs/method.md §5).
+public enum FixOutcome: Sendable, Equatable {
+    /// No targets; the written epoch is not worse than the input on validation.
+    case notWorse
+    /// The written epoch meets every target on the validation split.
+    case targetsMet
+    /// No epoch met every target; the result holds the best trade-off reached.
+    /// The text lists each target's value against its limit.
+    case targetsMissed(String)
+    /// No targets, and the best epoch is worse than the input on validation
+    /// (the text names the numbers).
+    case worse(String)
+
+    /// Whether the result may be written without an override.
+    public var shouldWrite: Bool {
+        switch self {
+        case .notWorse, .targetsMet: return true
+        case .targetsMissed, .worse: return false
+        }
     }
 }
 
@@ -46,4 +72,13 @@ public struct FixResult: Sendable {
     public var validationIndices: [Int]
     /// Things the user should know (layers left whole, …), one sentence each.
     public var warnings: [String]
+    /// The input model's fairness metrics on the validation split (nil without a split).
+    public var validationBefore: FairnessSnapshot? = nil
+    /// Whether the result should be written; see `FixOutcome`.
+    public var outcome: FixOutcome = .notWorse
+    /// The targets the epochs were judged by.
+    public var targets: [FixTarget] = []
+    /// The multipliers of the trained target constraints at the end (one per
+    /// pair of group rates), for reports; empty without targets.
+    public var multipliers: [Double] = []
 }

@@ -37,27 +37,34 @@ public enum Fixer {
         let objective = FixerObjective(head: net.fixerHead, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
-        let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights)
-        let pretrained = validation.objective(net, objective)
+        let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights,
+                                       options: options)
+        let (pretrained, before) = validation.evaluate(net, objective)
         let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
         let ranks = try prepare(&net, graph: graph, method: options.method, options: options, data: data,
                                 trainRows: split.train, warnings: &warnings)
         let factorized = options.method == .finetune ? pretrained
-            : validation.objective(net, objective)
+            : validation.evaluate(net, objective).0
         let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.trainableValues)
         var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
         var gaps = FixerObjective.GapEstimate()
+        var constraints = FixerConstraints(targets: options.targets,
+                                           groups: comparedGroups(split.train, data: data, minimum: options.minGroupSize),
+                                           threshold: options.threshold, margin: options.targetMargin)
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.values)
+        var epochParams: [[[Float]]] = []
+        var averager = constraints.isEmpty ? nil : WeightAverage(net.values, indices: net.trainable, decay: 0.99)
         var trace = ForwardTrace(ops: net.ops.count)
         var workspace = BackwardWorkspace(ops: net.ops.count)
         var grads = net.zeroAccumulators()
         for epoch in 1...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
+            constraints.temperature = FixerConstraints.temperature(epoch: epoch, of: options.epochs)
             let order = stratifiedOrder(split.train, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
             var sum = 0.0
             var start = 0
@@ -66,7 +73,7 @@ public enum Fixer {
                 start += batch.count
                 trace.inputs[0] = gather(data.features, rows: batch, width: net.inputWidth)
                 net.runForward(&trace, rows: batch.count)
-                let eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
+                var eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
                                               groups: batch.map { data.rowGroups[$0] },
                                               weights: trainWeights.map { w in batch.map { w[$0] } },
                                               running: &gaps)
@@ -75,30 +82,43 @@ public enum Fixer {
                         path: data.source,
                         reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
                 }
+                if !constraints.isEmpty {
+                    applyConstraints(&constraints, objective: objective, logits: trace.logits, batch: batch,
+                                     data: data, into: &eval.dLogits)
+                }
                 sum += eval.total * Double(batch.count)
                 for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
                 net.backward(trace, logitDelta: eval.dLogits, mode: .sum, into: &grads, workspace: &workspace)
                 adam.update(&net.values, grads: grads, indices: net.trainable)
+                averager?.add(net.values, indices: net.trainable)
             }
+            constraints.endEpoch()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let val = validation.objective(net, objective)
+            let raw = net.values
+            if let averager { averager.write(into: &net.values, indices: net.trainable) }
+            let (val, snapshot) = validation.evaluate(net, objective)
             if !split.validation.isEmpty && !val.isFinite {
                 throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
-            let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds)
+            let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds,
+                               validation: snapshot)
             logs.append(log)
             progress(log)
-            if split.validation.isEmpty || val < best.loss {
+            if options.targets.isEmpty, split.validation.isEmpty || val < best.loss {
                 best = (epoch, split.validation.isEmpty ? .infinity : val, net.values)
             }
+            epochParams.append(options.targets.isEmpty ? [] : net.values)
+            net.values = raw
         }
-        net.values = best.params
+        let (chosen, outcome) = select(logs, before: before, options: options, lowestLoss: best.epoch)
+        net.values = options.targets.isEmpty ? best.params : epochParams[chosen - 1]
         var out = graph
         try net.write(into: &out)
         return FixResult(graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
-                         epochs: logs, chosenEpoch: best.epoch, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
+                         epochs: logs, chosenEpoch: chosen, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
                          trainRows: split.train.count, validationRows: split.validation.count,
-                         validationIndices: split.validation, warnings: warnings)
+                         validationIndices: split.validation, warnings: warnings, validationBefore: before,
+                         outcome: outcome, targets: options.targets, multipliers: constraints.multipliers)
     }
 
     /// Rows `rows` of a row-major matrix of `width` columns, stacked.
@@ -129,19 +149,28 @@ public enum Fixer {
         let rows: Int
         let features: [Float], labels: [Float], groups: [Int], weights: [Float]?
 
-        init(_ data: LabeledData, rows: [Int], width: Int, weights: [Float]?) {
+        let groupCount: Int, threshold: Double, minGroupSize: Int
+
+        init(_ data: LabeledData, rows: [Int], width: Int, weights: [Float]?, options: FixOptions) {
             self.rows = rows.count
+            groupCount = data.groupNames.count
+            threshold = options.threshold
+            minGroupSize = options.minGroupSize
             features = Fixer.gather(data.features, rows: rows, width: width)
             labels = rows.map { data.labels[$0] }
             groups = rows.map { data.rowGroups[$0] }
             self.weights = weights.map { w in rows.map { w[$0] } }
         }
 
-        /// The objective (NLL + penalty over the whole split); NaN when empty.
-        func objective(_ net: Network, _ objective: FixerObjective) -> Double {
-            guard rows > 0 else { return .nan }
-            return objective.evaluate(logits: net.logits(features, rows: rows), rows: rows, labels: labels,
-                                      groups: groups, weights: weights).total
+        /// The objective (NLL + penalty over the whole split) and the fairness
+        /// metrics at the threshold, from one forward pass; NaN and nil when empty.
+        func evaluate(_ net: Network, _ objective: FixerObjective) -> (Double, FairnessSnapshot?) {
+            guard rows > 0 else { return (.nan, nil) }
+            let z = net.logits(features, rows: rows)
+            let loss = objective.evaluate(logits: z, rows: rows, labels: labels, groups: groups, weights: weights).total
+            let snapshot = FairnessSnapshot(scores: objective.positive(z, rows: rows), labels: labels, rowGroups: groups,
+                                            groupCount: groupCount, threshold: threshold, minGroupSize: minGroupSize)
+            return (loss, snapshot)
         }
     }
 

@@ -1,79 +1,154 @@
 import Foundation
 
-/// A grouped bar chart drawn as inline SVG, with optional error whiskers
-/// (bootstrap intervals) on each bar.
+/// Horizontal bars in small multiples: one row per group (its name at the
+/// left, its row count beside it), one panel per rate, one bar per series
+/// (one for an audit, before and after for a fix), with interval whiskers
+/// and a dashed line at the value over all rows. Rows set `apart` (groups
+/// under the minimum size) are drawn below the others under a heading.
+/// Readable at any group count: each row has its own line.
 public struct BarChart: Sendable {
-    /// One coloured series of bars, one value per category.
-    public struct Series: Sendable {
-        public var name: String
-        public var values: [Double]
-        public var intervals: [ClosedRange<Double>?]
-        /// Creates a series; `intervals` default to none.
-        public init(name: String, values: [Double], intervals: [ClosedRange<Double>?]? = nil) {
-            self.name = name
-            self.values = values
-            self.intervals = intervals ?? Array(repeating: nil, count: values.count)
+    /// A bar's value and its interval.
+    public struct Value: Sendable {
+        /// The point value (NaN: undefined, drawn as a dash).
+        public var value: Double
+        /// Its interval, drawn as a whisker.
+        public var interval: ClosedRange<Double>?
+        /// Creates a value.
+        public init(_ value: Double, _ interval: ClosedRange<Double>? = nil) { self.value = value; self.interval = interval }
+    }
+
+    /// One row: a group.
+    public struct Row: Sendable {
+        /// The group's name, drawn at the left (shortened with `…` when long).
+        public var label: String
+        /// Rows of data behind it.
+        public var count: Int
+        /// Drawn below the others, greyed (a group too small to be compared).
+        public var apart: Bool
+        /// `values[panel][series]`.
+        public var values: [[Value]]
+        /// Creates a row.
+        public init(label: String, count: Int, apart: Bool = false, values: [[Value]]) {
+            self.label = label; self.count = count; self.apart = apart; self.values = values
         }
     }
 
+    /// The chart's accessible name.
     public var title: String
-    public var categories: [String]
-    public var series: [Series]
-    /// Upper end of the y axis; by default the largest value or whisker.
-    public var yMax: Double?
+    /// The panels' names (`selection rate`, `TPR`, …); values lie in 0…1.
+    public var panels: [String]
+    /// The series' names; one series draws no legend.
+    public var series: [String]
+    /// The rows, top to bottom (those `apart` go last).
+    public var rows: [Row]
+    /// Per panel, the value over all rows (a dashed line), if any.
+    public var references: [Double?]
+    /// The heading over the rows drawn apart.
+    public var apartHeading: String
 
     /// Creates a chart.
-    public init(title: String, categories: [String], series: [Series], yMax: Double? = nil) {
-        self.title = title
-        self.categories = categories
-        self.series = series
-        self.yMax = yMax
+    public init(title: String, panels: [String], series: [String] = [""], rows: [Row], references: [Double?] = [],
+                apartHeading: String = "Too small to compare") {
+        self.title = title; self.panels = panels; self.series = series; self.rows = rows
+        self.references = references; self.apartHeading = apartHeading
     }
 
-    static let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860"]
+    /// Series colours: the first light, the last strong (before → after).
+    static func colour(_ s: Int, of n: Int) -> String { n == 1 ? "#4C72B0" : (s == n - 1 ? "#2F5597" : "#B4C7E7") }
 
-    /// The chart as an `<svg>` element (no external resources).
-    public func svg(width: Double = 640, height: Double = 300) -> String {
-        let left = 56.0, right = 16.0, top = 36.0, bottom = 64.0
-        let plotW = width - left - right, plotH = height - top - bottom
-        let tops = series.flatMap { s in s.values.indices.map { i in max(s.values[i].isFinite ? s.values[i] : 0, s.intervals[i]?.upperBound ?? 0) } }
-        let ymax = max(yMax ?? (tops.max() ?? 1), 1e-9) * (yMax == nil ? 1.1 : 1)
-        func y(_ v: Double) -> Double { top + plotH * (1 - min(max(v, 0), ymax) / ymax) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        s += "<text x=\"\(left)\" y=\"18\" font-size=\"13\" font-weight=\"bold\">\(Markup.escape(title))</text>\n"
-        for k in 0...4 {
-            let v = ymax * Double(k) / 4, yy = y(v)
-            s += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(r(yy))\" y2=\"\(r(yy))\" stroke=\"#ddd\"/>"
-            s += "<text x=\"\(left - 6)\" y=\"\(r(yy + 4))\" text-anchor=\"end\">\(Format.g(v, 3))</text>\n"
+    /// Lays the chart out in `width` user units.
+    public func canvas(width: Double = 900) -> SVGCanvas {
+        let font = 11.0, small = 10.0
+        let seriesCount = max(series.count, 1)
+        let rowH = seriesCount == 1 ? 18.0 : 24.0, barH = seriesCount == 1 ? 11.0 : 9.0
+        let labelW = min(max(rows.map { TextMetrics.width($0.label, fontSize: font) }.max() ?? 40, 40), 280)
+        let countW = max(TextMetrics.width("rows", fontSize: small), rows.map { TextMetrics.width(Self.count($0.count), fontSize: small) }.max() ?? 0)
+        let left = 6 + labelW + 10, countX = left + countW, gap = 22.0
+        let plotX = countX + 14
+        let panelW = max((width - plotX - 12 - gap * Double(panels.count - 1)) / Double(max(panels.count, 1)), 60)
+        let main = rows.filter { !$0.apart }, apart = rows.filter(\.apart)
+        let headerY = 16.0, firstRow = 26.0
+        let apartTop = firstRow + Double(main.count) * rowH + (apart.isEmpty ? 0 : 30)
+        let plotBottom = apartTop + Double(apart.count) * rowH
+        let legendY = plotBottom + 36
+        let height = legendY + 8
+        var c = SVGCanvas(width: width, height: height, title: title,
+                          summary: "One row per group; bars are \(panels.joined(separator: ", ")) from 0 to 1, whiskers the intervals.")
+        c.text("rows", x: countX, y: headerY, fontSize: small, anchor: "end", fill: "#555")
+        func px(_ p: Int, _ v: Double) -> Double { plotX + Double(p) * (panelW + gap) + panelW * min(max(v, 0), 1) }
+        for (p, name) in panels.enumerated() {
+            let x0 = px(p, 0)
+            c.text(TextMetrics.fit(name, maxWidth: panelW, fontSize: font, bold: true), x: x0, y: headerY,
+                   fontSize: font, bold: true, hover: name)
+            for t in [0.0, 0.5, 1.0] {
+                c.line(x1: px(p, t), y1: firstRow - 4, x2: px(p, t), y2: plotBottom, stroke: t == 0 ? "#888" : "#e3e3e3")
+                c.text(Format.g(t, 2), x: px(p, t), y: plotBottom + 13, fontSize: small, anchor: t == 0 ? "start" : t == 1 ? "end" : "middle", fill: "#555")
+            }
+            if p < references.count, let ref = references[p], ref.isFinite {
+                c.line(x1: px(p, ref), y1: firstRow - 4, x2: px(p, ref), y2: plotBottom, stroke: "#333", dash: "3 3")
+            }
         }
-        let groupW = plotW / Double(max(categories.count, 1))
-        let barW = groupW * 0.8 / Double(max(series.count, 1))
-        for (ci, cat) in categories.enumerated() {
-            let gx = left + groupW * Double(ci) + groupW * 0.1
-            for (si, ser) in series.enumerated() where ci < ser.values.count {
-                let v = ser.values[ci]
-                let x = gx + barW * Double(si)
-                let color = Self.palette[si % Self.palette.count]
-                if v.isFinite {
-                    s += "<rect x=\"\(r(x))\" y=\"\(r(y(v)))\" width=\"\(r(barW * 0.92))\" height=\"\(r(y(0) - y(v)))\" fill=\"\(color)\"><title>\(Markup.escape(ser.name)) \(Markup.escape(cat)): \(Format.g(v, 4))</title></rect>\n"
-                }
-                if let iv = ser.intervals[ci] {
-                    let cx = x + barW * 0.46
-                    s += "<path d=\"M\(r(cx)) \(r(y(iv.lowerBound))) V\(r(y(iv.upperBound))) M\(r(cx - 4)) \(r(y(iv.lowerBound))) H\(r(cx + 4)) M\(r(cx - 4)) \(r(y(iv.upperBound))) H\(r(cx + 4))\" stroke=\"#222\" fill=\"none\"/>\n"
+        if !apart.isEmpty {
+            c.text(TextMetrics.fit(apartHeading, maxWidth: width - 12, fontSize: font), x: 6, y: apartTop - 10,
+                   fontSize: font, fill: "#8a5a00", hover: apartHeading)
+        }
+        for (i, row) in (main + apart).enumerated() {
+            let top = i < main.count ? firstRow + Double(i) * rowH : apartTop + Double(i - main.count) * rowH
+            let mid = top + rowH / 2
+            let label = TextMetrics.fit(row.label, maxWidth: labelW, fontSize: font)
+            c.text(label, x: 6, y: mid + 4, fontSize: font, fill: row.apart ? "#777" : nil, hover: label == row.label ? nil : row.label)
+            c.text(Self.count(row.count), x: countX, y: mid + 4, fontSize: small, anchor: "end", fill: "#555")
+            if i % 2 == 1 { c.rect(x: 2, y: top, width: width - 4, height: rowH, fill: "#000", extra: "fill-opacity=\"0.03\"") }
+            for p in panels.indices where p < row.values.count {
+                for (s, v) in row.values[p].enumerated() {
+                    let y = top + (rowH - barH * Double(seriesCount)) / 2 + barH * Double(s)
+                    let what = "\(row.label), \(panels[p])\(series[s].isEmpty ? "" : " " + series[s]): "
+                    guard v.value.isFinite else {
+                        c.rect(x: px(p, 0), y: y + barH / 2 - 0.5, width: 6, height: 1, fill: "#999", hover: what + "undefined")
+                        continue
+                    }
+                    let ci = v.interval.map { " [\(Format.f($0.lowerBound, 3)), \(Format.f($0.upperBound, 3))]" } ?? ""
+                    c.rect(x: px(p, 0), y: y + 0.5, width: px(p, v.value) - px(p, 0), height: barH - 1,
+                           fill: row.apart ? "url(#apart)" : Self.colour(s, of: seriesCount),
+                           hover: what + Format.f(v.value, 3) + ci + ", \(row.count) rows")
+                    if let iv = v.interval {
+                        let a = px(p, iv.lowerBound), b = px(p, iv.upperBound), m = y + barH / 2, h = barH / 2 - 1
+                        c.path("M\(c.r(a)) \(c.r(m))H\(c.r(b))M\(c.r(a)) \(c.r(m - h))V\(c.r(m + h))M\(c.r(b)) \(c.r(m - h))V\(c.r(m + h))")
+                    }
                 }
             }
-            let label = cat.count > 18 ? String(cat.prefix(17)) + "…" : cat
-            s += "<text x=\"\(r(gx + groupW * 0.4))\" y=\"\(r(top + plotH + 16))\" text-anchor=\"middle\">\(Markup.escape(label))</text>\n"
         }
-        s += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(r(y(0)))\" y2=\"\(r(y(0)))\" stroke=\"#444\"/>\n"
-        var lx = left
-        for (si, ser) in series.enumerated() {
-            s += "<rect x=\"\(r(lx))\" y=\"\(r(height - 20))\" width=\"10\" height=\"10\" fill=\"\(Self.palette[si % Self.palette.count])\"/>"
-            s += "<text x=\"\(r(lx + 14))\" y=\"\(r(height - 11))\">\(Markup.escape(ser.name))</text>\n"
-            lx += 24 + Double(ser.name.count) * 6.5
+        var lx = plotX
+        if seriesCount > 1 {
+            for (s, name) in series.enumerated() {
+                c.rect(x: lx, y: legendY - 9, width: 12, height: 10, fill: Self.colour(s, of: seriesCount))
+                c.text(name, x: lx + 16, y: legendY, fontSize: small)
+                lx += 16 + TextMetrics.width(name, fontSize: small) + 16
+            }
         }
-        return s + "</svg>"
+        if references.contains(where: { $0 != nil }) {
+            c.line(x1: lx, y1: legendY - 4, x2: lx + 18, y2: legendY - 4, stroke: "#333", dash: "3 3")
+            c.text("all rows", x: lx + 22, y: legendY, fontSize: small)
+            lx += 22 + TextMetrics.width("all rows", fontSize: small) + 16
+        }
+        if rows.contains(where: { $0.values.joined().contains { $0.interval != nil } }) {
+            c.path("M\(c.r(lx)) \(c.r(legendY - 4))H\(c.r(lx + 18))M\(c.r(lx)) \(c.r(legendY - 8))V\(c.r(legendY))M\(c.r(lx + 18)) \(c.r(legendY - 8))V\(c.r(legendY))")
+            c.text("interval", x: lx + 22, y: legendY, fontSize: small)
+        }
+        if !apart.isEmpty {
+            c.raw("<defs><pattern id=\"apart\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\"><rect width=\"4\" height=\"4\" fill=\"#ddd\"/><path d=\"M0 4L4 0\" stroke=\"#999\"/></pattern></defs>\n")
+        }
+        return c
     }
 
-    private func r(_ x: Double) -> String { String(format: "%.1f", x) }
+    /// `1234567` as `1,234,567`.
+    public static func count(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0, (s.count - i) % 3 == 0, ch != "-" { out += "," }
+            out.append(ch)
+        }
+        return out
+    }
 }

@@ -24,7 +24,7 @@ public struct ConfusionCounts: Sendable, Equatable {
     /// The counts from the four cells `[ŷ=0,y=0, ŷ=1,y=0, ŷ=0,y=1, ŷ=1,y=1]`,
     /// i.e. cell index `2·y + ŷ`.
     @inline(__always)
-    init(cells c: UnsafeBufferPointer<Int>, offset o: Int) {
+    public init(cells c: UnsafeBufferPointer<Int>, offset o: Int) {
         trueNegatives = c[o]; falsePositives = c[o + 1]; falseNegatives = c[o + 2]; truePositives = c[o + 3]
     }
 

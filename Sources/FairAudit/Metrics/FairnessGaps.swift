@@ -1,4 +1,4 @@
-/// The seven between-group gaps of METHOD.md section 7, each as fairlearn
+/// The seven between-group gaps of docs/method.md §7, each as fairlearn
 /// 0.15 computes it with `method="between_groups"` (and `agg="worst_case"`).
 public struct FairnessGaps: Sendable, Equatable {
     /// `max_g SR − min_g SR`.
