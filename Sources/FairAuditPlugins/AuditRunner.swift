@@ -68,7 +68,7 @@ public enum AuditRunner {
         let (data, rowIDs) = try timed("read_data_s") { try loadRows(request, inputWidth: network.inputWidth) }
         try data.requireTwoGroups(for: "a fairness audit")
         progress("scoring \(data.rowCount) rows")
-        let scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
+        let scores = try timed("predict_s") { try network.shardInvariantScores(features: data.features, rows: data.rowCount) }
         var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
         context.rowIDs = rowIDs
         var results: [AuditResult] = []

@@ -29,6 +29,8 @@ public struct CSVDataOptions: Sendable, Equatable {
     /// The column names when the rows come without a header line; the
     /// first line is then a data row.
     public var header: [String]?
+    /// Set for one chunk of a longer stream: checks that need every row are left to the caller.
+    var partOfStream = false
 
     /// Creates options.
     public init(label: String?, groups: [String], ignore: [String] = [], features: [String]? = nil,

@@ -14,9 +14,12 @@ extension LabeledData {
     /// Like ``load(from:options:)``, also returning how many rows were
     /// skipped for an empty group cell.
     public static func loadCSV(from url: URL, options: CSVDataOptions) throws -> (data: LabeledData, skippedRows: Int) {
-        let path = options.standardInput ? "stdin" : url.path
+        try loadCSV(source: options.byteSource(url), path: options.standardInput ? "stdin" : url.path, options: options)
+    }
+
+    /// Reads the rows of `source` (header first); `path` names it in errors.
+    static func loadCSV(source: ByteSource, path: String, options: CSVDataOptions) throws -> (data: LabeledData, skippedRows: Int) {
         func fail(_ reason: String) -> FairAuditError { .invalidInput(path: path, reason: reason) }
-        let source = try options.byteSource(url)
         let reader = CSVRecordReader(source: source, path: path, maxRecordBytes: options.maxLineBytes)
         guard try reader.next() else { throw fail("the file is empty (no header row)") }
         let columns = try CSVColumns(reader: reader, options: options, path: path)
@@ -98,7 +101,7 @@ extension LabeledData {
                 groupParts.append(parts)
             }
         }
-        try labelCoder?.finish(path: path)
+        if !options.partOfStream { try labelCoder?.finish(path: path) }
 
         // Sorted group names (by their parts, column by column) for stable output.
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
