@@ -33,6 +33,8 @@ extension FairAuditCommand {
                   fairaudit audit model.npz --data test.csv --label y --group sex --group race --json
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
                   fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
+                  zcat shard-3.csv.gz | fairaudit audit model.h5 --data - --header-from header.csv --label y --group sex \
+                      --no-fisher --row-id id --partial part-3.json     # then: fairaudit merge part-*.json
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
