@@ -9,14 +9,27 @@ extension AuditRunner {
     static func loadRows(_ request: AuditRequest, inputWidth: Int?) throws -> (LabeledData, [UInt64]?) {
         var options = request.dataOptions
         options.expectedFeatureCount = inputWidth
-        guard let idColumn = request.rowIDColumn else { return (try LabeledData.load(from: request.data, options: options), nil) }
-        options.keep.append(idColumn)
-        if options.features == nil && !options.ignore.contains(idColumn) { options.ignore.append(idColumn) }
-        var data = try LabeledData.load(from: request.data, options: options)
-        guard let column = data.kept.last(where: { $0.name == idColumn }) else { return (data, nil) }
-        let ids = column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
-        data.kept.removeAll { $0.name == idColumn }
+        var data = try LabeledData.load(from: request.data, options: withRowIDColumn(request, options))
+        let ids = takeRowIDs(request, from: &data)
         return (data, ids)
+    }
+
+    /// `options` also keeping the row-id column (and, unless it is a named
+    /// feature, leaving it out of the features).
+    static func withRowIDColumn(_ request: AuditRequest, _ options: CSVDataOptions) -> CSVDataOptions {
+        guard let idColumn = request.rowIDColumn else { return options }
+        var o = options
+        o.keep.append(idColumn)
+        if o.features == nil && !o.ignore.contains(idColumn) { o.ignore.append(idColumn) }
+        return o
+    }
+
+    /// The row ids from the kept id column (removed from `data.kept`), nil without one.
+    static func takeRowIDs(_ request: AuditRequest, from data: inout LabeledData) -> [UInt64]? {
+        guard let idColumn = request.rowIDColumn,
+              let column = data.kept.last(where: { $0.name == idColumn }) else { return nil }
+        data.kept.removeAll { $0.name == idColumn }
+        return column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
     }
 
     /// Reads the model, then the rows in chunks of about `chunkBytes` of CSV

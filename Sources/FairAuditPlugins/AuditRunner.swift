@@ -65,10 +65,16 @@ public enum AuditRunner {
             return (graph, try Network(graph: graph))
         }
         progress("reading \(request.data.lastPathComponent)")
-        let (data, rowIDs) = try timed("read_data_s") { try loadRows(request, inputWidth: network.inputWidth) }
-        try data.requireTwoGroups(for: "a fairness audit")
-        progress("scoring \(data.rowCount) rows")
-        let scores = try timed("predict_s") { try network.shardInvariantScores(features: data.features, rows: data.rowCount) }
+        let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
+        if request.audits.contains(where: { $0.needsFeatures }) {
+            (data, rowIDs) = try timed("read_data_s") { try loadRows(request, inputWidth: network.inputWidth) }
+            try data.requireTwoGroups(for: "a fairness audit")
+            progress("scoring \(data.rowCount) rows")
+            scores = try timed("predict_s") { try network.shardInvariantScores(features: data.features, rows: data.rowCount) }
+        } else {
+            (data, scores, rowIDs) = try streamed(request, options: dataOptions, network: network, timing: &timing)
+            try data.requireTwoGroups(for: "a fairness audit")
+        }
         var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
         context.rowIDs = rowIDs
         var results: [AuditResult] = []
@@ -79,6 +85,24 @@ public enum AuditRunner {
         }
         return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
                             seconds: Date().timeIntervalSince(start), timing: timing)
+    }
+
+    /// Reads and scores the rows block by block, keeping each row's score,
+    /// label and group but not its features (``LabeledData/streamCSV(from:options:tuning:consume:)``).
+    static func streamed(_ request: AuditRequest, options: CSVDataOptions, network: Network,
+                         timing: inout [(String, Double)]) throws -> (LabeledData, [Float], [UInt64]?) {
+        var scores: [Float] = [], scoring = 0.0
+        let t0 = Date()
+        var data = try LabeledData.streamCSV(from: request.data, options: withRowIDColumn(request, options)) { features, rows, expected in
+            let t = Date()
+            if scores.isEmpty, let expected { scores.reserveCapacity(expected) }
+            scores += try network.shardInvariantScores(features: Array(features), rows: rows)
+            scoring += Date().timeIntervalSince(t)
+        }.data
+        timing.append(("read_data_s", Date().timeIntervalSince(t0) - scoring))
+        timing.append(("predict_s", scoring))
+        let ids = takeRowIDs(request, from: &data)
+        return (data, scores, ids)
     }
 
     /// The group columns of an earlier `--json` output (`group_columns`),

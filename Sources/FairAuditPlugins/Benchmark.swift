@@ -3,7 +3,8 @@ import Foundation
 
 /// Throughput of the hot paths: reading every tensor of generated files
 /// (npz stored and deflated, HDF5 contiguous and gzip-chunked) or of given
-/// files, tensor statistics, CSV parsing, the forward pass, per-group Fisher,
+/// files, tensor statistics, CSV parsing (a generated Adult-shaped CSV and
+/// its `.gz`, side by side with `pandas.read_csv`), the forward pass, per-group Fisher,
 /// the fairness metrics with bootstrap, one fine-tuning epoch — on synthetic
 /// rows, and on a real dataset and model when given.
 public enum Benchmark {
@@ -59,6 +60,10 @@ public enum Benchmark {
         public var dataColumns = CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"])
         /// Timed runs of each read path; the fastest counts.
         public var repeats = 3
+        /// Rows of the generated Adult-shaped CSV (83 columns) and its `.gz` (0 skips them).
+        public var csvRows = 1_000_000
+        /// The Python whose `pandas.read_csv` is timed on the same CSV files (nil skips it).
+        public var python: String? = "python3"
 
         /// Every path with the defaults.
         public init() {}
@@ -83,6 +88,10 @@ public enum Benchmark {
         if options.hdf5Megabytes > 0 {
             try hdf5Paths(megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
                           repeats: options.repeats, record: record)
+        }
+        if options.csvRows > 0 {
+            try csvPaths(rows: options.csvRows, dir: dir, keep: options.keepDirectory != nil, repeats: options.repeats,
+                         python: options.python, record: record)
         }
         if options.rows > 0 {
             try syntheticModelPaths(rows: options.rows, dir: dir, record: record)

@@ -23,6 +23,13 @@ extension FairAuditCommand {
                 min_<metric>) is checked: exit 1 when one fails, listing it on stderr; \
                 use_ci_bound = true in [gate] judges the interval's unfavourable end.
 
+                Memory: --data (.csv or .csv.gz) is read in blocks parsed on every core. With \
+                --no-fisher the rows are scored block by block and only each row's score, label \
+                and group are kept (about 16 bytes a row, whatever the width). The Fisher \
+                divergence needs every row's features at once (it revisits them for each group \
+                and each permutation round), so with Fisher on they are held in memory: 4 bytes \
+                per feature per row. `fix` holds them too (every epoch revisits the rows).
+
                 A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
                 one from --architecture model_config.json (or `architecture =` in the policy), \
                 or, for a state dict, a dense chain inferred from its tensor names with \

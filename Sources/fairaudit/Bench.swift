@@ -12,7 +12,8 @@ extension FairAuditCommand {
             discussion: """
                 Build with -c release for meaningful numbers: swift run -c release fairaudit bench. \
                 The default run writes a 512 MB npz (stored and deflated) and a 1 GB HDF5 file \
-                (contiguous and gzip-chunked) to a temporary folder (--keep DIR keeps them, to time \
+                (contiguous and gzip-chunked) and a 1M-row Adult-shaped CSV with its .gz \
+                (timed beside pandas.read_csv from --python) to a temporary folder (--keep DIR keeps them, to time \
                 them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
                 synthetic rows; --data and --model add the same paths on a real file.
                 """,
@@ -29,6 +30,12 @@ extension FairAuditCommand {
 
         @Option(help: "Synthetic rows of 80 features for the model paths (0 skips them).")
         var rows = 100_000
+
+        @Option(name: .customLong("csv-rows"), help: "Rows of the generated Adult-shaped CSV (83 columns) read as .csv and .csv.gz (0 skips them).")
+        var csvRows = 1_000_000
+
+        @Option(help: "The Python whose pandas.read_csv is timed on the same CSV files ('none' skips it).")
+        var python = "python3"
 
         @Option(help: "Keep the generated files in this folder.")
         var keep: String?
@@ -63,6 +70,9 @@ extension FairAuditCommand {
             }
             guard rows == 0 || (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 0 or 1000…10000000.") }
             guard (data == nil) == (model == nil) else { throw ValidationError("--data and --model go together.") }
+            guard csvRows == 0 || (1000...100_000_000).contains(csvRows) else {
+                throw ValidationError("--csv-rows must be 0 or 1000…100000000.")
+            }
             guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100.") }
         }
 
@@ -72,6 +82,8 @@ extension FairAuditCommand {
             options.npzMegabytes = only ? 0 : npzMegabytes
             options.hdf5Megabytes = only ? 0 : hdf5Megabytes
             options.rows = only ? 0 : rows
+            options.csvRows = only ? 0 : csvRows
+            options.python = python == "none" ? nil : python
             options.keepDirectory = keep.map { URL(fileURLWithPath: $0, isDirectory: true) }
             options.dataFile = data.map { URL(fileURLWithPath: $0) }
             options.modelFile = model.map { URL(fileURLWithPath: $0) }

@@ -3,7 +3,7 @@ import FairAuditPlugins
 import Foundation
 import Testing
 
-/// The suite every format plugin passes (ARCHITECTURE.md): read → write (based
+/// The suite every format plugin passes (docs/architecture.md): read → write (based
 /// on the source, no changes) → read gives identical tensors; the unchanged
 /// copy is byte-identical to its source member by member; changing one tensor
 /// changes only that tensor; truncated and corrupt files throw, never crash.

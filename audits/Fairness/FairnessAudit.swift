@@ -1,7 +1,7 @@
 import FairAudit
 import Foundation
 
-/// Group fairness metrics (METHOD.md section 7), equal to fairlearn 0.15 on
+/// Group fairness metrics (docs/method.md §7), equal to fairlearn 0.15 on
 /// the same predictions: per-group rates, between-group gaps over the groups
 /// with at least `minGroupSize` rows, and percentile Poisson-bootstrap intervals.
 public struct FairnessAudit: Audit {
@@ -9,6 +9,8 @@ public struct FairnessAudit: Audit {
     public static let name = "fairness"
     /// Creates the audit.
     public init() {}
+    /// Scores, labels and groups suffice: the rows can be streamed.
+    public static var needsFeatures: Bool { false }
 
     /// Predicts `score ≥ options.threshold`, measures every group of
     /// `context.data`, bootstraps the gaps (`options.bootstrap` Poisson

@@ -17,8 +17,8 @@ public enum FairnessBootstrap {
     /// over the rows `i` whose code (`4·group + 2·y + ŷ`) is `c`. Runs on
     /// `threads` threads, each a block of replicates; the result does not
     /// depend on the thread count, the row order or how rows are split.
-    public static func poissonCells(codes: [Int32], rowIDs: [UInt64], groupCount: Int, resamples: Int, seed: UInt64,
-                                    threads: Int = 2) -> [Int] {
+    public static func poissonCells<Code: FixedWidthInteger & Sendable>(
+        codes: [Code], rowIDs: [UInt64], groupCount: Int, resamples: Int, seed: UInt64, threads: Int = 2) -> [Int] {
         let width = 4 * groupCount
         guard resamples > 0, width > 0 else { return [] }
         let out = CellSlots(count: resamples * width)
@@ -64,11 +64,19 @@ public enum FairnessBootstrap {
     /// The resamples themselves: each one's gaps and every group's rates.
     public static func resamples(codes: [Int32], groupCount: Int, included: [Bool], count resamples: Int,
                                  seed: UInt64, threads: Int = 2) -> [BootstrapSample] {
-        guard resamples > 0, !codes.isEmpty, included.count == groupCount else { return [] }
-        let slots = Slots(count: resamples)
-        let workers = max(1, min(threads, resamples))
         // One byte per row when the cells fit (≤ 64 groups): the codes stay in cache.
         let small: [UInt8]? = 4 * groupCount <= 256 ? codes.map { UInt8(truncatingIfNeeded: $0) } : nil
+        return Self.resamples(codes: small == nil ? codes : [], small: small, groupCount: groupCount, included: included,
+                              count: resamples, seed: seed, threads: threads)
+    }
+
+    /// ``resamples(codes:groupCount:included:count:seed:threads:)`` on codes
+    /// already narrowed to bytes (`small`) or not (`codes`).
+    static func resamples(codes: [Int32], small: [UInt8]?, groupCount: Int, included: [Bool], count resamples: Int,
+                          seed: UInt64, threads: Int) -> [BootstrapSample] {
+        guard resamples > 0, !codes.isEmpty || !(small?.isEmpty ?? true), included.count == groupCount else { return [] }
+        let slots = Slots(count: resamples)
+        let workers = max(1, min(threads, resamples))
         DispatchQueue.concurrentPerform(iterations: workers) { t in
             let start = t * resamples / workers, end = (t + 1) * resamples / workers
             var cells = [Int](repeating: 0, count: 4 * groupCount)

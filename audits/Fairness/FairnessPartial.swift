@@ -48,8 +48,13 @@ public struct FairnessPartial: Sendable, Equatable {
         self.threshold = threshold
         self.resamples = resamples
         self.seed = seed
-        bootstrapCells = FairnessBootstrap.poissonCells(codes: table.codes, rowIDs: rowIDs, groupCount: groupNames.count,
-                                                        resamples: resamples, seed: seed, threads: threads)
+        if let small = table.smallCodes {
+            bootstrapCells = FairnessBootstrap.poissonCells(codes: small, rowIDs: rowIDs, groupCount: groupNames.count,
+                                                            resamples: resamples, seed: seed, threads: threads)
+        } else {
+            bootstrapCells = FairnessBootstrap.poissonCells(codes: table.codes, rowIDs: rowIDs, groupCount: groupNames.count,
+                                                            resamples: resamples, seed: seed, threads: threads)
+        }
     }
 
     /// Creates a partial from its fields (as read back from a file).

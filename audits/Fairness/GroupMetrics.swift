@@ -1,6 +1,6 @@
 import FairAudit
 
-/// One group's rates at the audit threshold (METHOD.md section 7).
+/// One group's rates at the audit threshold (docs/method.md §7).
 public struct GroupMetrics: Sendable, Equatable {
     /// The group's name (an intersection's values joined as the data names them).
     public var group: String
@@ -37,6 +37,9 @@ public struct GroupMetrics: Sendable, Equatable {
 /// Per-row cell codes `4·group + 2·y + ŷ` and the per-group sums one pass
 /// over the rows gives; the bootstrap resamples the codes.
 struct CellTable {
+    /// The codes, one byte a row when they fit (≤ 64 groups), else nil.
+    var smallCodes: [UInt8]?
+    /// The codes as 32-bit integers when they do not fit a byte, else empty.
     var codes: [Int32]
     var cells: [Int]
     var scoreSums: [Double]
@@ -59,7 +62,10 @@ struct CellTable {
             throw FairnessError.invalidOption(name: "groups", reason: "has \(groupCount) groups, too many to tabulate")
         }
         self.groupCount = groupCount
-        var codes = [Int32](repeating: 0, count: n)
+        // One byte a row when the cells fit, so 10⁷ rows cost 10 MB, not 40.
+        let small = 4 * groupCount <= 256
+        var wide = [Int32](repeating: 0, count: small ? 0 : n)
+        var narrow = [UInt8](repeating: 0, count: small ? n : 0)
         var cells = [Int](repeating: 0, count: 4 * groupCount)
         var sums = [Double](repeating: 0, count: groupCount)
         for i in 0..<n {
@@ -71,11 +77,12 @@ struct CellTable {
             guard yv == 0 || yv == 1 else { throw FairnessError.nonBinaryLabel(row: i, value: yv) }
             let s = Double(scores[i])
             let code = 4 * g + (yv == 1 ? 2 : 0) + (s >= threshold ? 1 : 0)
-            codes[i] = Int32(code)
+            if small { narrow[i] = UInt8(truncatingIfNeeded: code) } else { wide[i] = Int32(code) }
             cells[code] += 1
             sums[g] += s
         }
-        self.codes = codes
+        self.codes = wide
+        self.smallCodes = small ? narrow : nil
         self.cells = cells
         self.scoreSums = sums
     }

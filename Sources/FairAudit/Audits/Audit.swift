@@ -109,4 +109,13 @@ public protocol Audit: Sendable {
     init()
     /// Runs the audit.
     func run(_ context: AuditContext) throws -> AuditResult
+    /// Whether `run` reads `context.data.features`, so every row's features
+    /// must be held at once. When no audit does, the rows are streamed:
+    /// scored as they are read and only score, label and group kept.
+    static var needsFeatures: Bool { get }
+}
+
+extension Audit {
+    /// Holding every row's features is the safe default.
+    public static var needsFeatures: Bool { true }
 }

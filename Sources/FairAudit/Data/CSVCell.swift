@@ -7,9 +7,9 @@ enum CSVCell {
 
     /// Parses the `count` ASCII bytes at `p` (followed by a NUL; spaces
     /// around allowed) as a decimal number, correctly rounded to double, then
-    /// to float as numpy's `astype(float32)` does. Plain decimals with up to
-    /// 15 digits take Clinger's exact fast path (`m / 10^k`, both exact
-    /// doubles); anything else goes through `strtod`.
+    /// to float as numpy's `astype(float32)` does. Plain decimals take
+    /// Clinger's exact fast path when ``fastValue(_:fraction:digits:negative:)``
+    /// accepts them; anything else goes through `strtod`.
     static func parseFloat(_ p: UnsafePointer<UInt8>, count: Int) -> Result<Float, NumberProblem> {
         var lo = 0, hi = count
         while lo < hi && (p[lo] == 0x20 || p[lo] == 0x09) { lo += 1 }
@@ -30,9 +30,8 @@ enum CSVCell {
             } else { fast = false; break }
             i += 1
         }
-        if fast && digits > 0 && digits <= 15 {
-            let v = Double(mantissa) / powersOfTen[fraction]
-            return .success(Float(negative ? -v : v))
+        if fast, let v = fastValue(mantissa, fraction: fraction, digits: digits, negative: negative) {
+            return .success(v)
         }
         var letters = false
         for k in lo..<hi {
@@ -56,8 +55,28 @@ enum CSVCell {
         return f.isFinite ? .success(f) : .failure(.notFinite)
     }
 
-    /// 10^0 … 10^15, exact in double.
-    static let powersOfTen: [Double] = (0...15).map { pow(10, Double($0)) }
+    /// The float of `±mantissa / 10^fraction` read from `digits` decimal
+    /// digits (at most 19, so the mantissa did not wrap), or nil when the fast
+    /// path cannot be exact. Clinger: when `mantissa ≤ 2^53` and
+    /// `fraction ≤ 22` both operands are exact doubles, so the one IEEE
+    /// division is the correctly rounded double, then narrowed to float.
+    @inline(__always)
+    static func fastValue(_ mantissa: UInt64, fraction: Int, digits: Int, negative: Bool) -> Float? {
+        guard digits > 0, digits <= 19, mantissa <= 1 << 53, fraction <= 22 else { return nil }
+        let v = Double(mantissa) / powersOfTenTable[fraction]
+        return Float(negative ? -v : v)
+    }
+
+    /// 10^0 … 10^22, exact in double.
+    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// ``powersOfTen`` at a fixed address, for the parsing loops.
+    nonisolated(unsafe) static let powersOfTenTable: UnsafePointer<Double> = {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+        var x = 1.0
+        for i in 0...22 { p[i] = x; x *= 10 }
+        return UnsafePointer(p)
+    }()
 
     /// A label read without a named positive value: 0/1 in any numeric
     /// spelling, or true/false in any case; nil when it is neither.

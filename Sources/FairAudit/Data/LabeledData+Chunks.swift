@@ -38,7 +38,8 @@ extension LabeledData {
             pending.removeFirst(cut)
             let data: LabeledData
             do {
-                data = try loadCSV(source: MemoryByteSource(chunk), path: path, options: chunkOptions).data
+                data = try read(source: MemoryByteSource(chunk), path: path, options: chunkOptions,
+                                tuning: CSVReadTuning(), consume: nil).data
             } catch let FairAuditError.invalidInput(p, reason) {
                 throw FairAuditError.invalidInput(path: p, reason: shiftLine(reason, by: lines - 1))
             }

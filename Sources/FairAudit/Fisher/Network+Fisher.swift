@@ -1,7 +1,7 @@
 import Foundation
 
 extension Network {
-    /// Per-group diagonal Fisher information (METHOD.md section 1):
+    /// Per-group diagonal Fisher information (docs/method.md §1):
     /// `F_g[i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`, a sum of squared
     /// per-sample gradients computed per batch with the exact identity
     /// `Σ_n (∂ℓ_n/∂W)² = (X∘X)ᵀ(Δ∘Δ)` for dense kernels and `Σ_n δ_n∘δ_n`

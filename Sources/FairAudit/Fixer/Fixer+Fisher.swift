@@ -1,7 +1,7 @@
 import Foundation
 
 extension Fixer {
-    /// Per-group diagonal Fisher of every trainable tensor of `net` (METHOD §1),
+    /// Per-group diagonal Fisher of every trainable tensor of `net` (docs/method.md §1),
     /// `F_g[i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`, through the network's squared
     /// backward pass (`(X∘X)ᵀ(Δ∘Δ)` per batch). `kind == .model` takes the
     /// expectation over the model's own prediction instead of the observed

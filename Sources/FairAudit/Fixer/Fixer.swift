@@ -1,10 +1,10 @@
 import CBLAS
 import Foundation
 
-/// Neutralized low-rank fine-tuning (METHOD §3–6) and its baselines.
+/// Neutralized low-rank fine-tuning (docs/method.md §3–6) and its baselines.
 public enum Fixer {
     /// Fine-tunes `graph` on `data` as `options` say and returns the graph with
-    /// the trained kernels and biases written back in place (METHOD §6).
+    /// the trained kernels and biases written back in place (docs/method.md §6).
     ///
     /// Steps: stratified validation split (group × label, seeded); for the
     /// low-rank methods, the per-group Fisher on the training split, the

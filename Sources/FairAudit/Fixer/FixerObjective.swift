@@ -1,6 +1,6 @@
 import Foundation
 
-/// The training objective on one batch (METHOD §5): the weighted mean
+/// The training objective on one batch (docs/method.md §5): the weighted mean
 /// negative log-likelihood plus an optional fairness penalty `λ · Σ gaps²`,
 /// with its exact gradient with respect to the logits.
 struct FixerObjective {
