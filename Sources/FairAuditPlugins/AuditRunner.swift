@@ -65,6 +65,8 @@ public enum AuditRunner {
             return (graph, try Network(graph: graph))
         }
         progress("reading \(request.data.lastPathComponent)")
+        var dataOptions = request.dataOptions
+        dataOptions.expectedFeatureCount = network.inputWidth
         let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
         if request.audits.contains(where: { $0.needsFeatures }) {
             (data, rowIDs) = try timed("read_data_s") { try loadRows(request, inputWidth: network.inputWidth) }
