@@ -38,6 +38,8 @@ let package = Package(
         // Format plugins.
         .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),
         .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
+        .target(name: "FormatSafeTensors", dependencies: ["FairAudit"], path: "formats/SafeTensors"),
+        .target(name: "FormatPyTorch", dependencies: ["FairAudit"], path: "formats/PyTorch"),
 
         // Audit plugins.
         .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),
@@ -45,7 +47,8 @@ let package = Package(
 
         // The registries: the one place that lists every plugin.
         .target(name: "FairAuditPlugins",
-                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "AuditFairness", "AuditFisher"],
+                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatSafeTensors", "FormatPyTorch",
+                               "AuditFairness", "AuditFisher"],
                 path: "Sources/FairAuditPlugins"),
 
         // The command.
@@ -62,6 +65,10 @@ let package = Package(
         .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatHDF5Tests", dependencies: ["FormatHDF5", "FormatNPZ", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatSafeTensorsTests", dependencies: ["FormatSafeTensors", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatPyTorchTests", dependencies: ["FormatPyTorch", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

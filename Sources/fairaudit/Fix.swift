@@ -129,12 +129,12 @@ extension FairAuditCommand {
 }
 
 /// Where `fix` writes by default: `<name>.fair.<ext>` beside the input,
-/// keeping compound extensions Keras needs (`.weights.h5`).
+/// keeping compound extensions (`.weights.h5`, a sharded `.safetensors.index.json`).
 enum FixOutput {
     static func defaultPath(for input: String) -> String {
         let url = URL(fileURLWithPath: input)
         let name = url.lastPathComponent
-        for compound in [".weights.h5"] where name.hasSuffix(compound) {
+        for compound in [".weights.h5", ".safetensors.index.json"] where name.hasSuffix(compound) {
             return url.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(compound.count)) + ".fair" + compound).relativePath(from: input)
         }
         let ext = url.pathExtension
