@@ -31,7 +31,7 @@ import Testing
         #expect(try out.tensor(named: #require(head.weights["bias"])).floatValues() == [0, 0])
         // Every value within Glorot's bound for 32 → 2; an out×in kernel holds the in×out draw transposed.
         let stored = try kernel.floatValues()
-        let inOut = torch ? Network.transpose(stored, rows: 2, cols: 32) : stored
+        let inOut = torch ? Buffers.transpose(stored, rows: 2, cols: 32) : stored
         #expect(inOut.allSatisfy { abs($0) <= Float((6.0 / 34).squareRoot()) })
         #expect(torch ? stored[1] == inOut[2] : stored == inOut)
         // The body is untouched.

@@ -45,6 +45,14 @@ struct CellTable {
     var scoreSums: [Double]
     let groupCount: Int
 
+    /// A table of sums only (no per-row codes), as read from a partial.
+    init(cells: [Int], scoreSums: [Double], groupCount: Int) {
+        codes = []
+        self.cells = cells
+        self.scoreSums = scoreSums
+        self.groupCount = groupCount
+    }
+
     init(scores: [Float], labels: [Float], rowGroups: [Int], groupCount: Int, threshold: Double) throws {
         let n = scores.count
         guard labels.count == n, rowGroups.count == n else {
