@@ -2,6 +2,10 @@ import AuditFairness
 import FairAudit
 import Foundation
 
+extension AuditRunner {
+    /// The row-id column's ids: an unsigned integer as written, any other text
+    /// by its FNV-1a 64 hash; the column is kept out of the features unless named as one.
+    ///
     /// `options` also keeping the row-id column (and, unless it is a named
     /// feature, leaving it out of the features).
     static func withRowIDColumn(_ request: AuditRequest, _ options: CSVDataOptions) -> CSVDataOptions {
