@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // fairaudit.toml policies: a full TOML 1.0 parser with error positions.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // ONNX models: ModelProto decoded by code generated once from onnx.proto (scripts/generate_onnx_proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: a module map and a shim of static inline wrappers each.
@@ -38,6 +40,8 @@ let package = Package(
         // Format plugins.
         .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),
         .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
+        .target(name: "FormatONNX", dependencies: ["FairAudit", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                path: "formats/ONNX", exclude: ["Generated/onnx.proto"]),
 
         // Audit plugins.
         .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),
@@ -45,7 +49,7 @@ let package = Package(
 
         // The registries: the one place that lists every plugin.
         .target(name: "FairAuditPlugins",
-                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "AuditFairness", "AuditFisher"],
+                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatONNX", "AuditFairness", "AuditFisher"],
                 path: "Sources/FairAuditPlugins"),
 
         // The command.
@@ -62,6 +66,8 @@ let package = Package(
         .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatHDF5Tests", dependencies: ["FormatHDF5", "FormatNPZ", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatONNXTests", dependencies: ["FormatONNX", "FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
