@@ -54,8 +54,8 @@ enum ONNXFixtures {
     }
 
     /// The adult model's `ModelProto` changed by `edit`, written to a scratch file.
-    static func mutated(_ edit: (inout Onnx_ModelProto) -> Void) throws -> URL {
-        var model = try ONNXFormat.decode(adult)
+    static func mutated(_ source: URL = adult, _ edit: (inout Onnx_ModelProto) -> Void) throws -> URL {
+        var model = try ONNXFormat.decode(source)
         edit(&model)
         let out = try scratch().appendingPathComponent("mutated.onnx")
         let bytes: Data = try model.serializedBytes()

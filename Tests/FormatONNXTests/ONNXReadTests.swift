@@ -67,6 +67,16 @@ import Testing
         #expect(scores.count == 16 && worst <= 1e-5, "largest difference from onnxruntime: \(worst)")
     }
 
+    /// A classifier whose first output is the label (behind ArgMax) is run to its probabilities, and says so.
+    @Test func labelOutputFirstFallsBackToProbabilities() throws {
+        let url = try ONNXFixtures.mutated(ONNXFixtures.url("matmul_softmax.onnx")) { $0.graph.output.reverse() }
+        let graph = try ONNXFormat.read(url)
+        #expect(graph.layers?.map(\.kind) == [.flatten, .dense, .dense])
+        let m = Dictionary(graph.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(m["output"] == "probabilities")
+        #expect(m["output_note"]?.contains("node 'argmax' (ArgMax, opset 17)") == true, "\(m["output_note"] ?? "")")
+    }
+
     @Test func metadataNamesProducerAndOpset() throws {
         let graph = try ONNXFormat.read(ONNXFixtures.adult)
         let m = Dictionary(graph.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })

@@ -22,18 +22,40 @@ extension ONNXFormat {
         }
         var graph = ModelGraph(format: name, layout: "onnx", tensors: tensors,
                                metadata: metadata(model), source: url)
-        do {
-            let chain = try ONNXChain(model: model, file: file, initializers: tensors, output: nil)
-            graph.layers = chain.layers
-            graph.inputWidth = chain.inputWidth
-        } catch let e as ONNXError {
-            if case .unsupportedNode = e {
-                graph.architectureNote = e.description
-            } else if case .badGraph = e {
-                graph.architectureNote = e.description
-            } else { throw e }
-        }
+        try attachChain(to: &graph, model: model, file: file)
         return graph
+    }
+
+    /// Sets the graph's layers from the path to the first output. When that
+    /// path cannot be run (a classifier's `label` output behind `ArgMax`),
+    /// the other outputs are tried, `probabilities` first, and the one used
+    /// is named in the metadata (`output`) with the reason the first was passed over.
+    static func attachChain(to graph: inout ModelGraph, model: Onnx_ModelProto, file: String) throws {
+        let names = model.graph.output.map(\.name)
+        guard let first = names.first else {
+            graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description
+            return
+        }
+        let others = names.dropFirst().sorted { ($0 == "probabilities" ? 0 : 1) < ($1 == "probabilities" ? 0 : 1) }
+        var firstError: ONNXError?
+        for output in [first] + others {
+            do {
+                let chain = try ONNXChain(model: model, file: file, initializers: graph.tensors, output: output)
+                graph.layers = chain.layers
+                graph.inputWidth = chain.inputWidth
+                graph.metadata.append(("output", output))
+                if let firstError {
+                    graph.metadata.append(("output_note", "the first output '\(first)' was passed over: \(firstError)"))
+                }
+                return
+            } catch let e as ONNXError {
+                switch e {
+                case .unsupportedNode, .badGraph: if firstError == nil { firstError = e }
+                default: throw e
+                }
+            }
+        }
+        graph.architectureNote = firstError?.description
     }
 
     /// The file's `ModelProto`; any protobuf error becomes one line naming the file.
