@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh --list              # the targets
 #
 # TARGET is a file name in fuzz/ without .swift: NPYHeader, ZipArchive, CSV,
-# KerasConfig, HDF5. The product modules are compiled with swiftc
+# KerasConfig, HDF5, ONNX. The product modules are compiled with swiftc
 # (-sanitize=fuzzer,address, -enable-testing) into .build-fuzz/ and reused
 # until a source changes. The seed corpus is built from Tests/*/Resources;
 # the working corpus grows in .build-fuzz/corpus/TARGET; crashes, timeouts
@@ -18,7 +18,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 ROOT=$PWD
 OUT=$ROOT/.build-fuzz
 MODS=$OUT/modules
-TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5)
+TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5 ONNX)
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 BUILD_ONLY=0
@@ -43,6 +43,8 @@ for f in $HDF5_CFLAGS; do COMMON+=(-Xcc "$f"); done
 EXTRA=()
 case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
+  ONNX)      DEPS=(SwiftProtobuf FairAudit FormatONNX)
+             [[ -d .build/checkouts/swift-protobuf ]] || swift package resolve >&2 ;;
   HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0 -malloc_limit_mb=65536)
              export ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
   *)         DEPS=(FairAudit) ;;
@@ -53,6 +55,8 @@ sources_of() {  # the Swift sources of a module (FairAudit without Policy+TOML.s
     FairAudit)  find Sources/FairAudit -name '*.swift' -not -name 'Policy+TOML.swift' | sort ;;
     FormatNPZ)  find formats/NPZ -name '*.swift' | sort ;;
     FormatHDF5) find formats/HDF5 -name '*.swift' | sort ;;
+    FormatONNX) find formats/ONNX -name '*.swift' | sort ;;
+    SwiftProtobuf) find .build/checkouts/swift-protobuf/Sources/SwiftProtobuf -name '*.swift' | sort ;;
   esac
 }
 
@@ -62,7 +66,10 @@ build_module() {  # one object + swiftmodule per module, rebuilt when a source (
   if [[ -f $obj ]] && [[ -z $(find $(sources_of "$m") "$@" -newer "$obj" 2>/dev/null | head -1) ]]; then return; fi
   echo "fuzz.sh: compiling $m" >&2
   mkdir -p "$MODS"
-  swiftc "${COMMON[@]}" -wmo -module-name "$m" -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
+  local flags=()
+  # swift-protobuf uses `package` access and builds with ExistentialAny.
+  [[ $m == SwiftProtobuf ]] && flags=(-package-name swift_protobuf -enable-upcoming-feature ExistentialAny)
+  swiftc "${COMMON[@]}" "${flags[@]}" -wmo -module-name "$m" -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
     -c -o "$obj" $(sources_of "$m")
 }
 

@@ -50,6 +50,22 @@ import Testing
         #expect(worst <= 1e-5, "largest difference from onnxruntime: \(worst)")
     }
 
+    /// skl2onnx's MLPClassifier: Cast, MatMul + Add, Relu, Sigmoid, then [1 − p, p]; the label output
+    /// (ArgMax, ArrayFeatureExtractor) is passed over for `probabilities`, whose second column is the score.
+    @Test func sklearnMLPPredictsAsOnnxruntime() throws {
+        let graph = try ONNXFormat.read(ONNXFixtures.url("adult_mlp_sklearn.onnx"))
+        let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
+        #expect(layers.map(\.kind) == [.dense, .dense] && layers.map(\.activation) == [.relu, .sigmoid])
+        #expect(layers[0].weights == ["kernel": "coefficient", "bias": "intercepts"])
+        let net = try Network(graph: graph)
+        let (x, rows) = try ONNXFixtures.adultFeatures()
+        let scores = try net.predictScores(features: x, rows: rows)
+        let ort = try ONNXFixtures.f32("adult_mlp_sklearn_ort.f32")
+        #expect(scores.count == ort.count && ort.count == 2000)
+        let worst = zip(scores, ort).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "largest difference from onnxruntime: \(worst)")
+    }
+
     /// MatMul + Add, Tanh, Dropout, Identity, Flatten and Softmax; the ArgMax label branch is not on the path.
     @Test func matMulSoftmaxChainPredictsAsOnnxruntime() throws {
         let graph = try ONNXFormat.read(ONNXFixtures.url("matmul_softmax.onnx"))

@@ -47,6 +47,11 @@ struct ONNXChain {
             guard visited.insert(i).inserted else {
                 throw ONNXError.badGraph(file: file, reason: "node '\(Self.name(node, i))' is on a cycle")
             }
+            if let p = try Self.complementPair(node, producer: producer, graph: g, constants: constants) {
+                // [1 − p, p]: two-class probabilities from a sigmoid; the score is p.
+                current = p
+                continue
+            }
             let data = node.input.filter { !$0.isEmpty && constants[$0] == nil }
             guard data.count == 1, let next = data.first else {
                 throw ONNXError.unsupportedNode(file: file, node: Self.name(node, i), op: node.opType, opset: opset, reason:
@@ -67,6 +72,19 @@ struct ONNXChain {
         if layers.isEmpty {
             throw ONNXError.badGraph(file: file, reason: "no layer lies between the input '\(current)' and the output '\(out)'")
         }
+    }
+
+    /// The `p` of `Concat(Sub(1, p), p)` along axis 1 (how skl2onnx turns a
+    /// binary classifier's sigmoid into two-class probabilities), or nil.
+    static func complementPair(_ node: Onnx_NodeProto, producer: [String: Int], graph g: Onnx_GraphProto,
+                               constants: [String: Tensor]) throws -> String? {
+        guard node.opType == "Concat", node.domain.isEmpty, node.input.count == 2,
+              (node.attribute.first { $0.name == "axis" }?.i ?? 0) == 1 || (node.attribute.first { $0.name == "axis" }?.i ?? 0) == -1,
+              let s = producer[node.input[0]], g.node[s].opType == "Sub", g.node[s].input.count == 2,
+              g.node[s].input[1] == node.input[1],
+              let one = constants[g.node[s].input[0]], one.elementCount == 1,
+              try one.floatValues() == [1] else { return nil }
+        return node.input[1]
     }
 
     /// A node's name, or `op_index` when it has none.

@@ -65,11 +65,14 @@ struct ONNXNodeStep {
             activation(.softmax, into: &layers)
         case "Identity", "Dropout":
             return
+        case "Cast":
+            // skl2onnx casts the float input to float; any other cast changes values.
+            guard int("to", 0) == 1 else { throw refuse("only a Cast to float32 is run") }
         case "Flatten":
             guard int("axis", 1) == 1 else { throw refuse("Flatten with axis other than 1 is not run") }
             layers.append(Layer(name: nodeName, kind: .flatten, className: "Flatten"))
         default:
-            throw refuse("the op is not one fairaudit runs on a dense chain (Gemm, MatMul, Add, Relu, Sigmoid, Tanh, Softmax, Flatten, Identity, Dropout)")
+            throw refuse("the op is not one fairaudit runs on a dense chain (Gemm, MatMul, Add, Relu, Sigmoid, Tanh, Softmax, Flatten, Identity, Dropout, Cast to float)")
         }
     }
 
