@@ -40,6 +40,8 @@ let package = Package(
         // Format plugins.
         .target(name: "FormatNPZ", dependencies: ["FairAudit"], path: "formats/NPZ"),
         .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
+        .target(name: "FormatSafeTensors", dependencies: ["FairAudit"], path: "formats/SafeTensors"),
+        .target(name: "FormatPyTorch", dependencies: ["FairAudit"], path: "formats/PyTorch"),
         .target(name: "FormatONNX", dependencies: ["FairAudit", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 path: "formats/ONNX", exclude: ["Generated/onnx.proto"]),
 
@@ -49,7 +51,8 @@ let package = Package(
 
         // The registries: the one place that lists every plugin.
         .target(name: "FairAuditPlugins",
-                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatONNX", "AuditFairness", "AuditFisher"],
+                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatSafeTensors", "FormatPyTorch", "FormatONNX",
+                               "AuditFairness", "AuditFisher"],
                 path: "Sources/FairAuditPlugins"),
 
         // The command.
@@ -66,6 +69,10 @@ let package = Package(
         .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatHDF5Tests", dependencies: ["FormatHDF5", "FormatNPZ", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatSafeTensorsTests", dependencies: ["FormatSafeTensors", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatPyTorchTests", dependencies: ["FormatPyTorch", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatONNXTests", dependencies: ["FormatONNX", "FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

@@ -74,5 +74,15 @@ case $TARGET in
   HDF5)
     for f in $(fixtures h5 keras); do add "$f"; done
     ;;
+  TorchPickle)
+    # The data.pkl of every torch.save checkpoint (and of the hostile corpus), and bare pickles.
+    for z in $(fixtures pt); do
+      for m in $(zipinfo -1 "$z" 2>/dev/null | grep '/data.pkl$' || true); do unzip -p "$z" "$m" > "$TMP/x" 2>/dev/null || true; add "$TMP/x"; done
+    done
+    for f in $(fixtures pkl); do add "$f"; done
+    ;;
+  SafeTensors)
+    for f in $(fixtures safetensors); do add "$f"; done
+    ;;
   *) echo "fuzz/seeds.sh: unknown target $TARGET" >&2; exit 2 ;;
 esac

@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh --list              # the targets
 #
 # TARGET is a file name in fuzz/ without .swift: NPYHeader, ZipArchive, CSV,
-# KerasConfig, HDF5, ONNX. The product modules are compiled with swiftc
+# KerasConfig, HDF5, TorchPickle, SafeTensors,
+# ONNX. The product modules are compiled with swiftc
 # (-sanitize=fuzzer,address, -enable-testing) into .build-fuzz/ and reused
 # until a source changes. The seed corpus is built from Tests/*/Resources;
 # the working corpus grows in .build-fuzz/corpus/TARGET; crashes, timeouts
@@ -18,7 +19,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 ROOT=$PWD
 OUT=$ROOT/.build-fuzz
 MODS=$OUT/modules
-TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5 ONNX)
+TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5 TorchPickle SafeTensors ONNX)
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 BUILD_ONLY=0
@@ -43,6 +44,8 @@ for f in $HDF5_CFLAGS; do COMMON+=(-Xcc "$f"); done
 EXTRA=()
 case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
+  TorchPickle) DEPS=(FairAudit FormatPyTorch) ;;
+  SafeTensors) DEPS=(FairAudit FormatSafeTensors) ;;
   ONNX)      DEPS=(SwiftProtobuf FairAudit FormatONNX)
              [[ -d .build/checkouts/swift-protobuf ]] || swift package resolve >&2 ;;
   HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0 -malloc_limit_mb=65536)
@@ -55,6 +58,8 @@ sources_of() {  # the Swift sources of a module (FairAudit without Policy+TOML.s
     FairAudit)  find Sources/FairAudit -name '*.swift' -not -name 'Policy+TOML.swift' | sort ;;
     FormatNPZ)  find formats/NPZ -name '*.swift' | sort ;;
     FormatHDF5) find formats/HDF5 -name '*.swift' | sort ;;
+    FormatPyTorch) find formats/PyTorch -name '*.swift' | sort ;;
+    FormatSafeTensors) find formats/SafeTensors -name '*.swift' | sort ;;
     FormatONNX) find formats/ONNX -name '*.swift' | sort ;;
     SwiftProtobuf) find .build/checkouts/swift-protobuf/Sources/SwiftProtobuf -name '*.swift' | sort ;;
   esac

@@ -15,6 +15,9 @@ public struct AuditRequest: Sendable {
     public var audits: [any Audit.Type]
     /// Fills in the architecture when the file has none (config, inferred chain).
     public var architecture: @Sendable (inout ModelGraph) throws -> Void
+    /// The column holding each row's global id (integers, or any text, hashed);
+    /// nil: rows are keyed by position plus `options.rowOffset`.
+    public var rowIDColumn: String?
 
     /// Creates a request running every registered audit.
     public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
@@ -61,20 +64,25 @@ public enum AuditRunner {
             try request.architecture(&graph)
             return (graph, try Network(graph: graph))
         }
+        progress("reading \(request.data.lastPathComponent)")
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
-        progress("reading \(request.data.lastPathComponent)")
-        let data: LabeledData, scores: [Float]
-        if request.audits.contains(where: { $0.needsFeatures }) {
-            data = try timed("read_data_s") { try LabeledData.load(from: request.data, options: dataOptions) }
+        let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
+        if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
+            var loaded = try timed("read_data_s") {
+                try DataLoading.load(from: request.data, options: withRowIDColumn(request, dataOptions), network: network)
+            }
+            rowIDs = takeRowIDs(request, from: &loaded)
+            data = loaded
             try data.requireTwoGroups(for: "a fairness audit")
             progress("scoring \(data.rowCount) rows")
-            scores = try timed("predict_s") { try network.predictScores(features: data.features, rows: data.rowCount) }
+            scores = try timed("predict_s") { try network.shardInvariantScores(features: data.features, rows: data.rowCount) }
         } else {
-            (data, scores) = try streamed(request.data, options: dataOptions, network: network, timing: &timing)
+            (data, scores, rowIDs) = try streamed(request, options: dataOptions, network: network, timing: &timing)
             try data.requireTwoGroups(for: "a fairness audit")
         }
-        let context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        context.rowIDs = rowIDs
         var results: [AuditResult] = []
         for audit in request.audits {
             progress("\(audit.name) audit")
@@ -87,19 +95,20 @@ public enum AuditRunner {
 
     /// Reads and scores the rows block by block, keeping each row's score,
     /// label and group but not its features (``LabeledData/streamCSV(from:options:tuning:consume:)``).
-    static func streamed(_ url: URL, options: CSVDataOptions, network: Network,
-                         timing: inout [(String, Double)]) throws -> (LabeledData, [Float]) {
+    static func streamed(_ request: AuditRequest, options: CSVDataOptions, network: Network,
+                         timing: inout [(String, Double)]) throws -> (LabeledData, [Float], [UInt64]?) {
         var scores: [Float] = [], scoring = 0.0
         let t0 = Date()
-        let data = try LabeledData.streamCSV(from: url, options: options) { features, rows, expected in
+        var data = try LabeledData.streamCSV(from: request.data, options: withRowIDColumn(request, options)) { features, rows, expected in
             let t = Date()
             if scores.isEmpty, let expected { scores.reserveCapacity(expected) }
-            scores += try network.predictScores(features: Array(features), rows: rows)
+            scores += try network.shardInvariantScores(features: Array(features), rows: rows)
             scoring += Date().timeIntervalSince(t)
         }.data
         timing.append(("read_data_s", Date().timeIntervalSince(t0) - scoring))
         timing.append(("predict_s", scoring))
-        return (data, scores)
+        let ids = takeRowIDs(request, from: &data)
+        return (data, scores, ids)
     }
 
     /// The group columns of an earlier `--json` output (`group_columns`),

@@ -2,7 +2,8 @@ import FairAudit
 import Foundation
 
 /// Throughput of the hot paths: reading every tensor of generated files
-/// (npz stored and deflated, HDF5 contiguous and gzip-chunked) or of given
+/// (npz stored and deflated, HDF5 contiguous and gzip-chunked, safetensors,
+/// a torch.save checkpoint) or of given
 /// files, tensor statistics, CSV parsing (a generated Adult-shaped CSV and
 /// its `.gz`, side by side with `pandas.read_csv`), the forward pass, per-group Fisher,
 /// the fairness metrics with bootstrap, one fine-tuning epoch — on synthetic
@@ -44,6 +45,8 @@ public enum Benchmark {
         public var npzMegabytes = 512
         /// Megabytes of float32 tensors in the generated HDF5 files (0 skips them).
         public var hdf5Megabytes = 1024
+        /// Megabytes of float32 tensors in the generated `.safetensors` and `.pt` files (0 skips them).
+        public var checkpointMegabytes = 512
         /// Synthetic rows of 80 features for the model paths (0 skips them).
         public var rows = 100_000
         /// Existing files to time reading every tensor of.
@@ -62,7 +65,8 @@ public enum Benchmark {
         public var repeats = 3
         /// Rows of the generated Adult-shaped CSV (83 columns) and its `.gz` (0 skips them).
         public var csvRows = 1_000_000
-        /// The Python whose `pandas.read_csv` is timed on the same CSV files (nil skips it).
+        /// The Python whose `pandas.read_csv` (and `safetensors`/`torch.load`) is
+        /// timed on the same generated files (nil skips it).
         public var python: String? = "python3"
 
         /// Every path with the defaults.
@@ -88,6 +92,10 @@ public enum Benchmark {
         if options.hdf5Megabytes > 0 {
             try hdf5Paths(megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
                           repeats: options.repeats, record: record)
+        }
+        if options.checkpointMegabytes > 0 {
+            try checkpointPaths(megabytes: options.checkpointMegabytes, dir: dir, keep: options.keepDirectory != nil,
+                                repeats: options.repeats, python: options.python, record: record)
         }
         if options.csvRows > 0 {
             try csvPaths(rows: options.csvRows, dir: dir, keep: options.keepDirectory != nil, repeats: options.repeats,

@@ -2,10 +2,10 @@ import ArgumentParser
 import FairAudit
 import Foundation
 
-/// The head of a state dict whose file does not say.
-enum HeadOption: String, ExpressibleByArgument, CaseIterable {
-    case sigmoid, softmax, linear
-}
+/// The head of a state dict whose file does not say: the executor's one head enum.
+typealias HeadOption = HeadKind
+
+extension HeadKind: ExpressibleByArgument {}
 
 /// Options that supply the architecture when the file has none inside
 /// (state dicts, Keras weights-only files). Each may also come from
@@ -114,15 +114,9 @@ struct ArchitectureOptions: ParsableArguments {
     }
 }
 
-extension HeadOption {
-    /// The executor's head.
-    var kind: HeadKind {
-        switch self {
-        case .sigmoid: .sigmoid
-        case .softmax: .softmax
-        case .linear: .linear
-        }
-    }
+extension HeadKind {
+    /// The executor's head (the option is the executor's enum).
+    var kind: HeadKind { self }
 }
 
 /// Writes `fairaudit: note: <text>` on stderr: something the tool guessed.

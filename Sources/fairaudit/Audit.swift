@@ -40,6 +40,8 @@ extension FairAuditCommand {
                   fairaudit audit model.npz --data test.csv --label y --group sex --group race --json
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
                   fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
+                  zcat shard-3.csv.gz | fairaudit audit model.h5 --data - --header-from header.csv --label y --group sex \
+                      --no-fisher --row-id id --partial part-3.json     # then: fairaudit merge part-*.json
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
@@ -50,6 +52,7 @@ extension FairAuditCommand {
         @OptionGroup var architecture: ArchitectureOptions
         @OptionGroup var statistics: StatisticsOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var shard: ShardOptions
 
         @Option(help: ArgumentHelp("An earlier --json output; fails when a gap grew by more than max_regression.", valueName: "file"))
         var baseline: String?
@@ -68,13 +71,26 @@ extension FairAuditCommand {
             }
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
             if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
-            let options = statistics.auditOptions(policy: policyFile)
+            var options = statistics.auditOptions(policy: policyFile)
+            options.rowOffset = shard.rowOffset ?? 0
             let arch = architecture
-            let request = AuditRequest(
+            var request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
                 options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
                 architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
+            request.rowIDColumn = shard.rowID
             let progress = Progress()
+            if let out = shard.partial {
+                if !statistics.noFisher && request.audits.contains(where: { $0.name == "fisher" }) {
+                    FileHandle.standardError.write(Data("fairaudit: note: --partial holds the fairness sums only; the Fisher divergence is not part of a partial (pass --no-fisher to silence this)\n".utf8))
+                }
+                let partial = try ModelErrors.naming(modelPath) {
+                    try AuditRunner.partial(request, modelPath: modelPath) { progress.update($0) }
+                }
+                progress.done()
+                try shard.write(partial, to: out)
+                return
+            }
             let outcome = try ModelErrors.naming(modelPath) { try AuditRunner.run(request) { progress.update($0) } }
             progress.done()
             let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }

@@ -11,8 +11,9 @@ extension FairAuditCommand {
             abstract: "Measure the throughput of reading tensors, CSV, forward, Fisher, metrics and fine-tuning.",
             discussion: """
                 Build with -c release for meaningful numbers: swift run -c release fairaudit bench. \
-                The default run writes a 512 MB npz (stored and deflated) and a 1 GB HDF5 file \
-                (contiguous and gzip-chunked) and a 1M-row Adult-shaped CSV with its .gz \
+                The default run writes a 512 MB npz (stored and deflated), a 1 GB HDF5 file \
+                (contiguous and gzip-chunked), a 512 MB .safetensors and torch.save .pt (timed beside \
+                safetensors.numpy.load_file and torch.load from --python) and a 1M-row Adult-shaped CSV with its .gz \
                 (timed beside pandas.read_csv from --python) to a temporary folder (--keep DIR keeps them, to time \
                 them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
                 synthetic rows; --data and --model add the same paths on a real file.
@@ -28,13 +29,16 @@ extension FairAuditCommand {
         @Option(name: .customLong("h5-megabytes"), help: "Megabytes of float32 tensors in the generated HDF5 files (0 skips them).")
         var hdf5Megabytes = 1024
 
+        @Option(help: "Megabytes of float32 tensors in the generated .safetensors and torch.save .pt files (0 skips them).")
+        var checkpointMegabytes = 512
+
         @Option(help: "Synthetic rows of 80 features for the model paths (0 skips them).")
         var rows = 100_000
 
         @Option(name: .customLong("csv-rows"), help: "Rows of the generated Adult-shaped CSV (83 columns) read as .csv and .csv.gz (0 skips them).")
         var csvRows = 1_000_000
 
-        @Option(help: "The Python whose pandas.read_csv is timed on the same CSV files ('none' skips it).")
+        @Option(help: "The Python whose pandas.read_csv, safetensors.numpy.load_file and torch.load are timed on the same files ('none' skips it).")
         var python = "python3"
 
         @Option(help: "Keep the generated files in this folder.")
@@ -65,8 +69,8 @@ extension FairAuditCommand {
         var json = false
 
         func validate() throws {
-            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes) else {
-                throw ValidationError("--npz-megabytes and --h5-megabytes must be 0…16384.")
+            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes), (0...16384).contains(checkpointMegabytes) else {
+                throw ValidationError("--npz-megabytes, --h5-megabytes and --checkpoint-megabytes must be 0…16384.")
             }
             guard rows == 0 || (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 0 or 1000…10000000.") }
             guard (data == nil) == (model == nil) else { throw ValidationError("--data and --model go together.") }
@@ -81,6 +85,7 @@ extension FairAuditCommand {
             options.files = files.map { URL(fileURLWithPath: $0) }
             options.npzMegabytes = only ? 0 : npzMegabytes
             options.hdf5Megabytes = only ? 0 : hdf5Megabytes
+            options.checkpointMegabytes = only ? 0 : checkpointMegabytes
             options.rows = only ? 0 : rows
             options.csvRows = only ? 0 : csvRows
             options.python = python == "none" ? nil : python

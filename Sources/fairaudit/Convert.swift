@@ -9,7 +9,7 @@ extension FairAuditCommand {
     /// `fairaudit convert IN OUT`: rewrite weights in another format or layout.
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert model weights between formats (.h5, .keras, .npz) and layouts.",
+            abstract: "Convert model weights between formats (.h5, .keras, .npz, .safetensors, .pt) and layouts.",
             discussion: """
                 The output format follows OUT's extension. Without --layout the tensors keep \
                 their names, dtypes and values; converting to the input's own format is an \

@@ -4,8 +4,14 @@ import Foundation
 
 /// Which file holds the labeled rows and which columns mean what.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Labeled rows: CSV or CSV.gz with a header row.", valueName: "csv"))
+    @Option(help: ArgumentHelp("Labeled rows: CSV or CSV.gz with a header row; - reads CSV from stdin.", valueName: "csv|-"))
     var data: String?
+
+    @Option(help: ArgumentHelp("The column names, when the rows have no header line (a piped shard).", valueName: "a,b,c"))
+    var columns: String?
+
+    @Option(help: ArgumentHelp("Take the column names from this CSV's first line; the rows have none.", valueName: "file"))
+    var headerFrom: String?
 
     @Option(help: "The binary label column (0/1, true/false, or two values with --positive).")
     var label: String?
@@ -36,8 +42,34 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("Missing --group (or `groups = [...]` in fairaudit.toml).")
         }
         let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
-        return (data, CSVDataOptions(label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
-                                     features: feats, positive: positive ?? policy?.positive))
+        var options = CSVDataOptions(label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
+                                     features: feats, positive: positive ?? policy?.positive)
+        try applyStream(to: &options, data: data)
+        return (data, options)
+    }
+
+    /// `--data -` reads stdin; `--columns` / `--header-from` name the columns of headerless rows.
+    func applyStream(to options: inout CSVDataOptions, data: String) throws {
+        options.standardInput = data == "-"
+        if columns != nil && headerFrom != nil {
+            throw ValidationError("--columns and --header-from exclude each other.")
+        }
+        if let columns {
+            options.header = columns.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        } else if let headerFrom {
+            guard let handle = FileHandle(forReadingAtPath: headerFrom) else {
+                throw FairAuditError.unreadableFile(path: headerFrom, reason: "no such file or not readable")
+            }
+            defer { try? handle.close() }
+            let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+            guard let end = head.firstIndex(of: UInt8(ascii: "\n")) ?? (head.isEmpty ? nil : head.endIndex),
+                  var line = String(data: head[head.startIndex..<end], encoding: .utf8) else {
+                throw FairAuditError.invalidInput(path: headerFrom, reason: "has no header line to take the column names from")
+            }
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.hasPrefix("\u{FEFF}") { line.removeFirst() }
+            options.header = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+        }
     }
 }
 

@@ -16,7 +16,7 @@ struct FairAuditCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 a fairness gate failed, 2 bad input or usage.
             """,
-        subcommands: [Inspect.self, Convert.self, Audit.self, Fix.self, Predict.self, Bench.self])
+        subcommands: [Inspect.self, Convert.self, Audit.self, Merge.self, Fix.self, Predict.self, Bench.self])
 
     /// Runs the command, mapping every error to one line on stderr and the
     /// documented exit codes.

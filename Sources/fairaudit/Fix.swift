@@ -81,11 +81,11 @@ extension FairAuditCommand {
             var graph = try format.read(input)
             let arch = architecture
             try arch.apply(to: &graph, required: true, policy: policyFile)
-            let network = try ModelErrors.naming(modelPath) { try Network(graph: graph) }
+            let network = try ModelErrors.naming(modelPath) { try Network(graph: Fixer.startingGraph(graph, options: options)) }
             var csvOptions = csv
             csvOptions.expectedFeatureCount = network.inputWidth
-            let train = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: csvOptions)
-            let evalData = try evalPath.map { try LabeledData.load(from: URL(fileURLWithPath: $0), options: csvOptions) }
+            let train = try DataLoading.load(from: URL(fileURLWithPath: dataPath), options: csvOptions, network: network)
+            let evalData = try evalPath.map { try DataLoading.load(from: URL(fileURLWithPath: $0), options: csvOptions, network: network) }
 
             let progress = Progress()
             progress.update("fix: \(options.method.rawValue) on \(train.rowCount) rows")
@@ -129,12 +129,12 @@ extension FairAuditCommand {
 }
 
 /// Where `fix` writes by default: `<name>.fair.<ext>` beside the input,
-/// keeping compound extensions Keras needs (`.weights.h5`).
+/// keeping compound extensions (`.weights.h5`, a sharded `.safetensors.index.json`).
 enum FixOutput {
     static func defaultPath(for input: String) -> String {
         let url = URL(fileURLWithPath: input)
         let name = url.lastPathComponent
-        for compound in [".weights.h5"] where name.hasSuffix(compound) {
+        for compound in [".weights.h5", ".safetensors.index.json"] where name.hasSuffix(compound) {
             return url.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(compound.count)) + ".fair" + compound).relativePath(from: input)
         }
         let ext = url.pathExtension

@@ -63,7 +63,7 @@ extension FairAuditCommand {
             options.expectedFeatureCount = network.inputWidth
             let progress = Progress()
             progress.update("reading \(URL(fileURLWithPath: dataPath).lastPathComponent)")
-            let data = try LabeledData.load(from: URL(fileURLWithPath: dataPath), options: options)
+            let data = try DataLoading.load(from: URL(fileURLWithPath: dataPath), options: options, network: network)
             progress.update("scoring \(data.rowCount) rows")
             let scores = try ModelErrors.naming(modelPath) {
                 try network.predictScores(features: data.features, rows: data.rowCount)

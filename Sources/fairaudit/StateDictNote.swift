@@ -26,6 +26,7 @@ enum StateDictNote {
             case .batchNormalization: parts.append("\(layer.name) (batch norm)")
             case .layerNormalization: parts.append("\(layer.name) (layer norm)")
             case .input, .dropout, .flatten: continue
+            default: parts.append("\(layer.name) (\(layer.className))")  // inferred chains hold none of the others
             }
         }
         let head = layers.last.map { $0.activation.rawValue } ?? "sigmoid"

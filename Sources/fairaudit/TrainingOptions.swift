@@ -54,6 +54,15 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Without targets, refuse to write a model whose validation accuracy fell by more than this (default 0.01).", valueName: "drop"))
     var maxAccuracyDrop: Double?
 
+    @Flag(help: "Transfer to a new task: replace the output layer with a new one for --label (1 sigmoid unit, Glorot uniform from --seed, zero bias), train it whole and the body as --method says.")
+    var newHead = false
+
+    @Option(help: ArgumentHelp("With a new head: cut the model after this layer; the next dense layer becomes the head, later layers are dropped (implies --new-head).", valueName: "layer"))
+    var newHeadFrom: String?
+
+    @Flag(help: "Train only the output layer, the body frozen (with --new-head: a linear probe of the body's features).")
+    var freezeBody = false
+
     /// The fixer's options: flags, then the policy's [fix] table, then defaults.
     func fixOptions(policy: Policy?) throws -> FixOptions {
         var o = FixOptions()
@@ -82,6 +91,8 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
         if let v = try value(targetMargin, "target_margin", { Double($0) }) { o.targetMargin = v }
         if let v = try value(maxAccuracyDrop, "max_accuracy_drop", { Double($0) }) { o.maxAccuracyDrop = v }
+        if newHead || newHeadFrom != nil { o.newHead = NewHead(after: newHeadFrom) }
+        o.freezeBody = freezeBody
         o.targets = try targets.map { try FixTarget.parse($0) }
         if targets.isEmpty, let policy {
             // The policy's gate limits, less those fix cannot judge (Fisher metrics).

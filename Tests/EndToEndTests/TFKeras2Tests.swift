@@ -97,16 +97,11 @@ import Testing
         try Self.expectFairlearnMetrics(try Self.audit(Self.dir.appendingPathComponent(file)), model: model, context: file)
     }
 
-    /// func_bn.h5 holds a LayerNormalization, which the chain fixer does not
-    /// train through; the graph executor does. Until it is in, a known issue
-    /// (intermittent: the same test passes, checked in full, once it is).
+    /// Every file fixes, func_bn.h5's LayerNormalization included (the graph
+    /// executor trains through it).
     @Test(arguments: files)
     func fixes(file: String) throws {
-        if file == "func_bn.h5" {
-            withKnownIssue("fix does not train through LayerNormalization yet", isIntermittent: true) { try fixOne(file) }
-        } else {
-            try fixOne(file)
-        }
+        try fixOne(file)
     }
 
     func fixOne(_ file: String) throws {

@@ -81,7 +81,7 @@ struct FixTargetTests {
 
     @Test("the softmax margin's gradient equals finite differences", arguments: [2, 3])
     func softmaxMarginChain(classes k: Int) {
-        let objective = FixerObjective(head: .softmax(k), penalty: nil, lambda: 0)
+        let objective = FixerObjective(loss: Loss(classes: k), penalty: nil, lambda: 0)
         let z: [Float] = (0..<(3 * k)).map { Float(($0 * 37) % 11) / 4 - 1.2 }
         let dm: [Double] = [0.7, -1.3, 0.4]
         var d = [Float](repeating: 0, count: z.count)
@@ -96,7 +96,7 @@ struct FixTargetTests {
         }
         // p₁ ≥ t exactly when the margin is ≥ 0.
         let m = objective.margins(z, rows: 3, thresholdLogit: t)
-        let p = objective.positive(z, rows: 3)
+        let p = objective.loss.positive(z, rows: 3)
         for r in 0..<3 { #expect((m[r] >= 0) == (Double(p[r]) >= 0.3)) }
     }
 

@@ -55,7 +55,7 @@ struct FixerBatchingTests {
         let z: [Float] = [0.2, -1, 2, 0.5, -0.3, 1.1, -0.7, 0.4]
         let g = [0, 0, 1, 1, 1, 0, 1, 0], y: [Float] = [1, 0, 1, 0, 1, 1, 0, 0]
         for penalty in [FixOptions.Penalty.dp, .eo] {
-            let objective = FixerObjective(head: .sigmoid, penalty: penalty, lambda: 0.8)
+            let objective = FixerObjective(loss: Loss(classes: 1), penalty: penalty, lambda: 0.8)
             let plain = objective.evaluate(logits: z, rows: 8, labels: y, groups: g, weights: nil)
             var running = FixerObjective.GapEstimate(decay: 0)
             _ = objective.evaluate(logits: z.map { -$0 }, rows: 8, labels: y, groups: g, weights: nil, running: &running)
@@ -74,11 +74,11 @@ struct FixerBatchingTests {
             let p = z.map { 1 / (1 + exp(-Double($0))) }
             return ((p[0] + p[1]) / 2, (p[2] + p[3] + p[4]) / 3)
         }
-        let objective = FixerObjective(head: .sigmoid, penalty: .dp, lambda: lambda)
+        let objective = FixerObjective(loss: Loss(classes: 1), penalty: .dp, lambda: lambda)
         var running = FixerObjective.GapEstimate(decay: decay)
         _ = objective.evaluate(logits: first, rows: 5, labels: y, groups: g, weights: nil, running: &running)
         let eval = objective.evaluate(logits: second, rows: 5, labels: y, groups: g, weights: nil, running: &running)
-        let nllOnly = FixerObjective(head: .sigmoid, penalty: nil, lambda: 0)
+        let nllOnly = FixerObjective(loss: Loss(classes: 1), penalty: nil, lambda: 0)
             .evaluate(logits: second, rows: 5, labels: y, groups: g, weights: nil)
         // Group 0 against the rest and group 1 against the rest: Ĝ₁ = −Ĝ₀, both add the same push.
         let (a0, b0) = means(first), (a1, b1) = means(second)

@@ -10,7 +10,7 @@ struct FixerFisherTests {
         return p.count == 1 ? (c == 1 ? p[0] : 1 - p[0]) : p[c]
     }
 
-    /// The fixer's importance comes from `Fixer.groupFisher` through the
+    /// The fixer's importance comes from `Network.groupFisher` through the
     /// executor's squared backward pass; it must equal, per group, the mean
     /// of each row's squared gradient `(∂ℓ_n/∂θ)²` — worked out here one row
     /// at a time by central differences of the float64 `ReferenceNetwork`
@@ -22,8 +22,8 @@ struct FixerFisherTests {
         let net = try Network(fixing: graph)
         let rows = 24
         let b = FixerGradientTests.batch(rows: rows)
-        let fisher = Fixer.groupFisher(net, features: b.x, rows: Array(0..<rows), labels: b.y, groups: b.g,
-                                       groupCount: 3, kind: kind, batchSize: 5)
+        let fisher = try net.groupFisher(features: b.x, labels: b.y, rowGroups: b.g, groupNames: ["a", "b", "c"],
+                                         kind: kind, batchSize: 5)
         let counts = (0..<3).map { g in b.g.filter { $0 == g }.count }
         #expect(fisher.counts == counts)
         var ref = try ReferenceNetwork(graph: graph, layers: try #require(graph.layers))

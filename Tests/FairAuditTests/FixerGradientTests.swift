@@ -45,7 +45,7 @@ struct FixerGradientTests {
                                       warnings: &warnings)
         #expect(ranks["d0/kernel"] == 2 && ranks["d1/kernel"] == 2)
         let b = Self.batch(rows: 12)
-        let objective = FixerObjective(head: net.fixerHead, penalty: penalty, lambda: 3)
+        let objective = FixerObjective(loss: net.loss, penalty: penalty, lambda: 3)
         func total(_ n: Network) -> Double {
             objective.evaluate(logits: n.logits(b.x, rows: 12), rows: 12, labels: b.y, groups: b.g, weights: b.w).total
         }
@@ -74,7 +74,7 @@ struct FixerGradientTests {
         let g = [0, 0, 1, 1, 1]
         let p = z.map { 1 / (1 + exp(-Double($0))) }
         let gap = (p[0] + p[1]) / 2 - (p[2] + p[3] + p[4]) / 3
-        let eval = FixerObjective(head: .sigmoid, penalty: .dp, lambda: 0.7)
+        let eval = FixerObjective(loss: Loss(classes: 1), penalty: .dp, lambda: 0.7)
             .evaluate(logits: z, rows: 5, labels: [1, 0, 1, 0, 1], groups: g, weights: nil)
         #expect(abs(eval.penalty - 0.7 * 2 * gap * gap) < 1e-6)
         // NLL: mean of −log p(y).
@@ -91,20 +91,20 @@ struct FixerGradientTests {
         let empty = LabeledData(source: "t", featureNames: [], features: [], labels: [], groupColumns: [], groupNames: [], rowGroups: [])
         var warnings: [String] = []
         _ = try Fixer.prepare(&net, graph: graph, method: .lowrank, options: options, data: empty, trainRows: [], warnings: &warnings)
-        #expect(net.ops.contains { if case .factorized = $0 { return true } else { return false } })
+        #expect(net.nodes.contains { $0.op is FactorizedDenseOp })
         let b = Self.batch(rows: 7)
-        let objective = FixerObjective(head: net.fixerHead, penalty: nil, lambda: 0)
+        let objective = FixerObjective(loss: net.loss, penalty: nil, lambda: 0)
         let k = net.outputWidth
         // Batched: one squared backward over all rows of per-sample deltas.
         let z = net.logits(b.x, rows: 7)
         var d = [Float]()
-        for r in 0..<7 { d += objective.sampleLoss(z, row: r, label: b.y[r]).grad }
+        for r in 0..<7 { d += objective.loss.sample(z, row: r, label: b.y[r]).grad }
         let batched = net.testGradients(b.x, rows: 7, delta: d, squares: true)
         // Reference: a plain backward per row, squared and summed.
         var reference = net.zeroAccumulators()
         for r in 0..<7 {
             let x = Array(b.x[(r * 6)..<(r * 6 + 6)])
-            let g = net.testGradients(x, rows: 1, delta: objective.sampleLoss(net.logits(x, rows: 1), row: 0, label: b.y[r]).grad)
+            let g = net.testGradients(x, rows: 1, delta: objective.loss.sample(net.logits(x, rows: 1), row: 0, label: b.y[r]).grad)
             for s in g.indices { for i in g[s].indices { reference[s][i] += g[s][i] * g[s][i] } }
         }
         #expect(k == classes)
@@ -120,12 +120,20 @@ extension Network {
     /// Test helper: one forward pass of `x` and the backward pass of the
     /// logit deltas `delta`, summed (or, with `squares`, squared per row).
     func testGradients(_ x: [Float], rows: Int, delta: [Float], squares: Bool = false) -> [[Float]] {
-        var trace = ForwardTrace(ops: ops.count)
-        trace.inputs[0] = x
-        runForward(&trace, rows: rows)
+        let trace = forwardTrace(x, rows: rows)
         var acc = zeroAccumulators()
-        var ws = BackwardWorkspace(ops: ops.count)
-        backward(trace, logitDelta: delta, mode: squares ? .squares(rowWeights: nil) : .sum, into: &acc, workspace: &ws)
-        return acc
+        guard squares else {
+            backward(trace, logitGrad: delta, into: &acc)
+            return acc
+        }
+        let sums = FisherSums(counts: acc.map(\.count), columns: 1)
+        let slots = trainableSlots
+        walkBackward(trace, logitGrad: delta, wantParams: false) { i, g, ins, _ in
+            let roles = trainableRoles(nodes[i], slots: slots)
+            nodes[i].op.accumulateSquaredSampleGrads(g, ins, params(of: nodes[i]), cache: trace.caches[i], roles: roles.map(\.role),
+                                                     weights: Membership(rows: rows, columns: 1, weights: [Float](repeating: 1, count: rows)),
+                                                     into: roles.map { sums.pointer(slot: $0.slot, column: 0) })
+        }
+        return acc.indices.map { sums.values(slot: $0, column: 0) }
     }
 }

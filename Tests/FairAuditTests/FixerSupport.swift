@@ -33,7 +33,7 @@ enum FixerFixtures {
             let name = torch ? "net.\(2 * i)" : ["dense", "dense_1", "head"][i]
             let kname = torch ? name + ".weight" : name + "/kernel"
             let bname = torch ? name + ".bias" : name + "/bias"
-            tensors.append(torch ? tensor(kname, [n, m], Network.transpose(kernel, rows: m, cols: n))
+            tensors.append(torch ? tensor(kname, [n, m], Buffers.transpose(kernel, rows: m, cols: n))
                                  : tensor(kname, [m, n], kernel))
             tensors.append(tensor(bname, [n], bias))
             layers.append(Layer(name: name, kind: .dense, activation: i == 2 ? .sigmoid : .relu, units: n,

@@ -104,7 +104,7 @@ struct FixerTrainingTests {
         // another order on another CPU; Adam's steps and the weighted SVD amplify those
         // rounding differences (1.3e-3 seen with OpenBLAS's Haswell kernels, 0 with SkylakeX),
         // so the written kernels agree within a tolerance, not bit for bit. Entries are ~0.1–0.4.
-        let kt = Network.transpose(try k.floatValues(), rows: 80, cols: 64), tv = try t.floatValues()
+        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64), tv = try t.floatValues()
         let worst = zip(kt, tv).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= 5e-3, "largest difference \(worst)")
         #expect(torch.tensors.map(\.name) == (try FixerFixtures.adultModel(torch: true)).tensors.map(\.name))

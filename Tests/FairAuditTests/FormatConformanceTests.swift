@@ -3,7 +3,7 @@ import FairAuditPlugins
 import Foundation
 import Testing
 
-/// The suite every format plugin passes (ARCHITECTURE.md): read → write (based
+/// The suite every format plugin passes (docs/architecture.md): read → write (based
 /// on the source, no changes) → read gives identical tensors; the unchanged
 /// copy is byte-identical to its source member by member; changing one tensor
 /// changes only that tensor; truncated and corrupt files throw, never crash.
@@ -19,10 +19,18 @@ import Testing
         "arrays.npz", "arrays_z.npz", "descriptor.npz", "adult_mlp_torch_z.npz", "bare_fortran.npy",
         // HDF5 (Keras 3 and 2 model.save, Keras 3 save_weights, h5py) and a Keras 3 .keras zip
         "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
+        // safetensors (one file and a 2-shard set with its index) and torch.save checkpoints, written by torch
+        "adult_mlp.safetensors", "adult_mlp_sharded.safetensors.index.json",
+        "adult_mlp_state_dict.pt", "adult_mlp_checkpoint.pt", "dtypes.pt",
     ]
 
     static func url(_ name: String) throws -> URL {
         let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
+        if name.hasSuffix(".safetensors.index.json") {
+            let shards = ["-00001-of-00002.safetensors", "-00002-of-00002.safetensors"]
+            let stem = String(name.dropLast(".safetensors.index.json".count))
+            for s in shards { _ = try url(stem + s) }  // the shards sit beside the index
+        }
         return try #require(Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
                             "missing fixture \(name)")
     }
@@ -41,6 +49,25 @@ import Testing
         if prefix.starts(with: [0x50, 0x4B]) {
             let zip = try ZipArchive(url: url)
             return try zip.entries.map { ($0.name, try zip.rawRecord(for: $0)) }
+        }
+        // safetensors: the header, then each tensor's bytes; a sharded set: the index, then each shard's members.
+        if prefix.count >= 9, prefix[8] == UInt8(ascii: "{") {
+            let bytes = try Data(contentsOf: url)
+            let n = Int(bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            var out = [("header", bytes.prefix(8 + n))]
+            let graph = try Plugins.formats.read(url)
+            for t in graph.tensors { out.append((t.name, try t.rawBytes())) }
+            return out
+        }
+        if prefix.first == UInt8(ascii: "{") {
+            let index = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            let shards = (index?["weight_map"] as? [String: String]).map { Array(Set($0.values)).sorted() } ?? []
+            var out = [(url.lastPathComponent, try Data(contentsOf: url))]
+            for s in shards {
+                let shard = url.deletingLastPathComponent().appendingPathComponent(s)
+                out += (try members(of: shard) ?? []).map { ("\(s)/\($0.0)", $0.1) }
+            }
+            return out
         }
         // HDF5: the whole file as one member (an unchanged copy must be byte-identical).
         if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) || prefix.starts(with: [0x89, 0x48, 0x44, 0x46]) {

@@ -89,6 +89,39 @@ import Testing
         }
     }
 
+    /// Permutation rounds summed in one pass (a GEMM with the membership
+    /// matrix, the largest group as the total minus the rest) equal each
+    /// assignment's Fisher computed on its own.
+    @Test(arguments: [(TinyModel(hidden: .tanh, norm: .batch), FisherKind.empirical),
+                      (TinyModel(hidden: .gelu, norm: .layer, head: .softmax, outputs: 2), .model)])
+    func roundsInOnePassEqualSeparateRuns(model: TinyModel, kind: FisherKind) throws {
+        let (graph, _) = model.build()
+        let net = try Network(graph: graph)
+        let rows = 600
+        let (x, y, g) = TinyModel.data(rows: rows, seed: 5)
+        var rng = SplitMix(state: 9)
+        let assignments = [g] + (0..<4).map { _ in
+            var p = g
+            for i in stride(from: rows - 1, to: 0, by: -1) { p.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            return p
+        }
+        let all = try net.groupFisher(features: x, labels: y, assignments: assignments, groupNames: ["a", "b", "c"], kind: kind, batchSize: 50)
+        #expect(all.count == 5)
+        for (a, rg) in assignments.enumerated() {
+            let one = try net.groupFisher(features: x, labels: y, rowGroups: rg, groupNames: ["a", "b", "c"], kind: kind)
+            #expect(all[a].counts == one.counts)
+            for k in 0..<3 {
+                for t in one.values[k].indices {
+                    #expect(close(all[a].values[k][t].map(Double.init), one.values[k][t].map(Double.init), rtol: 1e-4, atol: 1e-9),
+                            "assignment \(a) group \(k) \(one.tensorNames[t])")
+                }
+            }
+        }
+        #expect(throws: FairAuditError.self) {
+            try net.groupFisher(features: x, labels: y, assignments: [g, g.map { _ in 0 }], groupNames: ["a", "b", "c"])
+        }
+    }
+
     @Test func badGroupIndexIsAnError() throws {
         let (graph, _) = TinyModel(hidden: .relu).build()
         let net = try Network(graph: graph)

@@ -40,14 +40,15 @@ import Testing
     }
 
     /// The axis is resolved against the layer's input rank: `[2]` is the
-    /// last axis of a (batch, 3, 4) input, `[1]` is not and is named;
-    /// `[3]` is the last of a rank-4 input; after Flatten the rank is 2 again.
+    /// last axis of a (batch, 3, 4) input, `[1]` and `[1, 2]` are axes of it
+    /// too (the executor normalizes along any); `[0]` (the batch) and `[2]`
+    /// of a rank-2 input are not and are named; after Flatten the rank is 2 again.
     @Test(arguments: [
         ("[null, 3, 4]", "[2]", nil),
         ("[null, 3, 4]", "-1", nil),
         ("[null, 2, 3, 4]", "[3]", nil),
-        ("[null, 3, 4]", "[1]", "normalizes axis 1 of its rank-3 input"),
-        ("[null, 3, 4]", "[1, 2]", "normalizes axes [1, 2] of its rank-3 input"),
+        ("[null, 3, 4]", "[1]", nil),
+        ("[null, 3, 4]", "[1, 2]", nil),
         ("[null, 4]", "[0]", "normalizes axis 0 of its rank-2 input"),
         ("[null, 4]", "[2]", "has axis [2], which is not an axis of its rank-2 input"),
         ("[null, 4]", "\"features\"", "has axis of an unknown form"),
@@ -66,6 +67,10 @@ import Testing
             #expect(arch.note?.contains("LayerNormalization layer 'n'") == true)
         } else {
             #expect(note == nil, "\(note ?? "")")
+            let arch = try Self.architecture(json, weights: Self.lnWeights, width: 4)
+            let layer = try #require(arch.layers?.last, "\(arch.note ?? "")")
+            let rank = shape.split(separator: ",").count
+            #expect(layer.axes == (axis == "[1]" ? [1] : axis == "[1, 2]" ? [1, 2] : [-1]), "rank \(rank) axis \(axis)")
         }
         let flattened = Self.sequential(inputShape: shape, [#"{"class_name": "Flatten", "config": {"name": "f"}}"#,
                                                             Self.norm("BatchNormalization", axis: "[1]")])
@@ -161,9 +166,12 @@ import Testing
         let layers = try #require(arch.layers, "\(arch.note ?? "")")
         #expect(layers.map(\.name) == ["x", "d", "o"])
         #expect(arch.inputWidth == 4)
+        // Not a chain: a graph, each layer naming its inbound layers, the output last.
         let skip = json.replacingOccurrences(of: inbound("d"), with: inbound("x"))
-        let branched = try KerasConfig.architecture(fromJSON: skip, weights: [:], shapes: [:])
-        #expect(branched.layers == nil && branched.note?.contains("'o'") == true)
+        let branched = try KerasConfig.architecture(fromJSON: skip, weights: ["d": ["d/kernel", "d/bias"], "o": ["o/kernel", "o/bias"]],
+                                                    shapes: ["d/kernel": [4, 3], "d/bias": [3], "o/kernel": [4, 1], "o/bias": [1]])
+        let graph = try #require(branched.layers, "\(branched.note ?? "")")
+        #expect(graph.map(\.name) == ["x", "d", "o"] && graph.last?.inbound == ["x"])
     }
 
     /// Ranks follow the layers that change them: Reshape to its target plus

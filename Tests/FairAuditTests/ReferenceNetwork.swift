@@ -66,6 +66,8 @@ struct ReferenceNetwork {
                 }
                 a = (0..<n).map { g[$0] * (a[$0] - mean[$0]) / (variance[$0] + l.epsilon).squareRoot() + b[$0] }
                 a = Self.act(l.activation, a, slope: l.negativeSlope)
+            default:
+                preconditionFailure("ReferenceNetwork runs dense chains only, not \(l.kind)")
             }
         }
         return a

@@ -100,11 +100,15 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     #expect(mm == [-1, -0.5, 0, 0.5, 1])
 }
 
-/// A branching Functional model is reported, not run.
-@Test func branchingModelIsReported() throws {
+/// A branching Functional model is read as a graph: each layer names the
+/// layers feeding it, the output layer comes last.
+@Test func branchingModelIsAGraph() throws {
     let graph = try HDF5Format.read(try Fixtures.url("branching.h5"))
-    #expect(graph.layers == nil)
-    #expect(graph.architectureNote?.contains("linear chain") == true)
+    let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
+    #expect(layers.map(\.name) == ["a", "b1", "b2", "cat"])
+    #expect(layers.map(\.inbound) == [[], ["a"], ["a"], ["b1", "b2"]])
+    #expect(layers[0].shape == [4] && layers[3].kind == .concatenate)
+    #expect(layers[1].weights["kernel"] != nil && layers[2].weights["bias"] != nil)
 }
 
 /// The config parser on its own: unknown classes are named, never guessed.

@@ -1,9 +1,9 @@
 import FairAudit
 import Foundation
 
-/// Group fairness metrics (METHOD.md section 7), equal to fairlearn 0.15 on
+/// Group fairness metrics (docs/method.md §7), equal to fairlearn 0.15 on
 /// the same predictions: per-group rates, between-group gaps over the groups
-/// with at least `minGroupSize` rows, and percentile bootstrap intervals.
+/// with at least `minGroupSize` rows, and percentile Poisson-bootstrap intervals.
 public struct FairnessAudit: Audit {
     /// The audit's name and its key in `--json`.
     public static let name = "fairness"
@@ -13,17 +13,34 @@ public struct FairnessAudit: Audit {
     public static var needsFeatures: Bool { false }
 
     /// Predicts `score ≥ options.threshold`, measures every group of
-    /// `context.data`, bootstraps the gaps (`options.bootstrap` resamples,
-    /// `options.confidence`, `options.seed`, two threads) and reports JSON
+    /// `context.data`, bootstraps the gaps (`options.bootstrap` Poisson
+    /// replicates keyed by `options.seed` and each row's id) and reports JSON
     /// (`FairnessReport.json`), a text table, Markdown and the gate metrics.
+    /// The same computation as `fairaudit merge` over one partial.
     public func run(_ context: AuditContext) throws -> AuditResult {
         let data = context.data, o = context.options
-        context.progress("fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(o.bootstrap) bootstrap resamples")
-        let report = try FairnessReport(scores: context.scores, labels: data.labels, rowGroups: data.rowGroups,
-                                        groupNames: data.groupNames, threshold: o.threshold,
-                                        minGroupSize: o.minGroupSize, resamples: o.bootstrap,
-                                        confidence: o.confidence, seed: o.seed, threads: 2)
-        return AuditResult(name: Self.name, json: report.json(groupColumns: data.groupColumns),
+        context.progress("fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(o.bootstrap) bootstrap replicates")
+        return try Self.result(Self.partial(context), options: o, groupColumns: data.groupColumns)
+    }
+
+    /// The sufficient statistics of `context`'s rows (``FairnessPartial``).
+    public static func partial(_ context: AuditContext) throws -> FairnessPartial {
+        let data = context.data, o = context.options
+        let parts: [[String]] = data.groupNames.map { name in
+            guard data.groupColumns.count > 1 else { return [name] }
+            let split = name.components(separatedBy: " & ")
+            return split.count == data.groupColumns.count ? split : [name]
+        }
+        return try FairnessPartial(scores: context.scores, labels: data.labels, rowGroups: data.rowGroups,
+                                   groupNames: data.groupNames, groupParts: parts, rowIDs: context.resolvedRowIDs,
+                                   threshold: o.threshold, resamples: o.bootstrap, seed: o.seed, threads: 2)
+    }
+
+    /// The audit's result from a partial (one run's, or many merged).
+    public static func result(_ partial: FairnessPartial, options o: AuditOptions,
+                              groupColumns: [String]) throws -> AuditResult {
+        let report = try FairnessReport(partial: partial, minGroupSize: o.minGroupSize, confidence: o.confidence)
+        return AuditResult(name: name, json: report.json(groupColumns: groupColumns),
                            text: report.text, markdown: report.markdown, metrics: report.auditMetrics)
     }
 }

@@ -1,12 +1,55 @@
 import FairAudit
 import Foundation
 
-/// Percentile bootstrap over rows: resample `k` draws `n` rows with
-/// replacement from stream `k` of the seed (`Xoshiro256StarStar(seed:stream:)`),
-/// recomputes the gaps over the same groups, and the interval is the
-/// `(1−c)/2` and `(1+c)/2` percentiles of the resampled gaps (numpy's default
-/// linear interpolation, as fairlearn's `MetricFrame(n_boot=…)` uses).
+/// Percentile bootstrap intervals. The audit's bootstrap is a Poisson
+/// bootstrap (``poissonCells(codes:rowIDs:groupCount:resamples:seed:threads:)``):
+/// in replicate `b` every row counts `w ~ Poisson(1)` times, drawn from
+/// ``CounterRandom`` keyed by seed, `b` and the row's global id, so the
+/// replicate's cells are sums over rows that any split of the rows adds back
+/// up. The classic row bootstrap (``resamples(codes:groupCount:included:count:seed:threads:)``,
+/// `n` rows drawn with replacement) is kept for comparison (docs/method.md §7).
+/// The interval is the `(1−c)/2` and `(1+c)/2` percentiles of the replicate
+/// gaps (numpy's default linear interpolation, as fairlearn's
+/// `MetricFrame(n_boot=…)` uses).
 public enum FairnessBootstrap {
+    /// The Poisson-bootstrap cells: `resamples × 4·groupCount` counts, replicate
+    /// `b`'s cell `c` at `b·4G + c` summing `w_{b,i} = Poisson1(bits(key(seed, b), rowIDs[i]))`
+    /// over the rows `i` whose code (`4·group + 2·y + ŷ`) is `c`. Runs on
+    /// `threads` threads, each a block of replicates; the result does not
+    /// depend on the thread count, the row order or how rows are split.
+    public static func poissonCells<Code: FixedWidthInteger & Sendable>(
+        codes: [Code], rowIDs: [UInt64], groupCount: Int, resamples: Int, seed: UInt64, threads: Int = 2) -> [Int] {
+        let width = 4 * groupCount
+        guard resamples > 0, width > 0 else { return [] }
+        let out = CellSlots(count: resamples * width)
+        let workers = max(1, min(threads, resamples))
+        let n = min(codes.count, rowIDs.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            let start = t * resamples / workers, end = (t + 1) * resamples / workers
+            var cells = [Int](repeating: 0, count: width)
+            CounterRandom.poissonOneCDF.withUnsafeBufferPointer { cdf in
+                codes.withUnsafeBufferPointer { code in
+                    rowIDs.withUnsafeBufferPointer { ids in
+                        for b in start..<end {
+                            let key = CounterRandom.key(seed: seed, stream: UInt64(b))
+                            for j in cells.indices { cells[j] = 0 }
+                            cells.withUnsafeMutableBufferPointer { c in
+                                let p0 = cdf[0]
+                                for i in 0..<n {
+                                    let u = CounterRandom.bits(key: key, counter: ids[i])
+                                    if u < p0 { continue }
+                                    c[Int(code[i])] += CounterRandom.poissonOne(u, cdf: cdf)
+                                }
+                            }
+                            out.store(cells, at: b * width)
+                        }
+                    }
+                }
+            }
+        }
+        return out.values
+    }
+
     /// The gaps of `resamples` resamples of the rows' cell codes
     /// (`4·group + 2·y + ŷ`), over the groups whose `included` flag is set.
     /// Runs on `threads` threads, each a fixed contiguous block of resample
@@ -133,37 +176,14 @@ private final class Slots: @unchecked Sendable {
     var values: [BootstrapSample] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 }
 
-extension FairnessReport {
-    /// The report with bootstrap intervals for every gap: `resamples`
-    /// resamples (0 turns them off) at level `confidence`, seeded by `seed`,
-    /// on `threads` threads. Resamples keep the groups of the point estimate
-    /// (those not small); a group absent from a resample is skipped in it.
-    public init(scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                threshold: Double = 0.5, minGroupSize: Int = 30, resamples: Int, confidence: Double = 0.95,
-                seed: UInt64 = 0, threads: Int = 2) throws {
-        guard resamples >= 0 else { throw FairnessError.invalidOption(name: "bootstrap", reason: "must be ≥ 0") }
-        guard confidence > 0, confidence < 1 else {
-            throw FairnessError.invalidOption(name: "confidence", reason: "must lie strictly between 0 and 1")
-        }
-        let table = try CellTable(scores: scores, labels: labels, rowGroups: rowGroups,
-                                  groupCount: groupNames.count, threshold: threshold)
-        try self.init(table: table, groupNames: groupNames, threshold: threshold, minGroupSize: minGroupSize)
-        self.resamples = resamples
-        self.confidence = confidence
-        self.seed = seed
-        guard resamples > 0 else { return }
-        let included = (0..<groupNames.count).map { table.counts($0).count >= max(minGroupSize, 1) }
-        let boot = FairnessBootstrap.resamples(codes: table.codes, small: table.smallCodes, groupCount: groupNames.count,
-                                               included: included, count: resamples, seed: seed, threads: threads)
-        let gapValues = boot.map(\.gaps.values)
-        intervals = FairnessGaps.names.indices.map { m in
-            FairnessBootstrap.interval(gapValues.map { $0[m] }, confidence: confidence)
-        }
-        for (i, g) in groups.enumerated() {
-            guard let index = groupNames.firstIndex(of: g.group) else { continue }
-            groups[i].intervals = (0..<4).map { m in
-                FairnessBootstrap.interval(boot.map { $0.rates[4 * index + m] }, confidence: confidence)
-            }
-        }
+/// Slots each written by exactly one thread.
+private final class CellSlots: @unchecked Sendable {
+    private var storage: [Int]
+    private let lock = NSLock()
+    init(count: Int) { storage = [Int](repeating: 0, count: count) }
+    func store(_ cells: [Int], at offset: Int) {
+        lock.lock(); defer { lock.unlock() }
+        for (j, v) in cells.enumerated() { storage[offset + j] = v }
     }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return storage }
 }

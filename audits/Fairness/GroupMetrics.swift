@@ -1,6 +1,6 @@
 import FairAudit
 
-/// One group's rates at the audit threshold (METHOD.md section 7).
+/// One group's rates at the audit threshold (docs/method.md §7).
 public struct GroupMetrics: Sendable, Equatable {
     /// The group's name (an intersection's values joined as the data names them).
     public var group: String
@@ -44,6 +44,14 @@ struct CellTable {
     var cells: [Int]
     var scoreSums: [Double]
     let groupCount: Int
+
+    /// A table of sums only (no per-row codes), as read from a partial.
+    init(cells: [Int], scoreSums: [Double], groupCount: Int) {
+        codes = []
+        self.cells = cells
+        self.scoreSums = scoreSums
+        self.groupCount = groupCount
+    }
 
     init(scores: [Float], labels: [Float], rowGroups: [Int], groupCount: Int, threshold: Double) throws {
         let n = scores.count

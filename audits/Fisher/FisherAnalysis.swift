@@ -1,6 +1,6 @@
 import FairAudit
 
-/// Compares groups' Fisher (METHOD.md section 2): per tensor and per layer,
+/// Compares groups' Fisher (docs/method.md §2): per tensor and per layer,
 /// TV, JS and top-1% Jaccard for every pair of compared groups and, with more
 /// than two, each against the rest; a permutation null; and the most
 /// group-influential parameters.

@@ -2,7 +2,7 @@ import FairAudit
 import FormatNPZ
 import Foundation
 
-/// Per-group Fisher information divergence (METHOD.md sections 1–2): how
+/// Per-group Fisher information divergence (docs/method.md §1–2): how
 /// differently the model's parameters matter to each group, per tensor and
 /// per layer, against a permutation null, with the most group-influential
 /// parameters.

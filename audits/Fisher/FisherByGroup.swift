@@ -1,7 +1,7 @@
 import FairAudit
 
 /// Each group's raw diagonal Fisher, `values[group][tensor][element]`
-/// (METHOD.md section 1), with the tensors' names and shapes and the rows
+/// (docs/method.md §1), with the tensors' names and shapes and the rows
 /// behind each group.
 public struct FisherByGroup: Sendable {
     /// Parameter tensor names, in model order.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The divergence measures of METHOD.md section 2 between two groups'
+/// The divergence measures of docs/method.md §2 between two groups'
 /// Fisher over one parameter tensor (or a layer's tensors laid end to end).
 public enum FisherDivergence {
     /// `P = F / Σ_i F[i]` in double precision; nil when the mass is 0 or not

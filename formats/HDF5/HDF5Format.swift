@@ -48,11 +48,17 @@ public enum HDF5Format: ModelFormat {
     /// - any other name, for a graph in Keras' layout: a legacy full model
     ///   (`model_config`, `model_weights`), as `model.save("m.h5")` writes;
     /// - else one dataset per tensor, named by the tensor (a state dict).
+    /// When the graph changed the source's tensors (a new head's shape, layers
+    /// cut off), the datasets cannot be rewritten in place: a new file is
+    /// made from the graph, see ``writeReshaped(_:to:bundle:)``.
     /// An existing `url` is replaced (the caller checks `--force`); the file
     /// appears only once complete and read back.
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let name = url.lastPathComponent.lowercased()
         let wantsKeras = name.contains(".keras"), wantsWeights = name.contains(".weights.h5")
+        if let source, let prefix = try? FormatRegistry.prefix(of: source), (try? reshapes(graph, source)) == true {
+            return try writeReshaped(graph, to: url, bundle: prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) && isBundle(source))
+        }
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
             if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
                 if wantsKeras || wantsWeights || graph.layers == nil { return try writeBundle(graph, to: url, basedOn: source) }

@@ -34,6 +34,28 @@ public struct NPYHeader: Sendable, Equatable {
     /// `member` name the array in errors.
     public static func parse(_ bytes: Data, file: String, member: String?) throws -> NPYHeader {
         func bad(_ r: String) -> NPZError { .badHeader(file: file, member: member, reason: r) }
+        let (major, minor, descr, fortran, shape, length) = try fields(bytes, file: file, member: member)
+        let b = [UInt8](bytes.prefix(length))
+        let (dtype, order) = try dtypeOf(descr, file: file, member: member)
+        var count = 1
+        for d in shape {
+            let (m, o) = count.multipliedReportingOverflow(by: d)
+            guard !o else { throw bad("the shape \(shape) overflows") }
+            count = m
+        }
+        let (bytesNeeded, o) = count.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !o else { throw bad("the shape \(shape) overflows") }
+        return NPYHeader(major: major, minor: minor, descr: descr, dtype: dtype, byteOrder: order,
+                         fortranOrder: fortran, shape: shape, preamble: Data(b[0..<length]),
+                         elementCount: count, byteCount: bytesNeeded)
+    }
+
+    /// The header's fields: version, `descr` (any, unchecked), Fortran
+    /// order, shape, and the preamble's length; for data arrays whose dtype
+    /// model weights never have (numpy strings).
+    static func fields(_ bytes: Data, file: String, member: String?) throws
+        -> (major: UInt8, minor: UInt8, descr: String, fortran: Bool, shape: [Int], length: Int) {
+        func bad(_ r: String) -> NPZError { .badHeader(file: file, member: member, reason: r) }
         let b = [UInt8](bytes.prefix(maxPreamble))
         guard b.count >= 10, Array(b[0..<6]) == magic else {
             throw NPZError.notNPY(file: file, member: member, reason: "no \\x93NUMPY magic")
@@ -73,18 +95,7 @@ public struct NPYHeader: Sendable, Equatable {
                                                       reason: "structured (record) dtypes are not model weights")
         default: throw bad("descr is not a string")
         }
-        let (dtype, order) = try dtypeOf(descr, file: file, member: member)
-        var count = 1
-        for d in shape {
-            let (m, o) = count.multipliedReportingOverflow(by: d)
-            guard !o else { throw bad("the shape \(shape) overflows") }
-            count = m
-        }
-        let (bytesNeeded, o) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        guard !o else { throw bad("the shape \(shape) overflows") }
-        return NPYHeader(major: major, minor: minor, descr: descr, dtype: dtype, byteOrder: order,
-                         fortranOrder: fortran, shape: shape, preamble: Data(b[0..<(start + hlen)]),
-                         elementCount: count, byteCount: bytesNeeded)
+        return (major, minor, descr, fortran, shape, start + hlen)
     }
 
     /// Maps a numpy `descr` to a dtype and byte order; refuses the rest.

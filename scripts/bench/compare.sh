@@ -11,7 +11,7 @@ mkdir -p "$out"
 export ADULT_DIR=$adult
 step() { echo; echo "== $1 (load: $(cut -d' ' -f1-3 /proc/loadavg))"; }
 
-step "fairaudit bench: generated 512 MB npz (stored, deflated), 1 GB HDF5 (contiguous, gzip), Adult model paths"
+step "fairaudit bench: generated 512 MB npz (stored, deflated), 1 GB HDF5 (contiguous, gzip), 512 MB safetensors and .pt, Adult model paths"
 "$bin" bench --keep "$out" --rows 0 --data "$adult/adult_train.csv.gz" --model "$adult/adult_mlp.h5" --json > "$out/fairaudit.json"
 "$bin" bench --only --repeats 1 --file "$out/bench_stored.npz" >/dev/null  # same page-cache state as below
 python3 - "$out/fairaudit.json" <<'PY'
@@ -21,6 +21,9 @@ for m in json.load(open(sys.argv[1])):
 PY
 step "numpy.load on the same npz files"
 python3 scripts/bench/npz_numpy.py "$out/bench_stored.npz" "$out/bench_deflated.npz"
+step "safetensors.numpy.load_file and torch.load on the same .safetensors and .pt (needs torch + safetensors)"
+"$bin" bench --only --repeats 1 --file "$out/bench.safetensors" --file "$out/bench.pt" >/dev/null  # same page-cache state
+python3 scripts/bench/torch_safetensors.py "$out/bench.safetensors" "$out/bench.pt"
 step "h5py on the same HDF5 files"
 python3 scripts/bench/h5_h5py.py "$out/bench_contiguous.h5" "$out/bench_gzip.h5"
 step "h5py-written files (h5py's own chunking, gzip 4): fairaudit, then h5py"

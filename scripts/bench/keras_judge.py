@@ -5,7 +5,8 @@ equalized odds difference.
 
     KERAS_BACKEND=jax python3 keras_judge.py TEST.csv.gz GROUP MODEL...
 
-Prints one JSON line per model: {"model", "accuracy", "dp", "eo"}.
+Prints one JSON line per model: {"model", "accuracy", "dp", "eo"}. The label is
+`income`, else `professional` (the adult_transfer task); LABEL=col picks another.
 """
 import json, os, sys
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -13,7 +14,7 @@ import numpy as np, pandas as pd, keras
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 
 test, group = pd.read_csv(sys.argv[1]), sys.argv[2]
-label = "income" if "income" in test.columns else "professional"
+label = os.environ.get("LABEL") or ("income" if "income" in test.columns else "professional")
 features = [c for c in test.columns if c not in (label, "sex", "race")]
 x, y, g = test[features].to_numpy("float32"), test[label].to_numpy(), test[group].to_numpy()
 for path in sys.argv[3:]:

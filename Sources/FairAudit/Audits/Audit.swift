@@ -20,6 +20,9 @@ public struct AuditOptions: Sendable {
     public var fisher: String = "empirical"
     /// Where to save each group's raw Fisher as npz, if anywhere.
     public var saveFisher: URL?
+    /// The global id of the data's first row, when rows are keyed by position
+    /// (a shard that starts at row N has offset N).
+    public var rowOffset: UInt64 = 0
     /// Creates the defaults.
     public init() {}
 }
@@ -36,6 +39,16 @@ public struct AuditContext: Sendable {
     public var options: AuditOptions
     /// Called with progress messages for long steps.
     public var progress: @Sendable (String) -> Void
+    /// Each row's global id, keying its bootstrap weights and permutation
+    /// draws; nil: its position in `data` plus `options.rowOffset`.
+    public var rowIDs: [UInt64]?
+
+    /// The row ids: `rowIDs`, or positions from `options.rowOffset`.
+    public var resolvedRowIDs: [UInt64] {
+        if let rowIDs { return rowIDs }
+        let start = options.rowOffset
+        return (0..<data.rowCount).map { start &+ UInt64($0) }
+    }
 
     /// Creates a context.
     public init(graph: ModelGraph, data: LabeledData, scores: [Float], options: AuditOptions,

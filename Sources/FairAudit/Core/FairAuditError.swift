@@ -19,7 +19,7 @@ public enum FairAuditError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unreadableFile(let path, let reason): "\(path): cannot read the file: \(reason)"
         case .unknownFormat(let path):
-            "\(path): not a format fairaudit reads (looked for the HDF5, zip/npz and npy magic bytes)"
+            "\(path): not a format fairaudit reads (looked for HDF5, zip (npz, .keras, torch.save), npy and safetensors headers)"
         case .truncatedTensor(let name, let expected, let found):
             "tensor '\(name)' is truncated: \(expected) bytes declared, \(found) present"
         case .shapeMismatch(let name, let expected, let found):

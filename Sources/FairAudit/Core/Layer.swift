@@ -20,6 +20,18 @@ public struct Layer: Sendable, Equatable {
     /// The kinds of layer the executor runs.
     public enum Kind: String, Sendable, Codable {
         case input, dense, activation, dropout, batchNormalization, layerNormalization, flatten
+        /// Integer ids → rows of an `embeddings` table.
+        case embedding
+        /// Keras `Normalization`: `(x − mean) / √variance`.
+        case normalization
+        /// Keras `Rescaling`: `x · scale + offset`.
+        case rescaling
+        /// Keras `Reshape` to `shape`, `Permute` by `shape` (1-based axes), `RepeatVector` `count` times.
+        case reshape, permute, repeatVector
+        /// Element-wise merges of several inputs.
+        case add, subtract, multiply, average, maximum, minimum
+        /// Joins inputs along `axes[0]`.
+        case concatenate
     }
 
     /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
@@ -41,6 +53,21 @@ public struct Layer: Sendable, Equatable {
     public var epsilon: Double
     /// Original class name from the config (for reports).
     public var className: String
+    /// Names of the layers feeding this one, in argument order (functional
+    /// models); nil in a chain, where the layer before feeds it.
+    public var inbound: [String]?
+    /// Input layers: the per-sample shape; `Reshape`: the target (`-1` once
+    /// at most); `Permute`: the 1-based axis order.
+    public var shape: [Int]?
+    /// Input layers: the ids are integers (for an `Embedding`).
+    public var integerInput: Bool = false
+    /// Axes as Keras counts them (the batch axis is 0, `-1` the last):
+    /// normalization axes, the `Concatenate` axis.
+    public var axes: [Int]?
+    /// `Rescaling` scale and offset; `RepeatVector`'s count is `units`.
+    public var scale: Double = 1, offset: Double = 0
+    /// `Normalization` mean and variance given in the config instead of as weights.
+    public var mean: [Double]?, variance: [Double]?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,

@@ -24,6 +24,13 @@ public struct CSVDataOptions: Sendable, Equatable {
     /// Columns read as text and carried along (``LabeledData/kept``), such as
     /// an id to join scores back on; they may also be features or ignored.
     public var keep: [String] = []
+    /// Read the rows from standard input instead of the file (`--data -`).
+    public var standardInput = false
+    /// The column names when the rows come without a header line; the
+    /// first line is then a data row.
+    public var header: [String]?
+    /// Set for one chunk of a longer stream: checks that need every row are left to the caller.
+    var partOfStream = false
 
     /// Creates options.
     public init(label: String?, groups: [String], ignore: [String] = [], features: [String]? = nil,

@@ -35,10 +35,15 @@ final class CSVParallelReader {
     private(set) var bytesConsumed = 0
 
     /// Opens `url` (plain or gzip) and reads its header.
-    init(url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning()) throws {
-        let path = url.path
+    convenience init(url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning()) throws {
+        try self.init(source: openByteSource(url), path: url.path, options: options, tuning: tuning)
+    }
+
+    /// Reads from `source` (stdin, a header put before a stream, bytes in
+    /// memory); `path` names it in messages.
+    init(source: ByteSource, path: String, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning()) throws {
         self.tuning = tuning
-        let queue = ByteBlockQueue(source: try openByteSource(url), blockBytes: tuning.blockBytes)
+        let queue = ByteBlockQueue(source: source, blockBytes: tuning.blockBytes)
         let buffer = CSVWorkBuffer(capacity: tuning.blockBytes)
         do {
             let (columns, next, newlines) = try Self.header(buffer, queue, options: options, path: path)

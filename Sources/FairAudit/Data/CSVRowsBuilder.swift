@@ -79,7 +79,7 @@ struct CSVRowsBuilder {
 
     /// The data set: group names sorted by their parts, column by column.
     mutating func finish(options: CSVDataOptions) throws -> LabeledData {
-        try labelCoder?.finish(path: layout.path)
+        if !options.partOfStream { try labelCoder?.finish(path: layout.path) }
         let columns = layout.columns
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
         var remap = [Int](repeating: 0, count: groupParts.count)

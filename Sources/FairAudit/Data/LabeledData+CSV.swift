@@ -39,7 +39,14 @@ extension LabeledData {
 
     private static func read(_ url: URL, options: CSVDataOptions, tuning: CSVReadTuning,
                              consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
-        let reader = try CSVParallelReader(url: url, options: options, tuning: tuning)
+        try read(source: options.byteSource(url), path: options.standardInput ? "stdin" : url.path, options: options,
+                 tuning: tuning, consume: consume)
+    }
+
+    /// Reads the rows of `source` (header first); `path` names it in messages.
+    static func read(source: ByteSource, path: String, options: CSVDataOptions, tuning: CSVReadTuning,
+                     consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
+        let reader = try CSVParallelReader(source: source, path: path, options: options, tuning: tuning)
         var builder = CSVRowsBuilder(layout: reader.layout, options: options)
         builder.keepsFeatures = consume == nil
         var expected: Int?

@@ -6,7 +6,7 @@ enum FloatKernels {
     static func squareInPlace(_ x: inout [Float], rows: Int, width: Int, rowWeights: [Float]?) {
         x.withUnsafeMutableBufferPointer { p in
             guard let s = p.baseAddress else { return }
-            let n = min(p.count, rows * width)
+            let n = p.count
             for i in 0..<n { s[i] *= s[i] }
             if let w = rowWeights {
                 for r in 0..<min(rows, w.count) { let wr = w[r]; for j in 0..<width { s[r * width + j] *= wr } }
@@ -14,29 +14,19 @@ enum FloatKernels {
         }
     }
 
-    /// `acc[j] += Σ_r d[r, j]` (or `Σ_r w_r · d[r, j]²` when `squares`, or
-    /// `Σ_r (d ⊙ e)[r, j]` / its weighted square when `e` is given).
-    static func addColumnSums(_ d: [Float], times e: [Float]? = nil, squares: Bool, rowWeights: [Float]?,
-                              rows: Int, width: Int, into acc: inout [Float]) {
-        guard d.count >= rows * width, acc.count >= width, e == nil || (e?.count ?? 0) >= rows * width else { return }
-        acc.withUnsafeMutableBufferPointer { pa in
-            d.withUnsafeBufferPointer { pd in
-                guard let a = pa.baseAddress, let d = pd.baseAddress else { return }
-                for r in 0..<rows {
-                    let wr = rowWeights?[r] ?? 1
-                    let row = d + r * width
-                    if let e {
-                        e.withUnsafeBufferPointer { pe in
-                            guard let er = pe.baseAddress.map({ $0 + r * width }) else { return }
-                            for j in 0..<width { let v = row[j] * er[j]; a[j] += squares ? wr * v * v : v }
-                        }
-                    } else if squares {
-                        for j in 0..<width { a[j] += wr * row[j] * row[j] }
-                    } else {
-                        for j in 0..<width { a[j] += row[j] }
-                    }
-                }
-            }
+    /// `x[r, ·] ← w[r] · x[r, ·]` for a row-major `rows × width` matrix.
+    static func scaleRows(_ x: inout [Float], rows: Int, width: Int, by w: [Float]) {
+        x.withUnsafeMutableBufferPointer { p in
+            guard let s = p.baseAddress, p.count >= rows * width, w.count >= rows else { return }
+            for r in 0..<rows { let wr = w[r]; for j in 0..<width { s[r * width + j] *= wr } }
+        }
+    }
+
+    /// `acc[j] += Σ_r d[r, j]`, row by row.
+    static func addColumnSums(_ d: [Float], rows: Int, width: Int, into acc: UnsafeMutablePointer<Float>) {
+        d.withUnsafeBufferPointer { pd in
+            guard let d = pd.baseAddress, pd.count >= rows * width else { return }
+            for r in 0..<rows { let row = d + r * width; for j in 0..<width { acc[j] += row[j] } }
         }
     }
 }

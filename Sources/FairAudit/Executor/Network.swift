@@ -10,56 +10,57 @@ public enum HeadKind: String, Sendable, CaseIterable, Codable {
     case linear
 }
 
-/// One step of the compiled network (identity layers are dropped).
-enum NetworkOp: Sendable {
-    /// `a = f(x W + b)`; `kernel`/`bias` index `Network.values`.
-    case dense(kernel: Int, bias: Int?, inputs: Int, outputs: Int, layout: KernelLayout,
-               activation: Activation, slope: Float)
-    /// `a = f(x)` element-wise (softmax per row).
-    case activation(Activation, slope: Float, width: Int)
-    /// Inference batch norm `γ (x − μ) / √(σ² + ε) + β`.
-    case batchNorm(gamma: Int?, beta: Int?, mean: Int, variance: Int, epsilon: Float, width: Int)
-    /// Layer norm over each row: `γ (x − mean) / √(var + ε) + β`.
-    case layerNorm(gamma: Int?, beta: Int?, epsilon: Float, width: Int)
-    /// A dense layer trained through factors: `a = f((x A) B + b)`, `A`
-    /// (`inputs × rank`) and `B` (`rank × outputs`) row-major in in×out
-    /// orientation whatever `layout` the frozen original `kernel` has.
-    case factorized(kernel: Int, a: Int, b: Int, rank: Int, bias: Int?, inputs: Int, outputs: Int,
-                    layout: KernelLayout, activation: Activation, slope: Float)
-
-    /// Width of the op's output.
-    var outputWidth: Int {
-        switch self {
-        case .dense(_, _, _, let o, _, _, _), .factorized(_, _, _, _, _, _, let o, _, _, _): o
-        case .activation(_, _, let w), .batchNorm(_, _, _, _, _, let w), .layerNorm(_, _, _, let w): w
-        }
-    }
-}
-
-/// A runnable model: the layers of a ``ModelGraph`` compiled to float32 ops
-/// over its tensors, with the final probability activation split off as the head.
+/// A runnable model: a DAG of layer nodes over the tensors of a
+/// ``ModelGraph``, with the final probability activation split off as the head.
 ///
-/// Every tensor is held as `[Float]` in its stored orientation and C order,
-/// so ``write(into:)`` writes back values the original file's readers expect.
+/// Values are numbered: the model inputs first, then one per node in
+/// topological order. Every parameter tensor is held as `[Float]` in its
+/// stored orientation and C order, keyed by role in each node, so
+/// ``write(into:)`` writes back values the original file's readers expect.
 public struct Network: Sendable {
+    /// One layer of the graph: its op, the values it reads and its parameters by role.
+    struct Node: Sendable {
+        var name: String
+        var op: any LayerOp
+        /// Value ids of the inputs (model inputs are `0..<inputCount`).
+        var inputs: [Int]
+        /// Parameter index (into `values`) of each role the layer has.
+        var params: [ParameterRole: Int]
+    }
+
+    /// The nodes in topological order; node `i` produces value `inputCount + i`.
+    var nodes: [Node]
+    /// Per-sample shape of each value (model inputs, then node outputs).
+    var valueShapes: [[Int]]
+    /// Names of the model inputs (Keras input layer names).
+    public internal(set) var inputNames: [String]
+    /// The value holding the logits.
+    var outputValue: Int
+
     /// Names of every tensor the network uses, in first-use order.
     public internal(set) var parameterNames: [String]
     /// The values of each tensor in `parameterNames`, stored orientation.
     var values: [[Float]]
     /// Shapes of each tensor as stored.
     public internal(set) var parameterShapes: [[Int]]
+    /// What each tensor is to its layer.
+    public internal(set) var parameterRoles: [ParameterRole]
     /// Indices into `parameterNames` of the trainable tensors (kernels,
-    /// biases, normalization γ and β; not moving statistics). The fixer
-    /// freezes some and trains factors instead (``factorize(op:a:b:rank:)``).
+    /// biases, γ, β, embeddings; not running statistics). The fixer
+    /// freezes some and trains factors instead.
     var trainable: [Int]
-    /// The ops in execution order, head activation removed.
-    var ops: [NetworkOp]
-    /// Width of each input row.
-    public let inputWidth: Int
+    /// Width of each input row: the sum of the model inputs' per-sample sizes.
+    public internal(set) var inputWidth: Int
     /// Number of logits the body produces (1, or the softmax width).
-    public let outputWidth: Int
+    public internal(set) var outputWidth: Int
     /// The probability head applied to the logits.
-    public let head: HeadKind
+    public internal(set) var head: HeadKind
+
+    /// Number of model inputs.
+    var inputCount: Int { inputNames.count }
+
+    /// Per-sample shapes of the model inputs.
+    public var inputShapes: [[Int]] { Array(valueShapes.prefix(inputCount)) }
 
     /// Names of the trainable tensors, in order; gradients and Fisher use this order.
     public var trainableNames: [String] { trainable.map { parameterNames[$0] } }
@@ -87,16 +88,33 @@ public struct Network: Sendable {
     init(graph: ModelGraph, layers: [Layer], multiclass: Bool) throws {
         BLASThreads.single
         var builder = NetworkBuilder(graph: graph)
-        for layer in layers { try builder.add(layer) }
-        let (ops, head, width) = try builder.finish(inputWidthHint: graph.inputWidth, multiclass: multiclass)
-        parameterNames = builder.names
-        values = builder.values
-        parameterShapes = builder.shapes
-        trainable = builder.trainable
-        self.ops = ops
+        try builder.add(layers)
+        self = try builder.finish(multiclass: multiclass)
+    }
+
+    /// A network from its parts (``NetworkBuilder/finish(multiclass:)``).
+    init(nodes: [Node], valueShapes: [[Int]], inputNames: [String], outputValue: Int, parameterNames: [String],
+         values: [[Float]], parameterShapes: [[Int]], parameterRoles: [ParameterRole], trainable: [Int],
+         inputWidth: Int, outputWidth: Int, head: HeadKind) {
+        self.nodes = nodes
+        self.valueShapes = valueShapes
+        self.inputNames = inputNames
+        self.outputValue = outputValue
+        self.parameterNames = parameterNames
+        self.values = values
+        self.parameterShapes = parameterShapes
+        self.parameterRoles = parameterRoles
+        self.trainable = trainable
+        self.inputWidth = inputWidth
+        self.outputWidth = outputWidth
         self.head = head
-        inputWidth = width
-        outputWidth = ops.last?.outputWidth ?? width
+    }
+
+    /// The parameters node `i` reads, by role.
+    func params(of node: Node) -> LayerParams {
+        var p = LayerParams()
+        for (role, index) in node.params { p.values[role] = values[index] }
+        return p
     }
 
     /// The values of tensor `name` (stored orientation, C order).
@@ -121,21 +139,6 @@ public struct Network: Sendable {
             for (k, i) in trainable.enumerated() where k < newValue.count && newValue[k].count == values[i].count {
                 values[i] = newValue[k]
             }
-        }
-    }
-
-    /// Writes every tensor whose values differ from `graph`'s back into it,
-    /// in its original name, shape, dtype and orientation
-    /// (`ModelGraph.replaceValues`); unchanged tensors keep their bytes.
-    /// A factorized kernel is written as the product `A·B` (transposed back
-    /// for an out×in kernel); the factors themselves are not graph tensors.
-    public func write(into graph: inout ModelGraph) throws {
-        let products = factorizedKernels()
-        let factors = factorIndices
-        for (i, name) in parameterNames.enumerated() where !factors.contains(i) {
-            let v = products[i] ?? values[i]
-            let current = try graph.tensor(named: name).floatValues()
-            if current != v { try graph.replaceValues(of: name, with: v) }
         }
     }
 }

@@ -1,139 +1,172 @@
 import Foundation
 
-/// Compiles layers into ``NetworkOp``s, loading each tensor once and
-/// checking that widths chain.
+/// Assembles a ``Network``: loads each tensor once, makes one node per
+/// layer, infers every value's shape and splits off the head.
 struct NetworkBuilder {
     let graph: ModelGraph
     var names: [String] = []
     var values: [[Float]] = []
     var shapes: [[Int]] = []
+    var roles: [ParameterRole] = []
     var trainable: [Int] = []
-    var ops: [NetworkOp] = []
-    /// Output width of the last op, once known.
-    var width: Int?
-    var firstWidth: Int?
+    var nodes: [Network.Node] = []
+    /// Model inputs: name and per-sample shape (nil until known).
+    var inputs: [(name: String, shape: [Int]?)] = []
+    /// The value each layer name produced.
+    var produced: [String: Int] = [:]
+    /// The value a chain's next layer reads.
+    var current = 0
+    /// The value holding the model's output (the last layer's).
+    var output: Int?
 
     init(graph: ModelGraph) { self.graph = graph }
 
-    private func unsupported(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
+    static func unsupported(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
 
-    /// Loads tensor `name` (once) and returns its index.
-    mutating func tensor(_ name: String, trainable isTrainable: Bool) throws -> Int {
+    /// Loads tensor `name` for `role` (once) and returns its index.
+    mutating func tensor(_ name: String, role: ParameterRole) throws -> Int {
         if let i = names.firstIndex(of: name) { return i }
         let t = try graph.tensor(named: name)
         names.append(name)
         values.append(try t.floatValues())
         shapes.append(t.shape)
-        if isTrainable { trainable.append(names.count - 1) }
+        roles.append(role)
+        if role.isTrainable { trainable.append(names.count - 1) }
         return names.count - 1
     }
 
-    /// Checks the incoming width is `w` (or sets it for the first layer).
-    mutating func expect(_ w: Int, layer: Layer) throws {
-        if let width, width != w {
-            throw unsupported("layer '\(layer.name)' takes \(w) inputs but the previous layer gives \(width)")
+    /// Adds a node reading `inputs` (value ids) and returns the value it produces.
+    @discardableResult
+    mutating func addNode(_ layer: Layer, op: any LayerOp, inputs: [Int]) throws -> Int {
+        var op = op
+        var params: [ParameterRole: Int] = [:]
+        let known = Set(op.roles)
+        for key in layer.weights.keys.sorted() {
+            guard let role = ParameterRole(rawValue: key), known.contains(role) else {
+                throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) names a '\(key)' weight, which a \(op.className) layer does not have")
+            }
         }
-        if width == nil { firstWidth = w }
+        for role in op.roles { if let name = layer.weights[role.rawValue] { params[role] = try tensor(name, role: role) } }
+        if var e = op as? EmbeddingOp, let k = params[.embeddings], shapes[k].count == 2 {
+            e.inputDim = shapes[k][0]
+            e.outputDim = e.outputDim ?? shapes[k][1]
+            op = e
+        }
+        nodes.append(Network.Node(name: layer.name, op: op, inputs: inputs, params: params))
+        let value = nodeValue(nodes.count - 1)
+        produced[layer.name] = value
+        return value
     }
 
-    mutating func add(_ layer: Layer) throws {
+    /// The value id of node `i` (after the model inputs).
+    func nodeValue(_ i: Int) -> Int { inputs.count + i }
+
+    /// Adds the layers: a chain (Sequential, or a state dict's inferred
+    /// list; one model input) unless some layer names its inbound layers.
+    mutating func add(_ layers: [Layer]) throws {
+        if layers.contains(where: { $0.inbound != nil }) { return try addGraph(layers) }
+        let input = layers.first { $0.kind == .input }
+        inputs = [(input?.name ?? "input", input?.shape ?? graph.inputWidth.map { [$0] })]
+        current = 0
+        for layer in layers {
+            guard let op = try Self.op(for: layer) else { continue }
+            current = try addWithActivation(layer, op: op, inputs: [current])
+        }
+        output = current
+        if inputs[0].shape == nil { inputs[0].shape = try chainInputShape() }
+    }
+
+    /// Adds a functional model: input layers (in model-input order) first,
+    /// then every layer once its inbound layers are in, so any listing
+    /// order works; the last layer listed is the output.
+    mutating func addGraph(_ layers: [Layer]) throws {
+        let inputLayers = layers.filter { $0.kind == .input }
+        guard !inputLayers.isEmpty else { throw Self.unsupported("the functional model has no input layer") }
+        inputs = inputLayers.map { ($0.name, $0.shape) }
+        for (i, l) in inputLayers.enumerated() { produced[l.name] = i }
+        var pending = layers.filter { $0.kind != .input }
+        while !pending.isEmpty {
+            guard let next = pending.firstIndex(where: { ($0.inbound ?? []).allSatisfy { produced[$0] != nil } }) else {
+                let l = pending[0]
+                let missing = (l.inbound ?? []).filter { produced[$0] == nil }
+                throw Self.unsupported("layer '\(l.name)' takes inputs from \(missing), which no layer of the model produces (or they form a cycle)")
+            }
+            let layer = pending.remove(at: next)
+            let ins = (layer.inbound ?? []).compactMap { produced[$0] }
+            guard !ins.isEmpty else { throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) has no inbound layer") }
+            if let op = try Self.op(for: layer) {
+                try addWithActivation(layer, op: op, inputs: ins)
+            } else {
+                produced[layer.name] = ins[0]  // identity at inference
+            }
+        }
+        guard let last = layers.last, let out = produced[last.name] else { throw Self.unsupported("the model has no output layer") }
+        output = out
+    }
+
+    /// Adds a layer's node and, for a normalization layer with an
+    /// activation, the activation after it; returns the value produced.
+    @discardableResult
+    mutating func addWithActivation(_ layer: Layer, op: any LayerOp, inputs ins: [Int]) throws -> Int {
+        var v = try addNode(layer, op: op, inputs: ins)
+        if layer.activation != .linear, !(op is DenseOp), !(op is ActivationOp) {
+            let act = Layer(name: layer.name + ".activation", kind: .activation, activation: layer.activation,
+                            negativeSlope: layer.negativeSlope, className: "Activation")
+            v = try addNode(act, op: ActivationOp(activation: layer.activation, slope: Float(layer.negativeSlope)), inputs: [v])
+            produced[layer.name] = v
+        }
+        return v
+    }
+
+    /// The op of a layer; nil for layers that are the identity at inference (input, dropout family).
+    static func op(for layer: Layer) throws -> (any LayerOp)? {
         let slope = Float(layer.negativeSlope)
         switch layer.kind {
-        case .input, .dropout, .flatten: return
-        case .activation:
-            guard let w = width else { throw unsupported("activation layer '\(layer.name)' comes before any layer with a known width") }
-            ops.append(.activation(layer.activation, slope: slope, width: w))
+        case .input, .dropout: return nil
+        case .flatten: return ReshapeOp(target: nil)
+        case .reshape:
+            guard let target = layer.shape else { throw unsupported("Reshape layer '\(layer.name)' has no target_shape") }
+            return ReshapeOp(target: target)
+        case .permute:
+            guard let dims = layer.shape else { throw unsupported("Permute layer '\(layer.name)' has no dims") }
+            return PermuteOp(dims: dims)
+        case .repeatVector:
+            guard let n = layer.units else { throw unsupported("RepeatVector layer '\(layer.name)' has no n") }
+            return RepeatVectorOp(count: n)
+        case .activation: return ActivationOp(activation: layer.activation, slope: slope)
         case .dense:
-            guard let kernelName = layer.weights["kernel"] else {
+            guard layer.weights["kernel"] != nil else {
                 throw unsupported("dense layer '\(layer.name)' names no kernel tensor")
             }
-            let k = try tensor(kernelName, trainable: true)
-            guard shapes[k].count == 2 else {
-                throw unsupported("the kernel '\(kernelName)' of dense layer '\(layer.name)' has shape \(shapes[k]), not 2-D")
-            }
-            let (inputs, outputs) = layer.kernelLayout == .inOut ? (shapes[k][0], shapes[k][1]) : (shapes[k][1], shapes[k][0])
-            if let units = layer.units, units != outputs {
-                throw unsupported("dense layer '\(layer.name)' has \(units) units but its kernel gives \(outputs)")
-            }
-            try expect(inputs, layer: layer)
-            var b: Int?
-            if let biasName = layer.weights["bias"] {
-                let bi = try tensor(biasName, trainable: true)
-                guard values[bi].count == outputs else {
-                    throw unsupported("the bias '\(biasName)' of dense layer '\(layer.name)' has \(values[bi].count) values, expected \(outputs)")
-                }
-                b = bi
-            }
-            ops.append(.dense(kernel: k, bias: b, inputs: inputs, outputs: outputs, layout: layer.kernelLayout,
-                              activation: layer.activation, slope: slope))
-            width = outputs
-        case .batchNormalization, .layerNormalization:
-            var gamma: Int?, beta: Int?
-            var w: Int?
-            if let n = layer.weights["gamma"] { gamma = try tensor(n, trainable: true); w = values[gamma ?? 0].count }
-            if let n = layer.weights["beta"] { beta = try tensor(n, trainable: true); w = values[beta ?? 0].count }
-            if layer.kind == .batchNormalization {
-                guard let mn = layer.weights["moving_mean"], let vn = layer.weights["moving_variance"] else {
-                    throw unsupported("batch normalization '\(layer.name)' lacks moving_mean or moving_variance")
-                }
-                let m = try tensor(mn, trainable: false), v = try tensor(vn, trainable: false)
-                w = values[m].count
-                guard values[v].count == values[m].count else {
-                    throw unsupported("batch normalization '\(layer.name)': mean and variance sizes differ")
-                }
-                guard let width = w ?? width else { throw unsupported("normalization '\(layer.name)' has no known width") }
-                for i in [gamma, beta].compactMap({ $0 }) where values[i].count != width {
-                    throw unsupported("normalization '\(layer.name)': γ/β sizes differ from the statistics'")
-                }
-                try expect(width, layer: layer)
-                ops.append(.batchNorm(gamma: gamma, beta: beta, mean: m, variance: v, epsilon: Float(layer.epsilon), width: width))
-                self.width = width
-            } else {
-                guard let width = w ?? width else { throw unsupported("normalization '\(layer.name)' has no known width") }
-                if let g = gamma, let b = beta, values[g].count != values[b].count {
-                    throw unsupported("layer normalization '\(layer.name)': γ and β sizes differ")
-                }
-                try expect(width, layer: layer)
-                ops.append(.layerNorm(gamma: gamma, beta: beta, epsilon: Float(layer.epsilon), width: width))
-                self.width = width
-            }
-            if layer.activation != .linear { ops.append(.activation(layer.activation, slope: slope, width: self.width ?? 0)) }
+            return DenseOp(units: layer.units, layout: layer.kernelLayout, activation: layer.activation, slope: slope,
+                           useBias: layer.weights["bias"] != nil)
+        case .batchNormalization:
+            return BatchNormalizationOp(axes: layer.axes ?? [-1], epsilon: Float(layer.epsilon))
+        case .layerNormalization:
+            return LayerNormalizationOp(axes: layer.axes ?? [-1], epsilon: Float(layer.epsilon))
+        case .embedding: return EmbeddingOp(inputDim: nil, outputDim: layer.units)
+        case .normalization:
+            return NormalizationOp(axes: layer.axes ?? [-1], mean: layer.mean?.map(Float.init), variance: layer.variance?.map(Float.init))
+        case .rescaling: return RescalingOp(scale: Float(layer.scale), offset: Float(layer.offset))
+        case .add: return MergeOp(kind: .add)
+        case .subtract: return MergeOp(kind: .subtract)
+        case .multiply: return MergeOp(kind: .multiply)
+        case .average: return MergeOp(kind: .average)
+        case .maximum: return MergeOp(kind: .maximum)
+        case .minimum: return MergeOp(kind: .minimum)
+        case .concatenate: return ConcatenateOp(axis: layer.axes?.first ?? -1)
         }
     }
 
-    /// Splits off the head and checks the output can give a binary score.
-    /// With `multiclass`, a softmax or linear output of any width ≥ 2 is accepted too.
-    mutating func finish(inputWidthHint: Int?, multiclass: Bool = false) throws -> ([NetworkOp], HeadKind, Int) {
-        guard let inputWidth = firstWidth, let last = ops.last else { throw unsupported("the model has no layers to run") }
-        if let hint = inputWidthHint, hint != inputWidth {
-            throw unsupported("the first layer takes \(inputWidth) inputs but the model declares \(hint)")
+    /// A chain's input shape when the model does not declare it: the first
+    /// layer with a parameter tells (a kernel's input size, a normalization's width).
+    func chainInputShape() throws -> [Int] {
+        for node in nodes {
+            if node.op is DenseOp, let k = node.params[.kernel], let dense = node.op as? DenseOp, shapes[k].count == 2 {
+                return [dense.dims(shapes[k]).nIn]
+            }
+            if let p = node.params[.movingMean] ?? node.params[.gamma] ?? node.params[.beta] { return [values[p].count] }
         }
-        var head = HeadKind.linear
-        switch last {
-        case .dense(let k, let b, let i, let o, let layout, let act, let slope):
-            head = try Self.headKind(act)
-            ops[ops.count - 1] = .dense(kernel: k, bias: b, inputs: i, outputs: o, layout: layout, activation: .linear, slope: slope)
-        case .activation(let act, _, _):
-            head = try Self.headKind(act)
-            if head != .linear || act == .linear { ops.removeLast() }
-        default: break
-        }
-        let k = ops.last?.outputWidth ?? inputWidth
-        switch (head, k) {
-        case (.sigmoid, 1), (.linear, 1), (.softmax, 2), (.linear, 2): break
-        case (.softmax, 3...) where multiclass, (.linear, 3...) where multiclass: break
-        default:
-            throw unsupported("the output has \(k) units with a \(head.rawValue) head; a binary score needs 1 unit (sigmoid or logit) or 2 (softmax or logits)")
-        }
-        return (ops, head, inputWidth)
-    }
-
-    static func headKind(_ a: Activation) throws -> HeadKind {
-        switch a {
-        case .sigmoid: return .sigmoid
-        case .softmax: return .softmax
-        case .linear: return .linear
-        default: throw FairAuditError.unsupportedModel(reason: "the output activation '\(a.rawValue)' does not give probabilities (use sigmoid, softmax or linear)")
-        }
+        throw Self.unsupported("the model has no layers to run")
     }
 }

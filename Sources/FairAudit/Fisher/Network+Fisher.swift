@@ -1,18 +1,18 @@
 import Foundation
 
 extension Network {
-    /// Per-group diagonal Fisher information (METHOD.md section 1):
-    /// `F_g[i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`, a sum of squared
-    /// per-sample gradients computed per batch with the exact identity
-    /// `Σ_n (∂ℓ_n/∂W)² = (X∘X)ᵀ(Δ∘Δ)` for dense kernels and `Σ_n δ_n∘δ_n`
-    /// for biases — no per-sample gradient tensor is formed.
+    /// Per-group diagonal Fisher information (docs/method.md §1):
+    /// `F_g[i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`, from per-sample gradients
+    /// — each a sum over every position where a weight is used, squared
+    /// only then — accumulated per batch by each layer
+    /// (``LayerOp/accumulateSquaredSampleGrads``; dense layers on one
+    /// position per row use the exact identity `(X∘X)ᵀ(Δ∘Δ)`).
     ///
-    /// With `kind: .model` each row contributes `Σ_y p(y|x) g_y²` (for one
-    /// sigmoid unit `p·g(y=1)² + (1−p)·g(y=0)²`). Each group's rows are split
-    /// in two fixed halves run on two threads with their own accumulators,
-    /// then summed in a fixed order, so the result is deterministic.
-    /// Batches of 128 rows measured fastest on the Adult MLP (twice as fast
-    /// as 256 or 4096 with OpenBLAS's small-matrix kernels).
+    /// With `kind: .model` each row contributes `Σ_y p(y|x) g_y²` (one
+    /// sigmoid unit: `δ² = p(1−p)`). Each group's rows are split in two
+    /// fixed halves run on two threads with their own sums, added in a
+    /// fixed order, so the result is deterministic.
+    /// Batches of 128 rows measured fastest on the Adult MLP.
     public func groupFisher(features: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
                             kind: FisherKind = .empirical, batchSize: Int = 128) throws -> GroupFisher {
         let rows = labels.count
@@ -29,72 +29,77 @@ extension Network {
         let groups = members
         let threads = rows >= 512 ? 2 : 1
         let batch = max(1, batchSize)
-        let partials = parallelMap(threads) { p -> [[[Float]]] in
-            groups.map { rowsOfGroup in
+        let partials = parallelMap(threads) { p -> FisherSums in
+            let sums = FisherSums(counts: trainable.map { self.values[$0].count }, columns: groups.count)
+            for (g, rowsOfGroup) in groups.enumerated() {
                 let half = parallelRanges(rows: rowsOfGroup.count, parts: threads)[p]
-                return fisherSums(features: features, labels: labels, rows: Array(rowsOfGroup[half]),
-                                  kind: kind, batchSize: batch)
-            }
-        }
-        var values = partials[0]
-        for g in values.indices {
-            let n = Float(members[g].count)
-            for t in values[g].indices {
-                for e in values[g][t].indices {
-                    var s = values[g][t][e]
-                    for p in 1..<partials.count { s += partials[p][g][t][e] }
-                    values[g][t][e] = n > 0 ? s / n : 0
+                var start = half.lowerBound
+                while start < half.upperBound {
+                    let end = min(start + batch, half.upperBound)
+                    let chunk = Array(rowsOfGroup[start..<end])
+                    accumulateFisher(features: features, labels: labels, rows: chunk, kind: kind,
+                                     weights: Membership(rows: chunk.count, columns: 1,
+                                                         weights: [Float](repeating: 1, count: chunk.count)),
+                                     into: sums, column: g)
+                    start = end
                 }
             }
+            return sums
         }
-        return GroupFisher(tensorNames: trainableNames, groupNames: groupNames,
-                           counts: members.map(\.count), values: values)
+        let total = partials[0]
+        for p in partials.dropFirst() { total.add(p) }
+        let means = groups.indices.map { g in
+            trainable.indices.map { s in
+                let n = Float(groups[g].count)
+                return total.values(slot: s, column: g).map { n > 0 ? $0 / n : 0 }
+            }
+        }
+        return GroupFisher(tensorNames: trainableNames, groupNames: groupNames, counts: groups.map(\.count), values: means)
     }
 
-    /// `Σ_n (∂ℓ_n/∂θ)²` (or its model-distribution form) over the given rows, in batches.
-    func fisherSums(features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
-                    batchSize: Int) -> [[Float]] {
-        squaredGradientSums(features: features, rows: indices, batchSize: batchSize) { logits, batch in
-            let n = batch.count
-            switch kind {
-            case .empirical:
-                return [(logitDeltas(logits: logits, labels: batch.map { labels[$0] }, rows: n), nil)]
-            case .model:
-                let p1 = scores(logits: logits, rows: n)
-                return [Float(1), 0].map { cls in
-                    (logitDeltas(logits: logits, labels: nil, fixedClass: cls, rows: n), cls == 1 ? p1 : p1.map { 1 - $0 })
-                }
+    /// Runs `rows` of `features` forward once and adds every trainable
+    /// tensor's `Σ_n w[n, c] (∂ℓ_n/∂θ)²` (or its model-distribution form)
+    /// into `sums`, weight column `c` going to sums column `column + c`.
+    func accumulateFisher(features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
+                          weights: Membership, into sums: FisherSums, column: Int) {
+        let n = indices.count
+        guard n > 0 else { return }
+        var x = [Float](repeating: 0, count: n * inputWidth)
+        features.withUnsafeBufferPointer { f in
+            x.withUnsafeMutableBufferPointer { dst in
+                guard let s = f.baseAddress, let d = dst.baseAddress else { return }
+                for (r, i) in indices.enumerated() { (d + r * inputWidth).update(from: s + i * inputWidth, count: inputWidth) }
             }
         }
-    }
-
-    /// `Σ_n w_n (∂ℓ_n/∂θ)²` per trainable tensor over the rows `indices` of
-    /// `features`, in batches of `batchSize`: each batch runs forward once,
-    /// then one squared backward pass per `(delta, rowWeights)` that `passes`
-    /// returns for its logits and row indices (`w_n` 1 when nil).
-    func squaredGradientSums(features: [Float], rows indices: [Int], batchSize: Int,
-                             passes: (_ logits: [Float], _ batch: ArraySlice<Int>) -> [(delta: [Float], rowWeights: [Float]?)]) -> [[Float]] {
-        var acc = zeroAccumulators()
-        let d = inputWidth
-        var start = 0
-        var trace = ForwardTrace(ops: ops.count)
-        var workspace = BackwardWorkspace(ops: ops.count)
-        while start < indices.count {
-            let end = min(start + max(1, batchSize), indices.count)
-            Buffers.resize(&trace.inputs[0], 0)
-            features.withUnsafeBufferPointer { f in
-                for r in indices[start..<end] {
-                    trace.inputs[0].append(contentsOf: UnsafeBufferPointer(rebasing: f[(r * d)..<(r * d + d)]))
-                }
+        let trace = forwardTrace(x, rows: n)
+        let z = logits(trace)
+        let loss = self.loss
+        var passes: [(delta: [Float], rowWeights: [Float]?)] = []
+        switch kind {
+        case .empirical:
+            passes = [(loss.deltas(z, labels: indices.map { labels[$0] }, rows: n), nil)]
+        case .model where outputWidth == 1:
+            passes = [((0..<n).map { r in let p = Activation.sigmoid(z[r]); return (p * (1 - p)).squareRoot() }, nil)]
+        case .model:
+            let probs = (0..<n).map { loss.probabilities(z, row: $0) }
+            passes = (0..<outputWidth).map { cls in
+                let d = loss.deltas(z, labels: [Float](repeating: Float(cls), count: n), rows: n)
+                return (d, probs.map { $0[cls] })
             }
-            runForward(&trace, rows: end - start)
-            workspace.newBatch()
-            for pass in passes(trace.logits, indices[start..<end]) {
-                backward(trace, logitDelta: pass.delta, mode: .squares(rowWeights: pass.rowWeights), into: &acc,
-                         workspace: &workspace)
-            }
-            start = end
         }
-        return acc
+        let slots = trainableSlots
+        for pass in passes {
+            var w = weights
+            if let rw = pass.rowWeights {
+                for r in 0..<n { for c in 0..<w.columns { w.weights[r * w.columns + c] *= rw[r] } }
+            }
+            walkBackward(trace, logitGrad: pass.delta, wantParams: false) { i, g, ins, _ in
+                let node = nodes[i]
+                let roles = trainableRoles(node, slots: slots)
+                guard !roles.isEmpty else { return }
+                node.op.accumulateSquaredSampleGrads(g, ins, params(of: node), cache: trace.caches[i], roles: roles.map(\.role),
+                                                     weights: w, into: roles.map { sums.pointer(slot: $0.slot, column: column) })
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything `Fixer.fix` can be told (METHOD.md §3–5); the defaults are the
+/// Everything `Fixer.fix` can be told (docs/method.md §3–5); the defaults are the
 /// method's defaults.
 public struct FixOptions: Sendable, Equatable {
     /// Which fine-tuning to run.
@@ -13,7 +13,7 @@ public struct FixOptions: Sendable, Equatable {
         case finetune
     }
 
-    /// How per-group Fisher information becomes one importance (METHOD §3).
+    /// How per-group Fisher information becomes one importance (docs/method.md §3).
     public enum Neutralize: String, Sendable, CaseIterable {
         /// `I = (1/G) Σ_g P_g` with `P_g` each group's Fisher at unit mass per tensor.
         case mean
@@ -23,7 +23,7 @@ public struct FixOptions: Sendable, Equatable {
         case none
     }
 
-    /// A fairness penalty added to the loss, `λ · Σ gaps²` (METHOD §5).
+    /// A fairness penalty added to the loss, `λ · Σ gaps²` (docs/method.md §5).
     public enum Penalty: String, Sendable, CaseIterable {
         /// Gap: mean positive probability of a group minus that of the rest of the batch.
         case dp
@@ -31,13 +31,8 @@ public struct FixOptions: Sendable, Equatable {
         case eo
     }
 
-    /// Which Fisher information to use (METHOD §1).
-    public enum FisherKind: String, Sendable, CaseIterable {
-        /// Squared gradients of the observed label's loss.
-        case empirical
-        /// The expectation over the model's own predictive distribution.
-        case model
-    }
+    /// Which Fisher information to use (docs/method.md §1): the audit's and the fixer's are one.
+    public typealias FisherKind = FairAudit.FisherKind
 
     /// The method; default `neutralizedLowrank`.
     public var method: Method = .neutralizedLowrank
@@ -80,6 +75,11 @@ public struct FixOptions: Sendable, Equatable {
     /// Without targets, the largest validation accuracy drop that may be
     /// written; default 0.01.
     public var maxAccuracyDrop: Double = 0.01
+
+    /// Replace the output layer with a new one for a new label (docs/method.md §5, "New head").
+    public var newHead: NewHead? = nil
+    /// Train only the output layer (a linear probe of the body's features).
+    public var freezeBody: Bool = false
 
     /// The default options.
     public init() {}

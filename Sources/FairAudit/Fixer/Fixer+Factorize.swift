@@ -4,7 +4,7 @@ extension Fixer {
     /// Sets up the trainable parameters for `method`: `finetune` trains every
     /// kernel and bias; the low-rank methods replace each dense kernel with
     /// `min(in, out) > r` by factors `A`, `B` (Fisher-weighted for the default
-    /// method, plain for `lowrank`; ``Network/factorize(op:a:b:rank:)``) and
+    /// method, plain for `lowrank`; ``Network/factorize(node:a:b:rank:)``) and
     /// train those, every bias, and the whole layers left (unless
     /// `freezeUnfactorized`). Returns the ranks by kernel name.
     static func prepare(_ net: inout Network, graph: ModelGraph, method: FixOptions.Method, options: FixOptions,
@@ -13,9 +13,10 @@ extension Fixer {
         let denses = net.fixerDenses
         var rowWeights: [Int: [Float]] = [:]
         if method == .neutralizedLowrank {
-            let fisher = groupFisher(net, features: data.features, rows: trainRows, labels: data.labels,
-                                     groups: data.rowGroups, groupCount: data.groupNames.count,
-                                     kind: options.fisherKind, batchSize: max(options.batchSize, 1024))
+            let fisher = try net.groupFisher(features: gather(data.features, rows: trainRows, width: net.inputWidth),
+                                             labels: trainRows.map { data.labels[$0] },
+                                             rowGroups: trainRows.map { data.rowGroups[$0] }, groupNames: data.groupNames,
+                                             kind: options.fisherKind, batchSize: max(options.batchSize, 1024))
             let present = fisher.counts.indices.filter { fisher.counts[$0] > 0 }
             for dense in denses {
                 guard let slot = net.trainable.firstIndex(of: dense.kernel) else { continue }
@@ -31,7 +32,7 @@ extension Fixer {
                     pooled = sum
                 }
                 let importance = Importance.neutralized(perGroup: perGroup, pooled: pooled, mode: options.neutralize)
-                rowWeights[dense.op] = Importance.rowSums(importance, rows: dense.rows, cols: dense.cols)
+                rowWeights[dense.node] = Importance.rowSums(importance, rows: dense.rows, cols: dense.cols)
             }
         }
         let rule: LowRank.RankRule = options.energy.map { .energy($0) } ?? .fixed(options.rank)
@@ -46,13 +47,13 @@ extension Fixer {
                 continue
             }
             let f = try LowRank.factorize(net.inOut(net.values[dense.kernel], dense), rows: dense.rows, cols: dense.cols,
-                                          rowWeights: rowWeights[dense.op], rule: rule, name: kernelName)
+                                          rowWeights: rowWeights[dense.node], rule: rule, name: kernelName)
             if f.rank >= smaller {
                 warnings.append("layer '\(layerName)' (\(dense.rows)×\(dense.cols)) is left whole: energy \(options.energy ?? 0) needs its full rank \(smaller)")
                 if options.freezeUnfactorized { net.trainable.removeAll { $0 == dense.kernel } }
                 continue
             }
-            net.factorize(op: dense.op, a: f.a, b: f.b, rank: f.rank)
+            net.factorize(node: dense.node, a: f.a, b: f.b, rank: f.rank)
             ranks[kernelName] = f.rank
         }
         guard !ranks.isEmpty else {

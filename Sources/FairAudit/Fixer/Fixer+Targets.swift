@@ -33,7 +33,7 @@ extension Fixer {
                        lowestLoss: Int) -> (epoch: Int, outcome: FixOutcome) {
         let targets = options.targets
         guard !targets.isEmpty else {
-            guard let before, let after = logs.first(where: { $0.epoch == lowestLoss })?.validation else {
+            guard options.newHead == nil, let before, let after = logs.first(where: { $0.epoch == lowestLoss })?.validation else {
                 return (lowestLoss, .notWorse)
             }
             return (lowestLoss, guardOutcome(before: before, after: after, maxDrop: options.maxAccuracyDrop))

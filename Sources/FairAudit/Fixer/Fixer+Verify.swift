@@ -12,7 +12,7 @@ extension Fixer {
         }
         let rows = min(limit ?? data.rowCount, data.rowCount)
         let z = net.logits(Array(data.features.prefix(rows * net.inputWidth)), rows: rows)
-        return FixerObjective(head: net.fixerHead, penalty: nil, lambda: 0).positive(z, rows: rows)
+        return net.loss.positive(z, rows: rows)
     }
 
     /// Checks that `reread` — the written file read back through its format —

@@ -1,10 +1,10 @@
 import CBLAS
 import Foundation
 
-/// Neutralized low-rank fine-tuning (METHOD §3–6) and its baselines.
+/// Neutralized low-rank fine-tuning (docs/method.md §3–6) and its baselines.
 public enum Fixer {
     /// Fine-tunes `graph` on `data` as `options` say and returns the graph with
-    /// the trained kernels and biases written back in place (METHOD §6).
+    /// the trained kernels and biases written back in place (docs/method.md §6).
     ///
     /// Steps: stratified validation split (group × label, seeded); for the
     /// low-rank methods, the per-group Fisher on the training split, the
@@ -27,14 +27,16 @@ public enum Fixer {
     static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
                     progress: (EpochLog) -> Void) throws -> FixResult {
         try options.validate()
+        let graph = try startingGraph(graph, options: options)
         var net = try Network(fixing: graph)
         try check(data, width: net.inputWidth)
+        try net.checkEmbeddingIds(features: data.features, rows: data.rowCount)
         let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
                                     fraction: options.validationFraction, seed: options.seed)
         guard !split.train.isEmpty else {
             throw FairAuditError.invalidInput(path: data.source, reason: "no rows are left to train on after the validation split")
         }
-        let objective = FixerObjective(head: net.fixerHead, penalty: options.penalty, lambda: options.lambda)
+        let objective = FixerObjective(loss: net.loss, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
         let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights,
@@ -43,8 +45,14 @@ public enum Fixer {
         let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
-        let ranks = try prepare(&net, graph: graph, method: options.method, options: options, data: data,
-                                trainRows: split.train, warnings: &warnings)
+        if options.newHead != nil && options.method == .neutralizedLowrank && !options.freezeBody {
+            // The importance is the new task's: Fisher through a head fitted to it first (method §5, "New head").
+            try warmHead(&net, data: data, rows: split.train, objective: objective, options: options)
+        }
+        let ranks = options.freezeBody ? [:]
+            : try prepare(&net, graph: graph, method: options.method, options: options, data: data,
+                          trainRows: split.train, warnings: &warnings)
+        if options.freezeBody { net.trainable = net.headParameters }
         let factorized = options.method == .finetune ? pretrained
             : validation.evaluate(net, objective).0
         let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
@@ -59,8 +67,7 @@ public enum Fixer {
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.values)
         var epochParams: [[[Float]]] = []
         var averager = constraints.isEmpty ? nil : WeightAverage(net.values, indices: net.trainable, decay: 0.99)
-        var trace = ForwardTrace(ops: net.ops.count)
-        var workspace = BackwardWorkspace(ops: net.ops.count)
+        var trace = Trace(network: net)
         var grads = net.zeroAccumulators()
         for epoch in 1...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -71,9 +78,10 @@ public enum Fixer {
             while start < order.count {
                 let batch = Array(order[start..<min(start + options.batchSize, order.count)])
                 start += batch.count
-                trace.inputs[0] = gather(data.features, rows: batch, width: net.inputWidth)
-                net.runForward(&trace, rows: batch.count)
-                var eval = objective.evaluate(logits: trace.logits, rows: batch.count, labels: batch.map { data.labels[$0] },
+                for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
+                                               rows: batch.count).enumerated() { trace.values[i] = b }
+                net.runForward(&trace)
+                var eval = objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
                                               groups: batch.map { data.rowGroups[$0] },
                                               weights: trainWeights.map { w in batch.map { w[$0] } },
                                               running: &gaps)
@@ -83,12 +91,12 @@ public enum Fixer {
                         reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
                 }
                 if !constraints.isEmpty {
-                    applyConstraints(&constraints, objective: objective, logits: trace.logits, batch: batch,
+                    applyConstraints(&constraints, objective: objective, logits: net.logits(trace), batch: batch,
                                      data: data, into: &eval.dLogits)
                 }
                 sum += eval.total * Double(batch.count)
                 for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-                net.backward(trace, logitDelta: eval.dLogits, mode: .sum, into: &grads, workspace: &workspace)
+                net.backward(trace, logitGrad: eval.dLogits, into: &grads)
                 adam.update(&net.values, grads: grads, indices: net.trainable)
                 averager?.add(net.values, indices: net.trainable)
             }
@@ -168,7 +176,7 @@ public enum Fixer {
             guard rows > 0 else { return (.nan, nil) }
             let z = net.logits(features, rows: rows)
             let loss = objective.evaluate(logits: z, rows: rows, labels: labels, groups: groups, weights: weights).total
-            let snapshot = FairnessSnapshot(scores: objective.positive(z, rows: rows), labels: labels, rowGroups: groups,
+            let snapshot = FairnessSnapshot(scores: objective.loss.positive(z, rows: rows), labels: labels, rowGroups: groups,
                                             groupCount: groupCount, threshold: threshold, minGroupSize: minGroupSize)
             return (loss, snapshot)
         }

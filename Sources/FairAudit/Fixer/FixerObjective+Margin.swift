@@ -6,13 +6,12 @@ extension FixerObjective {
     /// `m = z − logit(t)`; for K softmax logits
     /// `m = z₁ − logsumexp_{j≠1} z_j − logit(t)`.
     func margins(_ z: [Float], rows: Int, thresholdLogit: Double) -> [Double] {
-        switch head {
-        case .sigmoid:
-            return (0..<rows).map { Double(z[$0]) - thresholdLogit }
-        case .softmax(let k):
+        let k = loss.classes
+        guard k > 1 else { return (0..<rows).map { Double(z[$0]) - thresholdLogit } }
+        do {
             return (0..<rows).map { r in
                 let row = z[(r * k)..<((r + 1) * k)].map(Double.init)
-                let others = row.enumerated().filter { $0.offset != 1 }.map(\.element)
+                let others: [Double] = row.enumerated().filter { $0.offset != 1 }.map { $0.element }
                 let top = others.max() ?? 0
                 let lse = top + Foundation.log(others.reduce(0) { $0 + Foundation.exp($1 - top) })
                 return row[1] - lse - thresholdLogit
@@ -23,13 +22,15 @@ extension FixerObjective {
     /// Adds `∂m/∂z · dm` into `d`: 1 for a sigmoid logit; for softmax logits
     /// `∂m/∂z₁ = 1` and `∂m/∂z_j = −softmax_{j≠1}(z)_j`.
     func addMarginChain(_ z: [Float], rows: Int, dMargin: [Double], into d: inout [Float]) {
-        switch head {
-        case .sigmoid:
+        let k = loss.classes
+        guard k > 1 else {
             for r in 0..<rows { d[r] += Float(dMargin[r]) }
-        case .softmax(let k):
+            return
+        }
+        do {
             for r in 0..<rows where dMargin[r] != 0 {
                 let row = z[(r * k)..<((r + 1) * k)].map(Double.init)
-                let top = row.enumerated().filter { $0.offset != 1 }.map(\.element).max() ?? 0
+                let top: Double = row.enumerated().filter { $0.offset != 1 }.map { $0.element }.max() ?? 0
                 var e = row.map { Foundation.exp($0 - top) }
                 e[1] = 0
                 let sum = e.reduce(0, +)

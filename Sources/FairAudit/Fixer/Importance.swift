@@ -1,6 +1,6 @@
 import Foundation
 
-/// Neutralized parameter importance from per-group Fisher information (METHOD §3).
+/// Neutralized parameter importance from per-group Fisher information (docs/method.md §3).
 public enum Importance {
     /// `values` scaled to unit mass, `P[i] = F[i] / Σ_i F[i]` (all zeros stay zeros).
     public static func unitMass(_ values: [Float]) -> [Float] {

@@ -25,7 +25,7 @@ public struct LowRankFactors: Sendable {
     }
 }
 
-/// Fisher-weighted truncated SVD (METHOD §4; Hsu et al. 2022).
+/// Fisher-weighted truncated SVD (docs/method.md §4; Hsu et al. 2022).
 public enum LowRank {
     /// How the rank is chosen.
     public enum RankRule: Sendable, Equatable {

@@ -46,17 +46,16 @@ extension KerasConfig {
         return out.isEmpty ? nil : out.sorted()
     }
 
-    /// Why a normalization layer's `axis` is not the last axis of its input,
-    /// or nil when it is (the only axis fairaudit normalizes).
+    /// Why a normalization layer's `axis` is not an axis of its input, or
+    /// nil when it is.
     static func axisNote(_ e: Entry) -> String? {
         let rank = e.inputRank
         let raw = e.config["axis"]
         guard let resolved = axes(raw, rank: rank) else {
             return "\(e.className) layer '\(e.name)' has axis \(describeAxis(raw)), which is not an axis of its rank-\(rank) input"
         }
-        if resolved == [rank - 1] { return nil }
-        let which = resolved.count == 1 ? "axis \(resolved[0])" : "axes \(resolved)"
-        return "\(e.className) layer '\(e.name)' normalizes \(which) of its rank-\(rank) input; fairaudit normalizes only the last axis (\(rank - 1))"
+        guard resolved.contains(0) else { return nil }
+        return "\(e.className) layer '\(e.name)' normalizes axis 0 of its rank-\(rank) input, the batch axis, which fairaudit does not run"
     }
 
     private static func describeAxis(_ v: Any?) -> String {

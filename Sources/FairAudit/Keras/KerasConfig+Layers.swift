@@ -19,10 +19,12 @@ extension KerasConfig {
         guard e.isKeras else {
             return .unsupported("layer '\(e.name)' has class '\(e.className)' from outside Keras, which fairaudit does not run")
         }
-        if let note = dtypeNote(e) { return .unsupported(note) }
+        if e.className != "InputLayer", let note = dtypeNote(e) { return .unsupported(note) }  // integer ids may feed an Embedding
         switch e.className {
         case "InputLayer":
-            return .layer(Layer(name: e.name, kind: .input, className: e.className), roles: [])
+            var input = Layer(name: e.name, kind: .input, className: e.className)
+            if let declared = declaredInput(c) { input.shape = declared.shape; input.integerInput = declared.integer }
+            return .layer(input, roles: [])
         case "Dense":
             guard let units = (c["units"] as? NSNumber)?.intValue, units > 0 else {
                 throw FairAuditError.invalidInput(path: "model config", reason: "Dense layer '\(e.name)' has no positive 'units'")
@@ -51,18 +53,25 @@ extension KerasConfig {
             return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
         case "BatchNormalization", "LayerNormalization":
             let bn = e.className == "BatchNormalization"
+            // Resolved against the input's rank; any valid axes run (the executor normalizes along them).
             if let note = axisNote(e) { return .unsupported(note) }
+            guard let resolved = axes(c["axis"], rank: e.inputRank) else {
+                return .unsupported("\(e.className) layer '\(e.name)' has an axis of an unknown form")
+            }
+            let axes = resolved == [e.inputRank - 1] ? [-1] : resolved
             if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
             var roles: [String] = []
             if flag("scale", true) { roles.append("gamma") }
             if flag("center", true) { roles.append("beta") }
             if bn { roles += ["moving_mean", "moving_variance"] }
-            let layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
+            var layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
                               epsilon: number("epsilon", 1e-3), className: e.className)
+            layer.axes = axes
             return .layer(layer, roles: roles)
         case "Lambda":
             return .unsupported("layer '\(e.name)' is a Lambda layer, which holds code; fairaudit never runs it")
         default:
+            if let converted = try graphLayer(e) { return converted }
             return .unsupported("layer '\(e.name)' has class '\(e.className)', which fairaudit does not run")
         }
     }

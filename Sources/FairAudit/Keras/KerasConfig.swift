@@ -53,12 +53,14 @@ public enum KerasConfig {
     public static func architecture(fromJSON json: String, weights: [String: [String]],
                                     shapes: [String: [Int]]) throws -> KerasArchitecture {
         let entries = try entries(fromJSON: json)
-        if let note = chainNote(entries) { return KerasArchitecture(layers: nil, inputWidth: nil, note: note) }
+        let functional = chainNote(entries) != nil
         var layers: [Layer] = []
         var roles: [[String]] = []
         for e in entries {
             switch try convert(e) {
-            case .layer(let layer, let r): layers.append(layer); roles.append(r)
+            case .layer(var layer, let r):
+                if functional { layer.inbound = e.inbound ?? [] }
+                layers.append(layer); roles.append(r)
             case .unsupported(let note): return KerasArchitecture(layers: nil, inputWidth: nil, note: note)
             }
         }
@@ -66,6 +68,19 @@ public enum KerasConfig {
         for i in layers.indices where !roles[i].isEmpty {
             let tensors = weights[layers[i].name] ?? autoNames[i].flatMap { weights[$0] } ?? []
             layers[i].weights = try assign(roles: roles[i], tensors: tensors, layer: layers[i].name)
+        }
+        if functional { return functionalArchitecture(layers, json: json) }
+        if let declared = entries.first.flatMap({ declaredInput($0.config) }), !layers.contains(where: { $0.kind == .input }),
+           declared.shape.count > 1 || declared.integer {
+            var input = Layer(name: (entries.first?.name ?? "dense") + "_input", kind: .input, className: "InputLayer")
+            input.shape = declared.shape
+            input.integerInput = declared.integer
+            layers.insert(input, at: 0)
+        }
+        let plain: Set<Layer.Kind> = [.input, .dense, .activation, .dropout, .batchNormalization, .layerNormalization, .flatten]
+        guard layers.allSatisfy({ plain.contains($0.kind) && ($0.axes ?? [-1]) == [-1] && ($0.shape?.count ?? 1) <= 1 }) else {
+            // Reshaping, embeddings or other axes: the executor checks every shape when it builds the network.
+            return KerasArchitecture(layers: layers, inputWidth: layers.first { $0.kind == .input }?.shape?.reduce(1, *), note: nil)
         }
         let width = try checkShapes(layers, declaredInput: inputWidth(entries), shapes: shapes)
         return KerasArchitecture(layers: layers, inputWidth: width, note: nil)

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What a layer's forward pass keeps for its backward pass; buffers are
+/// reused batch after batch. Each layer documents what it stores where.
+struct LayerCache {
+    /// Dense: the pre-activation `z`; normalization: the normalized `x̂`.
+    var pre: [Float] = []
+    /// Layer normalization: `1/√(var + ε)` per normalized vector.
+    var stats: [Float] = []
+    /// Factorized dense: the inner product `H = X A`.
+    var hidden: [Float] = []
+}
+
+/// One kind of layer of the graph executor.
+///
+/// Samples are float32 batches (``Batch``); parameters arrive by role in
+/// their stored layout. The Fisher needs each parameter's *per-sample*
+/// gradient `g_n = ∂ℓ_n/∂θ`: ``accumulateSquaredSampleGrads`` adds
+/// `Σ_n w[n, c] g_n²` for every weight column `c` at once.
+protocol LayerOp: Sendable {
+    /// The Keras class name, for messages.
+    var className: String { get }
+    /// The parameter roles the layer reads; those it requires throw when missing.
+    var roles: [ParameterRole] { get }
+
+    /// The per-sample output shape from the per-sample input shapes and the
+    /// parameters' stored shapes; throws naming what does not fit.
+    func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int]
+
+    /// Runs the layer on a batch, writing into `output` (reused) and `cache`.
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache)
+
+    /// The gradient with respect to each input (nil where `needInputs` is
+    /// false or the input is integer ids) and, when `wantParams`, the
+    /// gradient of each trainable role summed over the batch's rows.
+    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]])
+
+    /// The per-sample gradients of `role`, `rows × count(role)`, each the
+    /// sum over every position where the parameter is used.
+    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                         role: ParameterRole) -> [Float]
+
+    /// `out[k][c, i] += Σ_n w[n, c] (∂ℓ_n/∂θ_i)²` for each parameter
+    /// `roles[k]` (`count` values) and every column `c` of `weights`;
+    /// `out[k]` is `columns × count`.
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>])
+}
+
+extension LayerOp {
+    /// The general path: per-sample gradients `S` (`rows × P`), squared, then
+    /// one GEMM with the weights, `out += Wᵀ (S ∘ S)`; exact for any
+    /// sharing of the parameter across positions.
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+        for (k, role) in roles.enumerated() {
+            let s = sampleGradients(gradOut, inputs, p, cache: cache, role: role)
+            Self.addWeightedSquares(s, rows: gradOut.rows, weights: weights, into: out[k])
+        }
+    }
+
+    /// `out += Wᵀ (S ∘ S)` for per-sample gradients `S` (`rows × P`).
+    static func addWeightedSquares(_ s: [Float], rows: Int, weights: Membership, into out: UnsafeMutablePointer<Float>) {
+        guard rows > 0, !s.isEmpty else { return }
+        var sq = s
+        let count = s.count / rows
+        FloatKernels.squareInPlace(&sq, rows: rows, width: count, rowWeights: nil)
+        weights.weights.withUnsafeBufferPointer { pw in
+            sq.withUnsafeBufferPointer { ps in
+                guard let w = pw.baseAddress, let sq = ps.baseAddress else { return }
+                gemm(transA: true, transB: false, m: weights.columns, n: count, k: rows, a: w, lda: weights.columns,
+                     b: sq, ldb: count, beta: 1, c: out, ldc: count)
+            }
+        }
+    }
+
+    /// The layer has no parameters: no per-sample gradients.
+    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                         role: ParameterRole) -> [Float] { [] }
+}
+
+/// Why a layer cannot take the shapes it is given; the network adds the
+/// layer's name and class.
+struct ShapeError: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+
+    /// Requires exactly `n` inputs.
+    static func inputs(_ shapes: [[Int]], _ n: Int) throws {
+        guard shapes.count == n else { throw ShapeError("takes \(n) input\(n == 1 ? "" : "s"), got \(shapes.count)") }
+    }
+}

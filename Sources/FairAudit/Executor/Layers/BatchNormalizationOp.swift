@@ -1,0 +1,91 @@
+import Foundation
+
+/// Keras `BatchNormalization` at inference on any axis:
+/// `y = γ (x − μ) / √(σ² + ε) + β` with the moving statistics μ, σ².
+struct BatchNormalizationOp: LayerOp {
+    /// Keras axes (counting the batch axis); default `[-1]`.
+    var axes: [Int] = [-1]
+    var epsilon: Float
+    var className: String { "BatchNormalization" }
+    var roles: [ParameterRole] { [.gamma, .beta, .movingMean, .movingVariance] }
+
+    func map(_ shape: [Int]) -> AxisMap {
+        AxisMap(shape: shape, axes: AxisMap.sampleAxes(axes, rank: shape.count) ?? [max(shape.count - 1, 0)])
+    }
+
+    func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
+        try ShapeError.inputs(inputs, 1)
+        guard let a = AxisMap.sampleAxes(axes, rank: inputs[0].count) else {
+            throw ShapeError("axis \(axes) is outside an input of shape \(inputs[0])")
+        }
+        let n = a.map { inputs[0][$0] }.reduce(1, *)
+        guard params[.movingMean] != nil, params[.movingVariance] != nil else { throw ShapeError("lacks moving_mean or moving_variance") }
+        for (role, s) in params where s.reduce(1, *) != n {
+            throw ShapeError("its \(role.rawValue) has \(s.reduce(1, *)) values for \(n) features")
+        }
+        return inputs[0]
+    }
+
+    /// `γ / √(σ² + ε)` per feature, and the `x̂` scale `1 / √(σ² + ε)`.
+    func scales(_ p: LayerParams) -> (inv: [Float], gain: [Float]) {
+        let inv = p[.movingVariance].map { 1 / ($0 + epsilon).squareRoot() }
+        let gamma = p[.gamma]
+        return (inv, inv.indices.map { inv[$0] * (gamma.isEmpty ? 1 : gamma[$0]) })
+    }
+
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        let x = inputs[0], m = map(x.shape), w = x.width
+        let (inv, _) = scales(p)
+        let mean = p[.movingMean], gamma = p[.gamma], beta = p[.beta]
+        Buffers.resize(&cache.pre, x.data.count)
+        output.resize(rows: x.rows, shape: x.shape)
+        for r in 0..<x.rows {
+            for i in 0..<w {
+                let j = m.param[i], k = r * w + i
+                let xh = (x.data[k] - mean[j]) * inv[j]
+                cache.pre[k] = xh
+                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+            }
+        }
+    }
+
+    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let x = inputs[0], m = map(x.shape), w = x.width
+        var grads: [ParameterRole: [Float]] = [:]
+        if wantParams {
+            for role in [ParameterRole.gamma, .beta] where p.has(role) {
+                let s = sampleGradients(gradOut, inputs, p, cache: cache, role: role)
+                grads[role] = Dense.columnSums(s, rows: x.rows, width: m.paramCount)
+            }
+        }
+        guard needInputs else { return ([nil], grads) }
+        let (_, gain) = scales(p)
+        var dx = gradOut
+        for r in 0..<x.rows { for i in 0..<w { dx.data[r * w + i] *= gain[m.param[i]] } }
+        return ([dx], grads)
+    }
+
+    /// `∂ℓ_n/∂γ = Σ g ⊙ x̂` and `∂ℓ_n/∂β = Σ g`, summed over each feature's positions.
+    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                         role: ParameterRole) -> [Float] {
+        Normalization.affineSampleGradients(gradOut, xhat: cache.pre, map: map(gradOut.shape), role: role)
+    }
+}
+
+/// Shared by the normalization layers.
+enum Normalization {
+    /// Per-sample γ (`Σ g x̂`) or β (`Σ g`) gradients, `rows × paramCount`.
+    static func affineSampleGradients(_ g: Batch, xhat: [Float], map m: AxisMap, role: ParameterRole) -> [Float] {
+        guard role == .gamma || role == .beta else { return [] }
+        let w = g.width, pc = m.paramCount
+        var out = [Float](repeating: 0, count: g.rows * pc)
+        for r in 0..<g.rows {
+            for i in 0..<w {
+                let k = r * w + i
+                out[r * pc + m.param[i]] += role == .gamma ? g.data[k] * xhat[k] : g.data[k]
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,147 @@
+import CBLAS
+import Foundation
+
+/// The matrix work of a dense layer, shared by ``DenseOp`` and ``FactorizedDenseOp``.
+enum Dense {
+    /// `z = X W + b` for `rows` rows of `nIn` values (`W` in its stored layout).
+    static func affine(_ x: [Float], rows: Int, nIn: Int, nOut: Int, kernel: [Float], layout: KernelLayout,
+                       bias: [Float]?, into z: inout [Float]) {
+        fillBias(bias, rows: rows, width: nOut, into: &z)
+        gemm(x, transA: false, kernel, transB: layout == .outIn, m: rows, n: nOut, k: nIn,
+             lda: nIn, ldb: layout == .inOut ? nOut : nIn, into: &z, beta: bias == nil ? 0 : 1)
+    }
+
+    /// Sizes `z` to `rows × width` and, with a bias, sets every row to it.
+    static func fillBias(_ bias: [Float]?, rows: Int, width: Int, into z: inout [Float]) {
+        Buffers.resize(&z, rows * width)
+        guard let bias else { return }
+        bias.withUnsafeBufferPointer { pb in
+            z.withUnsafeMutableBufferPointer { pz in
+                guard let b = pb.baseAddress, let dst = pz.baseAddress, pb.count >= width else { return }
+                for r in 0..<rows { (dst + r * width).update(from: b, count: width) }
+            }
+        }
+    }
+
+    /// `Σ_r d[r, j]`, one `sgemv` with a vector of ones.
+    static func columnSums(_ d: [Float], rows: Int, width: Int) -> [Float] {
+        var acc = [Float](repeating: 0, count: width)
+        guard rows > 0, width > 0, d.count >= rows * width else { return acc }
+        let ones = [Float](repeating: 1, count: rows)
+        cblas_sgemv(CblasRowMajor, CblasTrans, blasint(rows), blasint(width), 1, d, blasint(width), ones, 1, 0, &acc, 1)
+        return acc
+    }
+
+    /// Per-sample gradients of a dense layer's `kernel` (`rows × nIn·nOut`,
+    /// stored layout) or `bias` (`rows × nOut`): for sample `n` with
+    /// positions `t`, `Σ_t x_{n,t} ⊗ δ_{n,t}` and `Σ_t δ_{n,t}`.
+    static func sampleGradients(_ d: [Float], x: Batch, nOut: Int, layout: KernelLayout, role: ParameterRole) -> [Float] {
+        let rows = x.rows, t = x.positions, nIn = x.lastAxis
+        switch role {
+        case .bias:
+            var out = [Float](repeating: 0, count: rows * nOut)
+            for n in 0..<rows { for p in 0..<t { for j in 0..<nOut { out[n * nOut + j] += d[(n * t + p) * nOut + j] } } }
+            return out
+        case .kernel, .factorA, .factorB:
+            let size = nIn * nOut
+            var out = [Float](repeating: 0, count: rows * size)
+            x.data.withUnsafeBufferPointer { px in
+                d.withUnsafeBufferPointer { pd in
+                    out.withUnsafeMutableBufferPointer { po in
+                        guard let xs = px.baseAddress, let ds = pd.baseAddress, let o = po.baseAddress else { return }
+                        for n in 0..<rows {
+                            let xn = xs + n * t * nIn, dn = ds + n * t * nOut
+                            if layout == .inOut {
+                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: t, a: xn, lda: nIn, b: dn, ldb: nOut,
+                                     beta: 0, c: o + n * size, ldc: nOut)
+                            } else {
+                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: t, a: dn, lda: nOut, b: xn, ldb: nIn,
+                                     beta: 0, c: o + n * size, ldc: nIn)
+                            }
+                        }
+                    }
+                }
+            }
+            return out
+        default:
+            return []
+        }
+    }
+
+    /// `out[k][c, ·] += Σ_n w[n, c] g_n²` for the kernel and bias of a dense
+    /// layer with input `x` and delta `d`. One position per sample: the
+    /// squared-GEMM identity `(X∘X)ᵀ (w_c ∘ Δ∘Δ)`, exact because each sample
+    /// adds one outer product — per column over only the rows it weighs
+    /// (a group's, in a permutation round). Several positions: per-sample
+    /// sums over positions, squared, then one GEMM with the weights.
+    static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
+                                  weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+        let rows = x.rows, nIn = x.lastAxis
+        guard rows > 0 else { return }
+        guard x.positions == 1 else {
+            for (k, role) in roles.enumerated() {
+                let s = sampleGradients(d, x: x, nOut: nOut, layout: layout, role: role)
+                DenseOp.addWeightedSquares(s, rows: rows, weights: weights, into: out[k])
+            }
+            return
+        }
+        var x2 = x.data
+        FloatKernels.squareInPlace(&x2, rows: rows, width: nIn, rowWeights: nil)
+        var d2 = d
+        FloatKernels.squareInPlace(&d2, rows: rows, width: nOut, rowWeights: nil)
+        var xs = [Float](repeating: 0, count: rows * nIn), ds = [Float](repeating: 0, count: rows * nOut)
+        for c in 0..<weights.columns {
+            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
+            let m = gatherWeighted(x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, into: &xs, &ds)
+            guard m > 0 else { continue }
+            for (k, role) in roles.enumerated() {
+                switch role {
+                case .kernel, .factorA, .factorB:
+                    let o = out[k] + c * nIn * nOut
+                    xs.withUnsafeBufferPointer { px in
+                        ds.withUnsafeBufferPointer { pd in
+                            guard let xp = px.baseAddress, let dp = pd.baseAddress else { return }
+                            if layout == .inOut {
+                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp, ldb: nOut,
+                                     beta: 1, c: o, ldc: nOut)
+                            } else {
+                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp, ldb: nIn,
+                                     beta: 1, c: o, ldc: nIn)
+                            }
+                        }
+                    }
+                case .bias:
+                    FloatKernels.addColumnSums(ds, rows: m, width: nOut, into: out[k] + c * nOut)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Copies the rows with a non-zero weight in `column` to the front of
+    /// `xs` (`X∘X`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
+    private static func gatherWeighted(_ x2: [Float], _ d2: [Float], weights: Membership, column c: Int, nIn: Int, nOut: Int,
+                                       into xs: inout [Float], _ ds: inout [Float]) -> Int {
+        var m = 0
+        x2.withUnsafeBufferPointer { px in
+            d2.withUnsafeBufferPointer { pd in
+                weights.weights.withUnsafeBufferPointer { pw in
+                    xs.withUnsafeMutableBufferPointer { ox in
+                        ds.withUnsafeMutableBufferPointer { od in
+                            guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
+                                  let xo = ox.baseAddress, let dO = od.baseAddress else { return }
+                            for r in 0..<weights.rows {
+                                let wr = w[r * weights.columns + c]
+                                guard wr != 0 else { continue }
+                                (xo + m * nIn).update(from: x + r * nIn, count: nIn)
+                                for j in 0..<nOut { dO[m * nOut + j] = wr * d[r * nOut + j] }
+                                m += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return m
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Keras `Dense` (PyTorch `Linear`) on the last axis of any rank:
+/// `a = f(x W + b)` for every position, `W` stored in×out (Keras) or out×in (PyTorch).
+struct DenseOp: LayerOp {
+    var units: Int?
+    var layout: KernelLayout
+    var activation: Activation
+    var slope: Float
+    var useBias: Bool
+
+    var className: String { "Dense" }
+    var roles: [ParameterRole] { useBias ? [.kernel, .bias] : [.kernel] }
+
+    /// `(in, out)` of a stored kernel shape.
+    func dims(_ kernel: [Int]) -> (nIn: Int, nOut: Int) {
+        layout == .inOut ? (kernel[0], kernel[1]) : (kernel[1], kernel[0])
+    }
+
+    func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
+        try ShapeError.inputs(inputs, 1)
+        guard let k = params[.kernel], k.count == 2 else {
+            throw ShapeError("its kernel has shape \(params[.kernel] ?? []), not 2-D")
+        }
+        let (nIn, nOut) = dims(k)
+        if let units, units != nOut { throw ShapeError("has \(units) units but its kernel gives \(nOut)") }
+        if let b = params[.bias], b.reduce(1, *) != nOut {
+            throw ShapeError("its bias has \(b.reduce(1, *)) values, expected \(nOut)")
+        }
+        guard let last = inputs[0].last, last == nIn else {
+            throw ShapeError("takes \(nIn) inputs but the previous layer gives \(inputs[0].last.map(String.init) ?? "a scalar")")
+        }
+        return Array(inputs[0].dropLast()) + [nOut]
+    }
+
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        let x = inputs[0], nIn = x.lastAxis
+        let kernel = p[.kernel], nOut = kernel.count / max(nIn, 1)
+        let m = x.rows * x.positions
+        Dense.affine(x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
+                     bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
+        output.resize(rows: x.rows, shape: Array(x.shape.dropLast()) + [nOut])
+        Buffers.copy(cache.pre, into: &output.data)
+        activation.applyInPlace(&output.data, width: nOut, slope: slope)
+    }
+
+    /// `δ = g ⊙ f′(z)`.
+    func delta(_ gradOut: Batch, cache: LayerCache) -> [Float] {
+        activation.backward(gradOut.data, z: cache.pre, width: gradOut.lastAxis, slope: slope)
+    }
+
+    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let x = inputs[0], nIn = x.lastAxis, nOut = gradOut.lastAxis, m = x.rows * x.positions
+        let d = delta(gradOut, cache: cache)
+        var grads: [ParameterRole: [Float]] = [:]
+        if wantParams {
+            var dw = [Float](repeating: 0, count: nIn * nOut)
+            if layout == .inOut {
+                gemm(x.data, transA: true, d, transB: false, m: nIn, n: nOut, k: m, lda: nIn, ldb: nOut, into: &dw, beta: 0)
+            } else {
+                gemm(d, transA: true, x.data, transB: false, m: nOut, n: nIn, k: m, lda: nOut, ldb: nIn, into: &dw, beta: 0)
+            }
+            grads[.kernel] = dw
+            if useBias { grads[.bias] = Dense.columnSums(d, rows: m, width: nOut) }
+        }
+        guard needInputs else { return ([nil], grads) }
+        var dx = Batch(rows: x.rows, shape: x.shape, data: [Float](repeating: 0, count: m * nIn))
+        gemm(d, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
+             lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &dx.data, beta: 0)
+        return ([dx], grads)
+    }
+
+    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                         role: ParameterRole) -> [Float] {
+        Dense.sampleGradients(delta(gradOut, cache: cache), x: inputs[0], nOut: gradOut.lastAxis, layout: layout, role: role)
+    }
+
+    /// One outer product per sample (rank-2 input): the squared-GEMM
+    /// identity `Σ_n w_nc (x_n ⊗ δ_n)² = (X∘X)ᵀ (w_c ∘ Δ∘Δ)`, one GEMM per
+    /// column. Shared over positions (rank ≥ 3): per-sample sums first.
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+        let x = inputs[0], d = delta(gradOut, cache: cache)
+        Dense.accumulateSquares(x: x, delta: d, nOut: gradOut.lastAxis, layout: layout, roles: roles,
+                                weights: weights, into: out)
+    }
+}

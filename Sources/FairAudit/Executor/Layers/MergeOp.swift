@@ -1,0 +1,71 @@
+import Foundation
+
+/// Keras `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`:
+/// element-wise over inputs of one shape (`Subtract` takes exactly two).
+struct MergeOp: LayerOp {
+    enum Kind: String, Sendable { case add, subtract, multiply, average, maximum, minimum }
+    var kind: Kind
+    var className: String { kind == .add ? "Add" : kind.rawValue.prefix(1).uppercased() + kind.rawValue.dropFirst() }
+    var roles: [ParameterRole] { [] }
+
+    func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
+        if kind == .subtract { try ShapeError.inputs(inputs, 2) }
+        guard inputs.count >= 2 else { throw ShapeError("merges at least 2 inputs, got \(inputs.count)") }
+        guard inputs.allSatisfy({ $0 == inputs[0] }) else { throw ShapeError("merges inputs of different shapes \(inputs)") }
+        return inputs[0]
+    }
+
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        output = inputs[0]
+        let n = output.data.count
+        for x in inputs.dropFirst() {
+            for i in 0..<n {
+                switch kind {
+                case .add, .average: output.data[i] += x.data[i]
+                case .subtract: output.data[i] -= x.data[i]
+                case .multiply: output.data[i] *= x.data[i]
+                case .maximum: output.data[i] = max(output.data[i], x.data[i])
+                case .minimum: output.data[i] = min(output.data[i], x.data[i])
+                }
+            }
+        }
+        if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { output.data[i] *= s } }
+    }
+
+    /// Add: `g` to each; Subtract: `g`, `−g`; Average: `g/n`; Multiply:
+    /// `g ⊙ Π_{j≠k} x_j`; Maximum/Minimum: `g` to the first input holding the extreme.
+    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        guard needInputs else { return (inputs.map { _ in nil }, [:]) }
+        let n = gradOut.data.count
+        switch kind {
+        case .add: return (inputs.map { _ in gradOut }, [:])
+        case .subtract:
+            var neg = gradOut
+            for i in 0..<n { neg.data[i] = -neg.data[i] }
+            return ([gradOut, neg], [:])
+        case .average:
+            var g = gradOut
+            let s = 1 / Float(inputs.count)
+            for i in 0..<n { g.data[i] *= s }
+            return (inputs.map { _ in g }, [:])
+        case .multiply:
+            return (inputs.indices.map { k in
+                var g = gradOut
+                for (j, x) in inputs.enumerated() where j != k { for i in 0..<n { g.data[i] *= x.data[i] } }
+                return g
+            }, [:])
+        case .maximum, .minimum:
+            var out = inputs.map { Batch.zeros(rows: $0.rows, shape: $0.shape) }
+            for i in 0..<n {
+                var best = 0
+                for k in 1..<inputs.count {
+                    let v = inputs[k].data[i], b = inputs[best].data[i]
+                    if kind == .maximum ? v > b : v < b { best = k }
+                }
+                out[best].data[i] = gradOut.data[i]
+            }
+            return (out, [:])
+        }
+    }
+}

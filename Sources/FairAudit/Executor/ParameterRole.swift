@@ -1,0 +1,65 @@
+import Foundation
+
+/// What a parameter tensor is to the layer that reads it (Keras' weight
+/// names; PyTorch's `weight`/`running_mean`/… map onto the same roles).
+public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
+    /// A dense kernel (stored as its layer's ``KernelLayout`` says).
+    case kernel
+    /// An additive bias, one per output unit.
+    case bias
+    /// A normalization scale γ.
+    case gamma
+    /// A normalization offset β.
+    case beta
+    /// Batch normalization's running mean μ (not trained).
+    case movingMean = "moving_mean"
+    /// Batch normalization's running variance σ² (not trained).
+    case movingVariance = "moving_variance"
+    /// An embedding table, `input_dim × output_dim`.
+    case embeddings
+    /// A `Normalization` layer's mean (not trained).
+    case mean
+    /// A `Normalization` layer's variance (not trained).
+    case variance
+    /// A `Normalization` layer's sample count (kept, never used).
+    case count
+    /// The left factor `A` (`in × r`) of a factorized kernel.
+    case factorA = "factor_a"
+    /// The right factor `B` (`r × out`) of a factorized kernel.
+    case factorB = "factor_b"
+
+    /// True for the roles gradient descent and the Fisher see: not running
+    /// statistics, not preprocessing constants.
+    public var isTrainable: Bool {
+        switch self {
+        case .movingMean, .movingVariance, .mean, .variance, .count: false
+        default: true
+        }
+    }
+
+    /// Declaration order, so gradients and Fisher list roles the same way every time.
+    public static func < (a: ParameterRole, b: ParameterRole) -> Bool {
+        (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
+    }
+}
+
+/// The parameter values one layer reads, by role (stored layout, C order).
+struct LayerParams {
+    var values: [ParameterRole: [Float]] = [:]
+
+    /// The values of `role`, empty when the layer has none.
+    subscript(_ role: ParameterRole) -> [Float] { values[role] ?? [] }
+
+    /// True when the layer has a tensor for `role`.
+    func has(_ role: ParameterRole) -> Bool { values[role] != nil }
+}
+
+/// Row weights `w[n, c]` (`rows × columns`, row-major) that the Fisher
+/// pass sums squared per-sample gradients with: one column per group, or
+/// per (group, permutation round); a row's weight also carries the
+/// model-Fisher class probability.
+struct Membership {
+    var rows: Int
+    var columns: Int
+    var weights: [Float]
+}

@@ -1,0 +1,66 @@
+"""The zoo models' reference timings: Keras 3 `predict` (JAX, CPU) and the
+per-group Fisher by JAX `jit(vmap(grad))`, on each model's rows tiled to N.
+
+    KERAS_BACKEND=jax /work/venvs/k3/bin/python scripts/bench/zoo_keras.py [N] [OUT_DIR]
+
+Writes OUT_DIR/<model>_bench.npz (the same N rows, for `fairaudit bench --only
+--data … --model …`) and prints one line per model and path. Best of 3 after a
+warm-up (which compiles).
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/fairaudit-bench/zoo"
+ZOO = os.path.join(os.path.dirname(__file__), "../../Tests/FairAuditTests/Resources/zoo")
+os.makedirs(OUT, exist_ok=True)
+
+
+def best(f, repeats=3):
+    f()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+for name in ["residual_mlp", "wide_deep", "seq_dense", "merges"]:
+    model = keras.models.load_model(os.path.join(ZOO, f"{name}_k3.keras"))
+    d = np.load(os.path.join(ZOO, f"{name}_k3_data.npz"))
+    order = [i.name.split(":")[0] for i in model.inputs]
+    reps = -(-N // len(d["label"]))
+    xs = {k: np.concatenate([d[k]] * reps)[:N] for k in order}
+    label = np.concatenate([d["label"]] * reps)[:N]
+    group = np.concatenate([d["group"]] * reps)[:N]
+    np.savez(os.path.join(OUT, f"{name}_bench.npz"), **xs, label=label, group=np.array(["a", "b", "c"])[group])
+    inputs = [xs[k] for k in order]
+    t_predict = best(lambda: model.predict(inputs, batch_size=4096, verbose=0))
+
+    tv = [v.value for v in model.trainable_variables]
+    ntv = [v.value for v in model.non_trainable_variables]
+
+    def loss(tv, x, y):
+        out, _ = model.stateless_call(tv, ntv, [a[None] for a in x], training=False)
+        p = out[0]
+        if p.shape[0] == 1:
+            return -(y * jnp.log(p[0]) + (1 - y) * jnp.log(1 - p[0]))
+        return -jnp.log(p[y])
+
+    @jax.jit
+    def fisher(x, y, onehot):
+        g = jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(tv, x, y)
+        return [jnp.einsum("n...,ng->g...", gi * gi, onehot) / onehot.sum(0).reshape((-1,) + (1,) * (gi.ndim - 1)) for gi in g]
+
+    onehot = jnp.asarray(np.eye(3, dtype="float32")[group])
+    jx, jy = [jnp.asarray(a) for a in inputs], jnp.asarray(label)
+    t_fisher = best(lambda: jax.block_until_ready(fisher(jx, jy, onehot)))
+    print(f"{name:14s} Keras predict (JAX): {N / t_predict:12,.0f} rows/s   JAX vmap(grad) Fisher: {N / t_fisher:12,.0f} rows/s")
