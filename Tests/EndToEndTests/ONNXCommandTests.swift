@@ -57,6 +57,23 @@ import Testing
         }
     }
 
+    /// An op outside the dense chain: one line naming the file once, the node, op and opset; exit 2.
+    @Test func unsupportedOpIsOneLineExitTwo() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.model))
+        // NodeProto.op_type (field 4, length 4) "Relu" → "Celu": the same length keeps the protobuf valid.
+        let relu = Data([0x22, 0x04] + Array("Relu".utf8)), tanh = Data([0x22, 0x04] + Array("Celu".utf8))
+        let at = try #require(bytes.range(of: relu))
+        var edited = bytes
+        edited.replaceSubrange(at, with: tanh)
+        let bad = try CLI.temporaryDirectory().appendingPathComponent("celu.onnx")
+        try edited.write(to: bad)
+        let r = try CLI.run(["predict", bad.path, "--data", Self.sample] + Fixtures.adultColumns)
+        #expect(r.code == 2 && r.stdout.isEmpty)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.components(separatedBy: bad.path).count == 2, "the path once: \(r.stderr)")
+        #expect(r.stderr.contains("(Celu, opset 17) cannot be run"), "\(r.stderr)")
+    }
+
     @Test func convertToNpzKeepsTheExportersNames() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("weights.npz")
         let r = try CLI.run(["convert", Self.model, out.path])

@@ -32,4 +32,10 @@ public enum ONNXError: Error, CustomStringConvertible {
         case .verifyFailed(let f, let t, let r): return "\(f): initializer '\(t)' did not read back as written: \(r)"
         }
     }
+
+    /// The sentence without its leading `file: `, for places that name the file already.
+    func description(omitting file: String) -> String {
+        let text = description
+        return text.hasPrefix(file + ": ") ? String(text.dropFirst(file.count + 2)) : text
+    }
 }

@@ -33,7 +33,7 @@ extension ONNXFormat {
     static func attachChain(to graph: inout ModelGraph, model: Onnx_ModelProto, file: String) throws {
         let names = model.graph.output.map(\.name)
         guard let first = names.first else {
-            graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description
+            graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description(omitting: file)
             return
         }
         let others = names.dropFirst().sorted { ($0 == "probabilities" ? 0 : 1) < ($1 == "probabilities" ? 0 : 1) }
@@ -45,7 +45,8 @@ extension ONNXFormat {
                 graph.inputWidth = chain.inputWidth
                 graph.metadata.append(("output", output))
                 if let firstError {
-                    graph.metadata.append(("output_note", "the first output '\(first)' was passed over: \(firstError)"))
+                    graph.metadata.append(("output_note", "the first output '\(first)' was passed over: "
+                                           + firstError.description(omitting: file)))
                 }
                 return
             } catch let e as ONNXError {
@@ -55,7 +56,8 @@ extension ONNXFormat {
                 }
             }
         }
-        graph.architectureNote = firstError?.description
+        // The command names the file itself when it says the model cannot be run.
+        graph.architectureNote = firstError?.description(omitting: file)
     }
 
     /// The file's `ModelProto`; any protobuf error becomes one line naming the file.
