@@ -14,6 +14,13 @@ import Testing
         } catch { return "\(error)" }
     }
 
+    /// Found by the fuzz target: an empty file (Foundation leaked its buffer when mapping it).
+    @Test func emptyFileIsRefused() throws {
+        let out = try ONNXFixtures.scratch().appendingPathComponent("empty.onnx")
+        try Data().write(to: out)
+        #expect(failure(out) == "\(out.path): not an ONNX model: the file is empty")
+    }
+
     @Test(arguments: [10, 100, 1000, 20000, 29900])
     func truncatedFileIsRefused(keep: Int) throws {
         let bytes = try Data(contentsOf: ONNXFixtures.adult)

@@ -62,6 +62,10 @@ extension ONNXFormat {
 
     /// The file's `ModelProto`; any protobuf error becomes one line naming the file.
     static func decode(_ url: URL) throws -> Onnx_ModelProto {
+        // An empty file is refused before mapping: Foundation's read of an
+        // empty file through `.alwaysMapped` leaks its 4 KB buffer.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        if size == 0 { throw ONNXError.notONNX(file: url.path, reason: "the file is empty") }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw FairAuditError.unreadableFile(path: url.path, reason: "\(error.localizedDescription)")
