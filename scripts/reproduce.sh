@@ -5,15 +5,18 @@
 set -euo pipefail
 data=${1:?usage: scripts/reproduce.sh DATA_DIR}
 cd "$(dirname "$0")/.."
-swift build -c release --product fairaudit >/dev/null
-bin=.build/release/fairaudit
+# FAIRAUDIT_BIN=path uses that binary instead of building the release one.
+bin=${FAIRAUDIT_BIN:-}
+if [ -z "$bin" ]; then swift build -c release --product fairaudit >/dev/null; bin=.build/release/fairaudit; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 common=(--data "$data/adult_train.csv.gz" --eval "$data/adult_test.csv.gz" --label income --group sex --ignore race)
 
-# value KEY FIELD < json : the number after "KEY": { ... "FIELD": in fix --json output
+# value KEY FIELD < json : the number after "KEY": { ... "FIELD": in the "metrics" object of
+# fix --json output (the eval rows; "validation" holds the same keys for the validation split)
 value() { awk -v key="\"$1\"" -v field="\"$2\"" '
-  index($0, key) && !found { inblock = 1 }
+  index($0, "\"metrics\"") { inmetrics = 1 }
+  inmetrics && index($0, key) && !found { inblock = 1 }
   inblock && index($0, field) { gsub(/[^0-9.eE+-]/, "", $2); print $2; found = 1; inblock = 0 }' FS=": "; }
 scalar() { awk -v key="\"$1\"" 'index($0, key) { gsub(/[^0-9.eE+-]/, "", $2); print $2; exit }' FS=": "; }
 
