@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // fairaudit.toml policies: a full TOML 1.0 parser with error positions.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // ONNX models: ModelProto decoded by code generated once from onnx.proto (scripts/generate_onnx_proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: a module map and a shim of static inline wrappers each.
@@ -40,6 +42,8 @@ let package = Package(
         .target(name: "FormatHDF5", dependencies: ["FairAudit", "CHDF5"], path: "formats/HDF5"),
         .target(name: "FormatSafeTensors", dependencies: ["FairAudit"], path: "formats/SafeTensors"),
         .target(name: "FormatPyTorch", dependencies: ["FairAudit"], path: "formats/PyTorch"),
+        .target(name: "FormatONNX", dependencies: ["FairAudit", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                path: "formats/ONNX", exclude: ["Generated/onnx.proto"]),
 
         // Audit plugins.
         .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),
@@ -47,7 +51,7 @@ let package = Package(
 
         // The registries: the one place that lists every plugin.
         .target(name: "FairAuditPlugins",
-                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatSafeTensors", "FormatPyTorch",
+                dependencies: ["FairAudit", "FormatNPZ", "FormatHDF5", "FormatSafeTensors", "FormatPyTorch", "FormatONNX",
                                "AuditFairness", "AuditFisher"],
                 path: "Sources/FairAuditPlugins"),
 
@@ -69,6 +73,8 @@ let package = Package(
         .testTarget(name: "FormatSafeTensorsTests", dependencies: ["FormatSafeTensors", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatPyTorchTests", dependencies: ["FormatPyTorch", "FairAuditPlugins"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FormatONNXTests", dependencies: ["FormatONNX", "FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

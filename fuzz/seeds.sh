@@ -49,6 +49,9 @@ case $TARGET in
     hdr 3 "{'descr': '|b1', 'fortran_order': False, 'shape': (), }"
     hdr 1 "{'descr': '<i8', 'fortran_order': False, 'shape': (0, 4), }"
     ;;
+  ONNX)
+    for f in $(fixtures onnx); do add "$f"; done
+    ;;
   ZipArchive)
     for f in $(fixtures npz keras); do add "$f"; done
     ;;

@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh --list              # the targets
 #
 # TARGET is a file name in fuzz/ without .swift: NPYHeader, ZipArchive, CSV,
-# KerasConfig, HDF5, TorchPickle, SafeTensors. The product modules are compiled with swiftc
+# KerasConfig, HDF5, TorchPickle, SafeTensors,
+# ONNX. The product modules are compiled with swiftc
 # (-sanitize=fuzzer,address, -enable-testing) into .build-fuzz/ and reused
 # until a source changes. The seed corpus is built from Tests/*/Resources;
 # the working corpus grows in .build-fuzz/corpus/TARGET; crashes, timeouts
@@ -18,7 +19,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 ROOT=$PWD
 OUT=$ROOT/.build-fuzz
 MODS=$OUT/modules
-TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5 TorchPickle SafeTensors)
+TARGETS=(NPYHeader ZipArchive CSV KerasConfig HDF5 TorchPickle SafeTensors ONNX)
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 BUILD_ONLY=0
@@ -45,6 +46,8 @@ case $TARGET in
   NPYHeader) DEPS=(FairAudit FormatNPZ) ;;
   TorchPickle) DEPS=(FairAudit FormatPyTorch) ;;
   SafeTensors) DEPS=(FairAudit FormatSafeTensors) ;;
+  ONNX)      DEPS=(SwiftProtobuf FairAudit FormatONNX)
+             [[ -d .build/checkouts/swift-protobuf ]] || swift package resolve >&2 ;;
   HDF5)      DEPS=(FairAudit FormatHDF5); EXTRA=(-detect_leaks=0 -malloc_limit_mb=65536)
              export ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" ;;
   *)         DEPS=(FairAudit) ;;
@@ -57,6 +60,8 @@ sources_of() {  # the Swift sources of a module (FairAudit without Policy+TOML.s
     FormatHDF5) find formats/HDF5 -name '*.swift' | sort ;;
     FormatPyTorch) find formats/PyTorch -name '*.swift' | sort ;;
     FormatSafeTensors) find formats/SafeTensors -name '*.swift' | sort ;;
+    FormatONNX) find formats/ONNX -name '*.swift' | sort ;;
+    SwiftProtobuf) find .build/checkouts/swift-protobuf/Sources/SwiftProtobuf -name '*.swift' | sort ;;
   esac
 }
 
@@ -66,7 +71,10 @@ build_module() {  # one object + swiftmodule per module, rebuilt when a source (
   if [[ -f $obj ]] && [[ -z $(find $(sources_of "$m") "$@" -newer "$obj" 2>/dev/null | head -1) ]]; then return; fi
   echo "fuzz.sh: compiling $m" >&2
   mkdir -p "$MODS"
-  swiftc "${COMMON[@]}" -wmo -module-name "$m" -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
+  local flags=()
+  # swift-protobuf uses `package` access and builds with ExistentialAny.
+  [[ $m == SwiftProtobuf ]] && flags=(-package-name swift_protobuf -enable-upcoming-feature ExistentialAny)
+  swiftc "${COMMON[@]}" "${flags[@]}" -wmo -module-name "$m" -emit-module -emit-module-path "$MODS/$m.swiftmodule" \
     -c -o "$obj" $(sources_of "$m")
 }
 
