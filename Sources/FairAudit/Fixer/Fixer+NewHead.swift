@@ -26,20 +26,12 @@ extension Fixer {
         var grads = net.zeroAccumulators()
         var gaps = FixerObjective.GapEstimate()
         let order = stratifiedOrder(rows, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
-        var start = 0
-        while start < order.count {
-            let batch = Array(order[start..<min(start + options.batchSize, order.count)])
-            start += batch.count
-            for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
-                                           rows: batch.count).enumerated() { trace.values[i] = b }
-            net.runForward(&trace)
-            let eval = objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
-                                          groups: batch.map { data.rowGroups[$0] }, weights: nil, running: &gaps)
+        for batch in batches(order, size: options.batchSize) {
+            let eval = forward(net, &trace, batch: batch, data: data, objective: objective, weights: nil, gaps: &gaps)
             guard eval.total.isFinite else {
                 throw FairAuditError.invalidInput(path: data.source, reason: "the loss became \(eval.total) while fitting the new head")
             }
-            for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            net.backward(trace, logitGrad: eval.dLogits, into: &grads)
+            gradients(net, trace, dLogits: eval.dLogits, into: &grads)
             adam.update(&net.values, grads: grads, indices: head)
         }
     }

@@ -74,17 +74,9 @@ public enum Fixer {
             constraints.temperature = FixerConstraints.temperature(epoch: epoch, of: options.epochs)
             let order = stratifiedOrder(split.train, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
             var sum = 0.0
-            var start = 0
-            while start < order.count {
-                let batch = Array(order[start..<min(start + options.batchSize, order.count)])
-                start += batch.count
-                for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
-                                               rows: batch.count).enumerated() { trace.values[i] = b }
-                net.runForward(&trace)
-                var eval = objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
-                                              groups: batch.map { data.rowGroups[$0] },
-                                              weights: trainWeights.map { w in batch.map { w[$0] } },
-                                              running: &gaps)
+            for batch in batches(order, size: options.batchSize) {
+                var eval = forward(net, &trace, batch: batch, data: data, objective: objective, weights: trainWeights,
+                                   gaps: &gaps)
                 guard eval.total.isFinite else {
                     throw FairAuditError.invalidInput(
                         path: data.source,
@@ -95,8 +87,7 @@ public enum Fixer {
                                      data: data, into: &eval.dLogits)
                 }
                 sum += eval.total * Double(batch.count)
-                for i in grads.indices { grads[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-                net.backward(trace, logitGrad: eval.dLogits, into: &grads)
+                gradients(net, trace, dLogits: eval.dLogits, into: &grads)
                 adam.update(&net.values, grads: grads, indices: net.trainable)
                 averager?.add(net.values, indices: net.trainable)
             }
