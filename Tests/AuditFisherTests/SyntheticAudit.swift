@@ -2,6 +2,7 @@ import AuditFairness
 import AuditFisher
 import FairAudit
 import Foundation
+import Testing
 
 /// An audit of a made-up model on made-up rows, run through the real
 /// fairness and Fisher analyses: `groups` groups with long intersectional
@@ -84,6 +85,9 @@ struct SyntheticAudit {
             AuditResult(name: "fisher", json: fisher.json, text: "", markdown: "", metrics: fisher.auditMetrics),
         ]
         let checks = try policy.evaluate(results.flatMap(\.metrics))
+        // What the report tests lean on: every group reported, and a gate that both passes and fails.
+        try #require(fairness.groups.count == groups, "the fairness report lost groups")
+        try #require(checks.contains { $0.passed } && checks.contains { !$0.passed }, "the gate should mix pass and fail")
         let data = LabeledData(source: "synthetic.csv", featureNames: ["x"], features: [Float](repeating: 0, count: rows),
                                labels: labels, groupColumns: ["sex", "race"], groupNames: names, rowGroups: rowGroups)
         report = AuditReport(model: "synthetic_model.h5", graph: ModelGraph(format: "hdf5", layout: "keras-legacy", tensors: []),
