@@ -29,7 +29,10 @@ import Testing
         #expect(a.groupNames == b.groupNames)
         #expect(a.cells == b.cells)
         #expect(a.bootstrapCells == b.bootstrapCells)
-        for (x, y) in zip(a.scoreSums, b.scoreSums) { #expect(abs(x - y) <= 1e-12 * Swift.max(1.0, abs(x))) }
+        // Score sums add float32 scores: the rows are scored in blocks that a chunk boundary moves,
+        // and some OpenBLAS kernels (Haswell's) round a row differently at another place in its
+        // block, so the sums agree to float32 precision (2e-9 relative seen there), not bit for bit.
+        for (x, y) in zip(a.scoreSums, b.scoreSums) { #expect(abs(x - y) <= 1e-7 * Swift.max(1.0, abs(x))) }
         #expect(whole.featureNames == chunked.featureNames && whole.modelHash == chunked.modelHash)
     }
 
