@@ -2,13 +2,16 @@
 """Compares two `fairaudit --json` reports (and JUnit files) the way the Spark
 end-to-end check needs: same groups and counts, every metric, rate and interval
 within 1e-12, Fisher values within 1e-9 relative, the same gate, and JUnit
-equal once timings are removed. Usage: compare_reports.py A.json B.json [A.xml B.xml]"""
+equal once timings are removed. Mean scores are averages of float32 scores, and
+some OpenBLAS kernels (Haswell's) round a row differently when a partition
+boundary moves it within its scoring block, so they agree within 1e-7 relative
+(float32 precision), not 1e-12. Usage: compare_reports.py A.json B.json [A.xml B.xml]"""
 import json
 import math
 import re
 import sys
 
-TOL, FISHER_REL = 1e-12, 1e-9
+TOL, FISHER_REL, SCORE_REL = 1e-12, 1e-9, 1e-7
 problems = []
 
 
@@ -18,7 +21,10 @@ def close(a, b, where, rel=False):
             problems.append(f"{where}: {a} vs {b}")
         return
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        tol = FISHER_REL * max(abs(a), abs(b)) if rel else TOL
+        if where.endswith("mean_score"):
+            tol = SCORE_REL * max(abs(a), abs(b), 1.0)
+        else:
+            tol = FISHER_REL * max(abs(a), abs(b)) if rel else TOL
         if not (math.isclose(a, b, rel_tol=0, abs_tol=tol) or (math.isnan(a) and math.isnan(b))):
             problems.append(f"{where}: {a!r} vs {b!r}")
         return
