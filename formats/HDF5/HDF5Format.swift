@@ -64,7 +64,7 @@ public enum HDF5Format: ModelFormat {
                 if wantsKeras || wantsWeights || graph.layers == nil { return try writeBundle(graph, to: url, basedOn: source) }
                 return try writeNew(legacyPlan(try KerasExport.make(from: graph)), to: url)
             }
-            let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != "keras3-weights" && graph.layers != nil)
+            let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != .keras3Weights && graph.layers != nil)
             if canRead(source, prefix: prefix) && !otherKerasForm {
                 return try writeBack(graph, to: url, basedOn: source)
             }
@@ -86,7 +86,7 @@ public enum HDF5Format: ModelFormat {
     /// True when the graph's tensors follow Keras' conventions (a Keras
     /// file, or a graph converted with `--layout keras`), not a state dict's.
     static func isKerasLayout(_ graph: ModelGraph) -> Bool {
-        !["torch-state-dict", "arrays"].contains(graph.layout)
+        !graph.layout.needsArchitecture
             && (graph.layers ?? []).allSatisfy { $0.kind != .dense || $0.kernelLayout == .inOut }
     }
 
