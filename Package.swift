@@ -64,7 +64,10 @@ let package = Package(
         .executableTarget(name: "fairaudit-hdf5-probe", dependencies: ["FormatHDF5"],
                           path: "Sources/fairaudit-hdf5-probe"),
 
-        .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins"],
+        // The checks every format plugin passes, shared by the test targets.
+        .target(name: "FormatConformance", dependencies: ["FairAudit"], path: "Tests/FormatConformance"),
+
+        .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins", "FormatConformance"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
