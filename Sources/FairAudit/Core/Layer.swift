@@ -5,6 +5,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case linear, relu, sigmoid, tanh, softmax, gelu, elu, selu
     case leakyRelu = "leaky_relu"
     case softplus, swish, silu
+    /// GELU's tanh approximation, `½ z (1 + tanh(√(2/π) (z + 0.044715 z³)))`
+    /// (`gelu(x, approximate=True)`; keras_hub registers it as `gelu_approximate`).
+    case geluTanh = "gelu_approximate"
 }
 
 /// The orientation of a dense kernel as stored.
@@ -32,6 +35,10 @@ public struct Layer: Sendable, Equatable {
         case add, subtract, multiply, average, maximum, minimum
         /// Joins inputs along `axes[0]`.
         case concatenate
+        /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
+        case multiHeadAttention
+        /// Keras `EinsumDense` (settings in `einsum`).
+        case einsumDense
     }
 
     /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
@@ -68,6 +75,10 @@ public struct Layer: Sendable, Equatable {
     public var scale: Double = 1, offset: Double = 0
     /// `Normalization` mean and variance given in the config instead of as weights.
     public var mean: [Double]?, variance: [Double]?
+    /// `MultiHeadAttention` settings.
+    public var attention: AttentionSpec?
+    /// `EinsumDense` settings.
+    public var einsum: EinsumSpec?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
