@@ -26,9 +26,9 @@ import Testing
         let out = try graph.replacingHead(NewHead(units: 2, activation: .softmax), seed: 1)
         let head = try #require(out.layers?.last)
         #expect(head.name == (torch ? "net.4" : "head") && head.units == 2 && head.activation == .softmax)
-        let kernel = try out.tensor(named: #require(head.weights["kernel"]))
+        let kernel = try out.tensor(named: #require(head.weights[.kernel]))
         #expect(kernel.shape == (torch ? [2, 32] : [32, 2]) && kernel.isModified)
-        #expect(try out.tensor(named: #require(head.weights["bias"])).floatValues() == [0, 0])
+        #expect(try out.tensor(named: #require(head.weights[.bias])).floatValues() == [0, 0])
         // Every value within Glorot's bound for 32 → 2; an out×in kernel holds the in×out draw transposed.
         let stored = try kernel.floatValues()
         let inOut = torch ? Buffers.transpose(stored, rows: 2, cols: 32) : stored

@@ -39,7 +39,7 @@ extension Fixer {
         var ranks: [String: Int] = [:]
         for dense in denses {
             let kernelName = net.parameterNames[dense.kernel]
-            let layerName = graph.layers?.first { $0.weights["kernel"] == kernelName }?.name ?? kernelName
+            let layerName = graph.layers?.first { $0.weights[.kernel] == kernelName }?.name ?? kernelName
             let smaller = min(dense.rows, dense.cols)
             if case .fixed(let r) = rule, r >= smaller {
                 warnings.append("layer '\(layerName)' (\(dense.rows)×\(dense.cols)) is left whole: rank \(r) is not below its smaller dimension \(smaller)")
