@@ -29,7 +29,8 @@ enum Im2Col {
             g.forEachTap(oy, ox) { tap, pos in
                 let src = xn + pos * g.c
                 if groups == 1 {
-                    (row + tap * g.c).update(from: src, count: g.c)
+                    let dst = row + tap * g.c
+                    if g.c <= 16 { for j in 0..<g.c { dst[j] = src[j] } } else { dst.update(from: src, count: g.c) }
                 } else {
                     for gi in 0..<groups { (row + (gi * taps + tap) * cg).update(from: src + gi * cg, count: cg) }
                 }

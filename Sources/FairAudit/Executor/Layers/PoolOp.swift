@@ -31,17 +31,24 @@ struct PoolOp: LayerOp {
                 guard let xs = px.baseAddress, let os = po.baseAddress else { return }
                 for n in 0..<x.rows {
                     let xn = xs + n * g.inPositions * c
-                    for o in 0..<g.outPositions {
-                        let dst = os + (n * g.outPositions + o) * c
-                        dst.update(repeating: max ? -.infinity : 0, count: c)
-                        var cells = 0
-                        g.forEachTap(o / g.ow, o % g.ow) { _, pos in
-                            let src = xn + pos * c
-                            if max { for j in 0..<c where src[j] > dst[j] || src[j].isNaN { dst[j] = src[j] } }
-                            else { for j in 0..<c { dst[j] += src[j] } }
-                            cells += 1
+                    for oy in 0..<g.oh {
+                        let y0 = oy * g.sh - g.top
+                        let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
+                        for ox in 0..<g.ow {
+                            let x0 = ox * g.sw - g.left
+                            let xr = Swift.max(x0, 0)..<Swift.min(x0 + g.kw, g.w)
+                            let dst = os + ((n * g.oh + oy) * g.ow + ox) * c
+                            dst.update(repeating: max ? -.infinity : 0, count: c)
+                            for iy in ys {
+                                for ix in xr {
+                                    let src = xn + (iy * g.w + ix) * c
+                                    if max { for j in 0..<c where !(src[j] <= dst[j]) { dst[j] = src[j] } }
+                                    else { for j in 0..<c { dst[j] += src[j] } }
+                                }
+                            }
+                            let cells = ys.count * xr.count
+                            if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
                         }
-                        if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
                     }
                 }
             }
