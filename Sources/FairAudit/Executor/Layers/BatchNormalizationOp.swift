@@ -47,11 +47,25 @@ struct BatchNormalizationOp: LayerOp {
                 output.data.withUnsafeMutableBufferPointer { po in
                     m.param.withUnsafeBufferPointer { pm in
                         guard let xs = px.baseAddress, let hs = ph.baseAddress, let os = po.baseAddress, let js = pm.baseAddress else { return }
-                        for k in 0..<(x.rows * w) {
-                            let j = js[k % w]
-                            let xh = (xs[k] - mean[j]) * inv[j]
-                            hs[k] = xh
-                            os[k] = xh * gamma[j] + beta[j]
+                        // Per-feature scale and shift gathered once per position, so the inner loop is a plain multiply-add.
+                        mean.withUnsafeBufferPointer { pmean in
+                            inv.withUnsafeBufferPointer { pinv in
+                                gamma.withUnsafeBufferPointer { pgam in
+                                    beta.withUnsafeBufferPointer { pbet in
+                                        guard let mu = pmean.baseAddress, let iv = pinv.baseAddress,
+                                              let ga = pgam.baseAddress, let be = pbet.baseAddress else { return }
+                                        for r in 0..<x.rows {
+                                            let base = r * w
+                                            for i in 0..<w {
+                                                let j = js[i], k = base + i
+                                                let xh = (xs[k] - mu[j]) * iv[j]
+                                                hs[k] = xh
+                                                os[k] = xh * ga[j] + be[j]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -76,7 +90,10 @@ struct BatchNormalizationOp: LayerOp {
         dx.data.withUnsafeMutableBufferPointer { pd in
             m.param.withUnsafeBufferPointer { pm in
                 guard let d = pd.baseAddress, let js = pm.baseAddress else { return }
-                for k in 0..<min(x.rows * w, pd.count) { d[k] *= gain[js[k % w]] }
+                gain.withUnsafeBufferPointer { pgain in
+                    guard let gn = pgain.baseAddress, pd.count >= x.rows * w else { return }
+                    for r in 0..<x.rows { let row = d + r * w; for i in 0..<w { row[i] *= gn[js[i]] } }
+                }
             }
         }
         return ([dx], grads)
