@@ -36,15 +36,39 @@ struct BatchNormalizationOp: LayerOp {
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let x = inputs[0], m = map(x.shape), w = x.width
         let (inv, _) = scales(p)
-        let mean = p[.movingMean], gamma = p[.gamma], beta = p[.beta]
+        let mean = p[.movingMean], pc = m.paramCount
+        let gamma = p.has(.gamma) ? p[.gamma] : [Float](repeating: 1, count: pc)
+        let beta = p.has(.beta) ? p[.beta] : [Float](repeating: 0, count: pc)
         Buffers.resize(&cache.pre, x.data.count)
         output.resize(rows: x.rows, shape: x.shape)
-        for r in 0..<x.rows {
-            for i in 0..<w {
-                let j = m.param[i], k = r * w + i
-                let xh = (x.data[k] - mean[j]) * inv[j]
-                cache.pre[k] = xh
-                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+        guard mean.count == pc, inv.count == pc, gamma.count == pc, beta.count == pc, m.param.count == w else { return }
+        x.data.withUnsafeBufferPointer { px in
+            cache.pre.withUnsafeMutableBufferPointer { ph in
+                output.data.withUnsafeMutableBufferPointer { po in
+                    m.param.withUnsafeBufferPointer { pm in
+                        guard let xs = px.baseAddress, let hs = ph.baseAddress, let os = po.baseAddress, let js = pm.baseAddress else { return }
+                        // Per-feature scale and shift gathered once per position, so the inner loop is a plain multiply-add.
+                        mean.withUnsafeBufferPointer { pmean in
+                            inv.withUnsafeBufferPointer { pinv in
+                                gamma.withUnsafeBufferPointer { pgam in
+                                    beta.withUnsafeBufferPointer { pbet in
+                                        guard let mu = pmean.baseAddress, let iv = pinv.baseAddress,
+                                              let ga = pgam.baseAddress, let be = pbet.baseAddress else { return }
+                                        for r in 0..<x.rows {
+                                            let base = r * w
+                                            for i in 0..<w {
+                                                let j = js[i], k = base + i
+                                                let xh = (xs[k] - mu[j]) * iv[j]
+                                                hs[k] = xh
+                                                os[k] = xh * ga[j] + be[j]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -62,7 +86,16 @@ struct BatchNormalizationOp: LayerOp {
         guard needInputs else { return ([nil], grads) }
         let (_, gain) = scales(p)
         var dx = gradOut
-        for r in 0..<x.rows { for i in 0..<w { dx.data[r * w + i] *= gain[m.param[i]] } }
+        guard m.param.count == w else { return ([dx], grads) }
+        dx.data.withUnsafeMutableBufferPointer { pd in
+            m.param.withUnsafeBufferPointer { pm in
+                guard let d = pd.baseAddress, let js = pm.baseAddress else { return }
+                gain.withUnsafeBufferPointer { pgain in
+                    guard let gn = pgain.baseAddress, pd.count >= x.rows * w else { return }
+                    for r in 0..<x.rows { let row = d + r * w; for i in 0..<w { row[i] *= gn[js[i]] } }
+                }
+            }
+        }
         return ([dx], grads)
     }
 
@@ -80,10 +113,24 @@ enum Normalization {
         guard role == .gamma || role == .beta else { return [] }
         let w = g.width, pc = m.paramCount
         var out = [Float](repeating: 0, count: g.rows * pc)
-        for r in 0..<g.rows {
-            for i in 0..<w {
-                let k = r * w + i
-                out[r * pc + m.param[i]] += role == .gamma ? g.data[k] * xhat[k] : g.data[k]
+        let gamma = role == .gamma
+        guard m.param.count == w, g.data.count >= g.rows * w, !gamma || xhat.count >= g.rows * w else { return out }
+        g.data.withUnsafeBufferPointer { pg in
+            xhat.withUnsafeBufferPointer { px in
+                m.param.withUnsafeBufferPointer { pm in
+                    out.withUnsafeMutableBufferPointer { po in
+                        guard let gs = pg.baseAddress, let js = pm.baseAddress, let os = po.baseAddress else { return }
+                        let xs = px.baseAddress
+                        for r in 0..<g.rows {
+                            let o = os + r * pc, base = r * w
+                            if gamma, let xs {
+                                for i in 0..<w { o[js[i]] += gs[base + i] * xs[base + i] }
+                            } else {
+                                for i in 0..<w { o[js[i]] += gs[base + i] }
+                            }
+                        }
+                    }
+                }
             }
         }
         return out
