@@ -7,8 +7,20 @@ struct LayerCache {
     var pre: [Float] = []
     /// Layer normalization: `1/√(var + ε)` per normalized vector.
     var stats: [Float] = []
-    /// Factorized dense: the inner product `H = X A`.
+    /// Factorized dense: the inner product `H = X A`; layer normalization:
+    /// per-vector sums of a row.
     var hidden: [Float] = []
+    /// Normalization layers: where each element falls, worked out on the
+    /// first batch (a value's per-sample shape never changes).
+    var axisMap: AxisMap?
+
+    /// The cached axis map for samples of `shape`, made by `make` the first time.
+    mutating func axisMap(_ shape: [Int], _ make: ([Int]) -> AxisMap) -> AxisMap {
+        if let m = axisMap, m.param.count == shape.reduce(1, *) { return m }
+        let m = make(shape)
+        axisMap = m
+        return m
+    }
 }
 
 /// One kind of layer of the graph executor.

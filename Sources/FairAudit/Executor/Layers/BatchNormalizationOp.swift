@@ -34,17 +34,34 @@ struct BatchNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = map(x.shape), w = x.width
-        let (inv, _) = scales(p)
-        let mean = p[.movingMean], gamma = p[.gamma], beta = p[.beta]
+        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, pc = m.paramCount
+        let mean = p[.movingMean], variance = p[.movingVariance], gamma = p[.gamma], beta = p[.beta]
+        Buffers.resize(&cache.stats, pc)
+        for j in 0..<min(pc, variance.count) { cache.stats[j] = 1 / (variance[j] + epsilon).squareRoot() }
         Buffers.resize(&cache.pre, x.data.count)
         output.resize(rows: x.rows, shape: x.shape)
-        for r in 0..<x.rows {
-            for i in 0..<w {
-                let j = m.param[i], k = r * w + i
-                let xh = (x.data[k] - mean[j]) * inv[j]
-                cache.pre[k] = xh
-                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+        guard mean.count >= pc, variance.count >= pc, gamma.isEmpty || gamma.count >= pc, beta.isEmpty || beta.count >= pc,
+              x.data.count >= x.rows * w else { return }
+        let hasGamma = !gamma.isEmpty, hasBeta = !beta.isEmpty
+        x.data.withUnsafeBufferPointer { px in
+            cache.stats.withUnsafeBufferPointer { pinv in
+                cache.pre.withUnsafeMutableBufferPointer { ppre in
+                    output.data.withUnsafeMutableBufferPointer { pout in
+                        m.param.withUnsafeBufferPointer { pparam in
+                            guard let xs = px.baseAddress, let inv = pinv.baseAddress, let pre = ppre.baseAddress,
+                                  let out = pout.baseAddress, let param = pparam.baseAddress else { return }
+                            for r in 0..<x.rows {
+                                let base = r * w
+                                for i in 0..<w {
+                                    let j = param[i], k = base + i
+                                    let xh = (xs[k] - mean[j]) * inv[j]
+                                    pre[k] = xh
+                                    out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

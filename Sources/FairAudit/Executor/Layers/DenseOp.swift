@@ -39,7 +39,7 @@ struct DenseOp: LayerOp {
         let m = x.rows * x.positions
         Dense.affine(x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
                      bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
-        output.resize(rows: x.rows, shape: Array(x.shape.dropLast()) + [nOut])
+        output.resize(rows: x.rows, like: x.shape, last: nOut)
         Buffers.copy(cache.pre, into: &output.data)
         activation.applyInPlace(&output.data, width: nOut, slope: slope)
     }

@@ -13,7 +13,7 @@ struct IdentityOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        output = inputs[0]
+        output.copy(from: inputs[0])
     }
 
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,

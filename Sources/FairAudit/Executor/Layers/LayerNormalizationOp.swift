@@ -27,24 +27,44 @@ struct LayerNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = map(x.shape), w = x.width, gc = m.groupCount
+        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, gc = m.groupCount, pc = m.paramCount
         let gamma = p[.gamma], beta = p[.beta]
         Buffers.resize(&cache.pre, x.data.count)
         Buffers.resize(&cache.stats, x.rows * gc)
+        Buffers.resize(&cache.hidden, 2 * gc)  // a row's mean and squared deviations per vector
         output.resize(rows: x.rows, shape: x.shape)
-        let count = Float(m.paramCount)
-        var mean = [Float](repeating: 0, count: gc), sq = mean
-        for r in 0..<x.rows {
-            for g in 0..<gc { mean[g] = 0; sq[g] = 0 }
-            for i in 0..<w { mean[m.group[i]] += x.data[r * w + i] }
-            for g in 0..<gc { mean[g] /= count }
-            for i in 0..<w { let d = x.data[r * w + i] - mean[m.group[i]]; sq[m.group[i]] += d * d }
-            for g in 0..<gc { cache.stats[r * gc + g] = 1 / (sq[g] / count + epsilon).squareRoot() }
-            for i in 0..<w {
-                let k = r * w + i, j = m.param[i]
-                let xh = (x.data[k] - mean[m.group[i]]) * cache.stats[r * gc + m.group[i]]
-                cache.pre[k] = xh
-                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+        guard gamma.isEmpty || gamma.count >= pc, beta.isEmpty || beta.count >= pc, x.data.count >= x.rows * w else { return }
+        let count = Float(pc), hasGamma = !gamma.isEmpty, hasBeta = !beta.isEmpty, eps = epsilon
+        x.data.withUnsafeBufferPointer { px in
+            cache.stats.withUnsafeMutableBufferPointer { pst in
+                cache.pre.withUnsafeMutableBufferPointer { ppre in
+                    cache.hidden.withUnsafeMutableBufferPointer { pacc in
+                        output.data.withUnsafeMutableBufferPointer { pout in
+                            m.param.withUnsafeBufferPointer { pparam in
+                                m.group.withUnsafeBufferPointer { pgroup in
+                                    guard let xs = px.baseAddress, let stats = pst.baseAddress, let pre = ppre.baseAddress,
+                                          let acc = pacc.baseAddress, let out = pout.baseAddress,
+                                          let param = pparam.baseAddress, let group = pgroup.baseAddress else { return }
+                                    let mean = acc, sq = acc + gc
+                                    for r in 0..<x.rows {
+                                        let row = xs + r * w
+                                        for g in 0..<gc { mean[g] = 0; sq[g] = 0 }
+                                        for i in 0..<w { mean[group[i]] += row[i] }
+                                        for g in 0..<gc { mean[g] /= count }
+                                        for i in 0..<w { let d = row[i] - mean[group[i]]; sq[group[i]] += d * d }
+                                        for g in 0..<gc { stats[r * gc + g] = 1 / (sq[g] / count + eps).squareRoot() }
+                                        for i in 0..<w {
+                                            let k = r * w + i, j = param[i], g = group[i]
+                                            let xh = (row[i] - mean[g]) * stats[r * gc + g]
+                                            pre[k] = xh
+                                            out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

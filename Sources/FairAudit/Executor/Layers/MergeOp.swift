@@ -16,20 +16,24 @@ struct MergeOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        output = inputs[0]
-        let n = output.data.count
-        for x in inputs.dropFirst() {
-            for i in 0..<n {
-                switch kind {
-                case .add, .average: output.data[i] += x.data[i]
-                case .subtract: output.data[i] -= x.data[i]
-                case .multiply: output.data[i] *= x.data[i]
-                case .maximum: output.data[i] = max(output.data[i], x.data[i])
-                case .minimum: output.data[i] = min(output.data[i], x.data[i])
+        output.copy(from: inputs[0])
+        let n = output.data.count, kind = self.kind
+        output.data.withUnsafeMutableBufferPointer { po in
+            guard let o = po.baseAddress else { return }
+            for x in inputs.dropFirst() {
+                x.data.withUnsafeBufferPointer { px in
+                    guard let v = px.baseAddress, px.count >= n else { return }
+                    switch kind {
+                    case .add, .average: for i in 0..<n { o[i] += v[i] }
+                    case .subtract: for i in 0..<n { o[i] -= v[i] }
+                    case .multiply: for i in 0..<n { o[i] *= v[i] }
+                    case .maximum: for i in 0..<n { o[i] = max(o[i], v[i]) }
+                    case .minimum: for i in 0..<n { o[i] = min(o[i], v[i]) }
+                    }
                 }
             }
+            if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { o[i] *= s } }
         }
-        if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { output.data[i] *= s } }
     }
 
     /// Add: `g` to each; Subtract: `g`, `−g`; Average: `g/n`; Multiply:

@@ -25,8 +25,13 @@ struct ReshapeOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let shape = (try? outputShape([inputs[0].shape], params: [:])) ?? [inputs[0].width]
-        output = Batch(rows: inputs[0].rows, shape: shape, data: inputs[0].data)
+        let x = inputs[0]
+        // The per-sample shape of a value never changes: worked out on the first batch only.
+        if output.shape.isEmpty || output.width != x.width {
+            output.shape = (try? outputShape([x.shape], params: [:])) ?? [x.width]
+        }
+        output.rows = x.rows
+        Buffers.copy(x.data, into: &output.data)
     }
 
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
