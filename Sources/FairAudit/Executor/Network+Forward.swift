@@ -15,7 +15,7 @@ struct Trace {
 
     init(network: Network) {
         values = Array(repeating: Batch(), count: network.valueShapes.count)
-        caches = Array(repeating: LayerCache(), count: network.nodes.count)
+        caches = network.nodes.map { _ in LayerCache() }  // each node its own scratch
         nodeInputs.reserveCapacity(4)
     }
 }

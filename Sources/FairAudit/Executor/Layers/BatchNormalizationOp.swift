@@ -83,6 +83,27 @@ struct BatchNormalizationOp: LayerOp {
         return ([dx], grads)
     }
 
+    /// `∂ℓ/∂x = g γ / √(σ² + ε)` into the reused batch (`1/√(σ² + ε)` kept by the forward pass).
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0], m = cache.axisMap ?? map(x.shape), w = x.width, gamma = p[.gamma]
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        hasGradient[0] = true
+        guard cache.stats.count >= m.paramCount, gamma.isEmpty || gamma.count >= m.paramCount,
+              gradOut.data.count >= x.rows * w else { return }
+        let inv = cache.stats, hasGamma = !gamma.isEmpty
+        gradOut.data.withUnsafeBufferPointer { pg in
+            gradInputs[0].data.withUnsafeMutableBufferPointer { pd in
+                m.param.withUnsafeBufferPointer { pp in
+                    guard let g = pg.baseAddress, let d = pd.baseAddress, let param = pp.baseAddress else { return }
+                    for r in 0..<x.rows {
+                        for i in 0..<w { let j = param[i], k = r * w + i; d[k] = g[k] * (inv[j] * (hasGamma ? gamma[j] : 1)) }
+                    }
+                }
+            }
+        }
+    }
+
     /// `∂ℓ_n/∂γ = Σ g ⊙ x̂` and `∂ℓ_n/∂β = Σ g`, summed over each feature's positions.
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                          role: ParameterRole) -> [Float] {

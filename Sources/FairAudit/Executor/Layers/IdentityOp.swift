@@ -20,4 +20,10 @@ struct IdentityOp: LayerOp {
                   needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         (needInputs ? [gradOut] : [nil], [:])
     }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        gradInputs[0].copy(from: gradOut)
+        hasGradient[0] = true
+    }
 }

@@ -100,6 +100,50 @@ struct LayerNormalizationOp: LayerOp {
         return ([dx], grads)
     }
 
+    /// ``backward``'s input gradient into the reused batch.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0], m = cache.axisMap ?? map(x.shape), w = x.width, gc = m.groupCount
+        let gamma = p[.gamma], count = Float(m.paramCount), hasGamma = !gamma.isEmpty
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        hasGradient[0] = true
+        let s = cache.scratch
+        Buffers.resize(&s.xRows, 2 * gc)
+        guard gamma.isEmpty || gamma.count >= m.paramCount, gradOut.data.count >= x.rows * w,
+              cache.pre.count >= x.rows * w, cache.stats.count >= x.rows * gc else { return }
+        gradOut.data.withUnsafeBufferPointer { pg in
+            gradInputs[0].data.withUnsafeMutableBufferPointer { pd in
+                cache.pre.withUnsafeBufferPointer { ppre in
+                    cache.stats.withUnsafeBufferPointer { pst in
+                        s.xRows.withUnsafeMutableBufferPointer { pm in
+                            m.param.withUnsafeBufferPointer { pp in
+                                m.group.withUnsafeBufferPointer { pgr in
+                                    guard let g = pg.baseAddress, let dx = pd.baseAddress, let xh = ppre.baseAddress,
+                                          let st = pst.baseAddress, let m1 = pm.baseAddress, let param = pp.baseAddress,
+                                          let group = pgr.baseAddress else { return }
+                                    let m2 = m1 + gc
+                                    for r in 0..<x.rows {
+                                        for q in 0..<gc { m1[q] = 0; m2[q] = 0 }
+                                        for i in 0..<w {
+                                            let k = r * w + i
+                                            let gh = g[k] * (hasGamma ? gamma[param[i]] : 1)
+                                            m1[group[i]] += gh; m2[group[i]] += gh * xh[k]
+                                        }
+                                        for i in 0..<w {
+                                            let k = r * w + i, q = group[i]
+                                            let gh = g[k] * (hasGamma ? gamma[param[i]] : 1)
+                                            dx[k] = st[r * gc + q] * (gh - m1[q] / count - xh[k] * m2[q] / count)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                          role: ParameterRole) -> [Float] {
         Normalization.affineSampleGradients(gradOut, xhat: cache.pre, map: map(gradOut.shape), role: role)

@@ -72,4 +72,28 @@ struct MergeOp: LayerOp {
             return (out, [:])
         }
     }
+
+    /// Add, Subtract and Average write `±g` or `g/n` into the reused
+    /// batches; the others go through ``backward``.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let scale: (Int) -> Float
+        switch kind {
+        case .add: scale = { _ in 1 }
+        case .subtract: scale = { $0 == 0 ? 1 : -1 }
+        case .average: let s = 1 / Float(inputs.count); scale = { _ in s }
+        case .multiply, .maximum, .minimum:
+            let (d, _) = backward(gradOut, inputs, p, cache: cache, needInputs: true, wantParams: false)
+            for k in inputs.indices {
+                if let g = d[k] { gradInputs[k].copy(from: g); hasGradient[k] = true } else { hasGradient[k] = false }
+            }
+            return
+        }
+        for k in inputs.indices {
+            gradInputs[k].copy(from: gradOut)
+            let s = scale(k)
+            if s != 1 { gradInputs[k].data.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] *= s } } }
+            hasGradient[k] = true
+        }
+    }
 }

@@ -39,4 +39,11 @@ struct ReshapeOp: LayerOp {
         guard needInputs else { return ([nil], [:]) }
         return ([Batch(rows: gradOut.rows, shape: inputs[0].shape, data: gradOut.data)], [:])
     }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        gradInputs[0].resize(rows: gradOut.rows, shape: inputs[0].shape)
+        Buffers.copy(gradOut.data, into: &gradInputs[0].data)
+        hasGradient[0] = true
+    }
 }
