@@ -37,6 +37,9 @@ final class LayerScratch {
     var dSquared: [Float] = []
     var xRows: [Float] = []
     var dRows: [Float] = []
+    /// Embedding Fisher: each table row's slot among a sample's distinct ids (−1: none), and back.
+    var slotOf: [Int] = []
+    var rowOf: [Int] = []
 }
 
 /// One kind of layer of the graph executor.

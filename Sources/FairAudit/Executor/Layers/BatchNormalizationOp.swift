@@ -104,6 +104,12 @@ struct BatchNormalizationOp: LayerOp {
         }
     }
 
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+        Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+                                              weights: weights, scratch: cache.scratch, into: out)
+    }
+
     /// `∂ℓ_n/∂γ = Σ g ⊙ x̂` and `∂ℓ_n/∂β = Σ g`, summed over each feature's positions.
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                          role: ParameterRole) -> [Float] {
@@ -113,6 +119,50 @@ struct BatchNormalizationOp: LayerOp {
 
 /// Shared by the normalization layers.
 enum Normalization {
+    /// `out[k][c, ·] += Σ_n w[n, c] g_n²` for γ and β, the per-sample
+    /// gradients (each summed over the feature's positions) formed in the
+    /// node's scratch; a single column of ones adds the squares' column sums.
+    static func accumulateAffineSquares(_ g: Batch, xhat: [Float], map m: AxisMap, roles: [ParameterRole], weights: Membership,
+                                        scratch: LayerScratch, into out: [UnsafeMutablePointer<Float>]) {
+        let rows = g.rows, w = g.width, pc = m.paramCount
+        guard rows > 0, pc > 0, g.data.count >= rows * w, xhat.count >= rows * w else { return }
+        let plain = weights.columns == 1 && weights.rows == rows && !weights.weights.contains { $0 != 1 }
+        for (k, role) in roles.enumerated() where role == .gamma || role == .beta {
+            Buffers.resize(&scratch.xRows, rows * pc)
+            g.data.withUnsafeBufferPointer { pg in
+                xhat.withUnsafeBufferPointer { px in
+                    scratch.xRows.withUnsafeMutableBufferPointer { ps in
+                        m.param.withUnsafeBufferPointer { pp in
+                            guard let gd = pg.baseAddress, let xh = px.baseAddress, let sg = ps.baseAddress,
+                                  let param = pp.baseAddress else { return }
+                            sg.update(repeating: 0, count: rows * pc)
+                            for r in 0..<rows {
+                                let row = sg + r * pc, base = r * w
+                                if role == .gamma {
+                                    for i in 0..<w { row[param[i]] += gd[base + i] * xh[base + i] }
+                                } else {
+                                    for i in 0..<w { row[param[i]] += gd[base + i] }
+                                }
+                            }
+                            for i in 0..<(rows * pc) { sg[i] *= sg[i] }
+                        }
+                    }
+                }
+            }
+            if plain {
+                FloatKernels.addColumnSums(scratch.xRows, rows: rows, width: pc, into: out[k])
+            } else {
+                weights.weights.withUnsafeBufferPointer { pw in
+                    scratch.xRows.withUnsafeBufferPointer { ps in
+                        guard let wp = pw.baseAddress, let sp = ps.baseAddress else { return }
+                        gemm(transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
+                             b: sp, ldb: pc, beta: 1, c: out[k], ldc: pc)
+                    }
+                }
+            }
+        }
+    }
+
     /// Per-sample γ (`Σ g x̂`) or β (`Σ g`) gradients, `rows × paramCount`.
     static func affineSampleGradients(_ g: Batch, xhat: [Float], map m: AxisMap, role: ParameterRole) -> [Float] {
         guard role == .gamma || role == .beta else { return [] }

@@ -144,6 +144,12 @@ struct LayerNormalizationOp: LayerOp {
         }
     }
 
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+        Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+                                              weights: weights, scratch: cache.scratch, into: out)
+    }
+
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                          role: ParameterRole) -> [Float] {
         Normalization.affineSampleGradients(gradOut, xhat: cache.pre, map: map(gradOut.shape), role: role)
