@@ -9,7 +9,7 @@ import Testing
 /// the same rows).
 @Suite struct ZooConvAuditTests {
     static let dir = CLI.packageRoot.appendingPathComponent("Tests/FairAuditTests/Resources/zoo")
-    static let models = ["small_cnn_k3", "residual_cnn_k3", "text_cnn_k3", "seq_cnn_tf2"]
+    static let models = ["small_cnn_k3", "residual_cnn_k3", "text_cnn_k3", "transformer_k3", "seq_cnn_tf2"]
 
     @Test("audit metrics equal fairlearn within 1e-9", arguments: models)
     func auditEqualsFairlearn(model: String) throws {
