@@ -5,7 +5,7 @@
 # Needs a release build (.build-release/release/fairaudit) and the k3 venv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-n=${1:-20000}
+n=${1:-10000}
 out=${2:-/tmp/fairaudit-bench/zoo-cnn}
 bin=${FAIRAUDIT:-.build-release/release/fairaudit}
 models=small_cnn_k3,residual_cnn_k3,text_cnn_k3,transformer_k3,seq_cnn_tf2
