@@ -38,6 +38,10 @@ struct SpatialCase: CustomStringConvertible, Sendable {
                     [.kernel: [2, 2, 1, 2], .bias: [2]]),
         SpatialCase("Conv2D channels first", ChannelsFirstOp(inner: ConvOp(options: o(2, [2, 2], strides: [2, 2], .same), useBias: true)),
                     [2, 3, 4], [.kernel: [2, 2, 2, 3], .bias: [3]]),
+        SpatialCase("Conv2D (out, in, kh, kw) kernel, 2 groups, channels first, explicit padding",
+                    ChannelsFirstOp(inner: ConvOp(options: o(2, [2, 3], strides: [1, 2], .explicit([[0, 1], [1, 1]]), groups: 2),
+                                                  useBias: true, layout: .outIn)), [4, 3, 4], [.kernel: [4, 2, 2, 3], .bias: [4]]),
+        SpatialCase("Conv1D (out, in, k) kernel", ConvOp(options: o(1, [3], .same), useBias: false, layout: .outIn), [5, 2], [.kernel: [3, 2, 3]]),
         SpatialCase("DepthwiseConv2D multiplier 2 same stride 2", ConvOp(options: o(2, [3, 3], strides: [2, 2], .same), depthwise: true, useBias: true),
                     [4, 5, 2], [.kernel: [3, 3, 2, 2], .bias: [4]]),
         SpatialCase("SeparableConv2D multiplier 2 same", SeparableConvOp(options: o(2, [2, 2], .same), useBias: true), [3, 4, 2],
@@ -109,6 +113,25 @@ struct SpatialCase: CustomStringConvertible, Sendable {
                       LayerGradientTests.objective(c.base, inputs, b, weights: w), "\(role)[\(i)]")
             }
         }
+    }
+
+    /// An `(out, in, kh, kw)` kernel runs as the same kernel transposed to `(kh, kw, in, out)`.
+    @Test func outputFirstKernelEqualsTransposed() throws {
+        let (o, ci, kh, kw) = (3, 2, 2, 3)
+        var rng = SplitMix(state: 8)
+        let oihw = rng.floats(o * ci * kh * kw, -1, 1)
+        var hwio = [Float](repeating: 0, count: oihw.count)
+        for a in 0..<o { for b in 0..<ci { for y in 0..<kh { for x in 0..<kw {
+            hwio[((y * kw + x) * ci + b) * o + a] = oihw[((a * ci + b) * kh + y) * kw + x]
+        } } } }
+        let opts = SpatialCase.o(2, [kh, kw], .same)
+        let x = Batch(rows: 2, shape: [4, 5, ci], data: rng.floats(2 * 4 * 5 * ci, -1, 1))
+        var a = Batch(), b = Batch(), cache = LayerCache()
+        ConvOp(options: opts, useBias: false, layout: .outIn).forward([x], LayerParams(values: [.kernel: oihw]), output: &a, cache: &cache)
+        ConvOp(options: opts, useBias: false).forward([x], LayerParams(values: [.kernel: hwio]), output: &b, cache: &cache)
+        #expect(a.shape == b.shape && !a.data.isEmpty)
+        #expect(close(a.data.map(Double.init), b.data.map(Double.init), rtol: 1e-6, atol: 1e-7))
+        #expect(try ConvOp(options: opts, useBias: false, layout: .outIn).outputShape([[4, 5, ci]], params: [.kernel: [o, ci, kh, kw]]) == [4, 5, o])
     }
 
     @Test("per-sample gradients are each row's own backward, and the Fisher adds their weighted squares",

@@ -3,7 +3,9 @@ import Foundation
 extension NetworkBuilder {
     /// The op of a convolution, pooling, padding, cropping or up-sampling
     /// layer (its settings in ``Layer/spatial``), wrapped in
-    /// ``ChannelsFirstOp`` for `channels_first` data.
+    /// ``ChannelsFirstOp`` for `channels_first` data. A convolution kernel
+    /// is Keras' `(kh, kw, C/groups, out)` unless the layer's
+    /// `kernelLayout` is `.outIn`: ONNX/PyTorch `(out, C/groups, kh, kw)`.
     static func spatialOp(for layer: Layer) throws -> any LayerOp {
         guard let o = layer.spatial, o.rank == 1 || o.rank == 2 else {
             throw unsupported("\(layer.className) layer '\(layer.name)' has no window settings over 1 or 2 spatial axes")
@@ -13,7 +15,7 @@ extension NetworkBuilder {
         switch layer.kind {
         case .convolution, .depthwiseConvolution:
             guard layer.weights["kernel"] != nil else { throw unsupported("\(layer.className) layer '\(layer.name)' names no kernel tensor") }
-            op = ConvOp(options: o, depthwise: layer.kind == .depthwiseConvolution, useBias: bias)
+            op = ConvOp(options: o, depthwise: layer.kind == .depthwiseConvolution, useBias: bias, layout: layer.kernelLayout)
         case .separableConvolution:
             guard layer.weights["depthwise_kernel"] != nil, layer.weights["pointwise_kernel"] != nil else {
                 throw unsupported("\(layer.className) layer '\(layer.name)' names no depthwise and pointwise kernels")

@@ -49,9 +49,9 @@ extension ConvOp {
     /// `dst` (`samples.count × count`, overwritten).
     func writeSampleGradients(_ gradOut: Batch, _ x: Batch, _ p: LayerParams, role: ParameterRole, samples: Range<Int>,
                               into dst: UnsafeMutablePointer<Float>) {
-        let kernel = p[.kernel], count = p[role].count
+        let count = p[role].count
         dst.update(repeating: 0, count: samples.count * count)
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: kernel.count) else { return }
+        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return }
         let per = g.outPositions
         gradOut.data.withUnsafeBufferPointer { pd in
             guard let ds = pd.baseAddress else { return }
@@ -79,6 +79,10 @@ extension ConvOp {
                                      b: ds + q0 * out + gi * og, ldb: out, beta: 1, c: o + gi * og, ldc: out)
                             }
                             q0 = q1
+                        }
+                        if layout == .outIn {
+                            let row = stored(Array(UnsafeBufferPointer(start: o, count: count)), g, out)
+                            row.withUnsafeBufferPointer { if let b = $0.baseAddress { o.update(from: b, count: count) } }
                         }
                     }
                 }

@@ -7,13 +7,17 @@ import Foundation
 /// The kernel is stored as Keras writes it: `(kh, kw, C/groups, out)`
 /// (`(k, C/groups, out)` for 1-D); a depthwise kernel `(kh, kw, C, mult)`
 /// is the grouped kernel with `groups = C`, output channel `c·mult + m`.
-/// The activation runs as its own node after this one.
+/// With `layout: .outIn` it is stored as ONNX and PyTorch write it,
+/// `(out, C/groups, kh, kw)`, and read (and its gradients written) in that
+/// order. The activation runs as its own node after this one.
 struct ConvOp: LayerOp {
     /// Window, strides, dilation, padding and groups (`window` is the kernel size).
     var options: SpatialOptions
     /// A depthwise kernel `(…, C, mult)`: one group per input channel.
     var depthwise = false
     var useBias: Bool
+    /// `.inOut`: Keras `(kh, kw, C/groups, out)`; `.outIn`: ONNX/PyTorch `(out, C/groups, kh, kw)`.
+    var layout: KernelLayout = .inOut
 
     var className: String { depthwise ? "DepthwiseConv\(options.rank)D" : "Conv\(options.rank)D" }
     var roles: [ParameterRole] { useBias ? [.kernel, .bias] : [.kernel] }
@@ -38,15 +42,16 @@ struct ConvOp: LayerOp {
         guard let k = params[.kernel], k.count == options.rank + 2 else {
             throw ShapeError("its kernel has shape \(params[.kernel] ?? []), not \(options.rank + 2)-D")
         }
-        guard Array(k.prefix(options.rank)) == options.window else {
+        let window = layout == .inOut ? Array(k.prefix(options.rank)) : Array(k.suffix(options.rank))
+        guard window == options.window else {
             throw ShapeError("has kernel_size \(options.window) but its kernel has shape \(k)")
         }
-        let c = inputs[0].last ?? 0
-        if depthwise, k[options.rank] != c {
-            throw ShapeError("takes \(k[options.rank]) channels but the previous layer gives \(c)")
+        let c = inputs[0].last ?? 0, perGroup = layout == .inOut ? k[options.rank] : k[1]
+        if depthwise, perGroup != c {
+            throw ShapeError("takes \(perGroup) channels but the previous layer gives \(c)")
         }
-        if !depthwise, k[options.rank] * options.groups != c {
-            throw ShapeError("takes \(k[options.rank] * options.groups) channels but the previous layer gives \(c)")
+        if !depthwise, perGroup * options.groups != c {
+            throw ShapeError("takes \(perGroup * options.groups) channels but the previous layer gives \(c)")
         }
         let (g, _, out) = try plan(inputs[0], kernelCount: k.reduce(1, *))
         if let filters = options.filters, !depthwise, filters != out {
@@ -59,11 +64,12 @@ struct ConvOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], kernel = p[.kernel]
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: kernel.count) else {
+        let x = inputs[0]
+        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else {
             output.resize(rows: 0, shape: [])
             return
         }
+        let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions
         Dense.fillBias(p.has(.bias) ? p[.bias] : nil, rows: m, width: out, into: &output.data)
         output.rows = x.rows
@@ -96,8 +102,9 @@ struct ConvOp: LayerOp {
     /// `∂ℓ/∂x` = the patch gradients `G_g K_gᵀ` scattered back (col2im).
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                   needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        let x = inputs[0], kernel = p[.kernel]
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: kernel.count) else { return ([nil], [:]) }
+        let x = inputs[0]
+        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return ([nil], [:]) }
+        let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions, k = Im2Col.width(g), kg = k / groups, og = out / groups, chunk = Im2Col.chunkRows(g)
         var grads: [ParameterRole: [Float]] = [:]
         var dk = [Float](repeating: 0, count: wantParams ? kernel.count : 0)
@@ -137,9 +144,35 @@ struct ConvOp: LayerOp {
             }
         }
         if wantParams {
-            grads[.kernel] = dk
+            grads[.kernel] = stored(dk, g, out)
             if useBias { grads[.bias] = Dense.columnSums(gradOut.data, rows: m, width: out) }
         }
         return ([needInputs ? Batch(rows: x.rows, shape: x.shape, data: dx) : nil], grads)
+    }
+
+    /// The kernel as the GEMMs read it, `(taps, C/groups, out)`: as stored
+    /// for `.inOut`, transposed from `(out, C/groups, taps)` for `.outIn`.
+    func spatialFirst(_ k: [Float], _ g: ConvGeometry, _ out: Int) -> [Float] {
+        layout == .inOut ? k : Self.reorder(k, taps: g.kh * g.kw, out: out, toSpatialFirst: true)
+    }
+
+    /// A gradient in the GEMMs' order, written in the stored layout.
+    func stored(_ k: [Float], _ g: ConvGeometry, _ out: Int) -> [Float] {
+        layout == .inOut ? k : Self.reorder(k, taps: g.kh * g.kw, out: out, toSpatialFirst: false)
+    }
+
+    /// `(out, cg, taps)` ↔ `(taps, cg, out)` for a kernel of `taps · cg · out` values.
+    static func reorder(_ k: [Float], taps: Int, out: Int, toSpatialFirst: Bool) -> [Float] {
+        var r = [Float](repeating: 0, count: k.count)
+        let cg = k.count / max(taps * out, 1)
+        for o in 0..<out {
+            for ci in 0..<cg {
+                for t in 0..<taps {
+                    let a = (o * cg + ci) * taps + t, b = (t * cg + ci) * out + o
+                    if toSpatialFirst { r[b] = k[a] } else { r[a] = k[b] }
+                }
+            }
+        }
+        return r
     }
 }
