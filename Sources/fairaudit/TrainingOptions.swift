@@ -63,6 +63,15 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Train only the output layer, the body frozen (with --new-head: a linear probe of the body's features).")
     var freezeBody = false
 
+    @Flag(help: "Factorize embedding tables too (vocabulary × dimension), as dense kernels are; by default they train whole.")
+    var factorizeEmbeddings = false
+
+    @Option(help: ArgumentHelp("Train only these layers (comma-separated names as `inspect` lists them; a new head always trains). Default: every layer, matrices through their low-rank factors.", valueName: "name,…"))
+    var layers: String?
+
+    @Option(help: ArgumentHelp("Keep these layers as they are (comma-separated names).", valueName: "name,…"))
+    var freeze: String?
+
     /// The fixer's options: flags, then the policy's [fix] table, then defaults.
     func fixOptions(policy: Policy?) throws -> FixOptions {
         var o = FixOptions()
@@ -93,6 +102,12 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(maxAccuracyDrop, "max_accuracy_drop", { Double($0) }) { o.maxAccuracyDrop = v }
         if newHead || newHeadFrom != nil { o.newHead = NewHead(after: newHeadFrom) }
         o.freezeBody = freezeBody
+        o.factorizeEmbeddings = factorizeEmbeddings || table["factorize_embeddings"] == "true"
+        func names(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        o.layers = names(layers)
+        o.freeze = names(freeze) ?? []
         o.targets = try targets.map { try FixTarget.parse($0) }
         if targets.isEmpty, let policy {
             // The policy's gate limits, less those fix cannot judge (Fisher metrics).
