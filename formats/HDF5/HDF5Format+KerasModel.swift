@@ -98,7 +98,7 @@ extension HDF5Format {
             for (role, t) in zip(entry.roles, entry.weights) {
                 guard let name = layer?.weights[role], let got = try? back.tensor(named: name),
                       got.shape == t.shape, try got.rawBytes() == t.rawBytes() else {
-                    throw HDF5Error.writeFailed(file: file, object: "\(entry.name)/\(role)", reason: "does not read back as written")
+                    throw HDF5Error.writeFailed(file: file, object: "\(entry.name)/\(role.rawValue)", reason: "does not read back as written")
                 }
             }
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// What a parameter tensor is to the layer that reads it (Keras' weight
 /// names; PyTorch's `weight`/`running_mean`/… map onto the same roles).
-public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
+public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable, CustomStringConvertible {
     /// A dense kernel (stored as its layer's ``KernelLayout`` says).
     case kernel
     /// An additive bias, one per output unit.
@@ -47,6 +47,9 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
         default: true
         }
     }
+
+    /// Keras' name (`moving_mean`, `query/kernel`), as messages and paths print it.
+    public var description: String { rawValue }
 
     /// The tensor-name suffix PyTorch's state dicts use for this role
     /// (`weight` for a kernel or γ, `running_var` for σ², …); Keras' own
