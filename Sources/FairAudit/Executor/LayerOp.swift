@@ -40,6 +40,8 @@ final class LayerScratch {
     /// Embedding Fisher: each table row's slot among a sample's distinct ids (−1: none), and back.
     var slotOf: [Int] = []
     var rowOf: [Int] = []
+    /// Convolution: one chunk of patch rows (``Im2Col``).
+    var patches: [Float] = []
 }
 
 /// One kind of layer of the graph executor.

@@ -76,10 +76,11 @@ struct ConvOp: LayerOp {
         output.shape = g.outputShape(rank: options.rank, channels: out)
         let beta: Float = p.has(.bias) ? 1 : 0
         let k = Im2Col.width(g), kg = k / groups, og = out / groups, chunk = Im2Col.chunkRows(g)
-        var col = [Float](repeating: 0, count: min(chunk, m) * k)
+        let scratch = cache.scratch
+        Buffers.resize(&scratch.patches, min(chunk, m) * k)
         x.data.withUnsafeBufferPointer { px in
             kernel.withUnsafeBufferPointer { pk in
-                col.withUnsafeMutableBufferPointer { pc in
+                scratch.patches.withUnsafeMutableBufferPointer { pc in
                     output.data.withUnsafeMutableBufferPointer { po in
                         guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress, let os = po.baseAddress else { return }
                         var q0 = 0
@@ -109,11 +110,12 @@ struct ConvOp: LayerOp {
         var grads: [ParameterRole: [Float]] = [:]
         var dk = [Float](repeating: 0, count: wantParams ? kernel.count : 0)
         var dx = [Float](repeating: 0, count: needInputs ? x.data.count : 0)
-        var col = [Float](repeating: 0, count: min(chunk, m) * k)
+        let scratch = cache.scratch
+        Buffers.resize(&scratch.patches, min(chunk, m) * k)
         x.data.withUnsafeBufferPointer { px in
             gradOut.data.withUnsafeBufferPointer { pd in
                 kernel.withUnsafeBufferPointer { pk in
-                    col.withUnsafeMutableBufferPointer { pc in
+                    scratch.patches.withUnsafeMutableBufferPointer { pc in
                         dk.withUnsafeMutableBufferPointer { pdk in
                             dx.withUnsafeMutableBufferPointer { pdx in
                                 guard let xs = px.baseAddress, let ds = pd.baseAddress, let ks = pk.baseAddress,
