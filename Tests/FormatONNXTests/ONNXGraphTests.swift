@@ -16,7 +16,7 @@ import Testing
     static func tabularFeatures() throws -> (features: [Float], rows: Int) {
         let text = try String(contentsOf: ONNXFixtures.url("tabular.csv"), encoding: .utf8)
         var lines = text.split(whereSeparator: \.isNewline)
-        #expect(lines.removeFirst() == "id0,id1,id2,n0,n1,n2,n3,income,sex")
+        #expect(lines.removeFirst() == "ids,ids_1,ids_2,num,num_1,num_2,num_3,income,sex")
         var x: [Float] = []
         for line in lines {
             let cells = line.split(separator: ",")
