@@ -118,11 +118,36 @@ import Testing
         }
     }
 
-    /// An op outside the list on the path is refused naming op, node and opset; the CNN's Conv until it runs.
-    @Test func unsupportedOpIsNamed() throws {
+    /// torch's small CNN (Conv, MaxPool, AveragePool, GlobalAveragePool on NCHW): kernels read OIHW as stored.
+    @Test func torchCNNPredictsAsOnnxruntime() throws {
         let graph = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
-        if graph.layers == nil {
-            #expect(graph.architectureNote?.contains("(Conv, opset 17) cannot be run") == true, "\(graph.architectureNote ?? "")")
+        let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
+        #expect(layers.filter { $0.kind == .convolution }.allSatisfy { $0.kernelLayout == .outIn && $0.spatial?.dataFormat == .channelsFirst })
+        for kind: Layer.Kind in [.convolution, .maxPooling, .averagePooling, .globalAveragePooling, .flatten, .dense] {
+            #expect(layers.contains { $0.kind == kind }, "no \(kind) layer")
         }
+        let net = try Network(graph: graph)
+        #expect(net.inputShapes == [[1, 8, 8]])
+        let arrays = try ONNXFixtures.arrays("cnn_torch.npz")
+        let scores = try net.predictScores(features: try #require(arrays["x"]).floatValues(), rows: 24)
+        let want = try #require(arrays["score"]).floatValues()
+        #expect(worst(scores, want) <= 1e-5, "largest difference from onnxruntime: \(worst(scores, want))")
+    }
+
+    /// The CNN written back after a change keeps its kernels OIHW: the same shapes, the changed values in place.
+    @Test func cnnKernelsWriteBackInTheirStoredOrder() throws {
+        var graph = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
+        var net = try Network(graph: graph)
+        let name = try #require(graph.layers?.first { $0.kind == .convolution }?.weights["kernel"])
+        var v = try net.parameter(name)
+        v[5] += 1
+        try net.setParameter(name, v)
+        try net.write(into: &graph)
+        let out = try ONNXFixtures.scratch().appendingPathComponent("cnn.onnx")
+        try ONNXFormat.write(graph, to: out, basedOn: ONNXFixtures.url("cnn_torch.onnx"))
+        let back = try ONNXFormat.read(out), before = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
+        #expect(try back.tensor(named: name).shape == before.tensor(named: name).shape)
+        let a = try back.tensor(named: name).floatValues(), b = try before.tensor(named: name).floatValues()
+        #expect(a.indices.filter { a[$0] != b[$0] } == [5] && abs(a[5] - b[5] - 1) < 1e-6)
     }
 }

@@ -25,7 +25,7 @@ extension ONNXFormat {
             }
             tensors.append(try ONNXTensor.tensor(from: proto, file: file, external: options.allowExternalData ? url.deletingLastPathComponent() : nil))
         }
-        var graph = ModelGraph(format: name, layout: "onnx", tensors: tensors,
+        var graph = ModelGraph(format: name, layout: .onnx, tensors: tensors,
                                metadata: metadata(model), source: url)
         try attachLayers(to: &graph, model: model, file: file, output: options.output)
         return graph

@@ -6,7 +6,8 @@ extension ONNXMapper {
     static let supportedOps = [
         "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Elu", "Selu",
         "Gelu", "Erf", "Softplus", "BatchNormalization", "LayerNormalization", "Flatten", "Reshape", "Transpose", "Concat",
-        "Gather", "Identity", "Dropout", "Cast", "Unsqueeze", "Squeeze", "Constant",
+        "Gather", "Identity", "Dropout", "Cast", "Unsqueeze", "Squeeze", "Constant", "Conv", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "GlobalMaxPool",
     ]
 
     /// Maps one node onto a layer (or folds it into the layer before it).
@@ -57,6 +58,11 @@ extension ONNXMapper {
         case "Concat": try concat(node)
         case "Squeeze", "Unsqueeze": try squeeze(node)
         case "Gather": try gather(node)
+        case "Conv": try conv(node)
+        case "MaxPool": try pool(node, max: true)
+        case "AveragePool": try pool(node, max: false)
+        case "GlobalAveragePool": try globalPool(node, max: false)
+        case "GlobalMaxPool": try globalPool(node, max: true)
         default:
             throw node.refuse("the op is not one fairaudit runs (\(Self.supportedOps.joined(separator: ", ")))")
         }

@@ -46,6 +46,11 @@ public struct Layer: Sendable, Equatable {
     /// The kinds of layer the executor runs.
     public enum Kind: String, Sendable, Codable {
         case input, dense, activation, dropout, batchNormalization, layerNormalization, flatten
+        /// Convolutions and pooling over 1 or 2 spatial axes (settings in ``Layer/spatial``):
+        /// `Conv1D`/`Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPooling`,
+        /// `AveragePooling`, their global forms, `ZeroPadding`, `Cropping`, `UpSampling`.
+        case convolution, depthwiseConvolution, separableConvolution, maxPooling, averagePooling
+        case globalAveragePooling, globalMaxPooling, zeroPadding, cropping, upSampling
         /// Integer ids → rows of an `embeddings` table.
         case embedding
         /// Keras `Normalization`: `(x − mean) / √variance`.
@@ -107,6 +112,8 @@ public struct Layer: Sendable, Equatable {
     public var arithmetic: Arithmetic?
     /// The constant operand of an `arithmetic` layer, or a `gather` layer's indices.
     public var constant: ConstantOperand?
+    /// Window, strides, padding, layout… of a convolution or pooling layer.
+    public var spatial: SpatialOptions?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,

@@ -164,6 +164,9 @@ struct NetworkBuilder {
                 throw unsupported("gather layer '\(layer.name)' names no indices or axis")
             }
             return GatherOp(axis: axis, indices: indices)
+        case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
+             .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
+            return try spatialOp(for: layer)
         }
     }
 
