@@ -14,16 +14,17 @@ extension ONNXFormat {
     /// be run) and external data only when `options.allowExternalData`.
     public static func read(_ url: URL, options: ReadOptions) throws -> ModelGraph {
         let file = url.path
-        let model = try decode(url)
+        let (model, raw) = try skeleton(url)
         guard model.hasGraph else { throw ONNXError.noGraph(file: file) }
         let g = model.graph
         var tensors: [Tensor] = []
         var seen = Set<String>()
-        for proto in g.initializer {
+        for (i, proto) in g.initializer.enumerated() {
             guard seen.insert(proto.name).inserted else {
                 throw ONNXError.badTensor(file: file, tensor: proto.name, reason: "appears twice among the initializers")
             }
-            tensors.append(try ONNXTensor.tensor(from: proto, file: file, external: options.allowExternalData ? url.deletingLastPathComponent() : nil))
+            tensors.append(try ONNXTensor.tensor(from: proto, file: file, external: options.allowExternalData ? url.deletingLastPathComponent() : nil,
+                                                 raw: raw.cursor.flatMap { c in raw.ranges[i].map { (c, $0) } }))
         }
         var graph = ModelGraph(format: name, layout: .onnx, tensors: tensors,
                                metadata: metadata(model), source: url)
@@ -71,6 +72,21 @@ extension ONNXFormat {
         }
         // The command names the file itself when it says the model cannot be run.
         graph.architectureNote = firstError?.description(omitting: file)
+    }
+
+    /// The file's `ModelProto` without the large initializer values
+    /// (``ONNXSkeleton``), and where those lie in the file.
+    static func skeleton(_ url: URL) throws -> (model: Onnx_ModelProto, raw: (cursor: ONNXFileCursor?, ranges: [Int: Range<Int>])) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        if size == 0 { throw ONNXError.notONNX(file: url.path, reason: "the file is empty") }
+        do {
+            let s = try ONNXSkeleton(url: url)
+            return (s.model, (s.raw.isEmpty ? nil : try ONNXFileCursor(url: url), s.raw))
+        } catch ONNXFileCursor.BinaryOrTruncated.truncated {
+            throw ONNXError.notONNX(file: url.path, reason: reason(.truncated))
+        } catch ONNXFileCursor.BinaryOrTruncated.malformed {
+            throw ONNXError.notONNX(file: url.path, reason: reason(.malformedProtobuf))
+        }
     }
 
     /// The file's `ModelProto`; any protobuf error becomes one line naming the file.

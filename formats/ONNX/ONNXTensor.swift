@@ -27,7 +27,9 @@ enum ONNXTensor {
     /// Refuses unknown types, negative or overflowing shapes, data whose
     /// length does not match the shape, and external data unless `external`
     /// (the model's folder) is given; then only a file inside that folder.
-    static func tensor(from proto: Onnx_TensorProto, file: String, external: URL? = nil) throws -> Tensor {
+    /// `raw` gives the tensor's `raw_data` as a range of `cursor`'s file, read when first used.
+    static func tensor(from proto: Onnx_TensorProto, file: String, external: URL? = nil,
+                       raw: (cursor: ONNXFileCursor, range: Range<Int>)? = nil) throws -> Tensor {
         func bad(_ reason: String) -> ONNXError { .badTensor(file: file, tensor: proto.name, reason: reason) }
         let isExternal = proto.dataLocation == .external || !proto.externalData.isEmpty
         if isExternal, external == nil {
@@ -54,6 +56,12 @@ enum ONNXTensor {
             let storage = try ONNXExternalData(proto.externalData.map { ($0.key, $0.value) }, folder: external,
                                                bytes: bytes, bad: bad).storage()
             return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: storage, origin: proto.name)
+        } else if let raw {
+            guard raw.range.count == bytes else {
+                throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(raw.range.count)")
+            }
+            return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: raw.cursor.storage(raw.range),
+                          origin: proto.name)
         } else if proto.hasRawData {
             guard proto.rawData.count == bytes else {
                 throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(proto.rawData.count)")
