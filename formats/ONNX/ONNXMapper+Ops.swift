@@ -35,8 +35,11 @@ extension ONNXMapper {
             }
             try activation(node, .selu)
         case "Gelu":
-            guard node.string("approximate", "none") == "none" else { throw node.refuse("the tanh approximation is not run (only approximate='none')") }
-            try activation(node, .gelu)
+            switch node.string("approximate", "none") {
+            case "none": try activation(node, .gelu)
+            case "tanh": try activation(node, .geluTanh)
+            case let other: throw node.refuse("approximate='\(other)' is not a GELU form (none, tanh)")
+            }
         case "Softmax":
             let x = try data(node, 0)
             guard try node.axis(node.int("axis", -1), rank: x.rank) == x.rank - 1, x.rank >= 2 else {

@@ -7,6 +7,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case softplus, swish, silu
     /// The error function `erf(z)` (ONNX `Erf`, as exporters decompose GELU).
     case erf
+    /// GELU's tanh approximation, `½ z (1 + tanh(√(2/π) (z + 0.044715 z³)))`
+    /// (`gelu(x, approximate=True)`; keras_hub registers it as `gelu_approximate`).
+    case geluTanh = "gelu_approximate"
 }
 
 /// Element-wise arithmetic of ONNX `Add`, `Sub`, `Mul`, `Div` with numpy broadcasting.
@@ -72,6 +75,10 @@ public struct Layer: Sendable, Equatable {
         /// ONNX `Gather` of a computed value at constant indices (`constant`,
         /// integers) along `axes[0]`.
         case gather
+        /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
+        case multiHeadAttention
+        /// Keras `EinsumDense` (settings in `einsum`).
+        case einsumDense
     }
 
     /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
@@ -114,6 +121,10 @@ public struct Layer: Sendable, Equatable {
     public var constant: ConstantOperand?
     /// Window, strides, padding, layout… of a convolution or pooling layer.
     public var spatial: SpatialOptions?
+    /// `MultiHeadAttention` settings.
+    public var attention: AttentionSpec?
+    /// `EinsumDense` settings.
+    public var einsum: EinsumSpec?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
