@@ -33,7 +33,7 @@ import Testing
         #expect(kinds.isSuperset(of: [.input, .embedding, .layerNormalization, .arithmetic, .activation, .flatten,
                                       .batchNormalization, .concatenate, .dense]))
         let emb = try #require(layers.first { $0.kind == .embedding })
-        #expect(emb.weights == ["embeddings": "emb.weight"])
+        #expect(emb.weights == [.embeddings: "emb.weight"])
         let net = try Network(graph: graph)
         #expect(net.inputNames == ["ids", "num"] && net.inputWidth == 7 && net.head == .sigmoid)
         let (x, rows) = try Self.tabularFeatures()
@@ -138,7 +138,7 @@ import Testing
     @Test func cnnKernelsWriteBackInTheirStoredOrder() throws {
         var graph = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
         var net = try Network(graph: graph)
-        let name = try #require(graph.layers?.first { $0.kind == .convolution }?.weights["kernel"])
+        let name = try #require(graph.layers?.first { $0.kind == .convolution }?.weights[.kernel])
         var v = try net.parameter(name)
         v[5] += 1
         try net.setParameter(name, v)

@@ -21,10 +21,10 @@ extension ONNXMapper {
         guard kernel.shape.count == 2 else { throw node.refuse("its B '\(kernel.name)' has shape \(kernel.shape), not 2-D") }
         let units = layout == .outIn ? kernel.shape[0] : kernel.shape[1]
         let folds = alpha == 1 && beta == 1 && c.map { isBias($0, units: units) } != false
-        var layer = Layer(name: node.name, kind: .dense, units: units, weights: ["kernel": kernel.name], kernelLayout: layout,
+        var layer = Layer(name: node.name, kind: .dense, units: units, weights: [.kernel: kernel.name], kernelLayout: layout,
                           className: node.op)
         layer.inbound = [x.layer]
-        if folds, let c { layer.weights["bias"] = c.name }
+        if folds, let c { layer.weights[.bias] = c.name }
         let out = try output(node)
         if folds { return append(layer, output: out, rank: 2) }
         append(layer, output: node.name + "#product", rank: 2)
@@ -59,7 +59,7 @@ extension ONNXMapper {
         guard x.rank >= 2 else { throw node.refuse("its input has no feature axis beside the batch axis") }
         let kernel = try parameter(node, 1, "weight")
         guard kernel.shape.count == 2 else { throw node.refuse("its weight '\(kernel.name)' has shape \(kernel.shape), not 2-D") }
-        var layer = Layer(name: node.name, kind: .dense, units: kernel.shape[1], weights: ["kernel": kernel.name],
+        var layer = Layer(name: node.name, kind: .dense, units: kernel.shape[1], weights: [.kernel: kernel.name],
                           kernelLayout: .inOut, className: node.op)
         layer.inbound = [x.layer]
         append(layer, output: try output(node), rank: x.rank)
@@ -95,10 +95,10 @@ extension ONNXMapper {
             guard c.shape.count <= v.rank else {
                 throw node.refuse("its constant '\(c.name)' of shape \(c.shape) has more axes than its input, so it would add a batch axis")
             }
-            if op == .add, let i = layerIndex[v.layer], layers[i].kind == .dense, layers[i].weights["bias"] == nil,
+            if op == .add, let i = layerIndex[v.layer], layers[i].kind == .dense, layers[i].weights[.bias] == nil,
                layers[i].activation == .linear, layerUses[v.layer] == 1, let units = layers[i].units,
                isBias(c, units: units), c.shape.count <= 1 || v.rank == 2 {
-                layers[i].weights["bias"] = c.name
+                layers[i].weights[.bias] = c.name
                 alias(out, to: v)
                 return
             }

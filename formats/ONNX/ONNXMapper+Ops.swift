@@ -129,8 +129,8 @@ extension ONNXMapper {
         guard node.int("training_mode", 0) == 0 else { throw node.refuse("training_mode = 1 is not run") }
         let x = try data(node, 0)
         guard x.rank >= 2 else { throw node.refuse("its input has no channel axis") }
-        let roles = ["gamma", "beta", "moving_mean", "moving_variance"], what = ["scale", "B", "mean", "var"]
-        var weights: [String: String] = [:]
+        let roles: [ParameterRole] = [.gamma, .beta, .movingMean, .movingVariance], what = ["scale", "B", "mean", "var"]
+        var weights: [ParameterRole: String] = [:]
         for k in 0..<4 { weights[roles[k]] = try parameter(node, k + 1, what[k]).name }
         var layer = Layer(name: node.name, kind: .batchNormalization, weights: weights,
                           epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
@@ -143,8 +143,8 @@ extension ONNXMapper {
         let x = try data(node, 0)
         let axis = try node.axis(node.int("axis", -1), rank: x.rank)
         guard axis >= 1 else { throw node.refuse("normalizing over the batch axis is not run") }
-        var weights = ["gamma": try parameter(node, 1, "scale").name]
-        if node.proto.input.count > 2, !node.proto.input[2].isEmpty { weights["beta"] = try parameter(node, 2, "bias").name }
+        var weights: [ParameterRole: String] = [.gamma: try parameter(node, 1, "scale").name]
+        if node.proto.input.count > 2, !node.proto.input[2].isEmpty { weights[.beta] = try parameter(node, 2, "bias").name }
         var layer = Layer(name: node.name, kind: .layerNormalization, weights: weights,
                           epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
         layer.axes = Array(axis..<x.rank)

@@ -98,7 +98,7 @@ extension ONNXMapper {
                 throw node.refuse("only rows of a 2-D table (axis 0) are gathered at computed ids, as an embedding")
             }
             guard ids.integer else { throw node.refuse("its indices '\(node.proto.input[1])' are not integers") }
-            var layer = Layer(name: node.name, kind: .embedding, units: table.shape[1], weights: ["embeddings": table.name],
+            var layer = Layer(name: node.name, kind: .embedding, units: table.shape[1], weights: [.embeddings: table.name],
                               className: node.op)
             layer.inbound = [ids.layer]
             return append(layer, output: try output(node), rank: ids.rank + 1)

@@ -37,9 +37,9 @@ extension ONNXMapper {
         guard kernel.shape.count == x.rank else { throw node.refuse("its weight '\(kernel.name)' has shape \(kernel.shape) for an input of rank \(x.rank)") }
         var o = try spatialOptions(node, rank: x.rank, kernel: Array(kernel.shape.dropFirst(2)))
         o.filters = kernel.shape[0]
-        var layer = Layer(name: node.name, kind: .convolution, weights: ["kernel": kernel.name], kernelLayout: .outIn,
+        var layer = Layer(name: node.name, kind: .convolution, weights: [.kernel: kernel.name], kernelLayout: .outIn,
                           className: node.op)
-        if node.proto.input.count > 2, !node.proto.input[2].isEmpty { layer.weights["bias"] = try parameter(node, 2, "bias").name }
+        if node.proto.input.count > 2, !node.proto.input[2].isEmpty { layer.weights[.bias] = try parameter(node, 2, "bias").name }
         layer.spatial = o
         try unary(node, layer)
     }
