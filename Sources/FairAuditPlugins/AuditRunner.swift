@@ -20,6 +20,8 @@ public struct AuditRequest: Sendable {
     /// The column holding each row's global id (integers, or any text, hashed);
     /// nil: rows are keyed by position plus `options.rowOffset`.
     public var rowIDColumn: String?
+    /// How the model file is read (the ONNX output that is the score, external data).
+    public var readOptions = ReadOptions()
 
     /// Creates a request running every registered audit.
     public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
@@ -62,7 +64,7 @@ public enum AuditRunner {
         }
         progress("reading \(request.model.lastPathComponent)")
         let (graph, network) = try timed("read_model_s") { () throws -> (ModelGraph, Network) in
-            var graph = try request.formats.read(request.model)
+            var graph = try request.formats.read(request.model, options: request.readOptions)
             try request.architecture(&graph)
             return (graph, try Network(graph: graph))
         }

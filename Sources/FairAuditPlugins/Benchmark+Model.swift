@@ -35,8 +35,10 @@ extension Benchmark {
     }
 
     /// The model paths on a real labeled file and model (e.g. adult_train and the Adult MLP).
-    static func realModelPaths(data url: URL, model: URL, columns: CSVDataOptions,
-                               record: (Measurement) -> Void) throws {
+    /// For an ONNX model, onnxruntime's forward pass on the same rows is
+    /// timed beside fairaudit's (`python`, when given).
+    static func realModelPaths(data url: URL, model: URL, columns: CSVDataOptions, python: String? = nil,
+                               dir: URL? = nil, repeats: Int = 5, record: (Measurement) -> Void) throws {
         var data: LabeledData?
         let graph = try Plugins.formats.read(model)
         let net = try Network(graph: graph)
@@ -45,8 +47,13 @@ extension Benchmark {
         let kind = DataLoading.isZip(url) ? "read npz" : "parse CSV"
         record(Measurement(name: "\(kind) (\(data.featureCount) columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu,
                            amount: Double(data.rowCount), unit: "rows/s", input: url.path))
-        try modelPaths(model: graph, data: data, input: url.lastPathComponent + " + " + model.lastPathComponent,
-                       record: record)
+        let input = url.lastPathComponent + " + " + model.lastPathComponent
+        if graph.format == "onnx", let python, let dir,
+           let m = referenceONNXForward(python: python, model: model, graph: graph, data: data, dir: dir, repeats: max(repeats, 5),
+                                        input: input) {
+            record(m)
+        }
+        try modelPaths(model: graph, data: data, input: input, record: record)
     }
 
     /// Forward, per-group Fisher, metrics + 200 bootstrap resamples and one

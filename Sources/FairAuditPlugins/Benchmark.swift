@@ -105,7 +105,8 @@ public enum Benchmark {
             try syntheticModelPaths(rows: options.rows, dir: dir, record: record)
         }
         if let data = options.dataFile, let model = options.modelFile {
-            try realModelPaths(data: data, model: model, columns: options.dataColumns, record: record)
+            try realModelPaths(data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
+                               repeats: options.repeats, record: record)
         }
         return out
     }

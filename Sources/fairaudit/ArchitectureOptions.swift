@@ -26,6 +26,18 @@ struct ArchitectureOptions: ParsableArguments {
                                valueName: "name"))
     var exclude: [String] = []
 
+    @Option(name: .customLong("onnx-output"),
+            help: ArgumentHelp("The graph output of an ONNX model that is its score: probabilities (sigmoid or softmax), logits, or skl2onnx's `probabilities` (default: the first output; a label output behind ArgMax gives way to `probabilities`). Only the nodes this output depends on are run. Named apart from -o/--output, the file a command writes.",
+                               valueName: "name"))
+    var onnxOutput: String?
+
+    @Flag(name: .customLong("allow-external-data"),
+          help: "Read an ONNX model's tensors stored in external data files; only files inside the model's folder are read (no '..', no absolute path, no link leading out). Refused by default.")
+    var allowExternalData = false
+
+    /// How the model file is read: the ONNX output and external data asked for.
+    var readOptions: ReadOptions { ReadOptions(output: onnxOutput, allowExternalData: allowExternalData) }
+
     /// The activations asked for (flag, then policy), or nil for the default.
     func activations(policy: Policy?) throws -> [Activation]? {
         let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
@@ -67,6 +79,9 @@ struct ArchitectureOptions: ParsableArguments {
     /// (a file read again after writing it).
     func apply(to graph: inout ModelGraph, required: Bool, policy: Policy? = nil, quiet: Bool = false) throws {
         let file = graph.source?.path ?? "the model"
+        if onnxOutput != nil || allowExternalData, graph.format != "onnx" {
+            throw FairAuditError.invalidInput(path: file, reason: "--onnx-output and --allow-external-data apply to ONNX models; this is a \(graph.format) file")
+        }
         let excluded = Set(exclude + (policy?.exclude ?? []))
         if let path = architecture ?? policy?.architecture.map({ policy?.resolve($0) ?? $0 }) {
             guard let bytes = FileManager.default.contents(atPath: path),

@@ -79,6 +79,7 @@ extension FairAuditCommand {
                 options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
                 architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             request.rowIDColumn = shard.rowID
+            request.readOptions = arch.readOptions
             let progress = Progress()
             if let out = shard.partial {
                 if !statistics.noFisher && request.audits.contains(where: { $0.name == "fisher" }) {

@@ -16,7 +16,8 @@ extension FairAuditCommand {
                 safetensors.numpy.load_file and torch.load from --python) and a 1M-row Adult-shaped CSV with its .gz \
                 (timed beside pandas.read_csv from --python) to a temporary folder (--keep DIR keeps them, to time \
                 them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
-                synthetic rows; --data and --model add the same paths on a real file.
+                synthetic rows; --data and --model add the same paths on a real file (an ONNX --model is also \
+                run by onnxruntime from --python on the same rows, 2 intra-op threads as fairaudit's predict).
                 """,
             aliases: ["bench"])
 

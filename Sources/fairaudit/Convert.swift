@@ -56,7 +56,7 @@ extension FairAuditCommand {
                 throw FairAuditError.invalidInput(
                     path: output, reason: "cannot tell the output format from its extension (use one of \(known.joined(separator: ", ")))")
             }
-            var graph = try inFormat.read(inURL)
+            var graph = try inFormat.read(inURL, options: architecture.readOptions)
             let copy = layout == nil && outFormat.name == inFormat.name
                 && inURL.pathExtension.lowercased() == outURL.pathExtension.lowercased()
             // A .keras bundle, and a .weights.h5 made from another format, are Keras models: they need the architecture.

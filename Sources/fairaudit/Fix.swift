@@ -78,7 +78,7 @@ extension FairAuditCommand {
             let evalPath = eval ?? policyFile?.eval.map { policyFile?.resolve($0) ?? $0 }
 
             let format = try Plugins.formats.format(for: input)
-            var graph = try format.read(input)
+            var graph = try format.read(input, options: architecture.readOptions)
             let arch = architecture
             try arch.apply(to: &graph, required: true, policy: policyFile)
             let network = try ModelErrors.naming(modelPath) { try Network(graph: Fixer.startingGraph(graph, options: options)) }
@@ -103,7 +103,7 @@ extension FairAuditCommand {
                 try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
                     try format.write(result.graph, to: tmp, basedOn: input)
                 }, verify: { tmp in
-                    var reread = try Plugins.formats.read(tmp)
+                    var reread = try Plugins.formats.read(tmp, options: arch.readOptions)
                     try KerasConfig.carryArchitecture(from: graph, to: &reread)
                     try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
                     try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)

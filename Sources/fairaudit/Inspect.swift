@@ -33,7 +33,7 @@ extension FairAuditCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: model)
-            var graph = try Plugins.formats.read(url)
+            var graph = try Plugins.formats.read(url, options: architecture.readOptions)
             try architecture.apply(to: &graph, required: false)
             let progress = Progress()
             let report = try Inspection(graph: graph, withStats: !noStats) { i, n, name in

@@ -62,7 +62,7 @@ extension FairAuditCommand {
                 try OutputGuard.check(target.url, input: URL(fileURLWithPath: modelPath), force: force)
                 try OutputGuard.check(target.url, input: URL(fileURLWithPath: dataPath), force: force)
             }
-            var graph = try Plugins.formats.read(URL(fileURLWithPath: modelPath))
+            var graph = try Plugins.formats.read(URL(fileURLWithPath: modelPath), options: architecture.readOptions)
             try architecture.apply(to: &graph, required: true, policy: policy)
             let network = try ModelErrors.naming(modelPath) { try Network(graph: graph) }
             var options = csv

@@ -30,6 +30,7 @@ struct ReferenceNetwork {
         case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }
         case .softplus: return z.map { log(1 + exp($0)) }
         case .swish, .silu: return z.map { $0 * sig($0) }
+        case .erf: return z.map { erf($0) }
         case .softmax:
             let m = z.max() ?? 0
             let e = z.map { exp($0 - m) }

@@ -4,33 +4,47 @@ import SwiftProtobuf
 
 extension ONNXFormat {
     /// Reads an `.onnx` file: its initializers as tensors, its metadata, and
-    /// its layer chain when the nodes on the path to the first output are
-    /// dense ones the executor runs (otherwise `architectureNote` says which
-    /// node is not, and `predict`/`fix` report it).
-    public static func read(_ url: URL) throws -> ModelGraph {
+    /// its layers when the nodes on the path to the first output are ones
+    /// the executor runs (otherwise `architectureNote` says which node is
+    /// not, and `predict`/`fix` report it).
+    public static func read(_ url: URL) throws -> ModelGraph { try read(url, options: ReadOptions()) }
+
+    /// Reads an `.onnx` file with the output `options.output` as the score
+    /// (default: the first output, or `probabilities` when the first cannot
+    /// be run) and external data only when `options.allowExternalData`.
+    public static func read(_ url: URL, options: ReadOptions) throws -> ModelGraph {
         let file = url.path
-        let model = try decode(url)
+        let (model, raw) = try skeleton(url)
         guard model.hasGraph else { throw ONNXError.noGraph(file: file) }
         let g = model.graph
         var tensors: [Tensor] = []
         var seen = Set<String>()
-        for proto in g.initializer {
+        for (i, proto) in g.initializer.enumerated() {
             guard seen.insert(proto.name).inserted else {
                 throw ONNXError.badTensor(file: file, tensor: proto.name, reason: "appears twice among the initializers")
             }
-            tensors.append(try ONNXTensor.tensor(from: proto, file: file))
+            tensors.append(try ONNXTensor.tensor(from: proto, file: file, external: options.allowExternalData ? url.deletingLastPathComponent() : nil,
+                                                 raw: raw.cursor.flatMap { c in raw.ranges[i].map { (c, $0) } }))
         }
         var graph = ModelGraph(format: name, layout: .onnx, tensors: tensors,
                                metadata: metadata(model), source: url)
-        try attachChain(to: &graph, model: model, file: file)
+        try attachLayers(to: &graph, model: model, file: file, output: options.output)
         return graph
     }
 
-    /// Sets the graph's layers from the path to the first output. When that
-    /// path cannot be run (a classifier's `label` output behind `ArgMax`),
-    /// the other outputs are tried, `probabilities` first, and the one used
-    /// is named in the metadata (`output`) with the reason the first was passed over.
-    static func attachChain(to graph: inout ModelGraph, model: Onnx_ModelProto, file: String) throws {
+    /// Sets the graph's layers from the path to `output`, which must run.
+    /// Without one, the first output; when that path cannot be run (a
+    /// classifier's `label` output behind `ArgMax`), the other outputs are
+    /// tried, `probabilities` first, and the one used is named in the
+    /// metadata (`output`) with the reason the first was passed over.
+    static func attachLayers(to graph: inout ModelGraph, model: Onnx_ModelProto, file: String, output: String?) throws {
+        if let output {
+            let mapped = try ONNXMapper(model: model, file: file, initializers: graph.tensors, output: output).result
+            graph.layers = mapped.layers
+            graph.inputWidth = mapped.inputWidth
+            graph.metadata.append(("output", output))
+            return
+        }
         let names = model.graph.output.map(\.name)
         guard let first = names.first else {
             graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description(omitting: file)
@@ -40,9 +54,9 @@ extension ONNXFormat {
         var firstError: ONNXError?
         for output in [first] + others {
             do {
-                let chain = try ONNXChain(model: model, file: file, initializers: graph.tensors, output: output)
-                graph.layers = chain.layers
-                graph.inputWidth = chain.inputWidth
+                let mapped = try ONNXMapper(model: model, file: file, initializers: graph.tensors, output: output).result
+                graph.layers = mapped.layers
+                graph.inputWidth = mapped.inputWidth
                 graph.metadata.append(("output", output))
                 if let firstError {
                     graph.metadata.append(("output_note", "the first output '\(first)' was passed over: "
@@ -58,6 +72,21 @@ extension ONNXFormat {
         }
         // The command names the file itself when it says the model cannot be run.
         graph.architectureNote = firstError?.description(omitting: file)
+    }
+
+    /// The file's `ModelProto` without the large initializer values
+    /// (``ONNXSkeleton``), and where those lie in the file.
+    static func skeleton(_ url: URL) throws -> (model: Onnx_ModelProto, raw: (cursor: ONNXFileCursor?, ranges: [Int: Range<Int>])) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        if size == 0 { throw ONNXError.notONNX(file: url.path, reason: "the file is empty") }
+        do {
+            let s = try ONNXSkeleton(url: url)
+            return (s.model, (s.raw.isEmpty ? nil : try ONNXFileCursor(url: url), s.raw))
+        } catch ONNXFileCursor.BinaryOrTruncated.truncated {
+            throw ONNXError.notONNX(file: url.path, reason: reason(.truncated))
+        } catch ONNXFileCursor.BinaryOrTruncated.malformed {
+            throw ONNXError.notONNX(file: url.path, reason: reason(.malformedProtobuf))
+        }
     }
 
     /// The file's `ModelProto`; any protobuf error becomes one line naming the file.

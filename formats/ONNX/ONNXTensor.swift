@@ -24,13 +24,17 @@ enum ONNXTensor {
     static func dtype(_ code: Int32) -> DType? { codes.first { $0.value == code }?.key }
 
     /// The tensor `proto` holds, its values as little-endian C-order bytes.
-    /// Refuses external data, unknown types, negative or overflowing shapes,
-    /// and data whose length does not match the shape.
-    static func tensor(from proto: Onnx_TensorProto, file: String) throws -> Tensor {
+    /// Refuses unknown types, negative or overflowing shapes, data whose
+    /// length does not match the shape, and external data unless `external`
+    /// (the model's folder) is given; then only a file inside that folder.
+    /// `raw` gives the tensor's `raw_data` as a range of `cursor`'s file, read when first used.
+    static func tensor(from proto: Onnx_TensorProto, file: String, external: URL? = nil,
+                       raw: (cursor: ONNXFileCursor, range: Range<Int>)? = nil) throws -> Tensor {
         func bad(_ reason: String) -> ONNXError { .badTensor(file: file, tensor: proto.name, reason: reason) }
-        if proto.dataLocation == .external || !proto.externalData.isEmpty {
+        let isExternal = proto.dataLocation == .external || !proto.externalData.isEmpty
+        if isExternal, external == nil {
             let location = proto.externalData.first { $0.key == "location" }?.value ?? "?"
-            throw bad("its values are in the external file '\(location)', which fairaudit does not read")
+            throw bad("its values are in the external file '\(location)', which is read only with --allow-external-data")
         }
         if proto.hasSegment { throw bad("is a segment of a larger tensor, which fairaudit does not read") }
         guard let dtype = dtype(proto.dataType) else {
@@ -48,7 +52,17 @@ enum ONNXTensor {
         let shape = proto.dims.map { Int($0) }
         let bytes = count * dtype.byteSize
         let data: Data
-        if proto.hasRawData {
+        if isExternal, let external {
+            let storage = try ONNXExternalData(proto.externalData.map { ($0.key, $0.value) }, folder: external,
+                                               bytes: bytes, bad: bad).storage()
+            return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: storage, origin: proto.name)
+        } else if let raw {
+            guard raw.range.count == bytes else {
+                throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(raw.range.count)")
+            }
+            return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: raw.cursor.storage(raw.range),
+                          origin: proto.name)
+        } else if proto.hasRawData {
             guard proto.rawData.count == bytes else {
                 throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(proto.rawData.count)")
             }
@@ -123,6 +137,8 @@ enum ONNXTensor {
         p.dims = t.shape.map { Int64($0) }
         p.floatData = []; p.int32Data = []; p.int64Data = []; p.doubleData = []; p.uint64Data = []
         p.rawData = values
+        p.externalData = []
+        p.dataLocation = .default
         return p
     }
 }

@@ -5,9 +5,35 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case linear, relu, sigmoid, tanh, softmax, gelu, elu, selu
     case leakyRelu = "leaky_relu"
     case softplus, swish, silu
+    /// The error function `erf(z)` (ONNX `Erf`, as exporters decompose GELU).
+    case erf
     /// GELU's tanh approximation, `½ z (1 + tanh(√(2/π) (z + 0.044715 z³)))`
     /// (`gelu(x, approximate=True)`; keras_hub registers it as `gelu_approximate`).
     case geluTanh = "gelu_approximate"
+}
+
+/// Element-wise arithmetic of ONNX `Add`, `Sub`, `Mul`, `Div` with numpy broadcasting.
+public enum Arithmetic: String, Sendable, Codable, CaseIterable {
+    case add, subtract, multiply, divide
+}
+
+/// A constant operand stored in the model's graph (an ONNX initializer or
+/// `Constant` node) that an element-wise layer reads beside its input.
+public struct ConstantOperand: Sendable, Equatable {
+    /// The values, C order.
+    public var values: [Float]
+    /// The constant's shape as stored, batch axis included when it has one
+    /// (numpy broadcasting aligns it with the input's trailing axes).
+    public var shape: [Int]
+    /// The constant is the first operand (`c − x`, `c / x`) rather than the second.
+    public var isFirst: Bool
+
+    /// Creates a constant operand.
+    public init(values: [Float], shape: [Int], isFirst: Bool) {
+        self.values = values
+        self.shape = shape
+        self.isFirst = isFirst
+    }
 }
 
 /// The orientation of a dense kernel as stored.
@@ -40,6 +66,15 @@ public struct Layer: Sendable, Equatable {
         case add, subtract, multiply, average, maximum, minimum
         /// Joins inputs along `axes[0]`.
         case concatenate
+        /// ONNX `Add`/`Sub`/`Mul`/`Div`: `arithmetic` over two inputs, or one
+        /// input and `constant`, with numpy broadcasting.
+        case arithmetic
+        /// ONNX `Squeeze`/`Unsqueeze`: removes or inserts size-1 axes at `axes`
+        /// (counting the batch axis, which stays).
+        case squeeze, unsqueeze
+        /// ONNX `Gather` of a computed value at constant indices (`constant`,
+        /// integers) along `axes[0]`.
+        case gather
         /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
         case multiHeadAttention
         /// Keras `EinsumDense` (settings in `einsum`).
@@ -80,6 +115,10 @@ public struct Layer: Sendable, Equatable {
     public var scale: Double = 1, offset: Double = 0
     /// `Normalization` mean and variance given in the config instead of as weights.
     public var mean: [Double]?, variance: [Double]?
+    /// The operation of an `arithmetic` layer.
+    public var arithmetic: Arithmetic?
+    /// The constant operand of an `arithmetic` layer, or a `gather` layer's indices.
+    public var constant: ConstantOperand?
     /// Window, strides, padding, layout… of a convolution or pooling layer.
     public var spatial: SpatialOptions?
     /// `MultiHeadAttention` settings.

@@ -24,7 +24,7 @@ extension Activation {
             case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
             case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
             case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
-                for i in 0..<n { a[i] = 0.5 * a[i] * (1 + erf(a[i] * 0.70710678118654752)) }
+                for i in 0..<n { a[i] = 0.5 * a[i] * (1 + Foundation.erf(a[i] * 0.70710678118654752)) }
             case .geluTanh: for i in 0..<n { a[i] = Activation.geluTanh(a[i]) }
             case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
             case .selu:
@@ -33,6 +33,7 @@ extension Activation {
                 }
             case .leakyRelu: for i in 0..<n { a[i] = a[i] < 0 ? a[i] * slope : a[i] }
             case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
+            case .erf: for i in 0..<n { a[i] = Foundation.erf(a[i]) }
             case .swish, .silu: for i in 0..<n { a[i] *= Activation.sigmoid(a[i]) }
             case .softmax: Activation.softmaxRows(a, count: n, width: width)
             }
@@ -63,7 +64,7 @@ extension Activation {
                 case .gelu: // Φ(z) + z φ(z)
                     for i in 0..<n {
                         let x = z[i]
-                        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+                        let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
                         d[i] *= cdf + x * exp(-0.5 * x * x) * 0.3989422804014327
                     }
                 case .geluTanh: for i in 0..<n { d[i] *= Activation.geluTanhDerivative(z[i]) }
@@ -72,6 +73,7 @@ extension Activation {
                     for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }
                 case .leakyRelu: for i in 0..<n { d[i] = z[i] < 0 ? d[i] * slope : d[i] }
                 case .softplus: for i in 0..<n { d[i] *= Activation.sigmoid(z[i]) }
+                case .erf: for i in 0..<n { d[i] *= 1.1283791670955126 * exp(-z[i] * z[i]) }  // 2/√π e^{−z²}
                 case .swish, .silu: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
                 case .softmax:
                     soft.withUnsafeMutableBufferPointer { pa in

@@ -153,6 +153,15 @@ struct NetworkBuilder {
         case .maximum: return MergeOp(kind: .maximum)
         case .minimum: return MergeOp(kind: .minimum)
         case .concatenate: return ConcatenateOp(axis: layer.axes?.first ?? -1)
+        case .arithmetic:
+            guard let operation = layer.arithmetic else { throw unsupported("arithmetic layer '\(layer.name)' names no operation") }
+            return ArithmeticOp(operation: operation, constant: layer.constant)
+        case .squeeze, .unsqueeze: return SqueezeOp(inserts: layer.kind == .unsqueeze, axes: layer.axes)
+        case .gather:
+            guard let indices = layer.constant, let axis = layer.axes?.first else {
+                throw unsupported("gather layer '\(layer.name)' names no indices or axis")
+            }
+            return GatherOp(axis: axis, indices: indices)
         case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
              .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
             return try spatialOp(for: layer)

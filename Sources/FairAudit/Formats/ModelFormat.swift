@@ -12,6 +12,8 @@ public protocol ModelFormat: Sendable {
     static func canRead(_ url: URL, prefix: [UInt8]) -> Bool
     /// Reads the file into the common graph, values left lazy where possible.
     static func read(_ url: URL) throws -> ModelGraph
+    /// Reads the file honouring `options` (``ReadOptions``); by default as ``read(_:)``.
+    static func read(_ url: URL, options: ReadOptions) throws -> ModelGraph
     /// Writes `graph` to `url`. With a `source` of the same format, the
     /// source is copied and only modified tensors are rewritten; without one
     /// a new file is made from the graph alone.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Keras `Flatten` (`target` nil) and `Reshape` (`target` with at most one
-/// `-1`): the same values in C order under a new per-sample shape.
+/// `-1`): the same values in C order under a new per-sample shape. A `0`
+/// in the target keeps the input's size on that axis (ONNX `Reshape`).
 struct ReshapeOp: LayerOp {
     var target: [Int]?
     var className: String { target == nil ? "Flatten" : "Reshape" }
@@ -10,7 +11,11 @@ struct ReshapeOp: LayerOp {
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
         let n = inputs[0].reduce(1, *)
-        guard let target else { return [n] }
+        guard var target else { return [n] }
+        for (j, t) in target.enumerated() where t == 0 {
+            guard j < inputs[0].count else { throw ShapeError("target shape \(target) copies axis \(j + 1), which its input \(inputs[0]) lacks") }
+            target[j] = inputs[0][j]
+        }
         let known = target.filter { $0 != -1 }.reduce(1, *)
         let unknown = target.filter { $0 == -1 }.count
         guard unknown <= 1, target.allSatisfy({ $0 == -1 || $0 > 0 }), known > 0 else {
