@@ -157,6 +157,9 @@ struct NetworkBuilder {
         case .concatenate: return ConcatenateOp(axis: layer.axes?.first ?? -1)
         case .multiHeadAttention: return try attentionOp(for: layer)
         case .einsumDense: return try einsumOp(for: layer)
+        case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
+             .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
+            return try spatialOp(for: layer)
         }
     }
 

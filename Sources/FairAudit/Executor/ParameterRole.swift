@@ -34,6 +34,10 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
     case keyKernel = "key/kernel", keyBias = "key/bias"
     case valueKernel = "value/kernel", valueBias = "value/bias"
     case outputKernel = "attention_output/kernel", outputBias = "attention_output/bias"
+    /// A separable convolution's per-channel kernel `(kh, kw, C, mult)`.
+    case depthwiseKernel = "depthwise_kernel"
+    /// A separable convolution's 1×1 kernel `(1, 1, C·mult, filters)`.
+    case pointwiseKernel = "pointwise_kernel"
 
     /// True for the roles gradient descent and the Fisher see: not running
     /// statistics, not preprocessing constants.
