@@ -58,7 +58,7 @@ public struct Layer: Sendable, Equatable {
     public var units: Int?
     /// Role → tensor name: `kernel`, `bias` (dense); `gamma`, `beta`,
     /// `moving_mean`, `moving_variance` (normalization layers).
-    public var weights: [String: String]
+    public var weights: [ParameterRole: String]
     /// How a dense kernel is stored.
     public var kernelLayout: KernelLayout
     /// Normalization epsilon.
@@ -80,16 +80,16 @@ public struct Layer: Sendable, Equatable {
     public var scale: Double = 1, offset: Double = 0
     /// `Normalization` mean and variance given in the config instead of as weights.
     public var mean: [Double]?, variance: [Double]?
+    /// Window, strides, padding, layout… of a convolution or pooling layer.
+    public var spatial: SpatialOptions?
     /// `MultiHeadAttention` settings.
     public var attention: AttentionSpec?
     /// `EinsumDense` settings.
     public var einsum: EinsumSpec?
-    /// Window, strides, padding, layout… of a convolution or pooling layer.
-    public var spatial: SpatialOptions?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
-                units: Int? = nil, weights: [String: String] = [:], kernelLayout: KernelLayout = .inOut,
+                units: Int? = nil, weights: [ParameterRole: String] = [:], kernelLayout: KernelLayout = .inOut,
                 epsilon: Double = 1e-3, className: String? = nil) {
         self.name = name
         self.kind = kind
