@@ -48,7 +48,7 @@ import Testing
         let fisher = try net.groupFisher(features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 7)
         let ref = try Plugins.formats.read(try Self.url(model + "_ref.npz"))
         var role: [String: String] = [:]  // tensor → "layer/role", as Keras names the variable
-        for layer in graph.layers ?? [] { for (r, t) in layer.weights { role[t] = "\(layer.name)/\(r)" } }
+        for layer in graph.layers ?? [] { for (r, t) in layer.weights { role[t] = "\(layer.name)/\(r.rawValue)" } }
         var compared = 0
         for group in ["a", "b", "c"] {
             for name in fisher.tensorNames {
@@ -76,7 +76,7 @@ import Testing
         #expect(abs(result.loss - (try net.meanLoss(features: x, labels: y, rows: y.count))) < 1e-6)
         let ref = try Plugins.formats.read(try Self.url(model + "_ref.npz"))
         var role: [String: String] = [:]
-        for layer in graph.layers ?? [] { for (r, t) in layer.weights { role[t] = "\(layer.name)/\(r)" } }
+        for layer in graph.layers ?? [] { for (r, t) in layer.weights { role[t] = "\(layer.name)/\(r.rawValue)" } }
         for (k, name) in result.names.enumerated() {
             let want = try ref.tensor(named: "grad/\(try #require(role[name]))").doubleValues()
             let scale = want.map(abs).max() ?? 0
