@@ -27,6 +27,7 @@ struct LayerNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        if normalizesLastAxis(inputs[0].shape) { return forwardLastAxis(inputs[0], p, output: &output, cache: &cache) }
         let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, gc = m.groupCount, pc = m.paramCount
         let gamma = p[.gamma], beta = p[.beta]
         Buffers.resize(&cache.pre, x.data.count)
@@ -81,6 +82,7 @@ struct LayerNormalizationOp: LayerOp {
             }
         }
         guard needInputs else { return ([nil], grads) }
+        if normalizesLastAxis(x.shape) { return ([inputGradientLastAxis(gradOut, p, cache: cache)], grads) }
         let gamma = p[.gamma], count = Float(m.paramCount)
         var dx = gradOut
         var m1 = [Float](repeating: 0, count: gc), m2 = m1
