@@ -18,6 +18,11 @@ public struct AuditRequest: Sendable {
     /// The column holding each row's global id (integers, or any text, hashed);
     /// nil: rows are keyed by position plus `options.rowOffset`.
     public var rowIDColumn: String?
+    /// How a CSV is cut into blocks and chunks while it is read (tests put
+    /// the cuts everywhere with tiny blocks; the results do not depend on it).
+    public var readTuning = CSVReadTuning()
+    /// Rows of an `.npz` read per chunk (tests use a few, to cut the arrays often).
+    public var arrayChunkRows = 8192
 
     /// Creates a request running every registered audit.
     public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
@@ -35,7 +40,9 @@ public struct AuditRequest: Sendable {
 /// What an audit run produced.
 public struct AuditOutcome: Sendable {
     public var graph: ModelGraph
+    /// The rows read; without per-row arrays when every audit folded them as they were read.
     public var data: LabeledData
+    /// Every row's score; empty when the rows were folded and not kept.
     public var scores: [Float]
     public var results: [AuditResult]
     public var seconds: Double
@@ -67,6 +74,12 @@ public enum AuditRunner {
         progress("reading \(request.data.lastPathComponent)")
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
+        if canFold(request) {
+            let (data, results) = try folded(request, options: dataOptions,
+                                             graph: graph, network: network, timing: &timing, progress: progress)
+            return AuditOutcome(graph: graph, data: data, scores: [], results: results,
+                                seconds: Date().timeIntervalSince(start), timing: timing)
+        }
         let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
         if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
             var loaded = try timed("read_data_s") {
