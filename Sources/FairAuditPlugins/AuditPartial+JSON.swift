@@ -29,7 +29,7 @@ extension AuditPartial {
         return .object([
             ("format", .string(Self.formatTag)), ("version", .int(Self.version)),
             ("model", .object([("hash", .string(modelHash)), ("path", .string(model)), ("format", .string(modelFormat)),
-                               ("layout", .string(modelLayout))])),
+                               ("layout", .string(modelLayout.rawValue))])),
             ("data", .object([("sources", .array(dataSources.map { .string($0) })), ("label", .string(label)),
                               ("positive", positive.map { .string($0) } ?? .null),
                               ("group_columns", .array(groupColumns.map { .string($0) })),
@@ -115,8 +115,10 @@ extension AuditPartial {
                                            bootstrapCells: boot)
         } catch { throw bad("\(error)") }
         let positive = data["positive"] as? String
+        let layoutName = try str(model, "layout")
+        guard let layout = ModelLayout(rawValue: layoutName) else { throw bad("names an unknown model layout \"\(layoutName)\"") }
         return AuditPartial(modelHash: try str(model, "hash"), model: try str(model, "path"),
-                            modelFormat: try str(model, "format"), modelLayout: try str(model, "layout"),
+                            modelFormat: try str(model, "format"), modelLayout: layout,
                             dataSources: try strings(data["sources"], "data.sources"), label: try str(data, "label"),
                             positive: positive, groupColumns: try strings(data["group_columns"], "data.group_columns"),
                             featureNames: try strings(data["features"], "data.features"), options: options,

@@ -5,7 +5,7 @@ extension HDF5Format {
     /// The layout of a file, and for Keras files the weights of each layer
     /// (tensor names in Keras' order) and the config stored inside.
     struct KerasWeights {
-        var layout: String
+        var layout: ModelLayout
         var weights: [String: [String]]?
         var config: String?
     }
@@ -20,12 +20,12 @@ extension HDF5Format {
     /// `weight_names` attributes, in their order, as Keras' loader does.
     static func kerasWeights(_ c: HDF5Contents) throws -> KerasWeights {
         if case .string(let config)? = c.attribute("model_config", of: ""), c.groups.contains("model_weights") {
-            return KerasWeights(layout: "keras-legacy", weights: try namedWeights(c, root: "model_weights"), config: config)
+            return KerasWeights(layout: .kerasLegacy, weights: try namedWeights(c, root: "model_weights"), config: config)
         }
         if c.attribute("layer_names", of: "") != nil {
-            return KerasWeights(layout: "keras2-weights", weights: try namedWeights(c, root: ""), config: nil)
+            return KerasWeights(layout: .keras2Weights, weights: try namedWeights(c, root: ""), config: nil)
         }
-        if let map = keras3Weights(c) { return KerasWeights(layout: "keras3-weights", weights: map, config: nil) }
+        if let map = keras3Weights(c) { return KerasWeights(layout: .keras3Weights, weights: map, config: nil) }
         return KerasWeights(layout: StateDictLayout.detect(c.tensors), weights: nil, config: nil)
     }
 
@@ -68,9 +68,25 @@ extension HDF5Format {
             for (path, info) in c.datasets where info.dtype != nil && path.hasPrefix(group + "/") {
                 if let i = Int(path.dropFirst(group.count + 1)) { vars.append((i, path)) }
             }
+            if vars.isEmpty { vars = sublayerWeights(c, layer: String(parts[1])) }
             map[key, default: []] += vars
         }
         guard any else { return nil }
         return map.mapValues { $0.sorted { $0.0 < $1.0 }.map(\.1) }
+    }
+
+    /// The weights of a layer made of sublayers (`layers/<x>/<sub>/vars/<i>`,
+    /// attention's query, key, value and output projections) in the layer's
+    /// own order (``KerasConfig/sublayerRank(_:)`` of each sublayer's `name`).
+    private static func sublayerWeights(_ c: HDF5Contents, layer: String) -> [(Int, String)] {
+        var nested: [(key: (Int, String, Int), path: String)] = []
+        for (path, info) in c.datasets where info.dtype != nil && path.hasPrefix("layers/\(layer)/") {
+            let p = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard p.count == 5, p[3] == "vars", let i = Int(p[4]) else { continue }
+            var sub = String(p[2])
+            if case .string(let n)? = c.attribute("name", of: "layers/\(layer)/\(sub)/vars") { sub = n }
+            nested.append(((KerasConfig.sublayerRank(sub), sub, i), path))
+        }
+        return nested.sorted { $0.key < $1.key }.enumerated().map { ($0.offset, $0.element.path) }
     }
 }

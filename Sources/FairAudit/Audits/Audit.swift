@@ -114,9 +114,13 @@ public protocol Audit: Sendable {
     /// are folded as they are read and nothing holds them; otherwise, when no
     /// audit needs features, only each row's score, label and group are kept.
     static var needsFeatures: Bool { get }
+    /// The key of the audit's seconds in the report's `timing` (`fisher_s`).
+    static var timingKey: String { get }
 }
 
 extension Audit {
     /// Holding every row's features is the safe default.
     public static var needsFeatures: Bool { true }
+    /// `<name>_s`.
+    public static var timingKey: String { "\(name)_s" }
 }

@@ -5,6 +5,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case linear, relu, sigmoid, tanh, softmax, gelu, elu, selu
     case leakyRelu = "leaky_relu"
     case softplus, swish, silu
+    /// GELU's tanh approximation, `½ z (1 + tanh(√(2/π) (z + 0.044715 z³)))`
+    /// (`gelu(x, approximate=True)`; keras_hub registers it as `gelu_approximate`).
+    case geluTanh = "gelu_approximate"
 }
 
 /// The orientation of a dense kernel as stored.
@@ -20,6 +23,11 @@ public struct Layer: Sendable, Equatable {
     /// The kinds of layer the executor runs.
     public enum Kind: String, Sendable, Codable {
         case input, dense, activation, dropout, batchNormalization, layerNormalization, flatten
+        /// Convolutions and pooling over 1 or 2 spatial axes (settings in ``Layer/spatial``):
+        /// `Conv1D`/`Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPooling`,
+        /// `AveragePooling`, their global forms, `ZeroPadding`, `Cropping`, `UpSampling`.
+        case convolution, depthwiseConvolution, separableConvolution, maxPooling, averagePooling
+        case globalAveragePooling, globalMaxPooling, zeroPadding, cropping, upSampling
         /// Integer ids → rows of an `embeddings` table.
         case embedding
         /// Keras `Normalization`: `(x − mean) / √variance`.
@@ -32,6 +40,10 @@ public struct Layer: Sendable, Equatable {
         case add, subtract, multiply, average, maximum, minimum
         /// Joins inputs along `axes[0]`.
         case concatenate
+        /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
+        case multiHeadAttention
+        /// Keras `EinsumDense` (settings in `einsum`).
+        case einsumDense
     }
 
     /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
@@ -68,6 +80,12 @@ public struct Layer: Sendable, Equatable {
     public var scale: Double = 1, offset: Double = 0
     /// `Normalization` mean and variance given in the config instead of as weights.
     public var mean: [Double]?, variance: [Double]?
+    /// Window, strides, padding, layout… of a convolution or pooling layer.
+    public var spatial: SpatialOptions?
+    /// `MultiHeadAttention` settings.
+    public var attention: AttentionSpec?
+    /// `EinsumDense` settings.
+    public var einsum: EinsumSpec?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
