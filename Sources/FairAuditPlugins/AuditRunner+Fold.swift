@@ -55,8 +55,7 @@ extension AuditRunner {
             progress("\(audit.name) audit")
             let t = Date()
             results.append(try sums.finish(end))
-            let key = audit.name == "fairness" ? "metrics_s" : "\(audit.name)_s"
-            timing.append((key, folding[k] + Date().timeIntervalSince(t)))
+            timing.append((audit.timingKey, folding[k] + Date().timeIntervalSince(t)))
         }
         return (data, results)
     }
