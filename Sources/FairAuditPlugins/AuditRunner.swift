@@ -76,6 +76,9 @@ public enum AuditRunner {
         progress("reading \(request.data.lastPathComponent)")
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
+        if !DataLoading.isZip(request.data) {
+            dataOptions = try DataLoading.csvOptions(dataOptions, network: network, source: request.data.path)
+        }
         if canFold(request) {
             let (data, results) = try folded(request, options: dataOptions,
                                              graph: graph, network: network, timing: &timing, progress: progress)
