@@ -22,6 +22,11 @@ public struct AuditRequest: Sendable {
     public var rowIDColumn: String?
     /// How the model file is read (the ONNX output that is the score, external data).
     public var readOptions = ReadOptions()
+    /// How a CSV is cut into blocks and chunks while it is read (tests put
+    /// the cuts everywhere with tiny blocks; the results do not depend on it).
+    public var readTuning = CSVReadTuning()
+    /// Rows of an `.npz` read per chunk (tests use a few, to cut the arrays often).
+    public var arrayChunkRows = 8192
 
     /// Creates a request running every registered audit.
     public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
@@ -39,7 +44,9 @@ public struct AuditRequest: Sendable {
 /// What an audit run produced.
 public struct AuditOutcome: Sendable {
     public var graph: ModelGraph
+    /// The rows read; without per-row arrays when every audit folded them as they were read.
     public var data: LabeledData
+    /// Every row's score; empty when the rows were folded and not kept.
     public var scores: [Float]
     public var results: [AuditResult]
     public var seconds: Double
@@ -73,6 +80,12 @@ public enum AuditRunner {
         dataOptions.expectedFeatureCount = network.inputWidth
         if !DataLoading.isZip(request.data) {
             dataOptions = try DataLoading.csvOptions(dataOptions, network: network, source: request.data.path)
+        }
+        if canFold(request) {
+            let (data, results) = try folded(request, options: dataOptions,
+                                             graph: graph, network: network, timing: &timing, progress: progress)
+            return AuditOutcome(graph: graph, data: data, scores: [], results: results,
+                                seconds: Date().timeIntervalSince(start), timing: timing)
         }
         let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
         if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {

@@ -51,6 +51,34 @@ public enum DataLoading {
         return o
     }
 
+    /// Reads the rows of `url` as ``load(from:options:network:)`` lays them
+    /// out, but hands them to `body` a chunk at a time and keeps none of
+    /// them: a CSV in parsed blocks (``LabeledData/foldCSV(from:options:tuning:body:)``),
+    /// an `.npz` `arrayChunkRows` rows at a time, each array streamed from
+    /// its member (``NPZRowStream``; an array in Fortran order over several
+    /// dimensions is read whole first). Groups of an `.npz` keep the order
+    /// they first appear in, as ``load(from:options:network:)`` names them.
+    public static func fold(from url: URL, options: CSVDataOptions, network: Network,
+                            tuning: CSVReadTuning = CSVReadTuning(), arrayChunkRows: Int = 8192,
+                            body: (RowChunk) throws -> Void) throws -> FoldedData {
+        guard isZip(url) else {
+            return try LabeledData.foldCSV(from: url, options: try csvOptions(options, network: network, source: url.path),
+                                           tuning: tuning, body: body)
+        }
+        let inputs = zip(network.inputNames, network.inputShapes).map { (name: $0, shape: $1) }
+        let wanted = inputs.map(\.name) + (inputs.count == 1 ? ["x"] : []) + [options.label].compactMap { $0 } + options.groups
+        guard let stream = try NPZRowStream.open(url, names: wanted) else {
+            return try LabeledData.foldArrays(.whole(NPZData.arrays(url)), source: url.path, options: options, inputs: inputs,
+                                              chunkRows: arrayChunkRows, body: body)
+        }
+        let source = ArraySource(names: stream.names, shape: { stream.shape($0) }, holdsStrings: { stream.holdsStrings($0) },
+                                 next: { try stream.next($0, rows: $1) })
+        let folded = try LabeledData.foldArrays(source, source: url.path, options: options, inputs: inputs,
+                                                chunkRows: arrayChunkRows, body: body)
+        try stream.finish()
+        return folded
+    }
+
     /// True when the file starts with a zip local header (an npz of data).
     static func isZip(_ url: URL) -> Bool { ZipArchive.isZip(url) }
 }

@@ -23,12 +23,19 @@ extension FairAuditCommand {
                 min_<metric>) is checked: exit 1 when one fails, listing it on stderr; \
                 use_ci_bound = true in [gate] judges the interval's unfavourable end.
 
-                Memory: --data (.csv or .csv.gz) is read in blocks parsed on every core. With \
-                --no-fisher the rows are scored block by block and only each row's score, label \
-                and group are kept (about 16 bytes a row, whatever the width). The Fisher \
-                divergence needs every row's features at once (it revisits them for each group \
-                and each permutation round), so with Fisher on they are held in memory: 4 bytes \
-                per feature per row. `fix` holds them too (every epoch revisits the rows).
+                Memory: --data is read a chunk at a time (a .csv or .csv.gz in blocks parsed \
+                on every core; an .npz array by array, 8192 rows at a time, each member \
+                streamed). With --no-fisher each chunk's rows are scored and folded into the \
+                fairness audit's sums (per group and intersection the confusion cells and the \
+                score sum; per bootstrap replicate the same cells, each row weighted by a \
+                Poisson draw keyed by its row id), then dropped: memory stays flat in the \
+                number of rows (10M rows: under 200 MB), and the report is the one of all \
+                rows at once. What needs every row at once, and why: the Fisher divergence \
+                (it revisits each row's features for every group and permutation round: 4 \
+                bytes per feature per row); `fix` (every epoch revisits the rows); an .npz \
+                array stored in Fortran order (its rows are not contiguous, so it is read \
+                whole). The bootstrap is the Poisson one precisely so that it folds: a row \
+                bootstrap (n rows drawn from all n) would need every row.
 
                 A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
                 one from --architecture model_config.json (or `architecture =` in the policy), \

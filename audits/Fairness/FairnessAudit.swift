@@ -4,7 +4,7 @@ import Foundation
 /// Group fairness metrics (docs/method.md §7), equal to fairlearn 0.15 on
 /// the same predictions: per-group rates, between-group gaps over the groups
 /// with at least `minGroupSize` rows, and percentile Poisson-bootstrap intervals.
-public struct FairnessAudit: Audit {
+public struct FairnessAudit: StreamingAudit {
     /// The audit's name and its key in `--json`.
     public static let name = "fairness"
     /// Creates the audit.
@@ -25,14 +25,25 @@ public struct FairnessAudit: Audit {
         return try Self.result(Self.partial(context), options: o, groupColumns: data.groupColumns)
     }
 
-    /// The sufficient statistics of `context`'s rows (``FairnessPartial``).
-    public static func partial(_ context: AuditContext) throws -> FairnessPartial {
-        let data = context.data, o = context.options
-        let parts: [[String]] = data.groupNames.map { name in
+    /// Every sum the audit needs folds run by run (``FairnessAccumulator``):
+    /// the rows need not be held.
+    public static func accumulator(graph: ModelGraph, options: AuditOptions) throws -> any AuditAccumulator {
+        try FairnessAccumulator(threshold: options.threshold, resamples: options.bootstrap, seed: options.seed)
+    }
+
+    /// Each group's values, one per group column (an intersection's name split at `" & "`).
+    static func groupParts(_ data: LabeledData) -> [[String]] {
+        data.groupNames.map { name in
             guard data.groupColumns.count > 1 else { return [name] }
             let split = name.components(separatedBy: " & ")
             return split.count == data.groupColumns.count ? split : [name]
         }
+    }
+
+    /// The sufficient statistics of `context`'s rows (``FairnessPartial``).
+    public static func partial(_ context: AuditContext) throws -> FairnessPartial {
+        let data = context.data, o = context.options
+        let parts = groupParts(data)
         return try FairnessPartial(scores: context.scores, labels: data.labels, rowGroups: data.rowGroups,
                                    groupNames: data.groupNames, groupParts: parts, rowIDs: context.resolvedRowIDs,
                                    threshold: o.threshold, resamples: o.bootstrap, seed: o.seed, threads: 2)

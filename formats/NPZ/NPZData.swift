@@ -81,30 +81,40 @@ public enum NPZData {
             throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: count * item, available: bytes.count)
         }
         if f.fortran { bytes = NPYOrder.reorder(bytes.prefix(count * item), shape: f.shape, size: item, toC: true) }
-        let big = order == ">"
-        var values: [String] = []
-        values.reserveCapacity(count)
-        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            for i in 0..<count {
-                let cell = raw[(i * item)..<((i + 1) * item)]
-                if wide {
-                    var scalars = String.UnicodeScalarView()
-                    for k in 0..<chars {
-                        let b = cell.index(cell.startIndex, offsetBy: k * 4)
-                        let u = (0..<4).reduce(UInt32(0)) { acc, j in
-                            acc | UInt32(cell[b + (big ? 3 - j : j)]) << (8 * UInt32(j))
-                        }
-                        if u == 0 { break }
-                        guard let s = Unicode.Scalar(u) else { throw refuse("item \(i) holds \(u), which is not a Unicode scalar") }
-                        scalars.append(s)
-                    }
-                    values.append(String(scalars))
-                } else {
-                    let used = cell.prefix { $0 != 0 }
-                    values.append(String(decoding: used, as: UTF8.self))
-                }
-            }
+        let values = try bytes.withUnsafeBytes { raw in
+            try decodeStrings(raw, count: count, chars: chars, wide: wide, bigEndian: order == ">", refuse: refuse)
         }
         return DataArray(shape: f.shape, strings: values)
+    }
+
+    /// `count` numpy string items of `chars` characters each from `raw`:
+    /// UTF-32 code units (`wide`, `<U…`) or bytes (`|S…`), trailing NULs
+    /// dropped; `raw` starts at item `firstItem` of the member. `refuse`
+    /// words the error for an item that is not Unicode.
+    static func decodeStrings(_ raw: UnsafeRawBufferPointer, count: Int, chars: Int, wide: Bool, bigEndian big: Bool,
+                              firstItem: Int = 0, refuse: (String) -> NPZError) throws -> [String] {
+        let item = wide ? chars * 4 : chars
+        var values: [String] = []
+        values.reserveCapacity(count)
+        for i in 0..<count {
+            let cell = raw[(i * item)..<((i + 1) * item)]
+            if wide {
+                var scalars = String.UnicodeScalarView()
+                for k in 0..<chars {
+                    let b = cell.index(cell.startIndex, offsetBy: k * 4)
+                    let u = (0..<4).reduce(UInt32(0)) { acc, j in
+                        acc | UInt32(cell[b + (big ? 3 - j : j)]) << (8 * UInt32(j))
+                    }
+                    if u == 0 { break }
+                    guard let s = Unicode.Scalar(u) else { throw refuse("item \(firstItem + i) holds \(u), which is not a Unicode scalar") }
+                    scalars.append(s)
+                }
+                values.append(String(scalars))
+            } else {
+                let used = cell.prefix { $0 != 0 }
+                values.append(String(decoding: used, as: UTF8.self))
+            }
+        }
+        return values
     }
 }

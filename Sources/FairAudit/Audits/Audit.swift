@@ -110,8 +110,9 @@ public protocol Audit: Sendable {
     /// Runs the audit.
     func run(_ context: AuditContext) throws -> AuditResult
     /// Whether `run` reads `context.data.features`, so every row's features
-    /// must be held at once. When no audit does, the rows are streamed:
-    /// scored as they are read and only score, label and group kept.
+    /// must be held at once. When every audit is a ``StreamingAudit`` the rows
+    /// are folded as they are read and nothing holds them; otherwise, when no
+    /// audit needs features, only each row's score, label and group are kept.
     static var needsFeatures: Bool { get }
     /// The key of the audit's seconds in the report's `timing` (`fisher_s`).
     static var timingKey: String { get }

@@ -13,8 +13,12 @@ struct CSVRowsBuilder {
     private var labelCoder: LabelCoder?
     private var kept: [[String]]
     private(set) var skipped = 0
+    /// Rows appended or decoded.
+    private(set) var rowCount = 0
     /// False when the features go elsewhere (``LabeledData/streamCSV(from:options:tuning:consume:)``).
     var keepsFeatures = true
+    /// Set by ``finish(options:)``: each group's id in order of first appearance → its index in the sorted names.
+    private(set) var groupOrder: [Int] = []
 
     init(layout: CSVLayout, options: CSVDataOptions) {
         self.layout = layout
@@ -75,6 +79,19 @@ struct CSVRowsBuilder {
         rowGroupIDs.append(contentsOf: chunk.groupIDs.lazy.map { groups[Int($0)] })
         for k in kept.indices { kept[k].append(contentsOf: chunk.kept[k]) }
         skipped += chunk.skipped
+        rowCount += chunk.rows
+    }
+
+    /// The labels, groups (ids in order of first appearance) and kept cells
+    /// of `chunk`'s rows, counted but not kept (for a fold); nil when the
+    /// chunk holds a bad record.
+    mutating func decode(_ chunk: CSVChunk, lineBase: Int) throws -> (labels: [Float], groups: [Int], kept: [[String]])? {
+        let codes = try labelCodes(chunk, lineBase: lineBase)
+        if chunk.failure != nil { return nil }
+        let groups = groupIDs(chunk)
+        skipped += chunk.skipped
+        rowCount += chunk.rows
+        return (chunk.labelIDs.map { $0 >= 0 ? codes[Int($0)] : .nan }, chunk.groupIDs.map { groups[Int($0)] }, chunk.kept)
     }
 
     /// The data set: group names sorted by their parts, column by column.
@@ -87,8 +104,10 @@ struct CSVRowsBuilder {
         let names = columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
         var data = LabeledData(source: layout.path, featureNames: columns.features.map { columns.header[$0] },
                                features: features, labels: labels, groupColumns: options.groups,
-                               groupNames: labels.isEmpty && columns.groups.isEmpty ? [] : names,
+                               groupNames: rowCount == 0 && columns.groups.isEmpty ? [] : names,
                                rowGroups: [])
+        if labels.count != rowCount { data.foldedRows = rowCount }
+        groupOrder = remap
         // Remapped in place and moved, so the largest array is never held twice.
         rowGroupIDs.withUnsafeMutableBufferPointer { ids in
             for i in ids.indices { ids[i] = remap[ids[i]] }

@@ -19,6 +19,10 @@ public struct LabeledData: Sendable {
     public var rowGroups: [Int]
     /// The ``CSVDataOptions/keep`` columns' cells, as text, one array per column in row order.
     public var kept: [KeptColumn] = []
+    /// The number of rows when they were folded into an audit's sums as they
+    /// were read and not kept (the per-row arrays are then empty); nil when
+    /// the rows are held.
+    public var foldedRows: Int?
 
     /// A column carried along as text.
     public struct KeptColumn: Sendable, Equatable {
@@ -45,8 +49,8 @@ public struct LabeledData: Sendable {
         self.rowGroups = rowGroups
     }
 
-    /// Number of rows.
-    public var rowCount: Int { labels.count }
+    /// Number of rows (held, or folded: ``foldedRows``).
+    public var rowCount: Int { foldedRows ?? labels.count }
     /// Number of feature columns.
     public var featureCount: Int { featureNames.count }
 
