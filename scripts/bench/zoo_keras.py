@@ -9,7 +9,9 @@ four dense models, `<name>_k3.keras`); a `_tf2` name loads its `.h5`. CHUNK
 rows, summed per group, for models whose activations for N rows at once would
 not fit in memory. Writes OUT_DIR/<model>_bench.npz (the same N rows, for
 `fairaudit bench --only --data … --model …`) and prints one line per model and
-path. Best of 3 after a warm-up (which compiles).
+path: rows per second of wall-clock time and of process CPU time (every
+thread's, as `fairaudit bench` reports its CPU column; on a loaded machine the
+CPU figure is the one to compare). Best of 3 after a warm-up (which compiles).
 """
 import os
 import sys
@@ -30,14 +32,14 @@ os.makedirs(OUT, exist_ok=True)
 
 
 def best(f, repeats=3):
-    """The fastest of `repeats` runs after a warm-up: (wall seconds, CPU seconds of every thread)."""
+    """(wall, cpu) seconds of the fastest of `repeats` runs after a warm-up."""
     f()
-    times = []
+    runs = []
     for _ in range(repeats):
         t, c = time.perf_counter(), time.process_time()
         f()
-        times.append((time.perf_counter() - t, time.process_time() - c))
-    return min(times)
+        runs.append((time.perf_counter() - t, time.process_time() - c))
+    return min(runs)
 
 
 for stem in MODELS:
@@ -78,5 +80,5 @@ for stem in MODELS:
     onehot = jnp.asarray(np.eye(3, dtype="float32")[group])
     jx, jy = [jnp.asarray(a) for a in inputs], jnp.asarray(label)
     t_fisher = best(lambda: jax.block_until_ready(fisher(jx, jy, onehot)))
-    print(f"{stem:16s} Keras predict (JAX): {N / t_predict[0]:10,.0f} rows/s ({N / t_predict[1]:10,.0f} per CPU s)   "
-          f"JAX vmap(grad) Fisher: {N / t_fisher[0]:10,.0f} rows/s ({N / t_fisher[1]:10,.0f} per CPU s)")
+    print(f"{stem:16s} Keras predict (JAX): {N / t_predict[0]:12,.0f} rows/s wall {N / t_predict[1]:12,.0f} rows/s CPU   "
+          f"JAX vmap(grad) Fisher: {N / t_fisher[0]:12,.0f} rows/s wall {N / t_fisher[1]:12,.0f} rows/s CPU")
