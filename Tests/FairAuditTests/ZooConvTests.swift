@@ -14,7 +14,7 @@ import Testing
     /// Each graph tensor's Keras variable path (`layer/role`, e.g. `mha/query/kernel`).
     static func paths(_ graph: ModelGraph) -> [String: String] {
         var path: [String: String] = [:]
-        for layer in graph.layers ?? [] { for (r, t) in layer.weights { path[t] = "\(layer.name)/\(r)" } }
+        for layer in graph.layers ?? [] { for (r, t) in layer.weights { path[t] = "\(layer.name)/\(r.rawValue)" } }
         return path
     }
 
