@@ -27,9 +27,9 @@ import Testing
         let out = try graph.replacingHead(NewHead(units: 2, activation: .softmax), seed: 1)
         let head = try #require(out.layers?.last)
         #expect(head.name == (torch ? "net.4" : "head") && head.units == 2 && head.activation == .softmax)
-        let kernel = try out.tensor(named: #require(head.weights["kernel"]))
+        let kernel = try out.tensor(named: #require(head.weights[.kernel]))
         #expect(kernel.shape == (torch ? [2, 32] : [32, 2]) && kernel.isModified)
-        #expect(try out.tensor(named: #require(head.weights["bias"])).floatValues() == [0, 0])
+        #expect(try out.tensor(named: #require(head.weights[.bias])).floatValues() == [0, 0])
         // Every value within Glorot's bound for 32 → 2; an out×in kernel holds the in×out draw transposed.
         let stored = try kernel.floatValues()
         let inOut = torch ? Buffers.transpose(stored, rows: 2, cols: 32) : stored
@@ -74,7 +74,7 @@ import Testing
         try Plugins.formats.format(for: file).write(r.graph, to: out, basedOn: file)
         let reread = try Plugins.formats.read(out)
         #expect(reread.layers?.last?.units == 2 && reread.layers?.last?.activation == .softmax)
-        #expect(try reread.tensor(named: #require(reread.layers?.last?.weights["kernel"])).shape == [32, 2])
+        #expect(try reread.tensor(named: #require(reread.layers?.last?.weights[.kernel])).shape == [32, 2])
         let want = try Fixer.predictions(graph: r.graph, data: data), got = try Fixer.predictions(graph: reread, data: data)
         #expect(want.count == data.rowCount && zip(want, got).allSatisfy { abs($0 - $1) <= 1e-6 })
         #expect(want.allSatisfy { $0 > 0 && $0 < 1 })

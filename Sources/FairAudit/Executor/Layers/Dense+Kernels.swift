@@ -74,8 +74,12 @@ enum Dense {
     /// adds one outer product — per column over only the rows it weighs
     /// (a group's, in a permutation round). Several positions: per-sample
     /// sums over positions, squared, then one GEMM with the weights.
+    ///
+    /// `scratch` holds the squared and gathered rows between calls; with a
+    /// single column of ones (a group's plain sum) the rows are not gathered.
     static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-                                  weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                  weights: Membership, into out: [UnsafeMutablePointer<Float>],
+                                  scratch: LayerScratch = LayerScratch()) {
         let rows = x.rows, nIn = x.lastAxis
         guard rows > 0 else { return }
         guard x.positions == 1 else {
@@ -85,14 +89,18 @@ enum Dense {
             }
             return
         }
-        var x2 = x.data
-        FloatKernels.squareInPlace(&x2, rows: rows, width: nIn, rowWeights: nil)
-        var d2 = d
-        FloatKernels.squareInPlace(&d2, rows: rows, width: nOut, rowWeights: nil)
-        var xs = [Float](repeating: 0, count: rows * nIn), ds = [Float](repeating: 0, count: rows * nOut)
+        FloatKernels.square(x.data, count: rows * nIn, into: &scratch.xSquared)
+        FloatKernels.square(d, count: rows * nOut, into: &scratch.dSquared)
+        let plain = weights.columns == 1 && weights.rows == rows && !weights.weights.contains { $0 != 1 }
+        if !plain {
+            Buffers.resize(&scratch.xRows, rows * nIn)
+            Buffers.resize(&scratch.dRows, rows * nOut)
+        }
         for c in 0..<weights.columns {
-            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
-            let m = gatherWeighted(x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, into: &xs, &ds)
+            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight (all rows, unweighted, when plain).
+            let m = plain ? rows : gatherWeighted(scratch.xSquared, scratch.dSquared, weights: weights, column: c, nIn: nIn, nOut: nOut,
+                                                  into: &scratch.xRows, &scratch.dRows)
+            let xs = plain ? scratch.xSquared : scratch.xRows, ds = plain ? scratch.dSquared : scratch.dRows
             guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
