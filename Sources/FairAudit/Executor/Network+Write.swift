@@ -41,7 +41,7 @@ extension Network {
     /// frozen, for ``write(into:)``. Does nothing unless node `i` is a whole
     /// matrix-weighted layer and the sizes fit.
     mutating func factorize(node i: Int, a: [Float], b: [Float], rank: Int) {
-        guard nodes.indices.contains(i), rank > 0, let op = nodes[i].op as? any MatrixWeightedOp,
+        guard nodes.indices.contains(i), rank > 0, let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
               let k = nodes[i].params[op.matrixRole] else { return }
         let shape = parameterShapes[k]
         let (rows, cols) = op.matrixShape(shape)

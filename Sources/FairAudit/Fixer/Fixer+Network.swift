@@ -39,7 +39,8 @@ extension Network {
     /// The whole matrix-weighted layers, in node order.
     var fixerMatrices: [FixerMatrix] {
         nodes.indices.compactMap { i in
-            guard let op = nodes[i].op as? any MatrixWeightedOp, let w = nodes[i].params[op.matrixRole] else { return nil }
+            guard let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
+                  let w = nodes[i].params[op.matrixRole] else { return nil }
             let (rows, cols) = op.matrixShape(parameterShapes[w])
             return FixerMatrix(node: i, weight: w, rows: rows, cols: cols, className: op.className, isEmbedding: op is EmbeddingOp)
         }

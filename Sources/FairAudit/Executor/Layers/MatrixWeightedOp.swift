@@ -14,9 +14,13 @@ protocol MatrixWeightedOp: LayerOp {
     func matrix(_ stored: [Float], shape: [Int]) -> [Float]
     /// The matrix back in the stored layout.
     func stored(_ matrix: [Float], shape: [Int]) -> [Float]
+    /// Whether the weight is one matrix (a grouped or depthwise convolution's is block-diagonal: not).
+    var isFactorizable: Bool { get }
 }
 
 extension MatrixWeightedOp {
+    var isFactorizable: Bool { true }
+
     /// A stored layout that is already the matrix in C order (Keras in×out
     /// kernels, HWIO convolution kernels, `(d, heads, dh)` projections,
     /// embedding tables): the view is a reshape.
@@ -43,4 +47,25 @@ extension EmbeddingOp: MatrixWeightedOp {
     func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) { reshapedMatrixShape(shape, inputAxes: 1) }
     func matrix(_ stored: [Float], shape: [Int]) -> [Float] { stored }
     func stored(_ matrix: [Float], shape: [Int]) -> [Float] { matrix }
+}
+
+/// A convolution kernel as `(kh·kw·cin) × cout`: Keras' `(kh, kw, cin, out)`
+/// is that matrix already; ONNX/PyTorch's `(out, cin, kh, kw)` is its
+/// transpose (rows in `(cin, kh, kw)` order). Grouped and depthwise kernels
+/// are not one matrix and are trained whole.
+extension ConvOp: MatrixWeightedOp {
+    var matrixRole: ParameterRole { .kernel }
+    var isFactorizable: Bool { !depthwise && options.groups == 1 }
+    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) {
+        layout == .inOut ? reshapedMatrixShape(shape, inputAxes: shape.count - 1)
+            : (shape.dropFirst().reduce(1, *), shape.first ?? 0)
+    }
+    func matrix(_ stored: [Float], shape: [Int]) -> [Float] {
+        let (rows, cols) = matrixShape(shape)
+        return layout == .outIn ? Buffers.transpose(stored, rows: cols, cols: rows) : stored
+    }
+    func stored(_ matrix: [Float], shape: [Int]) -> [Float] {
+        let (rows, cols) = matrixShape(shape)
+        return layout == .outIn ? Buffers.transpose(matrix, rows: rows, cols: cols) : matrix
+    }
 }
