@@ -79,7 +79,16 @@ struct BatchNormalizationOp: LayerOp {
         guard needInputs else { return ([nil], grads) }
         let (_, gain) = scales(p)
         var dx = gradOut
-        for r in 0..<x.rows { for i in 0..<w { dx.data[r * w + i] *= gain[m.param[i]] } }
+        guard m.param.count == w else { return ([dx], grads) }
+        dx.data.withUnsafeMutableBufferPointer { pd in
+            m.param.withUnsafeBufferPointer { pm in
+                guard let d = pd.baseAddress, let js = pm.baseAddress else { return }
+                gain.withUnsafeBufferPointer { pgain in
+                    guard let gn = pgain.baseAddress, pd.count >= x.rows * w else { return }
+                    for r in 0..<x.rows { let row = d + r * w; for i in 0..<w { row[i] *= gn[js[i]] } }
+                }
+            }
+        }
         return ([dx], grads)
     }
 
@@ -168,10 +177,24 @@ enum Normalization {
         guard role == .gamma || role == .beta else { return [] }
         let w = g.width, pc = m.paramCount
         var out = [Float](repeating: 0, count: g.rows * pc)
-        for r in 0..<g.rows {
-            for i in 0..<w {
-                let k = r * w + i
-                out[r * pc + m.param[i]] += role == .gamma ? g.data[k] * xhat[k] : g.data[k]
+        let gamma = role == .gamma
+        guard m.param.count == w, g.data.count >= g.rows * w, !gamma || xhat.count >= g.rows * w else { return out }
+        g.data.withUnsafeBufferPointer { pg in
+            xhat.withUnsafeBufferPointer { px in
+                m.param.withUnsafeBufferPointer { pm in
+                    out.withUnsafeMutableBufferPointer { po in
+                        guard let gs = pg.baseAddress, let js = pm.baseAddress, let os = po.baseAddress else { return }
+                        let xs = px.baseAddress
+                        for r in 0..<g.rows {
+                            let o = os + r * pc, base = r * w
+                            if gamma, let xs {
+                                for i in 0..<w { o[js[i]] += gs[base + i] * xs[base + i] }
+                            } else {
+                                for i in 0..<w { o[js[i]] += gs[base + i] }
+                            }
+                        }
+                    }
+                }
             }
         }
         return out
