@@ -41,7 +41,7 @@ extension FairAuditCommand {
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
                   fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
                   zcat shard-3.csv.gz | fairaudit audit model.h5 --data - --header-from header.csv --label y --group sex \
-                      --no-fisher --row-id id --partial part-3.json     # then: fairaudit merge part-*.json
+                      --row-id id --null-counts counts.json --partial part-3.json     # then: fairaudit merge part-*.json
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
@@ -73,6 +73,7 @@ extension FairAuditCommand {
             if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
             var options = statistics.auditOptions(policy: policyFile)
             options.rowOffset = shard.rowOffset ?? 0
+            options.nullCounts = try shard.loadNullCounts()
             let arch = architecture
             var request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
@@ -81,9 +82,6 @@ extension FairAuditCommand {
             request.rowIDColumn = shard.rowID
             let progress = Progress()
             if let out = shard.partial {
-                if !statistics.noFisher && request.audits.contains(where: { $0.name == "fisher" }) {
-                    FileHandle.standardError.write(Data("fairaudit: note: --partial holds the fairness sums only; the Fisher divergence is not part of a partial (pass --no-fisher to silence this)\n".utf8))
-                }
                 let partial = try ModelErrors.naming(modelPath) {
                     try AuditRunner.partial(request, modelPath: modelPath) { progress.update($0) }
                 }

@@ -71,13 +71,21 @@ extension Network {
                 for (r, i) in indices.enumerated() { (d + r * inputWidth).update(from: s + i * inputWidth, count: inputWidth) }
             }
         }
+        accumulateFisher(x: x, labels: indices.map { labels[$0] }, kind: kind, weights: weights, into: sums, column: column)
+    }
+
+    /// The same for a batch already gathered: `x` (`rows × inputWidth`) and its labels.
+    func accumulateFisher(x: [Float], labels batchLabels: [Float], kind: FisherKind, weights: Membership,
+                          into sums: FisherSums, column: Int) {
+        let n = batchLabels.count
+        guard n > 0 else { return }
         let trace = forwardTrace(x, rows: n)
         let z = logits(trace)
         let loss = self.loss
         var passes: [(delta: [Float], rowWeights: [Float]?)] = []
         switch kind {
         case .empirical:
-            passes = [(loss.deltas(z, labels: indices.map { labels[$0] }, rows: n), nil)]
+            passes = [(loss.deltas(z, labels: batchLabels, rows: n), nil)]
         case .model where outputWidth == 1:
             passes = [((0..<n).map { r in let p = Activation.sigmoid(z[r]); return (p * (1 - p)).squareRoot() }, nil)]
         case .model:
