@@ -25,10 +25,11 @@ extension FairAuditCommand {
 
                 Memory: --data (.csv or .csv.gz) is read in blocks parsed on every core. With \
                 --no-fisher the rows are scored block by block and only each row's score, label \
-                and group are kept (about 16 bytes a row, whatever the width). The Fisher \
-                divergence needs every row's features at once (it revisits them for each group \
-                and each permutation round), so with Fisher on they are held in memory: 4 bytes \
-                per feature per row. `fix` holds them too (every epoch revisits the rows).
+                and group are kept (about 16 bytes a row, whatever the width). With the Fisher \
+                divergence on, one run holds every row's features (4 bytes per feature per row): \
+                its permutation null draws each row's group with the groups' proportions, known \
+                once all rows are read. `--partial --null-counts FILE` streams with the Fisher \
+                too (memory flat in the rows). `fix` holds the rows (every epoch revisits them).
 
                 A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
                 one from --architecture model_config.json (or `architecture =` in the policy), \
