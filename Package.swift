@@ -64,7 +64,13 @@ let package = Package(
         .executableTarget(name: "fairaudit-hdf5-probe", dependencies: ["FormatHDF5"],
                           path: "Sources/fairaudit-hdf5-probe"),
 
-        .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins"],
+        // The checks every format plugin passes, shared by the test targets.
+        .target(name: "FormatConformance", dependencies: ["FairAudit"], path: "Tests/FormatConformance"),
+
+        // A format and an audit defined in a test target run through the registry, gate and report.
+        .testTarget(name: "PluginBoundaryTests", dependencies: ["FairAudit", "FairAuditPlugins", "FormatConformance"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "FairAuditTests", dependencies: ["FairAudit", "FairAuditPlugins", "FormatConformance"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatNPZTests", dependencies: ["FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

@@ -33,7 +33,7 @@ extension AuditPartial {
         return .object([
             ("format", .string(Self.formatTag)), ("version", .int(Self.version)),
             ("model", .object([("hash", .string(modelHash)), ("path", .string(model)), ("format", .string(modelFormat)),
-                               ("layout", .string(modelLayout))])),
+                               ("layout", .string(modelLayout.rawValue))])),
             ("data", .object([("sources", .array(dataSources.map { .string($0) })), ("label", .string(label)),
                               ("positive", positive.map { .string($0) } ?? .null),
                               ("group_columns", .array(groupColumns.map { .string($0) })),
@@ -126,8 +126,10 @@ extension AuditPartial {
         } else if doc["fisher"] == nil {
             throw bad("has no \"fisher\" entry (null when audited with --no-fisher)")
         }
+        let layoutName = try str(model, "layout")
+        guard let layout = ModelLayout(rawValue: layoutName) else { throw bad("names an unknown model layout \"\(layoutName)\"") }
         var partial = AuditPartial(modelHash: try str(model, "hash"), model: try str(model, "path"),
-                            modelFormat: try str(model, "format"), modelLayout: try str(model, "layout"),
+                                   modelFormat: try str(model, "format"), modelLayout: layout,
                             dataSources: try strings(data["sources"], "data.sources"), label: try str(data, "label"),
                             positive: positive, groupColumns: try strings(data["group_columns"], "data.group_columns"),
                             featureNames: try strings(data["features"], "data.features"), options: options,

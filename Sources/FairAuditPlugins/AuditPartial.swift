@@ -20,7 +20,7 @@ public struct AuditPartial: Sendable {
     /// The model file as given (for the report).
     public var model: String
     /// The model's format and layout (for the report).
-    public var modelFormat: String, modelLayout: String
+    public var modelFormat: String, modelLayout: ModelLayout
     /// Where the rows came from (each shard's `--data`).
     public var dataSources: [String]
     /// The label column, the label value that counts as positive, and the group columns.
@@ -41,7 +41,7 @@ public struct AuditPartial: Sendable {
     public var rows: Int { fairness.rows }
 
     /// Creates a partial.
-    public init(modelHash: String, model: String, modelFormat: String, modelLayout: String, dataSources: [String],
+    public init(modelHash: String, model: String, modelFormat: String, modelLayout: ModelLayout, dataSources: [String],
                 label: String, positive: String?, groupColumns: [String], featureNames: [String], options: AuditOptions,
                 rowIDs: RowIDRanges, fairness: FairnessPartial) {
         self.modelHash = modelHash

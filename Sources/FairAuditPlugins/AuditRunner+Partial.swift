@@ -35,7 +35,7 @@ extension AuditRunner {
     public static func partial(_ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
                                progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditPartial {
         progress("reading \(request.model.lastPathComponent)")
-        var graph = try Plugins.formats.read(request.model)
+        var graph = try request.formats.read(request.model)
         try request.architecture(&graph)
         let network = try Network(graph: graph)
         guard let label = request.dataOptions.label else {

@@ -13,6 +13,8 @@ public struct AuditRequest: Sendable {
     public var options: AuditOptions
     /// The audits to run, in order.
     public var audits: [any Audit.Type]
+    /// The formats the model file is read with.
+    public var formats: FormatRegistry = Plugins.formats
     /// Fills in the architecture when the file has none (config, inferred chain).
     public var architecture: @Sendable (inout ModelGraph) throws -> Void
     /// The column holding each row's global id (integers, or any text, hashed);
@@ -60,7 +62,7 @@ public enum AuditRunner {
         }
         progress("reading \(request.model.lastPathComponent)")
         let (graph, network) = try timed("read_model_s") { () throws -> (ModelGraph, Network) in
-            var graph = try Plugins.formats.read(request.model)
+            var graph = try request.formats.read(request.model)
             try request.architecture(&graph)
             return (graph, try Network(graph: graph))
         }
@@ -86,8 +88,7 @@ public enum AuditRunner {
         var results: [AuditResult] = []
         for audit in request.audits {
             progress("\(audit.name) audit")
-            let key = audit.name == "fairness" ? "metrics_s" : "\(audit.name)_s"
-            results.append(try timed(key) { try audit.init().run(context) })
+            results.append(try timed(audit.timingKey) { try audit.init().run(context) })
         }
         return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
                             seconds: Date().timeIntervalSince(start), timing: timing)

@@ -65,7 +65,7 @@ extension Benchmark {
             return Tensor(name: "layer\(i).weight", dtype: .float32, shape: [perTensor / 1024, 1024],
                           storage: .bytes(values.withUnsafeBufferPointer { Data(buffer: $0) }))
         }
-        return ModelGraph(format: "npz", layout: "arrays", tensors: tensors)
+        return ModelGraph(format: "npz", layout: .arrays, tensors: tensors)
     }
 
     /// Writes `megabytes` of tensors as a stored npz (numpy `savez`) and a

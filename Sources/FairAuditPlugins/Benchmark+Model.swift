@@ -114,6 +114,6 @@ extension Benchmark {
                                 weights: ["kernel": "d\(i)/kernel", "bias": "d\(i)/bias"]))
             inputs = units
         }
-        return ModelGraph(format: "npz", layout: "keras-weights", tensors: tensors, layers: layers, inputWidth: width)
+        return ModelGraph(format: "npz", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: width)
     }
 }

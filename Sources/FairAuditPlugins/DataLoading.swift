@@ -28,10 +28,6 @@ public enum DataLoading {
         return try LabeledData.load(from: url, options: o)
     }
 
-    /// True when the file starts with a zip local header (`PK\u{3}\u{4}`).
-    static func isZip(_ url: URL) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: url.path) else { return false }
-        defer { try? h.close() }
-        return (try? h.read(upToCount: 4)) == Data([0x50, 0x4B, 0x03, 0x04])
-    }
+    /// True when the file starts with a zip local header (an npz of data).
+    static func isZip(_ url: URL) -> Bool { ZipArchive.isZip(url) }
 }

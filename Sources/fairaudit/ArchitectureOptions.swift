@@ -91,7 +91,7 @@ struct ArchitectureOptions: ParsableArguments {
             return
         }
         if graph.layers != nil || !required { return }
-        guard graph.layout == "torch-state-dict" || graph.layout == "arrays" else {
+        guard graph.layout.needsArchitecture else {
             // Named by its path: the one line on stderr must say which file cannot be run.
             throw FairAuditError.invalidInput(path: file, reason: "cannot be run: "
                 + (graph.architectureNote ?? "it holds no architecture (pass the model's config.json with --architecture)"))

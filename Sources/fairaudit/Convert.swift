@@ -70,11 +70,11 @@ extension FairAuditCommand {
             if json {
                 emit(JSONValue.object([
                     ("input", .string(input)), ("output", .string(output)),
-                    ("format", .string(written.format)), ("layout", .string(written.layout)),
+                    ("format", .string(written.format)), ("layout", .string(written.layout.rawValue)),
                     ("tensors", .int(written.tensors.count)), ("parameters", .int(written.parameterCount)),
                 ]).serialized(pretty: true))
             } else {
-                emit("wrote \(output): \(written.format), layout \(written.layout), \(written.tensors.count) tensors, \(written.parameterCount) parameters")
+                emit("wrote \(output): \(written.format), layout \(written.layout.rawValue), \(written.tensors.count) tensors, \(written.parameterCount) parameters")
             }
         }
     }

@@ -47,7 +47,7 @@ struct PredictOutput {
                                 byteOrder: .native, storage: .bytes(bytes), origin: url.lastPathComponent)
             // The format writes through its own temporary file and verifies it; refuse an existing file first.
             if FileManager.default.fileExists(atPath: url.path) && !force { throw FairAuditError.outputExists(path: url.path) }
-            try format.write(ModelGraph(format: format.name, layout: "arrays", tensors: [tensor]), to: url, basedOn: nil)
+            try format.write(ModelGraph(format: format.name, layout: .arrays, tensors: [tensor]), to: url, basedOn: nil)
             let back = try Plugins.formats.read(url)
             guard back.tensors.count == 1, let t = back.tensors.first, t.dtype == .float32, try t.rawBytes() == bytes else {
                 throw FairAuditError.writeFailed(path: url.path, reason: "the written scores did not read back equal")

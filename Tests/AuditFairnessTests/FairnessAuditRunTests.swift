@@ -14,7 +14,7 @@ import Testing
     var options = AuditOptions()
     options.bootstrap = 50
     options.minGroupSize = 100
-    let context = AuditContext(graph: ModelGraph(format: "npz", layout: "arrays", tensors: []),
+    let context = AuditContext(graph: ModelGraph(format: "npz", layout: .arrays, tensors: []),
                                data: labeled, scores: data.scores, options: options)
     let result = try FairnessAudit().run(context)
     #expect(result.name == "fairness")

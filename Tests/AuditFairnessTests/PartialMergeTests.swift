@@ -116,7 +116,7 @@ private func close(_ a: ClosedRange<Double>?, _ b: ClosedRange<Double>?) -> Bool
     let r = try Rows()
     var options = AuditOptions()
     options.seed = 5
-    let part = try AuditPartial(modelHash: "abc", model: "m.h5", modelFormat: "hdf5", modelLayout: "keras",
+    let part = try AuditPartial(modelHash: "abc", model: "m.h5", modelFormat: "hdf5", modelLayout: .kerasLegacy,
                                 dataSources: ["a.csv"], label: "income", positive: nil, groupColumns: ["sex", "race"],
                                 featureNames: ["x"], options: options, rowIDs: RowIDRanges(ranges: [0...999]),
                                 fairness: r.partial(Array(0..<1000)))
@@ -137,7 +137,7 @@ private func close(_ a: ClosedRange<Double>?, _ b: ClosedRange<Double>?) -> Bool
     func part(_ ids: ClosedRange<Int>, hash: String = "abc", seed: UInt64 = 0, threshold: Double = 0.5) throws -> AuditPartial {
         var o = AuditOptions(); o.seed = seed; o.threshold = threshold
         let f = try r.partial(Array(ids), seed: seed)
-        return AuditPartial(modelHash: hash, model: "m.h5", modelFormat: "hdf5", modelLayout: "keras", dataSources: [],
+        return AuditPartial(modelHash: hash, model: "m.h5", modelFormat: "hdf5", modelLayout: .kerasLegacy, dataSources: [],
                             label: "income", positive: nil, groupColumns: ["sex", "race"], featureNames: ["x"], options: o,
                             rowIDs: RowIDRanges.of(ids.map { UInt64($0) }).ranges, fairness: f)
     }

@@ -30,7 +30,7 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
     options.permutations = 5
     options.minGroupSize = 10
     options.top = 2
-    let context = AuditContext(graph: ModelGraph(format: "npz", layout: "arrays", tensors: []), data: data,
+    let context = AuditContext(graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
                                scores: [], options: options)
     let calls = Counter()
     let source = toySource(rows, groups: 3)
@@ -77,7 +77,7 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
     options.fisher = "exact"
     let data = LabeledData(source: "toy", featureNames: [], features: [], labels: [0], groupColumns: ["g"],
                            groupNames: ["a"], rowGroups: [0])
-    let context = AuditContext(graph: ModelGraph(format: "npz", layout: "arrays", tensors: []), data: data,
+    let context = AuditContext(graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
                                scores: [0], options: options)
     #expect(throws: FisherError.self) {
         try FisherAudit().run(context, tensorNames: [], shapes: []) { _ in ([1], [[]]) }

@@ -90,7 +90,7 @@ struct SyntheticAudit {
         try #require(checks.contains { $0.passed } && checks.contains { !$0.passed }, "the gate should mix pass and fail")
         let data = LabeledData(source: "synthetic.csv", featureNames: ["x"], features: [Float](repeating: 0, count: rows),
                                labels: labels, groupColumns: ["sex", "race"], groupNames: names, rowGroups: rowGroups)
-        report = AuditReport(model: "synthetic_model.h5", graph: ModelGraph(format: "hdf5", layout: "keras-legacy", tensors: []),
+        report = AuditReport(model: "synthetic_model.h5", graph: ModelGraph(format: "hdf5", layout: .kerasLegacy, tensors: []),
                              dataPath: "synthetic.csv", data: data, results: results, checks: checks, seconds: 1.5,
                              timing: [("read_model_s", 0.1), ("fisher_s", 1.2)])
     }

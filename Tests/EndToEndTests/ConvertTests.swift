@@ -14,7 +14,7 @@ import Testing
         let r = try CLI.run(["convert", Self.h5.path, out.path, "--layout", "torch"])
         #expect(r.code == 0, "\(r.stderr)")
         let got = try Plugins.formats.read(out), want = try Plugins.formats.read(Self.torchNPZ)
-        #expect(got.format == "npz" && got.layout == "torch-state-dict")
+        #expect(got.format == "npz" && got.layout == .torchStateDict)
         #expect(got.tensors.map(\.name) == ["dense.weight", "dense.bias", "dense_1.weight", "dense_1.bias", "head.weight", "head.bias"])
         #expect(got.tensors.count == want.tensors.count)
         for (g, w) in zip(got.tensors, want.tensors) {

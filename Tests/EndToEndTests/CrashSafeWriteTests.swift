@@ -24,7 +24,7 @@ import Testing
                    storage: .bytes(Data(repeating: UInt8(0x3C + i), count: memberBytes)))
         }
         let url = dir.appendingPathComponent("large.npz")
-        let graph = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: tensors)
+        let graph = ModelGraph(format: "npz", layout: .torchStateDict, tensors: tensors)
         let format = try #require(Plugins.formats.format(forOutput: url))
         try format.write(graph, to: url, basedOn: nil)
         return url

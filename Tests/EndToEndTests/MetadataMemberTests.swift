@@ -43,7 +43,7 @@ import Testing
         let r = try CLI.run(["convert", Self.meta, out.path, "--json"])
         #expect(r.code == 0, "\(r.stderr)")
         let converted = try #require((JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["layout"] as? String)
-        #expect(layout == "torch-state-dict")
+        #expect(layout == ModelLayout.torchStateDict.rawValue)
         #expect(converted == layout)
         let again = try CLI.run(["inspect", out.path, "--json", "--no-stats"])
         #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["layout"] as? String == layout)

@@ -133,14 +133,14 @@ import Testing
             let r = try CLI.run(["convert", from.path, to.path] + extra)
             #expect(r.code == 0, "\(file) → \(to.lastPathComponent): \(r.stderr)")
         }
-        #expect(try Plugins.formats.read(keras).layout == "keras-bundle")
-        #expect(try Plugins.formats.read(h5).layout == "keras-legacy")
+        #expect(try Plugins.formats.read(keras).layout == .kerasBundle)
+        #expect(try Plugins.formats.read(h5).layout == .kerasLegacy)
         try Self.expectFairlearnMetrics(try Self.audit(keras), model: model, context: "\(file) → .keras")
         try Self.expectFairlearnMetrics(try Self.audit(h5), model: model, context: "\(file) → .keras → .h5")
 
         let source = try Plugins.formats.read(input)
         var written = try Plugins.formats.read(weights)
-        #expect(written.layout == "keras3-weights")
+        #expect(written.layout == .keras3Weights)
         let config = try #require(source.metadata.first { $0.key == "@model_config" || $0.key == "architecture@config" }?.value)
         try KerasConfig.apply(json: config, to: &written)
         let a = try #require(source.layers), b = try #require(written.layers, "\(written.architectureNote ?? "")")
@@ -152,7 +152,7 @@ import Testing
             }
         }
         let torch = try Plugins.formats.read(npz)
-        #expect(torch.layout == "torch-state-dict")
+        #expect(torch.layout == .torchStateDict)
         #expect(torch.tensors.count == a.reduce(0) { $0 + $1.weights.count })
     }
 }

@@ -36,7 +36,7 @@ enum Fixtures {
             Layer(name: "head", kind: .dense, activation: .sigmoid, units: 1,
                   weights: ["kernel": "head/kernel", "bias": "head/bias"]),
         ]
-        return ModelGraph(format: "test", layout: "keras", tensors: try tensors("adult_mlp_keras"), layers: layers)
+        return ModelGraph(format: "test", layout: .kerasWeights, tensors: try tensors("adult_mlp_keras"), layers: layers)
     }
 
     static func adultSample() throws -> LabeledData {

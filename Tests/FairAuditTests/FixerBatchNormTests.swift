@@ -22,7 +22,7 @@ struct FixerBatchNormTests {
                   epsilon: 1e-3),
             Layer(name: "d1", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "d1/kernel", "bias": "d1/bias"]),
         ]
-        return ModelGraph(format: "test", layout: "keras", tensors: tensors, layers: layers, inputWidth: 6)
+        return ModelGraph(format: "test", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: 6)
     }
 
     @Test("γ and β are frozen; gradients through the affine equal float64 central differences")

@@ -15,7 +15,7 @@ struct FixerGradientTests {
             layers.append(Layer(name: "d\(i)", kind: .dense, activation: act, units: n,
                                 weights: ["kernel": "d\(i)/kernel", "bias": "d\(i)/bias"]))
         }
-        return ModelGraph(format: "test", layout: "keras", tensors: tensors, layers: layers, inputWidth: 6)
+        return ModelGraph(format: "test", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: 6)
     }
 
     struct Batch { var x: [Float]; var y: [Float]; var g: [Int]; var w: [Float] }

@@ -40,7 +40,7 @@ enum FixerFixtures {
                                 weights: ["kernel": kname, "bias": bname], kernelLayout: torch ? .outIn : .inOut))
             if i == 0 { layers.append(Layer(name: "dropout", kind: .dropout)) }
         }
-        return ModelGraph(format: "test", layout: torch ? "torch-state-dict" : "keras-legacy", tensors: tensors,
+        return ModelGraph(format: "test", layout: torch ? .torchStateDict : .kerasLegacy, tensors: tensors,
                           layers: layers, inputWidth: 80)
     }
 

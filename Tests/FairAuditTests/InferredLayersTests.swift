@@ -5,7 +5,7 @@ import Testing
 /// Chains inferred from state-dict names and shapes.
 @Suite struct InferredLayersTests {
     static func graph(_ shapes: [(String, [Int])]) -> ModelGraph {
-        ModelGraph(format: "test", layout: "torch-state-dict",
+        ModelGraph(format: "test", layout: .torchStateDict,
                    tensors: shapes.map { tensor($0.0, $0.1, [Float](repeating: 0.5, count: $0.1.reduce(1, *))) })
     }
 

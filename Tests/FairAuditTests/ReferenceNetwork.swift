@@ -112,7 +112,7 @@ struct ReferenceNetwork {
     let k = Tensor(name: "k", dtype: .float64, shape: [2, 1], storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
     let b = Tensor(name: "b", dtype: .float64, shape: [1], storage: .bytes(Tensor.encode([0.5], dtype: .float64, byteOrder: .little)))
     let layers = [Layer(name: "d", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "k", "bias": "b"])]
-    let ref = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: "t", tensors: [k, b]), layers: layers)
+    let ref = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [k, b]), layers: layers)
     let p = 1 / (1 + exp(0.5))
     #expect(abs(ref.probabilities([1, -1])[0] - p) < 1e-15)
     #expect(abs(ref.loss([1, -1], 1) - 0.9740769841801067) < 1e-12)
@@ -121,7 +121,7 @@ struct ReferenceNetwork {
     var outIn = layers
     outIn[0].kernelLayout = .outIn
     let kt = Tensor(name: "k", dtype: .float64, shape: [1, 2], storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
-    let ref2 = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: "t", tensors: [kt, b]), layers: outIn)
+    let ref2 = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [kt, b]), layers: outIn)
     #expect(abs(ref2.probabilities([1, -1])[0] - p) < 1e-15)
     // GELU(1) = Φ(1) = 0.8413447460685429; SELU(−1) = 1.0507·1.6733·(e⁻¹ − 1); softmax sums to 1.
     #expect(abs(ReferenceNetwork.act(.gelu, [1], slope: 0)[0] - 0.8413447460685429) < 1e-12)

@@ -20,7 +20,7 @@ import Testing
                       Layer(name: "step", kind: .dense, units: 1, weights: ["kernel": "step/kernel"]),
                       Layer(name: "flat", kind: .flatten),
                       Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel", "bias": "out/bias"])]
-        let graph = ModelGraph(format: "t", layout: "t", tensors: [Self.tensor("step/kernel", [2, 1], w),
+        let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("step/kernel", [2, 1], w),
                                                                   Self.tensor("out/kernel", [3, 1], v), Self.tensor("out/bias", [1], [b])],
                                layers: layers)
         let net = try Network(graph: graph)
@@ -55,7 +55,7 @@ import Testing
         let layers = [input, Layer(name: "emb", kind: .embedding, weights: ["embeddings": "emb/embeddings"]),
                       Layer(name: "flat", kind: .flatten),
                       Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel"])]
-        let graph = ModelGraph(format: "t", layout: "t", tensors: [Self.tensor("emb/embeddings", [3, 1], table),
+        let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("emb/embeddings", [3, 1], table),
                                                                   Self.tensor("out/kernel", [3, 1], v)], layers: layers)
         let net = try Network(graph: graph)
         let ids: [Float] = [1, 1, 2]
@@ -76,7 +76,7 @@ import Testing
         let layers = [input, Layer(name: "emb", kind: .embedding, weights: ["embeddings": "emb/embeddings"]),
                       Layer(name: "flat", kind: .flatten),
                       Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel"])]
-        let graph = ModelGraph(format: "t", layout: "t", tensors: [Self.tensor("emb/embeddings", [3, 1], [1, 2, 3]),
+        let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("emb/embeddings", [3, 1], [1, 2, 3]),
                                                                   Self.tensor("out/kernel", [2, 1], [1, 1])], layers: layers)
         let net = try Network(graph: graph)
         #expect(try net.predictScores(features: [0, 2, 1, 1], rows: 2).count == 2)

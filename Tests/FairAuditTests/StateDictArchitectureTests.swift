@@ -18,18 +18,18 @@ import Testing
         let members = [Self.int64("meta_epoch", []), tensor("lr", [], [0.001]), Self.int64("classes", [2])]
         #expect(members.allSatisfy { $0.isMetadata })
         #expect(!Self.weights.contains { $0.isMetadata })
-        let g = ModelGraph(format: "npz", layout: "arrays", tensors: [members[0]] + Self.weights + members.dropFirst())
-        #expect(StateDictLayout.detect(g.tensors) == "torch-state-dict")
+        let g = ModelGraph(format: "npz", layout: .arrays, tensors: [members[0]] + Self.weights + members.dropFirst())
+        #expect(StateDictLayout.detect(g.tensors) == .torchStateDict)
         let metadataOnly = g.tensors.filter { $0.isMetadata }
-        #expect(StateDictLayout.detect(metadataOnly) == "arrays")
+        #expect(StateDictLayout.detect(metadataOnly) == .arrays)
         #expect(g.parameterCount == 12 + 4 + 8 + 2 + 2 + 1)
         let layers = try g.inferredLayers(activations: [.relu], head: .sigmoid)
         #expect(layers.filter { $0.kind == .dense }.map(\.name) == ["layers.0", "layers.2", "layers.4"])
     }
 
     @Test func excludedFloatMembersAreLeftOut() throws {
-        let g = ModelGraph(format: "npz", layout: "arrays", tensors: Self.weights + [tensor("feature_mean", [3], [0, 0, 0])])
-        #expect(StateDictLayout.detect(g.tensors) == "arrays")
+        let g = ModelGraph(format: "npz", layout: .arrays, tensors: Self.weights + [tensor("feature_mean", [3], [0, 0, 0])])
+        #expect(StateDictLayout.detect(g.tensors) == .arrays)
         #expect(throws: FairAuditError.self) { try g.inferredLayers(activations: [.relu], head: .sigmoid) }
         let layers = try g.inferredLayers(activations: [.relu], head: .sigmoid, excluding: ["feature_mean"])
         #expect(layers.count == 5)
@@ -37,14 +37,14 @@ import Testing
 
     @Test(arguments: [([Activation.tanh], [Activation.tanh, .tanh]), ([.tanh, .relu], [.tanh, .relu])])
     func activationsGoOnePerHiddenLayerOrOneForAll(given: [Activation], expected: [Activation]) throws {
-        let g = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: Self.weights)
+        let g = ModelGraph(format: "npz", layout: .torchStateDict, tensors: Self.weights)
         let layers = try g.inferredLayers(activations: given, head: .sigmoid)
         #expect(layers.filter { $0.kind == .activation }.map(\.activation) == expected)
         #expect(layers.last?.activation == .sigmoid)
     }
 
     @Test func wrongActivationCountNamesTheHiddenLayers() throws {
-        let g = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: Self.weights)
+        let g = ModelGraph(format: "npz", layout: .torchStateDict, tensors: Self.weights)
         #expect(throws: FairAuditError.unsupportedModel(reason:
             "3 activations were given for 2 hidden dense layers ('layers.0', 'layers.2'); give one for all or one per hidden layer")) {
             try g.inferredLayers(activations: [.tanh, .relu, .relu], head: .sigmoid)
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func kerasConfigMapsOntoStateDictNamesInFileOrder() throws {
-        var g = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: [Self.int64("meta_epoch", [])] + Self.weights)
+        var g = ModelGraph(format: "npz", layout: .torchStateDict, tensors: [Self.int64("meta_epoch", [])] + Self.weights)
         let pairs = try g.applyArchitecture(json: Self.config(["dense", "dense_1", "head"]))
         #expect(pairs.map(\.layer) == ["dense", "dense_1", "head"] && pairs.map(\.prefix) == ["layers.0", "layers.2", "layers.4"])
         let dense = try #require(g.layers?.filter { $0.kind == .dense })
@@ -81,7 +81,7 @@ import Testing
         }
         // Config order a, b, c would mismatch the file order b, a, c; names decide.
         let reordered = [named[2], named[3], named[0], named[1], named[4], named[5]]
-        var g = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: reordered)
+        var g = ModelGraph(format: "npz", layout: .torchStateDict, tensors: reordered)
         #expect(throws: FairAuditError.self) { try g.applyArchitecture(json: Self.config(["b", "a", "c"]).replacingOccurrences(of: "\"units\": 4", with: "\"units\": 9")) }
         let pairs = try g.applyArchitecture(json: Self.config(["b", "a", "c"]))
         #expect(pairs.isEmpty)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func countMismatchNamesBothSides() throws {
-        var g = ModelGraph(format: "npz", layout: "torch-state-dict", tensors: Array(Self.weights.prefix(4)))
+        var g = ModelGraph(format: "npz", layout: .torchStateDict, tensors: Array(Self.weights.prefix(4)))
         #expect(throws: FairAuditError.invalidInput(path: "model config", reason:
             "the config has 3 layers with weights (dense, dense_1, head) but the file has 2 groups of weight tensors (layers.0, layers.2)")) {
             try g.applyArchitecture(json: Self.config(["dense", "dense_1", "head"]))

@@ -41,7 +41,7 @@ struct TinyModel: CustomStringConvertible, Sendable {
                          weights: ["kernel": "d1.weight", "bias": "d1.bias"], kernelLayout: .outIn),
                    Layer(name: "d2", kind: .dense, activation: headActivation, units: outputs,
                          weights: ["kernel": "d2/kernel", "bias": "d2/bias"])]
-        return (ModelGraph(format: "test", layout: "test", tensors: ts, layers: layers), layers)
+        return (ModelGraph(format: "test", layout: .kerasWeights, tensors: ts, layers: layers), layers)
     }
 
     /// Rows of 5 features in [−2, 2], alternating labels, groups 0/1/2 in turn.

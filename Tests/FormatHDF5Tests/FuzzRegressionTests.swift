@@ -80,7 +80,7 @@ func libhdf5CrashesAreRefusedByTheProbe(file: String) throws {
     let source = try Fixtures.url("fuzz_global_heap_object_size.h5")
     let bias = Tensor(name: "model_weights/head/head/bias:0", dtype: .float32, shape: [1],
                       storage: .bytes(Tensor.encode([0.5], dtype: .float32, byteOrder: .little)), isModified: true)
-    let graph = ModelGraph(format: "hdf5", layout: "keras", tensors: [bias])
+    let graph = ModelGraph(format: "hdf5", layout: .kerasWeights, tensors: [bias])
     let dir = try Fixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("out.h5")

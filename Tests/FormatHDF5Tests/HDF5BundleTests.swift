@@ -7,7 +7,7 @@ import Testing
 /// a private temporary file), architecture from its config.json.
 @Test func kerasBundleArchitecture() throws {
     let graph = try HDF5Format.read(try Fixtures.url("adult_mlp.keras"))
-    #expect(graph.layout == "keras-bundle")
+    #expect(graph.layout == .kerasBundle)
     try checkAdultLayers(graph, firstKernel: "layers/dense/vars/0", lastBias: "layers/dense_2/vars/1")
     #expect(graph.metadata.contains { $0.key == "bundle@metadata.json" && $0.value.contains("3.15.1") })
     // The same kernel as the legacy .h5 Keras wrote from the same model.
@@ -50,7 +50,7 @@ import Testing
         #expect(try a.rawRecord(for: e) == b.rawRecord(for: f), "\(e.name)")
     }
     let before = try HDF5Format.read(src), after = try HDF5Format.read(out)
-    #expect(after.layout == "keras-bundle")
+    #expect(after.layout == .kerasBundle)
     #expect(after.layers == before.layers)
     #expect(after.metadata.map(\.key) == before.metadata.map(\.key))
     #expect(after.metadata.map(\.value) == before.metadata.map(\.value))
@@ -70,14 +70,14 @@ import Testing
     let out = dir.appendingPathComponent("model.weights.h5")
     try HDF5Format.write(graph, to: out, basedOn: src)
     let weights = try HDF5Format.read(out)
-    #expect(weights.layout == "keras3-weights")
+    #expect(weights.layout == .keras3Weights)
     #expect(weights.tensors.map(\.name) == graph.tensors.map(\.name))
     // A legacy .h5 source gives a new bundle, built from its architecture.
     let h5 = try Fixtures.url("adult_mlp.h5")
     let legacy = try HDF5Format.read(h5)
     try HDF5Format.write(legacy, to: dir.appendingPathComponent("x.keras"), basedOn: h5)
     let bundle = try HDF5Format.read(dir.appendingPathComponent("x.keras"))
-    #expect(bundle.layout == "keras-bundle")
+    #expect(bundle.layout == .kerasBundle)
     try HDF5KerasWriteTests.expectSameWeights(legacy, bundle)
 }
 

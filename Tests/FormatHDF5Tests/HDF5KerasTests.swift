@@ -141,7 +141,7 @@ func unknownLayerClassIsNamed(cls: String, mention: String) throws {
         let name = parts[1] + "/" + parts[3].replacingOccurrences(of: ":0", with: "")
         return Tensor(name: String(name), dtype: t.dtype, shape: t.shape, storage: .bytes(try t.rawBytes()))
     }
-    var graph = ModelGraph(format: "npz", layout: "arrays", tensors: renamed)
+    var graph = ModelGraph(format: "npz", layout: .arrays, tensors: renamed)
     let json = try #require(keras2.metadata.first { $0.key == "@model_config" }?.value)
     try KerasConfig.apply(json: json, to: &graph)
     try checkAdultLayers(graph, firstKernel: "dense/kernel", lastBias: "head/bias")

@@ -48,7 +48,7 @@ import Testing
         let out = dir.appendingPathComponent("m.h5")
         try HDF5Format.write(src, to: out, basedOn: nil)
         let back = try HDF5Format.read(out)
-        #expect(back.layout == "keras-legacy")
+        #expect(back.layout == .kerasLegacy)
         #expect(Self.metadata(back, "@keras_version") == KerasExport.kerasVersion)
         #expect(Self.metadata(back, "@backend") == "tensorflow")
         #expect(Self.metadata(back, "model_weights@keras_version") == KerasExport.kerasVersion)
@@ -76,7 +76,7 @@ import Testing
         let out = dir.appendingPathComponent("m.weights.h5")
         try HDF5Format.write(src, to: out, basedOn: nil)
         let back = try HDF5Format.read(out)
-        #expect(back.layout == "keras3-weights")
+        #expect(back.layout == .keras3Weights)
         #expect(back.tensors.map(\.name).sorted() == [
             "layers/batch_normalization/vars/0", "layers/batch_normalization/vars/1",
             "layers/batch_normalization/vars/2", "layers/batch_normalization/vars/3",
@@ -121,7 +121,7 @@ import Testing
         let dense = try #require(layers[1]["build_config"] as? [String: Any])
         #expect((dense["input_shape"] as? [Any])?.last as? Int == 6)
         let back = try HDF5Format.read(out)
-        #expect(back.layout == "keras-bundle")
+        #expect(back.layout == .kerasBundle)
         try Self.expectSameWeights(src, back)
     }
 
@@ -133,7 +133,7 @@ import Testing
         let t = Tensor(name: "w", dtype: .float32, shape: [2], storage: .bytes(Tensor.encode([1, 2], dtype: .float32, byteOrder: .little)))
         let out = dir.appendingPathComponent("m.keras")
         do {
-            try HDF5Format.write(ModelGraph(format: "npz", layout: "arrays", tensors: [t]), to: out, basedOn: nil)
+            try HDF5Format.write(ModelGraph(format: "npz", layout: .arrays, tensors: [t]), to: out, basedOn: nil)
             Issue.record("a bundle was written without an architecture")
         } catch {
             #expect("\(error)".contains(out.path) && "\(error)".contains("architecture") && !"\(error)".contains("\n"), "\(error)")

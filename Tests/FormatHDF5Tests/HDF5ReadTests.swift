@@ -68,7 +68,7 @@ func layoutIsDetected(file: String, layout: String) throws {
     let url = try Fixtures.url(file)
     let graph = try Plugins.formats.read(url)
     #expect(graph.format == "hdf5")
-    #expect(graph.layout == layout)
+    #expect(graph.layout.rawValue == layout)
 }
 
 @Test func softLinksAndSecondHardLinksAreSkippedWithANote() throws {

@@ -80,7 +80,7 @@ func writeBackRewritesOnlyModifiedDatasets(file: String, changed: [String]) thro
     }
     tensors.append(Tensor(name: "net.0.weight", dtype: .float32, shape: [2, 2],
                           storage: .bytes(Tensor.encode([1, -2, 3.5, 4], dtype: .float32, byteOrder: .little))))
-    let graph = ModelGraph(format: "npz", layout: "arrays", tensors: tensors)
+    let graph = ModelGraph(format: "npz", layout: .arrays, tensors: tensors)
     let out = dir.appendingPathComponent("new.h5")
     try HDF5Format.write(graph, to: out, basedOn: nil)
     let back = try HDF5Format.read(out)

@@ -42,11 +42,11 @@ import Testing
 
     @Test func adultStateDictLayoutAndOrigins() throws {
         let graph = try NPZFormat.read(try Fixtures.url("adult_mlp_torch.npz"))
-        #expect(graph.layout == "torch-state-dict")
+        #expect(graph.layout == .torchStateDict)
         #expect(graph.tensors.map(\.origin) == graph.tensors.map { $0.name + ".npy" })
         #expect(graph.parameterCount == 64 * 80 + 64 + 32 * 64 + 32 + 32 + 1)
         let arrays = try NPZFormat.read(try Fixtures.url("arrays.npz"))
-        #expect(arrays.layout == "arrays")
+        #expect(arrays.layout == .arrays)
     }
 
     @Test func headerVersionsAndOrderAreReported() throws {

@@ -100,7 +100,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let t = Tensor(name: "w", dtype: .bfloat16, shape: [2], storage: .bytes(Data(count: 4)))
         let out = dir.appendingPathComponent("w.npz")
-        #expect(throws: NPZError.self) { try NPZFormat.write(ModelGraph(format: "npz", layout: "arrays", tensors: [t]), to: out, basedOn: nil) }
+        #expect(throws: NPZError.self) { try NPZFormat.write(ModelGraph(format: "npz", layout: .arrays, tensors: [t]), to: out, basedOn: nil) }
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }

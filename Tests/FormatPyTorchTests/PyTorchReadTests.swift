@@ -19,7 +19,7 @@ import Testing
         let graph = try Plugins.formats.read(Fixtures.url("adult_mlp_checkpoint.pt"))
         #expect(graph.tensors.map(\.name) == ["state_dict.net.0.weight", "state_dict.net.0.bias", "state_dict.net.2.weight",
                                               "state_dict.net.2.bias", "state_dict.net.4.weight", "state_dict.net.4.bias"])
-        #expect(graph.layout == "torch-state-dict")
+        #expect(graph.layout == .torchStateDict)
         let want = try #require(Fixtures.expected()["adult_mlp_checkpoint.pt.metadata"] as? [String: String])
         for (k, v) in want { #expect(graph.metadata.contains { $0.key == k && $0.value == v }, "\(k) = \(v)") }
     }

@@ -23,7 +23,7 @@ import Testing
         let graph = try Plugins.formats.read(Fixtures.url("adult_mlp.safetensors"))
         let want = try #require(Fixtures.expected()["adult_mlp.safetensors"] as? [String: Any])
         try Fixtures.expectValues(graph, want, tolerance: 1e-7, file: "adult_mlp.safetensors")
-        #expect(graph.layout == "torch-state-dict")
+        #expect(graph.layout == .torchStateDict)
     }
 
     @Test func tensorsAreSlicesOfTheMapping() throws {

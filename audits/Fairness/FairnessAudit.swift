@@ -11,6 +11,8 @@ public struct FairnessAudit: Audit {
     public init() {}
     /// Scores, labels and groups suffice: the rows can be streamed.
     public static var needsFeatures: Bool { false }
+    /// The fairness metrics' seconds, `metrics_s` in the report's timing.
+    public static var timingKey: String { "metrics_s" }
 
     /// Predicts `score ≥ options.threshold`, measures every group of
     /// `context.data`, bootstraps the gaps (`options.bootstrap` Poisson

@@ -55,7 +55,7 @@ public struct FisherAudit: Audit {
                                       storage: .bytes(bytes)))
             }
         }
-        let graph = ModelGraph(format: NPZFormat.name, layout: "arrays", tensors: tensors)
+        let graph = ModelGraph(format: NPZFormat.name, layout: .arrays, tensors: tensors)
         try NPZFormat.write(graph, to: url, basedOn: nil)
     }
 }

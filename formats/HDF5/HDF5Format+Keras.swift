@@ -5,7 +5,7 @@ extension HDF5Format {
     /// The layout of a file, and for Keras files the weights of each layer
     /// (tensor names in Keras' order) and the config stored inside.
     struct KerasWeights {
-        var layout: String
+        var layout: ModelLayout
         var weights: [String: [String]]?
         var config: String?
     }
@@ -20,12 +20,12 @@ extension HDF5Format {
     /// `weight_names` attributes, in their order, as Keras' loader does.
     static func kerasWeights(_ c: HDF5Contents) throws -> KerasWeights {
         if case .string(let config)? = c.attribute("model_config", of: ""), c.groups.contains("model_weights") {
-            return KerasWeights(layout: "keras-legacy", weights: try namedWeights(c, root: "model_weights"), config: config)
+            return KerasWeights(layout: .kerasLegacy, weights: try namedWeights(c, root: "model_weights"), config: config)
         }
         if c.attribute("layer_names", of: "") != nil {
-            return KerasWeights(layout: "keras2-weights", weights: try namedWeights(c, root: ""), config: nil)
+            return KerasWeights(layout: .keras2Weights, weights: try namedWeights(c, root: ""), config: nil)
         }
-        if let map = keras3Weights(c) { return KerasWeights(layout: "keras3-weights", weights: map, config: nil) }
+        if let map = keras3Weights(c) { return KerasWeights(layout: .keras3Weights, weights: map, config: nil) }
         return KerasWeights(layout: StateDictLayout.detect(c.tensors), weights: nil, config: nil)
     }
 

@@ -77,7 +77,7 @@ extension HDF5Format {
     /// a config (inside, or given as `configJSON`), the architecture.
     static func graph(from c: HDF5Contents, source: URL, bundle: Bool = false, config configJSON: String? = nil) throws -> ModelGraph {
         let keras = try kerasWeights(c)
-        var graph = ModelGraph(format: name, layout: bundle ? "keras-bundle" : keras.layout,
+        var graph = ModelGraph(format: name, layout: bundle ? .kerasBundle : keras.layout,
                                tensors: c.tensors, metadata: c.metadata, source: source)
         guard let weights = keras.weights else { return graph }
         guard let json = configJSON ?? keras.config else {

@@ -22,7 +22,7 @@ extension HDF5Format {
     /// there but does not fit the weights is an error naming it; one with a
     /// layer class fairaudit does not run is reported in `architectureNote`.
     static func applySidecar(to graph: inout ModelGraph, for url: URL) throws {
-        guard graph.layers == nil, graph.layout == "keras3-weights" || graph.layout == "keras2-weights" else { return }
+        guard graph.layers == nil, graph.layout.isKerasWeightsFile else { return }
         for candidate in sidecarCandidates(for: url) where FileManager.default.fileExists(atPath: candidate.path) {
             guard let bytes = FileManager.default.contents(atPath: candidate.path), bytes.count <= 64 << 20,
                   let json = String(data: bytes, encoding: .utf8) else {

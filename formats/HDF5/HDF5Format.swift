@@ -21,13 +21,13 @@ public enum HDF5Format: ModelFormat {
     /// user block) or a zip holding `model.weights.h5` (a `.keras` bundle).
     public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
         if prefix.starts(with: signature) { return true }
-        if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return isBundle(url) }
+        if ZipArchive.isZip(prefix) { return isBundle(url) }
         return hasSignatureAfterUserBlock(url)
     }
 
     /// Reads the file (or the `.keras` bundle) into the common graph.
     public static func read(_ url: URL) throws -> ModelGraph {
-        if let prefix = try? FormatRegistry.prefix(of: url, count: 4), prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+        if ZipArchive.isZip(url) {
             return try readBundle(url)
         }
         let cleared = try HDF5Probe.check(.file(url))
@@ -57,14 +57,14 @@ public enum HDF5Format: ModelFormat {
         let name = url.lastPathComponent.lowercased()
         let wantsKeras = name.contains(".keras"), wantsWeights = name.contains(".weights.h5")
         if let source, let prefix = try? FormatRegistry.prefix(of: source), (try? reshapes(graph, source)) == true {
-            return try writeReshaped(graph, to: url, bundle: prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) && isBundle(source))
+            return try writeReshaped(graph, to: url, bundle: ZipArchive.isZip(prefix) && isBundle(source))
         }
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
-            if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), isBundle(source) {
+            if ZipArchive.isZip(prefix), isBundle(source) {
                 if wantsKeras || wantsWeights || graph.layers == nil { return try writeBundle(graph, to: url, basedOn: source) }
                 return try writeNew(legacyPlan(try KerasExport.make(from: graph)), to: url)
             }
-            let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != "keras3-weights" && graph.layers != nil)
+            let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != .keras3Weights && graph.layers != nil)
             if canRead(source, prefix: prefix) && !otherKerasForm {
                 return try writeBack(graph, to: url, basedOn: source)
             }
@@ -86,7 +86,7 @@ public enum HDF5Format: ModelFormat {
     /// True when the graph's tensors follow Keras' conventions (a Keras
     /// file, or a graph converted with `--layout keras`), not a state dict's.
     static func isKerasLayout(_ graph: ModelGraph) -> Bool {
-        !["torch-state-dict", "arrays"].contains(graph.layout)
+        !graph.layout.needsArchitecture
             && (graph.layers ?? []).allSatisfy { $0.kind != .dense || $0.kernelLayout == .inOut }
     }
 
@@ -102,5 +102,13 @@ public enum HDF5Format: ModelFormat {
             offset *= 2
         }
         return false
+    }
+}
+
+extension HDF5Format {
+    /// A `.keras` bundle's member records by name; an HDF5 file as one part
+    /// (written back in place, it is byte-identical only as a whole).
+    public static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
+        ZipArchive.isZip(url) ? try ZipArchive.members(of: url) : [(url.lastPathComponent, try Data(contentsOf: url))]
     }
 }

@@ -74,7 +74,7 @@ extension NPZFormat {
         let tensor = Tensor(name: url.deletingPathExtension().lastPathComponent, dtype: header.dtype,
                             shape: header.shape, byteOrder: header.byteOrder, storage: storage,
                             origin: url.lastPathComponent)
-        return ModelGraph(format: name, layout: "arrays", tensors: [tensor],
+        return ModelGraph(format: name, layout: .arrays, tensors: [tensor],
                           metadata: [("container", "npy"), ("npy_version", "\(header.major).\(header.minor)"),
                                      ("fortran_order", header.fortranOrder ? "true" : "false")],
                           source: url)

@@ -16,7 +16,7 @@ extension NPZFormat {
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let sourcePrefix = try source.map { try FormatRegistry.prefix(of: $0) } ?? []
         let npySource = sourcePrefix.starts(with: NPYHeader.magic)
-        let zipSource = sourcePrefix.starts(with: [0x50, 0x4B])
+        let zipSource = ZipArchive.isZip(sourcePrefix, orEmpty: true)
         let bare = npySource || (url.pathExtension.lowercased() == "npy" && !zipSource)
         if bare, graph.tensors.count != 1 {
             throw NPZError.cannotWrite(file: url.path, reason: "a .npy file holds exactly one array, the graph has \(graph.tensors.count)")

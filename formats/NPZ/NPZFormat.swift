@@ -20,7 +20,7 @@ public enum NPZFormat: ModelFormat {
     /// directory cannot be read is claimed, so reading it reports why.
     public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
         if prefix.starts(with: NPYHeader.magic) { return true }
-        guard prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) || prefix.starts(with: [0x50, 0x4B, 0x05, 0x06]) else {
+        guard ZipArchive.isZip(prefix, orEmpty: true) else {
             return false
         }
         guard let archive = try? ZipArchive(url: url) else { return true }
@@ -29,5 +29,13 @@ public enum NPZFormat: ModelFormat {
         let names = archive.entries.map(\.name)
         return archive.entries.isEmpty
             || (names.contains { $0.hasSuffix(".npy") } && !names.contains("model.weights.h5") && !names.contains("config.json"))
+    }
+}
+
+extension NPZFormat {
+    /// A zip's member records by name; a bare file as one part.
+    public static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
+        ZipArchive.isZip(try FormatRegistry.prefix(of: url, count: 4))
+            ? try ZipArchive.members(of: url) : [(url.lastPathComponent, try Data(contentsOf: url))]
     }
 }

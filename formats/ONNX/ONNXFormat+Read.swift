@@ -20,7 +20,7 @@ extension ONNXFormat {
             }
             tensors.append(try ONNXTensor.tensor(from: proto, file: file))
         }
-        var graph = ModelGraph(format: name, layout: "onnx", tensors: tensors,
+        var graph = ModelGraph(format: name, layout: .onnx, tensors: tensors,
                                metadata: metadata(model), source: url)
         try attachChain(to: &graph, model: model, file: file)
         return graph

@@ -7,7 +7,7 @@ extension PyTorchFormat {
     public static func read(_ url: URL) throws -> ModelGraph {
         let file = url.path
         let prefix = try FormatRegistry.prefix(of: url)
-        guard prefix.starts(with: [0x50, 0x4B]) else {
+        guard ZipArchive.isZip(prefix, orEmpty: true) else {
             if prefix.count >= 2, prefix[0] == 0x80 { throw refuseBarePickle(prefix, file: file) }
             throw PyTorchError.unsupportedKind(file: file, kind: "not a zip archive", hint: "expected a torch.save checkpoint")
         }

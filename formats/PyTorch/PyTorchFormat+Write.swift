@@ -17,7 +17,7 @@ extension PyTorchFormat {
         let file = url.path
         var writer: ZipWriter
         var sharing = Set<String>()
-        if let source, try FormatRegistry.prefix(of: source).starts(with: [0x50, 0x4B]), canRead(source, prefix: [0x50, 0x4B, 0x03, 0x04]) {
+        if let source, ZipArchive.isZip(try FormatRegistry.prefix(of: source)), canRead(source, prefix: ZipArchive.localHeaderSignature) {
             (writer, sharing) = try writeBack(graph, source: source, file: file)
         } else {
             writer = try newArchive(graph, root: "archive", file: file)

@@ -27,7 +27,7 @@ public enum PyTorchFormat: ModelFormat {
     /// for a bare pickle (a legacy checkpoint), so reading it says which it is.
     public static func canRead(_ url: URL, prefix: [UInt8]) -> Bool {
         if prefix.count >= 2, prefix[0] == 0x80, (2...5).contains(prefix[1]) { return true }
-        guard prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]), let archive = try? ZipArchive(url: url) else { return false }
+        guard ZipArchive.isZip(prefix), let archive = try? ZipArchive(url: url) else { return false }
         return archive.entries.contains { e in
             let parts = e.name.split(separator: "/")
             return parts.count >= 2 && ["data.pkl", "constants.pkl", "version", "byteorder"].contains(String(parts[parts.count - 1]))
@@ -82,5 +82,13 @@ public enum PyTorchFormat: ModelFormat {
         }
         return .unsupportedKind(file: file, kind: "a bare Python pickle, not a torch.save zip checkpoint",
                                 hint: "unpickling it could run code; save the tensors with torch.save or safetensors")
+    }
+}
+
+extension PyTorchFormat {
+    /// A zip's member records by name; a bare file as one part.
+    public static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
+        ZipArchive.isZip(try FormatRegistry.prefix(of: url, count: 4))
+            ? try ZipArchive.members(of: url) : [(url.lastPathComponent, try Data(contentsOf: url))]
     }
 }

@@ -117,9 +117,13 @@ public protocol Audit: Sendable {
     /// must be held at once. When no audit does, the rows are streamed:
     /// scored as they are read and only score, label and group kept.
     static var needsFeatures: Bool { get }
+    /// The key of the audit's seconds in the report's `timing` (`fisher_s`).
+    static var timingKey: String { get }
 }
 
 extension Audit {
     /// Holding every row's features is the safe default.
     public static var needsFeatures: Bool { true }
+    /// `<name>_s`.
+    public static var timingKey: String { "\(name)_s" }
 }

@@ -20,6 +20,11 @@ public struct Layer: Sendable, Equatable {
     /// The kinds of layer the executor runs.
     public enum Kind: String, Sendable, Codable {
         case input, dense, activation, dropout, batchNormalization, layerNormalization, flatten
+        /// Convolutions and pooling over 1 or 2 spatial axes (settings in ``Layer/spatial``):
+        /// `Conv1D`/`Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPooling`,
+        /// `AveragePooling`, their global forms, `ZeroPadding`, `Cropping`, `UpSampling`.
+        case convolution, depthwiseConvolution, separableConvolution, maxPooling, averagePooling
+        case globalAveragePooling, globalMaxPooling, zeroPadding, cropping, upSampling
         /// Integer ids → rows of an `embeddings` table.
         case embedding
         /// Keras `Normalization`: `(x − mean) / √variance`.
@@ -68,6 +73,8 @@ public struct Layer: Sendable, Equatable {
     public var scale: Double = 1, offset: Double = 0
     /// `Normalization` mean and variance given in the config instead of as weights.
     public var mean: [Double]?, variance: [Double]?
+    /// Window, strides, padding, layout… of a convolution or pooling layer.
+    public var spatial: SpatialOptions?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,

@@ -59,7 +59,7 @@ extension ModelGraph {
             if layer.kind == .dense { copy.kernelLayout = targetKernel }
             newLayers.append(copy)
         }
-        return ModelGraph(format: format, layout: layout == .torch ? "torch-state-dict" : "keras-weights",
+        return ModelGraph(format: format, layout: layout == .torch ? .torchStateDict : .kerasWeights,
                           tensors: tensors,
                           // Only the Keras config survives: the rest described the file read.
                           metadata: metadata.filter { KerasExport.configKeys.contains($0.key) }, layers: newLayers, inputWidth: inputWidth,

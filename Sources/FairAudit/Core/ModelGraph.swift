@@ -6,8 +6,8 @@ import Foundation
 public struct ModelGraph: Sendable {
     /// The format plugin's name (`"npz"`, `"hdf5"`).
     public var format: String
-    /// The layout guess (`"torch-state-dict"`, `"keras-legacy"`, `"arrays"`, …).
-    public var layout: String
+    /// Whose conventions the tensors follow, as detected when read.
+    public var layout: ModelLayout
     /// Tensors in the order the file stores them.
     public var tensors: [Tensor]
     /// Metadata as ordered key/value pairs (attributes, header fields).
@@ -22,7 +22,7 @@ public struct ModelGraph: Sendable {
     public var source: URL?
 
     /// Creates a graph.
-    public init(format: String, layout: String, tensors: [Tensor], metadata: [(key: String, value: String)] = [],
+    public init(format: String, layout: ModelLayout, tensors: [Tensor], metadata: [(key: String, value: String)] = [],
                 layers: [Layer]? = nil, inputWidth: Int? = nil, architectureNote: String? = nil, source: URL? = nil) {
         self.format = format
         self.layout = layout

@@ -19,7 +19,7 @@ extension ModelGraph {
     ///   order, empty when matched by name.
     @discardableResult
     public mutating func applyArchitecture(json: String, excluding excluded: Set<String> = []) throws -> [(layer: String, prefix: String)] {
-        guard layout == "torch-state-dict" || layout == "arrays" else {
+        guard layout.needsArchitecture else {
             try KerasConfig.apply(json: json, to: &self)
             return []
         }

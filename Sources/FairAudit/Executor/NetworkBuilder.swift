@@ -155,6 +155,9 @@ struct NetworkBuilder {
         case .maximum: return MergeOp(kind: .maximum)
         case .minimum: return MergeOp(kind: .minimum)
         case .concatenate: return ConcatenateOp(axis: layer.axes?.first ?? -1)
+        case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
+             .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
+            return try spatialOp(for: layer)
         }
     }
 

@@ -27,6 +27,10 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
     case factorA = "factor_a"
     /// The right factor `B` (`r × out`) of a factorized kernel.
     case factorB = "factor_b"
+    /// A separable convolution's per-channel kernel `(kh, kw, C, mult)`.
+    case depthwiseKernel = "depthwise_kernel"
+    /// A separable convolution's 1×1 kernel `(1, 1, C·mult, filters)`.
+    case pointwiseKernel = "pointwise_kernel"
 
     /// True for the roles gradient descent and the Fisher see: not running
     /// statistics, not preprocessing constants.

@@ -16,6 +16,26 @@ public protocol ModelFormat: Sendable {
     /// source is copied and only modified tensors are rewritten; without one
     /// a new file is made from the graph alone.
     static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws
+    /// The file's parts as raw bytes, by name, in file order: what an
+    /// unchanged write must keep byte-identical part by part, and a write
+    /// that changes one tensor must change in that tensor's part only.
+    static func members(of url: URL) throws -> [(name: String, bytes: Data)]
+}
+
+extension ModelFormat {
+    /// The whole file as one part: formats that rewrite a file in place
+    /// (HDF5) keep it byte-identical only as a whole.
+    public static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
+        [(url.lastPathComponent, try Data(contentsOf: url))]
+    }
+}
+
+extension ZipArchive {
+    /// Each member's record (local header, data, descriptor) by member name.
+    public static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
+        let zip = try ZipArchive(url: url)
+        return try zip.entries.map { ($0.name, try zip.rawRecord(for: $0)) }
+    }
 }
 
 /// An immutable list of formats that picks one for a file by its magic bytes.

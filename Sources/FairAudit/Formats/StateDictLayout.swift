@@ -12,12 +12,12 @@ public enum StateDictLayout {
     /// ``Tensor/isMetadata``), every name is top-level and dotted like
     /// `net.0.weight`, ends in a PyTorch parameter or buffer name, and some
     /// end in `weight` or `bias`; else `arrays`.
-    public static func detect(_ tensors: [Tensor]) -> String {
+    public static func detect(_ tensors: [Tensor]) -> ModelLayout {
         let names = tensors.filter { !$0.isMetadata }.map(\.name)
         let leaves = names.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
         let dotted = names.allSatisfy { $0.contains(".") && !$0.contains("/") }
         let hasWeights = leaves.contains { $0 == "weight" || $0 == "bias" }
         return !names.isEmpty && dotted && hasWeights && leaves.allSatisfy({ torchLeaves.contains($0) })
-            ? "torch-state-dict" : "arrays"
+            ? .torchStateDict : .arrays
     }
 }

@@ -134,8 +134,10 @@ extension KerasConfig {
             entries[i].inputRank = rank
             let out: Int
             switch e.className {
-            case "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D":
+            case "Flatten":
                 out = 2
+            case "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D":
+                out = e.config["keepdims"] as? Bool == true ? rank : 2
             case "Reshape":
                 out = (shape(e.config["target_shape"])?.count).map { $0 + 1 } ?? rank
             case "Embedding", "RepeatVector":

@@ -71,7 +71,7 @@ extension KerasConfig {
         case "Lambda":
             return .unsupported("layer '\(e.name)' is a Lambda layer, which holds code; fairaudit never runs it")
         default:
-            if let converted = try graphLayer(e) { return converted }
+            if let converted = try graphLayer(e) ?? spatialLayer(e) { return converted }
             return .unsupported("layer '\(e.name)' has class '\(e.className)', which fairaudit does not run")
         }
     }

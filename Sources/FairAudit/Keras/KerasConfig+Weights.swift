@@ -103,7 +103,7 @@ extension KerasConfig {
     /// or `--config`), which the written file's new name no longer finds.
     public static func carryArchitecture(from source: ModelGraph, to reread: inout ModelGraph) throws {
         // Only Keras weights files find a config beside them; a state dict's mapping is redone by whoever gave it.
-        guard reread.layers == nil, reread.layout == "keras2-weights" || reread.layout == "keras3-weights",
+        guard reread.layers == nil, reread.layout.isKerasWeightsFile,
               let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
         try apply(json: json, to: &reread)
     }

@@ -57,7 +57,7 @@ public struct AuditReport: Sendable {
         for r in results where r.name != Self.topLevelAudit { doc.append((r.name, r.json)) }
         doc.append(("timing", .object(timing.map { ($0.0, .number(($0.1 * 1e4).rounded() / 1e4)) })))
         doc += [
-            ("format", .string(graph.format)), ("layout", .string(graph.layout)), ("features", .int(data.featureCount)),
+            ("format", .string(graph.format)), ("layout", .string(graph.layout.rawValue)), ("features", .int(data.featureCount)),
             ("group_columns", .array(data.groupColumns.map { .string($0) })),
         ]
         doc.append(("gate", .object([
@@ -75,7 +75,7 @@ public struct AuditReport: Sendable {
 
     /// Header line shared by the text and Markdown forms.
     var header: String {
-        "\(model) (\(graph.format), \(graph.layout)) on \(dataPath): \(data.rowCount) rows, \(data.featureCount) features, groups by \(data.groupColumns.joined(separator: " × "))"
+        "\(model) (\(graph.format), \(graph.layout.rawValue)) on \(dataPath): \(data.rowCount) rows, \(data.featureCount) features, groups by \(data.groupColumns.joined(separator: " × "))"
     }
 
     /// The gate as text lines.

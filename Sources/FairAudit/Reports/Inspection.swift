@@ -48,7 +48,7 @@ public struct Inspection: Sendable {
         }
         var doc: [(String, JSONValue)] = [
             ("file", .string(graph.source?.path ?? "")),
-            ("format", .string(graph.format)), ("layout", .string(graph.layout)),
+            ("format", .string(graph.format)), ("layout", .string(graph.layout.rawValue)),
             ("tensors", .array(tensors)),
             ("parameters", .int(parameters)), ("bytes", .int(graph.byteCount)),
             ("metadata", .object(graph.metadata.map { ($0.key, .string($0.value)) })),
@@ -76,7 +76,7 @@ public struct Inspection: Sendable {
     /// The human-readable report: a summary header, the tensor table, the
     /// architecture (when known) and the metadata.
     public var text: String {
-        var out = "\(graph.source?.lastPathComponent ?? "model"): format \(graph.format), layout \(graph.layout)\n\n"
+        var out = "\(graph.source?.lastPathComponent ?? "model"): format \(graph.format), layout \(graph.layout.rawValue)\n\n"
         var table = TextTable(headers: ["tensor", "dtype", "shape", "elements", "bytes"] +
                               (stats == nil ? [] : ["min", "max", "mean", "std", "nan", "inf"]),
                               rightAligned: Set(3...10))

@@ -21,6 +21,22 @@ public final class ZipArchive: Sendable {
     /// ratio is a lie (a zip bomb or corruption).
     public static let maxDeflateRatio = 1040
 
+    /// The bytes a zip's first local member header starts with (`PK\u{3}\u{4}`).
+    public static let localHeaderSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+    /// The bytes an empty zip starts with: its end-of-directory record (`PK\u{5}\u{6}`).
+    public static let emptyArchiveSignature: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
+
+    /// True when `prefix` opens a zip: a local member header, or with
+    /// `orEmpty` an empty archive's end record too.
+    public static func isZip(_ prefix: [UInt8], orEmpty: Bool = false) -> Bool {
+        prefix.starts(with: localHeaderSignature) || (orEmpty && prefix.starts(with: emptyArchiveSignature))
+    }
+
+    /// True when the file at `url` opens with a zip local member header.
+    public static func isZip(_ url: URL) -> Bool {
+        isZip((try? FormatRegistry.prefix(of: url, count: 4)) ?? [])
+    }
+
     /// Opens and maps the archive at `url`.
     public convenience init(url: URL) throws {
         try self.init(bytes: MappedFile(url: url), name: url.path)

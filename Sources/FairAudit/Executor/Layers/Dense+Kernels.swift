@@ -89,7 +89,7 @@ enum Dense {
         }
         let x2 = x.data.prefix(rows * nIn).map { v -> Double in let q = v * v; return Double(q) }
         let d2 = d.prefix(rows * nOut).map { v -> Double in let q = v * v; return Double(q) }
-        if layout == .inOut, nIn >= 16, x2.lazy.filter({ $0 != 0 }).count * 4 < x2.count {
+        if layout == .inOut, nIn >= 16, x2.lazy.filter({ $0 != 0 }).count * 2 < x2.count {
             accumulateSparseRows(x2, d2, rows: rows, nIn: nIn, nOut: nOut, roles: roles, weights: weights, into: out)
             return
         }
@@ -131,7 +131,7 @@ enum Dense {
     /// The identity of ``accumulateSquares`` row by row, over each row's
     /// non-zero inputs only: `out[c][a, ·] += w[n, c] x²[n, a] δ²[n, ·]` for the
     /// `a` with `x[n, a] ≠ 0`. For inputs mostly zero (one-hot columns, the
-    /// Adult MLP's first layer has 14 of 80 set), it does a fraction of the
+    /// Adult MLP's first layer has 14 of 80 set; ReLU outputs), it does a fraction of the
     /// GEMM's work for every column a row is in, which is what makes
     /// permutation rounds cheap. Kernel in `inOut` layout.
     private static func accumulateSparseRows(_ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,

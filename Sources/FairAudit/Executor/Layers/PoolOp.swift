@@ -1,0 +1,94 @@
+import Foundation
+
+/// Keras `MaxPooling1D/2D` and `AveragePooling1D/2D` on channels-last
+/// samples, per channel over each window (``ConvGeometry``; `same`
+/// padding as TensorFlow's): `max` over the window's cells inside the
+/// input, or their mean — padded cells are not counted, as Keras does.
+struct PoolOp: LayerOp {
+    /// Max or mean.
+    enum Kind: String, Sendable { case max, average }
+    var kind: Kind
+    /// Pool size (`window`), strides and padding.
+    var options: SpatialOptions
+
+    var className: String { "\(kind == .max ? "Max" : "Average")Pooling\(options.rank)D" }
+    var roles: [ParameterRole] { [] }
+
+    func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
+        try ShapeError.inputs(inputs, 1)
+        guard options.dilation.allSatisfy({ $0 == 1 }) else { throw ShapeError("has a dilated window, which pooling does not take") }
+        let g = try ConvGeometry(shape: inputs[0], options: options)
+        return g.outputShape(rank: options.rank, channels: g.c)
+    }
+
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        let x = inputs[0]
+        guard let g = try? ConvGeometry(shape: x.shape, options: options) else { output.resize(rows: 0, shape: []); return }
+        output.resize(rows: x.rows, shape: g.outputShape(rank: options.rank, channels: g.c))
+        let c = g.c, max = kind == .max
+        x.data.withUnsafeBufferPointer { px in
+            output.data.withUnsafeMutableBufferPointer { po in
+                guard let xs = px.baseAddress, let os = po.baseAddress else { return }
+                for n in 0..<x.rows {
+                    let xn = xs + n * g.inPositions * c
+                    for o in 0..<g.outPositions {
+                        let dst = os + (n * g.outPositions + o) * c
+                        dst.update(repeating: max ? -.infinity : 0, count: c)
+                        var cells = 0
+                        g.forEachTap(o / g.ow, o % g.ow) { _, pos in
+                            let src = xn + pos * c
+                            if max { for j in 0..<c where src[j] > dst[j] || src[j].isNaN { dst[j] = src[j] } }
+                            else { for j in 0..<c { dst[j] += src[j] } }
+                            cells += 1
+                        }
+                        if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max: each output's gradient goes to the first cell of its window
+    /// holding the maximum. Average: spread evenly over the window's cells
+    /// inside the input.
+    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let x = inputs[0]
+        guard needInputs, let g = try? ConvGeometry(shape: x.shape, options: options) else { return ([nil], [:]) }
+        var dx = [Float](repeating: 0, count: x.data.count)
+        let c = g.c
+        var best = [Int](repeating: 0, count: c)
+        var bestValue = [Float](repeating: 0, count: c)
+        x.data.withUnsafeBufferPointer { px in
+            gradOut.data.withUnsafeBufferPointer { pd in
+                dx.withUnsafeMutableBufferPointer { pdx in
+                    guard let xs = px.baseAddress, let ds = pd.baseAddress, let dxs = pdx.baseAddress else { return }
+                    for n in 0..<x.rows {
+                        let xn = xs + n * g.inPositions * c, dn = dxs + n * g.inPositions * c
+                        for o in 0..<g.outPositions {
+                            let go = ds + (n * g.outPositions + o) * c
+                            if kind == .max {
+                                for j in 0..<c { best[j] = -1; bestValue[j] = -.infinity }
+                                g.forEachTap(o / g.ow, o % g.ow) { _, pos in
+                                    let src = xn + pos * c
+                                    for j in 0..<c where best[j] < 0 || src[j] > bestValue[j] { best[j] = pos; bestValue[j] = src[j] }
+                                }
+                                for j in 0..<c where best[j] >= 0 { dn[best[j] * c + j] += go[j] }
+                            } else {
+                                var cells = 0
+                                g.forEachTap(o / g.ow, o % g.ow) { _, _ in cells += 1 }
+                                guard cells > 0 else { continue }
+                                let inv = 1 / Float(cells)
+                                g.forEachTap(o / g.ow, o % g.ow) { _, pos in
+                                    let dst = dn + pos * c
+                                    for j in 0..<c { dst[j] += go[j] * inv }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return ([Batch(rows: x.rows, shape: x.shape, data: dx)], [:])
+    }
+}
