@@ -17,7 +17,7 @@ import Testing
         conv.spatial = SpatialOptions(rank: 1, window: [2], strides: [1])
         let layers = [input, conv, Layer(name: "flat", kind: .flatten),
                       Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel", "bias": "out/bias"])]
-        let graph = ModelGraph(format: "t", layout: "t", tensors: [Self.tensor("conv/kernel", [2, 1, 1], w),
+        let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("conv/kernel", [2, 1, 1], w),
                                                                   Self.tensor("out/kernel", [3, 1], v), Self.tensor("out/bias", [1], [b])],
                                layers: layers)
         let net = try Network(graph: graph)
@@ -74,7 +74,7 @@ import Testing
                                          ("sep/dk", [2, 2, 8, 1]), ("sep/pk", [1, 1, 8, 3]), ("sep/bias", [3]),
                                          ("out/kernel", [3, 1]), ("out/bias", [1])]
         let tensors = shapes.map { Self.tensor($0.0, $0.1, rng.floats($0.1.reduce(1, *), -0.7, 0.7)) }
-        let net = try Network(graph: ModelGraph(format: "t", layout: "t", tensors: tensors, layers: layers))
+        let net = try Network(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: tensors, layers: layers))
         let rows = 10, width = 72
         let x = rng.floats(rows * width, -1.5, 1.5)
         let y: [Float] = (0..<rows).map { Float($0 % 2) }

@@ -24,6 +24,7 @@ struct ReferenceNetwork {
         case .sigmoid: return z.map(sig)
         case .tanh: return z.map { Foundation.tanh($0) }
         case .gelu: return z.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+        case .geluTanh: return z.map { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
         case .elu: return z.map { $0 > 0 ? $0 : exp($0) - 1 }
         case .selu: return z.map { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (exp($0) - 1)) }
         case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }

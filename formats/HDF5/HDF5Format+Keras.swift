@@ -68,9 +68,25 @@ extension HDF5Format {
             for (path, info) in c.datasets where info.dtype != nil && path.hasPrefix(group + "/") {
                 if let i = Int(path.dropFirst(group.count + 1)) { vars.append((i, path)) }
             }
+            if vars.isEmpty { vars = sublayerWeights(c, layer: String(parts[1])) }
             map[key, default: []] += vars
         }
         guard any else { return nil }
         return map.mapValues { $0.sorted { $0.0 < $1.0 }.map(\.1) }
+    }
+
+    /// The weights of a layer made of sublayers (`layers/<x>/<sub>/vars/<i>`,
+    /// attention's query, key, value and output projections) in the layer's
+    /// own order (``KerasConfig/sublayerRank(_:)`` of each sublayer's `name`).
+    private static func sublayerWeights(_ c: HDF5Contents, layer: String) -> [(Int, String)] {
+        var nested: [(key: (Int, String, Int), path: String)] = []
+        for (path, info) in c.datasets where info.dtype != nil && path.hasPrefix("layers/\(layer)/") {
+            let p = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard p.count == 5, p[3] == "vars", let i = Int(p[4]) else { continue }
+            var sub = String(p[2])
+            if case .string(let n)? = c.attribute("name", of: "layers/\(layer)/\(sub)/vars") { sub = n }
+            nested.append(((KerasConfig.sublayerRank(sub), sub, i), path))
+        }
+        return nested.sorted { $0.key < $1.key }.enumerated().map { ($0.offset, $0.element.path) }
     }
 }

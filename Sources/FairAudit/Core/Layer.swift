@@ -5,6 +5,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case linear, relu, sigmoid, tanh, softmax, gelu, elu, selu
     case leakyRelu = "leaky_relu"
     case softplus, swish, silu
+    /// GELU's tanh approximation, `½ z (1 + tanh(√(2/π) (z + 0.044715 z³)))`
+    /// (`gelu(x, approximate=True)`; keras_hub registers it as `gelu_approximate`).
+    case geluTanh = "gelu_approximate"
 }
 
 /// The orientation of a dense kernel as stored.
@@ -37,6 +40,10 @@ public struct Layer: Sendable, Equatable {
         case add, subtract, multiply, average, maximum, minimum
         /// Joins inputs along `axes[0]`.
         case concatenate
+        /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
+        case multiHeadAttention
+        /// Keras `EinsumDense` (settings in `einsum`).
+        case einsumDense
     }
 
     /// The layer's name (Keras `name`, or the state-dict prefix such as `net.0`).
@@ -75,6 +82,10 @@ public struct Layer: Sendable, Equatable {
     public var mean: [Double]?, variance: [Double]?
     /// Window, strides, padding, layout… of a convolution or pooling layer.
     public var spatial: SpatialOptions?
+    /// `MultiHeadAttention` settings.
+    public var attention: AttentionSpec?
+    /// `EinsumDense` settings.
+    public var einsum: EinsumSpec?
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,

@@ -25,6 +25,7 @@ extension Activation {
             case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
             case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
                 for i in 0..<n { a[i] = 0.5 * a[i] * (1 + erf(a[i] * 0.70710678118654752)) }
+            case .geluTanh: for i in 0..<n { a[i] = Activation.geluTanh(a[i]) }
             case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
             case .selu:
                 for i in 0..<n {
@@ -65,6 +66,7 @@ extension Activation {
                         let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
                         d[i] *= cdf + x * exp(-0.5 * x * x) * 0.3989422804014327
                     }
+                case .geluTanh: for i in 0..<n { d[i] *= Activation.geluTanhDerivative(z[i]) }
                 case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
                 case .selu:
                     for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }

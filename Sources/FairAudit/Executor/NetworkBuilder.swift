@@ -158,6 +158,8 @@ struct NetworkBuilder {
         case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
              .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
             return try spatialOp(for: layer)
+        case .multiHeadAttention: return try attentionOp(for: layer)
+        case .einsumDense: return try einsumOp(for: layer)
         }
     }
 

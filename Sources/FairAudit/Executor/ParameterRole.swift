@@ -31,6 +31,13 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
     case depthwiseKernel = "depthwise_kernel"
     /// A separable convolution's 1×1 kernel `(1, 1, C·mult, filters)`.
     case pointwiseKernel = "pointwise_kernel"
+    /// Attention projections, Keras' variable paths: kernels `(d, heads, key_dim)`
+    /// for query and key, `(d, heads, value_dim)` for value, `(heads, value_dim, out)`
+    /// for the output; biases `(heads, dim)` and `(out)`.
+    case queryKernel = "query/kernel", queryBias = "query/bias"
+    case keyKernel = "key/kernel", keyBias = "key/bias"
+    case valueKernel = "value/kernel", valueBias = "value/bias"
+    case outputKernel = "attention_output/kernel", outputBias = "attention_output/bias"
 
     /// True for the roles gradient descent and the Fisher see: not running
     /// statistics, not preprocessing constants.

@@ -142,6 +142,8 @@ extension KerasConfig {
                 out = (shape(e.config["target_shape"])?.count).map { $0 + 1 } ?? rank
             case "Embedding", "RepeatVector":
                 out = rank + 1
+            case "EinsumDense":
+                out = einsumOutputRank(e.config, inputRank: rank)
             default:
                 out = rank
             }

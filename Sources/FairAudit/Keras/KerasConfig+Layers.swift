@@ -72,6 +72,7 @@ extension KerasConfig {
             return .unsupported("layer '\(e.name)' is a Lambda layer, which holds code; fairaudit never runs it")
         default:
             if let converted = try graphLayer(e) ?? spatialLayer(e) { return converted }
+            if let converted = try attentionLayer(e) { return converted }
             return .unsupported("layer '\(e.name)' has class '\(e.className)', which fairaudit does not run")
         }
     }
@@ -100,6 +101,8 @@ extension KerasConfig {
                 if let cfg = d["config"] as? [String: Any],
                    let n = (cfg["negative_slope"] as? NSNumber ?? cfg["alpha"] as? NSNumber) { slope = n.doubleValue }
             }
+            // GELU's tanh approximation where the record says so (`{"approximate": true}`).
+            if name == "gelu", let cfg = d["config"] as? [String: Any], cfg["approximate"] as? Bool == true { name = "gelu_approximate" }
         }
         guard let name, let act = Activation(rawValue: name) else { return nil }
         return (act, slope)
@@ -114,9 +117,20 @@ extension KerasConfig {
             if let d = v as? [String: Any] {
                 if let cfg = d["config"] as? [String: Any], let h = cfg["keras_history"] as? [Any], let n = h.first as? String {
                     names.append(n)
-                } else { for (_, x) in d { walk(x, depth: depth + 1) } }
+                } else {
+                    // Positional arguments, then keyword ones (attention's query, value, key first); masks are not inputs.
+                    let first = ["args", "kwargs", "query", "value", "key"]
+                    for k in first + d.keys.sorted().filter({ !first.contains($0) && !$0.hasSuffix("mask") }) {
+                        if let x = d[k] { walk(x, depth: depth + 1) }
+                    }
+                }
             } else if let a = v as? [Any] {
-                if a.count >= 3, let n = a[0] as? String, a[1] is NSNumber { names.append(n) }
+                if a.count >= 3, let n = a[0] as? String, a[1] is NSNumber {
+                    names.append(n)
+                    if a.count >= 4, let kw = a[3] as? [String: Any] {  // tf.keras 2: [query, 0, 0, {"value": …, "key": …}]
+                        for k in ["value", "key"] { if let x = kw[k] { walk(x, depth: depth + 1) } }
+                    }
+                }
                 else { for x in a { walk(x, depth: depth + 1) } }
             }
         }

@@ -10,8 +10,9 @@ extension KerasConfig {
                 path: "model config",
                 reason: "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.joined(separator: ", ")))")
         }
+        let depth = roles.contains { $0.contains("/") } ? 2 : 1  // attention's `query/kernel`
         let suffixes = tensors.map { t -> String in
-            let last = t.split(separator: "/").last.map(String.init) ?? t
+            let last = t.split(separator: "/").suffix(depth).joined(separator: "/")
             return last.hasSuffix(":0") ? String(last.dropLast(2)) : last
         }
         if Set(suffixes) == Set(roles) { return Dictionary(uniqueKeysWithValues: zip(suffixes, tensors)) }
@@ -122,12 +123,14 @@ extension KerasConfig {
             if parts.count == 4, parts[0] == "layers", parts[2] == "vars", Int(parts[3]) != nil {
                 let group = "layers/\(parts[1])/vars"
                 map[meta[group + "@name"] ?? parts[1], default: []].append(t.name)
+            } else if parts.count == 5, parts[0] == "layers", parts[3] == "vars", Int(parts[4]) != nil {  // a sublayer's
+                map[meta["layers/\(parts[1])/vars@name"] ?? parts[1], default: []].append(t.name)
             } else if let prefix = t.name.split(whereSeparator: { $0 == "/" || $0 == "." }).first, prefix != Substring(t.name) {
                 map[String(prefix), default: []].append(t.name)
             }
         }
         for key in map.keys where map[key]?.first?.hasPrefix("layers/") == true {
-            map[key]?.sort { (Int($0.split(separator: "/").last ?? "") ?? 0) < (Int($1.split(separator: "/").last ?? "") ?? 0) }
+            map[key]?.sort { nestedVarOrder($0, meta: meta) < nestedVarOrder($1, meta: meta) }
         }
         for root in ["model_weights", ""] {
             guard let layersList = list(root + "@layer_names") else { continue }

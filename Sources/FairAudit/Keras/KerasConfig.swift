@@ -36,6 +36,8 @@ public enum KerasConfig {
         var inputRank = 2
         /// The model's input shape, batch first, when the config declares it.
         var modelInputShape: [Int?]?
+        /// The keyword arguments of the layer's call (Functional models only).
+        var callKeywords: [String: Any] = [:]
     }
 
     /// The layers of a config, converted and given their weights.
@@ -108,7 +110,8 @@ public enum KerasConfig {
             let name = cfg["name"] as? String ?? d["name"] as? String ?? "layer_\(i)"
             return Entry(className: cls, name: name, config: cfg,
                          inbound: functional ? inboundNames(d["inbound_nodes"]) : nil,
-                         isKeras: isKerasClass(d, className: cls))
+                         isKeras: isKerasClass(d, className: cls),
+                         callKeywords: functional ? callKeywords(d["inbound_nodes"]) : [:])
         }
         let input = inputShape(entries, root: body as? [String: Any])
         for i in entries.indices { entries[i].modelInputShape = input }
