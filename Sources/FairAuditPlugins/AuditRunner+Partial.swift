@@ -41,7 +41,7 @@ extension AuditRunner {
         guard let label = request.dataOptions.label else {
             throw FairAuditError.invalidInput(path: request.data.path, reason: "a partial audit needs a label column")
         }
-        var options = request.dataOptions
+        var options = try DataLoading.csvOptions(request.dataOptions, network: network, source: request.data.path)
         options.expectedFeatureCount = network.inputWidth
         if let idColumn = request.rowIDColumn {
             options.keep.append(idColumn)

@@ -69,6 +69,9 @@ public enum AuditRunner {
         progress("reading \(request.data.lastPathComponent)")
         var dataOptions = request.dataOptions
         dataOptions.expectedFeatureCount = network.inputWidth
+        if !DataLoading.isZip(request.data) {
+            dataOptions = try DataLoading.csvOptions(dataOptions, network: network, source: request.data.path)
+        }
         let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
         if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
             var loaded = try timed("read_data_s") {

@@ -115,7 +115,7 @@ extension Benchmark {
             tensors.append(Tensor(name: "d\(i)/bias", dtype: .float32, shape: [units],
                                   storage: .bytes(Tensor.encode(b, dtype: .float32, byteOrder: .little))))
             layers.append(Layer(name: "d\(i)", kind: .dense, activation: act, units: units,
-                                weights: ["kernel": "d\(i)/kernel", "bias": "d\(i)/bias"]))
+                                weights: [.kernel: "d\(i)/kernel", .bias: "d\(i)/bias"]))
             inputs = units
         }
         return ModelGraph(format: "npz", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: width)

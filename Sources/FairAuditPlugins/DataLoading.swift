@@ -10,22 +10,45 @@ public enum DataLoading {
     /// model input named as the input layer (`x` for a single input), shaped
     /// `(N, …)`, and 1-D label and group arrays of length N named by
     /// `options.label`/`options.groups` (numbers, bools or numpy strings).
-    /// A CSV for a model of several inputs, without `options.features`,
-    /// maps by name: an input of k values named `cat` takes the columns
-    /// `cat`, `cat_1`, …, `cat_{k−1}` (one value: the column `cat`).
+    /// A CSV takes its feature columns from ``csvOptions(_:network:source:)``.
     public static func load(from url: URL, options: CSVDataOptions, network: Network) throws -> LabeledData {
         if isZip(url) {
             let inputs = zip(network.inputNames, network.inputShapes).map { (name: $0, shape: $1) }
             return try LabeledData.fromArrays(NPZData.arrays(url), source: url.path, options: options, inputs: inputs)
         }
+        return try LabeledData.load(from: url, options: try csvOptions(options, network: network, source: url.path))
+    }
+
+    /// `options` with the feature columns of a CSV for `network` resolved.
+    ///
+    /// Explicit `features` are kept. Otherwise, for a model of several
+    /// inputs or with `inputColumns` given, the columns map by input: the
+    /// input named `cat` with k values takes `inputColumns["cat"]` when
+    /// given (k columns, in the input's value order), else the columns
+    /// `cat`, `cat_1`, …, `cat_{k−1}` (one value: the column `cat`); the
+    /// inputs' columns follow each other in model-input order. Throws,
+    /// naming `source`, when a mapping names no model input or lists the
+    /// wrong number of columns.
+    public static func csvOptions(_ options: CSVDataOptions, network: Network, source: String) throws -> CSVDataOptions {
         var o = options
-        if network.inputNames.count > 1, o.features == nil {
-            o.features = zip(network.inputNames, network.inputShapes).flatMap { name, shape in
-                let k = shape.reduce(1, *)
+        let given = options.inputColumns
+        guard o.features == nil, network.inputNames.count > 1 || !given.isEmpty else { return o }
+        if let unknown = given.keys.sorted().first(where: { !network.inputNames.contains($0) }) {
+            throw FairAuditError.invalidInput(path: source, reason:
+                "--input \(unknown)=… names no model input (the model's inputs: \(network.inputNames.joined(separator: ", ")))")
+        }
+        o.features = try zip(network.inputNames, network.inputShapes).flatMap { name, shape -> [String] in
+            let k = shape.reduce(1, *)
+            guard let columns = given[name] else {
                 return k == 1 ? [name] : (0..<k).map { $0 == 0 ? name : "\(name)_\($0)" }
             }
+            guard columns.count == k else {
+                throw FairAuditError.invalidInput(path: source, reason:
+                    "--input \(name)=… lists \(columns.count) column\(columns.count == 1 ? "" : "s"), but the model input '\(name)' takes \(k) values per row")
+            }
+            return columns
         }
-        return try LabeledData.load(from: url, options: o)
+        return o
     }
 
     /// True when the file starts with a zip local header (an npz of data).

@@ -78,13 +78,13 @@ extension FixComparison {
     /// parameters trained and their share of the layer.
     var layerTable: String {
         var t = HTMLTable(caption: "What was trained, per layer",
-                          headers: ["layer", "kernel", "rank", "trained", "of", "share"], id: "fix-layers")
+                          headers: ["layer", "kernel shape", "rank", "trained", "of", "share"], id: "fix-layers")
         let graph = result.graph
-        let layers = (graph.layers ?? []).filter { $0.weights["kernel"] != nil }
+        let layers = (graph.layers ?? []).filter { $0.weights[.kernel] != nil }
         for layer in layers {
-            guard let k = layer.weights["kernel"], let kernel = try? graph.tensor(named: k), kernel.shape.count == 2 else { continue }
+            guard let k = layer.weights[.kernel], let kernel = try? graph.tensor(named: k), kernel.shape.count == 2 else { continue }
             let (m, n) = (kernel.shape[0], kernel.shape[1])
-            let bias = layer.weights["bias"].flatMap { try? graph.tensor(named: $0) }?.elementCount ?? 0
+            let bias = layer.weights[.bias].flatMap { try? graph.tensor(named: $0) }?.elementCount ?? 0
             let full = m * n + bias
             let rank = result.ranks[k]
             let whole = options.method == .finetune || (rank == nil && !options.freezeUnfactorized)

@@ -123,6 +123,9 @@ public struct FixComparison: Sendable {
             let v = result.epochs.first { $0.epoch == result.chosenEpoch }?.validation
             out += "targets on validation: \(Fixer.describeTargets(result.targets, in: v))\n"
         }
+        if !result.ranks.isEmpty {
+            out += "ranks: " + result.ranks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        }
         out += "trainable parameters: \(result.trainableParameters) of \(result.fullFineTuneParameters) for full fine-tuning (\(Format.f(share * 100, 1))%)\n"
         out += "epochs: \(result.epochs.count), chosen epoch \(result.chosenEpoch) (\(choice)), \(Format.f(secondsPerEpoch, 3)) s per epoch\n"
         for w in result.warnings { out += "note: \(w)\n" }

@@ -26,6 +26,15 @@ struct DataOptions: ParsableArguments {
                                valueName: "a,b,c"))
     var features: String?
 
+    @Option(name: .customLong("input"),
+            help: ArgumentHelp("""
+                The CSV columns of a model input, in the input's value order: --input cat=c1,c2,c3 \
+                (repeatable, one per input). A model of several inputs otherwise reads an input of k \
+                values named cat from the columns cat, cat_1, …, cat_{k-1} (one value: the column cat). \
+                An .npz names its arrays after the inputs instead.
+                """, valueName: "name=a,b,c"))
+    var inputs: [String] = []
+
     @Option(help: "The label value that counts as positive, when labels are not 0/1.")
     var positive: String?
 
@@ -44,6 +53,7 @@ struct DataOptions: ParsableArguments {
         let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
         var options = CSVDataOptions(label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
                                      features: feats, positive: positive ?? policy?.positive)
+        options.inputColumns = try inputColumns(features: feats)
         try applyStream(to: &options, data: data)
         return (data, options)
     }
@@ -74,6 +84,28 @@ struct DataOptions: ParsableArguments {
 }
 
 extension DataOptions {
+    /// The `--input name=a,b,c` mappings by input name; each input once,
+    /// at least one column each, not together with `--features`.
+    func inputColumns(features: [String]?) throws -> [String: [String]] {
+        guard !inputs.isEmpty else { return [:] }
+        if features != nil {
+            throw ValidationError("--input and --features exclude each other: --features lists every feature column, --input the columns of one model input.")
+        }
+        var out: [String: [String]] = [:]
+        for spec in inputs {
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            let columns = parts.count == 2
+                ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } : []
+            guard !name.isEmpty, !columns.isEmpty, !columns.contains(where: \.isEmpty) else {
+                throw ValidationError("--input \(spec): expected NAME=COLUMN[,COLUMN…], such as --input cat=c1,c2,c3.")
+            }
+            guard out[name] == nil else { throw ValidationError("--input \(name) is given twice.") }
+            out[name] = columns
+        }
+        return out
+    }
+
     /// The settings for scoring rows only (`predict`): the label and group
     /// columns are left out of the features but not required, and every row
     /// is kept in file order.
@@ -86,6 +118,7 @@ extension DataOptions {
         let ignored = (ignore.isEmpty ? (policy?.ignore ?? []) : ignore) + [label].compactMap { $0 } + groups
         let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
         var options = CSVDataOptions(label: nil, groups: [], ignore: ignored, features: feats)
+        options.inputColumns = try inputColumns(features: feats)
         options.keep = keep
         return (data, options)
     }

@@ -18,6 +18,11 @@ extension FairAuditCommand {
                 columns and the --ignore columns, in file order (or --features). Neither a \
                 label nor a group is needed; every row is scored, in file order.
 
+                A model of several inputs (a wide-and-deep model's numbers and category \
+                ids) reads the input named cat, of k values, from the columns cat, cat_1, …, \
+                cat_{k-1}, or from the columns --input cat=c1,c2,c3 names (one flag per \
+                input); an .npz holds one array per input, named as the input.
+
                 Output: CSV on stdout without -o; -o scores.csv writes the same file (a \
                 header, then the --keep columns and a `score` column); -o scores.npy writes a \
                 float32 array of the scores, as numpy.save does.
@@ -25,6 +30,7 @@ extension FairAuditCommand {
                 Examples:
                   fairaudit predict adult_mlp.h5 --data adult_test.csv.gz --label income --group sex --ignore race -o scores.npy
                   fairaudit predict model.npz --data rows.csv --ignore id --keep id --head softmax > scores.csv
+                  fairaudit predict wide_deep.keras --data rows.csv --input num=age,hours --input cat=job,city
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")

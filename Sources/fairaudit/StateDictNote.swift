@@ -15,7 +15,7 @@ enum StateDictNote {
             switch layer.kind {
             case .dense:
                 var part = layer.name
-                if let k = layer.weights["kernel"], let t = try? graph.tensor(named: k), t.shape.count == 2 {
+                if let k = layer.weights[.kernel], let t = try? graph.tensor(named: k), t.shape.count == 2 {
                     let (i, o) = layer.kernelLayout == .inOut ? (t.shape[0], t.shape[1]) : (t.shape[1], t.shape[0])
                     part += " (\(i)→\(o))"
                 }

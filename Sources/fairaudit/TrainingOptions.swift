@@ -60,8 +60,20 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With a new head: cut the model after this layer; the next dense layer becomes the head, later layers are dropped (implies --new-head).", valueName: "layer"))
     var newHeadFrom: String?
 
+    @Option(help: ArgumentHelp("With a new head: 2 gives a softmax head of 2 units (class 1 the positive label) instead of 1 sigmoid unit. Labels and fairness metrics are binary, so k is 1 or 2.", valueName: "k"))
+    var classes: Int?
+
     @Flag(help: "Train only the output layer, the body frozen (with --new-head: a linear probe of the body's features).")
     var freezeBody = false
+
+    @Flag(help: "Factorize embedding tables too (vocabulary × dimension), as dense kernels are; by default they train whole.")
+    var factorizeEmbeddings = false
+
+    @Option(help: ArgumentHelp("Train only these layers (comma-separated names as `inspect` lists them; a new head always trains). Default: every layer, matrices through their low-rank factors.", valueName: "name,…"))
+    var layers: String?
+
+    @Option(help: ArgumentHelp("Keep these layers as they are (comma-separated names).", valueName: "name,…"))
+    var freeze: String?
 
     /// The fixer's options: flags, then the policy's [fix] table, then defaults.
     func fixOptions(policy: Policy?) throws -> FixOptions {
@@ -91,8 +103,24 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
         if let v = try value(targetMargin, "target_margin", { Double($0) }) { o.targetMargin = v }
         if let v = try value(maxAccuracyDrop, "max_accuracy_drop", { Double($0) }) { o.maxAccuracyDrop = v }
-        if newHead || newHeadFrom != nil { o.newHead = NewHead(after: newHeadFrom) }
+        if let classes {
+            guard newHead || newHeadFrom != nil else {
+                throw FairAuditError.invalidInput(path: "--classes", reason: "sizes a new head; add --new-head")
+            }
+            guard classes == 1 || classes == 2 else {
+                throw FairAuditError.invalidInput(path: "--classes", reason: "\(classes) classes: labels are read as binary (0/1, or --positive) and the fairness metrics compare binary decisions, so k is 1 (sigmoid) or 2 (softmax)")
+            }
+        }
+        if newHead || newHeadFrom != nil {
+            o.newHead = (classes ?? 1) == 2 ? NewHead(units: 2, activation: .softmax, after: newHeadFrom) : NewHead(after: newHeadFrom)
+        }
         o.freezeBody = freezeBody
+        o.factorizeEmbeddings = factorizeEmbeddings || table["factorize_embeddings"] == "true"
+        func names(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        o.layers = names(layers)
+        o.freeze = names(freeze) ?? []
         o.targets = try targets.map { try FixTarget.parse($0) }
         if targets.isEmpty, let policy {
             // The policy's gate limits, less those fix cannot judge (Fisher metrics).

@@ -39,12 +39,12 @@ import Testing
         #expect(denses.map(\.0) == ["dense", "dense_1"])
         #expect(denses.last?.1 == 1 && denses.last?.2 == "sigmoid")
         let head = try #require(back.layers?.last { $0.kind == .dense })
-        #expect(try back.tensor(named: #require(head.weights["kernel"])).shape == [64, 1])
-        #expect(try back.tensor(named: #require(head.weights["bias"])).shape == [1])
+        #expect(try back.tensor(named: #require(head.weights[.kernel])).shape == [64, 1])
+        #expect(try back.tensor(named: #require(head.weights[.bias])).shape == [1])
         #expect(back.tensors.count == 4, "the layers after the new head are gone")
         // The body's first layer is trained through its factors but keeps its shape.
         let first = try #require(back.layers?.first { $0.kind == .dense })
-        #expect(try back.tensor(named: #require(first.weights["kernel"])).shape == [66, 64])
+        #expect(try back.tensor(named: #require(first.weights[.kernel])).shape == [66, 64])
     }
 
     @Test func kerasNewHeadKeepsTheHeadsNameAndUnits() throws {

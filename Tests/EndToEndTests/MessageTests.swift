@@ -70,7 +70,7 @@ import Testing
         let r = try CLI.run(["fix", model, "--activation", "tanh,relu", "--energy", "1", "-o", out.path] + Self.data + Fixtures.adultColumns)
         #expect(r.code == 2)
         let line = try #require(Fixtures.lines(r.stderr, starting: "fairaudit: /").first)
-        #expect(line == "fairaudit: \(model): no dense layer can be factorized at energy 1.0: keeping that share of Σσ² needs every kernel's full rank (use a smaller --energy such as 0.9, or --method finetune)")
+        #expect(line == "fairaudit: \(model): no layer can be factorized at energy 1.0: keeping that share of Σσ² needs every weight's full rank (use a smaller --energy such as 0.9, or --method finetune)")
         #expect(!r.stderr.contains("--rank"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }

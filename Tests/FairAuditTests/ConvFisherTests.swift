@@ -13,10 +13,10 @@ import Testing
         let w: [Float] = [0.6, -0.8], v: [Float] = [0.5, -1.1, 0.9], b: Float = -0.2
         var input = Layer(name: "in", kind: .input)
         input.shape = [4, 1]
-        var conv = Layer(name: "conv", kind: .convolution, weights: ["kernel": "conv/kernel"], className: "Conv1D")
+        var conv = Layer(name: "conv", kind: .convolution, weights: [.kernel: "conv/kernel"], className: "Conv1D")
         conv.spatial = SpatialOptions(rank: 1, window: [2], strides: [1])
         let layers = [input, conv, Layer(name: "flat", kind: .flatten),
-                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel", "bias": "out/bias"])]
+                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel", .bias: "out/bias"])]
         let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("conv/kernel", [2, 1, 1], w),
                                                                   Self.tensor("out/kernel", [3, 1], v), Self.tensor("out/bias", [1], [b])],
                                layers: layers)
@@ -52,7 +52,7 @@ import Testing
         var rng = SplitMix(state: 41)
         var input = Layer(name: "in", kind: .input)
         input.shape = [6, 6, 2]
-        func spatial(_ name: String, _ kind: Layer.Kind, _ o: SpatialOptions, _ weights: [String: String] = [:],
+        func spatial(_ name: String, _ kind: Layer.Kind, _ o: SpatialOptions, _ weights: [ParameterRole: String] = [:],
                      activation: Activation = .linear) -> Layer {
             var l = Layer(name: name, kind: kind, activation: activation, weights: weights)
             l.spatial = o
@@ -61,14 +61,14 @@ import Testing
         let layers = [
             input,
             spatial("c1", .convolution, SpatialOptions(rank: 2, window: [3, 3], strides: [1, 1], padding: .same),
-                    ["kernel": "c1/kernel", "bias": "c1/bias"], activation: .relu),
+                    [.kernel: "c1/kernel", .bias: "c1/bias"], activation: .relu),
             spatial("pool", .maxPooling, SpatialOptions(rank: 2, window: [2, 2])),
             spatial("dw", .depthwiseConvolution, SpatialOptions(rank: 2, window: [2, 2], strides: [2, 2], padding: .same),
-                    ["kernel": "dw/kernel", "bias": "dw/bias"], activation: .tanh),
+                    [.kernel: "dw/kernel", .bias: "dw/bias"], activation: .tanh),
             spatial("sep", .separableConvolution, SpatialOptions(rank: 2, window: [2, 2], strides: [1, 1], padding: .same),
-                    ["depthwise_kernel": "sep/dk", "pointwise_kernel": "sep/pk", "bias": "sep/bias"]),
+                    [.depthwiseKernel: "sep/dk", .pointwiseKernel: "sep/pk", .bias: "sep/bias"]),
             spatial("gap", .globalAveragePooling, SpatialOptions(rank: 2)),
-            Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel", "bias": "out/bias"]),
+            Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel", .bias: "out/bias"]),
         ]
         let shapes: [(String, [Int])] = [("c1/kernel", [3, 3, 2, 4]), ("c1/bias", [4]), ("dw/kernel", [2, 2, 4, 2]), ("dw/bias", [8]),
                                          ("sep/dk", [2, 2, 8, 1]), ("sep/pk", [1, 1, 8, 3]), ("sep/bias", [3]),

@@ -29,12 +29,12 @@ enum Fixtures {
     static func adultKerasGraph() throws -> ModelGraph {
         let layers = [
             Layer(name: "dense", kind: .dense, activation: .relu, units: 64,
-                  weights: ["kernel": "dense/kernel", "bias": "dense/bias"]),
+                  weights: [.kernel: "dense/kernel", .bias: "dense/bias"]),
             Layer(name: "dropout", kind: .dropout),
             Layer(name: "dense_1", kind: .dense, activation: .relu, units: 32,
-                  weights: ["kernel": "dense_1/kernel", "bias": "dense_1/bias"]),
+                  weights: [.kernel: "dense_1/kernel", .bias: "dense_1/bias"]),
             Layer(name: "head", kind: .dense, activation: .sigmoid, units: 1,
-                  weights: ["kernel": "head/kernel", "bias": "head/bias"]),
+                  weights: [.kernel: "head/kernel", .bias: "head/bias"]),
         ]
         return ModelGraph(format: "test", layout: .kerasWeights, tensors: try tensors("adult_mlp_keras"), layers: layers)
     }

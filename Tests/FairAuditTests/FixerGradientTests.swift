@@ -13,7 +13,7 @@ struct FixerGradientTests {
             tensors.append(FixerFixtures.tensor("d\(i)/kernel", [m, n], rng.matrix(m * n, scale: 0.8)))
             tensors.append(FixerFixtures.tensor("d\(i)/bias", [n], rng.matrix(n, scale: 0.3)))
             layers.append(Layer(name: "d\(i)", kind: .dense, activation: act, units: n,
-                                weights: ["kernel": "d\(i)/kernel", "bias": "d\(i)/bias"]))
+                                weights: [.kernel: "d\(i)/kernel", .bias: "d\(i)/bias"]))
         }
         return ModelGraph(format: "test", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: 6)
     }

@@ -37,7 +37,7 @@ enum FixerFixtures {
                                  : tensor(kname, [m, n], kernel))
             tensors.append(tensor(bname, [n], bias))
             layers.append(Layer(name: name, kind: .dense, activation: i == 2 ? .sigmoid : .relu, units: n,
-                                weights: ["kernel": kname, "bias": bname], kernelLayout: torch ? .outIn : .inOut))
+                                weights: [.kernel: kname, .bias: bname], kernelLayout: torch ? .outIn : .inOut))
             if i == 0 { layers.append(Layer(name: "dropout", kind: .dropout)) }
         }
         return ModelGraph(format: "test", layout: torch ? .torchStateDict : .kerasLegacy, tensors: tensors,

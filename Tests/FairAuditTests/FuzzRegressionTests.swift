@@ -18,5 +18,5 @@ import Testing
     let layers = try #require(arch.layers)
     let dense = try #require(layers.first { $0.kind == .dense })
     #expect(dense.units == 2)
-    #expect(dense.weights == ["kernel": "dense/kernel:0", "bias": "dense/bias:0"])
+    #expect(dense.weights == [.kernel: "dense/kernel:0", .bias: "dense/bias:0"])
 }

@@ -19,7 +19,7 @@ import Testing
         let layers = try g.inferredLayers(activation: .tanh, head: .softmax)
         #expect(layers.map(\.name) == ["net.0", "net.1", "net.2.activation", "net.2", "net.10.activation", "net.10"])
         #expect(layers.map(\.kind) == [.dense, .batchNormalization, .activation, .dense, .activation, .dense])
-        #expect(layers[1].weights["gamma"] == "net.1.weight" && layers[1].weights["moving_variance"] == "net.1.running_var")
+        #expect(layers[1].weights[.gamma] == "net.1.weight" && layers[1].weights[.movingVariance] == "net.1.running_var")
         #expect(layers[1].epsilon == 1e-5)
         #expect(layers[2].activation == .tanh && layers[5].activation == .softmax)
         var withLayers = g
@@ -45,7 +45,7 @@ import Testing
         g.layers = try g.inferredLayers(activation: .relu, head: .sigmoid)
         #expect(throws: FairAuditError.self) { try Network(graph: g) }  // 3 sigmoid outputs: no binary score
         var relu = Self.graph([("l.0.weight", [1, 4])])
-        relu.layers = [Layer(name: "l.0", kind: .dense, activation: .relu, weights: ["kernel": "l.0.weight"], kernelLayout: .outIn)]
+        relu.layers = [Layer(name: "l.0", kind: .dense, activation: .relu, weights: [.kernel: "l.0.weight"], kernelLayout: .outIn)]
         #expect(throws: FairAuditError.self) { try Network(graph: relu) }
         let none = Self.graph([("l.0.weight", [1, 4])])
         #expect(throws: FairAuditError.self) { try Network(graph: none) }

@@ -35,7 +35,7 @@ import Testing
             let arch = try Self.architecture(Self.sequential([Self.norm(cls, axis: axis)]), weights: weights)
             let layers = try #require(arch.layers, "\(cls) axis \(axis): \(arch.note ?? "")")
             #expect(layers.last?.kind == (cls == "BatchNormalization" ? .batchNormalization : .layerNormalization))
-            #expect(layers.last?.weights["gamma"] == "n/gamma")
+            #expect(layers.last?.weights[.gamma] == "n/gamma")
         }
     }
 

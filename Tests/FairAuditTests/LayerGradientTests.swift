@@ -22,6 +22,11 @@ struct LayerCase: CustomStringConvertible, Sendable {
                   inputs: [[2, 2, 3]], params: [.kernel: [3, 3]]),
         LayerCase(name: "factorized Dense sigmoid", op: FactorizedDenseOp(base: DenseOp(units: 3, layout: .outIn, activation: .sigmoid, slope: 0.2, useBias: true), rank: 2),
                   inputs: [[4]], params: [.kernel: [3, 4], .factorA: [4, 2], .factorB: [2, 3], .bias: [3]]),
+        LayerCase(name: "generic factorized Dense out×in tanh on (T, d)",
+                  op: FactorizedOp(base: DenseOp(units: 3, layout: .outIn, activation: .tanh, slope: 0.2, useBias: true), rank: 2, shape: [3, 4]),
+                  inputs: [[2, 4]], params: [.kernel: [3, 4], .factorA: [4, 2], .factorB: [2, 3], .bias: [3]]),
+        LayerCase(name: "factorized Embedding", op: FactorizedOp(base: EmbeddingOp(inputDim: 5, outputDim: 3), rank: 2, shape: [5, 3]),
+                  inputs: [[4]], params: [.embeddings: [5, 3], .factorA: [5, 2], .factorB: [2, 3]], ids: [0: 5]),
         LayerCase(name: "Embedding", op: EmbeddingOp(inputDim: 5, outputDim: 3), inputs: [[4]], params: [.embeddings: [5, 3]], ids: [0: 5]),
         LayerCase(name: "BatchNormalization last axis", op: BatchNormalizationOp(epsilon: 1e-3), inputs: [[2, 3]],
                   params: [.gamma: [3], .beta: [3], .movingMean: [3], .movingVariance: [3]]),
@@ -73,6 +78,12 @@ struct LayerCase: CustomStringConvertible, Sendable {
         return (inputs, p)
     }
 
+    /// The weight a factorized layer keeps frozen (its factors train instead).
+    static func frozen(_ op: any LayerOp) -> ParameterRole? {
+        if op is FactorizedDenseOp { return .kernel }
+        return (op as? FactorizedOp)?.base.matrixRole
+    }
+
     /// `L = Σ c ⊙ y`, summed in float64.
     static func objective(_ c: LayerCase, _ inputs: [Batch], _ p: LayerParams, weights w: [Float]) -> Double {
         var out = Batch(), cache = LayerCache()
@@ -106,7 +117,7 @@ struct LayerCase: CustomStringConvertible, Sendable {
                 checked += 1
             }
         }
-        for role in c.params.keys.sorted() where role.isTrainable && !(role == .kernel && c.op is FactorizedDenseOp) {
+        for role in c.params.keys.sorted() where role.isTrainable && role != Self.frozen(c.op) {
             let d = try #require(dParams[role], "\(c): no gradient for \(role)")
             for i in p[role].indices {
                 var a = p, b = p
@@ -126,7 +137,7 @@ struct LayerCase: CustomStringConvertible, Sendable {
         c.op.forward(inputs, p, output: &out, cache: &cache)
         var rng = SplitMix(state: 23)
         let g = Batch(rows: Self.rows, shape: out.shape, data: rng.floats(out.data.count, -1, 1))
-        let roles = c.params.keys.sorted().filter { $0.isTrainable && !($0 == .kernel && c.op is FactorizedDenseOp) }
+        let roles = c.params.keys.sorted().filter { $0.isTrainable && $0 != Self.frozen(c.op) }
         let weights = Membership(rows: Self.rows, columns: 2, weights: rng.floats(Self.rows * 2, 0.1, 1))
         let sizes = roles.map { p[$0].count }
         let sums = FisherSums(counts: sizes, columns: 2)

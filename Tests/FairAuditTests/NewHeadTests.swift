@@ -1,3 +1,4 @@
+import FairAuditPlugins
 import Foundation
 import Testing
 @testable import FairAudit
@@ -26,9 +27,9 @@ import Testing
         let out = try graph.replacingHead(NewHead(units: 2, activation: .softmax), seed: 1)
         let head = try #require(out.layers?.last)
         #expect(head.name == (torch ? "net.4" : "head") && head.units == 2 && head.activation == .softmax)
-        let kernel = try out.tensor(named: #require(head.weights["kernel"]))
+        let kernel = try out.tensor(named: #require(head.weights[.kernel]))
         #expect(kernel.shape == (torch ? [2, 32] : [32, 2]) && kernel.isModified)
-        #expect(try out.tensor(named: #require(head.weights["bias"])).floatValues() == [0, 0])
+        #expect(try out.tensor(named: #require(head.weights[.bias])).floatValues() == [0, 0])
         // Every value within Glorot's bound for 32 → 2; an out×in kernel holds the in×out draw transposed.
         let stored = try kernel.floatValues()
         let inOut = torch ? Buffers.transpose(stored, rows: 2, cols: 32) : stored
@@ -51,5 +52,31 @@ import Testing
         #expect(out.layers?.last?.activation == .sigmoid)
         #expect(throws: FairAuditError.self) { try graph.replacingHead(NewHead(after: "head"), seed: 0) }
         #expect(throws: FairAuditError.self) { try graph.replacingHead(NewHead(after: "missing"), seed: 0) }
+    }
+}
+
+@Suite struct NewHeadClassesTests {
+    @Test("a 2-class softmax head trains, is written with its new shape, and the file read back predicts the same",
+          arguments: ["h5", "keras"])
+    func softmaxHeadRoundTrip(ext: String) throws {
+        let data = try FixerFixtures.adultSample()
+        let file = try #require(Bundle.module.url(forResource: "adult_mlp", withExtension: ext)
+            ?? Bundle.module.url(forResource: "adult_mlp", withExtension: ext, subdirectory: "Resources"))
+        let graph = try Plugins.formats.read(file)
+        var o = FixOptions()
+        o.epochs = 2
+        o.newHead = NewHead(units: 2, activation: .softmax)
+        let r = try Fixer.fix(graph: graph, data: data, options: o)
+        let head = try #require(r.graph.layers?.last)
+        #expect(head.units == 2 && head.activation == .softmax)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("classes-\(UUID().uuidString).\(ext)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        try Plugins.formats.format(for: file).write(r.graph, to: out, basedOn: file)
+        let reread = try Plugins.formats.read(out)
+        #expect(reread.layers?.last?.units == 2 && reread.layers?.last?.activation == .softmax)
+        #expect(try reread.tensor(named: #require(reread.layers?.last?.weights["kernel"])).shape == [32, 2])
+        let want = try Fixer.predictions(graph: r.graph, data: data), got = try Fixer.predictions(graph: reread, data: data)
+        #expect(want.count == data.rowCount && zip(want, got).allSatisfy { abs($0 - $1) <= 1e-6 })
+        #expect(want.allSatisfy { $0 > 0 && $0 < 1 })
     }
 }

@@ -46,20 +46,20 @@ struct ReferenceNetwork {
             case .input, .dropout, .flatten: continue
             case .activation: a = Self.act(l.activation, a, slope: l.negativeSlope)
             case .dense:
-                let k = params[l.weights["kernel"]!]!, s = shapes[l.weights["kernel"]!]!
+                let k = params[l.weights[.kernel]!]!, s = shapes[l.weights[.kernel]!]!
                 let (nIn, nOut) = l.kernelLayout == .inOut ? (s[0], s[1]) : (s[1], s[0])
-                var z = l.weights["bias"].map { params[$0]! } ?? Array(repeating: 0, count: nOut)
+                var z = l.weights[.bias].map { params[$0]! } ?? Array(repeating: 0, count: nOut)
                 for j in 0..<nOut {
                     for i in 0..<nIn { z[j] += a[i] * (l.kernelLayout == .inOut ? k[i * nOut + j] : k[j * nIn + i]) }
                 }
                 a = Self.act(l.activation, z, slope: l.negativeSlope)
             case .batchNormalization, .layerNormalization:
                 let n = a.count
-                let g = l.weights["gamma"].map { params[$0]! } ?? Array(repeating: 1, count: n)
-                let b = l.weights["beta"].map { params[$0]! } ?? Array(repeating: 0, count: n)
+                let g = l.weights[.gamma].map { params[$0]! } ?? Array(repeating: 1, count: n)
+                let b = l.weights[.beta].map { params[$0]! } ?? Array(repeating: 0, count: n)
                 var mean = Array(repeating: 0.0, count: n), variance = Array(repeating: 0.0, count: n)
                 if l.kind == .batchNormalization {
-                    mean = params[l.weights["moving_mean"]!]!; variance = params[l.weights["moving_variance"]!]!
+                    mean = params[l.weights[.movingMean]!]!; variance = params[l.weights[.movingVariance]!]!
                 } else {
                     let m = a.reduce(0, +) / Double(n)
                     let v = a.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(n)
@@ -112,7 +112,7 @@ struct ReferenceNetwork {
     // z = x·W + b = 1·1 + (−1)·2 + 0.5 = −0.5; p = σ(−0.5); NLL(y=1) = −log p.
     let k = Tensor(name: "k", dtype: .float64, shape: [2, 1], storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
     let b = Tensor(name: "b", dtype: .float64, shape: [1], storage: .bytes(Tensor.encode([0.5], dtype: .float64, byteOrder: .little)))
-    let layers = [Layer(name: "d", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "k", "bias": "b"])]
+    let layers = [Layer(name: "d", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "k", .bias: "b"])]
     let ref = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [k, b]), layers: layers)
     let p = 1 / (1 + exp(0.5))
     #expect(abs(ref.probabilities([1, -1])[0] - p) < 1e-15)

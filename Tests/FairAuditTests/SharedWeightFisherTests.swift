@@ -17,9 +17,9 @@ import Testing
         var input = Layer(name: "in", kind: .input)
         input.shape = [3, 2]
         let layers = [input,
-                      Layer(name: "step", kind: .dense, units: 1, weights: ["kernel": "step/kernel"]),
+                      Layer(name: "step", kind: .dense, units: 1, weights: [.kernel: "step/kernel"]),
                       Layer(name: "flat", kind: .flatten),
-                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel", "bias": "out/bias"])]
+                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel", .bias: "out/bias"])]
         let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("step/kernel", [2, 1], w),
                                                                   Self.tensor("out/kernel", [3, 1], v), Self.tensor("out/bias", [1], [b])],
                                layers: layers)
@@ -52,9 +52,9 @@ import Testing
         let table: [Float] = [0.3, -0.5, 0.8], v: [Float] = [0.9, 0.6, -0.7]
         var input = Layer(name: "ids", kind: .input)
         input.shape = [3]
-        let layers = [input, Layer(name: "emb", kind: .embedding, weights: ["embeddings": "emb/embeddings"]),
+        let layers = [input, Layer(name: "emb", kind: .embedding, weights: [.embeddings: "emb/embeddings"]),
                       Layer(name: "flat", kind: .flatten),
-                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel"])]
+                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel"])]
         let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("emb/embeddings", [3, 1], table),
                                                                   Self.tensor("out/kernel", [3, 1], v)], layers: layers)
         let net = try Network(graph: graph)
@@ -73,9 +73,9 @@ import Testing
     @Test func outOfRangeIdNamesRowAndColumn() throws {
         var input = Layer(name: "ids", kind: .input)
         input.shape = [2]
-        let layers = [input, Layer(name: "emb", kind: .embedding, weights: ["embeddings": "emb/embeddings"]),
+        let layers = [input, Layer(name: "emb", kind: .embedding, weights: [.embeddings: "emb/embeddings"]),
                       Layer(name: "flat", kind: .flatten),
-                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: ["kernel": "out/kernel"])]
+                      Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel"])]
         let graph = ModelGraph(format: "t", layout: .kerasWeights, tensors: [Self.tensor("emb/embeddings", [3, 1], [1, 2, 3]),
                                                                   Self.tensor("out/kernel", [2, 1], [1, 1])], layers: layers)
         let net = try Network(graph: graph)

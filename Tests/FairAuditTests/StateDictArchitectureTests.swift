@@ -65,7 +65,7 @@ import Testing
         let pairs = try g.applyArchitecture(json: Self.config(["dense", "dense_1", "head"]))
         #expect(pairs.map(\.layer) == ["dense", "dense_1", "head"] && pairs.map(\.prefix) == ["layers.0", "layers.2", "layers.4"])
         let dense = try #require(g.layers?.filter { $0.kind == .dense })
-        #expect(dense.map { $0.weights["kernel"] } == ["layers.0.weight", "layers.2.weight", "layers.4.weight"])
+        #expect(dense.map { $0.weights[.kernel] } == ["layers.0.weight", "layers.2.weight", "layers.4.weight"])
         #expect(dense.allSatisfy { $0.kernelLayout == .outIn })
         #expect(dense.map(\.activation) == [.tanh, .relu, .sigmoid])
         let net = try Network(graph: g)
@@ -85,7 +85,7 @@ import Testing
         #expect(throws: FairAuditError.self) { try g.applyArchitecture(json: Self.config(["b", "a", "c"]).replacingOccurrences(of: "\"units\": 4", with: "\"units\": 9")) }
         let pairs = try g.applyArchitecture(json: Self.config(["b", "a", "c"]))
         #expect(pairs.isEmpty)
-        #expect(g.layers?.first { $0.name == "b" }?.weights["kernel"] == "b.weight")
+        #expect(g.layers?.first { $0.name == "b" }?.weights[.kernel] == "b.weight")
     }
 
     @Test func countMismatchNamesBothSides() throws {

@@ -57,7 +57,7 @@ import Testing
         let seq = try #require(try Self.graph("seq_bn.h5").layers)
         let bn = try #require(seq.first { $0.name == "bn" })
         #expect(bn.kind == .batchNormalization && bn.epsilon == 0.001)
-        #expect(bn.weights["moving_variance"] == "model_weights/bn/bn/moving_variance:0")
+        #expect(bn.weights[.movingVariance] == "model_weights/bn/bn/moving_variance:0")
         let fn = try #require(try Self.graph("func_bn.h5").layers)
         #expect(fn.map(\.kind) == [.input, .dense, .batchNormalization, .activation, .dropout, .dense,
                                    .layerNormalization, .dense])
@@ -68,7 +68,7 @@ import Testing
         #expect(acts.filter { $0.kind == .dense }.map(\.activation) == [.elu, .selu, .linear, .gelu, .linear, .softmax])
         let f2 = try #require(try Self.graph("func_acts.h5").layers)
         let scaleless = try #require(f2.first { $0.kind == .batchNormalization })
-        #expect(scaleless.weights["gamma"] == nil && scaleless.weights["beta"] != nil)
+        #expect(scaleless.weights[.gamma] == nil && scaleless.weights[.beta] != nil)
         #expect(abs((f2.first { $0.className == "LeakyReLU" }?.negativeSlope ?? 0) - 0.3) < 1e-7)
     }
 

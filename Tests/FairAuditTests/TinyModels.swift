@@ -22,25 +22,25 @@ struct TinyModel: CustomStringConvertible, Sendable {
                   tensor("d2/bias", [outputs], rng.floats(outputs, -0.2, 0.2))]
         var layers = [Layer(name: "in", kind: .input),
                       Layer(name: "d0", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 6,
-                            weights: ["kernel": "d0/kernel", "bias": "d0/bias"])]
+                            weights: [.kernel: "d0/kernel", .bias: "d0/bias"])]
         switch norm {
         case .none: break
         case .batch:
             ts += [tensor("bn/gamma", [6], rng.floats(6, 0.5, 1.5)), tensor("bn/beta", [6], rng.floats(6, -0.3, 0.3)),
                    tensor("bn/mean", [6], rng.floats(6, -0.2, 0.4)), tensor("bn/var", [6], rng.floats(6, 0.3, 2))]
             layers.append(Layer(name: "bn", kind: .batchNormalization,
-                                weights: ["gamma": "bn/gamma", "beta": "bn/beta", "moving_mean": "bn/mean", "moving_variance": "bn/var"]))
+                                weights: [.gamma: "bn/gamma", .beta: "bn/beta", .movingMean: "bn/mean", .movingVariance: "bn/var"]))
         case .layer:
             ts += [tensor("ln/gamma", [6], rng.floats(6, 0.5, 1.5)), tensor("ln/beta", [6], rng.floats(6, -0.3, 0.3))]
-            layers.append(Layer(name: "ln", kind: .layerNormalization, weights: ["gamma": "ln/gamma", "beta": "ln/beta"]))
+            layers.append(Layer(name: "ln", kind: .layerNormalization, weights: [.gamma: "ln/gamma", .beta: "ln/beta"]))
         }
         let headActivation: Activation = head == .sigmoid ? .sigmoid : head == .softmax ? .softmax : .linear
         layers += [Layer(name: "act", kind: .activation, activation: hidden, negativeSlope: 0.3),
                    Layer(name: "drop", kind: .dropout),
                    Layer(name: "d1", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 4,
-                         weights: ["kernel": "d1.weight", "bias": "d1.bias"], kernelLayout: .outIn),
+                         weights: [.kernel: "d1.weight", .bias: "d1.bias"], kernelLayout: .outIn),
                    Layer(name: "d2", kind: .dense, activation: headActivation, units: outputs,
-                         weights: ["kernel": "d2/kernel", "bias": "d2/bias"])]
+                         weights: [.kernel: "d2/kernel", .bias: "d2/bias"])]
         return (ModelGraph(format: "test", layout: .kerasWeights, tensors: ts, layers: layers), layers)
     }
 

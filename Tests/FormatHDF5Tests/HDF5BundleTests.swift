@@ -21,9 +21,9 @@ import Testing
     let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
     #expect(layers.map(\.kind) == [.input, .dense, .batchNormalization, .layerNormalization, .activation, .dense])
     // Keras 3 names the weight groups by class: batch_normalization, layer_normalization, dense_1.
-    #expect(layers[2].weights["moving_variance"] == "layers/batch_normalization/vars/3")
-    #expect(layers[3].weights == ["gamma": "layers/layer_normalization/vars/0"])
-    #expect(layers[5].weights == ["kernel": "layers/dense_1/vars/0"])
+    #expect(layers[2].weights[.movingVariance] == "layers/batch_normalization/vars/3")
+    #expect(layers[3].weights == [.gamma: "layers/layer_normalization/vars/0"])
+    #expect(layers[5].weights == [.kernel: "layers/dense_1/vars/0"])
     let legacy = try HDF5Format.read(try Fixtures.url("functional_bn.h5"))
     #expect(try graph.tensor(named: "layers/batch_normalization/vars/2").rawBytes()
         == legacy.tensor(named: "model_weights/bn/bn/moving_mean").rawBytes())

@@ -25,13 +25,13 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     #expect(dense.map(\.units) == [64, 32, 1])
     #expect(dense.map(\.activation) == [.relu, .relu, .sigmoid])
     #expect(dense.allSatisfy { $0.kernelLayout == .inOut })
-    #expect(dense[0].weights["kernel"] == firstKernel)
-    #expect(dense[2].weights["bias"] == lastBias)
+    #expect(dense[0].weights[.kernel] == firstKernel)
+    #expect(dense[2].weights[.bias] == lastBias)
     #expect(graph.inputWidth == 80)
     let shapes = [[80, 64], [64, 32], [32, 1]]
     for (layer, shape) in zip(dense, shapes) {
-        let k = try graph.tensor(named: try #require(layer.weights["kernel"]))
-        let b = try graph.tensor(named: try #require(layer.weights["bias"]))
+        let k = try graph.tensor(named: try #require(layer.weights[.kernel]))
+        let b = try graph.tensor(named: try #require(layer.weights[.bias]))
         #expect(k.shape == shape)
         #expect(b.shape == [shape[1]])
     }
@@ -86,14 +86,14 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     #expect(layers.map(\.kind) == [.input, .dense, .batchNormalization, .layerNormalization, .activation, .dense])
     #expect(layers[1].activation == .tanh)
     #expect(layers[2].epsilon == 0.01)
-    #expect(layers[2].weights == ["gamma": "model_weights/bn/bn/gamma", "beta": "model_weights/bn/bn/beta",
-                                  "moving_mean": "model_weights/bn/bn/moving_mean",
-                                  "moving_variance": "model_weights/bn/bn/moving_variance"])
+    #expect(layers[2].weights == [.gamma: "model_weights/bn/bn/gamma", .beta: "model_weights/bn/bn/beta",
+                                  .movingMean: "model_weights/bn/bn/moving_mean",
+                                  .movingVariance: "model_weights/bn/bn/moving_variance"])
     #expect(layers[3].epsilon == 1e-5)
-    #expect(layers[3].weights == ["gamma": "model_weights/ln/ln/gamma"])
+    #expect(layers[3].weights == [.gamma: "model_weights/ln/ln/gamma"])
     #expect(layers[4].activation == .relu)
     #expect(layers[5].activation == .softmax)
-    #expect(layers[5].weights == ["kernel": "model_weights/out/out/kernel"])
+    #expect(layers[5].weights == [.kernel: "model_weights/out/out/kernel"])
     #expect(graph.inputWidth == 6)
     // moving_mean as Keras assigned it: linspace(-1, 1, 5).
     let mm = try graph.tensor(named: "model_weights/bn/bn/moving_mean").floatValues()
@@ -108,7 +108,7 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     #expect(layers.map(\.name) == ["a", "b1", "b2", "cat"])
     #expect(layers.map(\.inbound) == [[], ["a"], ["a"], ["b1", "b2"]])
     #expect(layers[0].shape == [4] && layers[3].kind == .concatenate)
-    #expect(layers[1].weights["kernel"] != nil && layers[2].weights["bias"] != nil)
+    #expect(layers[1].weights[.kernel] != nil && layers[2].weights[.bias] != nil)
 }
 
 /// The config parser on its own: unknown classes are named, never guessed.

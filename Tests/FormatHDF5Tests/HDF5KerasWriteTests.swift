@@ -173,7 +173,7 @@ import Testing
         let writtenDropout = try #require(written.first { $0["class_name"]?.string == "Dropout" })
         #expect(writtenDropout["config"]?["rate"]?.double == rate)
         let dense = try #require(export.layers.first)
-        #expect(dense.roles == ["kernel", "bias"] && dense.weights[0].shape == [80, 64])
+        #expect(dense.roles == [.kernel, .bias] && dense.weights[0].shape == [80, 64])
         #expect(try dense.weights[0].rawBytes() == src.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
     }
 }

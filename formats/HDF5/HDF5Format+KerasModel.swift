@@ -20,7 +20,7 @@ extension HDF5Format {
         plan.group("", version + [("model_config", .string(export.legacyConfig.serialized()))])
         plan.group("model_weights", version + [("layer_names", .strings(export.layers.map(\.name)))])
         for layer in export.layers {
-            let names = layer.roles.map { layer.name + "/" + $0 }
+            let names = layer.roles.map { layer.name + "/" + $0.rawValue }
             plan.group("model_weights/" + layer.name, [("weight_names", .strings(names))])
             for (name, t) in zip(names, layer.weights) { plan.dataset("model_weights/\(layer.name)/\(name)", t) }
         }

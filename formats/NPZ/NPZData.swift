@@ -18,10 +18,44 @@ public enum NPZData {
                 out[name] = try strings(archive, entry, f)
             } else {
                 let header = try NPZFormat.memberHeader(archive, entry)
+                if header.shape.count >= 2, !header.fortranOrder {
+                    out[name] = DataArray(shape: header.shape, floats: try floats(archive, entry, header))
+                    continue
+                }
                 let t = Tensor(name: name, dtype: header.dtype, shape: header.shape, byteOrder: header.byteOrder,
                                storage: .bytes(try NPZFormat.memberValues(archive, entry, header)), origin: entry.name)
                 out[name] = DataArray(shape: header.shape, numbers: try t.doubleValues())
             }
+        }
+        return out
+    }
+
+    /// A C-order numeric member of rank ≥ 2 (model input rows: images, token
+    /// ids, feature matrices) as `Float`, converted piece by piece as it is
+    /// read, so memory holds the result and one 16 MB piece — not the member's
+    /// bytes, nor a `Double` copy, beside it.
+    static func floats(_ archive: ZipArchive, _ entry: ZipEntry, _ header: NPYHeader) throws -> [Float] {
+        let size = header.dtype.byteSize
+        var out: [Float] = []
+        out.reserveCapacity(header.elementCount)
+        try NPZError.wrap {
+            try archive.forEachChunk(of: entry, skipping: header.dataOffset, chunkBytes: 1 << 24) { raw in
+                let n = min(raw.count / size, header.elementCount - out.count)
+                guard n > 0 else { return }
+                if header.dtype == .float32, header.byteOrder == .native, let src = raw.baseAddress {
+                    let start = out.count  // copied bytewise: the member need not be 4-byte aligned in the file
+                    out.append(contentsOf: repeatElement(0, count: n))
+                    out.withUnsafeMutableBytes { dst in dst.baseAddress.map { _ = memcpy($0 + start * 4, src, n * 4) } }
+                } else {
+                    let values = try Tensor.decode(Data(UnsafeRawBufferPointer(rebasing: raw.prefix(n * size))), dtype: header.dtype, byteOrder: header.byteOrder,
+                                                   count: n, name: entry.name)
+                    out.append(contentsOf: values.lazy.map { Float($0) })
+                }
+            }
+        }
+        guard out.count == header.elementCount else {
+            throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: header.byteCount,
+                                        available: out.count * size)
         }
         return out
     }

@@ -52,11 +52,11 @@ struct ONNXNodeStep {
         case "MatMul":
             try dense(kernelAt: 1, bias: nil, layout: .inOut, into: &layers)
         case "Add":
-            guard let last = layers.last, last.kind == .dense, last.weights["bias"] == nil, last.activation == .linear,
+            guard let last = layers.last, last.kind == .dense, last.weights[.bias] == nil, last.activation == .linear,
                   let b = constant(at: 1) ?? constant(at: 0), b.elementCount == (last.units ?? -1) else {
                 throw refuse("Add is run only as the bias of the MatMul before it")
             }
-            layers[layers.count - 1].weights["bias"] = b.name
+            layers[layers.count - 1].weights[.bias] = b.name
         case "Relu": activation(.relu, into: &layers)
         case "Sigmoid": activation(.sigmoid, into: &layers)
         case "Tanh": activation(.tanh, into: &layers)
@@ -81,12 +81,12 @@ struct ONNXNodeStep {
         guard let k = constant(at: position) else { throw refuse("its weight is not an initializer") }
         guard k.shape.count == 2 else { throw refuse("its weight '\(k.name)' has shape \(k.shape), not 2-D") }
         let units = layout == .outIn ? k.shape[0] : k.shape[1]
-        var weights = ["kernel": k.name]
+        var weights: [ParameterRole: String] = [.kernel: k.name]
         if let bias {
             guard bias.elementCount == units else {
                 throw refuse("its bias '\(bias.name)' has \(bias.elementCount) values, the kernel gives \(units) outputs")
             }
-            weights["bias"] = bias.name
+            weights[.bias] = bias.name
         }
         layers.append(Layer(name: nodeName, kind: .dense, units: units, weights: weights, kernelLayout: layout,
                             className: node.opType))

@@ -1,11 +1,17 @@
 """The zoo models' reference timings: Keras 3 `predict` (JAX, CPU) and the
 per-group Fisher by JAX `jit(vmap(grad))`, on each model's rows tiled to N.
 
-    KERAS_BACKEND=jax /work/venvs/k3/bin/python scripts/bench/zoo_keras.py [N] [OUT_DIR]
+    KERAS_BACKEND=jax /work/venvs/k3/bin/python scripts/bench/zoo_keras.py [N] [OUT_DIR] [MODELS] [CHUNK]
 
-Writes OUT_DIR/<model>_bench.npz (the same N rows, for `fairaudit bench --only
---data … --model …`) and prints one line per model and path. Best of 3 after a
-warm-up (which compiles).
+MODELS is a comma-separated list of zoo files without extension (default: the
+four dense models, `<name>_k3.keras`); a `_tf2` name loads its `.h5`. CHUNK
+(default: all N rows in one call) splits the Fisher into jit calls of that many
+rows, summed per group, for models whose activations for N rows at once would
+not fit in memory. Writes OUT_DIR/<model>_bench.npz (the same N rows, for
+`fairaudit bench --only --data … --model …`) and prints one line per model and
+path: rows per second of wall-clock time and of process CPU time (every
+thread's, as `fairaudit bench` reports its CPU column; on a loaded machine the
+CPU figure is the one to compare). Best of 3 after a warm-up (which compiles).
 """
 import os
 import sys
@@ -20,28 +26,31 @@ import numpy as np
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/fairaudit-bench/zoo"
 ZOO = os.path.join(os.path.dirname(__file__), "../../Tests/FairAuditTests/Resources/zoo")
+MODELS = sys.argv[3].split(",") if len(sys.argv) > 3 else [f"{m}_k3" for m in ["residual_mlp", "wide_deep", "seq_dense", "merges"]]
+CHUNK = int(sys.argv[4]) if len(sys.argv) > 4 else N
 os.makedirs(OUT, exist_ok=True)
 
 
 def best(f, repeats=3):
+    """(wall, cpu) seconds of the fastest of `repeats` runs after a warm-up."""
     f()
-    times = []
+    runs = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        runs.append((time.perf_counter() - t, time.process_time() - c))
+    return min(runs)
 
 
-for name in ["residual_mlp", "wide_deep", "seq_dense", "merges"]:
-    model = keras.models.load_model(os.path.join(ZOO, f"{name}_k3.keras"))
-    d = np.load(os.path.join(ZOO, f"{name}_k3_data.npz"))
+for stem in MODELS:
+    model = keras.models.load_model(os.path.join(ZOO, stem + (".h5" if stem.endswith("_tf2") else ".keras")), compile=False)
+    d = np.load(os.path.join(ZOO, f"{stem}_data.npz"))
     order = [i.name.split(":")[0] for i in model.inputs]
     reps = -(-N // len(d["label"]))
     xs = {k: np.concatenate([d[k]] * reps)[:N] for k in order}
     label = np.concatenate([d["label"]] * reps)[:N]
     group = np.concatenate([d["group"]] * reps)[:N]
-    np.savez(os.path.join(OUT, f"{name}_bench.npz"), **xs, label=label, group=np.array(["a", "b", "c"])[group])
+    np.savez(os.path.join(OUT, f"{stem}_bench.npz"), **xs, label=label, group=np.array(["a", "b", "c"])[group])
     inputs = [xs[k] for k in order]
     t_predict = best(lambda: model.predict(inputs, batch_size=4096, verbose=0))
 
@@ -56,11 +65,20 @@ for name in ["residual_mlp", "wide_deep", "seq_dense", "merges"]:
         return -jnp.log(p[y])
 
     @jax.jit
-    def fisher(x, y, onehot):
+    def sq_sums(x, y, onehot):
         g = jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(tv, x, y)
-        return [jnp.einsum("n...,ng->g...", gi * gi, onehot) / onehot.sum(0).reshape((-1,) + (1,) * (gi.ndim - 1)) for gi in g]
+        return [jnp.einsum("n...,ng->g...", gi * gi, onehot) for gi in g]
+
+    def fisher(x, y, onehot):  # chunks of CHUNK rows (the last one shorter compiles once, in the warm-up)
+        sums = None
+        for s in range(0, N, CHUNK):
+            part = sq_sums([a[s:s + CHUNK] for a in x], y[s:s + CHUNK], onehot[s:s + CHUNK])
+            sums = part if sums is None else [a + b for a, b in zip(sums, part)]
+        count = onehot.sum(0)
+        return [v / count.reshape((-1,) + (1,) * (v.ndim - 1)) for v in sums]
 
     onehot = jnp.asarray(np.eye(3, dtype="float32")[group])
     jx, jy = [jnp.asarray(a) for a in inputs], jnp.asarray(label)
     t_fisher = best(lambda: jax.block_until_ready(fisher(jx, jy, onehot)))
-    print(f"{name:14s} Keras predict (JAX): {N / t_predict:12,.0f} rows/s   JAX vmap(grad) Fisher: {N / t_fisher:12,.0f} rows/s")
+    print(f"{stem:16s} Keras predict (JAX): {N / t_predict[0]:12,.0f} rows/s wall {N / t_predict[1]:12,.0f} rows/s CPU   "
+          f"JAX vmap(grad) Fisher: {N / t_fisher[0]:12,.0f} rows/s wall {N / t_fisher[1]:12,.0f} rows/s CPU")

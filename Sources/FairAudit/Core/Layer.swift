@@ -58,7 +58,7 @@ public struct Layer: Sendable, Equatable {
     public var units: Int?
     /// Role → tensor name: `kernel`, `bias` (dense); `gamma`, `beta`,
     /// `moving_mean`, `moving_variance` (normalization layers).
-    public var weights: [String: String]
+    public var weights: [ParameterRole: String]
     /// How a dense kernel is stored.
     public var kernelLayout: KernelLayout
     /// Normalization epsilon.
@@ -89,7 +89,7 @@ public struct Layer: Sendable, Equatable {
 
     /// Creates a layer.
     public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
-                units: Int? = nil, weights: [String: String] = [:], kernelLayout: KernelLayout = .inOut,
+                units: Int? = nil, weights: [ParameterRole: String] = [:], kernelLayout: KernelLayout = .inOut,
                 epsilon: Double = 1e-3, className: String? = nil) {
         self.name = name
         self.kind = kind

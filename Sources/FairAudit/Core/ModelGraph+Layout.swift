@@ -12,19 +12,8 @@ public enum WeightLayout: String, Sendable, CaseIterable {
 
 extension ModelGraph {
     /// Tensor-name suffix for each role in each convention.
-    static func roleName(_ role: String, in layout: WeightLayout, kind: Layer.Kind) -> String {
-        switch layout {
-        case .torch:
-            switch role {
-            case "kernel", "gamma": return "weight"
-            case "beta": return "bias"
-            case "moving_mean": return "running_mean"
-            case "moving_variance": return "running_var"
-            default: return role
-            }
-        case .keras:
-            return role
-        }
+    static func roleName(_ role: ParameterRole, in layout: WeightLayout) -> String {
+        layout == .torch ? role.torchName : role.rawValue
     }
 
     /// A new graph holding the same layers' weights renamed and reoriented to
@@ -43,11 +32,11 @@ extension ModelGraph {
         for layer in layers {
             var copy = layer
             copy.weights = [:]
-            for role in ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"] {
+            for role in ParameterRole.convertible {
                 guard let name = layer.weights[role] else { continue }
                 var t = try tensor(named: name)
-                let newName = layer.name + separator + Self.roleName(role, in: layout, kind: layer.kind)
-                if role == "kernel", layer.kernelLayout != targetKernel, t.shape.count == 2 {
+                let newName = layer.name + separator + Self.roleName(role, in: layout)
+                if role == .kernel, layer.kernelLayout != targetKernel, t.shape.count == 2 {
                     t = try t.transposed2D()
                 }
                 t.name = newName

@@ -29,6 +29,10 @@ public struct CSVDataOptions: Sendable, Equatable {
     /// The column names when the rows come without a header line; the
     /// first line is then a data row.
     public var header: [String]?
+    /// The columns of named model inputs (`--input cat=a,b,c`), in each
+    /// input's value order; an input not listed takes the columns named
+    /// after it (``features`` excludes this).
+    public var inputColumns: [String: [String]] = [:]
     /// Set for one chunk of a longer stream: checks that need every row are left to the caller.
     var partOfStream = false
 

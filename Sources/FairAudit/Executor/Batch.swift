@@ -41,6 +41,25 @@ public struct Batch: Sendable, Equatable {
         self.shape = shape
         Buffers.resize(&data, rows * shape.reduce(1, *))
     }
+
+    /// Sizes this batch for `rows` samples of `base` with its last axis
+    /// replaced by `last`, keeping the storage; a new shape array is made
+    /// only when the shape changes.
+    mutating func resize(rows: Int, like base: [Int], last: Int) {
+        self.rows = rows
+        var same = shape.count == max(base.count, 1) && shape.last == last
+        if same { for i in 0..<(base.count - 1) where shape[i] != base[i] { same = false; break } }
+        if !same { shape = Array(base.dropLast()) + [last] }
+        Buffers.resize(&data, rows * shape.reduce(1, *))
+    }
+
+    /// This batch made a copy of `source` in its own storage (a value never
+    /// shares storage with another, so writing either later copies nothing).
+    mutating func copy(from source: Batch) {
+        rows = source.rows
+        if shape != source.shape { shape = source.shape }
+        Buffers.copy(source.data, into: &data)
+    }
 }
 
 /// Buffers reused across batches: resized, never reallocated when the size repeats.

@@ -14,6 +14,17 @@ enum FloatKernels {
         }
     }
 
+    /// `out ← x ∘ x` over the first `count` values, reusing `out`'s storage.
+    static func square(_ x: [Float], count: Int, into out: inout [Float]) {
+        Buffers.resize(&out, count)
+        x.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { po in
+                guard let s = px.baseAddress, let d = po.baseAddress, px.count >= count else { return }
+                for i in 0..<count { d[i] = s[i] * s[i] }
+            }
+        }
+    }
+
     /// `x[r, ·] ← w[r] · x[r, ·]` for a row-major `rows × width` matrix.
     static func scaleRows(_ x: inout [Float], rows: Int, width: Int, by w: [Float]) {
         x.withUnsafeMutableBufferPointer { p in

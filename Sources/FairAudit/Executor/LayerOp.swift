@@ -7,8 +7,39 @@ struct LayerCache {
     var pre: [Float] = []
     /// Layer normalization: `1/√(var + ε)` per normalized vector.
     var stats: [Float] = []
-    /// Factorized dense: the inner product `H = X A`.
+    /// Factorized dense: the inner product `H = X A`; layer normalization:
+    /// per-vector sums of a row.
     var hidden: [Float] = []
+    /// Buffers a layer reuses within one call, batch after batch (one per
+    /// node of a trace; a trace serves one thread).
+    let scratch = LayerScratch()
+    /// Normalization layers: where each element falls, worked out on the
+    /// first batch (a value's per-sample shape never changes).
+    var axisMap: AxisMap?
+
+    /// The cached axis map for samples of `shape`, made by `make` the first time.
+    mutating func axisMap(_ shape: [Int], _ make: ([Int]) -> AxisMap) -> AxisMap {
+        if let m = axisMap, m.param.count == shape.reduce(1, *) { return m }
+        let m = make(shape)
+        axisMap = m
+        return m
+    }
+}
+
+/// Work buffers of one node, reused batch after batch so the Fisher and
+/// forward passes allocate nothing once their sizes are reached. A class,
+/// so a layer can use them from a cache it only reads.
+final class LayerScratch {
+    /// Dense: `δ = g ⊙ f′(z)`.
+    var delta: [Float] = []
+    /// Dense Fisher: `X∘X`, `Δ∘Δ` and the weighted rows gathered from them.
+    var xSquared: [Float] = []
+    var dSquared: [Float] = []
+    var xRows: [Float] = []
+    var dRows: [Float] = []
+    /// Embedding Fisher: each table row's slot among a sample's distinct ids (−1: none), and back.
+    var slotOf: [Int] = []
+    var rowOf: [Int] = []
 }
 
 /// One kind of layer of the graph executor.
@@ -36,6 +67,13 @@ protocol LayerOp: Sendable {
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                   needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]])
 
+    /// The gradient with respect to each input written into `gradInputs[k]`
+    /// (its storage reused; `gradInputs` holds one batch per input),
+    /// `hasGradient[k]` false where there is none (integer ids): the
+    /// allocation-free form of ``backward`` that the Fisher pass runs.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool])
+
     /// The per-sample gradients of `role`, `rows × count(role)`, each the
     /// sum over every position where the parameter is used.
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
@@ -49,6 +87,15 @@ protocol LayerOp: Sendable {
 }
 
 extension LayerOp {
+    /// Through ``backward``, copied into the reused batches.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let (d, _) = backward(gradOut, inputs, p, cache: cache, needInputs: true, wantParams: false)
+        for k in inputs.indices {
+            if k < d.count, let g = d[k] { gradInputs[k].copy(from: g); hasGradient[k] = true } else { hasGradient[k] = false }
+        }
+    }
+
     /// The general path: per-sample gradients `S` (`rows × P`), squared, then
     /// one GEMM with the weights, `out += Wᵀ (S ∘ S)`; exact for any
     /// sharing of the parameter across positions.

@@ -60,6 +60,27 @@ struct Loss: Sendable, Equatable {
         for c in 0..<classes { d[row * classes + c] += Float(dp * Double(p[1]) * ((c == 1 ? 1 : 0) - Double(p[c]))) }
     }
 
+    /// `∂ℓ_n/∂z_n` of `count` rows of logits `z`, row `r`'s label
+    /// `label(r)`, written into `d` (`count × classes`, storage reused):
+    /// `σ(z) − y`, or `softmax(z) − e_y`.
+    func writeDeltas(_ z: UnsafeBufferPointer<Float>, count: Int, label: (Int) -> Float, into d: inout [Float]) {
+        Buffers.resize(&d, count * classes)
+        guard z.count >= count * classes else { return }
+        d.withUnsafeMutableBufferPointer { pd in
+            guard let out = pd.baseAddress, let zs = z.baseAddress else { return }
+            if classes == 1 {
+                for r in 0..<count { out[r] = Activation.sigmoid(zs[r]) - (label(r) >= 0.5 ? 1 : 0) }
+                return
+            }
+            for r in 0..<count {
+                let row = out + r * classes
+                row.update(from: zs + r * classes, count: classes)
+                Activation.softmaxRows(row, count: classes, width: classes)
+                row[classIndex(label(r))] -= 1
+            }
+        }
+    }
+
     /// `∂ℓ_n/∂z_n` of every row for its label, `rows × classes`.
     func deltas(_ z: [Float], labels: [Float], rows: Int) -> [Float] {
         var d = [Float](repeating: 0, count: rows * classes)

@@ -23,7 +23,7 @@ extension ModelGraph {
             try KerasConfig.apply(json: json, to: &self)
             return []
         }
-        var weighted: [(name: String, roles: [String])] = []
+        var weighted: [(name: String, roles: [ParameterRole])] = []
         for entry in try KerasConfig.entries(fromJSON: json) {
             guard case .layer(let layer, let roles) = try KerasConfig.convert(entry) else {
                 try KerasConfig.apply(json: json, to: &self)  // sets the note naming the unsupported layer
@@ -60,16 +60,16 @@ extension ModelGraph {
                 ordered.append(t.name)
             }
             ordered.sort { a, b in
-                let ra = Self.kerasRole(ModelGraph.splitName(a).1, rank: shapes[a]?.count ?? 0, roles: layer.roles)
-                let rb = Self.kerasRole(ModelGraph.splitName(b).1, rank: shapes[b]?.count ?? 0, roles: layer.roles)
-                return (layer.roles.firstIndex(of: ra) ?? Int.max) < (layer.roles.firstIndex(of: rb) ?? Int.max)
+                let ra = ParameterRole(stateDictLeaf: ModelGraph.splitName(a).1, rank: shapes[a]?.count ?? 0, roles: layer.roles)
+                let rb = ParameterRole(stateDictLeaf: ModelGraph.splitName(b).1, rank: shapes[b]?.count ?? 0, roles: layer.roles)
+                return (ra.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max) < (rb.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max)
             }
             map[layer.name] = ordered
         }
         let arch = try KerasConfig.architecture(fromJSON: json, weights: map, shapes: shapes)
         if var layers = arch.layers {
             for i in layers.indices where layers[i].kind == .dense {
-                if let k = layers[i].weights["kernel"], outIn.contains(k) { layers[i].kernelLayout = .outIn }
+                if let k = layers[i].weights[.kernel], outIn.contains(k) { layers[i].kernelLayout = .outIn }
             }
             self.layers = layers
         } else {
@@ -81,15 +81,4 @@ extension ModelGraph {
         return pairs
     }
 
-    /// The Keras role a tensor's last name part plays: PyTorch's names
-    /// translated (`weight` is a kernel when 2-D, else γ), Keras' kept.
-    static func kerasRole(_ leaf: String, rank: Int, roles: [String]) -> String {
-        switch leaf {
-        case "weight": return rank == 2 || roles.contains("kernel") ? "kernel" : "gamma"
-        case "bias": return roles.contains("beta") && !roles.contains("bias") ? "beta" : "bias"
-        case "running_mean": return "moving_mean"
-        case "running_var": return "moving_variance"
-        default: return leaf
-        }
-    }
 }

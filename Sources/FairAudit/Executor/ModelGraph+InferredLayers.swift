@@ -54,19 +54,20 @@ extension ModelGraph {
         func fail(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
         for prefix in prefixes {
             let g = groups[prefix] ?? [:]
-            let mean = g["running_mean"] ?? g["moving_mean"], variance = g["running_var"] ?? g["moving_variance"]
-            let weight = g["weight"] ?? g["kernel"] ?? g["gamma"], bias = g["bias"] ?? g["beta"]
+            func role(_ r: ParameterRole) -> Tensor? { g[r.torchName] ?? g[r.rawValue] }
+            let mean = role(.movingMean), variance = role(.movingVariance)
+            let weight = role(.kernel) ?? g[ParameterRole.gamma.rawValue], bias = role(.bias) ?? g[ParameterRole.beta.rawValue]
             if let mean, let variance {
-                var w: [String: String] = ["moving_mean": mean.name, "moving_variance": variance.name]
-                if let weight { w["gamma"] = weight.name }
-                if let bias { w["beta"] = bias.name }
+                var w: [ParameterRole: String] = [.movingMean: mean.name, .movingVariance: variance.name]
+                if let weight { w[.gamma] = weight.name }
+                if let bias { w[.beta] = bias.name }
                 let n = mean.elementCount
                 if let width, width != n { throw fail("tensors do not chain: '\(mean.name)' normalizes \(n) values but '\(lastName)' gives \(width)") }
                 layers.append(Layer(name: prefix, kind: .batchNormalization, weights: w,
-                                    epsilon: g["running_mean"] != nil ? 1e-5 : 1e-3, className: "BatchNormalization"))
+                                    epsilon: g[ParameterRole.movingMean.torchName] != nil ? 1e-5 : 1e-3, className: "BatchNormalization"))
                 width = n; lastName = mean.name
             } else if let weight, weight.shape.count == 2 {
-                let layout: KernelLayout = g["kernel"] != nil ? .inOut : .outIn
+                let layout: KernelLayout = g[ParameterRole.kernel.rawValue] != nil ? .inOut : .outIn
                 let (nIn, nOut) = layout == .inOut ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
                 if let width, width != nIn {
                     throw fail("tensors do not chain: '\(weight.name)' (shape \(weight.shape)) takes \(nIn) inputs but '\(lastName)' gives \(width)")
@@ -79,15 +80,15 @@ extension ModelGraph {
                     layers.append(Layer(name: "\(prefix).activation", kind: .activation, activation: activation,
                                         negativeSlope: negativeSlope, className: "Activation"))
                 }
-                var w = ["kernel": weight.name]
-                if let bias { w["bias"] = bias.name }
+                var w: [ParameterRole: String] = [.kernel: weight.name]
+                if let bias { w[.bias] = bias.name }
                 layers.append(Layer(name: prefix, kind: .dense, units: nOut, weights: w, kernelLayout: layout, className: "Dense"))
                 denseCount += 1
                 lastDense = prefix
                 width = nOut; lastName = weight.name
             } else if let weight, weight.shape.count == 1 {
-                var w = ["gamma": weight.name]
-                if let bias { w["beta"] = bias.name }
+                var w: [ParameterRole: String] = [.gamma: weight.name]
+                if let bias { w[.beta] = bias.name }
                 if let width, width != weight.elementCount {
                     throw fail("tensors do not chain: '\(weight.name)' normalizes \(weight.elementCount) values but '\(lastName)' gives \(width)")
                 }

@@ -1,16 +1,22 @@
 import Foundation
 
 /// What the forward pass keeps for the backward pass: every value and each
-/// node's cache; buffers are reused batch after batch.
+/// node's cache. One trace per thread serves batch after batch: its
+/// buffers are resized in place, so a batch of a size seen before
+/// allocates nothing.
 struct Trace {
     var rows = 0
     /// Model inputs, then each node's output.
     var values: [Batch]
     var caches: [LayerCache]
+    /// The inputs handed to one node, reused (emptied after each call so
+    /// that no value's storage is shared when its producer next writes it).
+    var nodeInputs: [Batch] = []
 
     init(network: Network) {
         values = Array(repeating: Batch(), count: network.valueShapes.count)
-        caches = Array(repeating: LayerCache(), count: network.nodes.count)
+        caches = network.nodes.map { _ in LayerCache() }  // each node its own scratch
+        nodeInputs.reserveCapacity(4)
     }
 }
 
@@ -18,34 +24,54 @@ extension Network {
     /// Splits row-major features (`rows × inputWidth`, the model inputs'
     /// values side by side) into one batch per model input.
     func inputBatches(_ features: [Float], rows: Int) -> [Batch] {
-        if inputCount == 1 { return [Batch(rows: rows, shape: valueShapes[0], data: features)] }
-        let widths = inputShapes.map { $0.reduce(1, *) }
-        var out = inputShapes.map { Batch(rows: rows, shape: $0, data: []) }
-        for i in out.indices { out[i].data.reserveCapacity(rows * widths[i]) }
-        for r in 0..<rows {
-            var offset = r * inputWidth
-            for i in out.indices {
-                out[i].data.append(contentsOf: features[offset..<(offset + widths[i])])
-                offset += widths[i]
-            }
+        var t = Trace(network: self)
+        features.withUnsafeBufferPointer { f in loadInputs(f, count: rows, row: { $0 }, into: &t) }
+        return Array(t.values.prefix(inputCount))
+    }
+
+    /// Copies `count` rows of row-major features (row `r` of the batch is
+    /// row `row(r)` of `features`) into the trace's input batches, reusing
+    /// their storage.
+    @inline(__always)
+    func loadInputs(_ features: UnsafeBufferPointer<Float>, count n: Int, row: (Int) -> Int, into t: inout Trace) {
+        guard let src = features.baseAddress else {
+            for i in 0..<inputCount { t.values[i].resize(rows: n, shape: valueShapes[i]) }
+            return
         }
-        return out
+        var offset = 0
+        let stride = inputWidth
+        for i in 0..<inputCount {
+            t.values[i].resize(rows: n, shape: valueShapes[i])
+            let w = t.values[i].width
+            t.values[i].data.withUnsafeMutableBufferPointer { d in
+                guard let dst = d.baseAddress else { return }
+                if inputCount == 1 && w == stride {
+                    for r in 0..<n { (dst + r * w).update(from: src + row(r) * stride, count: w) }
+                } else {
+                    for r in 0..<n { (dst + r * w).update(from: src + row(r) * stride + offset, count: w) }
+                }
+            }
+            offset += w
+        }
     }
 
     /// Runs every node on the model inputs already in `t.values[0..<inputCount]`.
     func runForward(_ t: inout Trace) {
         t.rows = t.values.first?.rows ?? 0
+        var ins = t.nodeInputs
+        t.nodeInputs = []
         for (i, node) in nodes.enumerated() {
-            let ins = node.inputs.map { t.values[$0] }
-            let v = inputCount + i
-            node.op.forward(ins, params(of: node), output: &t.values[v], cache: &t.caches[i])
+            for u in node.inputs { ins.append(t.values[u]) }
+            node.op.forward(ins, params(of: node), output: &t.values[inputCount + i], cache: &t.caches[i])
+            ins.removeAll(keepingCapacity: true)
         }
+        t.nodeInputs = ins
     }
 
     /// A trace of `rows` rows of row-major `features`.
     func forwardTrace(_ features: [Float], rows: Int) -> Trace {
         var t = Trace(network: self)
-        for (i, b) in inputBatches(features, rows: rows).enumerated() { t.values[i] = b }
+        features.withUnsafeBufferPointer { f in loadInputs(f, count: rows, row: { $0 }, into: &t) }
         runForward(&t)
         return t
     }
@@ -55,34 +81,49 @@ extension Network {
 
     /// The logits (`rows × outputWidth`) of `rows` rows of `x`, in chunks of `chunk` rows.
     func logits(_ x: [Float], rows: Int, chunk: Int = 4096) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity(rows * outputWidth)
+        var out = [Float](repeating: 0, count: rows * outputWidth)
         var trace = Trace(network: self)
-        var start = 0
-        while start < rows {
-            let n = min(chunk, rows - start)
-            for (i, b) in inputBatches(Array(x[(start * inputWidth)..<((start + n) * inputWidth)]), rows: n).enumerated() {
-                trace.values[i] = b
+        x.withUnsafeBufferPointer { f in
+            out.withUnsafeMutableBufferPointer { o in
+                logits(f, rows: 0..<rows, chunk: chunk, trace: &trace, into: o)
             }
-            runForward(&trace)
-            out.append(contentsOf: logits(trace))
-            start += n
         }
         return out
+    }
+
+    /// Writes the logits of rows `range` of `features` to `out` (`range.count ×
+    /// outputWidth`), `chunk` rows at a time through `trace`.
+    func logits(_ features: UnsafeBufferPointer<Float>, rows range: Range<Int>, chunk: Int, trace: inout Trace,
+                into out: UnsafeMutableBufferPointer<Float>) {
+        var start = range.lowerBound
+        let step = max(1, chunk), width = outputWidth
+        while start < range.upperBound {
+            let n = min(step, range.upperBound - start), first = start
+            loadInputs(features, count: n, row: { first + $0 }, into: &trace)
+            runForward(&trace)
+            trace.values[outputValue].data.withUnsafeBufferPointer { z in
+                guard let zb = z.baseAddress, let ob = out.baseAddress else { return }
+                (ob + (first - range.lowerBound) * width).update(from: zb, count: min(n * width, z.count))
+            }
+            start += n
+        }
     }
 
     /// The positive-class probability for each of `rows` rows of `features`
     /// (row-major, `inputWidth` per row): the sigmoid output of a sigmoid
     /// head, `p(class 1)` of a 2-way softmax, `σ(z)` of a single logit.
-    /// Batches run on two threads.
+    /// Batches run on two threads, each through its own trace.
     public func predictScores(features: [Float], rows: Int, batchSize: Int = 512) throws -> [Float] {
         try checkInput(features: features, rows: rows)
         let parts = parallelRanges(rows: rows, parts: rows >= 2 * 256 ? 2 : 1)
         let batch = max(1, batchSize)
         let results = parallelMap(parts.count) { p -> [Float] in
             let range = parts[p]
-            let z = logits(Array(features[(range.lowerBound * inputWidth)..<(range.upperBound * inputWidth)]),
-                           rows: range.count, chunk: batch)
+            var z = [Float](repeating: 0, count: range.count * outputWidth)
+            var trace = Trace(network: self)
+            features.withUnsafeBufferPointer { f in
+                z.withUnsafeMutableBufferPointer { o in logits(f, rows: range, chunk: batch, trace: &trace, into: o) }
+            }
             return loss.positive(z, rows: range.count)
         }
         return results.flatMap { $0 }

@@ -15,38 +15,50 @@ extension Network {
         }
     }
 
-    /// The product `A·B` of each factorized node, in its kernel's stored
-    /// orientation, keyed by the kernel's parameter index.
+    /// The product `A·B` of each factorized node, in its weight's stored
+    /// layout, keyed by the weight's parameter index.
     func factorizedKernels() -> [Int: [Float]] {
         var out: [Int: [Float]] = [:]
         for node in nodes {
+            if let f = node.op as? FactorizedOp, let w = node.params[f.base.matrixRole] {
+                out[w] = f.weight(params(of: node))
+                continue
+            }
             guard let f = node.op as? FactorizedDenseOp, let k = node.params[.kernel], let a = node.params[.factorA],
                   let b = node.params[.factorB] else { continue }
             let nIn = values[a].count / f.rank, nOut = values[b].count / f.rank
             let w = LowRankFactors(rows: nIn, cols: nOut, rank: f.rank, a: values[a], b: values[b], singularValues: []).product()
-            out[k] = f.base.layout == .outIn ? Buffers.transpose(w, rows: nIn, cols: nOut) : w
+            out[k] = f.base.stored(w, shape: parameterShapes[k])
         }
         return out
     }
 
-    /// Replaces dense node `i`'s kernel by trainable factors `A` (`in × rank`)
-    /// and `B` (`rank × out`), both in×out, wrapping the node's op in a
-    /// ``FactorizedDenseOp``. The factors are appended as tensors
-    /// `<kernel>#A`, `<kernel>#B`; the kernel stays, frozen, for ``write(into:)``.
-    /// Does nothing unless node `i` is a whole dense layer and the sizes fit.
+    /// Replaces node `i`'s weight (its ``MatrixWeightedOp`` matrix view,
+    /// `rows × cols`) by trainable factors `A` (`rows × rank`) and `B`
+    /// (`rank × cols`), wrapping the node's op: a dense layer in a
+    /// ``FactorizedDenseOp``, any other in a ``FactorizedOp``. The factors
+    /// are appended as tensors `<weight>#A`, `<weight>#B`; the weight stays,
+    /// frozen, for ``write(into:)``. Does nothing unless node `i` is a whole
+    /// matrix-weighted layer and the sizes fit.
     mutating func factorize(node i: Int, a: [Float], b: [Float], rank: Int) {
-        guard nodes.indices.contains(i), rank > 0, let dense = nodes[i].op as? DenseOp, let k = nodes[i].params[.kernel] else { return }
-        let (nIn, nOut) = dense.dims(parameterShapes[k])
-        guard a.count == nIn * rank, b.count == rank * nOut else { return }
+        guard nodes.indices.contains(i), rank > 0, let op = nodes[i].op as? any MatrixWeightedOp,
+              let k = nodes[i].params[op.matrixRole] else { return }
+        let shape = parameterShapes[k]
+        let (rows, cols) = op.matrixShape(shape)
+        guard a.count == rows * rank, b.count == rank * cols else { return }
         let name = parameterNames[k]
         func append(_ v: [Float], _ suffix: String, _ shape: [Int], _ role: ParameterRole) -> Int {
             parameterNames.append(name + suffix); parameterShapes.append(shape); values.append(v); parameterRoles.append(role)
             trainable.append(values.count - 1)
             return values.count - 1
         }
-        nodes[i].params[.factorA] = append(a, "#A", [nIn, rank], .factorA)
-        nodes[i].params[.factorB] = append(b, "#B", [rank, nOut], .factorB)
+        nodes[i].params[.factorA] = append(a, "#A", [rows, rank], .factorA)
+        nodes[i].params[.factorB] = append(b, "#B", [rank, cols], .factorB)
         trainable.removeAll { $0 == k }
-        nodes[i].op = FactorizedDenseOp(base: dense, rank: rank)
+        if let dense = op as? DenseOp {
+            nodes[i].op = FactorizedDenseOp(base: dense, rank: rank)
+        } else {
+            nodes[i].op = FactorizedOp(base: op, rank: rank, shape: shape)
+        }
     }
 }

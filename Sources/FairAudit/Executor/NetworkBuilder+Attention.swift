@@ -18,6 +18,6 @@ extension NetworkBuilder {
         guard own.count == plan.kernelOwn.count, own.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw unsupported("EinsumDense layer '\(layer.name)' has output_shape \(spec.outputShape.map { $0.map(String.init) ?? "None" }), which does not give the sizes of '\(plan.kernelOwn)'")
         }
-        return EinsumDenseOp(plan: plan, ownDims: own.compactMap { $0 }, activation: .linear, useBias: layer.weights["bias"] != nil)
+        return EinsumDenseOp(plan: plan, ownDims: own.compactMap { $0 }, activation: .linear, useBias: layer.weights[.bias] != nil)
     }
 }

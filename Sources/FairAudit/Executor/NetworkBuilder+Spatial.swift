@@ -10,14 +10,14 @@ extension NetworkBuilder {
         guard let o = layer.spatial, o.rank == 1 || o.rank == 2 else {
             throw unsupported("\(layer.className) layer '\(layer.name)' has no window settings over 1 or 2 spatial axes")
         }
-        let bias = layer.weights["bias"] != nil
+        let bias = layer.weights[.bias] != nil
         let op: any LayerOp
         switch layer.kind {
         case .convolution, .depthwiseConvolution:
-            guard layer.weights["kernel"] != nil else { throw unsupported("\(layer.className) layer '\(layer.name)' names no kernel tensor") }
+            guard layer.weights[.kernel] != nil else { throw unsupported("\(layer.className) layer '\(layer.name)' names no kernel tensor") }
             op = ConvOp(options: o, depthwise: layer.kind == .depthwiseConvolution, useBias: bias, layout: layer.kernelLayout)
         case .separableConvolution:
-            guard layer.weights["depthwise_kernel"] != nil, layer.weights["pointwise_kernel"] != nil else {
+            guard layer.weights[.depthwiseKernel] != nil, layer.weights[.pointwiseKernel] != nil else {
                 throw unsupported("\(layer.className) layer '\(layer.name)' names no depthwise and pointwise kernels")
             }
             op = SeparableConvOp(options: o, useBias: bias)

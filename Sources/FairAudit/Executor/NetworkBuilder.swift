@@ -41,12 +41,10 @@ struct NetworkBuilder {
         var op = op
         var params: [ParameterRole: Int] = [:]
         let known = Set(op.roles)
-        for key in layer.weights.keys.sorted() {
-            guard let role = ParameterRole(rawValue: key), known.contains(role) else {
-                throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) names a '\(key)' weight, which a \(op.className) layer does not have")
-            }
+        for role in layer.weights.keys.sorted() where !known.contains(role) {
+            throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) names a '\(role.rawValue)' weight, which a \(op.className) layer does not have")
         }
-        for role in op.roles { if let name = layer.weights[role.rawValue] { params[role] = try tensor(name, role: role) } }
+        for role in op.roles { if let name = layer.weights[role] { params[role] = try tensor(name, role: role) } }
         if var e = op as? EmbeddingOp, let k = params[.embeddings], shapes[k].count == 2 {
             e.inputDim = shapes[k][0]
             e.outputDim = e.outputDim ?? shapes[k][1]
@@ -135,11 +133,11 @@ struct NetworkBuilder {
             return RepeatVectorOp(count: n)
         case .activation: return ActivationOp(activation: layer.activation, slope: slope)
         case .dense:
-            guard layer.weights["kernel"] != nil else {
+            guard layer.weights[.kernel] != nil else {
                 throw unsupported("dense layer '\(layer.name)' names no kernel tensor")
             }
             return DenseOp(units: layer.units, layout: layer.kernelLayout, activation: layer.activation, slope: slope,
-                           useBias: layer.weights["bias"] != nil)
+                           useBias: layer.weights[.bias] != nil)
         case .batchNormalization:
             return BatchNormalizationOp(axes: layer.axes ?? [-1], epsilon: Float(layer.epsilon))
         case .layerNormalization:

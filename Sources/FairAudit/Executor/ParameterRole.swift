@@ -48,6 +48,36 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
+    /// The tensor-name suffix PyTorch's state dicts use for this role
+    /// (`weight` for a kernel or γ, `running_var` for σ², …); Keras' own
+    /// name for roles PyTorch has no name of its own for.
+    public var torchName: String {
+        switch self {
+        case .kernel, .gamma: "weight"
+        case .beta: "bias"
+        case .movingMean: "running_mean"
+        case .movingVariance: "running_var"
+        default: rawValue
+        }
+    }
+
+    /// The role a state-dict tensor named `…<leaf>` plays in a layer that
+    /// reads `roles`: `weight` is a kernel when 2-D or when the layer has
+    /// one, else γ; `bias` is β in a normalization layer; running
+    /// statistics map to Keras' moving ones; Keras' own names stand.
+    public init?(stateDictLeaf leaf: String, rank: Int, roles: [ParameterRole]) {
+        switch leaf {
+        case "weight": self = rank == 2 || roles.contains(.kernel) ? .kernel : .gamma
+        case "bias": self = roles.contains(.beta) && !roles.contains(.bias) ? .beta : .bias
+        case "running_mean": self = .movingMean
+        case "running_var": self = .movingVariance
+        default: self.init(rawValue: leaf)
+        }
+    }
+
+    /// The roles `convert --layout` renames, in Keras' weight order.
+    public static let convertible: [ParameterRole] = [.kernel, .bias, .gamma, .beta, .movingMean, .movingVariance]
+
     /// Declaration order, so gradients and Fisher list roles the same way every time.
     public static func < (a: ParameterRole, b: ParameterRole) -> Bool {
         (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)

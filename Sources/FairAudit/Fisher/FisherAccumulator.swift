@@ -82,6 +82,8 @@ public final class FisherAccumulator: @unchecked Sendable {
             let part = FisherSums(counts: net.trainable.map { net.values[$0].count }, columns: columns)
             var x = [Float](repeating: 0, count: batch * width), y = [Float](repeating: 0, count: batch)
             var w = [Float](repeating: 0, count: batch * columns)
+            var work = FisherWorkspace(network: net, plan: net.backwardPlan)
+            let all = Array(0..<batch)
             for block in parallelRanges(rows: blocks, parts: threads)[p] {
                 for i in x.indices { x[i] = 0 }
                 for i in y.indices { y[i] = 0 }
@@ -101,8 +103,10 @@ public final class FisherAccumulator: @unchecked Sendable {
                         if k >= 0 { w[o + groups + r * perRound + k] = 1 }
                     }
                 }
-                net.accumulateFisher(x: x, labels: y, kind: kind,
-                                     weights: Membership(rows: batch, columns: columns, weights: w), into: part, column: 0)
+                work.membership = Membership(rows: batch, columns: columns, weights: w)
+                x.withUnsafeBufferPointer { xb in
+                    net.accumulateFisher(xb, labels: y, rows: all[...], kind: kind, into: part, column: 0, workspace: &work)
+                }
             }
             return part
         }

@@ -29,19 +29,21 @@ extension Network {
         let groups = members
         let threads = rows >= 512 ? 2 : 1
         let batch = max(1, batchSize)
+        let plan = backwardPlan
         let partials = parallelMap(threads) { p -> FisherSums in
             let sums = FisherSums(counts: trainable.map { self.values[$0].count }, columns: groups.count)
-            for (g, rowsOfGroup) in groups.enumerated() {
-                let half = parallelRanges(rows: rowsOfGroup.count, parts: threads)[p]
-                var start = half.lowerBound
-                while start < half.upperBound {
-                    let end = min(start + batch, half.upperBound)
-                    let chunk = Array(rowsOfGroup[start..<end])
-                    accumulateFisher(features: features, labels: labels, rows: chunk, kind: kind,
-                                     weights: Membership(rows: chunk.count, columns: 1,
-                                                         weights: [Float](repeating: 1, count: chunk.count)),
-                                     into: sums, column: g)
-                    start = end
+            var work = FisherWorkspace(network: self, plan: plan)
+            features.withUnsafeBufferPointer { f in
+                for (g, rowsOfGroup) in groups.enumerated() {
+                    let half = parallelRanges(rows: rowsOfGroup.count, parts: threads)[p]
+                    var start = half.lowerBound
+                    while start < half.upperBound {
+                        let end = min(start + batch, half.upperBound)
+                        work.setOnes(rows: end - start)
+                        accumulateFisher(f, labels: labels, rows: rowsOfGroup[start..<end], kind: kind, into: sums, column: g,
+                                         workspace: &work)
+                        start = end
+                    }
                 }
             }
             return sums
@@ -62,52 +64,99 @@ extension Network {
     /// into `sums`, weight column `c` going to sums column `column + c`.
     func accumulateFisher(features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
                           weights: Membership, into sums: FisherSums, column: Int) {
-        let n = indices.count
-        guard n > 0 else { return }
-        var x = [Float](repeating: 0, count: n * inputWidth)
+        var work = FisherWorkspace(network: self, plan: backwardPlan)
+        work.membership = weights
         features.withUnsafeBufferPointer { f in
-            x.withUnsafeMutableBufferPointer { dst in
-                guard let s = f.baseAddress, let d = dst.baseAddress else { return }
-                for (r, i) in indices.enumerated() { (d + r * inputWidth).update(from: s + i * inputWidth, count: inputWidth) }
-            }
+            accumulateFisher(f, labels: labels, rows: indices[...], kind: kind, into: sums, column: column, workspace: &work)
         }
-        accumulateFisher(x: x, labels: indices.map { labels[$0] }, kind: kind, weights: weights, into: sums, column: column)
     }
 
-    /// The same for a batch already gathered: `x` (`rows × inputWidth`) and its labels.
-    func accumulateFisher(x: [Float], labels batchLabels: [Float], kind: FisherKind, weights: Membership,
-                          into sums: FisherSums, column: Int) {
-        let n = batchLabels.count
+    /// ``accumulateFisher(features:labels:rows:kind:weights:into:column:)``
+    /// through a thread's reused buffers, the weights in `work.membership`:
+    /// once the sizes are reached a batch allocates nothing (the model
+    /// Fisher of a softmax over several classes aside).
+    func accumulateFisher(_ features: UnsafeBufferPointer<Float>, labels: [Float], rows indices: ArraySlice<Int>, kind: FisherKind,
+                          into sums: FisherSums, column: Int, workspace work: inout FisherWorkspace) {
+        let n = indices.count
         guard n > 0 else { return }
-        let trace = forwardTrace(x, rows: n)
-        let z = logits(trace)
-        let loss = self.loss
-        var passes: [(delta: [Float], rowWeights: [Float]?)] = []
+        let base = indices.startIndex
+        loadInputs(features, count: n, row: { indices[base + $0] }, into: &work.trace)
+        runForward(&work.trace)
+        let loss = self.loss, classes = outputWidth
+        Buffers.resize(&work.delta, n * classes)
         switch kind {
         case .empirical:
-            passes = [(loss.deltas(z, labels: batchLabels, rows: n), nil)]
-        case .model where outputWidth == 1:
-            passes = [((0..<n).map { r in let p = Activation.sigmoid(z[r]); return (p * (1 - p)).squareRoot() }, nil)]
+            work.trace.values[outputValue].data.withUnsafeBufferPointer { z in
+                loss.writeDeltas(z, count: n, label: { labels[indices[base + $0]] }, into: &work.delta)
+            }
+            accumulatePass(into: sums, column: column, workspace: &work)
+        case .model where classes == 1:
+            let z = work.trace.values[outputValue].data
+            for r in 0..<n { let p = Activation.sigmoid(z[r]); work.delta[r] = (p * (1 - p)).squareRoot() }
+            accumulatePass(into: sums, column: column, workspace: &work)
         case .model:
+            let z = logits(work.trace)
             let probs = (0..<n).map { loss.probabilities(z, row: $0) }
-            passes = (0..<outputWidth).map { cls in
-                let d = loss.deltas(z, labels: [Float](repeating: Float(cls), count: n), rows: n)
-                return (d, probs.map { $0[cls] })
+            let weights = work.membership
+            for cls in 0..<classes {
+                work.delta = loss.deltas(z, labels: [Float](repeating: Float(cls), count: n), rows: n)
+                var w = weights
+                for r in 0..<n { for c in 0..<w.columns { w.weights[r * w.columns + c] *= probs[r][cls] } }
+                work.membership = w
+                accumulatePass(into: sums, column: column, workspace: &work)
             }
+            work.membership = weights
         }
-        let slots = trainableSlots
-        for pass in passes {
-            var w = weights
-            if let rw = pass.rowWeights {
-                for r in 0..<n { for c in 0..<w.columns { w.weights[r * w.columns + c] *= rw[r] } }
-            }
-            walkBackward(trace, logitGrad: pass.delta, wantParams: false) { i, g, ins, _ in
-                let node = nodes[i]
-                let roles = trainableRoles(node, slots: slots)
-                guard !roles.isEmpty else { return }
-                node.op.accumulateSquaredSampleGrads(g, ins, params(of: node), cache: trace.caches[i], roles: roles.map(\.role),
-                                                     weights: w, into: roles.map { sums.pointer(slot: $0.slot, column: column) })
-            }
+    }
+
+    /// One backward pass from `work.delta`, each layer adding its squared
+    /// per-sample gradients weighted by `work.membership`.
+    private func accumulatePass(into sums: FisherSums, column: Int, workspace work: inout FisherWorkspace) {
+        let plan = work.plan, weights = work.membership, trace = work.trace
+        if work.pointerColumn != column || work.pointerSums !== sums {
+            work.pointers = plan.slots.map { $0.map { sums.pointer(slot: $0, column: column) } }
+            work.pointerColumn = column
+            work.pointerSums = sums
         }
+        let pointers = work.pointers
+        var buffers = GradientBuffers()
+        swap(&buffers, &work.buffers)  // moved out, so nothing shares its storage
+        walkBackward(trace, logitGrad: work.delta, plan: plan, buffers: &buffers) { i, g, ins in
+            guard !plan.roles[i].isEmpty else { return }
+            let node = nodes[i]
+            node.op.accumulateSquaredSampleGrads(g, ins, params(of: node), cache: trace.caches[i], roles: plan.roles[i],
+                                                 weights: weights, into: pointers[i])
+        }
+        swap(&buffers, &work.buffers)
+    }
+}
+
+/// A thread's buffers for the Fisher pass, reused batch after batch.
+struct FisherWorkspace {
+    var trace: Trace
+    var buffers: GradientBuffers
+    let plan: BackwardPlan
+    /// `∂ℓ_n/∂z_n` of the batch, `rows × classes`.
+    var delta: [Float] = []
+    /// The weights the squared gradients are summed with.
+    var membership = Membership(rows: 0, columns: 1, weights: [])
+    /// Where each node's trainable tensors' sums start, for `pointerColumn` of `pointerSums`.
+    var pointers: [[UnsafeMutablePointer<Double>]] = []
+    var pointerColumn = -1
+    var pointerSums: FisherSums?
+
+    init(network: Network, plan: BackwardPlan) {
+        trace = Trace(network: network)
+        buffers = GradientBuffers(network: network)
+        self.plan = plan
+    }
+
+    /// One column of ones for `rows` rows: a group's plain sum.
+    mutating func setOnes(rows: Int) {
+        guard membership.rows != rows || membership.columns != 1 else { return }
+        membership.rows = rows
+        membership.columns = 1
+        membership.weights.removeAll(keepingCapacity: true)
+        membership.weights.append(contentsOf: repeatElement(1, count: rows))
     }
 }

@@ -80,6 +80,12 @@ public struct FixOptions: Sendable, Equatable {
     public var newHead: NewHead? = nil
     /// Train only the output layer (a linear probe of the body's features).
     public var freezeBody: Bool = false
+    /// Factorize embedding tables too (by default they train whole).
+    public var factorizeEmbeddings: Bool = false
+    /// When set, only these layers (by name) train; a new head always does.
+    public var layers: [String]? = nil
+    /// Layers (by name) whose parameters stay as they are.
+    public var freeze: [String] = []
 
     /// The default options.
     public init() {}

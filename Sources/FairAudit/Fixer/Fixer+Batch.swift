@@ -11,8 +11,7 @@ extension Fixer {
     static func forward(_ net: Network, _ trace: inout Trace, batch: [Int], data: LabeledData,
                         objective: FixerObjective, weights: [Float]?,
                         gaps: inout FixerObjective.GapEstimate) -> FixerObjective.Evaluation {
-        for (i, b) in net.inputBatches(gather(data.features, rows: batch, width: net.inputWidth),
-                                       rows: batch.count).enumerated() { trace.values[i] = b }
+        data.features.withUnsafeBufferPointer { f in net.loadInputs(f, count: batch.count, row: { batch[$0] }, into: &trace) }
         net.runForward(&trace)
         return objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
                                   groups: batch.map { data.rowGroups[$0] },

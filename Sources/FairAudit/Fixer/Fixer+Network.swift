@@ -1,60 +1,59 @@
 import Foundation
 
-/// A whole dense layer of the network the fixer trains, before factorization.
-struct FixerDense {
+/// A whole (not yet factorized) matrix-weighted layer of the network the
+/// fixer trains: a dense kernel, an embedding table, a convolution kernel,
+/// an attention projection (``MatrixWeightedOp``).
+struct FixerMatrix {
     /// Index of the node in `Network.nodes`.
     var node: Int
-    /// Index of the kernel tensor in `Network.values`.
-    var kernel: Int
-    /// Input and output units (the kernel is `rows × cols` in in×out orientation).
+    /// Index of the weight tensor in `Network.values`.
+    var weight: Int
+    /// The matrix view's rows and columns (inputs × outputs).
     var rows: Int, cols: Int
-    var layout: KernelLayout
+    /// The layer's class, for messages.
+    var className: String
+    /// True for an embedding table (factorized only when asked).
+    var isEmbedding: Bool
 }
 
 extension Network {
     /// The network the fixer trains: the executor's network over `graph.layers`,
-    /// also accepting a softmax of K ≥ 2 classes, with the γ and β of batch
-    /// and layer normalization frozen (the fixer trains dense layers; the
-    /// gradient flows through the normalization). Refuses a softmax before
-    /// the output and a model without a dense layer.
+    /// also accepting a softmax of K ≥ 2 classes. Normalization γ and β stay
+    /// frozen unless `--layers` names their layer (then they train whole);
+    /// moving statistics always do, as batch normalization runs in inference
+    /// mode. A softmax inside the
+    /// model trains as any layer does. Refuses a model with no matrix-weighted layer.
     init(fixing graph: ModelGraph) throws {
         guard let layers = graph.layers else {
             throw FairAuditError.unsupportedModel(reason: graph.architectureNote ?? "the model holds no architecture")
         }
         try self.init(graph: graph, layers: layers, multiclass: true)
-        guard !fixerDenses.isEmpty else {
-            throw FairAuditError.unsupportedModel(reason: "the model has no dense layer to fine-tune")
+        guard !fixerMatrices.isEmpty else {
+            throw FairAuditError.unsupportedModel(reason: "the model has no layer with a weight matrix to fine-tune")
         }
-        for node in nodes {
-            if (node.op as? DenseOp)?.activation == .softmax || (node.op as? ActivationOp)?.activation == .softmax {
-                throw FairAuditError.unsupportedModel(reason: "fix supports softmax only as the output activation")
-            }
-            if node.op is BatchNormalizationOp || node.op is LayerNormalizationOp {
-                trainable.removeAll { $0 == node.params[.gamma] || $0 == node.params[.beta] }
-            }
+        for node in nodes where node.op is BatchNormalizationOp || node.op is LayerNormalizationOp {
+            trainable.removeAll { $0 == node.params[.gamma] || $0 == node.params[.beta] }
         }
     }
 
-    /// The whole (not yet factorized) dense layers on one position per row, in order.
-    var fixerDenses: [FixerDense] {
+    /// The whole matrix-weighted layers, in node order.
+    var fixerMatrices: [FixerMatrix] {
         nodes.indices.compactMap { i in
-            guard let dense = nodes[i].op as? DenseOp, let k = nodes[i].params[.kernel] else { return nil }
-            let (nIn, nOut) = dense.dims(parameterShapes[k])
-            return FixerDense(node: i, kernel: k, rows: nIn, cols: nOut, layout: dense.layout)
+            guard let op = nodes[i].op as? any MatrixWeightedOp, let w = nodes[i].params[op.matrixRole] else { return nil }
+            let (rows, cols) = op.matrixShape(parameterShapes[w])
+            return FixerMatrix(node: i, weight: w, rows: rows, cols: cols, className: op.className, isEmbedding: op is EmbeddingOp)
         }
     }
 
-    /// Kernel and bias values of every dense layer, factorized or not: what
-    /// fine-tuning everything would train.
-    var denseParameterCount: Int {
-        nodes.reduce(0) { sum, node in
-            guard node.op is DenseOp || node.op is FactorizedDenseOp else { return sum }
-            return sum + [ParameterRole.kernel, .bias].reduce(0) { $0 + (node.params[$1].map { values[$0].count } ?? 0) }
-        }
+    /// A weight in its matrix view (`rows × cols`).
+    func matrix(_ m: FixerMatrix) -> [Float] {
+        guard let op = nodes[m.node].op as? any MatrixWeightedOp else { return values[m.weight] }
+        return op.matrix(values[m.weight], shape: parameterShapes[m.weight])
     }
 
-    /// A tensor in in×out orientation: `values` as stored, transposed back from out×in.
-    func inOut(_ v: [Float], _ d: FixerDense) -> [Float] {
-        d.layout == .outIn ? Buffers.transpose(v, rows: d.cols, cols: d.rows) : v
+    /// A per-weight tensor (its Fisher) in the same matrix view.
+    func matrix(_ v: [Float], _ m: FixerMatrix) -> [Float] {
+        guard let op = nodes[m.node].op as? any MatrixWeightedOp else { return v }
+        return op.matrix(v, shape: parameterShapes[m.weight])
     }
 }

@@ -79,3 +79,36 @@ extension Fixer {
         return .notWorse
     }
 }
+
+extension Fixer {
+    /// A note when the validation split is too small to judge a difference
+    /// target: its largest standard error over the compared pairs of group
+    /// cells, bounded by `r(1 − r) ≤ 1/4`, `SE ≤ ½·√(1/n_a + 1/n_b)`, is more
+    /// than half the limit (an epoch then meets or misses the limit there
+    /// partly by which rows the split drew). Nil when every limit is wide enough.
+    static func validationNoiseNote(_ snapshot: FairnessSnapshot?, targets: [FixTarget], groupNames: [String]) -> String? {
+        guard let snapshot else { return nil }
+        let compared = snapshot.groups.indices.filter { snapshot.included[$0] }
+        for target in targets where target.metric.isGap && target.kind == .max {
+            var worst: (se: Double, group: Int, stratum: Int?, rows: Int)?
+            for stratum in target.metric.strata {
+                func rows(_ g: Int) -> Int {
+                    let c = snapshot.groups[g]
+                    return stratum.map { $0 == 1 ? c.positives : c.negatives } ?? c.count
+                }
+                for a in compared {
+                    for b in compared where b > a && rows(a) > 0 && rows(b) > 0 {
+                        let se = 0.5 * (1 / Double(rows(a)) + 1 / Double(rows(b))).squareRoot()
+                        let small = rows(a) <= rows(b) ? a : b
+                        if worst.map({ se > $0.se }) ?? true { worst = (se, small, stratum, rows(small)) }
+                    }
+                }
+            }
+            guard let w = worst, 2 * w.se > target.limit else { continue }
+            let cell = (w.group < groupNames.count ? groupNames[w.group] : "group \(w.group)")
+                + (w.stratum.map { ", y = \($0)" } ?? "")
+            return "the validation split measures \(target.metric.rawValue) with a standard error of up to \(Format.g(w.se, 2)) (smallest cell: \(cell), \(w.rows) rows), more than half the limit \(Format.g(target.limit, 4)): whether an epoch meets it there is partly chance (a larger --validation share narrows it)"
+        }
+        return nil
+    }
+}

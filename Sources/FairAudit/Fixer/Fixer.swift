@@ -29,6 +29,9 @@ public enum Fixer {
         try options.validate()
         let graph = try startingGraph(graph, options: options)
         var net = try Network(fixing: graph)
+        // What full fine-tuning trains, before --layers/--freeze and factorization.
+        let fullCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
+        try selectLayers(&net, options: options, model: graph.source?.path ?? "the model")
         try check(data, width: net.inputWidth)
         try net.checkEmbeddingIds(features: data.features, rows: data.rowCount)
         let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
@@ -42,9 +45,9 @@ public enum Fixer {
         let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights,
                                        options: options)
         let (pretrained, before) = validation.evaluate(net, objective)
-        let fullCount = net.denseParameterCount
 
         var warnings: [String] = []
+        if let note = validationNoiseNote(before, targets: options.targets, groupNames: data.groupNames) { warnings.append(note) }
         if options.newHead != nil && options.method == .neutralizedLowrank && !options.freezeBody {
             // The importance is the new task's: Fisher through a head fitted to it first (method §5, "New head").
             try warmHead(&net, data: data, rows: split.train, objective: objective, options: options)

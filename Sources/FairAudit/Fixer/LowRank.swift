@@ -54,7 +54,7 @@ public enum LowRank {
     /// `A = S⁻¹ U_r Σ_r`, `B = V_rᵀ`. `rowWeights` nil means `s ≡ 1` (plain truncated SVD).
     /// The rank is clamped to `min(rows, cols)`.
     public static func factorize(_ w: [Float], rows: Int, cols: Int, rowWeights: [Float]?,
-                                 rule: RankRule, name: String = "kernel") throws -> LowRankFactors {
+                                 rule: RankRule, name: String = ParameterRole.kernel.rawValue) throws -> LowRankFactors {
         guard rows > 0, cols > 0, w.count == rows * cols else {
             throw FairAuditError.shapeMismatch(name: name, expected: [rows, cols], found: [w.count])
         }

@@ -67,7 +67,7 @@ extension ModelGraph {
         layers.removeSubrange((index + 1)...)
         out.tensors.removeAll { removed.contains($0.name) }
         var layer = layers[index]
-        guard let kernelName = layer.weights["kernel"] else {
+        guard let kernelName = layer.weights[.kernel] else {
             throw FairAuditError.unsupportedModel(reason: "dense layer '\(layer.name)' has no kernel")
         }
         let kernel = try tensor(named: kernelName)
@@ -80,7 +80,7 @@ extension ModelGraph {
         // Glorot draws in in×out order; an out×in kernel stores its transpose.
         let stored = layer.kernelLayout == .outIn ? Buffers.transpose(values, rows: fanIn, cols: head.units) : values
         try out.replaceTensor(kernel, shape: shape, values: stored)
-        if let biasName = layer.weights["bias"] {
+        if let biasName = layer.weights[.bias] {
             try out.replaceTensor(try tensor(named: biasName), shape: [head.units],
                                   values: [Float](repeating: 0, count: head.units))
         }

@@ -46,7 +46,7 @@ extension KerasConfig {
         let roles: [ParameterRole] = useBias
             ? [.queryKernel, .queryBias, .keyKernel, .keyBias, .valueKernel, .valueBias, .outputKernel, .outputBias]
             : [.queryKernel, .keyKernel, .valueKernel, .outputKernel]
-        return .layer(layer, roles: roles.map(\.rawValue))
+        return .layer(layer, roles: roles)
     }
 
     /// Why a call of an attention layer cannot be run: a mask given or asked
@@ -87,7 +87,7 @@ extension KerasConfig {
         }
         var layer = Layer(name: e.name, kind: .einsumDense, activation: act.0, negativeSlope: act.1, className: e.className)
         layer.einsum = EinsumSpec(equation: equation, biasAxes: bias, outputShape: out)
-        return .layer(layer, roles: bias == nil ? ["kernel"] : ["kernel", "bias"])
+        return .layer(layer, roles: bias == nil ? [.kernel] : [.kernel, .bias])
     }
 
     /// The rank (batch included) of an `EinsumDense` output: its equation's

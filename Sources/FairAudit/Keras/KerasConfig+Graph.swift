@@ -26,7 +26,7 @@ extension KerasConfig {
             if c["mask_zero"] as? Bool == true { return .unsupported("Embedding layer '\(e.name)' uses mask_zero, which fairaudit does not run") }
             var l = layer(.embedding)
             l.units = (c["output_dim"] as? NSNumber)?.intValue
-            return .layer(l, roles: ["embeddings"])
+            return .layer(l, roles: [.embeddings])
         case "Normalization":
             if c["invert"] as? Bool == true { return .unsupported("Normalization layer '\(e.name)' inverts (invert=True), which fairaudit does not run") }
             var l = layer(.normalization)
@@ -37,7 +37,7 @@ extension KerasConfig {
             }
             l.mean = values(c["mean"])
             l.variance = values(c["variance"])
-            return .layer(l, roles: l.mean != nil && l.variance != nil ? [] : ["mean", "variance", "count"])
+            return .layer(l, roles: l.mean != nil && l.variance != nil ? [] : [.mean, .variance, .count])
         case "Rescaling":
             guard let scale = c["scale"] as? NSNumber else {
                 return .unsupported("Rescaling layer '\(e.name)' has a per-channel scale, which fairaudit does not run")

@@ -4,7 +4,7 @@ extension KerasConfig {
     /// A config entry converted: a layer with the weight roles it expects in
     /// Keras' own order, or why it cannot be run.
     enum Converted {
-        case layer(Layer, roles: [String])
+        case layer(Layer, roles: [ParameterRole])
         case unsupported(String)
     }
 
@@ -32,7 +32,7 @@ extension KerasConfig {
             guard let act = activation(c["activation"]) else { return unsupportedActivation(e) }
             let layer = Layer(name: e.name, kind: .dense, activation: act.0, negativeSlope: act.1, units: units,
                               className: e.className)
-            return .layer(layer, roles: flag("use_bias", true) ? ["kernel", "bias"] : ["kernel"])
+            return .layer(layer, roles: flag("use_bias", true) ? [.kernel, .bias] : [.kernel])
         case "Dropout":
             return .layer(Layer(name: e.name, kind: .dropout, className: e.className), roles: [])
         case "Flatten":
@@ -60,10 +60,10 @@ extension KerasConfig {
             }
             let axes = resolved == [e.inputRank - 1] ? [-1] : resolved
             if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
-            var roles: [String] = []
-            if flag("scale", true) { roles.append("gamma") }
-            if flag("center", true) { roles.append("beta") }
-            if bn { roles += ["moving_mean", "moving_variance"] }
+            var roles: [ParameterRole] = []
+            if flag("scale", true) { roles.append(.gamma) }
+            if flag("center", true) { roles.append(.beta) }
+            if bn { roles += [.movingMean, .movingVariance] }
             var layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
                               epsilon: number("epsilon", 1e-3), className: e.className)
             layer.axes = axes

@@ -33,7 +33,7 @@ extension KerasConfig {
         case let other?: throw bad("data_format '\(other)'")
         }
         var kind: Layer.Kind
-        var roles: [String] = []
+        var roles: [ParameterRole] = []
         let bias = c["use_bias"] as? Bool ?? true
         switch cls {
         case "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D":
@@ -48,12 +48,12 @@ extension KerasConfig {
             o.padding = try convPadding(c["padding"], e)
             if cls.hasPrefix("Separable") {
                 kind = .separableConvolution
-                roles = ["depthwise_kernel", "pointwise_kernel"]
+                roles = [.depthwiseKernel, .pointwiseKernel]
             } else {
                 kind = cls.hasPrefix("Depthwise") ? .depthwiseConvolution : .convolution
-                roles = ["kernel"]
+                roles = [.kernel]
             }
-            if bias { roles.append("bias") }
+            if bias { roles.append(.bias) }
         case "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D":
             o.window = try sizes("pool_size", 2) ?? o.window
             o.strides = try sizes("strides", nil) ?? o.window

@@ -4,18 +4,20 @@ extension KerasConfig {
     /// Role → tensor for one layer. Names whose last part (without `:0`) is a
     /// role (`dense/kernel:0`, `sequential/dense/bias`) are matched by name;
     /// otherwise (`vars/0`, `vars/1`) by Keras' order of the layer's weights.
-    static func assign(roles: [String], tensors: [String], layer: String) throws -> [String: String] {
+    static func assign(roles: [ParameterRole], tensors: [String], layer: String) throws -> [ParameterRole: String] {
         guard tensors.count == roles.count else {
             throw FairAuditError.invalidInput(
                 path: "model config",
-                reason: "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.joined(separator: ", ")))")
+                reason: "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.map(\.rawValue).joined(separator: ", ")))")
         }
-        let depth = roles.contains { $0.contains("/") } ? 2 : 1  // attention's `query/kernel`
+        let depth = roles.contains { $0.rawValue.contains("/") } ? 2 : 1  // attention's `query/kernel`
         let suffixes = tensors.map { t -> String in
             let last = t.split(separator: "/").suffix(depth).joined(separator: "/")
             return last.hasSuffix(":0") ? String(last.dropLast(2)) : last
         }
-        if Set(suffixes) == Set(roles) { return Dictionary(uniqueKeysWithValues: zip(suffixes, tensors)) }
+        if Set(suffixes) == Set(roles.map(\.rawValue)) {
+            return Dictionary(uniqueKeysWithValues: zip(suffixes.compactMap(ParameterRole.init(rawValue:)), tensors))
+        }
         return Dictionary(uniqueKeysWithValues: zip(roles, tensors))
     }
 
@@ -42,7 +44,7 @@ extension KerasConfig {
     static func checkShapes(_ layers: [Layer], declaredInput: Int?, shapes: [String: [Int]]) throws -> Int? {
         var width = declaredInput
         var input = declaredInput
-        func shape(_ layer: Layer, _ role: String) throws -> [Int]? {
+        func shape(_ layer: Layer, _ role: ParameterRole) throws -> [Int]? {
             guard let t = layer.weights[role] else { return nil }
             guard let s = shapes[t] else { throw FairAuditError.missingTensor(name: t) }
             return s
@@ -50,18 +52,18 @@ extension KerasConfig {
         for layer in layers {
             switch layer.kind {
             case .dense:
-                guard let units = layer.units, let k = try shape(layer, "kernel") else { continue }
+                guard let units = layer.units, let k = try shape(layer, .kernel) else { continue }
                 guard k.count == 2, k[1] == units, width.map({ $0 == k[0] }) ?? true else {
                     let expected = [width ?? (k.first ?? 0), units]
-                    throw FairAuditError.shapeMismatch(name: layer.weights["kernel"] ?? layer.name, expected: expected, found: k)
+                    throw FairAuditError.shapeMismatch(name: layer.weights[.kernel] ?? layer.name, expected: expected, found: k)
                 }
                 if input == nil { input = k[0] }
-                if let b = try shape(layer, "bias"), b != [units] {
-                    throw FairAuditError.shapeMismatch(name: layer.weights["bias"] ?? layer.name, expected: [units], found: b)
+                if let b = try shape(layer, .bias), b != [units] {
+                    throw FairAuditError.shapeMismatch(name: layer.weights[.bias] ?? layer.name, expected: [units], found: b)
                 }
                 width = units
             case .batchNormalization, .layerNormalization:
-                for role in ["gamma", "beta", "moving_mean", "moving_variance"] {
+                for role in [ParameterRole.gamma, .beta, .movingMean, .movingVariance] {
                     guard let s = try shape(layer, role) else { continue }
                     guard s.count == 1, width.map({ $0 == s[0] }) ?? true else {
                         throw FairAuditError.shapeMismatch(name: layer.weights[role] ?? layer.name, expected: [width ?? 0], found: s)

@@ -57,7 +57,7 @@ public enum KerasConfig {
         let entries = try entries(fromJSON: json)
         let functional = chainNote(entries) != nil
         var layers: [Layer] = []
-        var roles: [[String]] = []
+        var roles: [[ParameterRole]] = []
         for e in entries {
             switch try convert(e) {
             case .layer(var layer, let r):

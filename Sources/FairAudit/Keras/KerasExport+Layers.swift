@@ -7,7 +7,7 @@ extension KerasExport {
         var className: String
         var fields: [(String, JSONValue)]
         /// Role → tensor name in the graph.
-        var weights: [String: String]
+        var weights: [ParameterRole: String]
         var inputShape: [Int?]
         var outputShape: [Int?]
     }
@@ -49,7 +49,7 @@ extension KerasExport {
             let splitLeaky = layer.activation == .leakyRelu && abs(layer.negativeSlope - 0.2) > 1e-12
             let dense = spec("Dense", [
                 ("units", .int(units)), ("activation", .string(splitLeaky ? "linear" : layer.activation.rawValue)),
-                ("use_bias", .bool(layer.weights["bias"] != nil)),
+                ("use_bias", .bool(layer.weights[.bias] != nil)),
                 ("kernel_initializer", initializer("GlorotUniform")), ("bias_initializer", initializer("Zeros")),
                 ("kernel_regularizer", .null), ("bias_regularizer", .null), ("activity_regularizer", .null),
                 ("kernel_constraint", .null), ("bias_constraint", .null),
@@ -75,7 +75,7 @@ extension KerasExport {
         case .batchNormalization:
             let bn = spec("BatchNormalization", [
                 ("axis", .int(-1)), ("momentum", number(settings, "momentum", 0.99)), ("epsilon", .number(layer.epsilon)),
-                ("center", .bool(layer.weights["beta"] != nil)), ("scale", .bool(layer.weights["gamma"] != nil)),
+                ("center", .bool(layer.weights[.beta] != nil)), ("scale", .bool(layer.weights[.gamma] != nil)),
                 ("beta_initializer", initializer("Zeros")), ("gamma_initializer", initializer("Ones")),
                 ("moving_mean_initializer", initializer("Zeros")), ("moving_variance_initializer", initializer("Ones")),
                 ("beta_regularizer", .null), ("gamma_regularizer", .null), ("beta_constraint", .null), ("gamma_constraint", .null),
@@ -84,7 +84,7 @@ extension KerasExport {
         case .layerNormalization:
             let ln = spec("LayerNormalization", [
                 ("axis", .int(-1)), ("epsilon", .number(layer.epsilon)),
-                ("center", .bool(layer.weights["beta"] != nil)), ("scale", .bool(layer.weights["gamma"] != nil)),
+                ("center", .bool(layer.weights[.beta] != nil)), ("scale", .bool(layer.weights[.gamma] != nil)),
                 ("rms_scaling", .bool(false)),
                 ("beta_initializer", initializer("Zeros")), ("gamma_initializer", initializer("Ones")),
                 ("beta_regularizer", .null), ("gamma_regularizer", .null), ("beta_constraint", .null), ("gamma_constraint", .null),

@@ -21,7 +21,7 @@ public struct KerasExport: Sendable {
         /// moving_variance), in Keras' orientation (dense kernels in × out).
         public var weights: [Tensor]
         /// Each weight's role, parallel to `weights`.
-        public var roles: [String]
+        public var roles: [ParameterRole]
     }
 
     /// The layers in order.
@@ -40,7 +40,7 @@ public struct KerasExport: Sendable {
     public static let kerasVersion = "3.0.0"
 
     /// The order Keras keeps a layer's weights in.
-    static let roleOrder = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"]
+    static let roleOrder = ParameterRole.convertible
 
     /// Describes `graph` for Keras. Settings Keras keeps but fairaudit does
     /// not run (a Dropout's rate, a BatchNormalization's momentum, the input
@@ -65,7 +65,7 @@ public struct KerasExport: Sendable {
         }
         let settings = Dictionary((source ?? []).map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
         let width = keras.inputWidth ?? layers.lazy.compactMap { l in
-            l.weights["kernel"].flatMap { try? keras.tensor(named: $0).shape.first }
+            l.weights[.kernel].flatMap { try? keras.tensor(named: $0).shape.first }
         }.first
         var input = source?.first?.modelInputShape ?? [nil, width]
         if let declared = KerasConfig.width(of: input), let width, declared != width { input = [nil, width] }
@@ -79,7 +79,7 @@ public struct KerasExport: Sendable {
         var shape = input
         for layer in layers where layer.kind != .input {
             for spec in try Self.specs(for: layer, settings: settings[layer.name] ?? [:], inputShape: shape) {
-                var weights: [Tensor] = [], roles: [String] = []
+                var weights: [Tensor] = [], roles: [ParameterRole] = []
                 for role in roleOrder {
                     guard let name = spec.weights[role] else { continue }
                     weights.append(try keras.tensor(named: name))

@@ -12,7 +12,7 @@ extension Policy {
     /// Keys of the `[fix]` table.
     static let fixKeys: Set<String> = [
         "rank", "energy", "method", "neutralize", "penalty", "lambda", "epochs", "balance", "seed",
-        "batch_size", "learning_rate", "validation", "freeze_unfactorized", "fisher",
+        "batch_size", "learning_rate", "validation", "freeze_unfactorized", "fisher", "factorize_embeddings",
     ]
 
     /// Reads a `fairaudit.toml`. Unknown keys, wrong types and TOML syntax

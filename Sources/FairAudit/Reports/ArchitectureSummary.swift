@@ -25,7 +25,7 @@ public struct ArchitectureSummary: Sendable {
             }
             if layer.kind == .dense {
                 if let units = layer.units { width = units }
-                else if let k = try? graph.tensor(named: layer.weights["kernel"] ?? ""), k.shape.count == 2 {
+                else if let k = try? graph.tensor(named: layer.weights[.kernel] ?? ""), k.shape.count == 2 {
                     width = layer.kernelLayout == .inOut ? k.shape[1] : k.shape[0]
                 }
             }

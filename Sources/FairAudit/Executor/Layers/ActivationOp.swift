@@ -27,4 +27,13 @@ struct ActivationOp: LayerOp {
         let d = activation.backward(gradOut.data, z: x.data, width: x.lastAxis, slope: slope)
         return ([Batch(rows: x.rows, shape: x.shape, data: d)], [:])
     }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0]
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        Buffers.copy(gradOut.data, into: &gradInputs[0].data)
+        activation.backwardInPlace(&gradInputs[0].data, z: x.data, width: x.lastAxis, slope: slope)
+        hasGradient[0] = true
+    }
 }

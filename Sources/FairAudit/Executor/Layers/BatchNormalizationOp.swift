@@ -34,17 +34,34 @@ struct BatchNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = map(x.shape), w = x.width
-        let (inv, _) = scales(p)
-        let mean = p[.movingMean], gamma = p[.gamma], beta = p[.beta]
+        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, pc = m.paramCount
+        let mean = p[.movingMean], variance = p[.movingVariance], gamma = p[.gamma], beta = p[.beta]
+        Buffers.resize(&cache.stats, pc)
+        for j in 0..<min(pc, variance.count) { cache.stats[j] = 1 / (variance[j] + epsilon).squareRoot() }
         Buffers.resize(&cache.pre, x.data.count)
         output.resize(rows: x.rows, shape: x.shape)
-        for r in 0..<x.rows {
-            for i in 0..<w {
-                let j = m.param[i], k = r * w + i
-                let xh = (x.data[k] - mean[j]) * inv[j]
-                cache.pre[k] = xh
-                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+        guard mean.count >= pc, variance.count >= pc, gamma.isEmpty || gamma.count >= pc, beta.isEmpty || beta.count >= pc,
+              x.data.count >= x.rows * w else { return }
+        let hasGamma = !gamma.isEmpty, hasBeta = !beta.isEmpty
+        x.data.withUnsafeBufferPointer { px in
+            cache.stats.withUnsafeBufferPointer { pinv in
+                cache.pre.withUnsafeMutableBufferPointer { ppre in
+                    output.data.withUnsafeMutableBufferPointer { pout in
+                        m.param.withUnsafeBufferPointer { pparam in
+                            guard let xs = px.baseAddress, let inv = pinv.baseAddress, let pre = ppre.baseAddress,
+                                  let out = pout.baseAddress, let param = pparam.baseAddress else { return }
+                            for r in 0..<x.rows {
+                                let base = r * w
+                                for i in 0..<w {
+                                    let j = param[i], k = base + i
+                                    let xh = (xs[k] - mean[j]) * inv[j]
+                                    pre[k] = xh
+                                    out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -62,8 +79,44 @@ struct BatchNormalizationOp: LayerOp {
         guard needInputs else { return ([nil], grads) }
         let (_, gain) = scales(p)
         var dx = gradOut
-        for r in 0..<x.rows { for i in 0..<w { dx.data[r * w + i] *= gain[m.param[i]] } }
+        guard m.param.count == w else { return ([dx], grads) }
+        dx.data.withUnsafeMutableBufferPointer { pd in
+            m.param.withUnsafeBufferPointer { pm in
+                guard let d = pd.baseAddress, let js = pm.baseAddress else { return }
+                gain.withUnsafeBufferPointer { pgain in
+                    guard let gn = pgain.baseAddress, pd.count >= x.rows * w else { return }
+                    for r in 0..<x.rows { let row = d + r * w; for i in 0..<w { row[i] *= gn[js[i]] } }
+                }
+            }
+        }
         return ([dx], grads)
+    }
+
+    /// `∂ℓ/∂x = g γ / √(σ² + ε)` into the reused batch (`1/√(σ² + ε)` kept by the forward pass).
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0], m = cache.axisMap ?? map(x.shape), w = x.width, gamma = p[.gamma]
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        hasGradient[0] = true
+        guard cache.stats.count >= m.paramCount, gamma.isEmpty || gamma.count >= m.paramCount,
+              gradOut.data.count >= x.rows * w else { return }
+        let inv = cache.stats, hasGamma = !gamma.isEmpty
+        gradOut.data.withUnsafeBufferPointer { pg in
+            gradInputs[0].data.withUnsafeMutableBufferPointer { pd in
+                m.param.withUnsafeBufferPointer { pp in
+                    guard let g = pg.baseAddress, let d = pd.baseAddress, let param = pp.baseAddress else { return }
+                    for r in 0..<x.rows {
+                        for i in 0..<w { let j = param[i], k = r * w + i; d[k] = g[k] * (inv[j] * (hasGamma ? gamma[j] : 1)) }
+                    }
+                }
+            }
+        }
+    }
+
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+        Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+                                              weights: weights, scratch: cache.scratch, into: out)
     }
 
     /// `∂ℓ_n/∂γ = Σ g ⊙ x̂` and `∂ℓ_n/∂β = Σ g`, summed over each feature's positions.
@@ -75,15 +128,70 @@ struct BatchNormalizationOp: LayerOp {
 
 /// Shared by the normalization layers.
 enum Normalization {
+    /// `out[k][c, ·] += Σ_n w[n, c] g_n²` for γ and β, the per-sample
+    /// gradients (each summed over the feature's positions) formed in the
+    /// node's scratch; a single column of ones adds the squares' column sums.
+    static func accumulateAffineSquares(_ g: Batch, xhat: [Float], map m: AxisMap, roles: [ParameterRole], weights: Membership,
+                                        scratch: LayerScratch, into out: [UnsafeMutablePointer<Double>]) {
+        let rows = g.rows, w = g.width, pc = m.paramCount
+        guard rows > 0, pc > 0, g.data.count >= rows * w, xhat.count >= rows * w else { return }
+        for (k, role) in roles.enumerated() where role == .gamma || role == .beta {
+            Buffers.resize(&scratch.xRows, rows * pc)
+            g.data.withUnsafeBufferPointer { pg in
+                xhat.withUnsafeBufferPointer { px in
+                    scratch.xRows.withUnsafeMutableBufferPointer { ps in
+                        m.param.withUnsafeBufferPointer { pp in
+                            guard let gd = pg.baseAddress, let xh = px.baseAddress, let sg = ps.baseAddress,
+                                  let param = pp.baseAddress else { return }
+                            sg.update(repeating: 0, count: rows * pc)
+                            for r in 0..<rows {
+                                let row = sg + r * pc, base = r * w
+                                if role == .gamma {
+                                    for i in 0..<w { row[param[i]] += gd[base + i] * xh[base + i] }
+                                } else {
+                                    for i in 0..<w { row[param[i]] += gd[base + i] }
+                                }
+                            }
+                            for i in 0..<(rows * pc) { sg[i] *= sg[i] }
+                        }
+                    }
+                }
+            }
+            // Squares rounded to float32 once, weighted and summed in double (as every layer's).
+            let sq = scratch.xRows.prefix(rows * pc).map(Double.init), wd = weights.weights.map(Double.init)
+            wd.withUnsafeBufferPointer { pw in
+                sq.withUnsafeBufferPointer { ps in
+                    guard let wp = pw.baseAddress, let sp = ps.baseAddress else { return }
+                    dgemm(transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
+                          b: sp, ldb: pc, c: out[k], ldc: pc)
+                }
+            }
+        }
+    }
+
     /// Per-sample γ (`Σ g x̂`) or β (`Σ g`) gradients, `rows × paramCount`.
     static func affineSampleGradients(_ g: Batch, xhat: [Float], map m: AxisMap, role: ParameterRole) -> [Float] {
         guard role == .gamma || role == .beta else { return [] }
         let w = g.width, pc = m.paramCount
         var out = [Float](repeating: 0, count: g.rows * pc)
-        for r in 0..<g.rows {
-            for i in 0..<w {
-                let k = r * w + i
-                out[r * pc + m.param[i]] += role == .gamma ? g.data[k] * xhat[k] : g.data[k]
+        let gamma = role == .gamma
+        guard m.param.count == w, g.data.count >= g.rows * w, !gamma || xhat.count >= g.rows * w else { return out }
+        g.data.withUnsafeBufferPointer { pg in
+            xhat.withUnsafeBufferPointer { px in
+                m.param.withUnsafeBufferPointer { pm in
+                    out.withUnsafeMutableBufferPointer { po in
+                        guard let gs = pg.baseAddress, let js = pm.baseAddress, let os = po.baseAddress else { return }
+                        let xs = px.baseAddress
+                        for r in 0..<g.rows {
+                            let o = os + r * pc, base = r * w
+                            if gamma, let xs {
+                                for i in 0..<w { o[js[i]] += gs[base + i] * xs[base + i] }
+                            } else {
+                                for i in 0..<w { o[js[i]] += gs[base + i] }
+                            }
+                        }
+                    }
+                }
             }
         }
         return out

@@ -61,4 +61,30 @@ struct ConcatenateOp: LayerOp {
         }
         return (out, [:])
     }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        guard let a = sampleAxis(rank: gradOut.shape.count) else {
+            for k in inputs.indices { hasGradient[k] = false }
+            return
+        }
+        let (outer, inner) = blocks(gradOut.shape, a)
+        for k in inputs.indices { gradInputs[k].resize(rows: inputs[k].rows, shape: inputs[k].shape); hasGradient[k] = true }
+        gradOut.data.withUnsafeBufferPointer { pg in
+            guard let g = pg.baseAddress else { return }
+            var o = 0
+            for r in 0..<gradOut.rows {
+                for b in 0..<outer {
+                    for k in inputs.indices {
+                        let len = inputs[k].shape[a] * inner, base = (r * outer + b) * len
+                        gradInputs[k].data.withUnsafeMutableBufferPointer { d in
+                            guard let dst = d.baseAddress else { return }
+                            (dst + base).update(from: g + o, count: len)
+                        }
+                        o += len
+                    }
+                }
+            }
+        }
+    }
 }

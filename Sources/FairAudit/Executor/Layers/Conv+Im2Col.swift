@@ -18,23 +18,43 @@ enum Im2Col {
     static func chunkRows(_ g: ConvGeometry) -> Int { max(64, (1 << 18) / max(width(g), 1)) }
 
     /// Writes patch rows `range` (batch output positions) of input `x`
-    /// (`rows × H·W·C`) into `col` (`range.count × width`).
+    /// (`rows × H·W·C`) into `col` (`range.count × width`). Without groups
+    /// or column dilation a window row inside the input is one contiguous
+    /// run of `kw·C` values, copied at once.
     static func gather(_ x: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
                        into col: UnsafeMutablePointer<Float>) {
+        guard !range.isEmpty else { return }
         let taps = g.kh * g.kw, cg = g.c / groups, k = width(g), per = g.outPositions, sample = g.inPositions * g.c
+        let runs = groups == 1 && g.dw == 1, run = g.kw * g.c
+        var n = range.lowerBound / per, oy = range.lowerBound % per / g.ow, ox = range.lowerBound % per % g.ow
         for q in range {
-            let n = q / per, o = q % per, oy = o / g.ow, ox = o % g.ow
             let row = col + (q - range.lowerBound) * k, xn = x + n * sample
+            let y0 = oy * g.sh - g.top, x0 = ox * g.sw - g.left
             if !inside(g, oy, ox) { row.update(repeating: 0, count: k) }
-            g.forEachTap(oy, ox) { tap, pos in
-                let src = xn + pos * g.c
-                if groups == 1 {
-                    (row + tap * g.c).update(from: src, count: g.c)
-                } else {
-                    for gi in 0..<groups { (row + (gi * taps + tap) * cg).update(from: src + gi * cg, count: cg) }
+            for ky in 0..<g.kh {
+                let iy = y0 + ky * g.dh
+                guard iy >= 0, iy < g.h else { continue }
+                if runs, x0 >= 0, x0 + g.kw <= g.w {
+                    copy(xn + (iy * g.w + x0) * g.c, row + ky * run, run)
+                    continue
+                }
+                for kx in 0..<g.kw {
+                    let ix = x0 + kx * g.dw
+                    guard ix >= 0, ix < g.w else { continue }
+                    let src = xn + (iy * g.w + ix) * g.c, tap = ky * g.kw + kx
+                    if groups == 1 { copy(src, row + tap * g.c, g.c) }
+                    else { for gi in 0..<groups { copy(src + gi * cg, row + (gi * taps + tap) * cg, cg) } }
                 }
             }
+            ox += 1
+            if ox == g.ow { ox = 0; oy += 1; if oy == g.oh { oy = 0; n += 1 } }
         }
+    }
+
+    /// `count` floats from `src` to `dst`: a plain loop for short runs, `memcpy` for long ones.
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        if count <= 32 { for j in 0..<count { dst[j] = src[j] } } else { dst.update(from: src, count: count) }
     }
 
     /// `dx += Pᵀ-scatter of dcol`: adds patch-row gradients `dcol`

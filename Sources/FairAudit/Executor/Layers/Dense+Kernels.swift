@@ -77,7 +77,8 @@ enum Dense {
     /// rows are batched. Several positions: per-sample sums over positions,
     /// squared, then one GEMM with the weights.
     static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-                                  weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+                                  weights: Membership, into out: [UnsafeMutablePointer<Double>],
+                                  scratch: LayerScratch = LayerScratch()) {
         let rows = x.rows, nIn = x.lastAxis
         guard rows > 0 else { return }
         guard x.positions == 1 else {

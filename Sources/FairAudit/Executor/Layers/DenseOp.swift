@@ -39,7 +39,7 @@ struct DenseOp: LayerOp {
         let m = x.rows * x.positions
         Dense.affine(x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
                      bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
-        output.resize(rows: x.rows, shape: Array(x.shape.dropLast()) + [nOut])
+        output.resize(rows: x.rows, like: x.shape, last: nOut)
         Buffers.copy(cache.pre, into: &output.data)
         activation.applyInPlace(&output.data, width: nOut, slope: slope)
     }
@@ -81,8 +81,27 @@ struct DenseOp: LayerOp {
     /// column. Shared over positions (rank ≥ 3): per-sample sums first.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                                       roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
-        let x = inputs[0], d = delta(gradOut, cache: cache)
-        Dense.accumulateSquares(x: x, delta: d, nOut: gradOut.lastAxis, layout: layout, roles: roles,
-                                weights: weights, into: out)
+        let s = cache.scratch
+        writeDelta(gradOut, cache: cache, into: &s.delta)
+        Dense.accumulateSquares(x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,
+                                weights: weights, into: out, scratch: s)
+    }
+
+    /// `d ← g ⊙ f′(z)`, reusing `d`'s storage.
+    func writeDelta(_ gradOut: Batch, cache: LayerCache, into d: inout [Float]) {
+        Buffers.copy(gradOut.data, into: &d)
+        activation.backwardInPlace(&d, z: cache.pre, width: gradOut.lastAxis, slope: slope)
+    }
+
+    /// `∂ℓ/∂x = δ Wᵀ` into the reused batch, `δ` kept in the scratch.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0], nIn = x.lastAxis, nOut = gradOut.lastAxis, m = x.rows * x.positions
+        let s = cache.scratch
+        writeDelta(gradOut, cache: cache, into: &s.delta)
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        gemm(s.delta, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
+             lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &gradInputs[0].data, beta: 0)
+        hasGradient[0] = true
     }
 }

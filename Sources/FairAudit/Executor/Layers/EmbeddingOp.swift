@@ -27,10 +27,17 @@ struct EmbeddingOp: LayerOp {
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let ids = inputs[0], table = p[.embeddings]
         let d = outputDim ?? 1, rows = table.count / max(d, 1)
-        output.resize(rows: ids.rows, shape: ids.shape + [d])
-        for (i, id) in ids.data.enumerated() {
-            let r = row(id, rows: rows)
-            for j in 0..<d { output.data[i * d + j] = table[r * d + j] }
+        if output.shape.count != ids.shape.count + 1 || output.shape.last != d { output.shape = ids.shape + [d] }
+        output.rows = ids.rows
+        Buffers.resize(&output.data, ids.data.count * d)
+        guard table.count >= rows * d, rows > 0 else { return }
+        ids.data.withUnsafeBufferPointer { pi in
+            table.withUnsafeBufferPointer { pt in
+                output.data.withUnsafeMutableBufferPointer { po in
+                    guard let t = pt.baseAddress, let o = po.baseAddress else { return }
+                    for (i, id) in pi.enumerated() { (o + i * d).update(from: t + row(id, rows: rows) * d, count: d) }
+                }
+            }
         }
     }
 
@@ -69,22 +76,46 @@ struct EmbeddingOp: LayerOp {
                                       roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         guard let k = roles.firstIndex(of: .embeddings) else { return }
         let table = p[.embeddings], d = outputDim ?? 1, rows = table.count / max(d, 1)
-        let ids = inputs[0], per = ids.width, size = table.count
-        var sums: [Int: [Float]] = [:]
-        for n in 0..<ids.rows {
-            sums.removeAll(keepingCapacity: true)
-            for t in 0..<per {
-                let i = n * per + t, r = row(ids.data[i], rows: rows)
-                var v = sums[r] ?? [Float](repeating: 0, count: d)
-                for j in 0..<d { v[j] += gradOut.data[i * d + j] }
-                sums[r] = v
-            }
-            for (r, v) in sums {
-                for c in 0..<weights.columns {
-                    let w = weights.weights[n * weights.columns + c]
-                    guard w != 0 else { continue }
-                    let o = out[k] + c * size + r * d
-                    for j in 0..<d { o[j] += Double(w * (v[j] * v[j])) }
+        let ids = inputs[0], per = ids.width, size = table.count, columns = weights.columns
+        guard rows > 0, gradOut.data.count >= ids.data.count * d, weights.weights.count >= ids.rows * columns else { return }
+        // slotOf[r]: where table row r's sum sits for the current sample (−1: none yet); rowOf[s]: the reverse.
+        let s = cache.scratch
+        if s.slotOf.count != rows { s.slotOf = [Int](repeating: -1, count: rows) }
+        Buffers.resize(&s.xRows, per * d)
+        if s.rowOf.count < per { s.rowOf = [Int](repeating: 0, count: per) }
+        ids.data.withUnsafeBufferPointer { pi in
+            gradOut.data.withUnsafeBufferPointer { pg in
+                weights.weights.withUnsafeBufferPointer { pw in
+                    s.xRows.withUnsafeMutableBufferPointer { pa in
+                        s.slotOf.withUnsafeMutableBufferPointer { slotOf in
+                            s.rowOf.withUnsafeMutableBufferPointer { rowOf in
+                                guard let g = pg.baseAddress, let wts = pw.baseAddress, let acc = pa.baseAddress else { return }
+                                for n in 0..<ids.rows {
+                                    var distinct = 0
+                                    for t in 0..<per {
+                                        let i = n * per + t, r = row(pi[i], rows: rows)
+                                        var slot = slotOf[r]
+                                        if slot < 0 {
+                                            slot = distinct; slotOf[r] = slot; rowOf[slot] = r; distinct += 1
+                                            (acc + slot * d).update(repeating: 0, count: d)
+                                        }
+                                        let a = acc + slot * d, gi = g + i * d
+                                        for j in 0..<d { a[j] += gi[j] }
+                                    }
+                                    for slot in 0..<distinct {
+                                        let r = rowOf[slot], a = acc + slot * d
+                                        slotOf[r] = -1
+                                        for c in 0..<columns {
+                                            let w = wts[n * columns + c]
+                                            guard w != 0 else { continue }
+                                            let o = out[k] + c * size + r * d
+                                            for j in 0..<d { o[j] += Double(w * (a[j] * a[j])) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

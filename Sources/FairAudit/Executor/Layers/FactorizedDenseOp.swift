@@ -23,7 +23,7 @@ struct FactorizedDenseOp: LayerOp {
         Dense.affine(x.data, rows: m, nIn: nIn, nOut: rank, kernel: p[.factorA], layout: .inOut, bias: nil, into: &cache.hidden)
         Dense.affine(cache.hidden, rows: m, nIn: rank, nOut: nOut, kernel: b, layout: .inOut,
                      bias: base.useBias ? p[.bias] : nil, into: &cache.pre)
-        output.resize(rows: x.rows, shape: Array(x.shape.dropLast()) + [nOut])
+        output.resize(rows: x.rows, like: x.shape, last: nOut)
         Buffers.copy(cache.pre, into: &output.data)
         base.activation.applyInPlace(&output.data, width: nOut, slope: base.slope)
     }

@@ -13,11 +13,17 @@ struct IdentityOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        output = inputs[0]
+        output.copy(from: inputs[0])
     }
 
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                   needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         (needInputs ? [gradOut] : [nil], [:])
+    }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        gradInputs[0].copy(from: gradOut)
+        hasGradient[0] = true
     }
 }

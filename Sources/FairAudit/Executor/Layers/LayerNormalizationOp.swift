@@ -27,24 +27,44 @@ struct LayerNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = map(x.shape), w = x.width, gc = m.groupCount
+        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, gc = m.groupCount, pc = m.paramCount
         let gamma = p[.gamma], beta = p[.beta]
         Buffers.resize(&cache.pre, x.data.count)
         Buffers.resize(&cache.stats, x.rows * gc)
+        Buffers.resize(&cache.hidden, 2 * gc)  // a row's mean and squared deviations per vector
         output.resize(rows: x.rows, shape: x.shape)
-        let count = Float(m.paramCount)
-        var mean = [Float](repeating: 0, count: gc), sq = mean
-        for r in 0..<x.rows {
-            for g in 0..<gc { mean[g] = 0; sq[g] = 0 }
-            for i in 0..<w { mean[m.group[i]] += x.data[r * w + i] }
-            for g in 0..<gc { mean[g] /= count }
-            for i in 0..<w { let d = x.data[r * w + i] - mean[m.group[i]]; sq[m.group[i]] += d * d }
-            for g in 0..<gc { cache.stats[r * gc + g] = 1 / (sq[g] / count + epsilon).squareRoot() }
-            for i in 0..<w {
-                let k = r * w + i, j = m.param[i]
-                let xh = (x.data[k] - mean[m.group[i]]) * cache.stats[r * gc + m.group[i]]
-                cache.pre[k] = xh
-                output.data[k] = xh * (gamma.isEmpty ? 1 : gamma[j]) + (beta.isEmpty ? 0 : beta[j])
+        guard gamma.isEmpty || gamma.count >= pc, beta.isEmpty || beta.count >= pc, x.data.count >= x.rows * w else { return }
+        let count = Float(pc), hasGamma = !gamma.isEmpty, hasBeta = !beta.isEmpty, eps = epsilon
+        x.data.withUnsafeBufferPointer { px in
+            cache.stats.withUnsafeMutableBufferPointer { pst in
+                cache.pre.withUnsafeMutableBufferPointer { ppre in
+                    cache.hidden.withUnsafeMutableBufferPointer { pacc in
+                        output.data.withUnsafeMutableBufferPointer { pout in
+                            m.param.withUnsafeBufferPointer { pparam in
+                                m.group.withUnsafeBufferPointer { pgroup in
+                                    guard let xs = px.baseAddress, let stats = pst.baseAddress, let pre = ppre.baseAddress,
+                                          let acc = pacc.baseAddress, let out = pout.baseAddress,
+                                          let param = pparam.baseAddress, let group = pgroup.baseAddress else { return }
+                                    let mean = acc, sq = acc + gc
+                                    for r in 0..<x.rows {
+                                        let row = xs + r * w
+                                        for g in 0..<gc { mean[g] = 0; sq[g] = 0 }
+                                        for i in 0..<w { mean[group[i]] += row[i] }
+                                        for g in 0..<gc { mean[g] /= count }
+                                        for i in 0..<w { let d = row[i] - mean[group[i]]; sq[group[i]] += d * d }
+                                        for g in 0..<gc { stats[r * gc + g] = 1 / (sq[g] / count + eps).squareRoot() }
+                                        for i in 0..<w {
+                                            let k = r * w + i, j = param[i], g = group[i]
+                                            let xh = (row[i] - mean[g]) * stats[r * gc + g]
+                                            pre[k] = xh
+                                            out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -78,6 +98,56 @@ struct LayerNormalizationOp: LayerOp {
             }
         }
         return ([dx], grads)
+    }
+
+    /// ``backward``'s input gradient into the reused batch.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let x = inputs[0], m = cache.axisMap ?? map(x.shape), w = x.width, gc = m.groupCount
+        let gamma = p[.gamma], count = Float(m.paramCount), hasGamma = !gamma.isEmpty
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        hasGradient[0] = true
+        let s = cache.scratch
+        Buffers.resize(&s.xRows, 2 * gc)
+        guard gamma.isEmpty || gamma.count >= m.paramCount, gradOut.data.count >= x.rows * w,
+              cache.pre.count >= x.rows * w, cache.stats.count >= x.rows * gc else { return }
+        gradOut.data.withUnsafeBufferPointer { pg in
+            gradInputs[0].data.withUnsafeMutableBufferPointer { pd in
+                cache.pre.withUnsafeBufferPointer { ppre in
+                    cache.stats.withUnsafeBufferPointer { pst in
+                        s.xRows.withUnsafeMutableBufferPointer { pm in
+                            m.param.withUnsafeBufferPointer { pp in
+                                m.group.withUnsafeBufferPointer { pgr in
+                                    guard let g = pg.baseAddress, let dx = pd.baseAddress, let xh = ppre.baseAddress,
+                                          let st = pst.baseAddress, let m1 = pm.baseAddress, let param = pp.baseAddress,
+                                          let group = pgr.baseAddress else { return }
+                                    let m2 = m1 + gc
+                                    for r in 0..<x.rows {
+                                        for q in 0..<gc { m1[q] = 0; m2[q] = 0 }
+                                        for i in 0..<w {
+                                            let k = r * w + i
+                                            let gh = g[k] * (hasGamma ? gamma[param[i]] : 1)
+                                            m1[group[i]] += gh; m2[group[i]] += gh * xh[k]
+                                        }
+                                        for i in 0..<w {
+                                            let k = r * w + i, q = group[i]
+                                            let gh = g[k] * (hasGamma ? gamma[param[i]] : 1)
+                                            dx[k] = st[r * gc + q] * (gh - m1[q] / count - xh[k] * m2[q] / count)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+        Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+                                              weights: weights, scratch: cache.scratch, into: out)
     }
 
     func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,

@@ -16,20 +16,24 @@ struct MergeOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        output = inputs[0]
-        let n = output.data.count
-        for x in inputs.dropFirst() {
-            for i in 0..<n {
-                switch kind {
-                case .add, .average: output.data[i] += x.data[i]
-                case .subtract: output.data[i] -= x.data[i]
-                case .multiply: output.data[i] *= x.data[i]
-                case .maximum: output.data[i] = max(output.data[i], x.data[i])
-                case .minimum: output.data[i] = min(output.data[i], x.data[i])
+        output.copy(from: inputs[0])
+        let n = output.data.count, kind = self.kind
+        output.data.withUnsafeMutableBufferPointer { po in
+            guard let o = po.baseAddress else { return }
+            for x in inputs.dropFirst() {
+                x.data.withUnsafeBufferPointer { px in
+                    guard let v = px.baseAddress, px.count >= n else { return }
+                    switch kind {
+                    case .add, .average: for i in 0..<n { o[i] += v[i] }
+                    case .subtract: for i in 0..<n { o[i] -= v[i] }
+                    case .multiply: for i in 0..<n { o[i] *= v[i] }
+                    case .maximum: for i in 0..<n { o[i] = max(o[i], v[i]) }
+                    case .minimum: for i in 0..<n { o[i] = min(o[i], v[i]) }
+                    }
                 }
             }
+            if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { o[i] *= s } }
         }
-        if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { output.data[i] *= s } }
     }
 
     /// Add: `g` to each; Subtract: `g`, `−g`; Average: `g/n`; Multiply:
@@ -66,6 +70,30 @@ struct MergeOp: LayerOp {
                 out[best].data[i] = gradOut.data[i]
             }
             return (out, [:])
+        }
+    }
+
+    /// Add, Subtract and Average write `±g` or `g/n` into the reused
+    /// batches; the others go through ``backward``.
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        let scale: (Int) -> Float
+        switch kind {
+        case .add: scale = { _ in 1 }
+        case .subtract: scale = { $0 == 0 ? 1 : -1 }
+        case .average: let s = 1 / Float(inputs.count); scale = { _ in s }
+        case .multiply, .maximum, .minimum:
+            let (d, _) = backward(gradOut, inputs, p, cache: cache, needInputs: true, wantParams: false)
+            for k in inputs.indices {
+                if let g = d[k] { gradInputs[k].copy(from: g); hasGradient[k] = true } else { hasGradient[k] = false }
+            }
+            return
+        }
+        for k in inputs.indices {
+            gradInputs[k].copy(from: gradOut)
+            let s = scale(k)
+            if s != 1 { gradInputs[k].data.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] *= s } } }
+            hasGradient[k] = true
         }
     }
 }

@@ -39,11 +39,27 @@ struct NormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = map(x.shape), w = x.width
-        let (mean, inv) = statistics(p, count: m.paramCount)
+        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, pc = m.paramCount
+        if cache.stats.count != 2 * pc {
+            // Mean, then 1/σ, worked out on a trace's first batch: the layer is never trained.
+            let (mean, inv) = statistics(p, count: pc)
+            cache.stats = mean + inv
+        }
         output.resize(rows: x.rows, shape: x.shape)
-        for r in 0..<x.rows {
-            for i in 0..<w { let k = r * w + i, j = m.param[i]; output.data[k] = (x.data[k] - mean[j]) * inv[j] }
+        guard cache.stats.count == 2 * pc, x.data.count >= x.rows * w else { return }
+        x.data.withUnsafeBufferPointer { px in
+            cache.stats.withUnsafeBufferPointer { pst in
+                output.data.withUnsafeMutableBufferPointer { pout in
+                    m.param.withUnsafeBufferPointer { pparam in
+                        guard let xs = px.baseAddress, let st = pst.baseAddress, let out = pout.baseAddress,
+                              let param = pparam.baseAddress else { return }
+                        let mean = st, inv = st + pc
+                        for r in 0..<x.rows {
+                            for i in 0..<w { let k = r * w + i, j = param[i]; out[k] = (xs[k] - mean[j]) * inv[j] }
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -31,17 +31,24 @@ struct PoolOp: LayerOp {
                 guard let xs = px.baseAddress, let os = po.baseAddress else { return }
                 for n in 0..<x.rows {
                     let xn = xs + n * g.inPositions * c
-                    for o in 0..<g.outPositions {
-                        let dst = os + (n * g.outPositions + o) * c
-                        dst.update(repeating: max ? -.infinity : 0, count: c)
-                        var cells = 0
-                        g.forEachTap(o / g.ow, o % g.ow) { _, pos in
-                            let src = xn + pos * c
-                            if max { for j in 0..<c where src[j] > dst[j] || src[j].isNaN { dst[j] = src[j] } }
-                            else { for j in 0..<c { dst[j] += src[j] } }
-                            cells += 1
+                    for oy in 0..<g.oh {
+                        let y0 = oy * g.sh - g.top
+                        let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
+                        for ox in 0..<g.ow {
+                            let x0 = ox * g.sw - g.left
+                            let xr = Swift.max(x0, 0)..<Swift.min(x0 + g.kw, g.w)
+                            let dst = os + ((n * g.oh + oy) * g.ow + ox) * c
+                            dst.update(repeating: max ? -.infinity : 0, count: c)
+                            for iy in ys {
+                                for ix in xr {
+                                    let src = xn + (iy * g.w + ix) * c
+                                    if max { for j in 0..<c where !(src[j] <= dst[j]) { dst[j] = src[j] } }
+                                    else { for j in 0..<c { dst[j] += src[j] } }
+                                }
+                            }
+                            let cells = ys.count * xr.count
+                            if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
                         }
-                        if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
                     }
                 }
             }
@@ -58,30 +65,40 @@ struct PoolOp: LayerOp {
         var dx = [Float](repeating: 0, count: x.data.count)
         let c = g.c
         var best = [Int](repeating: 0, count: c)
-        var bestValue = [Float](repeating: 0, count: c)
         x.data.withUnsafeBufferPointer { px in
             gradOut.data.withUnsafeBufferPointer { pd in
                 dx.withUnsafeMutableBufferPointer { pdx in
-                    guard let xs = px.baseAddress, let ds = pd.baseAddress, let dxs = pdx.baseAddress else { return }
-                    for n in 0..<x.rows {
-                        let xn = xs + n * g.inPositions * c, dn = dxs + n * g.inPositions * c
-                        for o in 0..<g.outPositions {
-                            let go = ds + (n * g.outPositions + o) * c
-                            if kind == .max {
-                                for j in 0..<c { best[j] = -1; bestValue[j] = -.infinity }
-                                g.forEachTap(o / g.ow, o % g.ow) { _, pos in
-                                    let src = xn + pos * c
-                                    for j in 0..<c where best[j] < 0 || src[j] > bestValue[j] { best[j] = pos; bestValue[j] = src[j] }
-                                }
-                                for j in 0..<c where best[j] >= 0 { dn[best[j] * c + j] += go[j] }
-                            } else {
-                                var cells = 0
-                                g.forEachTap(o / g.ow, o % g.ow) { _, _ in cells += 1 }
-                                guard cells > 0 else { continue }
-                                let inv = 1 / Float(cells)
-                                g.forEachTap(o / g.ow, o % g.ow) { _, pos in
-                                    let dst = dn + pos * c
-                                    for j in 0..<c { dst[j] += go[j] * inv }
+                    best.withUnsafeMutableBufferPointer { pb in
+                        guard let xs = px.baseAddress, let ds = pd.baseAddress, let dxs = pdx.baseAddress, let bs = pb.baseAddress else { return }
+                        for n in 0..<x.rows {
+                            let xn = xs + n * g.inPositions * c, dn = dxs + n * g.inPositions * c
+                            for oy in 0..<g.oh {
+                                let y0 = oy * g.sh - g.top
+                                let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
+                                for ox in 0..<g.ow {
+                                    let x0 = ox * g.sw - g.left
+                                    let xr = Swift.max(x0, 0)..<Swift.min(x0 + g.kw, g.w)
+                                    let go = ds + ((n * g.oh + oy) * g.ow + ox) * c
+                                    guard !ys.isEmpty, !xr.isEmpty else { continue }
+                                    if kind == .max {
+                                        let first = ys.lowerBound * g.w + xr.lowerBound
+                                        for j in 0..<c { bs[j] = first }
+                                        for iy in ys {
+                                            for ix in xr {
+                                                let pos = iy * g.w + ix, src = xn + pos * c
+                                                for j in 0..<c where src[j] > xn[bs[j] * c + j] { bs[j] = pos }
+                                            }
+                                        }
+                                        for j in 0..<c { dn[bs[j] * c + j] += go[j] }
+                                    } else {
+                                        let inv = 1 / Float(ys.count * xr.count)
+                                        for iy in ys {
+                                            for ix in xr {
+                                                let dst = dn + (iy * g.w + ix) * c
+                                                for j in 0..<c { dst[j] += go[j] * inv }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -25,13 +25,25 @@ struct ReshapeOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let shape = (try? outputShape([inputs[0].shape], params: [:])) ?? [inputs[0].width]
-        output = Batch(rows: inputs[0].rows, shape: shape, data: inputs[0].data)
+        let x = inputs[0]
+        // The per-sample shape of a value never changes: worked out on the first batch only.
+        if output.shape.isEmpty || output.width != x.width {
+            output.shape = (try? outputShape([x.shape], params: [:])) ?? [x.width]
+        }
+        output.rows = x.rows
+        Buffers.copy(x.data, into: &output.data)
     }
 
     func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
                   needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
         return ([Batch(rows: gradOut.rows, shape: inputs[0].shape, data: gradOut.data)], [:])
+    }
+
+    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+        gradInputs[0].resize(rows: gradOut.rows, shape: inputs[0].shape)
+        Buffers.copy(gradOut.data, into: &gradInputs[0].data)
+        hasGradient[0] = true
     }
 }

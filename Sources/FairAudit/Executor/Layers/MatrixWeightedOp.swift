@@ -1,0 +1,46 @@
+import Foundation
+
+/// A layer whose weight is one matrix up to a reshape or transpose, so the
+/// fixer can factorize it (docs/method.md §4): the matrix view is
+/// `rows × cols`, row-major, rows the inputs the weight reads (a dense
+/// layer's input units, a convolution's `kh·kw·cin` patch entries, an
+/// embedding's vocabulary) and columns what it writes.
+protocol MatrixWeightedOp: LayerOp {
+    /// The role of the weight the matrix view holds.
+    var matrixRole: ParameterRole { get }
+    /// `(rows, cols)` of the matrix view of a weight stored with `shape`.
+    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int)
+    /// The stored values as the `rows × cols` matrix.
+    func matrix(_ stored: [Float], shape: [Int]) -> [Float]
+    /// The matrix back in the stored layout.
+    func stored(_ matrix: [Float], shape: [Int]) -> [Float]
+}
+
+extension MatrixWeightedOp {
+    /// A stored layout that is already the matrix in C order (Keras in×out
+    /// kernels, HWIO convolution kernels, `(d, heads, dh)` projections,
+    /// embedding tables): the view is a reshape.
+    func reshapedMatrixShape(_ shape: [Int], inputAxes: Int) -> (rows: Int, cols: Int) {
+        (shape.prefix(inputAxes).reduce(1, *), shape.dropFirst(inputAxes).reduce(1, *))
+    }
+}
+
+extension DenseOp: MatrixWeightedOp {
+    var matrixRole: ParameterRole { .kernel }
+    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) { let (i, o) = dims(shape); return (i, o) }
+    func matrix(_ stored: [Float], shape: [Int]) -> [Float] {
+        let (nIn, nOut) = dims(shape)
+        return layout == .outIn ? Buffers.transpose(stored, rows: nOut, cols: nIn) : stored
+    }
+    func stored(_ matrix: [Float], shape: [Int]) -> [Float] {
+        let (nIn, nOut) = dims(shape)
+        return layout == .outIn ? Buffers.transpose(matrix, rows: nIn, cols: nOut) : matrix
+    }
+}
+
+extension EmbeddingOp: MatrixWeightedOp {
+    var matrixRole: ParameterRole { .embeddings }
+    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) { reshapedMatrixShape(shape, inputAxes: 1) }
+    func matrix(_ stored: [Float], shape: [Int]) -> [Float] { stored }
+    func stored(_ matrix: [Float], shape: [Int]) -> [Float] { matrix }
+}
