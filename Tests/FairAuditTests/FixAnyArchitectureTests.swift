@@ -76,7 +76,7 @@ import Testing
         func tensors(_ layer: String) throws -> [String] {
             Array(try #require(graph.layers?.first { $0.name == layer }).weights.values)
         }
-        let deep = try tensors("deep"), deepKernel = try #require(graph.layers?.first { $0.name == "deep" }?.weights["kernel"])
+        let deep = try tensors("deep"), deepKernel = try #require(graph.layers?.first { $0.name == "deep" }?.weights[.kernel])
         var o = Self.options()
         o.layers = ["deep"]
         let only = try Fixer.fix(graph: graph, data: data, options: o)

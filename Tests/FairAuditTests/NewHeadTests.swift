@@ -74,7 +74,7 @@ import Testing
         try Plugins.formats.format(for: file).write(r.graph, to: out, basedOn: file)
         let reread = try Plugins.formats.read(out)
         #expect(reread.layers?.last?.units == 2 && reread.layers?.last?.activation == .softmax)
-        #expect(try reread.tensor(named: #require(reread.layers?.last?.weights["kernel"])).shape == [32, 2])
+        #expect(try reread.tensor(named: #require(reread.layers?.last?.weights[.kernel])).shape == [32, 2])
         let want = try Fixer.predictions(graph: r.graph, data: data), got = try Fixer.predictions(graph: reread, data: data)
         #expect(want.count == data.rowCount && zip(want, got).allSatisfy { abs($0 - $1) <= 1e-6 })
         #expect(want.allSatisfy { $0 > 0 && $0 < 1 })
