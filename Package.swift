@@ -82,7 +82,7 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "FormatONNXTests", dependencies: ["FormatONNX", "FormatNPZ", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "FairAuditPlugins"],
+        .testTarget(name: "AuditFairnessTests", dependencies: ["AuditFairness", "AuditFisher", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "AuditFisherTests", dependencies: ["AuditFisher", "FairAuditPlugins"],
                     resources: [.copy("Resources")]),

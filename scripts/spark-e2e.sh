@@ -2,8 +2,9 @@
 # End-to-end check of examples/spark: a few hundred thousand rows built from
 # the Adult test split, audited by the PySpark job in local mode (local[2],
 # 6 partitions) and by one `fairaudit audit` process; the merged report must
-# equal the single run's (metrics and intervals within 1e-12), with the same
-# gate exit code and JUnit. Needs Java 17 and Python 3; installs pyspark from
+# equal the single run's (metrics and intervals within 1e-12; the Fisher
+# divergences, permutation p-values and influential weights within 1e-9
+# relative), with the same gate exit code and JUnit. Needs Java 17 and Python 3; installs pyspark from
 # PyPI into a venv under .build/. Usage: scripts/spark-e2e.sh [fairaudit-binary]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ with open(sys.argv[1], "w") as f:
         f.write("\n".join(lines[1:]) + "\n")
 PY
 POLICY=examples/adult/fairaudit.toml
-AUDIT=(examples/adult/model.h5 --config "$POLICY" --no-fisher --limit max_demographic_parity_difference=0.15)
+AUDIT=(examples/adult/model.h5 --config "$POLICY" --limit max_demographic_parity_difference=0.15)
 set +e
 t0=$(date +%s%N)
 "$BIN" audit "${AUDIT[@]}" --data "$WORK/rows.csv" --json-output "$WORK/single.json" --junit "$WORK/single.xml" > /dev/null

@@ -1,9 +1,10 @@
 import AuditFairness
+import AuditFisher
 import FairAudit
 import Foundation
 
 extension AuditPartial {
-    /// The partial as one JSON object (version 1):
+    /// The partial as one JSON object (version 2):
     ///
     ///     {"format": "fairaudit-partial", "version": 1,
     ///      "model": {"hash", "path", "format", "layout"},
@@ -11,7 +12,10 @@ extension AuditPartial {
     ///      "options": {"threshold", "bootstrap", "confidence", "seed", "min_group_size"},
     ///      "rows", "row_ids": [["lo", "hi"], …],
     ///      "fairness": {"groups": [{"name", "parts", "cells": [TN, FP, FN, TP], "score_sum"}],
-    ///                   "bootstrap_cells": [[4·groups counts] per replicate]}}
+    ///                   "bootstrap_cells": [[4·groups counts] per replicate]},
+    ///      "fisher": null | {…}}   (``FisherPartial/json(top:)``)
+    ///
+    /// Version 2 added the Fisher section; other versions are refused.
     ///
     /// Seeds and row ids are decimal strings (they may exceed 2⁵³); score sums
     /// are strings in Swift's shortest round-trip form, so they read back bit
@@ -40,6 +44,7 @@ extension AuditPartial {
             ("rows", .int(rows)),
             ("row_ids", .array(rowIDs.ranges.map { .array([.string(String($0.lowerBound)), .string(String($0.upperBound))]) })),
             ("fairness", .object([("groups", .array(groups)), ("bootstrap_cells", .array(replicates))])),
+            ("fisher", fisher.map { $0.json(top: fisherTop) } ?? .null),
         ])
     }
 
@@ -115,13 +120,22 @@ extension AuditPartial {
                                            bootstrapCells: boot)
         } catch { throw bad("\(error)") }
         let positive = data["positive"] as? String
+        var fisher: (FisherPartial, Int)?
+        if let section = doc["fisher"] as? [String: Any] {
+            fisher = try FisherPartial.read(section, bad: bad)
+        } else if doc["fisher"] == nil {
+            throw bad("has no \"fisher\" entry (null when audited with --no-fisher)")
+        }
         let layoutName = try str(model, "layout")
         guard let layout = ModelLayout(rawValue: layoutName) else { throw bad("names an unknown model layout \"\(layoutName)\"") }
-        return AuditPartial(modelHash: try str(model, "hash"), model: try str(model, "path"),
-                            modelFormat: try str(model, "format"), modelLayout: layout,
+        var partial = AuditPartial(modelHash: try str(model, "hash"), model: try str(model, "path"),
+                                   modelFormat: try str(model, "format"), modelLayout: layout,
                             dataSources: try strings(data["sources"], "data.sources"), label: try str(data, "label"),
                             positive: positive, groupColumns: try strings(data["group_columns"], "data.group_columns"),
                             featureNames: try strings(data["features"], "data.features"), options: options,
                             rowIDs: RowIDRanges(ranges: ranges), fairness: fairness)
+        partial.fisher = fisher?.0
+        partial.fisherTop = fisher?.1 ?? 10
+        return partial
     }
 }

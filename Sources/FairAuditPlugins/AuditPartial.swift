@@ -1,4 +1,5 @@
 import AuditFairness
+import AuditFisher
 import FairAudit
 import Foundation
 
@@ -10,7 +11,7 @@ import Foundation
 /// sum exactly as one run over all rows would.
 public struct AuditPartial: Sendable {
     /// The file format's version; a reader refuses others.
-    public static let version = 1
+    public static let version = 2
     /// The `"format"` value that marks a partial.
     public static let formatTag = "fairaudit-partial"
 
@@ -32,6 +33,9 @@ public struct AuditPartial: Sendable {
     public var rowIDs: RowIDRanges
     /// The fairness audit's sums.
     public var fairness: FairnessPartial
+    /// The Fisher audit's sums (nil with `--no-fisher`), and how many most
+    /// group-influential parameters its report lists.
+    public var fisher: FisherPartial?, fisherTop: Int = 10
 
     /// Rows counted.
     public var rows: Int { fairness.rows }
@@ -88,6 +92,13 @@ public struct AuditPartial: Sendable {
                 || a.minGroupSize != b.minGroupSize {
                 throw refuse("has other audit options (threshold, bootstrap, confidence or min group size)")
             }
+            switch (p.fisher, first.fisher) {
+            case (nil, nil): break
+            case (.some, nil): throw refuse("has a Fisher section (the first part was audited with --no-fisher)")
+            case (nil, .some): throw refuse("has no Fisher section (audited with --no-fisher)")
+            case let (.some(f), .some(f0)):
+                if let why = f0.disagreement(with: f) { throw refuse(why) }
+            }
         }
         if let clash = RowIDRanges.firstOverlap(parts.map(\.rowIDs)) {
             throw FairAuditError.invalidInput(path: sources[clash.1], reason:
@@ -97,6 +108,9 @@ public struct AuditPartial: Sendable {
         out.dataSources = parts.flatMap(\.dataSources)
         out.rowIDs = RowIDRanges.union(parts.map(\.rowIDs))
         out.fairness = try FairnessPartial.merged(parts.map(\.fairness))
+        if first.fisher != nil {
+            out.fisher = try FisherPartial.merged(parts.compactMap(\.fisher), order: out.fairness.groupNames)
+        }
         return out
     }
 }

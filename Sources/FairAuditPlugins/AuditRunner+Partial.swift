@@ -1,4 +1,5 @@
 import AuditFairness
+import AuditFisher
 import FairAudit
 import Foundation
 
@@ -26,7 +27,10 @@ extension AuditRunner {
 
     /// Reads the model, then the rows in chunks of about `chunkBytes` of CSV
     /// (memory flat in the number of rows), scores each chunk and adds its
-    /// sufficient statistics up (`fairaudit audit --partial`). Refuses a row
+    /// sufficient statistics up (`fairaudit audit --partial`): the fairness
+    /// cells and, when the request runs the Fisher audit, the Fisher sums of
+    /// the same rows (its null drawing with `options.nullCounts`, which a
+    /// shard must be given when there are permutation rounds). Refuses a row
     /// id that appears twice.
     public static func partial(_ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
                                progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditPartial {
@@ -43,6 +47,7 @@ extension AuditRunner {
             options.keep.append(idColumn)
             if options.features == nil && !options.ignore.contains(idColumn) { options.ignore.append(idColumn) }
         }
+        let fisher = try fisherAccumulator(request, graph: graph)
         var total: FairnessPartial?, ranges = RowIDRanges(ranges: []), source = request.data.path
         var featureNames: [String] = [], groupColumns = request.dataOptions.groups
         let rows = try LabeledData.forEachChunk(from: request.data, options: options, chunkBytes: chunkBytes) { chunk, before in
@@ -68,14 +73,33 @@ extension AuditRunner {
             context.rowIDs = ids
             let part = try FairnessAudit.partial(context)
             total = try total.map { try FairnessPartial.merged([$0, part]) } ?? part
+            try fisher?.0.add(features: data.features, labels: data.labels, rowGroups: data.rowGroups,
+                              groupNames: data.groupNames, rowIDs: ids)
         }
         guard let fairness = total, rows > 0 else {
             throw FairAuditError.invalidInput(path: source, reason: "has no rows to audit")
         }
-        return AuditPartial(modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
-                            modelLayout: graph.layout, dataSources: [source], label: label,
-                            positive: request.dataOptions.positive, groupColumns: groupColumns,
-                            featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
+        var partial = AuditPartial(modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
+                                   modelLayout: graph.layout, dataSources: [source], label: label,
+                                   positive: request.dataOptions.positive, groupColumns: groupColumns,
+                                   featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
+        partial.fisher = fisher.map { $0.1($0.0) }
+        partial.fisherTop = request.options.top
+        return partial
+    }
+
+    /// The Fisher accumulator of a partial audit, nil when the request does
+    /// not run the Fisher audit. With permutation rounds the shard must be
+    /// told every group's row count over all shards (`options.nullCounts`):
+    /// the null draws with those proportions, and a shard sees only its own.
+    static func fisherAccumulator(_ request: AuditRequest, graph: ModelGraph) throws
+        -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)? {
+        guard request.audits.contains(where: { $0.name == FisherAudit.name }) else { return nil }
+        if request.options.permutations > 0 && request.options.nullCounts == nil {
+            throw FairAuditError.invalidInput(path: request.data.path, reason:
+                "a partial audit with Fisher permutation rounds needs every group's row count over all shards (--null-counts FILE), so that every shard draws the same permutation null; or pass --permutations 0 or --no-fisher")
+        }
+        return try FisherAudit.accumulator(graph: graph, options: request.options) { [:] }
     }
 
     /// The report of a (merged) partial: the fairness audit's result, with a
@@ -84,12 +108,18 @@ extension AuditRunner {
     public static func outcome(of partial: AuditPartial) throws -> AuditOutcome {
         let start = Date()
         let result = try FairnessAudit.result(partial.fairness, options: partial.options, groupColumns: partial.groupColumns)
+        var results = [result]
+        if let fisher = partial.fisher {
+            var options = partial.options
+            options.top = partial.fisherTop
+            results.append(try FisherAudit.result(fisher, options: options))
+        }
         let graph = ModelGraph(format: partial.modelFormat, layout: partial.modelLayout, tensors: [])
         let n = partial.rows
         let data = LabeledData(source: partial.dataSources.joined(separator: ","), featureNames: partial.featureNames,
                                features: [], labels: [Float](repeating: 0, count: n), groupColumns: partial.groupColumns,
                                groupNames: partial.fairness.groupNames, rowGroups: [])
-        return AuditOutcome(graph: graph, data: data, scores: [], results: [result],
+        return AuditOutcome(graph: graph, data: data, scores: [], results: results,
                             seconds: Date().timeIntervalSince(start), timing: [("merge_s", Date().timeIntervalSince(start))])
     }
 }

@@ -35,7 +35,10 @@ extension FairAuditCommand {
                 bytes per feature per row); `fix` (every epoch revisits the rows); an .npz \
                 array stored in Fortran order (its rows are not contiguous, so it is read \
                 whole). The bootstrap is the Poisson one precisely so that it folds: a row \
-                bootstrap (n rows drawn from all n) would need every row.
+                bootstrap (n rows drawn from all n) would need every row. \
+                `--partial --null-counts FILE` streams with the Fisher too (memory flat in the \
+                rows): its permutation null draws each row's group with the groups' \
+                proportions, which the counts give before the rows are read.
 
                 A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
                 one from --architecture model_config.json (or `architecture =` in the policy), \
@@ -48,7 +51,7 @@ extension FairAuditCommand {
                   fairaudit audit --config fairaudit.toml --junit report.xml --html report.html
                   fairaudit audit state_dict.npz --architecture model_config.json --data test.csv --label y --group sex
                   zcat shard-3.csv.gz | fairaudit audit model.h5 --data - --header-from header.csv --label y --group sex \
-                      --no-fisher --row-id id --partial part-3.json     # then: fairaudit merge part-*.json
+                      --row-id id --null-counts counts.json --partial part-3.json     # then: fairaudit merge part-*.json
                 """)
 
         @Argument(help: "The model file (default: `model` in fairaudit.toml).")
@@ -80,6 +83,7 @@ extension FairAuditCommand {
             if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
             var options = statistics.auditOptions(policy: policyFile)
             options.rowOffset = shard.rowOffset ?? 0
+            options.nullCounts = try shard.loadNullCounts()
             let arch = architecture
             var request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
@@ -89,9 +93,6 @@ extension FairAuditCommand {
             request.readOptions = arch.readOptions
             let progress = Progress()
             if let out = shard.partial {
-                if !statistics.noFisher && request.audits.contains(where: { $0.name == "fisher" }) {
-                    FileHandle.standardError.write(Data("fairaudit: note: --partial holds the fairness sums only; the Fisher divergence is not part of a partial (pass --no-fisher to silence this)\n".utf8))
-                }
                 let partial = try ModelErrors.naming(modelPath) {
                     try AuditRunner.partial(request, modelPath: modelPath) { progress.update($0) }
                 }

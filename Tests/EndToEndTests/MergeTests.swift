@@ -88,4 +88,59 @@ import Testing
             #expect(lines.count == 1 && r.stderr.contains(path) && r.stderr.contains(word), "\(r.stderr)")
         }
     }
+
+    /// With the Fisher on, two shards given the groups' row counts merge into
+    /// the single run's Fisher section (within 1e-9 relative); a shard with
+    /// other permutation rounds, or without the Fisher, is refused on one line.
+    @Test func fisherShardsMergeIntoTheSingleRun() throws {
+        let dir = try CLI.temporaryDirectory()
+        let (header, a, b) = try Self.split(at: 1234, in: dir)
+        let common = ["audit", "--config", "fairaudit.toml", "--bootstrap", "20", "--permutations", "6"]
+        let single = try CLI.run(common + ["--json"], in: Self.adult)
+        #expect(single.code == 0, "\(single.stderr)")
+        let s = try Self.json(single.stdout)
+        let fisher = try #require(s["fisher"] as? [String: Any])
+        let groups = try #require(fisher["groups"] as? [[String: Any]])
+        let counts = Dictionary(uniqueKeysWithValues: groups.compactMap { g in (g["name"] as? String).map { ($0, g["count"] as? Int ?? 0) } })
+        let countsFile = dir.appendingPathComponent("counts.json")
+        try JSONSerialization.data(withJSONObject: counts).write(to: countsFile)
+        func part(_ name: String, _ data: URL, _ extra: [String]) throws -> String {
+            let out = dir.appendingPathComponent(name).path
+            var args = common + ["--data", data.path, "--null-counts", countsFile.path, "--partial", out] + extra
+            if data == b { args += ["--columns", header, "--row-offset", "1234"] }
+            let r = try CLI.run(args, in: Self.adult)
+            #expect(r.code == 0, "\(r.stderr)")
+            return out
+        }
+        let pa = try part("a.json", a, []), pb = try part("b.json", b, [])
+        let merged = try CLI.run(["merge", pb, pa, "--json"], in: Self.adult)
+        #expect(merged.code == 0, "\(merged.stderr)")
+        let m = try #require(try Self.json(merged.stdout)["fisher"] as? [String: Any])
+        func compare(_ x: Any?, _ y: Any?, _ path: String) {
+            switch (x, y) {
+            case let (u as [String: Any], v as [String: Any]):
+                #expect(Set(u.keys) == Set(v.keys), "\(path)")
+                for k in u.keys { compare(u[k], v[k], path + "." + k) }
+            case let (u as [Any], v as [Any]):
+                #expect(u.count == v.count, "\(path)")
+                for (i, (p, q)) in zip(u, v).enumerated() { compare(p, q, "\(path)[\(i)]") }
+            case let (u as NSNumber, v as NSNumber) where !(u is Bool):
+                let p = u.doubleValue, q = v.doubleValue
+                #expect(abs(p - q) <= 1e-9 * max(abs(p), abs(q)), "\(path): \(p) vs \(q)")
+            default:
+                #expect("\(String(describing: x))" == "\(String(describing: y))", "\(path)")
+            }
+        }
+        compare(fisher, m, "fisher")
+        #expect((fisher["pairs"] as? [[String: Any]])?.isEmpty == false)
+        for (extra, word) in [(["--permutations", "5"], "permutation rounds"), (["--no-fisher"], "Fisher")] {
+            let other = try part("other.json", b, extra)
+            let r = try CLI.run(["merge", pa, other], in: Self.adult)
+            #expect(r.code == 2 && r.stdout.isEmpty, "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("other.json") && r.stderr.contains(word), "\(r.stderr)")
+        }
+        // Without the groups' counts a shard with permutation rounds is refused before reading the rows.
+        let bare = try CLI.run(common + ["--data", a.path, "--partial", "-"], in: Self.adult)
+        #expect(bare.code == 2 && bare.stderr.contains("--null-counts"), "\(bare.stderr)")
+    }
 }

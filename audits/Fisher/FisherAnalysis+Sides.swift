@@ -9,7 +9,7 @@ struct UnitSides {
     /// The rest of g is the count-weighted mean of every other group with
     /// rows, `Σ_{h≠g} N_h F_h / Σ_{h≠g} N_h` (the Fisher of all rows outside
     /// g), computed as `(S − N_g F_g)` with `S = Σ_h N_h F_h` and then normalized.
-    init(values: [[[Float]]], counts: [Int], unit: FisherUnit, compared: [Int], withRest: Bool) {
+    init(values: [[[Double]]], counts: [Int], unit: FisherUnit, compared: [Int], withRest: Bool) {
         for g in compared {
             groups[g] = FisherDivergence.normalized(FisherByGroup.joined(g, values: values, tensors: unit.tensors))
         }
@@ -20,14 +20,14 @@ struct UnitSides {
             let w = Double(counts[h])
             var o = 0
             for t in unit.tensors {
-                for v in values[h][t] { total[o] += w * Double(v); o += 1 }
+                for v in values[h][t] { total[o] += w * v; o += 1 }
             }
         }
         for g in compared {
             let w = Double(counts[g])
             var rest = total, o = 0
             for t in unit.tensors {
-                for v in values[g][t] { rest[o] -= w * Double(v); o += 1 }
+                for v in values[g][t] { rest[o] -= w * v; o += 1 }
             }
             for i in rest.indices where rest[i] < 0 { rest[i] = 0 }  // rounding below an exact 0
             rests[g] = FisherDivergence.normalized(rest)

@@ -5,15 +5,34 @@ import FairAudit
 /// than two, each against the rest; a permutation null; and the most
 /// group-influential parameters.
 public enum FisherAnalysis {
-    /// Runs the comparison. Groups with fewer than `minGroupSize` rows (or
-    /// none) are not compared. `recompute` returns `[group][tensor][element]`
-    /// Fisher for a permuted assignment of rows to groups; it is called
-    /// `permutations` times with `rowGroups` shuffled by `permutedRowGroups`.
-    /// The p-value is the share of rounds whose TV ≥ the observed TV − `tieTolerance`.
+    /// One permutation round of the null: each group's rows and Fisher
+    /// (`[group][tensor][element]`) under a random assignment of rows to groups.
+    public typealias NullRound = (counts: [Int], values: [[[Double]]])
+
+    /// Runs the comparison with the null computed by `recompute`, which
+    /// returns `[group][tensor][element]` Fisher for a permuted assignment of
+    /// rows to groups; it is called `permutations` times with `rowGroups`
+    /// shuffled by `permutedRowGroups`.
     public static func run(observed: FisherByGroup, layers: [FisherUnit], rowGroups: [Int], minGroupSize: Int,
                            permutations: Int, seed: UInt64, top: Int, kind: String = "empirical",
                            progress: (String) -> Void = { _ in },
                            recompute: ([Int]) throws -> [[[Float]]]) throws -> FisherReport {
+        guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
+        var rounds: [NullRound] = []
+        for r in 0..<permutations {
+            progress("fisher: permutation round \(r + 1) of \(permutations)")
+            let values = try recompute(permutedRowGroups(rowGroups, round: r, seed: seed))
+            rounds.append((observed.counts, values.map { $0.map { $0.map(Double.init) } }))
+        }
+        return try run(observed: observed, layers: layers, nullRounds: rounds, minGroupSize: minGroupSize,
+                       permutations: permutations, seed: seed, top: top, kind: kind)
+    }
+
+    /// Runs the comparison against a null given as its rounds. Groups with
+    /// fewer than `minGroupSize` rows (or none) are not compared. The p-value
+    /// is the share of rounds whose TV ≥ the observed TV − `tieTolerance`.
+    public static func run(observed: FisherByGroup, layers: [FisherUnit], nullRounds: [NullRound], minGroupSize: Int,
+                           permutations: Int, seed: UInt64, top: Int, kind: String = "empirical") throws -> FisherReport {
         guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
         guard top >= 0 else { throw FisherError.invalidOption(name: "top", reason: "must be ≥ 0") }
         let tensorCount = observed.tensorNames.count
@@ -41,15 +60,14 @@ public enum FisherAnalysis {
                 results[s].append(d)
             }
         }
-        if permutations > 0, !specs.isEmpty {
+        if !nullRounds.isEmpty, !specs.isEmpty {
             var sums = results.map { $0.map { _ in 0.0 } }, exceed = sums, rounds = sums
-            for r in 0..<permutations {
-                progress("fisher: permutation round \(r + 1) of \(permutations)")
-                let values = try recompute(permutedRowGroups(rowGroups, round: r, seed: seed))
+            for round in nullRounds {
+                let values = round.values
                 try FisherByGroup.check(values, tensorSizes: observed.values.first?.map(\.count) ?? [],
                                         groups: observed.groupNames.count)
                 for (u, unit) in units.enumerated() {
-                    let sides = UnitSides(values: values, counts: observed.counts, unit: unit, compared: compared,
+                    let sides = UnitSides(values: values, counts: round.counts, unit: unit, compared: compared,
                                           withRest: withRest)
                     for (s, spec) in specs.enumerated() {
                         guard let (p, q) = sides.pair(spec) else { continue }

@@ -1,37 +1,54 @@
 import FairAudit
 
 extension FisherAudit {
-    /// Runs the audit on the model in `context.graph`: each group's diagonal
-    /// Fisher from the core executor (`options.fisher` `"empirical"` or
-    /// `"model"`) over the trainable tensors, for the data's groups and every
-    /// permutation round in one pass over the rows
-    /// (`Network.groupFisher(features:labels:assignments:…)`).
+    /// Runs the audit on the model in `context.graph`: the Fisher partial of
+    /// the data's rows (``partial(_:)``), merged as one part — the same
+    /// computation `fairaudit merge` runs over the partials of shards.
     public func run(_ context: AuditContext) throws -> AuditResult {
-        let kind = try FisherKind(rawValue: context.options.fisher).orThrow(
-            FisherError.invalidOption(name: "fisher", reason: "is '\(context.options.fisher)', expected 'empirical' or 'model'"))
-        let network = try Network(graph: context.graph)
+        let o = context.options
+        context.progress("fisher: \(o.fisher) Fisher of \(context.data.groupNames.count) groups over \(context.data.rowCount) rows"
+                         + (o.permutations > 0 ? ", the data's groups and \(o.permutations) permutation rounds in one pass" : ""))
+        let part = try Self.partial(context)
+        let merged = try FisherPartial.merged([part], order: context.data.groupNames)
+        return try Self.result(merged, options: o, progress: context.progress)
+    }
+
+    /// A Fisher accumulator for `graph` with the audit's options and a null
+    /// drawing with `options.nullCounts`, or else `observedCounts`; with the
+    /// trainable tensors' names and shapes and the layer units.
+    public static func accumulator(graph: ModelGraph, options o: AuditOptions, observedCounts: () -> [String: Int])
+        throws -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial) {
+        let kind = try FisherKind(rawValue: o.fisher).orThrow(
+            FisherError.invalidOption(name: "fisher", reason: "is '\(o.fisher)', expected 'empirical' or 'model'"))
+        guard o.permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
+        let network = try Network(graph: graph)
         let names = network.trainableNames
         let shapeOf = Dictionary(zip(network.parameterNames, network.parameterShapes), uniquingKeysWith: { a, _ in a })
         let shapes = names.map { shapeOf[$0] ?? [] }
-        let data = context.data, o = context.options
-        let rounds = max(o.permutations, 0)
-        let assignments = [data.rowGroups] + (0..<rounds).map {
-            FisherAnalysis.permutedRowGroups(data.rowGroups, round: $0, seed: o.seed)
-        }
-        if rounds > 0 { context.progress("fisher: the data's groups and \(rounds) permutation rounds in one pass") }
-        let all = try network.groupFisher(features: data.features, labels: data.labels, assignments: assignments,
-                                          groupNames: data.groupNames, kind: kind)
-        var next = 0
-        return try run(context, tensorNames: names, shapes: shapes) { rowGroups in
-            // The analysis asks for the assignments in the order they were computed.
-            if next < assignments.count, assignments[next] == rowGroups {
-                next += 1
-                return (all[next - 1].counts, all[next - 1].values)
+        let units = FisherUnit.layers(names, layers: graph.layers)
+        var null: FisherNull?, nullNames: [String] = []
+        if o.permutations > 0 {
+            let counts = o.nullCounts ?? observedCounts()
+            guard counts.values.allSatisfy({ $0 >= 0 }), counts.values.contains(where: { $0 > 0 }) else {
+                throw FisherError.invalidOption(name: "null-counts", reason: "needs a positive row count for some group")
             }
-            let f = try network.groupFisher(features: data.features, labels: data.labels, rowGroups: rowGroups,
-                                            groupNames: data.groupNames, kind: kind)
-            return (f.counts, f.values)
+            (null, nullNames) = FisherPartial.null(rounds: o.permutations, seed: o.seed, counts: counts)
         }
+        let accumulator = FisherAccumulator(network: network, kind: kind, null: null)
+        return (accumulator, { FisherPartial($0, tensorNames: names, shapes: shapes, units: units, nullNames: nullNames) })
+    }
+
+    /// The Fisher partial of `context`'s rows, keyed by their row ids.
+    public static func partial(_ context: AuditContext) throws -> FisherPartial {
+        let data = context.data
+        let (accumulator, finish) = try accumulator(graph: context.graph, options: context.options) {
+            var counts: [String: Int] = [:]
+            for g in data.rowGroups where g >= 0 && g < data.groupNames.count { counts[data.groupNames[g], default: 0] += 1 }
+            return counts
+        }
+        try accumulator.add(features: data.features, labels: data.labels, rowGroups: data.rowGroups,
+                            groupNames: data.groupNames, rowIDs: context.resolvedRowIDs)
+        return finish(accumulator)
     }
 }
 

@@ -50,7 +50,7 @@ public struct FisherAudit: Audit {
         var tensors: [Tensor] = []
         for (g, group) in f.groupNames.enumerated() {
             for (t, name) in f.tensorNames.enumerated() {
-                let bytes = Tensor.encode(f.values[g][t].map(Double.init), dtype: .float32, byteOrder: .little)
+                let bytes = Tensor.encode(f.values[g][t], dtype: .float32, byteOrder: .little)
                 tensors.append(Tensor(name: "\(group)/\(name)", dtype: .float32, shape: f.shapes[t],
                                       storage: .bytes(bytes)))
             }

@@ -13,11 +13,18 @@ public struct FisherByGroup: Sendable {
     /// Rows behind each group's Fisher.
     public var counts: [Int]
     /// `F_g[T][i] = (1/N_g) Σ_{n∈D_g} (∂ℓ_n/∂θ_i)²`.
-    public var values: [[[Float]]]
+    public var values: [[[Double]]]
 
-    /// Creates the table; fails when the arrays do not line up.
+    /// Creates the table from float32 Fisher; fails when the arrays do not line up.
     public init(tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
                 values: [[[Float]]]) throws {
+        try self.init(tensorNames: tensorNames, shapes: shapes, groupNames: groupNames, counts: counts,
+                      means: values.map { $0.map { $0.map(Double.init) } })
+    }
+
+    /// Creates the table from Fisher in double precision; fails when the arrays do not line up.
+    public init(tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
+                means values: [[[Double]]]) throws {
         self.tensorNames = tensorNames
         self.shapes = shapes
         self.groupNames = groupNames
@@ -33,7 +40,7 @@ public struct FisherByGroup: Sendable {
     }
 
     /// Checks that `values` has `groups` groups of tensors of `tensorSizes` elements.
-    static func check(_ values: [[[Float]]], tensorSizes: [Int], groups: Int) throws {
+    static func check<T>(_ values: [[[T]]], tensorSizes: [Int], groups: Int) throws {
         guard values.count == groups else {
             throw FisherError.inconsistentFisher(reason: "\(values.count) groups of values for \(groups) group names")
         }
@@ -48,7 +55,7 @@ public struct FisherByGroup: Sendable {
     }
 
     /// Group g's Fisher over `tensors` laid end to end.
-    static func joined(_ g: Int, values: [[[Float]]], tensors: [Int]) -> [Float] {
+    static func joined(_ g: Int, values: [[[Double]]], tensors: [Int]) -> [Double] {
         if tensors.count == 1 { return values[g][tensors[0]] }
         return tensors.flatMap { values[g][$0] }
     }

@@ -9,6 +9,10 @@
 
 Everything after `--` is passed to `fairaudit audit` on every partition
 (the model, label, group and feature columns, threshold, bootstrap, seed).
+With the Fisher audit on (no --no-fisher), a first, cheaper pass counts every
+group's rows (partials with --no-fisher --bootstrap 0): the Fisher's
+permutation null draws each row's group with those proportions, and every
+partition must use the same ones (--null-counts).
 Rows are keyed by their position in the input (`zipWithIndex`, file order),
 so the report equals `fairaudit audit MODEL --data rows.csv …` on one machine,
 interval for interval. Give --row-id COL instead when the data has an id
@@ -17,6 +21,7 @@ column. The exit code is merge's: 0 passed, 1 the gate failed, 2 bad input.
 import argparse
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -65,6 +70,15 @@ def audit_partition(binary, audit_args, columns):
 
 
     return run
+
+
+def group_counts(partials):
+    """Every group's rows over all partials (the sum of its confusion cells)."""
+    counts = {}
+    for line in partials:
+        for group in json.loads(line)["fairness"]["groups"]:
+            counts[group["name"]] = counts.get(group["name"], 0) + sum(group["cells"])
+    return counts
 
 
 def drop_header(index, lines, header):
@@ -142,6 +156,13 @@ def main(argv):
         if parquet and opts.partitions:
             lines = lines.repartition(opts.partitions)  # after the ids: they keep the file order
         binary = os.path.abspath(opts.fairaudit) if os.path.sep in opts.fairaudit else opts.fairaudit
+        if "--no-fisher" not in audit_args and "--null-counts" not in audit_args:
+            lines = lines.cache()
+            first = lines.mapPartitions(audit_partition(
+                binary, audit_args + id_args + ["--no-fisher", "--bootstrap", "0"], columns)).collect()
+            counts = group_counts(first)
+            print(f"fairaudit: group counts for the Fisher's permutation null: {counts}", file=sys.stderr)
+            id_args = id_args + ["--null-counts", json.dumps(counts, sort_keys=True)]
         parts = lines.mapPartitions(audit_partition(binary, audit_args + id_args, columns)).collect()
     finally:
         spark.stop()

@@ -23,6 +23,10 @@ public struct AuditOptions: Sendable {
     /// The global id of the data's first row, when rows are keyed by position
     /// (a shard that starts at row N has offset N).
     public var rowOffset: UInt64 = 0
+    /// Each group's row count over all the rows (every shard together): the
+    /// proportions the Fisher's permutation null draws with (docs/method.md §8).
+    /// Nil: the counts of the rows audited, right for one run over all rows.
+    public var nullCounts: [String: Int]?
     /// Creates the defaults.
     public init() {}
 }

@@ -31,3 +31,13 @@ func gemm(_ a: [Float], transA: Bool, _ b: [Float], transB: Bool, m: Int, n: Int
         }
     }
 }
+
+/// `C += op(A) · op(B)` in double precision (row-major, `cblas_dgemm`): the
+/// Fisher's sums over rows, whose order must not change them beyond 1e-15.
+@inline(__always)
+func dgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+           b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
+    guard m > 0, n > 0, k > 0 else { return }
+    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), 1, c, blasint(ldc))
+}

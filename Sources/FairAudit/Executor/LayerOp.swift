@@ -85,7 +85,7 @@ protocol LayerOp: Sendable {
     /// `roles[k]` (`count` values) and every column `c` of `weights`;
     /// `out[k]` is `columns × count`.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>])
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>])
 }
 
 extension LayerOp {
@@ -102,26 +102,22 @@ extension LayerOp {
     /// one GEMM with the weights, `out += Wᵀ (S ∘ S)`; exact for any
     /// sharing of the parameter across positions.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         for (k, role) in roles.enumerated() {
             let s = sampleGradients(gradOut, inputs, p, cache: cache, role: role)
             Self.addWeightedSquares(s, rows: gradOut.rows, weights: weights, into: out[k])
         }
     }
 
-    /// `out += Wᵀ (S ∘ S)` for per-sample gradients `S` (`rows × P`).
-    static func addWeightedSquares(_ s: [Float], rows: Int, weights: Membership, into out: UnsafeMutablePointer<Float>) {
+    /// `out += Wᵀ (S ∘ S)` for per-sample gradients `S` (`rows × P`): each
+    /// square rounded to float32 once, then weighted and summed in double.
+    static func addWeightedSquares(_ s: [Float], rows: Int, weights: Membership, into out: UnsafeMutablePointer<Double>) {
         guard rows > 0, !s.isEmpty else { return }
-        var sq = s
         let count = s.count / rows
-        FloatKernels.squareInPlace(&sq, rows: rows, width: count, rowWeights: nil)
-        weights.weights.withUnsafeBufferPointer { pw in
-            sq.withUnsafeBufferPointer { ps in
-                guard let w = pw.baseAddress, let sq = ps.baseAddress else { return }
-                gemm(transA: true, transB: false, m: weights.columns, n: count, k: rows, a: w, lda: weights.columns,
-                     b: sq, ldb: count, beta: 1, c: out, ldc: count)
-            }
-        }
+        let sq = s.map { Double($0 * $0) }
+        let w = weights.weights.map(Double.init)
+        dgemm(transA: true, transB: false, m: weights.columns, n: count, k: rows, a: w, lda: weights.columns,
+              b: sq, ldb: count, c: out, ldc: count)
     }
 
     /// The layer has no parameters: no per-sample gradients.

@@ -2,13 +2,17 @@ import Foundation
 
 /// Running sums `Σ_n w[n, c] (∂ℓ_n/∂θ)²` of every trainable tensor for
 /// each of `columns` weight columns (groups, or groups × permutation
-/// rounds), in one buffer; owned by one thread at a time.
+/// rounds), in one buffer of doubles; owned by one thread at a time.
+///
+/// Each row's squared gradient is formed from float32 values and added in
+/// double precision, so sums over the same rows taken in another order or
+/// split (shards, threads) agree to about 1e-15 relative.
 final class FisherSums: @unchecked Sendable {
     /// Elements of each trainable tensor.
     let counts: [Int]
     let columns: Int
     private let offsets: [Int]
-    private let buffer: UnsafeMutablePointer<Float>
+    private let buffer: UnsafeMutablePointer<Double>
     private let total: Int
 
     init(counts: [Int], columns: Int) {
@@ -26,12 +30,17 @@ final class FisherSums: @unchecked Sendable {
 
     /// Where column `column` of tensor `slot` starts (`counts[slot]` values,
     /// then the next column's).
-    func pointer(slot: Int, column: Int) -> UnsafeMutablePointer<Float> {
+    func pointer(slot: Int, column: Int) -> UnsafeMutablePointer<Double> {
         buffer + offsets[slot] + column * counts[slot]
     }
 
-    /// Column `column` of tensor `slot`.
+    /// Column `column` of tensor `slot`, rounded to float32.
     func values(slot: Int, column: Int) -> [Float] {
+        UnsafeBufferPointer(start: pointer(slot: slot, column: column), count: counts[slot]).map { Float($0) }
+    }
+
+    /// Column `column` of tensor `slot`.
+    func sums(slot: Int, column: Int) -> [Double] {
         Array(UnsafeBufferPointer(start: pointer(slot: slot, column: column), count: counts[slot]))
     }
 

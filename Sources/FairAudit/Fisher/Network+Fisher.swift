@@ -141,7 +141,7 @@ struct FisherWorkspace {
     /// The weights the squared gradients are summed with.
     var membership = Membership(rows: 0, columns: 1, weights: [])
     /// Where each node's trainable tensors' sums start, for `pointerColumn` of `pointerSums`.
-    var pointers: [[UnsafeMutablePointer<Float>]] = []
+    var pointers: [[UnsafeMutablePointer<Double>]] = []
     var pointerColumn = -1
     var pointerSums: FisherSums?
 

@@ -114,7 +114,7 @@ struct BatchNormalizationOp: LayerOp {
     }
 
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
                                               weights: weights, scratch: cache.scratch, into: out)
     }
@@ -132,10 +132,9 @@ enum Normalization {
     /// gradients (each summed over the feature's positions) formed in the
     /// node's scratch; a single column of ones adds the squares' column sums.
     static func accumulateAffineSquares(_ g: Batch, xhat: [Float], map m: AxisMap, roles: [ParameterRole], weights: Membership,
-                                        scratch: LayerScratch, into out: [UnsafeMutablePointer<Float>]) {
+                                        scratch: LayerScratch, into out: [UnsafeMutablePointer<Double>]) {
         let rows = g.rows, w = g.width, pc = m.paramCount
         guard rows > 0, pc > 0, g.data.count >= rows * w, xhat.count >= rows * w else { return }
-        let plain = weights.columns == 1 && weights.rows == rows && !weights.weights.contains { $0 != 1 }
         for (k, role) in roles.enumerated() where role == .gamma || role == .beta {
             Buffers.resize(&scratch.xRows, rows * pc)
             g.data.withUnsafeBufferPointer { pg in
@@ -158,15 +157,13 @@ enum Normalization {
                     }
                 }
             }
-            if plain {
-                FloatKernels.addColumnSums(scratch.xRows, rows: rows, width: pc, into: out[k])
-            } else {
-                weights.weights.withUnsafeBufferPointer { pw in
-                    scratch.xRows.withUnsafeBufferPointer { ps in
-                        guard let wp = pw.baseAddress, let sp = ps.baseAddress else { return }
-                        gemm(transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
-                             b: sp, ldb: pc, beta: 1, c: out[k], ldc: pc)
-                    }
+            // Squares rounded to float32 once, weighted and summed in double (as every layer's).
+            let sq = scratch.xRows.prefix(rows * pc).map(Double.init), wd = weights.weights.map(Double.init)
+            wd.withUnsafeBufferPointer { pw in
+                sq.withUnsafeBufferPointer { ps in
+                    guard let wp = pw.baseAddress, let sp = ps.baseAddress else { return }
+                    dgemm(transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
+                          b: sp, ldb: pc, c: out[k], ldc: pc)
                 }
             }
         }

@@ -59,7 +59,7 @@ struct ChannelsFirstOp: LayerOp {
     }
 
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         inner.accumulateSquaredSampleGrads(Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p,
                                            cache: cache, roles: roles, weights: weights, into: out)
     }

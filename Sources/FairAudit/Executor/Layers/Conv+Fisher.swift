@@ -20,25 +20,29 @@ extension ConvOp {
     /// GEMM with that block's weights — exact, since each `g_n` is summed
     /// over every position before it is squared.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         let rows = gradOut.rows
         for (k, role) in roles.enumerated() {
             let count = p[role].count
             guard count > 0, rows > 0 else { continue }
             let block = max(1, min(rows, (1 << 20) / count))
-            var s = [Float](repeating: 0, count: block * count)
+            var s = [Float](repeating: 0, count: block * count), sq = [Double](repeating: 0, count: block * count)
+            let wd = weights.weights.map(Double.init)
             s.withUnsafeMutableBufferPointer { ps in
-                weights.weights.withUnsafeBufferPointer { pw in
-                    guard let sb = ps.baseAddress, let w = pw.baseAddress else { return }
-                    var n0 = 0
-                    while n0 < rows {
-                        let n1 = min(n0 + block, rows)
-                        writeSampleGradients(gradOut, inputs[0], p, role: role, samples: n0..<n1, into: sb)
-                        let used = (n1 - n0) * count
-                        for i in 0..<used { sb[i] *= sb[i] }
-                        gemm(transA: true, transB: false, m: weights.columns, n: count, k: n1 - n0,
-                             a: w + n0 * weights.columns, lda: weights.columns, b: sb, ldb: count, beta: 1, c: out[k], ldc: count)
-                        n0 = n1
+                sq.withUnsafeMutableBufferPointer { pq in
+                    wd.withUnsafeBufferPointer { pw in
+                        guard let sb = ps.baseAddress, let qb = pq.baseAddress, let w = pw.baseAddress else { return }
+                        var n0 = 0
+                        while n0 < rows {
+                            let n1 = min(n0 + block, rows)
+                            writeSampleGradients(gradOut, inputs[0], p, role: role, samples: n0..<n1, into: sb)
+                            let used = (n1 - n0) * count
+                            // Squares rounded to float32 once, weighted and summed in double (as every layer's).
+                            for i in 0..<used { let v = sb[i] * sb[i]; qb[i] = Double(v) }
+                            dgemm(transA: true, transB: false, m: weights.columns, n: count, k: n1 - n0,
+                                  a: w + n0 * weights.columns, lda: weights.columns, b: qb, ldb: count, c: out[k], ldc: count)
+                            n0 = n1
+                        }
                     }
                 }
             }

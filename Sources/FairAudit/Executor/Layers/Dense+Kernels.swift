@@ -72,13 +72,12 @@ enum Dense {
     /// layer with input `x` and delta `d`. One position per sample: the
     /// squared-GEMM identity `(X∘X)ᵀ (w_c ∘ Δ∘Δ)`, exact because each sample
     /// adds one outer product — per column over only the rows it weighs
-    /// (a group's, in a permutation round). Several positions: per-sample
-    /// sums over positions, squared, then one GEMM with the weights.
-    ///
-    /// `scratch` holds the squared and gathered rows between calls; with a
-    /// single column of ones (a group's plain sum) the rows are not gathered.
+    /// (a group's, in a permutation round). The squares are float32, the
+    /// products and sums double (`dgemm`), so the sums do not depend on how
+    /// rows are batched. Several positions: per-sample sums over positions,
+    /// squared, then one GEMM with the weights.
     static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-                                  weights: Membership, into out: [UnsafeMutablePointer<Float>],
+                                  weights: Membership, into out: [UnsafeMutablePointer<Double>],
                                   scratch: LayerScratch = LayerScratch()) {
         let rows = x.rows, nIn = x.lastAxis
         guard rows > 0 else { return }
@@ -89,18 +88,18 @@ enum Dense {
             }
             return
         }
-        FloatKernels.square(x.data, count: rows * nIn, into: &scratch.xSquared)
-        FloatKernels.square(d, count: rows * nOut, into: &scratch.dSquared)
-        let plain = weights.columns == 1 && weights.rows == rows && !weights.weights.contains { $0 != 1 }
-        if !plain {
-            Buffers.resize(&scratch.xRows, rows * nIn)
-            Buffers.resize(&scratch.dRows, rows * nOut)
+        let x2 = x.data.prefix(rows * nIn).map { v -> Double in let q = v * v; return Double(q) }
+        let d2 = d.prefix(rows * nOut).map { v -> Double in let q = v * v; return Double(q) }
+        if layout == .inOut, nIn >= 16, x2.lazy.filter({ $0 != 0 }).count * 2 < x2.count {
+            accumulateSparseRows(x2, d2, rows: rows, nIn: nIn, nOut: nOut, roles: roles, weights: weights, into: out)
+            return
         }
+        var xs = [Double](repeating: 0, count: rows * nIn), ds = [Double](repeating: 0, count: rows * nOut)
+        let wantKernel = roles.contains { $0 == .kernel || $0 == .factorA || $0 == .factorB }
         for c in 0..<weights.columns {
-            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight (all rows, unweighted, when plain).
-            let m = plain ? rows : gatherWeighted(scratch.xSquared, scratch.dSquared, weights: weights, column: c, nIn: nIn, nOut: nOut,
-                                                  into: &scratch.xRows, &scratch.dRows)
-            let xs = plain ? scratch.xSquared : scratch.xRows, ds = plain ? scratch.dSquared : scratch.dRows
+            // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
+            let m = gatherWeighted(x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, gatherX: wantKernel,
+                                   into: &xs, &ds)
             guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
@@ -110,26 +109,71 @@ enum Dense {
                         ds.withUnsafeBufferPointer { pd in
                             guard let xp = px.baseAddress, let dp = pd.baseAddress else { return }
                             if layout == .inOut {
-                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp, ldb: nOut,
-                                     beta: 1, c: o, ldc: nOut)
+                                dgemm(transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp, ldb: nOut,
+                                      c: o, ldc: nOut)
                             } else {
-                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp, ldb: nIn,
-                                     beta: 1, c: o, ldc: nIn)
+                                dgemm(transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp, ldb: nIn,
+                                      c: o, ldc: nIn)
                             }
                         }
                     }
                 case .bias:
-                    FloatKernels.addColumnSums(ds, rows: m, width: nOut, into: out[k] + c * nOut)
+                    let o = out[k] + c * nOut
+                    ds.withUnsafeBufferPointer { pd in
+                        guard let dp = pd.baseAddress else { return }
+                        for r in 0..<m { let row = dp + r * nOut; for j in 0..<nOut { o[j] += row[j] } }
+                    }
                 default: break
                 }
             }
         }
     }
 
+    /// The identity of ``accumulateSquares`` row by row, over each row's
+    /// non-zero inputs only: `out[c][a, ·] += w[n, c] x²[n, a] δ²[n, ·]` for the
+    /// `a` with `x[n, a] ≠ 0`. For inputs mostly zero (one-hot columns, the
+    /// Adult MLP's first layer has 14 of 80 set; ReLU outputs), it does a fraction of the
+    /// GEMM's work for every column a row is in, which is what makes
+    /// permutation rounds cheap. Kernel in `inOut` layout.
+    private static func accumulateSparseRows(_ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,
+                                             roles: [ParameterRole], weights: Membership,
+                                             into out: [UnsafeMutablePointer<Double>]) {
+        let kernel = roles.firstIndex { $0 == .kernel || $0 == .factorA || $0 == .factorB }
+        let bias = roles.firstIndex(of: .bias)
+        var nonzero = [Int](repeating: 0, count: nIn)
+        x2.withUnsafeBufferPointer { px in
+            d2.withUnsafeBufferPointer { pd in
+                weights.weights.withUnsafeBufferPointer { pw in
+                    guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress else { return }
+                    for r in 0..<rows {
+                        var nz = 0
+                        for a in 0..<nIn where x[r * nIn + a] != 0 { nonzero[nz] = a; nz += 1 }
+                        let dr = d + r * nOut
+                        for c in 0..<weights.columns {
+                            let wr = Double(w[r * weights.columns + c])
+                            guard wr != 0 else { continue }
+                            if let k = kernel {
+                                let o = out[k] + c * nIn * nOut
+                                for i in 0..<nz {
+                                    let a = nonzero[i], s = x[r * nIn + a] * wr, oa = o + a * nOut
+                                    for b in 0..<nOut { oa[b] += s * dr[b] }
+                                }
+                            }
+                            if let k = bias {
+                                let o = out[k] + c * nOut
+                                for b in 0..<nOut { o[b] += wr * dr[b] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Copies the rows with a non-zero weight in `column` to the front of
-    /// `xs` (`X∘X`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
-    private static func gatherWeighted(_ x2: [Float], _ d2: [Float], weights: Membership, column c: Int, nIn: Int, nOut: Int,
-                                       into xs: inout [Float], _ ds: inout [Float]) -> Int {
+    /// `xs` (`X∘X`, when `gatherX`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
+    private static func gatherWeighted(_ x2: [Double], _ d2: [Double], weights: Membership, column c: Int, nIn: Int,
+                                       nOut: Int, gatherX: Bool, into xs: inout [Double], _ ds: inout [Double]) -> Int {
         var m = 0
         x2.withUnsafeBufferPointer { px in
             d2.withUnsafeBufferPointer { pd in
@@ -141,8 +185,13 @@ enum Dense {
                             for r in 0..<weights.rows {
                                 let wr = w[r * weights.columns + c]
                                 guard wr != 0 else { continue }
-                                (xo + m * nIn).update(from: x + r * nIn, count: nIn)
-                                for j in 0..<nOut { dO[m * nOut + j] = wr * d[r * nOut + j] }
+                                if gatherX { (xo + m * nIn).update(from: x + r * nIn, count: nIn) }
+                                if wr == 1 {
+                                    (dO + m * nOut).update(from: d + r * nOut, count: nOut)
+                                } else {
+                                    let wd = Double(wr)
+                                    for j in 0..<nOut { dO[m * nOut + j] = wd * d[r * nOut + j] }
+                                }
                                 m += 1
                             }
                         }

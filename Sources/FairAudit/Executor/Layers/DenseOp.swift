@@ -80,7 +80,7 @@ struct DenseOp: LayerOp {
     /// identity `Σ_n w_nc (x_n ⊗ δ_n)² = (X∘X)ᵀ (w_c ∘ Δ∘Δ)`, one GEMM per
     /// column. Shared over positions (rank ≥ 3): per-sample sums first.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         let s = cache.scratch
         writeDelta(gradOut, cache: cache, into: &s.delta)
         Dense.accumulateSquares(x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,

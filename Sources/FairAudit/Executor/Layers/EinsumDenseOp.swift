@@ -65,7 +65,7 @@ struct EinsumDenseOp: LayerOp {
     }
 
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         dense.accumulateSquaredSampleGrads(flat(gradOut, trailing: ownDims.count), [flat(inputs[0], trailing: plan.contracted.count)],
                                            p, cache: cache, roles: roles, weights: weights, into: out)
     }

@@ -73,7 +73,7 @@ struct EmbeddingOp: LayerOp {
     /// sample, the gradient rows of the distinct ids it holds (summed over
     /// the positions holding each id), squared, added with the weights.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         guard let k = roles.firstIndex(of: .embeddings) else { return }
         let table = p[.embeddings], d = outputDim ?? 1, rows = table.count / max(d, 1)
         let ids = inputs[0], per = ids.width, size = table.count, columns = weights.columns
@@ -109,7 +109,7 @@ struct EmbeddingOp: LayerOp {
                                             let w = wts[n * columns + c]
                                             guard w != 0 else { continue }
                                             let o = out[k] + c * size + r * d
-                                            for j in 0..<d { o[j] += w * a[j] * a[j] }
+                                            for j in 0..<d { o[j] += Double(w * (a[j] * a[j])) }
                                         }
                                     }
                                 }

@@ -72,7 +72,7 @@ struct FactorizedDenseOp: LayerOp {
     }
 
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         let x = inputs[0], (d, dh) = deltas(gradOut, p, cache, rows: x.rows * x.positions)
         for (k, role) in roles.enumerated() {
             switch role {

@@ -147,7 +147,7 @@ struct LayerNormalizationOp: LayerOp {
     }
 
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
                                               weights: weights, scratch: cache.scratch, into: out)
     }

@@ -95,7 +95,7 @@ extension MultiHeadAttentionOp {
     /// The deltas once for every role, then per role: per-sample sums over
     /// positions, squared, one GEMM with the weights.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         let proj = projections(gradOut, inputs, cache: cache, deltas: deltas(gradOut, inputs, p, cache: cache))
         for (k, role) in roles.enumerated() {
             Self.addWeightedSquares(Self.sampleGradients(proj, role: role), rows: gradOut.rows, weights: weights, into: out[k])

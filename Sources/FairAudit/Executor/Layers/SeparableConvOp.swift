@@ -89,7 +89,7 @@ struct SeparableConvOp: LayerOp {
     /// Each stage's exact per-sample squares (``ConvOp``), the depthwise
     /// stage fed the gradient that reaches the depthwise output.
     func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Float>]) {
+                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
         let (d, q) = stages(p)
         let mid = middle(inputs[0], d, cache: cache)
         for (k, role) in roles.enumerated() {
