@@ -79,25 +79,6 @@ struct FixTargetTests {
         }
     }
 
-    @Test("the multipliers step by the constraint on the whole epoch's thresholded rates, not the last batches'")
-    func multiplierStepUsesEpochRates() throws {
-        let target = FixTarget(kind: .max, metric: .demographicParityDifference, limit: 0.1)
-        var c = FixerConstraints(targets: [target], groups: [0, 1], threshold: 0.5, margin: 0.5)
-        // Batch 1: all 10 rows of group 0 selected, none of group 1's 10;
-        // batch 2: none of group 0's 30 rows, none of group 1's 10.
-        for (n0, selected0, n1) in [(10, true, 10), (30, false, 10)] {
-            let margins = [Double](repeating: selected0 ? 1 : -1, count: n0) + [Double](repeating: -1, count: n1)
-            var d = [Double](repeating: 0, count: n0 + n1)
-            _ = c.apply(margins: margins, labels: [Float](repeating: 0, count: n0 + n1),
-                        groups: [Int](repeating: 0, count: n0) + [Int](repeating: 1, count: n1), into: &d)
-        }
-        c.endEpoch()
-        // Epoch rates 10/40 and 0/20; μ = 3, ε' = 0.05: λ(0,1) = 3·(0.25 − 0.05), λ(1,0) = max(0, 3·(0 − 0.25 − 0.05)).
-        #expect(c.multipliers.count == 2)
-        #expect(abs(c.multipliers[0] - 3 * (10.0 / 40 - 0.05)) < 1e-12, "\(c.multipliers)")
-        #expect(c.multipliers[1] == 0)
-    }
-
     @Test("the softmax margin's gradient equals finite differences", arguments: [2, 3])
     func softmaxMarginChain(classes k: Int) {
         let objective = FixerObjective(loss: Loss(classes: k), penalty: nil, lambda: 0)

@@ -18,11 +18,8 @@ import Foundation
 ///   (`m_n = logit(p_n) − logit(t)`, the row's margin over the threshold), and
 ///   `ĉ_c` is the constraint measured with the thresholded rates the metric
 ///   counts, as running (exponential, β = 0.9) averages of the batch rates;
-/// - at the end of each epoch the multipliers move by the constraint on the
-///   thresholded rates counted over the whole epoch's batches,
-///   `λ_c ← max(0, λ_c + μ·c̄_c)`: every training row once, so the step
-///   follows the model's violation and not the noise of a few batches (a
-///   minority group's positives are some 20 rows of a 256-row batch).
+/// - at the end of each epoch the multipliers move to the weights,
+///   `λ_c ← max(0, λ_c + μ·ĉ_c)`.
 ///
 /// The sharpness `1/τ` grows over the epochs (τ from 1 to 0.3, geometric), so
 /// the surrogate starts smooth enough to move every row and ends close to
@@ -53,8 +50,6 @@ struct FixerConstraints {
     /// `logit(t)`.
     let thresholdLogit: Double
     private var running: [Key: Double] = [:]
-    /// Thresholded hits and rows per cell over the current epoch's batches.
-    private var epochHits: [Key: Double] = [:], epochRows: [Key: Double] = [:]
 
     private struct Key: Hashable { var stratum: Int, group: Int }
 
@@ -81,18 +76,11 @@ struct FixerConstraints {
         step /= Double(max(groups.count - 1, 1))
     }
 
-    /// The multipliers' update at the end of an epoch, `λ_c ← max(0, λ_c + μ·c̄_c)`,
-    /// `c̄_c` the constraint on the epoch's thresholded rates (the running
-    /// rates for a cell the epoch did not see).
+    /// The multipliers' update at the end of an epoch, `λ_c ← max(0, λ_c + μ·ĉ_c)`.
     mutating func endEpoch() {
-        defer { epochHits = [:]; epochRows = [:] }
-        func rate(_ k: Key) -> Double? {
-            if let n = epochRows[k], n > 0 { return (epochHits[k] ?? 0) / n }
-            return running[k]
-        }
         for (i, c) in pairs.enumerated() {
             let kx = Key(stratum: c.stratum ?? -1, group: c.x), ky = Key(stratum: c.stratum ?? -1, group: c.y)
-            guard let rx = rate(kx), let ry = rate(ky) else { continue }
+            guard let rx = running[kx], let ry = running[ky] else { continue }
             multipliers[i] = max(0, multipliers[i] + step * (c.p * rx - c.q * ry - c.epsilon))
         }
     }
@@ -127,8 +115,6 @@ struct FixerConstraints {
             }
         }
         for (k, c) in count {
-            epochRows[k, default: 0] += Double(c)
-            epochHits[k, default: 0] += hard[k] ?? 0
             let rate = (hard[k] ?? 0) / Double(c)
             running[k] = running[k].map { decay * $0 + (1 - decay) * rate } ?? rate
         }
