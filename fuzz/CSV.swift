@@ -7,7 +7,9 @@
 import FairAudit
 import Foundation
 
-let csvPath = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()) + "fuzz-csv-\(getpid()).csv"
+let csvPath =
+    (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory())
+    + "fuzz-csv-\(getpid()).csv"
 let csvURL = URL(fileURLWithPath: csvPath)
 let csvOptions = [
     CSVDataOptions(label: "income", groups: ["sex", "race"], maxLineBytes: 1 << 16),

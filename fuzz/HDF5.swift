@@ -27,7 +27,9 @@ let installChildHandler: Void = {
     }
 }()
 
-let h5Path = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()) + "fuzz-hdf5-\(getpid()).h5"
+let h5Path =
+    (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory())
+    + "fuzz-hdf5-\(getpid()).h5"
 let h5URL = URL(fileURLWithPath: h5Path)
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -41,7 +43,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // reading them made the process RSS creep past -rss_limit_mb (an OOM
     // report with a 35 MB live heap).
     for t in graph.tensors where t.byteCount <= 16 << 20 {
-        if let raw = try? t.rawBytes() { precondition(raw.count == t.byteCount, "tensor \(t.name): \(raw.count) bytes") }
+        if let raw = try? t.rawBytes() {
+            precondition(raw.count == t.byteCount, "tensor \(t.name): \(raw.count) bytes")
+        }
     }
     return 0
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 // libFuzzer target: the Keras `model_config` / config.json parser
 // (`KerasConfig`, Sources/FairAudit/Keras). Each input is parsed, and its
 // architecture built twice: with no weights, and with weights named after
@@ -5,7 +7,6 @@
 // weight assignment and shape checks run too.
 // Any input must give an architecture or a `FairAuditError`, never a trap.
 @testable import FairAudit
-import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,10 +1,11 @@
+import FairAudit
+import Foundation
+
 // libFuzzer target: the ONNX reader (formats/ONNX): `ModelProto` decoding,
 // every initializer turned into a tensor, and the dense chain. Any input must
 // give a graph or an `ONNXError`/`FairAuditError`, never a trap, and a graph's
 // tensors must hold exactly the bytes their shapes need.
 @testable import FormatONNX
-import FairAudit
-import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

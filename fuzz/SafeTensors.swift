@@ -3,6 +3,7 @@
 // Any input must give a header or a `SafeTensorsError`, never a trap.
 import FairAudit
 import Foundation
+
 @testable import FormatSafeTensors
 
 @_cdecl("LLVMFuzzerTestOneInput")

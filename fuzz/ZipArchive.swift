@@ -19,7 +19,8 @@ nonisolated(unsafe) let scratch: URL = {
 func fileBytes(_ path: String) -> [UInt8]? {
     guard let f = fopen(path, "rb") else { return nil }
     defer { fclose(f) }
-    var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65_536)
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
         let n = fread(&buffer, 1, buffer.count, f)
         out += buffer[0..<n]
@@ -42,7 +43,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let out = scratch.appendingPathComponent("member")
             let extracted = (try? zip.extract(e, to: out)) != nil
             precondition(extracted == (whole != nil), "extract and data(for:) disagree on \(e.name)")
-            if extracted { precondition(fileBytes(out.path) == whole.map { [UInt8]($0) }, "extract wrote other bytes for \(e.name)") }
+            if extracted {
+                precondition(
+                    fileBytes(out.path) == whole.map { [UInt8]($0) }, "extract wrote other bytes for \(e.name)")
+            }
             precondition(extracted || !FileManager.default.fileExists(atPath: out.path), "a failed extract left a file")
             unlink(out.path)
         }

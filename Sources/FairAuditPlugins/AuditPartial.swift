@@ -41,9 +41,11 @@ public struct AuditPartial: Sendable {
     public var rows: Int { fairness.rows }
 
     /// Creates a partial.
-    public init(modelHash: String, model: String, modelFormat: String, modelLayout: ModelLayout, dataSources: [String],
-                label: String, positive: String?, groupColumns: [String], featureNames: [String], options: AuditOptions,
-                rowIDs: RowIDRanges, fairness: FairnessPartial) {
+    public init(
+        modelHash: String, model: String, modelFormat: String, modelLayout: ModelLayout, dataSources: [String],
+        label: String, positive: String?, groupColumns: [String], featureNames: [String], options: AuditOptions,
+        rowIDs: RowIDRanges, fairness: FairnessPartial
+    ) {
         self.modelHash = modelHash
         self.model = model
         self.modelFormat = modelFormat
@@ -81,28 +83,40 @@ public struct AuditPartial: Sendable {
         }
         for (p, path) in zip(parts, sources).dropFirst() {
             func refuse(_ what: String) -> FairAuditError {
-                .invalidInput(path: path, reason: "\(what), unlike \(sources[0]); partials merge only from one model, data options and seed")
+                .invalidInput(
+                    path: path,
+                    reason: "\(what), unlike \(sources[0]); partials merge only from one model, data options and seed")
             }
-            if p.modelHash != first.modelHash { throw refuse("was made from another model (hash \(p.modelHash), not \(first.modelHash))") }
+            if p.modelHash != first.modelHash {
+                throw refuse("was made from another model (hash \(p.modelHash), not \(first.modelHash))")
+            }
             if p.label != first.label || p.positive != first.positive || p.groupColumns != first.groupColumns
-                || p.featureNames != first.featureNames { throw refuse("reads other label, group or feature columns") }
-            let a = p.options, b = first.options
+                || p.featureNames != first.featureNames
+            {
+                throw refuse("reads other label, group or feature columns")
+            }
+            let a = p.options
+            let b = first.options
             if a.seed != b.seed { throw refuse("has another seed (\(a.seed), not \(b.seed))") }
             if a.threshold != b.threshold || a.bootstrap != b.bootstrap || a.confidence != b.confidence
-                || a.minGroupSize != b.minGroupSize {
+                || a.minGroupSize != b.minGroupSize
+            {
                 throw refuse("has other audit options (threshold, bootstrap, confidence or min group size)")
             }
             switch (p.fisher, first.fisher) {
             case (nil, nil): break
             case (.some, nil): throw refuse("has a Fisher section (the first part was audited with --no-fisher)")
             case (nil, .some): throw refuse("has no Fisher section (audited with --no-fisher)")
-            case let (.some(f), .some(f0)):
+            case (.some(let f), .some(let f0)):
                 if let why = f0.disagreement(with: f) { throw refuse(why) }
             }
         }
         if let clash = RowIDRanges.firstOverlap(parts.map(\.rowIDs)) {
-            throw FairAuditError.invalidInput(path: sources[clash.1], reason:
-                "row ids overlap those of \(sources[clash.0]) (row id \(clash.id) in both); a row must be in one shard only")
+            throw FairAuditError.invalidInput(
+                path: sources[clash.1],
+                reason:
+                    "row ids overlap those of \(sources[clash.0]) (row id \(clash.id) in both); a row must be in one shard only"
+            )
         }
         var out = first
         out.dataSources = parts.flatMap(\.dataSources)

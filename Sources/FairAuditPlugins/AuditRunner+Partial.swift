@@ -20,7 +20,8 @@ extension AuditRunner {
     /// The row ids from the kept id column (removed from `data.kept`), nil without one.
     static func takeRowIDs(_ request: AuditRequest, from data: inout LabeledData) -> [UInt64]? {
         guard let idColumn = request.rowIDColumn,
-              let column = data.kept.last(where: { $0.name == idColumn }) else { return nil }
+            let column = data.kept.last(where: { $0.name == idColumn })
+        else { return nil }
         data.kept.removeAll { $0.name == idColumn }
         return column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
     }
@@ -32,8 +33,10 @@ extension AuditRunner {
     /// the same rows (its null drawing with `options.nullCounts`, which a
     /// shard must be given when there are permutation rounds). Refuses a row
     /// id that appears twice.
-    public static func partial(_ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
-                               progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditPartial {
+    public static func partial(
+        _ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> AuditPartial {
         progress("reading \(request.model.lastPathComponent)")
         var graph = try request.formats.read(request.model, options: request.readOptions)
         try request.architecture(&graph)
@@ -48,9 +51,13 @@ extension AuditRunner {
             if options.features == nil && !options.ignore.contains(idColumn) { options.ignore.append(idColumn) }
         }
         let fisher = try fisherAccumulator(request, graph: graph)
-        var total: FairnessPartial?, ranges = RowIDRanges(ranges: []), source = request.data.path
-        var featureNames: [String] = [], groupColumns = request.dataOptions.groups
-        let rows = try LabeledData.forEachChunk(from: request.data, options: options, chunkBytes: chunkBytes) { chunk, before in
+        var total: FairnessPartial?
+        var ranges = RowIDRanges(ranges: [])
+        var source = request.data.path
+        var featureNames: [String] = []
+        var groupColumns = request.dataOptions.groups
+        let rows = try LabeledData.forEachChunk(from: request.data, options: options, chunkBytes: chunkBytes) {
+            chunk, before in
             var data = chunk
             source = data.source
             featureNames = data.featureNames
@@ -63,8 +70,11 @@ extension AuditRunner {
             }
             let (chunkRanges, duplicate) = RowIDRanges.of(ids)
             if let id = duplicate ?? RowIDRanges.firstOverlap([ranges, chunkRanges])?.id {
-                throw FairAuditError.invalidInput(path: data.source, reason:
-                    "row id \(id) appears twice\(request.rowIDColumn.map { " in column '\($0)'" } ?? ""); every row needs its own id")
+                throw FairAuditError.invalidInput(
+                    path: data.source,
+                    reason:
+                        "row id \(id) appears twice\(request.rowIDColumn.map { " in column '\($0)'" } ?? ""); every row needs its own id"
+                )
             }
             ranges = RowIDRanges.union([ranges, chunkRanges])
             progress("scoring rows \(before + 1)–\(before + data.rowCount)")
@@ -73,16 +83,18 @@ extension AuditRunner {
             context.rowIDs = ids
             let part = try FairnessAudit.partial(context)
             total = try total.map { try FairnessPartial.merged([$0, part]) } ?? part
-            try fisher?.0.add(features: data.features, labels: data.labels, rowGroups: data.rowGroups,
-                              groupNames: data.groupNames, rowIDs: ids)
+            try fisher?.0.add(
+                features: data.features, labels: data.labels, rowGroups: data.rowGroups,
+                groupNames: data.groupNames, rowIDs: ids)
         }
         guard let fairness = total, rows > 0 else {
             throw FairAuditError.invalidInput(path: source, reason: "has no rows to audit")
         }
-        var partial = AuditPartial(modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
-                                   modelLayout: graph.layout, dataSources: [source], label: label,
-                                   positive: request.dataOptions.positive, groupColumns: groupColumns,
-                                   featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
+        var partial = AuditPartial(
+            modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
+            modelLayout: graph.layout, dataSources: [source], label: label,
+            positive: request.dataOptions.positive, groupColumns: groupColumns,
+            featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
         partial.fisher = fisher.map { $0.1($0.0) }
         partial.fisherTop = request.options.top
         return partial
@@ -92,12 +104,18 @@ extension AuditRunner {
     /// not run the Fisher audit. With permutation rounds the shard must be
     /// told every group's row count over all shards (`options.nullCounts`):
     /// the null draws with those proportions, and a shard sees only its own.
-    static func fisherAccumulator(_ request: AuditRequest, graph: ModelGraph) throws
-        -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)? {
+    static func fisherAccumulator(
+        _ request: AuditRequest, graph: ModelGraph
+    ) throws
+        -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)?
+    {
         guard request.audits.contains(where: { $0.name == FisherAudit.name }) else { return nil }
         if request.options.permutations > 0 && request.options.nullCounts == nil {
-            throw FairAuditError.invalidInput(path: request.data.path, reason:
-                "a partial audit with Fisher permutation rounds needs every group's row count over all shards (--null-counts FILE), so that every shard draws the same permutation null; or pass --permutations 0 or --no-fisher")
+            throw FairAuditError.invalidInput(
+                path: request.data.path,
+                reason:
+                    "a partial audit with Fisher permutation rounds needs every group's row count over all shards (--null-counts FILE), so that every shard draws the same permutation null; or pass --permutations 0 or --no-fisher"
+            )
         }
         return try FisherAudit.accumulator(graph: graph, options: request.options) { [:] }
     }
@@ -107,7 +125,8 @@ extension AuditRunner {
     /// feature names, group columns, row count).
     public static func outcome(of partial: AuditPartial) throws -> AuditOutcome {
         let start = Date()
-        let result = try FairnessAudit.result(partial.fairness, options: partial.options, groupColumns: partial.groupColumns)
+        let result = try FairnessAudit.result(
+            partial.fairness, options: partial.options, groupColumns: partial.groupColumns)
         var results = [result]
         if let fisher = partial.fisher {
             var options = partial.options
@@ -116,10 +135,12 @@ extension AuditRunner {
         }
         let graph = ModelGraph(format: partial.modelFormat, layout: partial.modelLayout, tensors: [])
         let n = partial.rows
-        let data = LabeledData(source: partial.dataSources.joined(separator: ","), featureNames: partial.featureNames,
-                               features: [], labels: [Float](repeating: 0, count: n), groupColumns: partial.groupColumns,
-                               groupNames: partial.fairness.groupNames, rowGroups: [])
-        return AuditOutcome(graph: graph, data: data, scores: [], results: results,
-                            seconds: Date().timeIntervalSince(start), timing: [("merge_s", Date().timeIntervalSince(start))])
+        let data = LabeledData(
+            source: partial.dataSources.joined(separator: ","), featureNames: partial.featureNames,
+            features: [], labels: [Float](repeating: 0, count: n), groupColumns: partial.groupColumns,
+            groupNames: partial.fairness.groupNames, rowGroups: [])
+        return AuditOutcome(
+            graph: graph, data: data, scores: [], results: results,
+            seconds: Date().timeIntervalSince(start), timing: [("merge_s", Date().timeIntervalSince(start))])
     }
 }

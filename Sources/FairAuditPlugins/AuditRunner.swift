@@ -29,9 +29,11 @@ public struct AuditRequest: Sendable {
     public var arrayChunkRows = 8192
 
     /// Creates a request running every registered audit.
-    public init(model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
-                audits: [any Audit.Type] = Plugins.audits,
-                architecture: @escaping @Sendable (inout ModelGraph) throws -> Void = { _ in }) {
+    public init(
+        model: URL, data: URL, dataOptions: CSVDataOptions, options: AuditOptions = AuditOptions(),
+        audits: [any Audit.Type] = Plugins.audits,
+        architecture: @escaping @Sendable (inout ModelGraph) throws -> Void = { _ in }
+    ) {
         self.model = model
         self.data = data
         self.dataOptions = dataOptions
@@ -61,7 +63,9 @@ public struct AuditOutcome: Sendable {
 /// Reads the model and data, scores the rows and runs the audits.
 public enum AuditRunner {
     /// Runs `request`, telling `progress` what it is doing.
-    public static func run(_ request: AuditRequest, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> AuditOutcome {
+    public static func run(
+        _ request: AuditRequest, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> AuditOutcome {
         let start = Date()
         var timing: [(String, Double)] = []
         func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
@@ -82,43 +86,58 @@ public enum AuditRunner {
             dataOptions = try DataLoading.csvOptions(dataOptions, network: network, source: request.data.path)
         }
         if canFold(request) {
-            let (data, results) = try folded(request, options: dataOptions,
-                                             graph: graph, network: network, timing: &timing, progress: progress)
-            return AuditOutcome(graph: graph, data: data, scores: [], results: results,
-                                seconds: Date().timeIntervalSince(start), timing: timing)
+            let (data, results) = try folded(
+                request, options: dataOptions,
+                graph: graph, network: network, timing: &timing, progress: progress)
+            return AuditOutcome(
+                graph: graph, data: data, scores: [], results: results,
+                seconds: Date().timeIntervalSince(start), timing: timing)
         }
-        let data: LabeledData, scores: [Float], rowIDs: [UInt64]?
-        if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data) || network.inputNames.count > 1 {
+        let data: LabeledData
+        let scores: [Float]
+        let rowIDs: [UInt64]?
+        if request.audits.contains(where: { $0.needsFeatures }) || DataLoading.isZip(request.data)
+            || network.inputNames.count > 1
+        {
             var loaded = try timed("read_data_s") {
-                try DataLoading.load(from: request.data, options: withRowIDColumn(request, dataOptions), network: network)
+                try DataLoading.load(
+                    from: request.data, options: withRowIDColumn(request, dataOptions), network: network)
             }
             rowIDs = takeRowIDs(request, from: &loaded)
             data = loaded
             try data.requireTwoGroups(for: "a fairness audit")
             progress("scoring \(data.rowCount) rows")
-            scores = try timed("predict_s") { try network.shardInvariantScores(features: data.features, rows: data.rowCount) }
+            scores = try timed("predict_s") {
+                try network.shardInvariantScores(features: data.features, rows: data.rowCount)
+            }
         } else {
             (data, scores, rowIDs) = try streamed(request, options: dataOptions, network: network, timing: &timing)
             try data.requireTwoGroups(for: "a fairness audit")
         }
-        var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options, progress: progress)
+        var context = AuditContext(
+            graph: graph, data: data, scores: scores, options: request.options, progress: progress)
         context.rowIDs = rowIDs
         var results: [AuditResult] = []
         for audit in request.audits {
             progress("\(audit.name) audit")
             results.append(try timed(audit.timingKey) { try audit.init().run(context) })
         }
-        return AuditOutcome(graph: graph, data: data, scores: scores, results: results,
-                            seconds: Date().timeIntervalSince(start), timing: timing)
+        return AuditOutcome(
+            graph: graph, data: data, scores: scores, results: results,
+            seconds: Date().timeIntervalSince(start), timing: timing)
     }
 
     /// Reads and scores the rows block by block, keeping each row's score,
     /// label and group but not its features (``LabeledData/streamCSV(from:options:tuning:consume:)``).
-    static func streamed(_ request: AuditRequest, options: CSVDataOptions, network: Network,
-                         timing: inout [(String, Double)]) throws -> (LabeledData, [Float], [UInt64]?) {
-        var scores: [Float] = [], scoring = 0.0
+    static func streamed(
+        _ request: AuditRequest, options: CSVDataOptions, network: Network,
+        timing: inout [(String, Double)]
+    ) throws -> (LabeledData, [Float], [UInt64]?) {
+        var scores: [Float] = []
+        var scoring = 0.0
         let t0 = Date()
-        var data = try LabeledData.streamCSV(from: request.data, options: withRowIDColumn(request, options)) { features, rows, expected in
+        var data = try LabeledData.streamCSV(from: request.data, options: withRowIDColumn(request, options)) {
+            features, rows, expected in
             let t = Date()
             if scores.isEmpty, let expected { scores.reserveCapacity(expected) }
             scores += try network.shardInvariantScores(features: Array(features), rows: rows)
@@ -137,7 +156,8 @@ public enum AuditRunner {
             throw FairAuditError.unreadableFile(path: url.path, reason: "cannot read the baseline")
         }
         guard let doc = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
-            throw FairAuditError.invalidInput(path: url.path, reason: "is not a fairaudit audit --json output (not a JSON object)")
+            throw FairAuditError.invalidInput(
+                path: url.path, reason: "is not a fairaudit audit --json output (not a JSON object)")
         }
         return (doc["group_columns"] as? [Any])?.compactMap { $0 as? String }
     }
@@ -148,13 +168,18 @@ public enum AuditRunner {
             throw FairAuditError.unreadableFile(path: url.path, reason: "cannot read the baseline")
         }
         guard let doc = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
-              let metrics = doc["metrics"] as? [String: Any] else {
-            throw FairAuditError.invalidInput(path: url.path, reason: "is not a fairaudit audit --json output (no \"metrics\" object)")
+            let metrics = doc["metrics"] as? [String: Any]
+        else {
+            throw FairAuditError.invalidInput(
+                path: url.path, reason: "is not a fairaudit audit --json output (no \"metrics\" object)")
         }
         var out: [String: Double] = [:]
         for (k, v) in metrics {
-            if let x = v as? Double { out[k] = x }
-            else if let obj = v as? [String: Any], let x = obj["value"] as? Double { out[k] = x }
+            if let x = v as? Double {
+                out[k] = x
+            } else if let obj = v as? [String: Any], let x = obj["value"] as? Double {
+                out[k] = x
+            }
         }
         return out
     }

@@ -23,13 +23,19 @@ extension Benchmark {
             }
         }
         if sum == 42 { FileHandle.standardError.write(Data()) }  // keeps the checksum alive
-        var out = [Measurement(name: "read \(label)", seconds: t.wall, cpuSeconds: t.cpu, amount: Double(bytes) / 1e6, unit: "MB/s",
-                               input: url.path)]
+        var out = [
+            Measurement(
+                name: "read \(label)", seconds: t.wall, cpuSeconds: t.cpu, amount: Double(bytes) / 1e6, unit: "MB/s",
+                input: url.path)
+        ]
         if stats {
             let graph = try Plugins.formats.read(url)
             let s = try best(1) { for tensor in graph.tensors { _ = try tensor.stats() } }
-            out.append(Measurement(name: "read+stats \(label) (inspect)", seconds: s.wall, cpuSeconds: s.cpu, amount: Double(bytes) / 1e6,
-                                   unit: "MB/s", input: url.path))
+            out.append(
+                Measurement(
+                    name: "read+stats \(label) (inspect)", seconds: s.wall, cpuSeconds: s.cpu,
+                    amount: Double(bytes) / 1e6,
+                    unit: "MB/s", input: url.path))
         }
         return out
     }
@@ -57,13 +63,16 @@ extension Benchmark {
             var values = [Float](repeating: 0, count: perTensor)
             values.withUnsafeMutableBufferPointer { p in
                 for j in p.indices {
-                    state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+                    state ^= state >> 12
+                    state ^= state << 25
+                    state ^= state >> 27
                     let r = state &* 0x2545_F491_4F6C_DD1D
                     p[j] = (Float(r >> 40) / Float(1 << 24) - 0.5) * 0.2
                 }
             }
-            return Tensor(name: "layer\(i).weight", dtype: .float32, shape: [perTensor / 1024, 1024],
-                          storage: .bytes(values.withUnsafeBufferPointer { Data(buffer: $0) }))
+            return Tensor(
+                name: "layer\(i).weight", dtype: .float32, shape: [perTensor / 1024, 1024],
+                storage: .bytes(values.withUnsafeBufferPointer { Data(buffer: $0) }))
         }
         return ModelGraph(format: "npz", layout: .arrays, tensors: tensors)
     }

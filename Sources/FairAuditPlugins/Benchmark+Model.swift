@@ -10,7 +10,8 @@ extension Benchmark {
         let width = 80
         var rng = SystemRandomNumberGenerator()
         var features = [Float](repeating: 0, count: rows * width)
-        var labels = [Float](repeating: 0, count: rows), groups = [Int](repeating: 0, count: rows)
+        var labels = [Float](repeating: 0, count: rows)
+        var groups = [Int](repeating: 0, count: rows)
         for r in 0..<rows {
             for c in 0..<width { features[r * width + c] = Float.random(in: -2...2, using: &rng) }
             groups[r] = Int.random(in: 0...1, using: &rng)
@@ -20,37 +21,51 @@ extension Benchmark {
         let csv = dir.appendingPathComponent("bench_rows.csv")
         var text = (0..<width).map { "f\($0)" }.joined(separator: ",") + ",label,group\n"
         for r in 0..<csvRows {
-            text += features[(r * width)..<(r * width + width)].map { String(format: "%.4f", $0) }.joined(separator: ",")
+            text += features[(r * width)..<(r * width + width)].map { String(format: "%.4f", $0) }.joined(
+                separator: ",")
             text += ",\(Int(labels[r])),\(groups[r] == 0 ? "A" : "B")\n"
         }
         try Data(text.utf8).write(to: csv)
         defer { try? FileManager.default.removeItem(at: csv) }
-        let tCSV = try time { _ = try LabeledData.load(from: csv, options: CSVDataOptions(label: "label", groups: ["group"])) }
-        record(Measurement(name: "parse CSV (80 columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu, amount: Double(csvRows), unit: "rows/s"))
+        let tCSV = try time {
+            _ = try LabeledData.load(from: csv, options: CSVDataOptions(label: "label", groups: ["group"]))
+        }
+        record(
+            Measurement(
+                name: "parse CSV (80 columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu, amount: Double(csvRows),
+                unit: "rows/s"))
 
-        let data = LabeledData(source: "synthetic", featureNames: (0..<width).map { "f\($0)" }, features: features,
-                               labels: labels, groupColumns: ["group"], groupNames: ["A", "B"], rowGroups: groups)
-        try modelPaths(model: try mlp(width: width, rng: &rng), data: data, input: "synthetic \(rows) rows",
-                       record: record)
+        let data = LabeledData(
+            source: "synthetic", featureNames: (0..<width).map { "f\($0)" }, features: features,
+            labels: labels, groupColumns: ["group"], groupNames: ["A", "B"], rowGroups: groups)
+        try modelPaths(
+            model: try mlp(width: width, rng: &rng), data: data, input: "synthetic \(rows) rows",
+            record: record)
     }
 
     /// The model paths on a real labeled file and model (e.g. adult_train and the Adult MLP).
     /// For an ONNX model, onnxruntime's forward pass on the same rows is
     /// timed beside fairaudit's (`python`, when given).
-    static func realModelPaths(data url: URL, model: URL, columns: CSVDataOptions, python: String? = nil,
-                               dir: URL? = nil, repeats: Int = 5, record: (Measurement) -> Void) throws {
+    static func realModelPaths(
+        data url: URL, model: URL, columns: CSVDataOptions, python: String? = nil,
+        dir: URL? = nil, repeats: Int = 5, record: (Measurement) -> Void
+    ) throws {
         var data: LabeledData?
         let graph = try Plugins.formats.read(model)
         let net = try Network(graph: graph)
         let tCSV = try time { data = try DataLoading.load(from: url, options: columns, network: net) }
         guard let data else { return }
         let kind = DataLoading.isZip(url) ? "read npz" : "parse CSV"
-        record(Measurement(name: "\(kind) (\(data.featureCount) columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu,
-                           amount: Double(data.rowCount), unit: "rows/s", input: url.path))
+        record(
+            Measurement(
+                name: "\(kind) (\(data.featureCount) columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu,
+                amount: Double(data.rowCount), unit: "rows/s", input: url.path))
         let input = url.lastPathComponent + " + " + model.lastPathComponent
         if graph.format == "onnx", let python, let dir,
-           let m = referenceONNXForward(python: python, model: model, graph: graph, data: data, dir: dir, repeats: max(repeats, 5),
-                                        input: input) {
+            let m = referenceONNXForward(
+                python: python, model: model, graph: graph, data: data, dir: dir, repeats: max(repeats, 5),
+                input: input)
+        {
             record(m)
         }
         try modelPaths(model: graph, data: data, input: input, record: record)
@@ -59,18 +74,27 @@ extension Benchmark {
     /// Forward, per-group Fisher, metrics + 200 bootstrap resamples and one
     /// fine-tuning epoch (the fastest of epochs 2–3, each method; the default
     /// 20% validation split held out) on `data`.
-    static func modelPaths(model: ModelGraph, data: LabeledData, input: String,
-                           record: (Measurement) -> Void) throws {
+    static func modelPaths(
+        model: ModelGraph, data: LabeledData, input: String,
+        record: (Measurement) -> Void
+    ) throws {
         let rows = data.rowCount
         let net = try Network(graph: model)
         var scores: [Float] = []
         let tForward = try best(5) { scores = try net.predictScores(features: data.features, rows: rows) }
-        record(Measurement(name: "forward", seconds: tForward.wall, cpuSeconds: tForward.cpu, amount: Double(rows), unit: "rows/s", input: input))
+        record(
+            Measurement(
+                name: "forward", seconds: tForward.wall, cpuSeconds: tForward.cpu, amount: Double(rows), unit: "rows/s",
+                input: input))
         let tFisher = try best(5) {
-            _ = try net.groupFisher(features: data.features, labels: data.labels, rowGroups: data.rowGroups,
-                                    groupNames: data.groupNames)
+            _ = try net.groupFisher(
+                features: data.features, labels: data.labels, rowGroups: data.rowGroups,
+                groupNames: data.groupNames)
         }
-        record(Measurement(name: "per-group Fisher", seconds: tFisher.wall, cpuSeconds: tFisher.cpu, amount: Double(rows), unit: "rows/s", input: input))
+        record(
+            Measurement(
+                name: "per-group Fisher", seconds: tFisher.wall, cpuSeconds: tFisher.cpu, amount: Double(rows),
+                unit: "rows/s", input: input))
         // The Fisher audit with its permutation null against the same audit without: the rounds
         // reuse each batch's per-sample squared gradients (one more weight column each).
         var context = AuditContext(graph: model, data: data, scores: [], options: AuditOptions())
@@ -78,33 +102,50 @@ extension Benchmark {
         let tAudit0 = try best(3) { _ = try FisherAudit().run(context) }
         context.options.permutations = 20
         let tAudit20 = try best(3) { _ = try FisherAudit().run(context) }
-        record(Measurement(name: "Fisher audit, no permutation rounds", seconds: tAudit0.wall, cpuSeconds: tAudit0.cpu,
-                           amount: Double(rows), unit: "rows/s", input: input))
-        record(Measurement(name: String(format: "Fisher audit, 20 permutation rounds (%.2f× the audit without)",
-                                        tAudit20.cpu / max(tAudit0.cpu, 1e-9)),
-                           seconds: tAudit20.wall, cpuSeconds: tAudit20.cpu, amount: Double(rows), unit: "rows/s", input: input))
+        record(
+            Measurement(
+                name: "Fisher audit, no permutation rounds", seconds: tAudit0.wall, cpuSeconds: tAudit0.cpu,
+                amount: Double(rows), unit: "rows/s", input: input))
+        record(
+            Measurement(
+                name: String(
+                    format: "Fisher audit, 20 permutation rounds (%.2f× the audit without)",
+                    tAudit20.cpu / max(tAudit0.cpu, 1e-9)),
+                seconds: tAudit20.wall, cpuSeconds: tAudit20.cpu, amount: Double(rows), unit: "rows/s", input: input))
         let tMetrics = try best(1) {
-            _ = try FairnessReport(scores: scores, labels: data.labels, rowGroups: data.rowGroups,
-                                   groupNames: data.groupNames, resamples: 200)
+            _ = try FairnessReport(
+                scores: scores, labels: data.labels, rowGroups: data.rowGroups,
+                groupNames: data.groupNames, resamples: 200)
         }
-        record(Measurement(name: "fairness metrics + 200 bootstrap", seconds: tMetrics.wall, cpuSeconds: tMetrics.cpu, amount: Double(rows),
-                           unit: "rows/s", input: input))
+        record(
+            Measurement(
+                name: "fairness metrics + 200 bootstrap", seconds: tMetrics.wall, cpuSeconds: tMetrics.cpu,
+                amount: Double(rows),
+                unit: "rows/s", input: input))
         for method in [FixOptions.Method.neutralizedLowrank, .finetune] {
             var options = FixOptions()
             options.method = method
             options.epochs = 3
             // CPU per epoch: between consecutive progress calls (an epoch plus
             // its validation pass, so a slight overestimate), fastest of epochs 2–3.
-            var epoch = Double.infinity, cpu = Double.infinity, lastCPU = Double.nan
+            var epoch = Double.infinity
+            var cpu = Double.infinity
+            var lastCPU = Double.nan
             // A model the fixer cannot factorize (no dense layer wide enough) is timed without it.
-            guard let result = try? Fixer.fix(graph: model, data: data, options: options, progress: { log in
-                let now = cpuNow()
-                if lastCPU.isFinite, log.seconds < epoch { cpu = now - lastCPU }
-                if lastCPU.isFinite { epoch = min(epoch, log.seconds) }
-                lastCPU = now
-            }) else { continue }
-            record(Measurement(name: "fine-tuning epoch (\(method.rawValue))", seconds: epoch, cpuSeconds: cpu,
-                               amount: Double(result.trainRows), unit: "rows/s", input: input))
+            guard
+                let result = try? Fixer.fix(
+                    graph: model, data: data, options: options,
+                    progress: { log in
+                        let now = cpuNow()
+                        if lastCPU.isFinite, log.seconds < epoch { cpu = now - lastCPU }
+                        if lastCPU.isFinite { epoch = min(epoch, log.seconds) }
+                        lastCPU = now
+                    })
+            else { continue }
+            record(
+                Measurement(
+                    name: "fine-tuning epoch (\(method.rawValue))", seconds: epoch, cpuSeconds: cpu,
+                    amount: Double(result.trainRows), unit: "rows/s", input: input))
         }
     }
 
@@ -117,12 +158,18 @@ extension Benchmark {
             let scale = Float(1 / Double(inputs).squareRoot())
             let k = (0..<(inputs * units)).map { _ in Double(Float.random(in: -scale...scale, using: &rng)) }
             let b = [Double](repeating: 0, count: units)
-            tensors.append(Tensor(name: "d\(i)/kernel", dtype: .float32, shape: [inputs, units],
-                                  storage: .bytes(Tensor.encode(k, dtype: .float32, byteOrder: .little))))
-            tensors.append(Tensor(name: "d\(i)/bias", dtype: .float32, shape: [units],
-                                  storage: .bytes(Tensor.encode(b, dtype: .float32, byteOrder: .little))))
-            layers.append(Layer(name: "d\(i)", kind: .dense, activation: act, units: units,
-                                weights: [.kernel: "d\(i)/kernel", .bias: "d\(i)/bias"]))
+            tensors.append(
+                Tensor(
+                    name: "d\(i)/kernel", dtype: .float32, shape: [inputs, units],
+                    storage: .bytes(Tensor.encode(k, dtype: .float32, byteOrder: .little))))
+            tensors.append(
+                Tensor(
+                    name: "d\(i)/bias", dtype: .float32, shape: [units],
+                    storage: .bytes(Tensor.encode(b, dtype: .float32, byteOrder: .little))))
+            layers.append(
+                Layer(
+                    name: "d\(i)", kind: .dense, activation: act, units: units,
+                    weights: [.kernel: "d\(i)/kernel", .bias: "d\(i)/bias"]))
             inputs = units
         }
         return ModelGraph(format: "npz", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: width)

@@ -42,8 +42,10 @@ extension Benchmark {
     /// (the output fairaudit scores) in a child `python`, with as many
     /// intra-op threads as fairaudit's predict uses (2); a note on stderr
     /// when Python or onnxruntime is missing.
-    static func referenceONNXForward(python: String, model: URL, graph: ModelGraph, data: LabeledData,
-                                     dir: URL, repeats: Int, input: String) -> Measurement? {
+    static func referenceONNXForward(
+        python: String, model: URL, graph: ModelGraph, data: LabeledData,
+        dir: URL, repeats: Int, input: String
+    ) -> Measurement? {
         let output = graph.metadata.first { $0.key == "output" }?.value ?? ""
         let features = dir.appendingPathComponent("onnx-features-\(getpid()).f32")
         defer { try? FileManager.default.removeItem(at: features) }
@@ -51,8 +53,11 @@ extension Benchmark {
         guard (try? bytes.write(to: features)) != nil else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env")
-        process.arguments = (python.contains("/") ? [] : [python]) + ["-c", onnxReferenceScript, model.path, features.path,
-                                                                      String(data.rowCount), "2", String(repeats), output]
+        process.arguments =
+            (python.contains("/") ? [] : [python]) + [
+                "-c", onnxReferenceScript, model.path, features.path,
+                String(data.rowCount), "2", String(repeats), output,
+            ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -64,10 +69,14 @@ extension Benchmark {
         process.waitUntilExit()
         let v = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
         guard process.terminationStatus == 0, v.count == 2 else {
-            FileHandle.standardError.write(Data("note: onnxruntime not timed: \(python) lacks onnxruntime or failed (--python PATH names another)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "note: onnxruntime not timed: \(python) lacks onnxruntime or failed (--python PATH names another)\n"
+                        .utf8))
             return nil
         }
-        return Measurement(name: "onnxruntime forward (2 threads)", seconds: v[0], cpuSeconds: v[1], amount: Double(data.rowCount),
-                           unit: "rows/s", input: input)
+        return Measurement(
+            name: "onnxruntime forward (2 threads)", seconds: v[0], cpuSeconds: v[1], amount: Double(data.rowCount),
+            unit: "rows/s", input: input)
     }
 }

@@ -26,7 +26,8 @@ extension Benchmark {
     static func pandasReadCSV(python: String, files: [URL], repeats: Int, megabytes: Double) -> [Measurement] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env")
-        process.arguments = (python.contains("/") ? [] : [python]) + ["-c", pandasScript, String(repeats)] + files.map(\.path)
+        process.arguments =
+            (python.contains("/") ? [] : [python]) + ["-c", pandasScript, String(repeats)] + files.map(\.path)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -38,15 +39,17 @@ extension Benchmark {
         process.waitUntilExit()
         let lines = output.split(separator: "\n")
         guard process.terminationStatus == 0, lines.count == files.count else {
-            FileHandle.standardError.write(Data("note: pandas.read_csv not timed: \(python) has no pandas (--python PATH names another)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: pandas.read_csv not timed: \(python) has no pandas (--python PATH names another)\n".utf8))
             return []
         }
         return zip(files, lines).compactMap { url, line in
             let v = line.split(separator: " ").compactMap { Double($0) }
             guard v.count == 3 else { return nil }
             let label = url.pathExtension == "gz" ? "csv.gz" : "csv"
-            return Measurement(name: "pandas.read_csv \(label) (\(Int(v[2]) / 1000)k rows)", seconds: v[0], cpuSeconds: v[1],
-                               amount: megabytes, unit: "MB/s", input: url.path)
+            return Measurement(
+                name: "pandas.read_csv \(label) (\(Int(v[2]) / 1000)k rows)", seconds: v[0], cpuSeconds: v[1],
+                amount: megabytes, unit: "MB/s", input: url.path)
         }
     }
 }

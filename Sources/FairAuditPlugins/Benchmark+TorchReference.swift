@@ -38,29 +38,37 @@ extension Benchmark {
     static func referenceCheckpointReads(python: String, files: [URL], repeats: Int) -> [Measurement] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env")
-        process.arguments = (python.contains("/") ? [] : [python]) + ["-c", checkpointReferenceScript, String(repeats)] + files.map(\.path)
+        process.arguments =
+            (python.contains("/") ? [] : [python]) + ["-c", checkpointReferenceScript, String(repeats)]
+            + files.map(\.path)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch {
-            FileHandle.standardError.write(Data("note: safetensors/torch reading not timed: cannot run \(python)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: safetensors/torch reading not timed: cannot run \(python)\n".utf8))
             return []
         }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let lines = output.split(separator: "\n")
         guard process.terminationStatus == 0, lines.count == files.count else {
-            FileHandle.standardError.write(Data("note: safetensors/torch reading not timed: \(python) failed (--python PATH names another)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: safetensors/torch reading not timed: \(python) failed (--python PATH names another)\n".utf8)
+            )
             return []
         }
         return zip(files, lines).compactMap { url, line in
-            let name = url.pathExtension == "safetensors" ? "safetensors.numpy.load_file" : "torch.load(weights_only=True)"
+            let name =
+                url.pathExtension == "safetensors" ? "safetensors.numpy.load_file" : "torch.load(weights_only=True)"
             let v = line.split(separator: " ").compactMap { Double($0) }
             guard v.count == 3 else {
-                FileHandle.standardError.write(Data("note: \(name) not timed: \(python) lacks the library (--python PATH names another)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("note: \(name) not timed: \(python) lacks the library (--python PATH names another)\n".utf8))
                 return nil
             }
-            return Measurement(name: name, seconds: v[0], cpuSeconds: v[1], amount: v[2] / 1e6, unit: "MB/s", input: url.path)
+            return Measurement(
+                name: name, seconds: v[0], cpuSeconds: v[1], amount: v[2] / 1e6, unit: "MB/s", input: url.path)
         }
     }
 }

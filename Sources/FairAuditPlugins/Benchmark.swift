@@ -28,8 +28,10 @@ public enum Benchmark {
         public var throughput: Double { amount / max(seconds, 1e-9) }
 
         /// Creates a measurement.
-        public init(name: String, seconds: Double, cpuSeconds: Double = .nan, amount: Double, unit: String,
-                    input: String = "synthetic") {
+        public init(
+            name: String, seconds: Double, cpuSeconds: Double = .nan, amount: Double, unit: String,
+            input: String = "synthetic"
+        ) {
             self.name = name
             self.seconds = seconds
             self.cpuSeconds = cpuSeconds
@@ -76,7 +78,10 @@ public enum Benchmark {
     /// Runs what `options` asks for, telling `report` each result as it comes.
     public static func run(_ options: Options, report: (Measurement) -> Void = { _ in }) throws -> [Measurement] {
         var out: [Measurement] = []
-        func record(_ m: Measurement) { out.append(m); report(m) }
+        func record(_ m: Measurement) {
+            out.append(m)
+            report(m)
+        }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fairaudit-bench-\(getpid())")
         let dir = options.keepDirectory ?? scratch
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -86,27 +91,32 @@ public enum Benchmark {
             try readPaths(url, label: url.lastPathComponent, repeats: options.repeats, stats: false).forEach(record)
         }
         if options.npzMegabytes > 0 {
-            try npzPaths(megabytes: options.npzMegabytes, dir: dir, keep: options.keepDirectory != nil,
-                         repeats: options.repeats, record: record)
+            try npzPaths(
+                megabytes: options.npzMegabytes, dir: dir, keep: options.keepDirectory != nil,
+                repeats: options.repeats, record: record)
         }
         if options.hdf5Megabytes > 0 {
-            try hdf5Paths(megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
-                          repeats: options.repeats, record: record)
+            try hdf5Paths(
+                megabytes: options.hdf5Megabytes, dir: dir, keep: options.keepDirectory != nil,
+                repeats: options.repeats, record: record)
         }
         if options.checkpointMegabytes > 0 {
-            try checkpointPaths(megabytes: options.checkpointMegabytes, dir: dir, keep: options.keepDirectory != nil,
-                                repeats: options.repeats, python: options.python, record: record)
+            try checkpointPaths(
+                megabytes: options.checkpointMegabytes, dir: dir, keep: options.keepDirectory != nil,
+                repeats: options.repeats, python: options.python, record: record)
         }
         if options.csvRows > 0 {
-            try csvPaths(rows: options.csvRows, dir: dir, keep: options.keepDirectory != nil, repeats: options.repeats,
-                         python: options.python, record: record)
+            try csvPaths(
+                rows: options.csvRows, dir: dir, keep: options.keepDirectory != nil, repeats: options.repeats,
+                python: options.python, record: record)
         }
         if options.rows > 0 {
             try syntheticModelPaths(rows: options.rows, dir: dir, record: record)
         }
         if let data = options.dataFile, let model = options.modelFile {
-            try realModelPaths(data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
-                               repeats: options.repeats, record: record)
+            try realModelPaths(
+                data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
+                repeats: options.repeats, record: record)
         }
         return out
     }
@@ -120,16 +130,17 @@ public enum Benchmark {
     static func cpuNow() -> Double {
         var u = rusage()
         #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &u)
+            getrusage(RUSAGE_SELF.rawValue, &u)
         #else
-        getrusage(RUSAGE_SELF, &u)
+            getrusage(RUSAGE_SELF, &u)
         #endif
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// How long `body` takes.
     static func time(_ body: () throws -> Void) throws -> Timing {
-        let start = DispatchTime.now().uptimeNanoseconds, cpu = cpuNow()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpu = cpuNow()
         try body()
         return Timing(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpu: cpuNow() - cpu)
     }
@@ -146,10 +157,13 @@ public enum Benchmark {
 
     /// The results as one JSON array of `{"name","input","seconds","cpu_seconds","amount","unit","throughput"}`.
     public static func json(_ results: [Measurement]) -> JSONValue {
-        .array(results.map { m in
-            .object([("name", .string(m.name)), ("input", .string(m.input)), ("seconds", .number(m.seconds)),
-                     ("cpu_seconds", .finite(m.cpuSeconds)),
-                     ("amount", .number(m.amount)), ("unit", .string(m.unit)), ("throughput", .number(m.throughput))])
-        })
+        .array(
+            results.map { m in
+                .object([
+                    ("name", .string(m.name)), ("input", .string(m.input)), ("seconds", .number(m.seconds)),
+                    ("cpu_seconds", .finite(m.cpuSeconds)),
+                    ("amount", .number(m.amount)), ("unit", .string(m.unit)), ("throughput", .number(m.throughput)),
+                ])
+            })
     }
 }

@@ -29,13 +29,17 @@ public enum DataLoading {
     /// inputs' columns follow each other in model-input order. Throws,
     /// naming `source`, when a mapping names no model input or lists the
     /// wrong number of columns.
-    public static func csvOptions(_ options: CSVDataOptions, network: Network, source: String) throws -> CSVDataOptions {
+    public static func csvOptions(_ options: CSVDataOptions, network: Network, source: String) throws -> CSVDataOptions
+    {
         var o = options
         let given = options.inputColumns
         guard o.features == nil, network.inputNames.count > 1 || !given.isEmpty else { return o }
         if let unknown = given.keys.sorted().first(where: { !network.inputNames.contains($0) }) {
-            throw FairAuditError.invalidInput(path: source, reason:
-                "--input \(unknown)=… names no model input (the model's inputs: \(network.inputNames.joined(separator: ", ")))")
+            throw FairAuditError.invalidInput(
+                path: source,
+                reason:
+                    "--input \(unknown)=… names no model input (the model's inputs: \(network.inputNames.joined(separator: ", ")))"
+            )
         }
         o.features = try zip(network.inputNames, network.inputShapes).flatMap { name, shape -> [String] in
             let k = shape.reduce(1, *)
@@ -43,8 +47,11 @@ public enum DataLoading {
                 return k == 1 ? [name] : (0..<k).map { $0 == 0 ? name : "\(name)_\($0)" }
             }
             guard columns.count == k else {
-                throw FairAuditError.invalidInput(path: source, reason:
-                    "--input \(name)=… lists \(columns.count) column\(columns.count == 1 ? "" : "s"), but the model input '\(name)' takes \(k) values per row")
+                throw FairAuditError.invalidInput(
+                    path: source,
+                    reason:
+                        "--input \(name)=… lists \(columns.count) column\(columns.count == 1 ? "" : "s"), but the model input '\(name)' takes \(k) values per row"
+                )
             }
             return columns
         }
@@ -58,23 +65,30 @@ public enum DataLoading {
     /// its member (``NPZRowStream``; an array in Fortran order over several
     /// dimensions is read whole first). Groups of an `.npz` keep the order
     /// they first appear in, as ``load(from:options:network:)`` names them.
-    public static func fold(from url: URL, options: CSVDataOptions, network: Network,
-                            tuning: CSVReadTuning = CSVReadTuning(), arrayChunkRows: Int = 8192,
-                            body: (RowChunk) throws -> Void) throws -> FoldedData {
+    public static func fold(
+        from url: URL, options: CSVDataOptions, network: Network,
+        tuning: CSVReadTuning = CSVReadTuning(), arrayChunkRows: Int = 8192,
+        body: (RowChunk) throws -> Void
+    ) throws -> FoldedData {
         guard isZip(url) else {
-            return try LabeledData.foldCSV(from: url, options: try csvOptions(options, network: network, source: url.path),
-                                           tuning: tuning, body: body)
+            return try LabeledData.foldCSV(
+                from: url, options: try csvOptions(options, network: network, source: url.path),
+                tuning: tuning, body: body)
         }
         let inputs = zip(network.inputNames, network.inputShapes).map { (name: $0, shape: $1) }
-        let wanted = inputs.map(\.name) + (inputs.count == 1 ? ["x"] : []) + [options.label].compactMap { $0 } + options.groups
+        let wanted =
+            inputs.map(\.name) + (inputs.count == 1 ? ["x"] : []) + [options.label].compactMap { $0 } + options.groups
         guard let stream = try NPZRowStream.open(url, names: wanted) else {
-            return try LabeledData.foldArrays(.whole(NPZData.arrays(url)), source: url.path, options: options, inputs: inputs,
-                                              chunkRows: arrayChunkRows, body: body)
+            return try LabeledData.foldArrays(
+                .whole(NPZData.arrays(url)), source: url.path, options: options, inputs: inputs,
+                chunkRows: arrayChunkRows, body: body)
         }
-        let source = ArraySource(names: stream.names, shape: { stream.shape($0) }, holdsStrings: { stream.holdsStrings($0) },
-                                 next: { try stream.next($0, rows: $1) })
-        let folded = try LabeledData.foldArrays(source, source: url.path, options: options, inputs: inputs,
-                                                chunkRows: arrayChunkRows, body: body)
+        let source = ArraySource(
+            names: stream.names, shape: { stream.shape($0) }, holdsStrings: { stream.holdsStrings($0) },
+            next: { try stream.next($0, rows: $1) })
+        let folded = try LabeledData.foldArrays(
+            source, source: url.path, options: options, inputs: inputs,
+            chunkRows: arrayChunkRows, body: body)
         try stream.finish()
         return folded
     }

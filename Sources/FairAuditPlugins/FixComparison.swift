@@ -15,12 +15,15 @@ public struct FixComparison: Sendable {
     public var output: String?
 
     /// Scores `data` with both networks and measures both.
-    public init(before: Network, after: Network, data: LabeledData, threshold: Double, evalSource: String,
-                result: FixResult, options: FixOptions, output: String?) throws {
+    public init(
+        before: Network, after: Network, data: LabeledData, threshold: Double, evalSource: String,
+        result: FixResult, options: FixOptions, output: String?
+    ) throws {
         func report(_ net: Network) throws -> FairnessReport {
             let scores = try net.predictScores(features: data.features, rows: data.rowCount)
-            return try FairnessReport(scores: scores, labels: data.labels, rowGroups: data.rowGroups,
-                                      groupNames: data.groupNames, threshold: threshold)
+            return try FairnessReport(
+                scores: scores, labels: data.labels, rowGroups: data.rowGroups,
+                groupNames: data.groupNames, threshold: threshold)
         }
         self.before = try report(before)
         self.after = try report(after)
@@ -40,7 +43,8 @@ public struct FixComparison: Sendable {
     /// written epoch), by the names of `rows`; nil without a split.
     public var validationRows: [(Double, Double)]? {
         guard let b = result.validationBefore,
-              let a = result.epochs.first(where: { $0.epoch == result.chosenEpoch })?.validation else { return nil }
+            let a = result.epochs.first(where: { $0.epoch == result.chosenEpoch })?.validation
+        else { return nil }
         return rows.map { (b.value(of: $0.0) ?? .nan, a.value(of: $0.0) ?? .nan) }
     }
 
@@ -73,14 +77,28 @@ public struct FixComparison: Sendable {
         .object([
             ("output", output.map { .string($0) } ?? .null), ("written", .bool(output != nil)),
             ("outcome", .string(outcomeName)), ("method", .string(options.method.rawValue)),
-            ("targets", .array(result.targets.map { t in
-                let v = result.epochs.first { $0.epoch == result.chosenEpoch }?.validation.map { t.value(in: $0) } ?? .nan
-                return .object([("key", .string(t.key)), ("limit", .finite(t.limit)), ("validation", .finite(v)),
-                                ("met", .bool(t.isMet(by: v)))])
-            })),
-            ("validation", validationRows.map { v in
-                .object(zip(rows, v).map { ($0.0.0, .object([("before", .finite($0.1.0)), ("after", .finite($0.1.1))])) })
-            } ?? .null),
+            (
+                "targets",
+                .array(
+                    result.targets.map { t in
+                        let v =
+                            result.epochs.first { $0.epoch == result.chosenEpoch }?.validation.map { t.value(in: $0) }
+                            ?? .nan
+                        return .object([
+                            ("key", .string(t.key)), ("limit", .finite(t.limit)), ("validation", .finite(v)),
+                            ("met", .bool(t.isMet(by: v))),
+                        ])
+                    })
+            ),
+            (
+                "validation",
+                validationRows.map { v in
+                    .object(
+                        zip(rows, v).map {
+                            ($0.0.0, .object([("before", .finite($0.1.0)), ("after", .finite($0.1.1))]))
+                        })
+                } ?? .null
+            ),
             ("eval", .string(evalSource)), ("rows", .int(before.overall.count)),
             ("metrics", .object(rows.map { ($0.0, .object([("before", .finite($0.1)), ("after", .finite($0.2))])) })),
             ("trainable_parameters", .int(result.trainableParameters)),
@@ -88,13 +106,25 @@ public struct FixComparison: Sendable {
             ("ranks", .object(result.ranks.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("seconds_per_epoch", .finite(secondsPerEpoch)),
             ("chosen_epoch", .int(result.chosenEpoch)),
-            ("epochs", .array(result.epochs.map { e in
-                .object([("epoch", .int(e.epoch)), ("train_loss", .finite(e.trainLoss)),
-                         ("validation_loss", .finite(e.validationLoss)), ("seconds", .finite(e.seconds)),
-                         ("validation_accuracy", .finite(e.validation?.accuracy ?? .nan)),
-                         ("validation_demographic_parity_difference", .finite(e.validation?.gaps.demographicParityDifference ?? .nan)),
-                         ("validation_equalized_odds_difference", .finite(e.validation?.gaps.equalizedOddsDifference ?? .nan))])
-            })),
+            (
+                "epochs",
+                .array(
+                    result.epochs.map { e in
+                        .object([
+                            ("epoch", .int(e.epoch)), ("train_loss", .finite(e.trainLoss)),
+                            ("validation_loss", .finite(e.validationLoss)), ("seconds", .finite(e.seconds)),
+                            ("validation_accuracy", .finite(e.validation?.accuracy ?? .nan)),
+                            (
+                                "validation_demographic_parity_difference",
+                                .finite(e.validation?.gaps.demographicParityDifference ?? .nan)
+                            ),
+                            (
+                                "validation_equalized_odds_difference",
+                                .finite(e.validation?.gaps.equalizedOddsDifference ?? .nan)
+                            ),
+                        ])
+                    })
+            ),
             ("warnings", .array(result.warnings.map { .string($0) })),
         ])
     }
@@ -114,8 +144,11 @@ public struct FixComparison: Sendable {
             t.add(cells)
         }
         let share = Double(result.trainableParameters) / Double(max(result.fullFineTuneParameters, 1))
-        var out = output.map { "wrote \($0) (\(options.method.rawValue))\n\n" } ?? "nothing written (\(options.method.rawValue))\n\n"
-        out += showValidation
+        var out =
+            output.map { "wrote \($0) (\(options.method.rawValue))\n\n" }
+            ?? "nothing written (\(options.method.rawValue))\n\n"
+        out +=
+            showValidation
             ? "validation split \(result.validationRows) rows; \(evalSource) \(before.overall.count) rows; threshold \(Format.g(before.threshold))\n"
             : "on \(evalSource), \(before.overall.count) rows, threshold \(Format.g(before.threshold))\n"
         out += t.rendered() + "\n\n"
@@ -124,10 +157,14 @@ public struct FixComparison: Sendable {
             out += "targets on validation: \(Fixer.describeTargets(result.targets, in: v))\n"
         }
         if !result.ranks.isEmpty {
-            out += "ranks: " + result.ranks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            out +=
+                "ranks: "
+                + result.ranks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
-        out += "trainable parameters: \(result.trainableParameters) of \(result.fullFineTuneParameters) for full fine-tuning (\(Format.f(share * 100, 1))%)\n"
-        out += "epochs: \(result.epochs.count), chosen epoch \(result.chosenEpoch) (\(choice)), \(Format.f(secondsPerEpoch, 3)) s per epoch\n"
+        out +=
+            "trainable parameters: \(result.trainableParameters) of \(result.fullFineTuneParameters) for full fine-tuning (\(Format.f(share * 100, 1))%)\n"
+        out +=
+            "epochs: \(result.epochs.count), chosen epoch \(result.chosenEpoch) (\(choice)), \(Format.f(secondsPerEpoch, 3)) s per epoch\n"
         for w in result.warnings { out += "note: \(w)\n" }
         return out
     }

@@ -23,8 +23,9 @@ extension Network {
             var start = 0
             while start < rows {
                 let n = min(Self.scoreBlock, rows - start)
-                out += try scoreOneBlock(UnsafeBufferPointer(rebasing: f[(start * width)..<((start + n) * width)]), rows: n,
-                                      padded: &padded)
+                out += try scoreOneBlock(
+                    UnsafeBufferPointer(rebasing: f[(start * width)..<((start + n) * width)]), rows: n,
+                    padded: &padded)
                 start += n
             }
         }
@@ -34,7 +35,8 @@ extension Network {
     /// The scores of `rows` ≤ ``scoreBlock`` rows of `features`, run as one
     /// block of exactly ``scoreBlock`` rows (copied into `padded`, zero rows after them).
     func scoreOneBlock(_ features: UnsafeBufferPointer<Float>, rows n: Int, padded: inout [Float]) throws -> [Float] {
-        let block = Self.scoreBlock, width = inputWidth
+        let block = Self.scoreBlock
+        let width = inputWidth
         padded.withUnsafeMutableBufferPointer { p in
             for i in 0..<(n * width) { p[i] = features[i] }
             for i in (n * width)..<(block * width) { p[i] = 0 }

@@ -12,8 +12,10 @@ import FormatSafeTensors
 public enum Plugins {
     /// Every format, asked in this order for a file's magic bytes (PyTorch
     /// before NPZ: both are zips, and only PyTorch claims a `data.pkl`).
-    public static let formats = FormatRegistry([HDF5Format.self, PyTorchFormat.self, NPZFormat.self,
-                                                SafeTensorsFormat.self, ONNXFormat.self])
+    public static let formats = FormatRegistry([
+        HDF5Format.self, PyTorchFormat.self, NPZFormat.self,
+        SafeTensorsFormat.self, ONNXFormat.self,
+    ])
     /// Every audit, run in this order.
     public static let audits: [any Audit.Type] = [FairnessAudit.self, FisherAudit.self]
 }

@@ -14,12 +14,19 @@ public struct RowIDRanges: Sendable, Equatable {
         var sorted = ids
         if !zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) { sorted.sort() }
         var out: [ClosedRange<UInt64>] = []
-        var lo: UInt64 = 0, hi: UInt64 = 0, open = false
+        var lo: UInt64 = 0
+        var hi: UInt64 = 0
+        var open = false
         for x in sorted {
             if open && x == hi { return (RowIDRanges(ranges: []), x) }
-            if open && hi != .max && x == hi + 1 { hi = x; continue }
+            if open && hi != .max && x == hi + 1 {
+                hi = x
+                continue
+            }
             if open { out.append(lo...hi) }
-            lo = x; hi = x; open = true
+            lo = x
+            hi = x
+            open = true
         }
         if open { out.append(lo...hi) }
         return (RowIDRanges(ranges: out), nil)
@@ -50,7 +57,9 @@ public struct RowIDRanges: Sendable, Equatable {
         for r in all {
             if let last = out.last, last.upperBound != .max, r.lowerBound <= last.upperBound + 1 {
                 out[out.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
-            } else { out.append(r) }
+            } else {
+                out.append(r)
+            }
         }
         return RowIDRanges(ranges: out)
     }

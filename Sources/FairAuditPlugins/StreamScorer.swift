@@ -13,7 +13,8 @@ final class StreamScorer {
     private let width: Int
     private let fold: (AuditRows) throws -> Void
     private var padded: [Float]
-    private var pendingX: [Float] = [], pendingLabels: [Float] = [], pendingGroups: [Int] = [], pendingIDs: [UInt64] = []
+    private var pendingX: [Float] = [], pendingLabels: [Float] = [], pendingGroups: [Int] = [],
+        pendingIDs: [UInt64] = []
     private var pendingFirst = 0
     /// Seconds spent scoring.
     private(set) var scoringSeconds = 0.0
@@ -27,9 +28,12 @@ final class StreamScorer {
 
     /// Takes `rows` rows starting at position `firstRow` (right after the
     /// rows pushed before): scores and folds every block they complete.
-    func push(features: UnsafeBufferPointer<Float>, rows: Int, labels: [Float], groups: [Int], ids: [UInt64],
-              firstRow: Int) throws {
-        let block = Network.scoreBlock, w = width
+    func push(
+        features: UnsafeBufferPointer<Float>, rows: Int, labels: [Float], groups: [Int], ids: [UInt64],
+        firstRow: Int
+    ) throws {
+        let block = Network.scoreBlock
+        let w = width
         var i = 0
         if !pendingLabels.isEmpty {
             i = min(block - pendingLabels.count, rows)
@@ -42,19 +46,22 @@ final class StreamScorer {
             var scores = [Float]()
             scores.reserveCapacity(full)
             for b in stride(from: i, to: i + full, by: block) {
-                scores += try network.scoreOneBlock(UnsafeBufferPointer(rebasing: features[(b * w)..<((b + block) * w)]),
-                                                 rows: block, padded: &padded)
+                scores += try network.scoreOneBlock(
+                    UnsafeBufferPointer(rebasing: features[(b * w)..<((b + block) * w)]),
+                    rows: block, padded: &padded)
             }
             scoringSeconds += Date().timeIntervalSince(t)
             try scores.withUnsafeBufferPointer { s in
                 try labels.withUnsafeBufferPointer { l in
                     try groups.withUnsafeBufferPointer { g in
                         try ids.withUnsafeBufferPointer { d in
-                            try fold(AuditRows(firstRow: firstRow + i, count: full,
-                                               features: UnsafeBufferPointer(rebasing: features[(i * w)..<((i + full) * w)]),
-                                               scores: s, labels: UnsafeBufferPointer(rebasing: l[i..<(i + full)]),
-                                               groups: UnsafeBufferPointer(rebasing: g[i..<(i + full)]),
-                                               rowIDs: UnsafeBufferPointer(rebasing: d[i..<(i + full)])))
+                            try fold(
+                                AuditRows(
+                                    firstRow: firstRow + i, count: full,
+                                    features: UnsafeBufferPointer(rebasing: features[(i * w)..<((i + full) * w)]),
+                                    scores: s, labels: UnsafeBufferPointer(rebasing: l[i..<(i + full)]),
+                                    groups: UnsafeBufferPointer(rebasing: g[i..<(i + full)]),
+                                    rowIDs: UnsafeBufferPointer(rebasing: d[i..<(i + full)])))
                         }
                     }
                 }
@@ -67,8 +74,10 @@ final class StreamScorer {
     /// Scores and folds the rows still waiting (the last, short block).
     func finish() throws { if !pendingLabels.isEmpty { try flush() } }
 
-    private func keep(_ features: UnsafeBufferPointer<Float>, _ labels: [Float], _ groups: [Int], _ ids: [UInt64],
-                      _ range: Range<Int>, firstRow: Int) {
+    private func keep(
+        _ features: UnsafeBufferPointer<Float>, _ labels: [Float], _ groups: [Int], _ ids: [UInt64],
+        _ range: Range<Int>, firstRow: Int
+    ) {
         guard !range.isEmpty else { return }
         if pendingLabels.isEmpty { pendingFirst = firstRow + range.lowerBound }
         pendingX += features[(range.lowerBound * width)..<(range.upperBound * width)]
@@ -87,8 +96,10 @@ final class StreamScorer {
                 try pendingLabels.withUnsafeBufferPointer { l in
                     try pendingGroups.withUnsafeBufferPointer { g in
                         try pendingIDs.withUnsafeBufferPointer { d in
-                            try fold(AuditRows(firstRow: pendingFirst, count: n, features: x, scores: s, labels: l,
-                                               groups: g, rowIDs: d))
+                            try fold(
+                                AuditRows(
+                                    firstRow: pendingFirst, count: n, features: x, scores: s, labels: l,
+                                    groups: g, rowIDs: d))
                         }
                     }
                 }

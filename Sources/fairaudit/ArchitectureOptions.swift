@@ -11,28 +11,42 @@ extension HeadKind: ExpressibleByArgument {}
 /// (state dicts, Keras weights-only files). Each may also come from
 /// fairaudit.toml (`architecture`, `activation`, `head`, `exclude`); flags win.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A Keras model config JSON giving the architecture of a file that holds none (model.to_json(), the config.json of a .keras). A state dict's tensors are matched to its layers by name, else in file order.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A Keras model config JSON giving the architecture of a file that holds none (model.to_json(), the config.json of a .keras). A state dict's tensors are matched to its layers by name, else in file order.",
+            valueName: "file"))
     var architecture: String?
 
-    @Option(help: ArgumentHelp("Activation after each hidden dense layer of a state dict with no --architecture: one for all, or one per hidden layer in order (default relu).",
-                               valueName: "relu|tanh,relu"))
+    @Option(
+        help: ArgumentHelp(
+            "Activation after each hidden dense layer of a state dict with no --architecture: one for all, or one per hidden layer in order (default relu).",
+            valueName: "relu|tanh,relu"))
     var activation: String?
 
-    @Option(help: "Output activation of a state dict with no --architecture: sigmoid (1 unit, the default), softmax (2 units) or linear (logits).")
+    @Option(
+        help:
+            "Output activation of a state dict with no --architecture: sigmoid (1 unit, the default), softmax (2 units) or linear (logits)."
+    )
     var head: HeadOption?
 
-    @Option(help: ArgumentHelp("A tensor that is not a weight, left out of layer inference; repeatable. Non-float and 0-d members are left out already.",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "A tensor that is not a weight, left out of layer inference; repeatable. Non-float and 0-d members are left out already.",
+            valueName: "name"))
     var exclude: [String] = []
 
-    @Option(name: .customLong("onnx-output"),
-            help: ArgumentHelp("The graph output of an ONNX model that is its score: probabilities (sigmoid or softmax), logits, or skl2onnx's `probabilities` (default: the first output; a label output behind ArgMax gives way to `probabilities`). Only the nodes this output depends on are run. Named apart from -o/--output, the file a command writes.",
-                               valueName: "name"))
+    @Option(
+        name: .customLong("onnx-output"),
+        help: ArgumentHelp(
+            "The graph output of an ONNX model that is its score: probabilities (sigmoid or softmax), logits, or skl2onnx's `probabilities` (default: the first output; a label output behind ArgMax gives way to `probabilities`). Only the nodes this output depends on are run. Named apart from -o/--output, the file a command writes.",
+            valueName: "name"))
     var onnxOutput: String?
 
-    @Flag(name: .customLong("allow-external-data"),
-          help: "Read an ONNX model's tensors stored in external data files; only files inside the model's folder are read (no '..', no absolute path, no link leading out). Refused by default.")
+    @Flag(
+        name: .customLong("allow-external-data"),
+        help:
+            "Read an ONNX model's tensors stored in external data files; only files inside the model's folder are read (no '..', no absolute path, no link leading out). Refused by default."
+    )
     var allowExternalData = false
 
     /// How the model file is read: the ONNX output and external data asked for.
@@ -53,8 +67,9 @@ struct ArchitectureOptions: ParsableArguments {
         guard let names = policy?.activation else { return nil }
         return try names.map { name in
             guard let a = Activation(rawValue: name) else {
-                throw FairAuditError.policy(file: policy?.source ?? "fairaudit.toml", line: 0,
-                                            reason: "'activation': '\(name)' is not an activation (one of \(known))")
+                throw FairAuditError.policy(
+                    file: policy?.source ?? "fairaudit.toml", line: 0,
+                    reason: "'activation': '\(name)' is not an activation (one of \(known))")
             }
             return a
         }
@@ -65,8 +80,9 @@ struct ArchitectureOptions: ParsableArguments {
         if let head { return head }
         guard let name = policy?.head else { return nil }
         guard let h = HeadOption(rawValue: name) else {
-            throw FairAuditError.policy(file: policy?.source ?? "fairaudit.toml", line: 0,
-                                        reason: "'head' must be one of sigmoid, softmax, linear (got '\(name)')")
+            throw FairAuditError.policy(
+                file: policy?.source ?? "fairaudit.toml", line: 0,
+                reason: "'head' must be one of sigmoid, softmax, linear (got '\(name)')")
         }
         return h
     }
@@ -80,12 +96,15 @@ struct ArchitectureOptions: ParsableArguments {
     func apply(to graph: inout ModelGraph, required: Bool, policy: Policy? = nil, quiet: Bool = false) throws {
         let file = graph.source?.path ?? "the model"
         if onnxOutput != nil || allowExternalData, graph.format != "onnx" {
-            throw FairAuditError.invalidInput(path: file, reason: "--onnx-output and --allow-external-data apply to ONNX models; this is a \(graph.format) file")
+            throw FairAuditError.invalidInput(
+                path: file,
+                reason: "--onnx-output and --allow-external-data apply to ONNX models; this is a \(graph.format) file")
         }
         let excluded = Set(exclude + (policy?.exclude ?? []))
         if let path = architecture ?? policy?.architecture.map({ policy?.resolve($0) ?? $0 }) {
             guard let bytes = FileManager.default.contents(atPath: path),
-                  let json = String(data: bytes, encoding: .utf8) else {
+                let json = String(data: bytes, encoding: .utf8)
+            else {
                 throw FairAuditError.unreadableFile(path: path, reason: "cannot read the model config")
             }
             let pairs: [(layer: String, prefix: String)]
@@ -97,35 +116,48 @@ struct ArchitectureOptions: ParsableArguments {
                 throw FairAuditError.invalidInput(path: path, reason: "does not fit \(file): \(e.description)")
             }
             if !pairs.isEmpty && !quiet {
-                note("\(URL(fileURLWithPath: file).lastPathComponent): matched the layers of \(URL(fileURLWithPath: path).lastPathComponent) to its tensors in file order: "
-                     + pairs.map { "\($0.layer) ← \($0.prefix)" }.joined(separator: ", "))
+                note(
+                    "\(URL(fileURLWithPath: file).lastPathComponent): matched the layers of \(URL(fileURLWithPath: path).lastPathComponent) to its tensors in file order: "
+                        + pairs.map { "\($0.layer) ← \($0.prefix)" }.joined(separator: ", "))
             }
             if required, graph.layers == nil {
-                throw FairAuditError.invalidInput(path: path, reason: "cannot be run: " + (graph.architectureNote ?? "it gives no layers"))
+                throw FairAuditError.invalidInput(
+                    path: path, reason: "cannot be run: " + (graph.architectureNote ?? "it gives no layers"))
             }
             return
         }
         if graph.layers != nil || !required { return }
         guard graph.layout.needsArchitecture else {
             // Named by its path: the one line on stderr must say which file cannot be run.
-            throw FairAuditError.invalidInput(path: file, reason: "cannot be run: "
-                + (graph.architectureNote ?? "it holds no architecture (pass the model's config.json with --architecture)"))
+            throw FairAuditError.invalidInput(
+                path: file,
+                reason: "cannot be run: "
+                    + (graph.architectureNote
+                        ?? "it holds no architecture (pass the model's config.json with --architecture)"))
         }
         let acts = try activations(policy: policy)
         let head = try headOption(policy: policy)
         do {
-            graph.layers = try graph.inferredLayers(activations: acts ?? [.relu], head: (head ?? .sigmoid).kind,
-                                                    excluding: excluded)
+            graph.layers = try graph.inferredLayers(
+                activations: acts ?? [.relu], head: (head ?? .sigmoid).kind,
+                excluding: excluded)
         } catch let e as FairAuditError {
             throw FairAuditError.invalidInput(path: file, reason: StateDictNote.reason(e))
         }
         let layers = graph.layers ?? []
         if head == nil, let out = layers.last(where: { $0.kind == .dense }), out.units == 2 {
-            throw FairAuditError.invalidInput(path: file, reason:
-                "cannot be run: the output layer '\(out.name)' has 2 units, which the default sigmoid head cannot score; pass --head softmax (or --head linear for two logits)")
+            throw FairAuditError.invalidInput(
+                path: file,
+                reason:
+                    "cannot be run: the output layer '\(out.name)' has 2 units, which the default sigmoid head cannot score; pass --head softmax (or --head linear for two logits)"
+            )
         }
-        if !quiet { note(StateDictNote.text(file: file, graph: graph, layers: layers,
-                                activationGiven: acts != nil, headGiven: head != nil)) }
+        if !quiet {
+            note(
+                StateDictNote.text(
+                    file: file, graph: graph, layers: layers,
+                    activationGiven: acts != nil, headGiven: head != nil))
+        }
     }
 }
 

@@ -64,12 +64,16 @@ extension FairAuditCommand {
         @OptionGroup var report: ReportOptions
         @OptionGroup var shard: ShardOptions
 
-        @Option(help: ArgumentHelp("An earlier --json output; fails when a gap grew by more than max_regression.", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "An earlier --json output; fails when a gap grew by more than max_regression.", valueName: "file"))
         var baseline: String?
 
-        @Option(name: .customLong("limit"),
-                help: ArgumentHelp("A gate limit such as max_demographic_parity_difference=0.1; repeatable, overrides the policy.",
-                                   valueName: "max_|min_metric=value"))
+        @Option(
+            name: .customLong("limit"),
+            help: ArgumentHelp(
+                "A gate limit such as max_demographic_parity_difference=0.1; repeatable, overrides the policy.",
+                valueName: "max_|min_metric=value"))
         var limits: [String] = []
 
         func run() throws {
@@ -87,7 +91,8 @@ extension FairAuditCommand {
             let arch = architecture
             var request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
-                options: options, audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
+                options: options,
+                audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
                 architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             request.rowIDColumn = shard.rowID
             request.readOptions = arch.readOptions
@@ -104,35 +109,52 @@ extension FairAuditCommand {
             progress.done()
             let base = try baseline.map { try AuditRunner.baselineMetrics(URL(fileURLWithPath: $0)) }
             let checks = try policy.evaluate(outcome.metrics, baseline: base)
-            let doc = AuditReport(model: modelPath, graph: outcome.graph, dataPath: dataPath, data: outcome.data,
-                                  results: outcome.results, checks: checks, seconds: outcome.seconds,
-                                  timing: outcome.timing)
+            let doc = AuditReport(
+                model: modelPath, graph: outcome.graph, dataPath: dataPath, data: outcome.data,
+                results: outcome.results, checks: checks, seconds: outcome.seconds,
+                timing: outcome.timing)
             try publish(doc)
             if !doc.passed {
                 let failed = checks.filter { !$0.passed }
-                throw GateFailure(description: "fairaudit: gate failed (\(failed.count) of \(checks.count) checks):\n"
-                                  + failed.map { "  " + $0.summary }.joined(separator: "\n"))
+                throw GateFailure(
+                    description: "fairaudit: gate failed (\(failed.count) of \(checks.count) checks):\n"
+                        + failed.map { "  " + $0.summary }.joined(separator: "\n"))
             }
         }
 
         /// Refuses a baseline grouped by other columns: its gaps measure other groups.
         static func checkBaselineGrouping(_ path: String, groups: [String]) throws {
             guard let before = try AuditRunner.baselineGroupColumns(URL(fileURLWithPath: path)),
-                  Set(before) != Set(groups) else { return }
-            func list(_ g: [String]) -> String { g.isEmpty ? "no column" : g.map { "'\($0)'" }.joined(separator: " × ") }
-            throw FairAuditError.invalidInput(path: path, reason:
-                "the baseline was grouped by \(list(before)) but this run groups by \(list(groups)); its gaps are between other groups, so compare runs grouped alike")
+                Set(before) != Set(groups)
+            else { return }
+            func list(_ g: [String]) -> String {
+                g.isEmpty ? "no column" : g.map { "'\($0)'" }.joined(separator: " × ")
+            }
+            throw FairAuditError.invalidInput(
+                path: path,
+                reason:
+                    "the baseline was grouped by \(list(before)) but this run groups by \(list(groups)); its gaps are between other groups, so compare runs grouped alike"
+            )
         }
 
         /// Prints the report and writes the requested files.
         func publish(_ doc: AuditReport) throws {
-            if let path = report.jsonOutput { try ReportOptions.write(doc.json.serialized(pretty: true) + "\n", to: path) }
+            if let path = report.jsonOutput {
+                try ReportOptions.write(doc.json.serialized(pretty: true) + "\n", to: path)
+            }
             if let path = report.html { try ReportOptions.write(doc.html, to: path) }
-            if let path = report.junit { try ReportOptions.write(JUnitReport.xml(checks: doc.checks, model: doc.model, seconds: doc.seconds), to: path) }
+            if let path = report.junit {
+                try ReportOptions.write(
+                    JUnitReport.xml(checks: doc.checks, model: doc.model, seconds: doc.seconds), to: path)
+            }
             if report.markdown { ReportOptions.appendStepSummary(doc.markdown) }
-            if report.json { emit(doc.json.serialized(pretty: true)) }
-            else if report.markdown { emit(doc.markdown) }
-            else { emit(doc.text) }
+            if report.json {
+                emit(doc.json.serialized(pretty: true))
+            } else if report.markdown {
+                emit(doc.markdown)
+            } else {
+                emit(doc.text)
+            }
         }
     }
 }
@@ -163,13 +185,19 @@ struct StatisticsOptions: ParsableArguments {
     @Flag(help: "Skip the Fisher divergence audit.")
     var noFisher = false
 
-    @Option(help: ArgumentHelp("Save each group's raw Fisher as <group>/<tensor> members of an npz.", valueName: "file.npz"))
+    @Option(
+        help: ArgumentHelp("Save each group's raw Fisher as <group>/<tensor> members of an npz.", valueName: "file.npz")
+    )
     var saveFisher: String?
 
     func validate() throws {
         if let t = threshold, !(0...1).contains(t) { throw ValidationError("--threshold must be between 0 and 1.") }
-        if let b = bootstrap, b < 0 || b > 100_000 { throw ValidationError("--bootstrap must be between 0 and 100000.") }
-        if let p = permutations, p < 0 || p > 10_000 { throw ValidationError("--permutations must be between 0 and 10000.") }
+        if let b = bootstrap, b < 0 || b > 100_000 {
+            throw ValidationError("--bootstrap must be between 0 and 100000.")
+        }
+        if let p = permutations, p < 0 || p > 10_000 {
+            throw ValidationError("--permutations must be between 0 and 10000.")
+        }
         if let m = minGroupSize, m < 0 { throw ValidationError("--min-group-size must not be negative.") }
         if let t = top, t < 0 { throw ValidationError("--top must not be negative.") }
     }
@@ -195,12 +223,16 @@ enum CommandLimits {
         for spec in limits {
             let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let bound = Double(parts[1]),
-                  parts[0].hasPrefix("max_") || parts[0].hasPrefix("min_") else {
+                parts[0].hasPrefix("max_") || parts[0].hasPrefix("min_")
+            else {
                 throw ValidationError("--limit '\(spec)' is not max_<metric>=<number> or min_<metric>=<number>.")
             }
             let kind: Policy.Limit.Kind = parts[0].hasPrefix("max_") ? .max : .min
             let metric = String(parts[0].dropFirst(4))
-            if metric == "regression" { policy.maxRegression = bound; continue }
+            if metric == "regression" {
+                policy.maxRegression = bound
+                continue
+            }
             policy.limits.removeAll { $0.metric == metric && $0.kind == kind }
             var limit = Policy.Limit(metric: metric, kind: kind, bound: bound, line: 0)
             limit.origin = .commandLine

@@ -27,19 +27,27 @@ extension FairAuditCommand {
         @Option(help: "Megabytes of float32 tensors in the generated npz files (0 skips them).")
         var npzMegabytes = 512
 
-        @Option(name: .customLong("h5-megabytes"), help: "Megabytes of float32 tensors in the generated HDF5 files (0 skips them).")
+        @Option(
+            name: .customLong("h5-megabytes"),
+            help: "Megabytes of float32 tensors in the generated HDF5 files (0 skips them).")
         var hdf5Megabytes = 1024
 
-        @Option(help: "Megabytes of float32 tensors in the generated .safetensors and torch.save .pt files (0 skips them).")
+        @Option(
+            help: "Megabytes of float32 tensors in the generated .safetensors and torch.save .pt files (0 skips them).")
         var checkpointMegabytes = 512
 
         @Option(help: "Synthetic rows of 80 features for the model paths (0 skips them).")
         var rows = 100_000
 
-        @Option(name: .customLong("csv-rows"), help: "Rows of the generated Adult-shaped CSV (83 columns) read as .csv and .csv.gz (0 skips them).")
+        @Option(
+            name: .customLong("csv-rows"),
+            help: "Rows of the generated Adult-shaped CSV (83 columns) read as .csv and .csv.gz (0 skips them).")
         var csvRows = 1_000_000
 
-        @Option(help: "The Python whose pandas.read_csv, safetensors.numpy.load_file and torch.load are timed on the same files ('none' skips it).")
+        @Option(
+            help:
+                "The Python whose pandas.read_csv, safetensors.numpy.load_file and torch.load are timed on the same files ('none' skips it)."
+        )
         var python = "python3"
 
         @Option(help: "Keep the generated files in this folder.")
@@ -70,10 +78,14 @@ extension FairAuditCommand {
         var json = false
 
         func validate() throws {
-            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes), (0...16384).contains(checkpointMegabytes) else {
+            guard (0...16384).contains(npzMegabytes), (0...16384).contains(hdf5Megabytes),
+                (0...16384).contains(checkpointMegabytes)
+            else {
                 throw ValidationError("--npz-megabytes, --h5-megabytes and --checkpoint-megabytes must be 0…16384.")
             }
-            guard rows == 0 || (1000...10_000_000).contains(rows) else { throw ValidationError("--rows must be 0 or 1000…10000000.") }
+            guard rows == 0 || (1000...10_000_000).contains(rows) else {
+                throw ValidationError("--rows must be 0 or 1000…10000000.")
+            }
             guard (data == nil) == (model == nil) else { throw ValidationError("--data and --model go together.") }
             guard csvRows == 0 || (1000...100_000_000).contains(csvRows) else {
                 throw ValidationError("--csv-rows must be 0 or 1000…100000000.")
@@ -96,13 +108,18 @@ extension FairAuditCommand {
             options.dataColumns = CSVDataOptions(label: label, groups: group, ignore: ignore)
             options.repeats = repeats
             let results = try Benchmark.run(options) { m in
-                if !json { FileHandle.standardError.write(Data("  \(m.name): \(Format.g(m.throughput, 4)) \(m.unit)\n".utf8)) }
+                if !json {
+                    FileHandle.standardError.write(Data("  \(m.name): \(Format.g(m.throughput, 4)) \(m.unit)\n".utf8))
+                }
             }
             if json { return emit(Benchmark.json(results).serialized(pretty: true)) }
-            var table = TextTable(headers: ["path", "input", "seconds", "cpu s", "throughput"], rightAligned: [2, 3, 4])
+            var table = TextTable(
+                headers: ["path", "input", "seconds", "cpu s", "throughput"], rightAligned: [2, 3, 4])
             for m in results {
-                table.add([m.name, m.input, Format.f(m.seconds, 3), m.cpuSeconds.isFinite ? Format.f(m.cpuSeconds, 3) : "-",
-                           "\(Format.g(m.throughput, 4)) \(m.unit)"])
+                table.add([
+                    m.name, m.input, Format.f(m.seconds, 3), m.cpuSeconds.isFinite ? Format.f(m.cpuSeconds, 3) : "-",
+                    "\(Format.g(m.throughput, 4)) \(m.unit)",
+                ])
             }
             emit(table.rendered())
         }

@@ -48,16 +48,21 @@ extension FairAuditCommand {
         @OptionGroup var architecture: ArchitectureOptions
 
         func run() throws {
-            let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
+            let inURL = URL(fileURLWithPath: input)
+            let outURL = URL(fileURLWithPath: output)
             try OutputGuard.check(outURL, input: inURL, force: force)
             let inFormat = try Plugins.formats.format(for: inURL)
             guard let outFormat = Plugins.formats.format(forOutput: outURL) else {
                 let known = Plugins.formats.formats.flatMap { $0.fileExtensions }.map { "." + $0 }
                 throw FairAuditError.invalidInput(
-                    path: output, reason: "cannot tell the output format from its extension (use one of \(known.joined(separator: ", ")))")
+                    path: output,
+                    reason:
+                        "cannot tell the output format from its extension (use one of \(known.joined(separator: ", ")))"
+                )
             }
             var graph = try inFormat.read(inURL, options: architecture.readOptions)
-            let copy = layout == nil && outFormat.name == inFormat.name
+            let copy =
+                layout == nil && outFormat.name == inFormat.name
                 && inURL.pathExtension.lowercased() == outURL.pathExtension.lowercased()
             // A .keras bundle, and a .weights.h5 made from another format, are Keras models: they need the architecture.
             let name = outURL.lastPathComponent.lowercased()
@@ -68,13 +73,16 @@ extension FairAuditCommand {
             try outFormat.write(graph, to: outURL, basedOn: basedOn)
             let written = try Plugins.formats.read(outURL)
             if json {
-                emit(JSONValue.object([
-                    ("input", .string(input)), ("output", .string(output)),
-                    ("format", .string(written.format)), ("layout", .string(written.layout.rawValue)),
-                    ("tensors", .int(written.tensors.count)), ("parameters", .int(written.parameterCount)),
-                ]).serialized(pretty: true))
+                emit(
+                    JSONValue.object([
+                        ("input", .string(input)), ("output", .string(output)),
+                        ("format", .string(written.format)), ("layout", .string(written.layout.rawValue)),
+                        ("tensors", .int(written.tensors.count)), ("parameters", .int(written.parameterCount)),
+                    ]).serialized(pretty: true))
             } else {
-                emit("wrote \(output): \(written.format), layout \(written.layout.rawValue), \(written.tensors.count) tensors, \(written.parameterCount) parameters")
+                emit(
+                    "wrote \(output): \(written.format), layout \(written.layout.rawValue), \(written.tensors.count) tensors, \(written.parameterCount) parameters"
+                )
             }
         }
     }
@@ -87,7 +95,8 @@ enum OutputGuard {
         let a = output.resolvingSymlinksInPath().standardizedFileURL.path
         let b = input.resolvingSymlinksInPath().standardizedFileURL.path
         if a == b {
-            throw FairAuditError.invalidInput(path: output.path, reason: "is the input file; fairaudit never writes over its input")
+            throw FairAuditError.invalidInput(
+                path: output.path, reason: "is the input file; fairaudit never writes over its input")
         }
         if FileManager.default.fileExists(atPath: output.path) && !force {
             throw FairAuditError.outputExists(path: output.path)

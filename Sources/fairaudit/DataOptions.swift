@@ -4,13 +4,17 @@ import Foundation
 
 /// Which file holds the labeled rows and which columns mean what.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Labeled rows: CSV or CSV.gz with a header row; - reads CSV from stdin.", valueName: "csv|-"))
+    @Option(
+        help: ArgumentHelp("Labeled rows: CSV or CSV.gz with a header row; - reads CSV from stdin.", valueName: "csv|-")
+    )
     var data: String?
 
-    @Option(help: ArgumentHelp("The column names, when the rows have no header line (a piped shard).", valueName: "a,b,c"))
+    @Option(
+        help: ArgumentHelp("The column names, when the rows have no header line (a piped shard).", valueName: "a,b,c"))
     var columns: String?
 
-    @Option(help: ArgumentHelp("Take the column names from this CSV's first line; the rows have none.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Take the column names from this CSV's first line; the rows have none.", valueName: "file"))
     var headerFrom: String?
 
     @Option(help: "The binary label column (0/1, true/false, or two values with --positive).")
@@ -22,17 +26,21 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("ignore"), help: "A column that is neither a feature nor a group; repeatable.")
     var ignore: [String] = []
 
-    @Option(help: ArgumentHelp("Feature columns in model-input order, comma-separated (default: every other column, in file order).",
-                               valueName: "a,b,c"))
+    @Option(
+        help: ArgumentHelp(
+            "Feature columns in model-input order, comma-separated (default: every other column, in file order).",
+            valueName: "a,b,c"))
     var features: String?
 
-    @Option(name: .customLong("input"),
-            help: ArgumentHelp("""
-                The CSV columns of a model input, in the input's value order: --input cat=c1,c2,c3 \
-                (repeatable, one per input). A model of several inputs otherwise reads an input of k \
-                values named cat from the columns cat, cat_1, …, cat_{k-1} (one value: the column cat). \
-                An .npz names its arrays after the inputs instead.
-                """, valueName: "name=a,b,c"))
+    @Option(
+        name: .customLong("input"),
+        help: ArgumentHelp(
+            """
+            The CSV columns of a model input, in the input's value order: --input cat=c1,c2,c3 \
+            (repeatable, one per input). A model of several inputs otherwise reads an input of k \
+            values named cat from the columns cat, cat_1, …, cat_{k-1} (one value: the column cat). \
+            An .npz names its arrays after the inputs instead.
+            """, valueName: "name=a,b,c"))
     var inputs: [String] = []
 
     @Option(help: "The label value that counts as positive, when labels are not 0/1.")
@@ -50,9 +58,12 @@ struct DataOptions: ParsableArguments {
         guard !groups.isEmpty else {
             throw ValidationError("Missing --group (or `groups = [...]` in fairaudit.toml).")
         }
-        let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
-        var options = CSVDataOptions(label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
-                                     features: feats, positive: positive ?? policy?.positive)
+        let feats =
+            features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? policy?.features
+        var options = CSVDataOptions(
+            label: label, groups: groups, ignore: ignore.isEmpty ? (policy?.ignore ?? []) : ignore,
+            features: feats, positive: positive ?? policy?.positive)
         options.inputColumns = try inputColumns(features: feats)
         try applyStream(to: &options, data: data)
         return (data, options)
@@ -65,7 +76,9 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--columns and --header-from exclude each other.")
         }
         if let columns {
-            options.header = columns.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            options.header = columns.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
         } else if let headerFrom {
             guard let handle = FileHandle(forReadingAtPath: headerFrom) else {
                 throw FairAuditError.unreadableFile(path: headerFrom, reason: "no such file or not readable")
@@ -73,8 +86,10 @@ struct DataOptions: ParsableArguments {
             defer { try? handle.close() }
             let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
             guard let end = head.firstIndex(of: UInt8(ascii: "\n")) ?? (head.isEmpty ? nil : head.endIndex),
-                  var line = String(data: head[head.startIndex..<end], encoding: .utf8) else {
-                throw FairAuditError.invalidInput(path: headerFrom, reason: "has no header line to take the column names from")
+                var line = String(data: head[head.startIndex..<end], encoding: .utf8)
+            else {
+                throw FairAuditError.invalidInput(
+                    path: headerFrom, reason: "has no header line to take the column names from")
             }
             if line.hasSuffix("\r") { line.removeLast() }
             if line.hasPrefix("\u{FEFF}") { line.removeFirst() }
@@ -89,14 +104,19 @@ extension DataOptions {
     func inputColumns(features: [String]?) throws -> [String: [String]] {
         guard !inputs.isEmpty else { return [:] }
         if features != nil {
-            throw ValidationError("--input and --features exclude each other: --features lists every feature column, --input the columns of one model input.")
+            throw ValidationError(
+                "--input and --features exclude each other: --features lists every feature column, --input the columns of one model input."
+            )
         }
         var out: [String: [String]] = [:]
         for spec in inputs {
             let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = parts[0].trimmingCharacters(in: .whitespaces)
-            let columns = parts.count == 2
-                ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } : []
+            let columns =
+                parts.count == 2
+                ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                } : []
             guard !name.isEmpty, !columns.isEmpty, !columns.contains(where: \.isEmpty) else {
                 throw ValidationError("--input \(spec): expected NAME=COLUMN[,COLUMN…], such as --input cat=c1,c2,c3.")
             }
@@ -116,7 +136,9 @@ extension DataOptions {
         let label = self.label ?? policy?.label
         let groups = self.groups.isEmpty ? (policy?.groups ?? []) : self.groups
         let ignored = (ignore.isEmpty ? (policy?.ignore ?? []) : ignore) + [label].compactMap { $0 } + groups
-        let feats = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? policy?.features
+        let feats =
+            features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? policy?.features
         var options = CSVDataOptions(label: nil, groups: [], ignore: ignored, features: feats)
         options.inputColumns = try inputColumns(features: feats)
         options.keep = keep
@@ -127,17 +149,22 @@ extension DataOptions {
 /// The release policy: `--config FILE`, or a `fairaudit.toml` in the
 /// working directory.
 struct PolicyOptions: ParsableArguments {
-    @Option(name: .customLong("config"),
-            help: ArgumentHelp("The fairaudit.toml policy to read (default: ./fairaudit.toml when present). A Keras architecture goes to --architecture.",
-                               valueName: "file"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "The fairaudit.toml policy to read (default: ./fairaudit.toml when present). A Keras architecture goes to --architecture.",
+            valueName: "file"))
     var config: String?
 
     /// The policy, if any.
     func load() throws -> Policy? {
         if let config {
             if try PolicyLookup.isJSON(config) {
-                throw FairAuditError.invalidInput(path: config, reason:
-                    "is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(config)")
+                throw FairAuditError.invalidInput(
+                    path: config,
+                    reason:
+                        "is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(config)"
+                )
             }
             return try Policy.load(URL(fileURLWithPath: config))
         }

@@ -38,7 +38,9 @@ extension FairAuditCommand {
         @OptionGroup var architecture: ArchitectureOptions
         @OptionGroup var training: TrainingOptions
 
-        @Option(help: ArgumentHelp("Held-out rows for the before/after table (default: the validation split).", valueName: "csv"))
+        @Option(
+            help: ArgumentHelp(
+                "Held-out rows for the before/after table (default: the validation split).", valueName: "csv"))
         var eval: String?
 
         @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write the fixed model.")
@@ -53,13 +55,19 @@ extension FairAuditCommand {
         @Flag(help: "Print one JSON object instead of tables.")
         var json = false
 
-        @Option(help: ArgumentHelp("Also write a self-contained HTML report of the fix (before/after per group, ranks per layer).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Also write a self-contained HTML report of the fix (before/after per group, ranks per layer).",
+                valueName: "file"))
         var html: String?
 
         @Flag(help: "When no epoch meets every --target, write the best trade-off anyway (still exit 1).")
         var writeBest = false
 
-        @Flag(help: "Write the result even when it is worse than the input on validation (accuracy fell by more than --max-accuracy-drop, or every gap grew).")
+        @Flag(
+            help:
+                "Write the result even when it is worse than the input on validation (accuracy fell by more than --max-accuracy-drop, or every gap grew)."
+        )
         var forceWrite = false
 
         func run() throws {
@@ -81,47 +89,65 @@ extension FairAuditCommand {
             var graph = try format.read(input, options: architecture.readOptions)
             let arch = architecture
             try arch.apply(to: &graph, required: true, policy: policyFile)
-            let network = try ModelErrors.naming(modelPath) { try Network(graph: Fixer.startingGraph(graph, options: options)) }
+            let network = try ModelErrors.naming(modelPath) {
+                try Network(graph: Fixer.startingGraph(graph, options: options))
+            }
             var csvOptions = csv
             csvOptions.expectedFeatureCount = network.inputWidth
-            let train = try DataLoading.load(from: URL(fileURLWithPath: dataPath), options: csvOptions, network: network)
-            let evalData = try evalPath.map { try DataLoading.load(from: URL(fileURLWithPath: $0), options: csvOptions, network: network) }
+            let train = try DataLoading.load(
+                from: URL(fileURLWithPath: dataPath), options: csvOptions, network: network)
+            let evalData = try evalPath.map {
+                try DataLoading.load(from: URL(fileURLWithPath: $0), options: csvOptions, network: network)
+            }
 
             let progress = Progress()
             progress.update("fix: \(options.method.rawValue) on \(train.rowCount) rows")
             let result = try Fixer.fix(graph: graph, data: train, options: options) { log in
-                progress.update("epoch \(log.epoch)/\(options.epochs): train loss \(Format.f(log.trainLoss, 4)), validation loss \(Format.f(log.validationLoss, 4)), \(Format.f(log.seconds, 2)) s")
+                progress.update(
+                    "epoch \(log.epoch)/\(options.epochs): train loss \(Format.f(log.trainLoss, 4)), validation loss \(Format.f(log.validationLoss, 4)), \(Format.f(log.seconds, 2)) s"
+                )
             }
             progress.done()
 
-            let write = result.outcome.shouldWrite || writeBest && !options.targets.isEmpty
+            let write =
+                result.outcome.shouldWrite || writeBest && !options.targets.isEmpty
                 || forceWrite && options.targets.isEmpty
             let heldOut = evalData ?? train.subset(result.validationIndices)
             let fixedNetwork = try Network(graph: result.graph)
             if write {
                 let expected = try Fixer.predictions(graph: result.graph, data: heldOut, limit: 512)
-                try AtomicFile.write(to: out, overwrite: force, produce: { tmp in
-                    try format.write(result.graph, to: tmp, basedOn: input)
-                }, verify: { tmp in
-                    var reread = try Plugins.formats.read(tmp, options: arch.readOptions)
-                    try KerasConfig.carryArchitecture(from: graph, to: &reread)
-                    try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
-                    try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
-                })
+                try AtomicFile.write(
+                    to: out, overwrite: force,
+                    produce: { tmp in
+                        try format.write(result.graph, to: tmp, basedOn: input)
+                    },
+                    verify: { tmp in
+                        var reread = try Plugins.formats.read(tmp, options: arch.readOptions)
+                        try KerasConfig.carryArchitecture(from: graph, to: &reread)
+                        try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
+                        try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
+                    })
             }
 
             let t = threshold ?? policyFile?.threshold ?? 0.5
-            let comparison = try FixComparison(before: network, after: fixedNetwork, data: heldOut, threshold: t,
-                                               evalSource: evalPath ?? "validation split", result: result,
-                                               options: options, output: write ? outPath : nil)
+            let comparison = try FixComparison(
+                before: network, after: fixedNetwork, data: heldOut, threshold: t,
+                evalSource: evalPath ?? "validation split", result: result,
+                options: options, output: write ? outPath : nil)
             if let html { try ReportOptions.write(comparison.html, to: html) }
             emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
             switch result.outcome {
             case .notWorse, .targetsMet: break
             case .targetsMissed(let text):
-                throw GateFailure(description: "fairaudit: no epoch met every target on the validation split; best trade-off (epoch \(result.chosenEpoch)): \(text); " + (write ? "wrote it anyway (--write-best)" : "nothing written (--write-best writes it anyway)"))
+                throw GateFailure(
+                    description:
+                        "fairaudit: no epoch met every target on the validation split; best trade-off (epoch \(result.chosenEpoch)): \(text); "
+                        + (write ? "wrote it anyway (--write-best)" : "nothing written (--write-best writes it anyway)")
+                )
             case .worse(let text):
-                if !write { throw GateFailure(description: "fairaudit: not written: \(text) (--force-write writes it anyway)") }
+                if !write {
+                    throw GateFailure(description: "fairaudit: not written: \(text) (--force-write writes it anyway)")
+                }
                 note("written although \(text) (--force-write)")
             }
         }
@@ -135,11 +161,14 @@ enum FixOutput {
         let url = URL(fileURLWithPath: input)
         let name = url.lastPathComponent
         for compound in [".weights.h5", ".safetensors.index.json"] where name.hasSuffix(compound) {
-            return url.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(compound.count)) + ".fair" + compound).relativePath(from: input)
+            return url.deletingLastPathComponent().appendingPathComponent(
+                String(name.dropLast(compound.count)) + ".fair" + compound
+            ).relativePath(from: input)
         }
         let ext = url.pathExtension
         let stem = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
-        return url.deletingLastPathComponent().appendingPathComponent(stem + ".fair" + (ext.isEmpty ? "" : "." + ext)).relativePath(from: input)
+        return url.deletingLastPathComponent().appendingPathComponent(stem + ".fair" + (ext.isEmpty ? "" : "." + ext))
+            .relativePath(from: input)
     }
 }
 

@@ -40,12 +40,17 @@ extension FairAuditCommand {
         @OptionGroup var dataOptions: DataOptions
         @OptionGroup var architecture: ArchitectureOptions
 
-        @Option(name: .customLong("keep"),
-                help: ArgumentHelp("A column to carry into the CSV output beside the score (an id, a group, the label); repeatable.", valueName: "col"))
+        @Option(
+            name: .customLong("keep"),
+            help: ArgumentHelp(
+                "A column to carry into the CSV output beside the score (an id, a group, the label); repeatable.",
+                valueName: "col"))
         var keep: [String] = []
 
-        @Option(name: [.customShort("o"), .customLong("output")],
-                help: ArgumentHelp("Where to write the scores: a .csv, or a .npy of float32 (default: CSV on stdout).", valueName: "file"))
+        @Option(
+            name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp(
+                "Where to write the scores: a .csv, or a .npy of float32 (default: CSV on stdout).", valueName: "file"))
         var output: String?
 
         @Flag(help: "Overwrite the output when it exists.")
@@ -91,8 +96,10 @@ enum ModelErrors {
     static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as FairAuditError {
             switch e {
-            case .unsupportedModel(let reason): throw FairAuditError.invalidInput(path: path, reason: "cannot be run: " + reason)
-            case .missingTensor, .shapeMismatch, .truncatedTensor: throw FairAuditError.invalidInput(path: path, reason: e.description)
+            case .unsupportedModel(let reason):
+                throw FairAuditError.invalidInput(path: path, reason: "cannot be run: " + reason)
+            case .missingTensor, .shapeMismatch, .truncatedTensor:
+                throw FairAuditError.invalidInput(path: path, reason: e.description)
             default: throw e
             }
         }

@@ -17,11 +17,14 @@ struct PredictOutput {
         case "csv": kind = .csv
         case "npy": kind = .npy
         default:
-            throw FairAuditError.invalidInput(path: path, reason: "cannot tell the output format from its extension (use .csv or .npy)")
+            throw FairAuditError.invalidInput(
+                path: path, reason: "cannot tell the output format from its extension (use .csv or .npy)")
         }
         if kind == .npy && !keep.isEmpty {
-            throw FairAuditError.invalidInput(path: path, reason:
-                "a .npy output holds only the scores; --keep \(keep.joined(separator: ", ")) needs a .csv output")
+            throw FairAuditError.invalidInput(
+                path: path,
+                reason:
+                    "a .npy output holds only the scores; --keep \(keep.joined(separator: ", ")) needs a .csv output")
         }
     }
 
@@ -31,25 +34,33 @@ struct PredictOutput {
         switch kind {
         case .csv:
             let text = Self.csv(scores: scores, kept: kept)
-            try AtomicFile.write(to: url, overwrite: force, produce: { tmp in
-                try Data(text.utf8).write(to: tmp)
-            }, verify: { tmp in
-                guard let back = FileManager.default.contents(atPath: tmp.path), back == Data(text.utf8) else {
-                    throw FairAuditError.writeFailed(path: url.path, reason: "the written scores did not read back whole")
-                }
-            })
+            try AtomicFile.write(
+                to: url, overwrite: force,
+                produce: { tmp in
+                    try Data(text.utf8).write(to: tmp)
+                },
+                verify: { tmp in
+                    guard let back = FileManager.default.contents(atPath: tmp.path), back == Data(text.utf8) else {
+                        throw FairAuditError.writeFailed(
+                            path: url.path, reason: "the written scores did not read back whole")
+                    }
+                })
         case .npy:
             guard let format = Plugins.formats.format(forOutput: url) else {
                 throw FairAuditError.invalidInput(path: url.path, reason: "no format writes .npy files")
             }
             let bytes = scores.withUnsafeBufferPointer { Data(buffer: $0) }
-            let tensor = Tensor(name: url.deletingPathExtension().lastPathComponent, dtype: .float32, shape: [scores.count],
-                                byteOrder: .native, storage: .bytes(bytes), origin: url.lastPathComponent)
+            let tensor = Tensor(
+                name: url.deletingPathExtension().lastPathComponent, dtype: .float32, shape: [scores.count],
+                byteOrder: .native, storage: .bytes(bytes), origin: url.lastPathComponent)
             // The format writes through its own temporary file and verifies it; refuse an existing file first.
-            if FileManager.default.fileExists(atPath: url.path) && !force { throw FairAuditError.outputExists(path: url.path) }
+            if FileManager.default.fileExists(atPath: url.path) && !force {
+                throw FairAuditError.outputExists(path: url.path)
+            }
             try format.write(ModelGraph(format: format.name, layout: .arrays, tensors: [tensor]), to: url, basedOn: nil)
             let back = try Plugins.formats.read(url)
-            guard back.tensors.count == 1, let t = back.tensors.first, t.dtype == .float32, try t.rawBytes() == bytes else {
+            guard back.tensors.count == 1, let t = back.tensors.first, t.dtype == .float32, try t.rawBytes() == bytes
+            else {
                 throw FairAuditError.writeFailed(path: url.path, reason: "the written scores did not read back equal")
             }
         }

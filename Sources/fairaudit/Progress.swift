@@ -26,4 +26,3 @@ struct Progress: Sendable {
 func emit(_ text: String) {
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
 }
-

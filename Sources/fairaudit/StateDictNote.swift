@@ -9,7 +9,8 @@ enum StateDictNote {
     /// `model.npz holds no architecture; inferred from its tensor names:
     /// net.0 (80→64) relu → net.2 (64→1) sigmoid; relu between the dense
     /// layers and the sigmoid head are defaults (…)`
-    static func text(file: String, graph: ModelGraph, layers: [Layer], activationGiven: Bool, headGiven: Bool) -> String {
+    static func text(file: String, graph: ModelGraph, layers: [Layer], activationGiven: Bool, headGiven: Bool) -> String
+    {
         var parts: [String] = []
         for layer in layers {
             switch layer.kind {
@@ -19,10 +20,16 @@ enum StateDictNote {
                     let (i, o) = layer.kernelLayout == .inOut ? (t.shape[0], t.shape[1]) : (t.shape[1], t.shape[0])
                     part += " (\(i)→\(o))"
                 }
-                if layer.activation != .linear || layer.name == layers.last?.name { part += " " + layer.activation.rawValue }
+                if layer.activation != .linear || layer.name == layers.last?.name {
+                    part += " " + layer.activation.rawValue
+                }
                 parts.append(part)
             case .activation:
-                if parts.isEmpty { parts.append(layer.activation.rawValue) } else { parts[parts.count - 1] += " " + layer.activation.rawValue }
+                if parts.isEmpty {
+                    parts.append(layer.activation.rawValue)
+                } else {
+                    parts[parts.count - 1] += " " + layer.activation.rawValue
+                }
             case .batchNormalization: parts.append("\(layer.name) (batch norm)")
             case .layerNormalization: parts.append("\(layer.name) (layer norm)")
             case .input, .dropout, .flatten: continue
@@ -37,8 +44,12 @@ enum StateDictNote {
         let tail: String
         switch defaults.count {
         case 0: tail = "activations and head as given"
-        case 1: tail = "\(defaults[0]) is the default (pass \(activationGiven || hidden.isEmpty ? "--head" : "--activation") or --architecture if the model differs)"
-        default: tail = "\(defaults.joined(separator: " and ")) are defaults (pass --activation, --head or --architecture if the model differs)"
+        case 1:
+            tail =
+                "\(defaults[0]) is the default (pass \(activationGiven || hidden.isEmpty ? "--head" : "--activation") or --architecture if the model differs)"
+        default:
+            tail =
+                "\(defaults.joined(separator: " and ")) are defaults (pass --activation, --head or --architecture if the model differs)"
         }
         return "\(URL(fileURLWithPath: file).lastPathComponent) holds no architecture; inferred from its tensor names: "
             + parts.joined(separator: " → ") + "; " + tail

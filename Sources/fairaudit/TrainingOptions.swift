@@ -43,33 +43,57 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Train only the factors and biases; keep kernels that were not factorized frozen.")
     var freezeUnfactorized = false
 
-    @Option(name: .customLong("target"), help: ArgumentHelp(
-        "A limit the written model must meet on the validation split, as the gate writes it: max_<gap>=v or min_<metric>=v (repeatable). Fairness gaps and ratios are trained as constraints; default: the [gate] limits of fairaudit.toml.",
-        valueName: "key=value"))
+    @Option(
+        name: .customLong("target"),
+        help: ArgumentHelp(
+            "A limit the written model must meet on the validation split, as the gate writes it: max_<gap>=v or min_<metric>=v (repeatable). Fairness gaps and ratios are trained as constraints; default: the [gate] limits of fairaudit.toml.",
+            valueName: "key=value"))
     var targets: [String] = []
 
-    @Option(help: ArgumentHelp("How far inside each fairness limit training aims, as a share of it (default 0.5: a gap limit ε is trained at ε/2).", valueName: "share"))
+    @Option(
+        help: ArgumentHelp(
+            "How far inside each fairness limit training aims, as a share of it (default 0.5: a gap limit ε is trained at ε/2).",
+            valueName: "share"))
     var targetMargin: Double?
 
-    @Option(help: ArgumentHelp("Without targets, refuse to write a model whose validation accuracy fell by more than this (default 0.01).", valueName: "drop"))
+    @Option(
+        help: ArgumentHelp(
+            "Without targets, refuse to write a model whose validation accuracy fell by more than this (default 0.01).",
+            valueName: "drop"))
     var maxAccuracyDrop: Double?
 
-    @Flag(help: "Transfer to a new task: replace the output layer with a new one for --label (1 sigmoid unit, Glorot uniform from --seed, zero bias), train it whole and the body as --method says.")
+    @Flag(
+        help:
+            "Transfer to a new task: replace the output layer with a new one for --label (1 sigmoid unit, Glorot uniform from --seed, zero bias), train it whole and the body as --method says."
+    )
     var newHead = false
 
-    @Option(help: ArgumentHelp("With a new head: cut the model after this layer; the next dense layer becomes the head, later layers are dropped (implies --new-head).", valueName: "layer"))
+    @Option(
+        help: ArgumentHelp(
+            "With a new head: cut the model after this layer; the next dense layer becomes the head, later layers are dropped (implies --new-head).",
+            valueName: "layer"))
     var newHeadFrom: String?
 
-    @Option(help: ArgumentHelp("With a new head: 2 gives a softmax head of 2 units (class 1 the positive label) instead of 1 sigmoid unit. Labels and fairness metrics are binary, so k is 1 or 2.", valueName: "k"))
+    @Option(
+        help: ArgumentHelp(
+            "With a new head: 2 gives a softmax head of 2 units (class 1 the positive label) instead of 1 sigmoid unit. Labels and fairness metrics are binary, so k is 1 or 2.",
+            valueName: "k"))
     var classes: Int?
 
-    @Flag(help: "Train only the output layer, the body frozen (with --new-head: a linear probe of the body's features).")
+    @Flag(
+        help: "Train only the output layer, the body frozen (with --new-head: a linear probe of the body's features).")
     var freezeBody = false
 
-    @Flag(help: "Factorize embedding tables too (vocabulary × dimension), as dense kernels are; by default they train whole.")
+    @Flag(
+        help:
+            "Factorize embedding tables too (vocabulary × dimension), as dense kernels are; by default they train whole."
+    )
     var factorizeEmbeddings = false
 
-    @Option(help: ArgumentHelp("Train only these layers (comma-separated names as `inspect` lists them; a new head always trains). Default: every layer, matrices through their low-rank factors.", valueName: "name,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Train only these layers (comma-separated names as `inspect` lists them; a new head always trains). Default: every layer, matrices through their low-rank factors.",
+            valueName: "name,…"))
     var layers: String?
 
     @Option(help: ArgumentHelp("Keep these layers as they are (comma-separated names).", valueName: "name,…"))
@@ -83,7 +107,8 @@ struct TrainingOptions: ParsableArguments {
             if let flag { return flag }
             guard let raw = table[key] else { return nil }
             guard let v = parse(raw) else {
-                throw FairAuditError.policy(file: policy?.source ?? "fairaudit.toml", line: 0, reason: "[fix] \(key) = \(raw) is not valid")
+                throw FairAuditError.policy(
+                    file: policy?.source ?? "fairaudit.toml", line: 0, reason: "[fix] \(key) = \(raw) is not valid")
             }
             return v
         }
@@ -100,7 +125,9 @@ struct TrainingOptions: ParsableArguments {
         if let v = try value(lambda, "lambda", { Double($0) }) { o.lambda = v }
         if let v = try value(seed, "seed", { UInt64($0) }) { o.seed = v }
         o.freezeUnfactorized = freezeUnfactorized || table["freeze_unfactorized"] == "true"
-        if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) { o.fisherKind = v }
+        if let v = try value(nil as FixOptions.FisherKind?, "fisher", FixOptions.FisherKind.init(rawValue:)) {
+            o.fisherKind = v
+        }
         if let v = try value(targetMargin, "target_margin", { Double($0) }) { o.targetMargin = v }
         if let v = try value(maxAccuracyDrop, "max_accuracy_drop", { Double($0) }) { o.maxAccuracyDrop = v }
         if let classes {
@@ -108,11 +135,17 @@ struct TrainingOptions: ParsableArguments {
                 throw FairAuditError.invalidInput(path: "--classes", reason: "sizes a new head; add --new-head")
             }
             guard classes == 1 || classes == 2 else {
-                throw FairAuditError.invalidInput(path: "--classes", reason: "\(classes) classes: labels are read as binary (0/1, or --positive) and the fairness metrics compare binary decisions, so k is 1 (sigmoid) or 2 (softmax)")
+                throw FairAuditError.invalidInput(
+                    path: "--classes",
+                    reason:
+                        "\(classes) classes: labels are read as binary (0/1, or --positive) and the fairness metrics compare binary decisions, so k is 1 (sigmoid) or 2 (softmax)"
+                )
             }
         }
         if newHead || newHeadFrom != nil {
-            o.newHead = (classes ?? 1) == 2 ? NewHead(units: 2, activation: .softmax, after: newHeadFrom) : NewHead(after: newHeadFrom)
+            o.newHead =
+                (classes ?? 1) == 2
+                ? NewHead(units: 2, activation: .softmax, after: newHeadFrom) : NewHead(after: newHeadFrom)
         }
         o.freezeBody = freezeBody
         o.factorizeEmbeddings = factorizeEmbeddings || table["factorize_embeddings"] == "true"

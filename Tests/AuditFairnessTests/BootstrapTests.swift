@@ -5,12 +5,15 @@ import Testing
 private func sexReport(seed: UInt64, threads: Int = 2, resamples: Int = 200) throws -> FairnessReport {
     let data = try AdultScores.load()
     let (names, rows) = data.groups(["sex"])
-    return try FairnessReport(scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
-                              resamples: resamples, seed: seed, threads: threads)
+    return try FairnessReport(
+        scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
+        resamples: resamples, seed: seed, threads: threads)
 }
 
 @Test func bootstrapIsDeterministicAndIndependentOfThreads() throws {
-    let a = try sexReport(seed: 42), b = try sexReport(seed: 42), one = try sexReport(seed: 42, threads: 1)
+    let a = try sexReport(seed: 42)
+    let b = try sexReport(seed: 42)
+    let one = try sexReport(seed: 42, threads: 1)
     #expect(a.intervals == b.intervals)
     #expect(a.intervals == one.intervals)
     let c = try sexReport(seed: 43)
@@ -38,10 +41,12 @@ func intervalWidthMatchesFairlearnsBootstrap(index: Int) throws {
     let ci = try #require(ref["ci"] as? [Double])
     let data = try AdultScores.load()
     let (names, rows) = data.groups(columns)
-    let r = try FairnessReport(scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
-                               resamples: 200, seed: 1)
+    let r = try FairnessReport(
+        scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
+        resamples: 200, seed: 1)
     let ours = try #require(r.intervals[0])
-    let width = ours.upperBound - ours.lowerBound, refWidth = ci[1] - ci[0]
+    let width = ours.upperBound - ours.lowerBound
+    let refWidth = ci[1] - ci[0]
     #expect(abs(width - refWidth) / refWidth < 0.3, "width \(width) vs fairlearn \(refWidth)")
     #expect(ours.overlaps(ci[0]...ci[1]))
 }
@@ -73,7 +78,8 @@ func intervalWidthMatchesFairlearnsBootstrap(index: Int) throws {
             let ci = try #require(g.intervals[m])
             #expect(ci.contains(value), "\(g.group) rate \(m)")
         }
-        let p = g.selectionRate, n = Double(g.count)
+        let p = g.selectionRate
+        let n = Double(g.count)
         let normal = 2 * 1.959964 * (p * (1 - p) / n).squareRoot()
         let ci = try #require(g.intervals[0])
         #expect(abs((ci.upperBound - ci.lowerBound) - normal) / normal < 0.3, "\(g.group): \(ci) vs width \(normal)")

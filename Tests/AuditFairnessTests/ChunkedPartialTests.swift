@@ -17,13 +17,15 @@ import Testing
         o.bootstrap = 50
         o.permutations = 3
         // The Fisher's null draws with every group's row count over all shards.
-        let rows = try LabeledData.load(from: adult.appendingPathComponent("groups.csv"),
-                                        options: CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: []))
+        let rows = try LabeledData.load(
+            from: adult.appendingPathComponent("groups.csv"),
+            options: CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: []))
         var counts: [String: Int] = [:]
         for g in rows.rowGroups { counts[rows.groupNames[g], default: 0] += 1 }
         o.nullCounts = counts
-        return AuditRequest(model: adult.appendingPathComponent("model.h5"), data: data,
-                            dataOptions: CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: []), options: o)
+        return AuditRequest(
+            model: adult.appendingPathComponent("model.h5"), data: data,
+            dataOptions: CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: []), options: o)
     }
 
     @Test(arguments: [1 << 16, 150_000])
@@ -33,7 +35,8 @@ import Testing
         let chunked = try AuditRunner.partial(try Self.request(data), modelPath: "model.h5", chunkBytes: chunkBytes)
         #expect(whole.rows == 2000 && chunked.rows == 2000)
         #expect(chunked.rowIDs == RowIDRanges(ranges: [0...1999]))
-        let a = whole.fairness, b = try FairnessPartial.merged([chunked.fairness])
+        let a = whole.fairness
+        let b = try FairnessPartial.merged([chunked.fairness])
         #expect(a.groupNames == b.groupNames)
         #expect(a.cells == b.cells)
         #expect(a.bootstrapCells == b.bootstrapCells)

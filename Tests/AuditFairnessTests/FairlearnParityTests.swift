@@ -14,8 +14,9 @@ func adultMetricsEqualFairlearn(caseIndex: Int) throws {
     let threshold = try #require(c["threshold"] as? Double)
     let minSize = try #require(c["min_group_size"] as? Int)
     let (names, rows) = data.groups(columns)
-    let r = try FairnessReport(scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
-                               threshold: threshold, minGroupSize: minSize)
+    let r = try FairnessReport(
+        scores: data.scores, labels: data.labels, rowGroups: rows, groupNames: names,
+        threshold: threshold, minGroupSize: minSize)
     try checkReport(r, against: c)
 }
 
@@ -30,8 +31,9 @@ func edgeCasesEqualFairlearn(caseIndex: Int) throws {
     let groupsOfRows = try #require(c["row_groups"] as? [String])
     let names = Array(Set(groupsOfRows)).sorted()
     let rows = try groupsOfRows.map { try #require(names.firstIndex(of: $0)) }
-    let r = try FairnessReport(scores: scores, labels: labels, rowGroups: rows, groupNames: names,
-                               threshold: try #require(c["threshold"] as? Double), minGroupSize: 1)
+    let r = try FairnessReport(
+        scores: scores, labels: labels, rowGroups: rows, groupNames: names,
+        threshold: try #require(c["threshold"] as? Double), minGroupSize: 1)
     try checkReport(r, against: c)
 }
 
@@ -51,7 +53,8 @@ func checkReport(_ r: FairnessReport, against c: [String: Any]) throws {
     let m = try #require(c["metrics"] as? [String: Any])
     for gap in r.gapMetrics {
         #expect(m.keys.contains(gap.name))
-        #expect(close(gap.value, m[gap.name] as? Double), "\(gap.name): \(gap.value) vs \(String(describing: m[gap.name]))")
+        #expect(
+            close(gap.value, m[gap.name] as? Double), "\(gap.name): \(gap.value) vs \(String(describing: m[gap.name]))")
     }
     #expect(close(r.overall.accuracy, m["accuracy"] as? Double))
     #expect(close(r.overall.selectionRate, m["selection_rate"] as? Double))
@@ -87,8 +90,9 @@ func checkReport(_ r: FairnessReport, against c: [String: Any]) throws {
 /// positive, the float just below it is not.
 @Test func scoreAtTheThresholdIsPositive() throws {
     let below = Float(0.5).nextDown
-    let r = try FairnessReport(scores: [0.5, below, 0.5, below], labels: [1, 1, 0, 0], rowGroups: [0, 0, 0, 0],
-                               groupNames: ["all"], threshold: 0.5, minGroupSize: 1)
+    let r = try FairnessReport(
+        scores: [0.5, below, 0.5, below], labels: [1, 1, 0, 0], rowGroups: [0, 0, 0, 0],
+        groupNames: ["all"], threshold: 0.5, minGroupSize: 1)
     let g = try #require(r.groups.first)
     #expect(g.counts == ConfusionCounts(truePositives: 1, falsePositives: 1, trueNegatives: 1, falseNegatives: 1))
     #expect(g.selectionRate == 0.5)

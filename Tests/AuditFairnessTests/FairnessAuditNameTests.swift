@@ -1,6 +1,6 @@
+import AuditFairness
 import FairAudit
 import FairAuditPlugins
-import AuditFairness
 import Testing
 
 @Test func fairnessAuditIsRegisteredByName() {

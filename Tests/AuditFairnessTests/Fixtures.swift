@@ -10,8 +10,10 @@ struct AdultScores {
     var race: [String] = []
 
     static func load() throws -> AdultScores {
-        let url = try #require(Bundle.module.url(forResource: "adult_test_scores", withExtension: "csv",
-                                                 subdirectory: "Resources"))
+        let url = try #require(
+            Bundle.module.url(
+                forResource: "adult_test_scores", withExtension: "csv",
+                subdirectory: "Resources"))
         let text = try String(contentsOf: url, encoding: .utf8)
         var d = AdultScores()
         for line in text.split(separator: "\n").dropFirst() {
@@ -19,7 +21,8 @@ struct AdultScores {
             try #require(f.count == 4)
             d.scores.append(try #require(Float(f[0])))
             d.labels.append(try #require(Float(f[1])))
-            d.sex.append(String(f[2])); d.race.append(String(f[3]))
+            d.sex.append(String(f[2]))
+            d.race.append(String(f[3]))
         }
         return d
     }
@@ -28,11 +31,17 @@ struct AdultScores {
     /// and each row's index, in order of first appearance.
     func groups(_ columns: [String]) -> (names: [String], rows: [Int]) {
         let parts: [[String]] = columns.map { $0 == "sex" ? sex : race }
-        var names: [String] = [], index: [String: Int] = [:], rows: [Int] = []
+        var names: [String] = []
+        var index: [String: Int] = [:]
+        var rows: [Int] = []
         for i in scores.indices {
             let name = parts.map { $0[i] }.joined(separator: " & ")
-            if let k = index[name] { rows.append(k) } else {
-                index[name] = names.count; rows.append(names.count); names.append(name)
+            if let k = index[name] {
+                rows.append(k)
+            } else {
+                index[name] = names.count
+                rows.append(names.count)
+                names.append(name)
             }
         }
         return (names, rows)
@@ -48,8 +57,10 @@ struct Expected {
     let root: [String: Any]
 
     static func load() throws -> Expected {
-        let url = try #require(Bundle.module.url(forResource: "fairlearn_expected", withExtension: "json",
-                                                 subdirectory: "Resources"))
+        let url = try #require(
+            Bundle.module.url(
+                forResource: "fairlearn_expected", withExtension: "json",
+                subdirectory: "Resources"))
         let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
         return Expected(root: try #require(obj as? [String: Any]))
     }

@@ -22,9 +22,10 @@ import Testing
         let sorted = names.sorted()
         let order = names.map { n in sorted.firstIndex(of: n) ?? -1 }
         let ids = (0..<d.scores.count).map { UInt64($0) * 3 + 11 }
-        let whole = try FairnessPartial(scores: d.scores, labels: d.labels, rowGroups: rows.map { order[$0] },
-                                        groupNames: sorted, groupParts: sorted.map { $0.components(separatedBy: " & ") },
-                                        rowIDs: ids, threshold: 0.5, resamples: 60, seed: 9)
+        let whole = try FairnessPartial(
+            scores: d.scores, labels: d.labels, rowGroups: rows.map { order[$0] },
+            groupNames: sorted, groupParts: sorted.map { $0.components(separatedBy: " & ") },
+            rowIDs: ids, threshold: 0.5, resamples: 60, seed: 9)
         let sums = try FairnessAccumulator(threshold: 0.5, resamples: 60, seed: 9)
         var start = 0
         for n in runs {
@@ -33,11 +34,13 @@ import Testing
                     try rows.withUnsafeBufferPointer { g in
                         try ids.withUnsafeBufferPointer { i in
                             let r = start..<(start + n)
-                            try sums.fold(AuditRows(firstRow: start, count: n, features: UnsafeBufferPointer(start: nil, count: 0),
-                                                    scores: UnsafeBufferPointer(rebasing: s[r]),
-                                                    labels: UnsafeBufferPointer(rebasing: l[r]),
-                                                    groups: UnsafeBufferPointer(rebasing: g[r]),
-                                                    rowIDs: UnsafeBufferPointer(rebasing: i[r])))
+                            try sums.fold(
+                                AuditRows(
+                                    firstRow: start, count: n, features: UnsafeBufferPointer(start: nil, count: 0),
+                                    scores: UnsafeBufferPointer(rebasing: s[r]),
+                                    labels: UnsafeBufferPointer(rebasing: l[r]),
+                                    groups: UnsafeBufferPointer(rebasing: g[r]),
+                                    rowIDs: UnsafeBufferPointer(rebasing: i[r])))
                         }
                     }
                 }
@@ -45,22 +48,28 @@ import Testing
             start += n
         }
         #expect(start == d.scores.count)
-        let folded = try sums.partial(groupNames: sorted, groupParts: sorted.map { $0.components(separatedBy: " & ") },
-                                      order: order)
+        let folded = try sums.partial(
+            groupNames: sorted, groupParts: sorted.map { $0.components(separatedBy: " & ") },
+            order: order)
         #expect(folded == whole)
     }
 
     /// A label other than 0/1 is named by its row among all rows.
     @Test func aBadLabelIsNamedByItsRow() throws {
         let sums = try FairnessAccumulator(threshold: 0.5, resamples: 3, seed: 0)
-        let scores: [Float] = [0.2, 0.7], labels: [Float] = [1, 2], groups = [0, 1], ids: [UInt64] = [0, 1]
+        let scores: [Float] = [0.2, 0.7]
+        let labels: [Float] = [1, 2]
+        let groups = [0, 1]
+        let ids: [UInt64] = [0, 1]
         #expect(throws: FairnessError.nonBinaryLabel(row: 41, value: 2)) {
             try scores.withUnsafeBufferPointer { s in
                 try labels.withUnsafeBufferPointer { l in
                     try groups.withUnsafeBufferPointer { g in
                         try ids.withUnsafeBufferPointer { i in
-                            try sums.fold(AuditRows(firstRow: 40, count: 2, features: UnsafeBufferPointer(start: nil, count: 0),
-                                                    scores: s, labels: l, groups: g, rowIDs: i))
+                            try sums.fold(
+                                AuditRows(
+                                    firstRow: 40, count: 2, features: UnsafeBufferPointer(start: nil, count: 0),
+                                    scores: s, labels: l, groups: g, rowIDs: i))
                         }
                     }
                 }
@@ -92,8 +101,9 @@ import Testing
         options.seed = 3
         options.rowOffset = rowIDColumn ? 0 : 1000
         let columns = CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: [])
-        var request = AuditRequest(model: Self.adult.appendingPathComponent("model.h5"), data: csv, dataOptions: columns,
-                                   options: options, audits: [FairnessAudit.self])
+        var request = AuditRequest(
+            model: Self.adult.appendingPathComponent("model.h5"), data: csv, dataOptions: columns,
+            options: options, audits: [FairnessAudit.self])
         if rowIDColumn { request.rowIDColumn = "row_key" }
         var tuning = CSVReadTuning()
         tuning.blockBytes = 5000
@@ -109,9 +119,10 @@ import Testing
         wholeColumns.expectedFeatureCount = network.inputWidth
         if rowIDColumn { wholeColumns.ignore = ["row_key"] }
         let data = try LabeledData.load(from: csv, options: wholeColumns)
-        var context = AuditContext(graph: graph, data: data,
-                                   scores: try network.shardInvariantScores(features: data.features, rows: data.rowCount),
-                                   options: options)
+        var context = AuditContext(
+            graph: graph, data: data,
+            scores: try network.shardInvariantScores(features: data.features, rows: data.rowCount),
+            options: options)
         context.rowIDs = ids
         let whole = try FairnessAudit().run(context)
         #expect(folded.data.rowCount == 2000 && data.rowCount == 2000)

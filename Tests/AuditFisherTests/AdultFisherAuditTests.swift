@@ -18,8 +18,9 @@ import Testing
 
     static func context(permutations: Int, saveTo: URL? = nil) throws -> AuditContext {
         let graph = try Plugins.formats.read(resource("adult_mlp", "h5"))
-        let data = try LabeledData.load(from: resource("adult_sample.csv", "gz"),
-                                        options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
+        let data = try LabeledData.load(
+            from: resource("adult_sample.csv", "gz"),
+            options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
         var options = AuditOptions()
         options.permutations = permutations
         options.saveFisher = saveTo
@@ -37,26 +38,38 @@ import Testing
         let expected = try Self.expected()
         let comparisons = try #require(expected["comparisons"] as? [[String: Any]])
         guard case .array(let pairs)? = result.json["pairs"], case .array(let rest)? = result.json["vs_rest"] else {
-            Issue.record("no pairs / vs_rest"); return
+            Issue.record("no pairs / vs_rest")
+            return
         }
         #expect(pairs.count == 3 && rest.count == 3)
         for e in comparisons {
             let groups = try #require(e["groups"] as? [String])
             let units = try #require(e["units"] as? [String: [String: Double]])
-            let c = try #require((pairs + rest).first { $0["groups"] == .array(groups.map { .string($0) }) }, "\(groups)")
+            let c = try #require(
+                (pairs + rest).first { $0["groups"] == .array(groups.map { .string($0) }) }, "\(groups)")
             guard case .array(let tensors)? = c["tensors"], case .array(let layers)? = c["layers"] else {
-                Issue.record("comparison without tensors"); continue
+                Issue.record("comparison without tensors")
+                continue
             }
             #expect(tensors.count == 6 && layers.count == 3)
-            let ours = tensors.enumerated().map { ("t\($0.offset)", $0.element) }
+            let ours =
+                tensors.enumerated().map { ("t\($0.offset)", $0.element) }
                 + layers.map { (Self.layerKey($0), $0) }
             for (key, u) in ours {
                 let want = try #require(units[key], "\(groups) \(key)")
                 for (field, tol) in [("tv", 1e-4), ("js", 1e-4), ("top1_jaccard", 0.05)] {
-                    guard case .number(let v)? = u[field] else { Issue.record("\(key).\(field) missing"); continue }
-                    #expect(abs(v - (want[field] ?? .nan)) <= tol, "\(groups) \(key) \(field): \(v) vs \(want[field] ?? .nan)")
+                    guard case .number(let v)? = u[field] else {
+                        Issue.record("\(key).\(field) missing")
+                        continue
+                    }
+                    #expect(
+                        abs(v - (want[field] ?? .nan)) <= tol,
+                        "\(groups) \(key) \(field): \(v) vs \(want[field] ?? .nan)")
                 }
-                guard case .number(let p)? = u["p_value"] else { Issue.record("\(key) p_value missing"); continue }
+                guard case .number(let p)? = u["p_value"] else {
+                    Issue.record("\(key) p_value missing")
+                    continue
+                }
                 #expect([0, 1.0 / 3, 2.0 / 3, 1].contains { abs($0 - p) < 1e-12 })
             }
         }
@@ -85,7 +98,8 @@ import Testing
         let network = try Network(graph: context.graph)
         #expect(saved.tensors.count == 5 * network.trainableNames.count)
         let first = network.trainableNames[0]
-        let white = try saved.tensor(named: "White/\(first)"), black = try saved.tensor(named: "Black/\(first)")
+        let white = try saved.tensor(named: "White/\(first)")
+        let black = try saved.tensor(named: "Black/\(first)")
         #expect(white.dtype == .float32)
         #expect(white.shape == network.parameterShapes[network.parameterNames.firstIndex(of: first) ?? 0])
         let p = try #require(FisherDivergence.normalized(try white.floatValues()))

@@ -11,8 +11,10 @@ struct DivergenceFixture {
     let influential: [[String: Any]]
 
     static func load() throws -> DivergenceFixture {
-        let url = try #require(Bundle.module.url(forResource: "divergence_expected", withExtension: "json",
-                                                 subdirectory: "Resources"))
+        let url = try #require(
+            Bundle.module.url(
+                forResource: "divergence_expected", withExtension: "json",
+                subdirectory: "Resources"))
         let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let groups = try #require(root["groups"] as? [String])
         let tensors = try #require(root["tensors"] as? [[String: Any]])
@@ -20,10 +22,12 @@ struct DivergenceFixture {
         let shapes = try tensors.map { try #require($0["shape"] as? [Int]) }
         let raw = try #require(root["values"] as? [String: [String: [Double]]])
         let values = try groups.map { g in try names.map { n in try #require(raw[g]?[n]).map(Float.init) } }
-        let fisher = try FisherByGroup(tensorNames: names, shapes: shapes, groupNames: groups,
-                                       counts: try #require(root["counts"] as? [Int]), values: values)
-        return DivergenceFixture(fisher: fisher, comparisons: try #require(root["comparisons"] as? [[String: Any]]),
-                                 influential: try #require(root["influential"] as? [[String: Any]]))
+        let fisher = try FisherByGroup(
+            tensorNames: names, shapes: shapes, groupNames: groups,
+            counts: try #require(root["counts"] as? [Int]), values: values)
+        return DivergenceFixture(
+            fisher: fisher, comparisons: try #require(root["comparisons"] as? [[String: Any]]),
+            influential: try #require(root["influential"] as? [[String: Any]]))
     }
 }
 
@@ -31,8 +35,10 @@ struct DivergenceFixture {
     let fx = try DivergenceFixture.load()
     let layers = FisherUnit.layers(fx.fisher.tensorNames, layers: nil)
     #expect(layers == [FisherUnit(name: "dense", tensors: [0, 1])])
-    let report = try FisherAnalysis.run(observed: fx.fisher, layers: layers, rowGroups: [], minGroupSize: 1,
-                                        permutations: 0, seed: 0, top: 5) { _ in [] }
+    let report = try FisherAnalysis.run(
+        observed: fx.fisher, layers: layers, rowGroups: [], minGroupSize: 1,
+        permutations: 0, seed: 0, top: 5
+    ) { _ in [] }
     #expect(report.comparisons.count == fx.comparisons.count)
     #expect(report.pairs.count == 3 && report.againstRest.count == 3)
     for expected in fx.comparisons {
@@ -65,7 +71,8 @@ struct DivergenceFixture {
     #expect(FisherDivergence.totalVariation(p, p) == 0)
     #expect(FisherDivergence.jensenShannon(p, p) == 0)
     #expect(FisherDivergence.topJaccard(p, p) == 1)
-    let a: [Double] = [0.5, 0.5, 0, 0], b: [Double] = [0, 0, 0.25, 0.75]
+    let a: [Double] = [0.5, 0.5, 0, 0]
+    let b: [Double] = [0, 0, 0.25, 0.75]
     #expect(abs(FisherDivergence.totalVariation(a, b) - 1) < 1e-15)
     #expect(abs(FisherDivergence.jensenShannon(a, b) - 1) < 1e-15)
     #expect(FisherDivergence.topJaccard(a, b) == 0)
@@ -99,14 +106,18 @@ func layerPrefixes(name: String, layer: String) {
     #expect(FisherDivergence.totalVariation([1], [0.5, 0.5]).isNaN)
     #expect(FisherDivergence.jensenShannon([1], [0.5, 0.5]).isNaN)
     #expect(throws: FisherError.self) {
-        try FisherByGroup(tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
-                          values: [[[1, 2]], [[1]]])
+        try FisherByGroup(
+            tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
+            values: [[[1, 2]], [[1]]])
     }
-    let f = try FisherByGroup(tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
-                              values: [[[1, 2]], [[2, 1]]])
+    let f = try FisherByGroup(
+        tensorNames: ["w"], shapes: [[2]], groupNames: ["a", "b"], counts: [1, 1],
+        values: [[[1, 2]], [[2, 1]]])
     #expect(throws: FisherError.self) {
-        try FisherAnalysis.run(observed: f, layers: [FisherUnit(name: "x", tensors: [3])], rowGroups: [],
-                               minGroupSize: 1, permutations: 0, seed: 0, top: 1) { _ in [] }
+        try FisherAnalysis.run(
+            observed: f, layers: [FisherUnit(name: "x", tensors: [3])], rowGroups: [],
+            minGroupSize: 1, permutations: 0, seed: 0, top: 1
+        ) { _ in [] }
     }
 }
 
@@ -116,8 +127,8 @@ func layerPrefixes(name: String, layer: String) {
 func quickselectTopKEqualsAFullSort(k: Int) {
     var state: UInt64 = UInt64(k)
     let p: [Double] = (0..<5000).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Double((state >> 33) % 40)   // many ties
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double((state >> 33) % 40)  // many ties
     }
     let reference = Array(p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(k))
     #expect(FisherDivergence.topIndices(p, k: k) == reference)

@@ -1,6 +1,6 @@
+import AuditFisher
 import FairAudit
 import FairAuditPlugins
-import AuditFisher
 import Testing
 
 @Test func fisherAuditIsRegisteredByName() {

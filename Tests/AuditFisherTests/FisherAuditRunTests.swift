@@ -7,7 +7,8 @@ import Testing
 /// and `d/bias` (3); a group's Fisher is the mean over its rows.
 private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [Int], values: [[[Float]]]) {
     return { assignment in
-        var sums = [[Float]](repeating: [Float](repeating: 0, count: 9), count: groups), n = [Int](repeating: 0, count: groups)
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: 9), count: groups)
+        var n = [Int](repeating: 0, count: groups)
         for (r, g) in assignment.enumerated() {
             n[g] += 1
             for i in 0..<9 { sums[g][i] += rows[r][i] }
@@ -18,20 +19,23 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
 }
 
 @Test func auditRunReportsDocumentedJSON() throws {
-    var rows: [[Float]] = [], rowGroups: [Int] = []
+    var rows: [[Float]] = []
+    var rowGroups: [Int] = []
     for r in 0..<205 {
         let g = r < 100 ? 0 : (r < 200 ? 1 : 2)
         rows.append((0..<9).map { i in Float((r * 7 + i * 13) % 11 + 1) * (g == 0 && i == 4 ? 6 : 1) })
         rowGroups.append(g)
     }
-    let data = LabeledData(source: "toy", featureNames: [], features: [], labels: rowGroups.map { _ in 0 },
-                           groupColumns: ["g"], groupNames: ["a", "b", "c"], rowGroups: rowGroups)
+    let data = LabeledData(
+        source: "toy", featureNames: [], features: [], labels: rowGroups.map { _ in 0 },
+        groupColumns: ["g"], groupNames: ["a", "b", "c"], rowGroups: rowGroups)
     var options = AuditOptions()
     options.permutations = 5
     options.minGroupSize = 10
     options.top = 2
-    let context = AuditContext(graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
-                               scores: [], options: options)
+    let context = AuditContext(
+        graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
+        scores: [], options: options)
     let calls = Counter()
     let source = toySource(rows, groups: 3)
     let result = try FisherAudit().run(context, tensorNames: ["d/kernel", "d/bias"], shapes: [[2, 3], [3]]) {
@@ -44,16 +48,19 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
     #expect(json["kind"] == .string("empirical"))
     #expect(json["permutations"] == .int(5))
     guard case .array(let pairs)? = json["pairs"], case .array(let rest)? = json["vs_rest"],
-          case .array(let groups)? = json["groups"], case .array(let influential)? = json["influential"] else {
-        Issue.record("missing top-level keys: \(json.serialized())"); return
+        case .array(let groups)? = json["groups"], case .array(let influential)? = json["influential"]
+    else {
+        Issue.record("missing top-level keys: \(json.serialized())")
+        return
     }
-    #expect(pairs.count == 1)   // c has 5 rows < 10: not compared, so no "vs rest" either
+    #expect(pairs.count == 1)  // c has 5 rows < 10: not compared, so no "vs rest" either
     #expect(rest.isEmpty)
     #expect(groups.count == 3)
     #expect(groups[2]["compared"] == .bool(false))
     #expect(pairs[0]["groups"] == .array([.string("a"), .string("b")]))
     guard case .array(let tensors)? = pairs[0]["tensors"], case .array(let layers)? = pairs[0]["layers"] else {
-        Issue.record("pair without tensors/layers"); return
+        Issue.record("pair without tensors/layers")
+        return
     }
     #expect(tensors.count == 2)
     #expect(layers.count == 1 && layers[0]["name"] == .string("d"))
@@ -75,10 +82,12 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
 @Test func unknownFisherKindIsRejected() throws {
     var options = AuditOptions()
     options.fisher = "exact"
-    let data = LabeledData(source: "toy", featureNames: [], features: [], labels: [0], groupColumns: ["g"],
-                           groupNames: ["a"], rowGroups: [0])
-    let context = AuditContext(graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
-                               scores: [0], options: options)
+    let data = LabeledData(
+        source: "toy", featureNames: [], features: [], labels: [0], groupColumns: ["g"],
+        groupNames: ["a"], rowGroups: [0])
+    let context = AuditContext(
+        graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
+        scores: [0], options: options)
     #expect(throws: FisherError.self) {
         try FisherAudit().run(context, tensorNames: [], shapes: []) { _ in ([1], [[]]) }
     }

@@ -16,8 +16,9 @@ import Testing
     /// The Adult MLP over adult_sample grouped by race (five groups: pairs and each against the rest).
     static func context(permutations: Int = 8) throws -> AuditContext {
         let graph = try Plugins.formats.read(resource("adult_mlp", "h5"))
-        let data = try LabeledData.load(from: resource("adult_sample.csv", "gz"),
-                                        options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
+        let data = try LabeledData.load(
+            from: resource("adult_sample.csv", "gz"),
+            options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
         var options = AuditOptions()
         options.permutations = permutations
         options.seed = 7
@@ -28,7 +29,8 @@ import Testing
 
     /// Rows `rows` of `data` as a shard of its own (its groups in first-seen order, as a shard reads them).
     static func shard(_ data: LabeledData, rows: [Int]) -> LabeledData {
-        var names: [String] = [], index: [String: Int] = [:]
+        var names: [String] = []
+        var index: [String: Int] = [:]
         let groups = rows.map { r -> Int in
             let name = data.groupNames[data.rowGroups[r]]
             if let g = index[name] { return g }
@@ -37,23 +39,24 @@ import Testing
             return names.count - 1
         }
         let w = data.featureCount
-        return LabeledData(source: "shard", featureNames: data.featureNames,
-                           features: rows.flatMap { data.features[($0 * w)..<(($0 + 1) * w)] },
-                           labels: rows.map { data.labels[$0] }, groupColumns: data.groupColumns,
-                           groupNames: names, rowGroups: groups)
+        return LabeledData(
+            source: "shard", featureNames: data.featureNames,
+            features: rows.flatMap { data.features[($0 * w)..<(($0 + 1) * w)] },
+            labels: rows.map { data.labels[$0] }, groupColumns: data.groupColumns,
+            groupNames: names, rowGroups: groups)
     }
 
     /// Every number in `a` within `tolerance` (relative) of `b`'s; everything else equal.
     static func expectClose(_ a: JSONValue, _ b: JSONValue, tolerance: Double, at path: String = "fisher") {
         switch (a, b) {
-        case let (.number(x), .number(y)):
+        case (.number(let x), .number(let y)):
             #expect(abs(x - y) <= tolerance * max(abs(x), abs(y)), "\(path): \(x) vs \(y)")
-        case let (.int(x), .number(y)), let (.number(y), .int(x)):
+        case (.int(let x), .number(let y)), (.number(let y), .int(let x)):
             #expect(abs(Double(x) - y) <= tolerance * max(abs(y), 1), "\(path): \(x) vs \(y)")
-        case let (.array(x), .array(y)):
+        case (.array(let x), .array(let y)):
             #expect(x.count == y.count, "\(path): \(x.count) vs \(y.count) entries")
             for (i, (u, v)) in zip(x, y).enumerated() { expectClose(u, v, tolerance: tolerance, at: "\(path)[\(i)]") }
-        case let (.object(x), .object(y)):
+        case (.object(let x), .object(let y)):
             #expect(x.map(\.0) == y.map(\.0), "\(path): keys")
             for ((k, u), (_, v)) in zip(x, y) { expectClose(u, v, tolerance: tolerance, at: "\(path).\(k)") }
         default:
@@ -77,7 +80,8 @@ import Testing
         var parts: [FisherPartial] = []
         for s in 0..<shards {
             let mine = Array(rows[cuts[s]..<cuts[s + 1]])
-            var c = AuditContext(graph: context.graph, data: Self.shard(data, rows: mine), scores: [], options: context.options)
+            var c = AuditContext(
+                graph: context.graph, data: Self.shard(data, rows: mine), scores: [], options: context.options)
             c.options.nullCounts = counts
             c.rowIDs = mine.map { UInt64($0) }
             parts.append(try FisherAudit.partial(c))
@@ -88,7 +92,10 @@ import Testing
         let result = try FisherAudit.result(merged, options: context.options)
         Self.expectClose(result.json, single.json, tolerance: 1e-9)
         // The comparison is not vacuous: the report has p-values and several comparisons.
-        guard case .array(let rest)? = single.json["vs_rest"] else { Issue.record("no vs_rest"); return }
+        guard case .array(let rest)? = single.json["vs_rest"] else {
+            Issue.record("no vs_rest")
+            return
+        }
         #expect(rest.count >= 3)
         let p = single.json["pairs"]?.array?.first?["tensors"]?.array?.first?["p_value"]
         #expect(p != nil && p != .null)
@@ -109,14 +116,20 @@ import Testing
     @Test func mergeRefusesPartsThatDoNotAdd() throws {
         let context = try Self.context(permutations: 2)
         let part = try FisherAudit.partial(context)
-        var tensors = part, kind = part, rounds = part, seed = part, counts = part
+        var tensors = part
+        var kind = part
+        var rounds = part
+        var seed = part
+        var counts = part
         tensors.tensorNames[0] = "other/kernel"
         kind.kind = "model"
         rounds.permutations = 3
         seed.seed = 8
         counts.nullCounts[0] += 1
-        for (bad, word) in [(tensors, "tensors"), (kind, "model"), (rounds, "3 permutation rounds"), (seed, "seed 8"),
-                            (counts, "group counts")] {
+        for (bad, word) in [
+            (tensors, "tensors"), (kind, "model"), (rounds, "3 permutation rounds"), (seed, "seed 8"),
+            (counts, "group counts"),
+        ] {
             #expect(part.disagreement(with: bad)?.contains(word) == true, "\(word)")
             #expect(throws: FisherError.self) { try FisherPartial.merged([part, bad], order: context.data.groupNames) }
         }

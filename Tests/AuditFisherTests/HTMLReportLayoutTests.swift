@@ -19,14 +19,16 @@ import Testing
         let page = synth.report.html
         // FAIRAUDIT_REPORT_DIR=dir keeps each page there, to look at in a browser.
         if let dir = ProcessInfo.processInfo.environment["FAIRAUDIT_REPORT_DIR"] {
-            try Data(page.utf8).write(to: URL(fileURLWithPath: dir).appendingPathComponent("synthetic_\(groupCount)g_\(tensorCount)t.html"))
+            try Data(page.utf8).write(
+                to: URL(fileURLWithPath: dir).appendingPathComponent("synthetic_\(groupCount)g_\(tensorCount)t.html"))
         }
 
         // The gate table comes before every other table and chart, failed checks on top.
         let gate = try #require(page.range(of: "<table id=\"gate\""))
         #expect(page.range(of: "<table")?.lowerBound == gate.lowerBound)
         #expect(page.range(of: "<svg").map { $0.lowerBound > gate.lowerBound } == true)
-        let gateRows = page[gate.upperBound...].components(separatedBy: "</table>")[0].components(separatedBy: "<tr").dropFirst(2)
+        let gateRows = page[gate.upperBound...].components(separatedBy: "</table>")[0].components(separatedBy: "<tr")
+            .dropFirst(2)
         let results = gateRows.map { $0.contains(">FAIL<") }
         #expect(results.contains(true) && results.contains(false))
         #expect(results == results.sorted { $0 && !$1 }, "failed checks first")
@@ -34,7 +36,9 @@ import Testing
         // Two charts: the per-group rates and ONE Fisher heatmap, each with a <title> first.
         let svgs = Self.elements("svg", in: page)
         #expect(svgs.count == 2)
-        for svg in svgs { #expect(svg.range(of: #"^<svg[^>]*>\n<title>[^<]+</title>"#, options: .regularExpression) != nil) }
+        for svg in svgs {
+            #expect(svg.range(of: #"^<svg[^>]*>\n<title>[^<]+</title>"#, options: .regularExpression) != nil)
+        }
         let heatmap = try #require(FisherHTML.heatmap(synth.fisher.json))
         let compared = synth.fisher.groups.filter(\.compared).count
         #expect(heatmap.columnLabels.count == (compared > 4 ? compared : compared * (compared - 1) / 2))
@@ -42,8 +46,11 @@ import Testing
 
         // Self-contained and accessible.
         #expect(page.range(of: "http", options: .caseInsensitive) == nil)
-        #expect(!page.contains("<script") && !page.contains("<link") && !page.contains("src=") && !page.contains("@import"))
-        #expect(page.components(separatedBy: "<table").count == page.components(separatedBy: "<thead><tr><th scope=\"col\">").count)
+        #expect(
+            !page.contains("<script") && !page.contains("<link") && !page.contains("src=") && !page.contains("@import"))
+        #expect(
+            page.components(separatedBy: "<table").count
+                == page.components(separatedBy: "<thead><tr><th scope=\"col\">").count)
 
         // No two labels of a chart overlap, by the boxes of the emitted text, and all lie inside their chart.
         for svg in svgs {
@@ -51,7 +58,9 @@ import Testing
             let boxes = Self.textBoxes(in: svg)
             #expect(boxes.count > 3)
             for (i, a) in boxes.enumerated() {
-                #expect(a.x >= -0.5 && a.y >= -0.5 && a.x + a.width <= w + 0.5 && a.y + a.height <= h + 0.5, "\(a.text) leaves the chart")
+                #expect(
+                    a.x >= -0.5 && a.y >= -0.5 && a.x + a.width <= w + 0.5 && a.y + a.height <= h + 0.5,
+                    "\(a.text) leaves the chart")
                 for b in boxes[(i + 1)...] where a.overlaps(b) {
                     Issue.record("labels overlap: '\(a.text)' \(a) and '\(b.text)' \(b)")
                 }
@@ -62,7 +71,8 @@ import Testing
         let bigGroups = synth.fairness.groups.filter { !$0.small }
         let hi = try #require(bigGroups.max { $0.selectionRate < $1.selectionRate })
         let gaps = try #require(page.components(separatedBy: "<table id=\"gaps\"").last)
-        let dpRow = try #require(gaps.components(separatedBy: "<tr>").first { $0.contains(">demographic parity difference<") })
+        let dpRow = try #require(
+            gaps.components(separatedBy: "<tr>").first { $0.contains(">demographic parity difference<") })
         #expect(dpRow.contains("▲ \(Markup.escape(hi.group)):"))
         for small in synth.fairness.groups.filter(\.small) {
             #expect(page.contains(Markup.escape(small.group) + " (too small to compare)"))
@@ -72,7 +82,9 @@ import Testing
 
     /// Each `<name …>…</name>` element of `page`, whole.
     static func elements(_ name: String, in page: String) -> [String] {
-        page.components(separatedBy: "<\(name) ").dropFirst().map { "<\(name) " + $0.components(separatedBy: "</\(name)>")[0] }
+        page.components(separatedBy: "<\(name) ").dropFirst().map {
+            "<\(name) " + $0.components(separatedBy: "</\(name)>")[0]
+        }
     }
 
     /// The `width` and `height` attributes of an `<svg>`.
@@ -97,11 +109,15 @@ import Testing
             let text = body.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
                 .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
                 .replacingOccurrences(of: "&amp;", with: "&")
-            let anchor = tag.range(of: "text-anchor=\"(start|middle|end)\"", options: .regularExpression)
+            let anchor =
+                tag.range(of: "text-anchor=\"(start|middle|end)\"", options: .regularExpression)
                 .map { String(tag[$0].split(separator: "\"")[1]) } ?? "start"
-            guard let x = attribute("x", in: tag), let y = attribute("y", in: tag), let fs = attribute("font-size", in: tag) else { return nil }
-            return TextBox(text: text, x: x, y: y, fontSize: fs, anchor: anchor, vertical: tag.contains("rotate(-90"),
-                           bold: tag.contains("font-weight=\"bold\""))
+            guard let x = attribute("x", in: tag), let y = attribute("y", in: tag),
+                let fs = attribute("font-size", in: tag)
+            else { return nil }
+            return TextBox(
+                text: text, x: x, y: y, fontSize: fs, anchor: anchor, vertical: tag.contains("rotate(-90"),
+                bold: tag.contains("font-weight=\"bold\""))
         }
     }
 }

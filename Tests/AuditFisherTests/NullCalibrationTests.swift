@@ -11,9 +11,11 @@ import Testing
 @Suite struct NullCalibrationTests {
     static func data(groups: [String]) throws -> (ModelGraph, LabeledData) {
         let graph = try Plugins.formats.read(FisherShardTests.resource("adult_mlp", "h5"))
-        let data = try LabeledData.load(from: FisherShardTests.resource("adult_sample.csv", "gz"),
-                                        options: CSVDataOptions(label: "income", groups: groups,
-                                                                ignore: ["sex", "race"].filter { !groups.contains($0) }))
+        let data = try LabeledData.load(
+            from: FisherShardTests.resource("adult_sample.csv", "gz"),
+            options: CSVDataOptions(
+                label: "income", groups: groups,
+                ignore: ["sex", "race"].filter { !groups.contains($0) }))
         return (graph, data)
     }
 
@@ -31,12 +33,14 @@ import Testing
         for seed in 0..<8 {
             var rng = SplitMix64(seed: UInt64(seed), stream: 11)
             let groups = (0..<real.rowCount).map { _ in rng.next() % 3 == 0 ? 0 : 1 }
-            let data = LabeledData(source: "random", featureNames: real.featureNames, features: real.features,
-                                   labels: real.labels, groupColumns: ["random"], groupNames: ["a", "b"], rowGroups: groups)
+            let data = LabeledData(
+                source: "random", featureNames: real.featureNames, features: real.features,
+                labels: real.labels, groupColumns: ["random"], groupNames: ["a", "b"], rowGroups: groups)
             var options = AuditOptions()
             options.permutations = 20
             options.seed = UInt64(100 + seed)
-            all += Self.pValues(try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
+            all += Self.pValues(
+                try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
         }
         #expect(all.count >= 8 * 6)
         let mean = all.reduce(0, +) / Double(all.count)
@@ -52,7 +56,8 @@ import Testing
         let (graph, data) = try Self.data(groups: ["sex"])
         var options = AuditOptions()
         options.permutations = 20
-        let p = Self.pValues(try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
+        let p = Self.pValues(
+            try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
         // The first layer's kernel, and the first layer, diverge by sex beyond every round.
         #expect(p.first == 0, "\(p)")
         #expect(p.filter { $0 < 0.05 }.count >= 2, "\(p)")

@@ -9,7 +9,8 @@ private struct ToyRows {
     var rowGroups: [Int]
 
     func fisher(_ assignment: [Int]) -> [[[Float]]] {
-        var sums = [[Float]](repeating: [Float](repeating: 0, count: 40), count: 2), n = [0, 0]
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: 40), count: 2)
+        var n = [0, 0]
         for (r, g) in assignment.enumerated() {
             n[g] += 1
             for i in 0..<40 { sums[g][i] += rows[r][i] }
@@ -19,10 +20,13 @@ private struct ToyRows {
 
     func report(seed: UInt64 = 3) throws -> FisherReport {
         let counts = [rowGroups.filter { $0 == 0 }.count, rowGroups.filter { $0 == 1 }.count]
-        let observed = try FisherByGroup(tensorNames: ["w"], shapes: [[40]], groupNames: ["a", "b"],
-                                         counts: counts, values: fisher(rowGroups))
-        return try FisherAnalysis.run(observed: observed, layers: [], rowGroups: rowGroups, minGroupSize: 10,
-                                      permutations: 40, seed: seed, top: 3) { fisher($0) }
+        let observed = try FisherByGroup(
+            tensorNames: ["w"], shapes: [[40]], groupNames: ["a", "b"],
+            counts: counts, values: fisher(rowGroups))
+        return try FisherAnalysis.run(
+            observed: observed, layers: [], rowGroups: rowGroups, minGroupSize: 10,
+            permutations: 40, seed: seed, top: 3
+        ) { fisher($0) }
     }
 
     /// 200 rows, 100 per group; `separated` puts group a's mass on the first
@@ -30,16 +34,18 @@ private struct ToyRows {
     static func make(separated: Bool) -> ToyRows {
         var state: UInt64 = 12345
         func uniform() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(state >> 40) / Float(1 << 24) + 0.01
         }
-        var rows: [[Float]] = [], groups: [Int] = []
+        var rows: [[Float]] = []
+        var groups: [Int] = []
         for r in 0..<200 {
             let g = r % 2
-            rows.append((0..<40).map { i in
-                let boost: Float = separated && (i < 20) == (g == 0) ? 5 : 1
-                return uniform() * boost
-            })
+            rows.append(
+                (0..<40).map { i in
+                    let boost: Float = separated && (i < 20) == (g == 0) ? 5 : 1
+                    return uniform() * boost
+                })
             groups.append(g)
         }
         return ToyRows(rows: rows, rowGroups: groups)
@@ -80,14 +86,17 @@ private struct ToyRows {
 /// its TV is exactly 0 and never "significant", whatever rounding does.
 @Test func oneElementTensorIsNeverSignificant() throws {
     let values: [[[Float]]] = [[[0.3], [1, 2]], [[0.7], [2, 1]], [[0.11], [1, 1]]]
-    let observed = try FisherByGroup(tensorNames: ["bias", "w"], shapes: [[1], [2]], groupNames: ["a", "b", "c"],
-                                     counts: [10, 20, 30], values: values)
-    let r = try FisherAnalysis.run(observed: observed, layers: [], rowGroups: [], minGroupSize: 1, permutations: 4,
-                                   seed: 0, top: 0) { _ in [[[0.1], [1, 1]], [[0.9], [1, 1]], [[0.37], [1, 1]]] }
+    let observed = try FisherByGroup(
+        tensorNames: ["bias", "w"], shapes: [[1], [2]], groupNames: ["a", "b", "c"],
+        counts: [10, 20, 30], values: values)
+    let r = try FisherAnalysis.run(
+        observed: observed, layers: [], rowGroups: [], minGroupSize: 1, permutations: 4,
+        seed: 0, top: 0
+    ) { _ in [[[0.1], [1, 1]], [[0.9], [1, 1]], [[0.37], [1, 1]]] }
     for c in r.comparisons {
         #expect(c.tensors[0].tv == 0)
         #expect(c.tensors[0].pValue == 1)
         #expect(!c.tensors[0].significant)
-        #expect(c.tensors[1].pValue == 0, "\(c.groups)")   // the null makes w uniform
+        #expect(c.tensors[1].pValue == 0, "\(c.groups)")  // the null makes w uniform
     }
 }

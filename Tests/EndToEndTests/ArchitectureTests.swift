@@ -20,7 +20,9 @@ import Testing
         #expect(Fixtures.maxDifference(scores, keras) <= 1e-5)
         let notes = Fixtures.lines(r.stderr, starting: "fairaudit: note: ")
         #expect(notes.count == 1)
-        #expect(notes.first?.contains("layers.0 (80→16) tanh → layers.2 (16→8) relu → layers.4 (8→1) sigmoid") == true, "\(r.stderr)")
+        #expect(
+            notes.first?.contains("layers.0 (80→16) tanh → layers.2 (16→8) relu → layers.4 (8→1) sigmoid") == true,
+            "\(r.stderr)")
         #expect(notes.first?.contains("the sigmoid head is the default") == true)
     }
 
@@ -33,30 +35,42 @@ import Testing
         let notes = Fixtures.lines(r.stderr, starting: "fairaudit: note: ")
         #expect(notes.count == 1)
         #expect(notes.first?.contains("mixed_torch.npz holds no architecture") == true)
-        #expect(notes.first?.contains("relu between the dense layers and the sigmoid head are defaults") == true, "\(r.stderr)")
+        #expect(
+            notes.first?.contains("relu between the dense layers and the sigmoid head are defaults") == true,
+            "\(r.stderr)")
         #expect(notes.first?.contains("--activation") == true)
     }
 
     @Test func wrongActivationCountNamesTheLayers() throws {
         let (_, r) = try Self.predict([Fixtures.cli("mixed_torch.npz"), "--activation", "tanh,relu,relu"])
         #expect(r.code == 2)
-        #expect(r.stderr == "fairaudit: \(Fixtures.cli("mixed_torch.npz")): cannot be run: 3 activations were given for 2 hidden dense layers ('layers.0', 'layers.2'); give one for all or one per hidden layer\n")
+        #expect(
+            r.stderr
+                == "fairaudit: \(Fixtures.cli("mixed_torch.npz")): cannot be run: 3 activations were given for 2 hidden dense layers ('layers.0', 'layers.2'); give one for all or one per hidden layer\n"
+        )
         #expect(r.stdout.isEmpty)
     }
 
     @Test func architectureMapsAKerasConfigOntoStateDictNamesInFileOrder() throws {
         let keras = try Fixtures.npy(Fixtures.cli("mixed_scores.npy"))
-        let (scores, r) = try Self.predict([Fixtures.cli("mixed_torch.npz"), "--architecture", Fixtures.cli("mixed.config.json")])
+        let (scores, r) = try Self.predict([
+            Fixtures.cli("mixed_torch.npz"), "--architecture", Fixtures.cli("mixed.config.json"),
+        ])
         #expect(r.code == 0, "\(r.stderr)")
         #expect(Fixtures.maxDifference(scores, keras) <= 1e-5)
-        #expect(r.stderr.contains("fairaudit: note: mixed_torch.npz: matched the layers of mixed.config.json to its tensors in file order: dense ← layers.0, dense_1 ← layers.2, dense_2 ← layers.4"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "fairaudit: note: mixed_torch.npz: matched the layers of mixed.config.json to its tensors in file order: dense ← layers.0, dense_1 ← layers.2, dense_2 ← layers.4"
+            ), "\(r.stderr)")
     }
 
     @Test func twoUnitOutputAsksForSoftmax() throws {
         let (_, r) = try Self.predict([Fixtures.cli("softmax2_torch.npz")])
         #expect(r.code == 2)
         #expect(r.stderr.contains(Fixtures.cli("softmax2_torch.npz")))
-        #expect(r.stderr.contains("has 2 units, which the default sigmoid head cannot score; pass --head softmax"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("has 2 units, which the default sigmoid head cannot score; pass --head softmax"),
+            "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
         let keras = try Fixtures.npy(Fixtures.cli("softmax2_scores.npy"))
         let (scores, ok) = try Self.predict([Fixtures.cli("softmax2_torch.npz"), "--head", "softmax"])
@@ -68,7 +82,8 @@ import Testing
     static func policy(_ extra: String, gate: String = "min_accuracy = 0.5") throws -> URL {
         let dir = try CLI.temporaryDirectory()
         for name in ["mixed_torch.npz", "mixed.config.json", "sample.csv"] {
-            try FileManager.default.copyItem(at: Fixtures.cli.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: Fixtures.cli.appendingPathComponent(name), to: dir.appendingPathComponent(name))
         }
         let text = """
             model = "mixed_torch.npz"
@@ -99,8 +114,10 @@ import Testing
         return try #require(overall["mean_score"] as? Double)
     }
 
-    @Test(arguments: ["architecture = \"mixed.config.json\"", "activation = \"tanh,relu\"\nhead = \"sigmoid\"",
-                      "activation = [\"tanh\", \"relu\"]"])
+    @Test(arguments: [
+        "architecture = \"mixed.config.json\"", "activation = \"tanh,relu\"\nhead = \"sigmoid\"",
+        "activation = [\"tanh\", \"relu\"]",
+    ])
     func policyGivesTheArchitecture(keys: String) throws {
         let p = try Self.policy(keys)
         let r = try CLI.run(["audit", "--no-fisher", "--json"], in: p.deletingLastPathComponent())
@@ -116,28 +133,35 @@ import Testing
         // The model needs an architecture file and is gated by the policy: a failing limit exits 1.
         let p = try Self.policy("", gate: "min_accuracy = 0.99")
         let dir = p.deletingLastPathComponent()
-        let r = try CLI.run(["audit", "--no-fisher", "--architecture", dir.appendingPathComponent("mixed.config.json").path], in: dir)
+        let r = try CLI.run(
+            ["audit", "--no-fisher", "--architecture", dir.appendingPathComponent("mixed.config.json").path], in: dir)
         #expect(r.code == 1, "\(r.stderr)")
         #expect(r.stderr.contains("FAIL min_accuracy"))
     }
 
     @Test func configGivenAJSONFileSaysToUseArchitecture() throws {
-        let r = try CLI.run(["audit", Fixtures.cli("mixed_torch.npz"), "--config", Fixtures.cli("mixed.config.json")] + Self.data)
+        let r = try CLI.run(
+            ["audit", Fixtures.cli("mixed_torch.npz"), "--config", Fixtures.cli("mixed.config.json")] + Self.data)
         #expect(r.code == 2)
-        #expect(r.stderr == "fairaudit: \(Fixtures.cli("mixed.config.json")): is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(Fixtures.cli("mixed.config.json"))\n")
+        #expect(
+            r.stderr
+                == "fairaudit: \(Fixtures.cli("mixed.config.json")): is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(Fixtures.cli("mixed.config.json"))\n"
+        )
     }
 
     @Test func weightsOnlyFileNamesTheFlagAndRunsWithIt() throws {
         // Alone in a folder: no config beside it.
         let weights = try CLI.temporaryDirectory().appendingPathComponent("adult_mlp.weights.h5").path
         try FileManager.default.copyItem(atPath: Fixtures.adultWeights, toPath: weights)
-        let r = try CLI.run(["audit", weights, "--no-fisher", "--data", Fixtures.cli("sample.csv")] + Fixtures.adultColumns)
+        let r = try CLI.run(
+            ["audit", weights, "--no-fisher", "--data", Fixtures.cli("sample.csv")] + Fixtures.adultColumns)
         #expect(r.code == 2)
         #expect(r.stderr.hasPrefix("fairaudit: \(weights): cannot be run: the file holds weights only"), "\(r.stderr)")
         #expect(r.stderr.contains("with --architecture"))
         #expect(r.stderr.split(separator: "\n").count == 1)
-        let ok = try CLI.run(["predict", weights, "--architecture", Fixtures.adultConfig, "--data", Fixtures.cli("sample.csv")]
-                             + Fixtures.adultColumns)
+        let ok = try CLI.run(
+            ["predict", weights, "--architecture", Fixtures.adultConfig, "--data", Fixtures.cli("sample.csv")]
+                + Fixtures.adultColumns)
         #expect(ok.code == 0, "\(ok.stderr)")
         let scores = ok.stdout.split(separator: "\n").dropFirst().compactMap { Float($0) }
         #expect(Fixtures.maxDifference(scores, Array(try Fixtures.f32(Fixtures.adultSampleScores).prefix(300))) <= 1e-5)

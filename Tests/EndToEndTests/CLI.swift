@@ -23,7 +23,9 @@ enum CLI {
     /// Runs `fairaudit args…` in `directory` with `environment` added.
     static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let binary = productsDirectory.appendingPathComponent("fairaudit")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "the fairaudit binary is not built at \(binary.path)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path),
+            "the fairaudit binary is not built at \(binary.path)")
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -32,7 +34,8 @@ enum CLI {
         env.removeValue(forKey: "GITHUB_STEP_SUMMARY")
         for (k, v) in environment { env[k] = v }
         p.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -43,8 +46,9 @@ enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while !errData.isSet { usleep(1000) }
-        return Result(stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData.value, as: UTF8.self), code: p.terminationStatus)
+        return Result(
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData.value, as: UTF8.self), code: p.terminationStatus)
     }
 
     /// A fresh temporary folder.
@@ -60,7 +64,19 @@ enum CLI {
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data: Data?
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+    func set(_ d: Data) {
+        lock.lock()
+        data = d
+        lock.unlock()
+    }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return data != nil
+    }
+    var value: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data ?? Data()
+    }
 }

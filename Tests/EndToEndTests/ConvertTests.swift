@@ -13,9 +13,13 @@ import Testing
         let out = try CLI.temporaryDirectory().appendingPathComponent("out.npz")
         let r = try CLI.run(["convert", Self.h5.path, out.path, "--layout", "torch"])
         #expect(r.code == 0, "\(r.stderr)")
-        let got = try Plugins.formats.read(out), want = try Plugins.formats.read(Self.torchNPZ)
+        let got = try Plugins.formats.read(out)
+        let want = try Plugins.formats.read(Self.torchNPZ)
         #expect(got.format == "npz" && got.layout == .torchStateDict)
-        #expect(got.tensors.map(\.name) == ["dense.weight", "dense.bias", "dense_1.weight", "dense_1.bias", "head.weight", "head.bias"])
+        #expect(
+            got.tensors.map(\.name) == [
+                "dense.weight", "dense.bias", "dense_1.weight", "dense_1.bias", "head.weight", "head.bias",
+            ])
         #expect(got.tensors.count == want.tensors.count)
         for (g, w) in zip(got.tensors, want.tensors) {
             #expect(g.shape == w.shape && g.dtype == w.dtype, "\(g.name) vs \(w.name)")
@@ -27,7 +31,8 @@ import Testing
         let out = try CLI.temporaryDirectory().appendingPathComponent("out.h5")
         let r = try CLI.run(["convert", Self.torchNPZ.path, out.path])
         #expect(r.code == 0, "\(r.stderr)")
-        let got = try Plugins.formats.read(out), want = try Plugins.formats.read(Self.torchNPZ)
+        let got = try Plugins.formats.read(out)
+        let want = try Plugins.formats.read(Self.torchNPZ)
         #expect(got.format == "hdf5")
         let byName = Dictionary(uniqueKeysWithValues: got.tensors.map { ($0.name, $0) })
         for w in want.tensors {
@@ -42,7 +47,8 @@ import Testing
         let out = try CLI.temporaryDirectory().appendingPathComponent("copy.h5")
         let r = try CLI.run(["convert", Self.h5.path, out.path])
         #expect(r.code == 0, "\(r.stderr)")
-        let a = try Plugins.formats.read(Self.h5), b = try Plugins.formats.read(out)
+        let a = try Plugins.formats.read(Self.h5)
+        let b = try Plugins.formats.read(out)
         #expect(a.layout == b.layout && a.tensors.map(\.name) == b.tensors.map(\.name))
         #expect(a.metadata.map(\.key) == b.metadata.map(\.key) && a.metadata.map(\.value) == b.metadata.map(\.value))
         for (x, y) in zip(a.tensors, b.tensors) { #expect(try x.rawBytes() == y.rawBytes(), "\(x.name)") }
@@ -52,11 +58,15 @@ import Testing
 
     @Test func torchBackToKerasLayoutRoundTrips() throws {
         let dir = try CLI.temporaryDirectory()
-        let torch = dir.appendingPathComponent("t.npz"), keras = dir.appendingPathComponent("k.npz")
+        let torch = dir.appendingPathComponent("t.npz")
+        let keras = dir.appendingPathComponent("k.npz")
         #expect(try CLI.run(["convert", Self.h5.path, torch.path, "--layout", "torch"]).code == 0)
-        let r = try CLI.run(["convert", torch.path, keras.path, "--layout", "keras", "--activation", "relu", "--head", "sigmoid"])
+        let r = try CLI.run([
+            "convert", torch.path, keras.path, "--layout", "keras", "--activation", "relu", "--head", "sigmoid",
+        ])
         #expect(r.code == 0, "\(r.stderr)")
-        let back = try Plugins.formats.read(keras), original = try Plugins.formats.read(Self.h5)
+        let back = try Plugins.formats.read(keras)
+        let original = try Plugins.formats.read(Self.h5)
         // dense/kernel (in×out) equals the Keras kernel bit for bit after two transposes.
         let kernel = try back.tensor(named: "dense/kernel")
         let want = try original.tensor(named: "model_weights/dense/sequential/dense/kernel")
@@ -73,7 +83,9 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         let input = dir.appendingPathComponent("in.npz")
         try FileManager.default.copyItem(at: Self.torchNPZ, to: input)
-        let resolved = args.map { $0 == "IN" ? input.path : ($0.hasPrefix("out") ? dir.appendingPathComponent($0).path : $0) }
+        let resolved = args.map {
+            $0 == "IN" ? input.path : ($0.hasPrefix("out") ? dir.appendingPathComponent($0).path : $0)
+        }
         let r = try CLI.run(resolved)
         #expect(r.code == 2)
         #expect(r.stderr.contains(message), "\(r.stderr)")

@@ -20,8 +20,9 @@ import Testing
     /// values are not all zero.
     static func makeLargeInput(in dir: URL) throws -> URL {
         let tensors = (0..<3).map { i in
-            Tensor(name: "layer\(i).weight", dtype: .float32, shape: [memberBytes / 4 / 1024, 1024],
-                   storage: .bytes(Data(repeating: UInt8(0x3C + i), count: memberBytes)))
+            Tensor(
+                name: "layer\(i).weight", dtype: .float32, shape: [memberBytes / 4 / 1024, 1024],
+                storage: .bytes(Data(repeating: UInt8(0x3C + i), count: memberBytes)))
         }
         let url = dir.appendingPathComponent("large.npz")
         let graph = ModelGraph(format: "npz", layout: .torchStateDict, tensors: tensors)
@@ -70,19 +71,25 @@ import Testing
         // Poll until the temporary file appears, then kill at once.
         var temp: String?
         while p.isRunning, Date().timeIntervalSince(start) < 30 {
-            temp = try FileManager.default.contentsOfDirectory(atPath: outDir.path).first { $0.hasPrefix(".\(output).tmp-") }
+            temp = try FileManager.default.contentsOfDirectory(atPath: outDir.path).first {
+                $0.hasPrefix(".\(output).tmp-")
+            }
             if temp != nil { break }
             usleep(2_000)
         }
         let tempName = try #require(temp, "no temporary file appeared before the process ended")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL, "the process finished before the kill")
+        #expect(
+            p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL,
+            "the process finished before the kill")
 
         #expect(!FileManager.default.fileExists(atPath: out.path), "a partial output exists at the output path")
         let left = try FileManager.default.contentsOfDirectory(atPath: outDir.path)
         #expect(left.allSatisfy { $0 == tempName }, "unexpected files: \(left)")
-        let pattern = try Regex("^\\.\(NSRegularExpression.escapedPattern(for: output))\\.tmp-\(p.processIdentifier)-[0-9]+\\.\((output as NSString).pathExtension)$")
+        let pattern = try Regex(
+            "^\\.\(NSRegularExpression.escapedPattern(for: output))\\.tmp-\(p.processIdentifier)-[0-9]+\\.\((output as NSString).pathExtension)$"
+        )
         #expect(tempName.wholeMatch(of: pattern) != nil, "temporary file named \(tempName)")
 
         // A later run into the same folder ignores the leftover and succeeds.

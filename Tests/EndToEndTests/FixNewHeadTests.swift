@@ -14,24 +14,29 @@ import Testing
     static let columns = ["--label", "professional", "--group", "sex", "--ignore", "race"]
 
     static func fix(_ model: String, to out: URL, _ extra: [String]) throws -> CLI.Result {
-        try CLI.run(["fix", file(model), "--data", file("task_sample.csv.gz")] + columns
-                    + ["--epochs", "2", "-o", out.path] + extra)
+        try CLI.run(
+            ["fix", file(model), "--data", file("task_sample.csv.gz")] + columns
+                + ["--epochs", "2", "-o", out.path] + extra)
     }
 
     /// The Dense layers (name, units, activation) of a Keras config held in `graph`'s metadata.
     static func kerasDenses(_ graph: ModelGraph) throws -> [(String, Int, String)] {
-        let text = try #require(graph.metadata.first { $0.key == "@model_config" || $0.key == "bundle@config.json" }?.value)
+        let text = try #require(
+            graph.metadata.first { $0.key == "@model_config" || $0.key == "bundle@config.json" }?.value)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let layers = try #require((root["config"] as? [String: Any])?["layers"] as? [[String: Any]])
         return layers.compactMap { l in
             guard l["class_name"] as? String == "Dense", let c = l["config"] as? [String: Any] else { return nil }
-            return (c["name"] as? String ?? "", (c["units"] as? NSNumber)?.intValue ?? -1, c["activation"] as? String ?? "")
+            return (
+                c["name"] as? String ?? "", (c["units"] as? NSNumber)?.intValue ?? -1, c["activation"] as? String ?? ""
+            )
         }
     }
 
     @Test(arguments: ["source_mlp.h5", "source_mlp.keras"])
     func kerasCutAfterALayerWritesTheNewHeadInTheConfig(model: String) throws {
-        let out = try CLI.temporaryDirectory().appendingPathComponent("cut." + URL(fileURLWithPath: model).pathExtension)
+        let out = try CLI.temporaryDirectory().appendingPathComponent(
+            "cut." + URL(fileURLWithPath: model).pathExtension)
         let r = try Self.fix(model, to: out, ["--new-head-from", "dense"])
         #expect(r.code == 0, "\(r.stderr)")
         let back = try Plugins.formats.read(out)
@@ -60,7 +65,8 @@ import Testing
 
     @Test func stateDictHeadTensorsTakeTheNewShapes() throws {
         let dir = try CLI.temporaryDirectory()
-        let cut = dir.appendingPathComponent("cut.npz"), whole = dir.appendingPathComponent("whole.npz")
+        let cut = dir.appendingPathComponent("cut.npz")
+        let whole = dir.appendingPathComponent("whole.npz")
         let r1 = try Self.fix("source_mlp_torch.npz", to: cut, ["--new-head-from", "net.0"])
         #expect(r1.code == 0, "\(r1.stderr)")
         let a = try Plugins.formats.read(cut)
@@ -68,7 +74,8 @@ import Testing
         #expect(a.tensors.map(\.shape) == [[64, 66], [64], [1, 64], [1]])
         let r2 = try Self.fix("source_mlp_torch.npz", to: whole, ["--new-head", "--method", "finetune"])
         #expect(r2.code == 0, "\(r2.stderr)")
-        let b = try Plugins.formats.read(whole), source = try Plugins.formats.read(URL(fileURLWithPath: Self.file("source_mlp_torch.npz")))
+        let b = try Plugins.formats.read(whole)
+        let source = try Plugins.formats.read(URL(fileURLWithPath: Self.file("source_mlp_torch.npz")))
         #expect(b.tensors.map(\.shape) == source.tensors.map(\.shape))
         // Zero-initialized, the bias moved by training, but from 0 rather than the source's value.
         #expect(try b.tensor(named: "net.4.bias").floatValues() != source.tensor(named: "net.4.bias").floatValues())
@@ -78,7 +85,8 @@ import Testing
         let out = try CLI.temporaryDirectory().appendingPathComponent("probe.npz")
         let r = try Self.fix("source_mlp_torch.npz", to: out, ["--new-head", "--freeze-body", "--json"])
         #expect(r.code == 0, "\(r.stderr)")
-        let a = try Plugins.formats.read(URL(fileURLWithPath: Self.file("source_mlp_torch.npz"))), b = try Plugins.formats.read(out)
+        let a = try Plugins.formats.read(URL(fileURLWithPath: Self.file("source_mlp_torch.npz")))
+        let b = try Plugins.formats.read(out)
         for name in ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"] {
             #expect(try a.tensor(named: name).rawBytes() == b.tensor(named: name).rawBytes(), "\(name) changed")
         }
@@ -89,17 +97,21 @@ import Testing
 
     @Test func transferLearnsTheNewTask() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("t.h5")
-        let r = try CLI.run(["fix", Self.file("source_mlp.h5"), "--data", Self.file("task_sample.csv.gz")] + Self.columns
-                            + ["--new-head", "--epochs", "8", "--json", "-o", out.path])
+        let r = try CLI.run(
+            ["fix", Self.file("source_mlp.h5"), "--data", Self.file("task_sample.csv.gz")] + Self.columns
+                + ["--new-head", "--epochs", "8", "--json", "-o", out.path])
         #expect(r.code == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let accuracy = try #require(((json["metrics"] as? [String: Any])?["accuracy"] as? [String: Any])?["after"] as? Double)
+        let accuracy = try #require(
+            ((json["metrics"] as? [String: Any])?["accuracy"] as? [String: Any])?["after"] as? Double)
         // The sample's base rate is 0.273: predicting "not professional" everywhere scores 0.727.
         #expect(accuracy > 0.76, "validation accuracy \(accuracy)")
         // Scores of the written file, read back through its format, are what the fixer validated.
-        let scores = try Fixer.predictions(graph: Plugins.formats.read(out),
-                                           data: LabeledData.load(from: URL(fileURLWithPath: Self.file("task_sample.csv.gz")),
-                                                                  options: CSVDataOptions(label: "professional", groups: ["sex"], ignore: ["race"])))
+        let scores = try Fixer.predictions(
+            graph: Plugins.formats.read(out),
+            data: LabeledData.load(
+                from: URL(fileURLWithPath: Self.file("task_sample.csv.gz")),
+                options: CSVDataOptions(label: "professional", groups: ["sex"], ignore: ["race"])))
         #expect(scores.count == 3000 && scores.allSatisfy { $0 > 0 && $0 < 1 })
     }
 

@@ -18,10 +18,13 @@ import Testing
     ]
 
     static func fix(_ model: String, to out: URL, seed: Int = 0, extra: [String] = []) throws -> CLI.Result {
-        try CLI.run(["fix", root.appendingPathComponent(model).path, "--data", data, "--label", "income",
-                     "--group", "sex", "--ignore", "race", "--epochs", "1", "--seed", String(seed), "-o", out.path,
-                     // These tests are about writing; whether one epoch on 2,000 rows helps is not.
-                     "--force-write"] + extra)
+        try CLI.run(
+            [
+                "fix", root.appendingPathComponent(model).path, "--data", data, "--label", "income",
+                "--group", "sex", "--ignore", "race", "--epochs", "1", "--seed", String(seed), "-o", out.path,
+                // These tests are about writing; whether one epoch on 2,000 rows helps is not.
+                "--force-write",
+            ] + extra)
     }
 
     @Test(arguments: models)
@@ -33,7 +36,8 @@ import Testing
         let r = try Self.fix(model, to: out)
         #expect(r.code == 0, "\(r.stderr)")
         #expect(try Data(contentsOf: input) == before, "the input was modified")
-        let a = try Plugins.formats.read(input), b = try Plugins.formats.read(out)
+        let a = try Plugins.formats.read(input)
+        let b = try Plugins.formats.read(out)
         #expect(a.format == b.format && a.layout == b.layout)
         #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
         #expect(a.tensors.map(\.shape) == b.tensors.map(\.shape))
@@ -46,18 +50,22 @@ import Testing
         #expect(!changed.isEmpty)
         for name in changed {
             if a.layers != nil { #expect(layerWeights.contains(name), "\(name) changed but is not a layer weight") }
-            #expect(name.contains("kernel") || name.contains("bias") || name.contains("weight") || name.contains("vars"),
-                    "\(name) changed")
+            #expect(
+                name.contains("kernel") || name.contains("bias") || name.contains("weight") || name.contains("vars"),
+                "\(name) changed")
         }
         #expect(!changed.contains { $0.hasPrefix("optimizer") })
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1, "temporary files left behind")
     }
 
-    @Test(arguments: ["Tests/FormatHDF5Tests/Resources/adult_mlp.h5", "Tests/FormatNPZTests/Resources/adult_mlp_torch.npz"])
+    @Test(arguments: [
+        "Tests/FormatHDF5Tests/Resources/adult_mlp.h5", "Tests/FormatNPZTests/Resources/adult_mlp_torch.npz",
+    ])
     func sameSeedGivesTheSameBytes(model: String) throws {
         let dir = try CLI.temporaryDirectory()
         let ext = URL(fileURLWithPath: model).pathExtension
-        let one = dir.appendingPathComponent("one.\(ext)"), two = dir.appendingPathComponent("two.\(ext)")
+        let one = dir.appendingPathComponent("one.\(ext)")
+        let two = dir.appendingPathComponent("two.\(ext)")
         let three = dir.appendingPathComponent("three.\(ext)")
         #expect(try Self.fix(model, to: one).code == 0)
         #expect(try Self.fix(model, to: two).code == 0)
@@ -81,9 +89,11 @@ import Testing
     }
 
     /// A fix option out of range is the user's error: one line naming it, exit 2, nothing written.
-    @Test(arguments: [(["--rank", "0"], "--rank must be at least 1"), (["--epochs", "0"], "--epochs must be at least 1"),
-                      (["--validation", "1.5"], "--validation must be in [0, 1)"),
-                      (["--batch-size", "0"], "--batch-size must be at least 1")])
+    @Test(arguments: [
+        (["--rank", "0"], "--rank must be at least 1"), (["--epochs", "0"], "--epochs must be at least 1"),
+        (["--validation", "1.5"], "--validation must be in [0, 1)"),
+        (["--batch-size", "0"], "--batch-size must be at least 1"),
+    ])
     func badOptionIsOneLine(args: [String], message: String) throws {
         let dir = try CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("never.npz")
@@ -97,12 +107,15 @@ import Testing
 
     @Test func jsonReportsTheBeforeAfterTable() throws {
         let dir = try CLI.temporaryDirectory()
-        let r = try Self.fix("Tests/FormatHDF5Tests/Resources/adult_mlp.h5", to: dir.appendingPathComponent("f.h5"),
-                             extra: ["--json", "--rank", "4"])
+        let r = try Self.fix(
+            "Tests/FormatHDF5Tests/Resources/adult_mlp.h5", to: dir.appendingPathComponent("f.h5"),
+            extra: ["--json", "--rank", "4"])
         #expect(r.code == 0, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let metrics = try #require(doc["metrics"] as? [String: [String: Double]])
-        for key in ["accuracy", "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"] {
+        for key in [
+            "accuracy", "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference",
+        ] {
             #expect(metrics[key]?["before"] != nil && metrics[key]?["after"] != nil, "\(key)")
         }
         // The pre-trained model's accuracy on the validation split is the executor's; it is a probability.

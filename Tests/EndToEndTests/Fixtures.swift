@@ -9,12 +9,19 @@ enum Fixtures {
     static func cli(_ name: String) -> String { cli.appendingPathComponent(name).path }
 
     static let adultH5 = CLI.packageRoot.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp.h5").path
-    static let adultKeras = CLI.packageRoot.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp.keras").path
-    static let adultWeights = CLI.packageRoot.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp.weights.h5").path
-    static let adultConfig = CLI.packageRoot.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp.config.json").path
-    static let adultTorch = CLI.packageRoot.appendingPathComponent("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz").path
+    static let adultKeras = CLI.packageRoot.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp.keras")
+        .path
+    static let adultWeights = CLI.packageRoot.appendingPathComponent(
+        "Tests/FormatHDF5Tests/Resources/adult_mlp.weights.h5"
+    ).path
+    static let adultConfig = CLI.packageRoot.appendingPathComponent(
+        "Tests/FormatHDF5Tests/Resources/adult_mlp.config.json"
+    ).path
+    static let adultTorch = CLI.packageRoot.appendingPathComponent("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz")
+        .path
     /// Keras' `predict` of adult_mlp on adult_sample.csv (2,000 float32, little-endian); sample.csv is its first 300 rows.
-    static let adultSampleScores = CLI.packageRoot.appendingPathComponent("Tests/FairAuditTests/Resources/adult_sample_scores.f32")
+    static let adultSampleScores = CLI.packageRoot.appendingPathComponent(
+        "Tests/FairAuditTests/Resources/adult_sample_scores.f32")
 
     /// The Adult columns that are not features.
     static let adultColumns = ["--label", "income", "--group", "sex", "--ignore", "race"]

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// The release gate run end to end on the bundled example: exit codes 0, 1
@@ -45,7 +46,8 @@ import FoundationXML
     }
 
     @Test func failingPolicyExitsOneNamingTheCheck() throws {
-        let p = try Self.policy("max_demographic_parity_difference = 0.05\nmin_accuracy = 0.8\nmax_equalized_odds_difference = 0.01\n")
+        let p = try Self.policy(
+            "max_demographic_parity_difference = 0.05\nmin_accuracy = 0.8\nmax_equalized_odds_difference = 0.01\n")
         let junit = p.deletingLastPathComponent().appendingPathComponent("junit.xml")
         let r = try CLI.run(["audit", "--config", p.path, "--no-fisher", "--junit", junit.path])
         #expect(r.code == 1)
@@ -61,7 +63,9 @@ import FoundationXML
 
     @Test func commandLineLimitOverridesThePolicy() throws {
         let p = try Self.policy("max_demographic_parity_difference = 0.05\n")
-        let r = try CLI.run(["audit", "--config", p.path, "--no-fisher", "--limit", "max_demographic_parity_difference=0.5"])
+        let r = try CLI.run([
+            "audit", "--config", p.path, "--no-fisher", "--limit", "max_demographic_parity_difference=0.5",
+        ])
         #expect(r.code == 0, "\(r.stderr)")
     }
 
@@ -89,7 +93,8 @@ import FoundationXML
         try Data("data = \"x.csv\"\nlabel = \"y\"\ngroups = [\"g\"]\n".utf8).write(to: noModel)
         let r2 = try CLI.run(["audit", "--config", noModel.path])
         #expect(r2.code == 2 && r2.stderr.contains("model"), "\(r2.stderr)")
-        let missingFile = try Self.policy("", extra: "").deletingLastPathComponent().appendingPathComponent("fairaudit.toml")
+        let missingFile = try Self.policy("", extra: "").deletingLastPathComponent().appendingPathComponent(
+            "fairaudit.toml")
         var text = try String(contentsOf: missingFile, encoding: .utf8)
         text = text.replacingOccurrences(of: "model.h5", with: "no-such-model.h5")
         try Data(text.utf8).write(to: missingFile)
@@ -119,11 +124,16 @@ import FoundationXML
     @Test func markdownGoesToTheStepSummary() throws {
         let p = try Self.policy("min_accuracy = 0.8\n")
         let summary = p.deletingLastPathComponent().appendingPathComponent("summary.md")
-        let r = try CLI.run(["audit", "--config", p.path, "--no-fisher", "--markdown"],
-                            environment: ["GITHUB_STEP_SUMMARY": summary.path])
+        let r = try CLI.run(
+            ["audit", "--config", p.path, "--no-fisher", "--markdown"],
+            environment: ["GITHUB_STEP_SUMMARY": summary.path])
         #expect(r.code == 0)
         let text = try String(contentsOf: summary, encoding: .utf8)
-        #expect(text.contains("| min_accuracy |") && text.trimmingCharacters(in: .whitespacesAndNewlines) == r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            text.contains("| min_accuracy |")
+                && text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }
 
@@ -132,13 +142,17 @@ import FoundationXML
     @Test func selfContainedPageWithChartsAndGate() throws {
         let dir = try CLI.temporaryDirectory()
         let html = dir.appendingPathComponent("report.html")
-        let r = try CLI.run(["audit", "--config", "examples/adult/fairaudit.toml", "--html", html.path,
-                             "--permutations", "3", "--bootstrap", "20"], in: CLI.packageRoot)
+        let r = try CLI.run(
+            [
+                "audit", "--config", "examples/adult/fairaudit.toml", "--html", html.path,
+                "--permutations", "3", "--bootstrap", "20",
+            ], in: CLI.packageRoot)
         #expect(r.code == 0, "\(r.stderr)")
         let page = try String(contentsOf: html, encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.components(separatedBy: "<svg").count - 1 == 2)
-        #expect(page.contains("Per-group rates") && page.contains("Fisher divergence (TV) per layer and group comparison"))
+        #expect(
+            page.contains("Per-group rates") && page.contains("Fisher divergence (TV) per layer and group comparison"))
         #expect(page.range(of: "<table")?.lowerBound == page.range(of: "<table id=\"gate\"")?.lowerBound)
         #expect(page.contains("max_demographic_parity_difference"))
         #expect(!page.contains("<script"))
@@ -149,9 +163,12 @@ import FoundationXML
 /// The `--json` schema CI scripts parse (issue 4): its keys and shapes.
 @Suite struct AuditJSONSchemaTests {
     @Test func topLevelKeysAndShapes() throws {
-        let r = try CLI.run(["audit", "examples/adult/model.h5", "--data", "examples/adult/groups.csv", "--label", "income",
-                             "--json", "--group", "sex", "--group", "race", "--permutations", "2", "--bootstrap", "10"],
-                            in: CLI.packageRoot)
+        let r = try CLI.run(
+            [
+                "audit", "examples/adult/model.h5", "--data", "examples/adult/groups.csv", "--label", "income",
+                "--json", "--group", "sex", "--group", "race", "--permutations", "2", "--bootstrap", "10",
+            ],
+            in: CLI.packageRoot)
         #expect(r.code == 0 || r.code == 1, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         for key in ["model", "data", "rows", "threshold", "groups", "metrics", "fisher", "timing"] {
@@ -161,11 +178,16 @@ import FoundationXML
         let groups = try #require(doc["groups"] as? [[String: Any]])
         let white = try #require(groups.first { $0["name"] as? String == "Male & White" })
         #expect((white["columns"] as? [String: String]) == ["sex": "Male", "race": "White"])
-        for key in ["count", "selection_rate", "tpr", "fpr", "accuracy", "mean_score", "small"] { #expect(white[key] != nil, "\(key)") }
+        for key in ["count", "selection_rate", "tpr", "fpr", "accuracy", "mean_score", "small"] {
+            #expect(white[key] != nil, "\(key)")
+        }
         let metrics = try #require(doc["metrics"] as? [String: [String: Any]])
         #expect(metrics["accuracy"]?["value"] is Double)
-        for gap in ["demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
-                    "equal_opportunity_difference", "equal_opportunity_ratio", "accuracy_difference"] {
+        for gap in [
+            "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+            "equalized_odds_ratio",
+            "equal_opportunity_difference", "equal_opportunity_ratio", "accuracy_difference",
+        ] {
             #expect(metrics[gap]?["value"] is Double, "\(gap)")
             #expect((metrics[gap]?["ci"] as? [Double])?.count == 2, "\(gap) ci")
         }
@@ -173,7 +195,9 @@ import FoundationXML
         let pair = try #require((fisher["pairs"] as? [[String: Any]])?.first)
         #expect((pair["groups"] as? [String])?.count == 2)
         let tensor = try #require((pair["tensors"] as? [[String: Any]])?.first)
-        for key in ["name", "tv", "js", "top1_jaccard", "null_tv_mean", "p_value"] { #expect(tensor[key] != nil, "\(key)") }
+        for key in ["name", "tv", "js", "top1_jaccard", "null_tv_mean", "p_value"] {
+            #expect(tensor[key] != nil, "\(key)")
+        }
         #expect(fisher["influential"] is [Any])
         let timing = try #require(doc["timing"] as? [String: Double])
         #expect(Set(timing.keys) == ["read_model_s", "read_data_s", "predict_s", "metrics_s", "fisher_s"])

@@ -12,8 +12,9 @@ import Testing
 
     @Test(arguments: ["adult_mlp_torch.npz", "adult_mlp_torch_z.npz"])
     func jsonMatchesNumpy(file: String) throws {
-        let expected = try #require(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Self.resources.appendingPathComponent("expected.json"))) as? [String: Any])
+        let expected = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.resources.appendingPathComponent("expected.json"))) as? [String: Any])
         let want = try #require((expected[file] as? [String: Any])?["tensors"] as? [[String: Any]])
         let r = try CLI.run(["inspect", "--json", Self.resources.appendingPathComponent(file).path])
         #expect(r.code == 0, "\(r.stderr)")
@@ -26,9 +27,11 @@ import Testing
         for (g, w) in zip(got, want) {
             #expect(g["dtype"] as? String == w["dtype"] as? String)
             #expect(g["shape"] as? [Int] == w["shape"] as? [Int])
-            let gs = try #require(g["stats"] as? [String: Any]), ws = try #require(w["stats"] as? [String: Double])
+            let gs = try #require(g["stats"] as? [String: Any])
+            let ws = try #require(w["stats"] as? [String: Double])
             for key in ["min", "max", "mean", "std"] {
-                let a = try #require(gs[key] as? Double), b = try #require(ws[key])
+                let a = try #require(gs[key] as? Double)
+                let b = try #require(ws[key])
                 #expect(Self.close(a, b), "\(g["name"] ?? "") \(key): \(a) vs numpy \(b)")
             }
             #expect(gs["nan"] as? Int == 0 && gs["inf"] as? Int == 0)

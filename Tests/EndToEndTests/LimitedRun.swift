@@ -41,17 +41,20 @@ enum LimitedRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         let binary = CLI.productsDirectory.appendingPathComponent("fairaudit").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "the fairaudit binary is not built at \(binary)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary), "the fairaudit binary is not built at \(binary)")
         let limit = limitUsable ? "ulimit -v \(addressSpaceKiB) && " : ""
         p.arguments = ["-c", limit + "exec \"$0\" \"$@\"", binary] + args
         if let directory { p.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "GITHUB_STEP_SUMMARY")
         p.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        let outData = LockedData(), errData = LockedData()
+        let outData = LockedData()
+        let errData = LockedData()
         let start = Date()
         try p.run()
         let readers = [(out, outData), (err, errData)].map { pipe, box in
@@ -70,8 +73,9 @@ enum LimitedRun {
         p.waitUntilExit()
         let seconds = Date().timeIntervalSince(start)
         while !outData.isSet || !errData.isSet { usleep(1_000) }
-        return Result(stdout: String(decoding: outData.value, as: UTF8.self),
-                      stderr: String(decoding: errData.value, as: UTF8.self),
-                      code: p.terminationStatus, seconds: seconds, killed: killed)
+        return Result(
+            stdout: String(decoding: outData.value, as: UTF8.self),
+            stderr: String(decoding: errData.value, as: UTF8.self),
+            code: p.terminationStatus, seconds: seconds, killed: killed)
     }
 }

@@ -89,14 +89,17 @@ enum MalformedCorpus {
         Case(file: "csv_nan_cell.csv", command: .auditData, mentions: ["line 6", "column 'age'", "not finite"]),
         Case(file: "csv_inf_cell.csv", command: .auditData, mentions: ["line 8", "column 'hours_per_week'", "'-inf'"]),
         Case(file: "csv_empty_cell.csv", command: .auditData, mentions: ["line 10", "column 'capital_gain'", "empty"]),
-        Case(file: "csv_not_a_number.csv", command: .auditData, mentions: ["line 12", "column 'education_num'", "'twelve'"]),
+        Case(
+            file: "csv_not_a_number.csv", command: .auditData,
+            mentions: ["line 12", "column 'education_num'", "'twelve'"]),
         Case(file: "csv_non_utf8.csv", command: .auditData, mentions: ["line 14", "column 'sex'", "UTF-8"]),
         Case(file: "csv_non_utf8_feature.csv", command: .auditData, mentions: ["line 15", "column 'age'", "UTF-8"]),
         Case(file: "csv_ragged_row.csv", command: .auditData, mentions: ["line 18", "84 fields", "83"]),
         Case(file: "csv_short_row.csv", command: .auditData, mentions: ["line 20", "80 fields"]),
         Case(file: "csv_missing_label_column.csv", command: .auditData, mentions: ["label column 'income'"]),
         Case(file: "csv_missing_group_column.csv", command: .auditData, mentions: ["group column 'sex'"]),
-        Case(file: "csv_feature_count_differs.csv", command: .auditData, mentions: ["79 feature columns", "80 inputs"]),
+        Case(
+            file: "csv_feature_count_differs.csv", command: .auditData, mentions: ["79 feature columns", "80 inputs"]),
         Case(file: "csv_label_three_values.csv", command: .auditData, mentions: ["line 4", "column 'income'", "'2'"]),
         Case(file: "csv_one_group_only.csv", command: .auditData, mentions: ["'sex'", "only one group", "'Male'"]),
         Case(file: "csv_header_only.csv", command: .auditData, mentions: ["no data rows"]),
@@ -123,9 +126,12 @@ enum MalformedCorpus {
         Write(input: "npz_bad_crc.npz", output: "out.h5", mentions: ["'f16.npy'", "CRC-32"]),
         Write(input: "h5_truncated_at_16642.h5", output: "out.npz", mentions: ["truncated"]),
         Write(input: "keras_h5_string_weight.h5", output: "out.h5", mentions: ["model_weights/head/head/bias:0"]),
-        Write(input: "keras_h5_lambda_layer.h5", output: "fixed.h5", fixData: "examples/adult/groups.csv", mentions: ["Lambda"]),
-        Write(input: "examples/adult/model.h5", output: "fixed.h5", fixData: "csv_nan_cell.csv",
-              mentions: ["line 6", "column 'age'"]),
+        Write(
+            input: "keras_h5_lambda_layer.h5", output: "fixed.h5", fixData: "examples/adult/groups.csv",
+            mentions: ["Lambda"]),
+        Write(
+            input: "examples/adult/model.h5", output: "fixed.h5", fixData: "csv_nan_cell.csv",
+            mentions: ["line 6", "column 'age'"]),
     ]
 }
 

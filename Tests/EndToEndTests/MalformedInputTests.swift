@@ -113,8 +113,10 @@ import Testing
         if LimitedRun.limitUsable { return }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "ulimit -v \(LimitedRun.addressSpaceKiB) && exec \"$0\" --help",
-                       CLI.productsDirectory.appendingPathComponent("fairaudit").path]
+        p.arguments = [
+            "-c", "ulimit -v \(LimitedRun.addressSpaceKiB) && exec \"$0\" --help",
+            CLI.productsDirectory.appendingPathComponent("fairaudit").path,
+        ]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
@@ -134,8 +136,9 @@ import Testing
         let url = dir.appendingPathComponent("long_line.csv")
         try bytes.write(to: url)
         let c = Case(file: url.lastPathComponent, command: .auditData)
-        try Self.expectRefusal(Self.args(c, path: url.path), names: url.path,
-                               mentions: ["line 2", "longer than 1048576 bytes"])
+        try Self.expectRefusal(
+            Self.args(c, path: url.path), names: url.path,
+            mentions: ["line 2", "longer than 1048576 bytes"])
     }
 
     @Test(arguments: [Case(file: "csv_valid_control.csv", command: .auditData)])
@@ -153,18 +156,26 @@ import Testing
     func writeLeavesNothing(_ w: MalformedCorpus.Write) throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let input = w.input.hasPrefix("examples/") ? Self.root.appendingPathComponent(w.input)
-                                                   : Self.corpus(w.input)
+        let input =
+            w.input.hasPrefix("examples/")
+            ? Self.root.appendingPathComponent(w.input)
+            : Self.corpus(w.input)
         let before = try Data(contentsOf: input)
         let out = dir.appendingPathComponent(w.output)
-        let args = w.fixData.map { data -> [String] in
-            ["fix", input.path, "--data", data.hasPrefix("examples/") ? Self.root.appendingPathComponent(data).path
-                                                                      : Self.corpus(data).path,
-             "--label", "income", "--group", "sex", "--ignore", "race", "--epochs", "1", "-o", out.path]
-        } ?? ["convert", input.path, out.path]
+        let args =
+            w.fixData.map { data -> [String] in
+                [
+                    "fix", input.path, "--data",
+                    data.hasPrefix("examples/")
+                        ? Self.root.appendingPathComponent(data).path
+                        : Self.corpus(data).path,
+                    "--label", "income", "--group", "sex", "--ignore", "race", "--epochs", "1", "-o", out.path,
+                ]
+            } ?? ["convert", input.path, out.path]
         let named = w.fixData.map { $0.hasPrefix("examples/") ? input.path : Self.corpus($0).path } ?? input.path
         try Self.expectRefusal(args, names: named, mentions: w.mentions)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "left files in the output folder")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "left files in the output folder")
         #expect(try Data(contentsOf: input) == before, "the input changed")
     }
 }

@@ -11,7 +11,8 @@ import Testing
     static let data = ["--data", Fixtures.cli("sample.csv")] + Fixtures.adultColumns
 
     @Test func auditRunsAndScoresLikeTheStateDictWithout() throws {
-        let a = try CLI.run(["predict", Self.meta] + Self.data), b = try CLI.run(["predict", Fixtures.adultTorch] + Self.data)
+        let a = try CLI.run(["predict", Self.meta] + Self.data)
+        let b = try CLI.run(["predict", Fixtures.adultTorch] + Self.data)
         #expect(a.code == 0, "\(a.stderr)")
         #expect(a.stdout == b.stdout)
         let r = try CLI.run(["audit", Self.meta, "--no-fisher"] + Self.data)
@@ -28,7 +29,8 @@ import Testing
         let j = try CLI.run(["inspect", Self.meta, "--json"])
         let doc = try #require(JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         let tensors = try #require(doc["tensors"] as? [[String: Any]])
-        let roles = Dictionary(uniqueKeysWithValues: tensors.map { ($0["name"] as? String ?? "", $0["role"] as? String ?? "") })
+        let roles = Dictionary(
+            uniqueKeysWithValues: tensors.map { ($0["name"] as? String ?? "", $0["role"] as? String ?? "") })
         #expect(roles["meta_epoch"] == "metadata" && roles["lr"] == "metadata" && roles["meta_classes"] == "metadata")
         #expect(roles["net.0.weight"] == "weight")
         #expect((tensors.first { $0["name"] as? String == "meta_epoch" }?["values"] as? [Double]) == [12])
@@ -38,25 +40,31 @@ import Testing
     @Test(arguments: ["out.h5", "out.npz"])
     func inspectAndConvertNameTheSameLayout(output: String) throws {
         let inspected = try CLI.run(["inspect", Self.meta, "--json", "--no-stats"])
-        let layout = try #require((JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])?["layout"] as? String)
+        let layout = try #require(
+            (JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])?["layout"] as? String)
         let out = try CLI.temporaryDirectory().appendingPathComponent(output)
         let r = try CLI.run(["convert", Self.meta, out.path, "--json"])
         #expect(r.code == 0, "\(r.stderr)")
-        let converted = try #require((JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["layout"] as? String)
+        let converted = try #require(
+            (JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["layout"] as? String)
         #expect(layout == ModelLayout.torchStateDict.rawValue)
         #expect(converted == layout)
         let again = try CLI.run(["inspect", out.path, "--json", "--no-stats"])
-        #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["layout"] as? String == layout)
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["layout"] as? String
+                == layout)
     }
 
     @Test func fixWritesTheMembersBack() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("fixed.npz")
         let r = try CLI.run(["fix", Self.meta, "--epochs", "1", "--force-write", "-o", out.path] + Self.data)
         #expect(r.code == 0, "\(r.stderr)")
-        let before = try Plugins.formats.read(URL(fileURLWithPath: Self.meta)), after = try Plugins.formats.read(out)
+        let before = try Plugins.formats.read(URL(fileURLWithPath: Self.meta))
+        let after = try Plugins.formats.read(out)
         #expect(after.tensors.map(\.name) == before.tensors.map(\.name))
         for name in ["meta_epoch", "meta_classes", "lr"] {
-            let a = try before.tensor(named: name), b = try after.tensor(named: name)
+            let a = try before.tensor(named: name)
+            let b = try after.tensor(named: name)
             #expect(a.dtype == b.dtype && a.shape == b.shape, "\(name)")
             #expect(try a.rawBytes() == b.rawBytes(), "\(name) changed")
         }
@@ -67,7 +75,10 @@ import Testing
         let extra = Fixtures.cli("extra_torch.npz")
         let r = try CLI.run(["audit", extra, "--no-fisher"] + Self.data)
         #expect(r.code == 2)
-        #expect(r.stderr == "fairaudit: \(extra): cannot be run: cannot tell which layer the tensors feature_mean belong to (expected weight/bias or running statistics; leave a member that is not a weight out with --exclude)\n")
+        #expect(
+            r.stderr
+                == "fairaudit: \(extra): cannot be run: cannot tell which layer the tensors feature_mean belong to (expected weight/bias or running statistics; leave a member that is not a weight out with --exclude)\n"
+        )
         let ok = try CLI.run(["predict", extra, "--exclude", "feature_mean"] + Self.data)
         #expect(ok.code == 0, "\(ok.stderr)")
         #expect(ok.stdout == (try CLI.run(["predict", Fixtures.adultTorch] + Self.data)).stdout)

@@ -16,7 +16,8 @@ import Testing
         let r = try CLI.run(["predict", Self.model, "--data", Self.sample] + Fixtures.adultColumns + ["-o", out.path])
         #expect(r.code == 0, "\(r.stderr)")
         let scores = try Fixtures.npy(out.path)
-        let ort = try Fixtures.f32(Self.root.appendingPathComponent("Tests/FormatONNXTests/Resources/adult_mlp_torch_ort.f32"))
+        let ort = try Fixtures.f32(
+            Self.root.appendingPathComponent("Tests/FormatONNXTests/Resources/adult_mlp_torch_ort.f32"))
         #expect(scores.count == 2000 && ort.count == 2000)
         let worst = zip(scores, ort).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= 1e-5, "largest difference from onnxruntime: \(worst)")
@@ -27,11 +28,13 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("fixed.onnx")
         let before = try Data(contentsOf: URL(fileURLWithPath: Self.model))
-        let r = try CLI.run(["fix", Self.model, "--data", Self.sample] + Fixtures.adultColumns
-                            + ["--epochs", "1", "--seed", "0", "-o", out.path, "--force-write"])
+        let r = try CLI.run(
+            ["fix", Self.model, "--data", Self.sample] + Fixtures.adultColumns
+                + ["--epochs", "1", "--seed", "0", "-o", out.path, "--force-write"])
         #expect(r.code == 0, "\(r.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: Self.model)) == before, "the input was modified")
-        let a = try Plugins.formats.read(URL(fileURLWithPath: Self.model)), b = try Plugins.formats.read(out)
+        let a = try Plugins.formats.read(URL(fileURLWithPath: Self.model))
+        let b = try Plugins.formats.read(out)
         #expect(b.format == "onnx")
         #expect(a.metadata.map(\.key) == b.metadata.map(\.key) && a.metadata.map(\.value) == b.metadata.map(\.value))
         #expect(a.layers == b.layers)
@@ -61,7 +64,8 @@ import Testing
     @Test func unsupportedOpIsOneLineExitTwo() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.model))
         // NodeProto.op_type (field 4, length 4) "Relu" → "Celu": the same length keeps the protobuf valid.
-        let relu = Data([0x22, 0x04] + Array("Relu".utf8)), tanh = Data([0x22, 0x04] + Array("Celu".utf8))
+        let relu = Data([0x22, 0x04] + Array("Relu".utf8))
+        let tanh = Data([0x22, 0x04] + Array("Celu".utf8))
         let at = try #require(bytes.range(of: relu))
         var edited = bytes
         edited.replaceSubrange(at, with: tanh)

@@ -15,8 +15,12 @@ import Testing
     static let models: [String: [String]] = [
         "adult_mlp_torch.onnx": ["--data", adult, "--label", "income", "--group", "sex", "--ignore", "race"],
         "adult_mlp_sklearn.onnx": ["--data", adult, "--label", "income", "--group", "sex", "--ignore", "race"],
-        "tabular_torch.onnx": ["--data", dir.appendingPathComponent("tabular.csv").path, "--label", "income", "--group", "sex"],
-        "ops_helper.onnx": ["--data", dir.appendingPathComponent("ops_helper.csv").path, "--label", "income", "--group", "sex"],
+        "tabular_torch.onnx": [
+            "--data", dir.appendingPathComponent("tabular.csv").path, "--label", "income", "--group", "sex",
+        ],
+        "ops_helper.onnx": [
+            "--data", dir.appendingPathComponent("ops_helper.csv").path, "--label", "income", "--group", "sex",
+        ],
     ]
     static let files = models.keys.sorted()
 
@@ -28,10 +32,13 @@ import Testing
     /// threshold, and fairaudit's agree to 1e-5); mean scores within 1e-6.
     @Test(arguments: files)
     func auditEqualsFairlearnOnOnnxruntimeScores(file: String) throws {
-        let r = try CLI.run(["audit", Self.dir.appendingPathComponent(file).path] + (Self.models[file] ?? []) + ["--json"])
+        let r = try CLI.run(
+            ["audit", Self.dir.appendingPathComponent(file).path] + (Self.models[file] ?? []) + ["--json"])
         #expect(r.code == 0, "\(r.stderr)")
         let doc = try Self.json(r)
-        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dir.appendingPathComponent("expected_metrics.json"))) as? [String: Any]
+        let all =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.dir.appendingPathComponent("expected_metrics.json"))) as? [String: Any]
         let want = try #require((all?["models"] as? [String: Any])?[file] as? [String: Any])
         let wantGroups = try #require(want["groups"] as? [String: [String: Any]])
         let groups = try #require(doc["groups"] as? [[String: Any]])
@@ -41,10 +48,12 @@ import Testing
             let e = try #require(wantGroups[name])
             #expect(g["count"] as? Int == e["count"] as? Int)
             for key in ["selection_rate", "tpr", "fpr", "accuracy"] {
-                let a = try #require(g[key] as? Double), b = try #require(e[key] as? Double)
+                let a = try #require(g[key] as? Double)
+                let b = try #require(e[key] as? Double)
                 #expect(abs(a - b) <= 1e-9, "\(file) \(name) \(key): \(a) vs fairlearn \(b)")
             }
-            let a = try #require(g["mean_score"] as? Double), b = try #require(e["mean_score"] as? Double)
+            let a = try #require(g["mean_score"] as? Double)
+            let b = try #require(e["mean_score"] as? Double)
             #expect(abs(a - b) <= 1e-6, "\(file) \(name) mean score: \(a) vs \(b)")
         }
         let metrics = try #require(doc["metrics"] as? [String: [String: Any]])
@@ -65,8 +74,11 @@ import Testing
         let out = try CLI.temporaryDirectory().appendingPathComponent("fixed.onnx")
         let args = Self.models[file] ?? []
         let data = args[1]
-        let r = try CLI.run(["fix", input.path] + args + ["--eval", data, "--epochs", "2", "--seed", "1", "--rank", "2", "--force-write",
-                                                         "-o", out.path, "--json"])
+        let r = try CLI.run(
+            ["fix", input.path] + args + [
+                "--eval", data, "--epochs", "2", "--seed", "1", "--rank", "2", "--force-write",
+                "-o", out.path, "--json",
+            ])
         #expect(r.code == 0, "\(r.stderr)")
         #expect(try Data(contentsOf: input) == before, "the input was modified")
         let reported = try #require(try Self.json(r)["metrics"] as? [String: [String: Double]])
@@ -74,10 +86,12 @@ import Testing
         #expect(audit.code == 0, "\(audit.stderr)")
         let metrics = try #require(try Self.json(audit)["metrics"] as? [String: [String: Any]])
         for key in ["accuracy", "demographic_parity_difference", "equalized_odds_difference"] {
-            let a = try #require(metrics[key]?["value"] as? Double), b = try #require(reported[key]?["after"])
+            let a = try #require(metrics[key]?["value"] as? Double)
+            let b = try #require(reported[key]?["after"])
             #expect(abs(a - b) <= 1e-9, "\(file) \(key): the written model gives \(a), fix reported \(b)")
         }
-        let a = try Plugins.formats.read(input), b = try Plugins.formats.read(out)
+        let a = try Plugins.formats.read(input)
+        let b = try Plugins.formats.read(out)
         #expect(a.layers == b.layers && a.metadata.map(\.value) == b.metadata.map(\.value))
         var changed = 0
         for (x, y) in zip(a.tensors, b.tensors) where try x.rawBytes() != y.rawBytes() { changed += 1 }
@@ -95,10 +109,13 @@ import Testing
         let l = try #require(try Self.json(logits)["metrics"] as? [String: [String: Any]])
         #expect(p["accuracy"]?["value"] as? Double == l["accuracy"]?["value"] as? Double)
         let label = try CLI.run(["predict", model] + args + ["--onnx-output", "label"])
-        #expect(label.code == 2 && label.stderr.contains("node 'argmax' (ArgMax, opset 17) cannot be run"), "\(label.stderr)")
+        #expect(
+            label.code == 2 && label.stderr.contains("node 'argmax' (ArgMax, opset 17) cannot be run"),
+            "\(label.stderr)")
         let npz = CLI.packageRoot.appendingPathComponent("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz").path
         let other = try CLI.run(["inspect", npz, "--onnx-output", "score"])
-        #expect(other.code == 2 && other.stderr.contains("--onnx-output and --allow-external-data apply to ONNX models"))
+        #expect(
+            other.code == 2 && other.stderr.contains("--onnx-output and --allow-external-data apply to ONNX models"))
         let help = try CLI.run(["predict", "--help"])
         #expect(help.stdout.contains("--onnx-output <name>") && help.stdout.contains("--allow-external-data"))
     }

@@ -18,9 +18,11 @@ import Testing
 
     /// fairlearn's case for `model` at `threshold`.
     static func expected(_ model: String, threshold: Double) throws -> [String: Any] {
-        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("fairlearn_expected.json")))
-        let cases = try #require((((all as? [String: Any])?["models"] as? [String: Any])?[model] as? [String: Any])?["cases"]
-            as? [[String: Any]], "\(model) is missing from fairlearn_expected.json")
+        let all = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent("fairlearn_expected.json")))
+        let cases = try #require(
+            (((all as? [String: Any])?["models"] as? [String: Any])?[model] as? [String: Any])?["cases"]
+                as? [[String: Any]], "\(model) is missing from fairlearn_expected.json")
         return try #require(cases.first { ($0["threshold"] as? Double) == threshold })
     }
 
@@ -28,10 +30,13 @@ import Testing
     func auditEqualsFairlearn(model: String, threshold: Double) throws {
         let file = Self.dir.appendingPathComponent(model + (model.hasSuffix("_k3") ? ".keras" : ".h5")).path
         let data = Self.dir.appendingPathComponent(model + "_data.npz").path
-        let r = try CLI.run(["audit", file, "--data", data, "--label", "label", "--group", "group", "--threshold", "\(threshold)",
-                             "--min-group-size", "10", "--no-fisher", "--json"])
+        let r = try CLI.run([
+            "audit", file, "--data", data, "--label", "label", "--group", "group", "--threshold", "\(threshold)",
+            "--min-group-size", "10", "--no-fisher", "--json",
+        ])
         #expect(r.code == 0, "\(model): \(r.stderr)")
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
         let want = try Self.expected(model, threshold: threshold)
         let wantGroups = try #require(want["groups"] as? [String: [String: Any]])
         let groups = try #require(doc["groups"] as? [[String: Any]])
@@ -41,10 +46,12 @@ import Testing
             let e = try #require(wantGroups[name], "\(model): group \(name) is not fairlearn's")
             #expect(g["count"] as? Int == e["count"] as? Int, "\(model) \(name) count")
             for key in ["selection_rate", "tpr", "fpr", "accuracy"] {
-                let a = try #require(g[key] as? Double, "\(model) \(name) \(key)"), b = try #require(e[key] as? Double)
+                let a = try #require(g[key] as? Double, "\(model) \(name) \(key)")
+                let b = try #require(e[key] as? Double)
                 #expect(abs(a - b) <= 1e-9, "\(model) \(name) \(key): \(a) vs fairlearn \(b)")
             }
-            let a = try #require(g["mean_score"] as? Double), b = try #require(e["mean_score"] as? Double)
+            let a = try #require(g["mean_score"] as? Double)
+            let b = try #require(e["mean_score"] as? Double)
             #expect(abs(a - b) <= 1e-6, "\(model) \(name) mean score: \(a) vs \(b)")
         }
         let metrics = try #require(doc["metrics"] as? [String: [String: Any]])

@@ -19,12 +19,16 @@ import Testing
         #expect(r.code == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let ref = try Plugins.formats.read(Self.dir.appendingPathComponent(model + "_ref.npz"))
-        func want(_ key: String) throws -> Double { try #require(try ref.tensor(named: "fairlearn/" + key).doubleValues().first) }
+        func want(_ key: String) throws -> Double {
+            try #require(try ref.tensor(named: "fairlearn/" + key).doubleValues().first)
+        }
 
         let metrics = try #require(json["metrics"] as? [String: [String: Any]])
-        let names = ["accuracy", "selection_rate", "demographic_parity_difference", "demographic_parity_ratio",
-                     "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference",
-                     "equal_opportunity_ratio", "accuracy_difference"]
+        let names = [
+            "accuracy", "selection_rate", "demographic_parity_difference", "demographic_parity_ratio",
+            "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference",
+            "equal_opportunity_ratio", "accuracy_difference",
+        ]
         for name in names {
             let got = try #require(metrics[name]?["value"] as? Double, "\(model): no value for \(name)")
             let fairlearn = try want(name)
@@ -51,6 +55,8 @@ import Testing
         let pairs = try #require(fisher["pairs"] as? [[String: Any]])
         #expect(pairs.count == 3, "\(model): \(pairs.count) group pairs")
         let trainable = ref.tensors.filter { $0.name.hasPrefix("fisher/0/") }.count
-        for pair in pairs { #expect((pair["tensors"] as? [Any])?.count == trainable, "\(model): tensors of \(pair["groups"] ?? "")") }
+        for pair in pairs {
+            #expect((pair["tensors"] as? [Any])?.count == trainable, "\(model): tensors of \(pair["groups"] ?? "")")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The pre-trained Adult MLP's scores against Keras `predict` (adult_mlp_test_scores.npy,
@@ -17,7 +18,8 @@ import Testing
     }
 
     @Test func torchStateDictWithInferredChainMatchesKeras() throws {
-        var graph = ModelGraph(format: "test", layout: .torchStateDict, tensors: try Fixtures.tensors("adult_mlp_torch"))
+        var graph = ModelGraph(
+            format: "test", layout: .torchStateDict, tensors: try Fixtures.tensors("adult_mlp_torch"))
         let layers = try graph.inferredLayers(activation: .relu, head: .sigmoid)
         #expect(layers.map(\.kind) == [.dense, .activation, .dense, .activation, .dense])
         #expect(layers.filter { $0.kind == .dense }.allSatisfy { $0.kernelLayout == .outIn })
@@ -33,7 +35,8 @@ import Testing
     /// Writing parameters back keeps each tensor's orientation: a torch kernel
     /// set to the transpose of the Keras one is the same model.
     @Test func setParameterAndWriteBack() throws {
-        var graph = ModelGraph(format: "test", layout: .torchStateDict, tensors: try Fixtures.tensors("adult_mlp_torch"))
+        var graph = ModelGraph(
+            format: "test", layout: .torchStateDict, tensors: try Fixtures.tensors("adult_mlp_torch"))
         graph.layers = try graph.inferredLayers(activation: .relu, head: .sigmoid)
         var net = try Network(graph: graph)
         var w = try net.parameter("net.4.weight")

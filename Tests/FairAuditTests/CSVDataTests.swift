@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The streaming CSV reader against what pandas reads from the same files
@@ -8,16 +9,30 @@ import Testing
     struct Described: Decodable {
         let rows: Int
         let features: [String]
-        let column_sums: [Double]
-        let first_rows: [[Double]]
-        let label_sum: Int
-        let group_counts: [String: Int]
+        let columnSums: [Double]
+        let firstRows: [[Double]]
+        let labelSum: Int
+        let groupCounts: [String: Int]
     }
-    struct Tiny: Decodable { let columns: [String]; let features: [Double]; let labels: [Double]; let groups: [String] }
-    struct Expectations: Decodable { let sample_sex: Described; let head_sex_race: Described; let tiny_quoted: Tiny }
+    struct Tiny: Decodable {
+        let columns: [String]
+        let features: [Double]
+        let labels: [Double]
+        let groups: [String]
+    }
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+    struct Expectations: Decodable {
+        let sampleSex: Described
+        let headSexRace: Described
+        let tinyQuoted: Tiny
+    }
 
     static func expectations() throws -> Expectations {
-        try JSONDecoder().decode(Expectations.self, from: Data(contentsOf: Fixtures.url("csv_expectations", "json")))
+        try Self.decoder.decode(Expectations.self, from: Data(contentsOf: Fixtures.url("csv_expectations", "json")))
     }
 
     func check(_ data: LabeledData, against e: Described) {
@@ -27,18 +42,18 @@ import Testing
         let d = e.features.count
         var sums = [Double](repeating: 0, count: d)
         for r in 0..<data.rowCount { for j in 0..<d { sums[j] += Double(data.features[r * d + j]) } }
-        #expect(close(sums, e.column_sums, rtol: 1e-12, atol: 1e-9))
-        for (r, row) in e.first_rows.enumerated() {
+        #expect(close(sums, e.columnSums, rtol: 1e-12, atol: 1e-9))
+        for (r, row) in e.firstRows.enumerated() {
             #expect(data.features[(r * d)..<(r * d + d)].map(Double.init) == row, "row \(r)")
         }
-        #expect(Int(data.labels.reduce(0, +)) == e.label_sum)
-        #expect(data.groupNames == e.group_counts.keys.sorted())
+        #expect(Int(data.labels.reduce(0, +)) == e.labelSum)
+        #expect(data.groupNames == e.groupCounts.keys.sorted())
         let counts = data.groupNames.map { name in data.rowGroups.filter { data.groupNames[$0] == name }.count }
-        #expect(counts == data.groupNames.map { e.group_counts[$0] ?? -1 })
+        #expect(counts == data.groupNames.map { e.groupCounts[$0] ?? -1 })
     }
 
     @Test func plainSampleMatchesPandas() throws {
-        try check(Fixtures.adultSample(), against: Self.expectations().sample_sex)
+        try check(Fixtures.adultSample(), against: Self.expectations().sampleSex)
     }
 
     @Test func gzipSampleEqualsPlain() throws {
@@ -49,24 +64,27 @@ import Testing
     }
 
     @Test func concatenatedGzipMembersAndIntersections() throws {
-        let data = try LabeledData.load(from: Fixtures.url("adult_head.csv", "gz"),
-                                        options: CSVDataOptions(label: "income", groups: ["sex", "race"]))
-        try check(data, against: Self.expectations().head_sex_race)
+        let data = try LabeledData.load(
+            from: Fixtures.url("adult_head.csv", "gz"),
+            options: CSVDataOptions(label: "income", groups: ["sex", "race"]))
+        try check(data, against: Self.expectations().headSexRace)
         #expect(data.groupColumns == ["sex", "race"])
         #expect(data.groupNames.contains("Male & White"))
     }
 
     @Test func quotingBOMCRLFAndNamedPositive() throws {
-        let e = try Self.expectations().tiny_quoted
-        let data = try LabeledData.load(from: Fixtures.url("tiny_quoted", "csv"),
-                                        options: CSVDataOptions(label: "y", groups: ["grp"], positive: "yes"))
+        let e = try Self.expectations().tinyQuoted
+        let data = try LabeledData.load(
+            from: Fixtures.url("tiny_quoted", "csv"),
+            options: CSVDataOptions(label: "y", groups: ["grp"], positive: "yes"))
         #expect(data.featureNames == Array(e.columns.prefix(2)))
         #expect(data.features.map(Double.init) == e.features)
         #expect(data.labels.map(Double.init) == e.labels)
         #expect(data.rowGroups.map { data.groupNames[$0] } == e.groups)
         #expect(data.groupNames == ["F", "M \"x\""])
-        let swapped = try LabeledData.load(from: Fixtures.url("tiny_quoted", "csv"),
-                                           options: CSVDataOptions(label: "y", groups: ["grp"], features: ["b, quoted", "a"], positive: "yes"))
+        let swapped = try LabeledData.load(
+            from: Fixtures.url("tiny_quoted", "csv"),
+            options: CSVDataOptions(label: "y", groups: ["grp"], features: ["b, quoted", "a"], positive: "yes"))
         #expect(swapped.features == [2, 1.5, 4, -0.03, 6.25, 5])
     }
 }

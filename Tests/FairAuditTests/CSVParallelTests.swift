@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The block-parallel reader against the record-by-record one
@@ -40,7 +41,10 @@ import Testing
             let f = i % 5 == 0 ? "\"\(number(&rng))\"" : number(&rng)
             q += "\(f),\(note),\(i % 2),\(group)\n"
         }
-        out.append(File(name: "quotes", text: Array(q.utf8), options: CSVDataOptions(label: "y", groups: ["g"], ignore: ["note"])))
+        out.append(
+            File(
+                name: "quotes", text: Array(q.utf8),
+                options: CSVDataOptions(label: "y", groups: ["g"], ignore: ["note"])))
         // CRLF line ends, numbers of every shape.
         var crlf = "a,b,c,y,g\r\n"
         for i in 0..<5000 {
@@ -59,10 +63,14 @@ import Testing
         out.append(File(name: "empty lines at the end", text: Array(blank.utf8), options: keepOptions))
         // A byte-order mark, no newline after the last row, intersections.
         var bom = "\u{FEFF}x,y,s,r\n"
-        for i in 0..<3000 { bom += "\(number(&rng)),\(i % 5 == 0 ? "hi" : "lo"),\(i % 2 == 0 ? "M" : "F"),\(["a", "b", "c"][i % 3])\n" }
+        for i in 0..<3000 {
+            bom += "\(number(&rng)),\(i % 5 == 0 ? "hi" : "lo"),\(i % 2 == 0 ? "M" : "F"),\(["a", "b", "c"][i % 3])\n"
+        }
         bom.removeLast()
-        out.append(File(name: "BOM", text: Array(bom.utf8),
-                        options: CSVDataOptions(label: "y", groups: ["s", "r"], positive: "hi")))
+        out.append(
+            File(
+                name: "BOM", text: Array(bom.utf8),
+                options: CSVDataOptions(label: "y", groups: ["s", "r"], positive: "hi")))
         // 10^5 distinct group values, each on two rows far apart.
         var many = "x1,x2,y,g\n"
         for i in 0..<200_000 {
@@ -75,7 +83,10 @@ import Testing
 
     /// The message of the error `body` throws; nil when it throws none.
     static func message(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch { return "\(error)" }
+        do {
+            try body()
+            return nil
+        } catch { return "\(error)" }
     }
 
     static func write(_ bytes: [UInt8]) throws -> URL {
@@ -92,7 +103,9 @@ import Testing
         #expect(want.rowCount > 1000)
         for t in Self.tunings {
             var tuning = CSVReadTuning()
-            tuning.blockBytes = t.block; tuning.chunks = t.chunks; tuning.minChunkBytes = 1
+            tuning.blockBytes = t.block
+            tuning.chunks = t.chunks
+            tuning.minChunkBytes = 1
             let (got, skipped) = try LabeledData.loadCSV(from: url, options: file.options, tuning: tuning)
             #expect(got.featureNames == want.featureNames, "\(t)")
             #expect(got.features.map(\.bitPattern) == want.features.map(\.bitPattern), "\(t)")
@@ -128,7 +141,9 @@ import Testing
         #expect(want.contains("line 6002"), "\(want)")
         for t in Self.tunings {
             var tuning = CSVReadTuning()
-            tuning.blockBytes = t.block; tuning.chunks = t.chunks; tuning.minChunkBytes = 1
+            tuning.blockBytes = t.block
+            tuning.chunks = t.chunks
+            tuning.minChunkBytes = 1
             let got = Self.message { _ = try LabeledData.loadCSV(from: url, options: options, tuning: tuning) }
             #expect(got == want, "\(t)")
         }
@@ -145,7 +160,9 @@ import Testing
         try writer.close()
         let want = try LabeledData.loadSequential(from: url, options: file.options).data
         var tuning = CSVReadTuning()
-        tuning.blockBytes = 1000; tuning.chunks = 3; tuning.minChunkBytes = 1
+        tuning.blockBytes = 1000
+        tuning.chunks = 3
+        tuning.minChunkBytes = 1
         let got = try LabeledData.loadCSV(from: gz, options: file.options, tuning: tuning).data
         #expect(try Data(contentsOf: gz).count < file.text.count)
         #expect(got.features.map(\.bitPattern) == want.features.map(\.bitPattern))
@@ -160,8 +177,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         let want = try LabeledData.loadSequential(from: url, options: file.options).data
         var tuning = CSVReadTuning()
-        tuning.blockBytes = 4096; tuning.chunks = 2; tuning.minChunkBytes = 1
-        var features: [Float] = [], calls = 0
+        tuning.blockBytes = 4096
+        tuning.chunks = 2
+        tuning.minChunkBytes = 1
+        var features: [Float] = []
+        var calls = 0
         let got = try LabeledData.streamCSV(from: url, options: file.options, tuning: tuning) { x, rows, _ in
             #expect(x.count == rows * want.featureCount)
             features += x

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Encoding then decoding every dtype in both byte orders gives the values back.
@@ -35,8 +36,9 @@ import Testing
 
     @Test func statsMatchDirectComputation() throws {
         let values: [Double] = [1, 2, 3, 4, .nan, .infinity, 10]
-        let t = Tensor(name: "x", dtype: .float64, shape: [7],
-                       storage: .bytes(Tensor.encode(values, dtype: .float64, byteOrder: .little)))
+        let t = Tensor(
+            name: "x", dtype: .float64, shape: [7],
+            storage: .bytes(Tensor.encode(values, dtype: .float64, byteOrder: .little)))
         let s = try t.stats(chunkElements: 3)
         let finite = values.filter(\.isFinite)
         let mean = finite.reduce(0, +) / Double(finite.count)

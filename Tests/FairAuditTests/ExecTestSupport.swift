@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Fixture access and small helpers shared by the data, executor and Fisher tests.
@@ -10,7 +11,11 @@ enum Fixtures {
 
     /// Tensors from a manifest (`stem.json`: name, shape, offset in floats) and raw little-endian float32 (`stem.f32`).
     static func tensors(_ stem: String) throws -> [Tensor] {
-        struct Entry: Decodable { let name: String; let shape: [Int]; let offset: Int }
+        struct Entry: Decodable {
+            let name: String
+            let shape: [Int]
+            let offset: Int
+        }
         let manifest = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: url(stem, "json")))
         let blob = try Data(contentsOf: url(stem, "f32"))
         return manifest.map { e in
@@ -28,20 +33,25 @@ enum Fixtures {
     /// The Adult MLP as the Keras .h5 describes it: Dense 64 relu, Dropout, Dense 32 relu, Dense 1 sigmoid.
     static func adultKerasGraph() throws -> ModelGraph {
         let layers = [
-            Layer(name: "dense", kind: .dense, activation: .relu, units: 64,
-                  weights: [.kernel: "dense/kernel", .bias: "dense/bias"]),
+            Layer(
+                name: "dense", kind: .dense, activation: .relu, units: 64,
+                weights: [.kernel: "dense/kernel", .bias: "dense/bias"]),
             Layer(name: "dropout", kind: .dropout),
-            Layer(name: "dense_1", kind: .dense, activation: .relu, units: 32,
-                  weights: [.kernel: "dense_1/kernel", .bias: "dense_1/bias"]),
-            Layer(name: "head", kind: .dense, activation: .sigmoid, units: 1,
-                  weights: [.kernel: "head/kernel", .bias: "head/bias"]),
+            Layer(
+                name: "dense_1", kind: .dense, activation: .relu, units: 32,
+                weights: [.kernel: "dense_1/kernel", .bias: "dense_1/bias"]),
+            Layer(
+                name: "head", kind: .dense, activation: .sigmoid, units: 1,
+                weights: [.kernel: "head/kernel", .bias: "head/bias"]),
         ]
-        return ModelGraph(format: "test", layout: .kerasWeights, tensors: try tensors("adult_mlp_keras"), layers: layers)
+        return ModelGraph(
+            format: "test", layout: .kerasWeights, tensors: try tensors("adult_mlp_keras"), layers: layers)
     }
 
     static func adultSample() throws -> LabeledData {
-        try LabeledData.load(from: url("adult_sample", "csv"),
-                             options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"]))
+        try LabeledData.load(
+            from: url("adult_sample", "csv"),
+            options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"]))
     }
 }
 
@@ -60,8 +70,9 @@ struct SplitMix {
 }
 
 func tensor(_ name: String, _ shape: [Int], _ values: [Float]) -> Tensor {
-    Tensor(name: name, dtype: .float32, shape: shape,
-           storage: .bytes(Tensor.encode(values.map(Double.init), dtype: .float32, byteOrder: .little)))
+    Tensor(
+        name: name, dtype: .float32, shape: shape,
+        storage: .bytes(Tensor.encode(values.map(Double.init), dtype: .float32, byteOrder: .little)))
 }
 
 /// `max_i |a_i − b_i| ≤ atol + rtol · max_i |b_i|`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fixer through a frozen batch normalization")
@@ -16,11 +17,19 @@ struct FixerBatchNormTests {
             t("d1/kernel", [5, 1], rng.matrix(5, scale: 0.8)), t("d1/bias", [1], rng.matrix(1, scale: 0.3)),
         ]
         let layers = [
-            Layer(name: "d0", kind: .dense, activation: .tanh, units: 5, weights: [.kernel: "d0/kernel", .bias: "d0/bias"]),
-            Layer(name: "bn", kind: .batchNormalization,
-                  weights: [.gamma: "bn/gamma", .beta: "bn/beta", .movingMean: "bn/moving_mean", .movingVariance: "bn/moving_variance"],
-                  epsilon: 1e-3),
-            Layer(name: "d1", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "d1/kernel", .bias: "d1/bias"]),
+            Layer(
+                name: "d0", kind: .dense, activation: .tanh, units: 5,
+                weights: [.kernel: "d0/kernel", .bias: "d0/bias"]),
+            Layer(
+                name: "bn", kind: .batchNormalization,
+                weights: [
+                    .gamma: "bn/gamma", .beta: "bn/beta", .movingMean: "bn/moving_mean",
+                    .movingVariance: "bn/moving_variance",
+                ],
+                epsilon: 1e-3),
+            Layer(
+                name: "d1", kind: .dense, activation: .sigmoid, units: 1,
+                weights: [.kernel: "d1/kernel", .bias: "d1/bias"]),
         ]
         return ModelGraph(format: "test", layout: .kerasWeights, tensors: tensors, layers: layers, inputWidth: 6)
     }
@@ -29,7 +38,8 @@ struct FixerBatchNormTests {
     func gradientsThroughFrozenAffine() throws {
         let graph = Self.graph()
         let net = try Network(fixing: graph)
-        #expect(net.trainable.map { net.parameterNames[$0] }.sorted() == ["d0/bias", "d0/kernel", "d1/bias", "d1/kernel"])
+        #expect(
+            net.trainable.map { net.parameterNames[$0] }.sorted() == ["d0/bias", "d0/kernel", "d1/bias", "d1/kernel"])
         let b = FixerGradientTests.batch(rows: 9)
         let objective = FixerObjective(loss: net.loss, penalty: nil, lambda: 0)
         let eval = objective.evaluate(logits: net.logits(b.x, rows: 9), rows: 9, labels: b.y, groups: b.g, weights: nil)
@@ -51,9 +61,10 @@ struct FixerBatchNormTests {
         var rng = TestRNG(state: 5)
         let rows = 200
         let x = rng.matrix(rows * 6, scale: 1.5)
-        let data = LabeledData(source: "t", featureNames: (0..<6).map { "f\($0)" }, features: x,
-                               labels: (0..<rows).map { x[$0 * 6] + x[$0 * 6 + 1] > 0 ? 1 : 0 },
-                               groupColumns: ["g"], groupNames: ["a", "b"], rowGroups: (0..<rows).map { $0 % 2 })
+        let data = LabeledData(
+            source: "t", featureNames: (0..<6).map { "f\($0)" }, features: x,
+            labels: (0..<rows).map { x[$0 * 6] + x[$0 * 6 + 1] > 0 ? 1 : 0 },
+            groupColumns: ["g"], groupNames: ["a", "b"], rowGroups: (0..<rows).map { $0 % 2 })
         var o = FixOptions()
         o.method = .finetune
         o.epochs = 2
@@ -63,7 +74,9 @@ struct FixerBatchNormTests {
             #expect(!t.isModified, "\(name)")
             #expect(try t.floatValues() == (try Self.graph().tensor(named: name).floatValues()))
         }
-        for name in ["d0/kernel", "d0/bias", "d1/kernel", "d1/bias"] { #expect(try out.tensor(named: name).isModified, "\(name)") }
+        for name in ["d0/kernel", "d0/bias", "d1/kernel", "d1/bias"] {
+            #expect(try out.tensor(named: name).isModified, "\(name)")
+        }
     }
 
     @Test("the fixer trains through layer normalization (γ, β frozen) and through a hidden softmax")
@@ -71,7 +84,8 @@ struct FixerBatchNormTests {
         var norm = Self.graph()
         norm.layers?[1] = Layer(name: "ln", kind: .layerNormalization, weights: [.gamma: "bn/gamma", .beta: "bn/beta"])
         let net = try Network(fixing: norm)
-        #expect(net.trainable.map { net.parameterNames[$0] }.sorted() == ["d0/bias", "d0/kernel", "d1/bias", "d1/kernel"])
+        #expect(
+            net.trainable.map { net.parameterNames[$0] }.sorted() == ["d0/bias", "d0/kernel", "d1/bias", "d1/kernel"])
         var hidden = Self.graph()
         hidden.layers?[0].activation = .softmax
         #expect(try Network(fixing: hidden).trainable.count == 4)  // a hidden softmax trains like any layer

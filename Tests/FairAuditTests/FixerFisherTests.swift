@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fixer Fisher against float64 finite differences")
@@ -15,15 +16,17 @@ struct FixerFisherTests {
     /// of each row's squared gradient `(∂ℓ_n/∂θ)²` — worked out here one row
     /// at a time by central differences of the float64 `ReferenceNetwork`
     /// (for `.model`, `Σ_c p_c (∂(−log p_c)/∂θ)²`).
-    @Test("per-group Fisher equals per-row squared gradients by float64 central differences",
-          arguments: [(1, FixOptions.FisherKind.empirical), (1, .model), (3, .empirical), (3, .model)])
+    @Test(
+        "per-group Fisher equals per-row squared gradients by float64 central differences",
+        arguments: [(1, FixOptions.FisherKind.empirical), (1, .model), (3, .empirical), (3, .model)])
     func matchesFiniteDifferences(classes: Int, kind: FixOptions.FisherKind) throws {
         let graph = FixerGradientTests.smallGraph(classes: classes)
         let net = try Network(fixing: graph)
         let rows = 24
         let b = FixerGradientTests.batch(rows: rows)
-        let fisher = try net.groupFisher(features: b.x, labels: b.y, rowGroups: b.g, groupNames: ["a", "b", "c"],
-                                         kind: kind, batchSize: 5)
+        let fisher = try net.groupFisher(
+            features: b.x, labels: b.y, rowGroups: b.g, groupNames: ["a", "b", "c"],
+            kind: kind, batchSize: 5)
         let counts = (0..<3).map { g in b.g.filter { $0 == g }.count }
         #expect(fisher.counts == counts)
         var ref = try ReferenceNetwork(graph: graph, layers: try #require(graph.layers))
@@ -41,7 +44,8 @@ struct FixerFisherTests {
                 }
             }
             for g in 0..<3 {
-                let got = fisher.values[g][slot], want = expected[g]
+                let got = fisher.values[g][slot]
+                let want = expected[g]
                 try #require(got.count == want.count)
                 let scale = want.map(abs).max() ?? 0
                 #expect(scale > 0)

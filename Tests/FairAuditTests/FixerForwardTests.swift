@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fixer forward pass")
@@ -23,6 +24,8 @@ struct FixerForwardTests {
         var bias = try changed.tensor(named: "head/bias").floatValues()
         bias[0] += 1e-3
         try changed.replaceValues(of: "head/bias", with: bias)
-        #expect(throws: FairAuditError.self) { try Fixer.verifyPredictions(expected: model, reread: changed, data: data) }
+        #expect(throws: FairAuditError.self) {
+            try Fixer.verifyPredictions(expected: model, reread: changed, data: data)
+        }
     }
 }

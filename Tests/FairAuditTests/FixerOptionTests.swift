@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fixer options reach the result")
@@ -42,10 +43,12 @@ struct FixerOptionTests {
         for o in variants { #expect(try Self.kernel(o) != reference) }
     }
 
-    @Test("bad numbers are refused before any work", arguments: [
-        { (o: inout FixOptions) in o.rank = 0 }, { $0.energy = 1.5 }, { $0.epochs = 0 }, { $0.batchSize = 0 },
-        { $0.validationFraction = 1 }, { $0.lambda = -1 }, { $0.learningRate = .nan },
-    ] as [@Sendable (inout FixOptions) -> Void])
+    @Test(
+        "bad numbers are refused before any work",
+        arguments: [
+            { (o: inout FixOptions) in o.rank = 0 }, { $0.energy = 1.5 }, { $0.epochs = 0 }, { $0.batchSize = 0 },
+            { $0.validationFraction = 1 }, { $0.lambda = -1 }, { $0.learningRate = .nan },
+        ] as [@Sendable (inout FixOptions) -> Void])
     func refused(change: @Sendable (inout FixOptions) -> Void) throws {
         var o = FixOptions()
         change(&o)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fisher-weighted SVD")
@@ -9,7 +10,10 @@ struct FixerSVDTests {
         var e = 0.0
         for j in 0..<rows {
             var row = 0.0
-            for k in 0..<cols { let d = Double(w[j * cols + k] - v[j * cols + k]); row += d * d }
+            for k in 0..<cols {
+                let d = Double(w[j * cols + k] - v[j * cols + k])
+                row += d * d
+            }
             e += Double(weights?[j] ?? 1) * row
         }
         return e
@@ -17,7 +21,8 @@ struct FixerSVDTests {
 
     /// Householder reflection `I − 2 v vᵀ / ‖v‖²` (orthogonal, size n).
     static func householder(_ v: [Double]) -> [Double] {
-        let n = v.count, norm = v.reduce(0) { $0 + $1 * $1 }
+        let n = v.count
+        let norm = v.reduce(0) { $0 + $1 * $1 }
         var h = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { h[i * n + j] = (i == j ? 1 : 0) - 2 * v[i] * v[j] / norm } }
         return h
@@ -58,14 +63,17 @@ struct FixerSVDTests {
         #expect(abs(ww - tail) <= 1e-3 * tail)
     }
 
-    @Test("energy picks the smallest rank keeping the share", arguments: [
-        (0.80, 2), (0.826, 2), (0.83, 3), (0.95, 3), (0.96, 4), (0.99, 4), (0.995, 5), (1.0, 5), (0.1, 1),
-    ])
+    @Test(
+        "energy picks the smallest rank keeping the share",
+        arguments: [
+            (0.80, 2), (0.826, 2), (0.83, 3), (0.95, 3), (0.96, 4), (0.99, 4), (0.995, 5), (1.0, 5), (0.1, 1),
+        ])
     func energy(share: Double, expected: Int) throws {
         // W = U diag(4, 3, 2, 1, 0.5) Vᵀ with Householder U (6×6) and V (5×5):
         // Σσ² = 30.25; leading sums 16, 25, 29, 30, 30.25 = shares .529, .826, .959, .992, 1.
         let sigma: [Double] = [4, 3, 2, 1, 0.5]
-        let u = Self.householder([1, -2, 0.5, 3, 1, -1]), v = Self.householder([2, 1, -1, 0.5, 1])
+        let u = Self.householder([1, -2, 0.5, 3, 1, -1])
+        let v = Self.householder([2, 1, -1, 0.5, 1])
         let (m, n) = (6, 5)
         var w = [Float](repeating: 0, count: m * n)
         for i in 0..<m {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 @Suite("Fixer fine-tuning on the Adult sample")
@@ -18,7 +19,8 @@ struct FixerTrainingTests {
 
     @Test("same seed gives bit-identical weights, another seed different ones", arguments: FixOptions.Method.allCases)
     func determinism(method: FixOptions.Method) throws {
-        let data = try FixerFixtures.adultSample(), model = try FixerFixtures.adultModel()
+        let data = try FixerFixtures.adultSample()
+        let model = try FixerFixtures.adultModel()
         var o = FixOptions()
         o.method = method
         o.epochs = 2
@@ -35,10 +37,12 @@ struct FixerTrainingTests {
     /// epochs win back (the low-rank result stays above the pre-trained
     /// model's loss here, unlike on adult_train); what fine-tuning must do is
     /// improve on its own starting point.
-    @Test("fine-tuning improves the validation loss over its starting point",
-          arguments: FixOptions.Method.allCases)
+    @Test(
+        "fine-tuning improves the validation loss over its starting point",
+        arguments: FixOptions.Method.allCases)
     func improves(method: FixOptions.Method) throws {
-        let data = try FixerFixtures.adultSample(), model = try FixerFixtures.adultModel()
+        let data = try FixerFixtures.adultSample()
+        let model = try FixerFixtures.adultModel()
         var o = FixOptions()
         o.method = method
         let r = try Fixer.fix(graph: model, data: data, options: o)
@@ -62,21 +66,24 @@ struct FixerTrainingTests {
 
     @Test("the dp penalty narrows the demographic-parity gap")
     func dpPenalty() throws {
-        let data = try FixerFixtures.adultSample(), model = try FixerFixtures.adultModel()
+        let data = try FixerFixtures.adultSample()
+        let model = try FixerFixtures.adultModel()
         var o = FixOptions()
         let plain = try Fixer.fix(graph: model, data: data, options: o)
         o.penalty = .dp
         o.lambda = 1
         let fair = try Fixer.fix(graph: model, data: data, options: o)
         let all = Array(0..<data.rowCount)
-        let gapPlain = FixerFixtures.dpDifference(try Fixer.predictions(graph: plain.graph, data: data), data, rows: all)
+        let gapPlain = FixerFixtures.dpDifference(
+            try Fixer.predictions(graph: plain.graph, data: data), data, rows: all)
         let gapFair = FixerFixtures.dpDifference(try Fixer.predictions(graph: fair.graph, data: data), data, rows: all)
         #expect(gapFair < gapPlain - 0.03, "dp difference \(gapFair) with the penalty, \(gapPlain) without")
     }
 
     @Test("trainable parameters at rank 8: the factors, every bias and the whole head")
     func parameterCounts() throws {
-        let data = try FixerFixtures.adultSample(), model = try FixerFixtures.adultModel()
+        let data = try FixerFixtures.adultSample()
+        let model = try FixerFixtures.adultModel()
         var o = FixOptions()
         o.epochs = 1
         let r = try Fixer.fix(graph: model, data: data, options: o)
@@ -87,7 +94,8 @@ struct FixerTrainingTests {
         o.freezeUnfactorized = true
         let frozen = try Fixer.fix(graph: model, data: data, options: o)
         #expect(frozen.trainableParameters == r.trainableParameters - 32)
-        #expect(try frozen.graph.tensor(named: "head/kernel").rawBytes() == model.tensor(named: "head/kernel").rawBytes())
+        #expect(
+            try frozen.graph.tensor(named: "head/kernel").rawBytes() == model.tensor(named: "head/kernel").rawBytes())
         #expect(try frozen.graph.tensor(named: "head/bias").rawBytes() != model.tensor(named: "head/bias").rawBytes())
     }
 
@@ -98,13 +106,15 @@ struct FixerTrainingTests {
         o.epochs = 1
         let keras = try Fixer.fix(graph: FixerFixtures.adultModel(), data: data, options: o).graph
         let torch = try Fixer.fix(graph: FixerFixtures.adultModel(torch: true), data: data, options: o).graph
-        let k = try keras.tensor(named: "dense/kernel"), t = try torch.tensor(named: "net.0.weight")
+        let k = try keras.tensor(named: "dense/kernel")
+        let t = try torch.tensor(named: "net.0.weight")
         #expect(k.shape == [80, 64] && t.shape == [64, 80] && t.dtype == .float32 && t.isModified)
         // The two layouts run different BLAS kernels (NN vs NT products), which may sum in
         // another order on another CPU; Adam's steps and the weighted SVD amplify those
         // rounding differences (1.3e-3 seen with OpenBLAS's Haswell kernels, 0 with SkylakeX),
         // so the written kernels agree within a tolerance, not bit for bit. Entries are ~0.1–0.4.
-        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64), tv = try t.floatValues()
+        let kt = Buffers.transpose(try k.floatValues(), rows: 80, cols: 64)
+        let tv = try t.floatValues()
         let worst = zip(kt, tv).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= 5e-3, "largest difference \(worst)")
         #expect(torch.tensors.map(\.name) == (try FixerFixtures.adultModel(torch: true)).tensors.map(\.name))
@@ -112,7 +122,8 @@ struct FixerTrainingTests {
 
     @Test("rank at or above a layer's smaller side leaves it whole; none left to factorize is an error")
     func rankLimits() throws {
-        let data = try FixerFixtures.adultSample(), model = try FixerFixtures.adultModel()
+        let data = try FixerFixtures.adultSample()
+        let model = try FixerFixtures.adultModel()
         var o = FixOptions()
         o.epochs = 1
         o.rank = 40
@@ -132,7 +143,9 @@ struct FixerTrainingTests {
         o.method = .finetune
         #expect(throws: FairAuditError.self) { try Fixer.fix(graph: model, data: data, options: o) }
         o.learningRate = -1
-        #expect(throws: FairAuditError.self) { try Fixer.fix(graph: try FixerFixtures.adultModel(), data: data, options: o) }
+        #expect(throws: FairAuditError.self) {
+            try Fixer.fix(graph: try FixerFixtures.adultModel(), data: data, options: o)
+        }
     }
 
     @Test("the validation split is stratified by group × label")

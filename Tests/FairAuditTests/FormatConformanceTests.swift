@@ -19,16 +19,20 @@ import Testing
 
     /// The fixture names in `conformance/<name>.txt`, empty when there is no list.
     static func listed(for name: String) -> [String] {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "txt", subdirectory: "Resources/conformance"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        guard
+            let url = Bundle.module.url(forResource: name, withExtension: "txt", subdirectory: "Resources/conformance"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return [] }
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
     static func url(_ name: String) throws -> URL {
-        let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
-        return try #require(Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
-                            "missing fixture \(name)")
+        let base = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
+        return try #require(
+            Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
+            "missing fixture \(name)")
     }
 
     /// Every registered format's name.

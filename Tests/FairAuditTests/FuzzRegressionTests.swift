@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Inputs found by `scripts/fuzz.sh KerasConfig` (fuzz/) that crashed the
@@ -12,8 +13,9 @@ import Testing
 ///    from the first kernel (4 rows here).
 @Test func absurdDeclaredInputShapeIsIgnored() throws {
     let json = try String(contentsOf: Fixtures.url("fuzz_keras_overflow", "json"), encoding: .utf8)
-    let arch = try KerasConfig.architecture(fromJSON: json, weights: ["dense": ["dense/kernel:0", "dense/bias:0"]],
-                                            shapes: ["dense/kernel:0": [4, 2], "dense/bias:0": [2]])
+    let arch = try KerasConfig.architecture(
+        fromJSON: json, weights: ["dense": ["dense/kernel:0", "dense/bias:0"]],
+        shapes: ["dense/kernel:0": [4, 2], "dense/bias:0": [2]])
     #expect(arch.inputWidth == 4)
     let layers = try #require(arch.layers)
     let dense = try #require(layers.first { $0.kind == .dense })

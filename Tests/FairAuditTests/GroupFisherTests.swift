@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Per-group Fisher against per-sample gradients computed independently.
@@ -15,7 +16,8 @@ import Testing
         let (x, y, g) = TinyModel.data(rows: rows)
         let names = ["g0", "g1", "g2"]
         for kind in FisherKind.allCases {
-            let fisher = try net.groupFisher(features: x, labels: y, rowGroups: g, groupNames: names, kind: kind, batchSize: 5)
+            let fisher = try net.groupFisher(
+                features: x, labels: y, rowGroups: g, groupNames: names, kind: kind, batchSize: 5)
             #expect(fisher.counts == [4, 4, 4])
             #expect(fisher.tensorNames == net.trainableNames)
             for (t, name) in fisher.tensorNames.enumerated() {
@@ -37,8 +39,9 @@ import Testing
                 }
                 for k in 0..<3 {
                     let e = expected[k].map { $0 / 4 }
-                    #expect(close(fisher.values[k][t].map(Double.init), e, rtol: 3e-3, atol: 1e-7),
-                            "\(model) \(kind) \(name) group \(k)")
+                    #expect(
+                        close(fisher.values[k][t].map(Double.init), e, rtol: 3e-3, atol: 1e-7),
+                        "\(model) \(kind) \(name) group \(k)")
                 }
             }
         }
@@ -46,14 +49,18 @@ import Testing
 
     /// The squared-GEMM identity equals a per-row loop over the executor's
     /// own one-row gradients, at float precision, on two threads.
-    @Test(arguments: [TinyModel(hidden: .relu, norm: .batch, head: .softmax, outputs: 2), TinyModel(hidden: .gelu, norm: .layer)])
+    @Test(arguments: [
+        TinyModel(hidden: .relu, norm: .batch, head: .softmax, outputs: 2), TinyModel(hidden: .gelu, norm: .layer),
+    ])
     func gemmIdentityEqualsPerRowLoop(model: TinyModel) throws {
         let (graph, _) = model.build()
         let net = try Network(graph: graph)
         let rows = 700
         let (x, y, g) = TinyModel.data(rows: rows, seed: 11)
-        let fisher = try net.groupFisher(features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 64)
-        var sums = [[[Double]]](repeating: net.trainableValues.map { [Double](repeating: 0, count: $0.count) }, count: 3)
+        let fisher = try net.groupFisher(
+            features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 64)
+        var sums = [[[Double]]](
+            repeating: net.trainableValues.map { [Double](repeating: 0, count: $0.count) }, count: 3)
         for r in 0..<rows {
             let one = try net.lossAndGradients(features: Array(x[(r * 5)..<(r * 5 + 5)]), labels: [y[r]], rows: 1)
             for (t, grad) in one.gradients.enumerated() {
@@ -63,10 +70,13 @@ import Testing
         for k in 0..<3 {
             for t in sums[k].indices {
                 let e = sums[k][t].map { $0 / Double(fisher.counts[k]) }
-                #expect(close(fisher.values[k][t].map(Double.init), e, rtol: 1e-5, atol: 1e-9), "\(model) \(fisher.tensorNames[t])")
+                #expect(
+                    close(fisher.values[k][t].map(Double.init), e, rtol: 1e-5, atol: 1e-9),
+                    "\(model) \(fisher.tensorNames[t])")
             }
         }
-        let again = try net.groupFisher(features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 64)
+        let again = try net.groupFisher(
+            features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 64)
         #expect(again.values == fisher.values, "two runs must give bit-identical Fisher")
     }
 
@@ -75,8 +85,9 @@ import Testing
     @Test func adultMatchesNumpy() throws {
         let data = try Fixtures.adultSample().subset(Array(0..<50))
         let net = try Network(graph: Fixtures.adultKerasGraph())
-        let fisher = try net.groupFisher(features: data.features, labels: data.labels, rowGroups: data.rowGroups,
-                                         groupNames: data.groupNames)
+        let fisher = try net.groupFisher(
+            features: data.features, labels: data.labels, rowGroups: data.rowGroups,
+            groupNames: data.groupNames)
         #expect(fisher.groupNames == ["Female", "Male"])
         #expect(fisher.counts == [17, 33])
         let expected = try Fixtures.tensors("adult_fisher50")
@@ -92,33 +103,43 @@ import Testing
     /// Permutation rounds summed in one pass (a GEMM with the membership
     /// matrix, the largest group as the total minus the rest) equal each
     /// assignment's Fisher computed on its own.
-    @Test(arguments: [(TinyModel(hidden: .tanh, norm: .batch), FisherKind.empirical),
-                      (TinyModel(hidden: .gelu, norm: .layer, head: .softmax, outputs: 2), .model)])
+    @Test(arguments: [
+        (TinyModel(hidden: .tanh, norm: .batch), FisherKind.empirical),
+        (TinyModel(hidden: .gelu, norm: .layer, head: .softmax, outputs: 2), .model),
+    ])
     func roundsInOnePassEqualSeparateRuns(model: TinyModel, kind: FisherKind) throws {
         let (graph, _) = model.build()
         let net = try Network(graph: graph)
         let rows = 600
         let (x, y, g) = TinyModel.data(rows: rows, seed: 5)
         var rng = SplitMix(state: 9)
-        let assignments = [g] + (0..<4).map { _ in
-            var p = g
-            for i in stride(from: rows - 1, to: 0, by: -1) { p.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            return p
-        }
-        let all = try net.groupFisher(features: x, labels: y, assignments: assignments, groupNames: ["a", "b", "c"], kind: kind, batchSize: 50)
+        let assignments =
+            [g]
+            + (0..<4).map { _ in
+                var p = g
+                for i in stride(from: rows - 1, to: 0, by: -1) { p.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+                return p
+            }
+        let all = try net.groupFisher(
+            features: x, labels: y, assignments: assignments, groupNames: ["a", "b", "c"], kind: kind, batchSize: 50)
         #expect(all.count == 5)
         for (a, rg) in assignments.enumerated() {
-            let one = try net.groupFisher(features: x, labels: y, rowGroups: rg, groupNames: ["a", "b", "c"], kind: kind)
+            let one = try net.groupFisher(
+                features: x, labels: y, rowGroups: rg, groupNames: ["a", "b", "c"], kind: kind)
             #expect(all[a].counts == one.counts)
             for k in 0..<3 {
                 for t in one.values[k].indices {
-                    #expect(close(all[a].values[k][t].map(Double.init), one.values[k][t].map(Double.init), rtol: 1e-4, atol: 1e-9),
-                            "assignment \(a) group \(k) \(one.tensorNames[t])")
+                    #expect(
+                        close(
+                            all[a].values[k][t].map(Double.init), one.values[k][t].map(Double.init), rtol: 1e-4,
+                            atol: 1e-9),
+                        "assignment \(a) group \(k) \(one.tensorNames[t])")
                 }
             }
         }
         #expect(throws: FairAuditError.self) {
-            try net.groupFisher(features: x, labels: y, assignments: [g, g.map { _ in 0 }], groupNames: ["a", "b", "c"])
+            try net.groupFisher(
+                features: x, labels: y, assignments: [g, g.map { _ in 0 }], groupNames: ["a", "b", "c"])
         }
     }
 

@@ -1,17 +1,20 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import FairAudit
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// The JUnit file parses as XML and counts checks and failures right.
 @Suite struct JUnitReportTests {
     @Test(arguments: [[true, true], [true, false, false], [false]])
     func countsMatchTheChecks(outcomes: [Bool]) throws {
         let checks = outcomes.enumerated().map { i, ok in
-            GateCheck(name: "max_gap_\(i) <&>", metric: "gap_\(i)", value: 0.2, interval: nil, judged: 0.2,
-                      limit: ok ? 0.3 : 0.1, kind: .max, passed: ok)
+            GateCheck(
+                name: "max_gap_\(i) <&>", metric: "gap_\(i)", value: 0.2, interval: nil, judged: 0.2,
+                limit: ok ? 0.3 : 0.1, kind: .max, passed: ok)
         }
         let xml = JUnitReport.xml(checks: checks, model: "m\"odel.h5")
         let doc = try XMLDocument(data: Data(xml.utf8))

@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The ways Keras 2 and Keras 3 write the same config, read as one.
 @Suite struct KerasConventionsTests {
     /// A Sequential config: an input of `inputShape` (JSON), then `layers` (JSON objects).
-    static func sequential(inputShape: String = "[null, 4]", inputKey: String = "batch_shape", _ layers: [String]) -> String {
+    static func sequential(
+        inputShape: String = "[null, 4]", inputKey: String = "batch_shape", _ layers: [String]
+    ) -> String {
         """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"\(inputKey)": \(inputShape), "dtype": "float32", "name": "in"}},
@@ -20,7 +23,9 @@ import Testing
     static let normWeights = ["n": ["n/gamma", "n/beta", "n/moving_mean", "n/moving_variance"]]
     static let lnWeights = ["n": ["n/gamma", "n/beta"]]
 
-    static func architecture(_ json: String, weights: [String: [String]] = [:], width: Int = 4) throws -> KerasArchitecture {
+    static func architecture(
+        _ json: String, weights: [String: [String]] = [:], width: Int = 4
+    ) throws -> KerasArchitecture {
         var shapes: [String: [Int]] = [:]
         for names in weights.values { for n in names { shapes[n] = [width] } }
         return try KerasConfig.architecture(fromJSON: json, weights: weights, shapes: shapes)
@@ -28,8 +33,10 @@ import Testing
 
     /// Every spelling of "the last axis" of a (batch, features) input: Keras 3's
     /// `-1`, tf.keras 2's `[1]`, a bare `1`, `[-1]`, a tuple record, and absent.
-    @Test(arguments: ["-1", "[1]", "1", "[-1]", #"{"class_name": "__tuple__", "items": [1]}"#,
-                      #"{"class_name": "ListWrapper", "config": [-1]}"#, "null"])
+    @Test(arguments: [
+        "-1", "[1]", "1", "[-1]", #"{"class_name": "__tuple__", "items": [1]}"#,
+        #"{"class_name": "ListWrapper", "config": [-1]}"#, "null",
+    ])
     func lastAxisOfARank2InputIsAccepted(axis: String) throws {
         for (cls, weights) in [("BatchNormalization", Self.normWeights), ("LayerNormalization", Self.lnWeights)] {
             let arch = try Self.architecture(Self.sequential([Self.norm(cls, axis: axis)]), weights: weights)
@@ -43,16 +50,17 @@ import Testing
     /// last axis of a (batch, 3, 4) input, `[1]` and `[1, 2]` are axes of it
     /// too (the executor normalizes along any); `[0]` (the batch) and `[2]`
     /// of a rank-2 input are not and are named; after Flatten the rank is 2 again.
-    @Test(arguments: [
-        ("[null, 3, 4]", "[2]", nil),
-        ("[null, 3, 4]", "-1", nil),
-        ("[null, 2, 3, 4]", "[3]", nil),
-        ("[null, 3, 4]", "[1]", nil),
-        ("[null, 3, 4]", "[1, 2]", nil),
-        ("[null, 4]", "[0]", "normalizes axis 0 of its rank-2 input"),
-        ("[null, 4]", "[2]", "has axis [2], which is not an axis of its rank-2 input"),
-        ("[null, 4]", "\"features\"", "has axis of an unknown form"),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("[null, 3, 4]", "[2]", nil),
+            ("[null, 3, 4]", "-1", nil),
+            ("[null, 2, 3, 4]", "[3]", nil),
+            ("[null, 3, 4]", "[1]", nil),
+            ("[null, 3, 4]", "[1, 2]", nil),
+            ("[null, 4]", "[0]", "normalizes axis 0 of its rank-2 input"),
+            ("[null, 4]", "[2]", "has axis [2], which is not an axis of its rank-2 input"),
+            ("[null, 4]", "\"features\"", "has axis of an unknown form"),
+        ] as [(String, String, String?)])
     func axisIsResolvedAgainstTheInputRank(shape: String, axis: String, refusal: String?) throws {
         let json = Self.sequential(inputShape: shape, [Self.norm("LayerNormalization", axis: axis)])
         let entries = try KerasConfig.entries(fromJSON: json)
@@ -70,10 +78,15 @@ import Testing
             let arch = try Self.architecture(json, weights: Self.lnWeights, width: 4)
             let layer = try #require(arch.layers?.last, "\(arch.note ?? "")")
             let rank = shape.split(separator: ",").count
-            #expect(layer.axes == (axis == "[1]" ? [1] : axis == "[1, 2]" ? [1, 2] : [-1]), "rank \(rank) axis \(axis)")
+            #expect(
+                layer.axes == (axis == "[1]" ? [1] : axis == "[1, 2]" ? [1, 2] : [-1]), "rank \(rank) axis \(axis)")
         }
-        let flattened = Self.sequential(inputShape: shape, [#"{"class_name": "Flatten", "config": {"name": "f"}}"#,
-                                                            Self.norm("BatchNormalization", axis: "[1]")])
+        let flattened = Self.sequential(
+            inputShape: shape,
+            [
+                #"{"class_name": "Flatten", "config": {"name": "f"}}"#,
+                Self.norm("BatchNormalization", axis: "[1]"),
+            ])
         let after = try KerasConfig.entries(fromJSON: flattened)
         #expect(after.last?.inputRank == 2)
         #expect(after.last.flatMap(KerasConfig.axisNote) == nil)
@@ -87,38 +100,50 @@ import Testing
     @Test(arguments: [
         KerasConventionsTests.sequential(inputShape: "[null, 6]", inputKey: "batch_input_shape", [dense6]),
         KerasConventionsTests.sequential(inputShape: #"{"class_name": "__tuple__", "items": [null, 6]}"#, [dense6]),
-        KerasConventionsTests.sequential(inputShape: #"{"class_name": "TensorShape", "items": [null, 6]}"#,
-                                         inputKey: "batch_input_shape", [dense6]),
+        KerasConventionsTests.sequential(
+            inputShape: #"{"class_name": "TensorShape", "items": [null, 6]}"#,
+            inputKey: "batch_input_shape", [dense6]),
         KerasConventionsTests.sequential(inputShape: "[6]", inputKey: "shape", [dense6]),
         #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, 6]}}]}}"#,
         #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}], "build_input_shape": [null, 6]}}"#,
     ])
     func inputShapeConventions(json: String) throws {
-        let arch = try KerasConfig.architecture(fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
-                                                shapes: ["d/kernel": [6, 2], "d/bias": [2]])
+        let arch = try KerasConfig.architecture(
+            fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
+            shapes: ["d/kernel": [6, 2], "d/bias": [2]])
         #expect(arch.inputWidth == 6, "\(json)")
         #expect(arch.layers?.last?.units == 2)
         // The declared width is checked against the kernel: 6 inputs, not 5.
         #expect(throws: FairAuditError.self) {
-            try KerasConfig.architecture(fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
-                                         shapes: ["d/kernel": [5, 2], "d/bias": [2]])
+            try KerasConfig.architecture(
+                fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
+                shapes: ["d/kernel": [5, 2], "d/bias": [2]])
         }
     }
 
     /// Layer dtypes: tf.keras 2's strings and mixed-precision `Policy`, Keras
     /// 3's `DTypePolicy` record run; a quantized policy is refused by name.
-    @Test(arguments: [
-        (#""float32""#, nil),
-        (#"{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}"#, nil),
-        (#"{"class_name": "Policy", "config": {"name": "mixed_float16"}}"#, nil),
-        (#"{"module": "keras", "class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}}"#,
-         "quantized (dtype policy 'int8_from_float32')"),
-        (#""int32""#, "dtype policy 'int32'"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (#""float32""#, nil),
+            (
+                #"{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}"#,
+                nil
+            ),
+            (#"{"class_name": "Policy", "config": {"name": "mixed_float16"}}"#, nil),
+            (
+                #"{"module": "keras", "class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}}"#,
+                "quantized (dtype policy 'int8_from_float32')"
+            ),
+            (#""int32""#, "dtype policy 'int32'"),
+        ] as [(String, String?)])
     func dtypePolicies(dtype: String, refusal: String?) throws {
-        let json = Self.sequential([#"{"class_name": "Dense", "config": {"name": "d", "units": 2, "dtype": \#(dtype)}}"#])
-        let arch = try KerasConfig.architecture(fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
-                                                shapes: ["d/kernel": [4, 2], "d/bias": [2]])
+        let json = Self.sequential([
+            #"{"class_name": "Dense", "config": {"name": "d", "units": 2, "dtype": \#(dtype)}}"#
+        ])
+        let arch = try KerasConfig.architecture(
+            fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
+            shapes: ["d/kernel": [4, 2], "d/bias": [2]])
         if let refusal {
             #expect(arch.layers == nil && arch.note?.contains(refusal) == true, "\(arch.note ?? "")")
             #expect(arch.note?.contains("'d'") == true)
@@ -140,8 +165,9 @@ import Testing
     func userClassesAreNotKerasClasses(keys: String, runs: Bool) throws {
         let extra = keys.isEmpty ? "" : keys + ", "
         let json = Self.sequential([#"{\#(extra)"class_name": "Dense", "config": {"name": "d", "units": 2}}"#])
-        let arch = try KerasConfig.architecture(fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
-                                                shapes: ["d/kernel": [4, 2], "d/bias": [2]])
+        let arch = try KerasConfig.architecture(
+            fromJSON: json, weights: ["d": ["d/kernel", "d/bias"]],
+            shapes: ["d/kernel": [4, 2], "d/bias": [2]])
         #expect((arch.layers != nil) == runs, "\(arch.note ?? "")")
         if !runs { #expect(arch.note?.contains("'d'") == true && arch.note?.contains("outside Keras") == true) }
     }
@@ -151,25 +177,28 @@ import Testing
     @Test(arguments: ["Functional", "Model"], [true, false])
     func functionalChainsInBothInboundForms(className: String, keras2Nodes: Bool) throws {
         func inbound(_ from: String) -> String {
-            keras2Nodes ? #"[[["\#(from)", 0, 0, {}]]]"#
+            keras2Nodes
+                ? #"[[["\#(from)", 0, 0, {}]]]"#
                 : #"[{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 4], "dtype": "float32", "keras_history": ["\#(from)", 0, 0]}}], "kwargs": {}}]"#
         }
         let json = """
-        {"class_name": "\(className)", "config": {"name": "m", "layers": [
-          {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 4], "name": "x"}, "inbound_nodes": []},
-          {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 3, "activation": "relu"}, "inbound_nodes": \(inbound("x"))},
-          {"class_name": "Dense", "name": "o", "config": {"name": "o", "units": 1, "activation": "sigmoid"}, "inbound_nodes": \(inbound("d"))}
-        ], "input_layers": [["x", 0, 0]], "output_layers": [["o", 0, 0]]}}
-        """
-        let arch = try KerasConfig.architecture(fromJSON: json, weights: ["d": ["d/kernel", "d/bias"], "o": ["o/kernel", "o/bias"]],
-                                                shapes: ["d/kernel": [4, 3], "d/bias": [3], "o/kernel": [3, 1], "o/bias": [1]])
+            {"class_name": "\(className)", "config": {"name": "m", "layers": [
+              {"class_name": "InputLayer", "name": "x", "config": {"batch_input_shape": [null, 4], "name": "x"}, "inbound_nodes": []},
+              {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 3, "activation": "relu"}, "inbound_nodes": \(inbound("x"))},
+              {"class_name": "Dense", "name": "o", "config": {"name": "o", "units": 1, "activation": "sigmoid"}, "inbound_nodes": \(inbound("d"))}
+            ], "input_layers": [["x", 0, 0]], "output_layers": [["o", 0, 0]]}}
+            """
+        let arch = try KerasConfig.architecture(
+            fromJSON: json, weights: ["d": ["d/kernel", "d/bias"], "o": ["o/kernel", "o/bias"]],
+            shapes: ["d/kernel": [4, 3], "d/bias": [3], "o/kernel": [3, 1], "o/bias": [1]])
         let layers = try #require(arch.layers, "\(arch.note ?? "")")
         #expect(layers.map(\.name) == ["x", "d", "o"])
         #expect(arch.inputWidth == 4)
         // Not a chain: a graph, each layer naming its inbound layers, the output last.
         let skip = json.replacingOccurrences(of: inbound("d"), with: inbound("x"))
-        let branched = try KerasConfig.architecture(fromJSON: skip, weights: ["d": ["d/kernel", "d/bias"], "o": ["o/kernel", "o/bias"]],
-                                                    shapes: ["d/kernel": [4, 3], "d/bias": [3], "o/kernel": [4, 1], "o/bias": [1]])
+        let branched = try KerasConfig.architecture(
+            fromJSON: skip, weights: ["d": ["d/kernel", "d/bias"], "o": ["o/kernel", "o/bias"]],
+            shapes: ["d/kernel": [4, 3], "d/bias": [3], "o/kernel": [4, 1], "o/bias": [1]])
         let graph = try #require(branched.layers, "\(branched.note ?? "")")
         #expect(graph.map(\.name) == ["x", "d", "o"] && graph.last?.inbound == ["x"])
     }
@@ -179,24 +208,28 @@ import Testing
     /// pooling back to 2.
     @Test(arguments: [
         (#"{"class_name": "Reshape", "config": {"name": "r", "target_shape": [2, 3]}}"#, 3),
-        (#"{"class_name": "Reshape", "config": {"name": "r", "target_shape": {"class_name": "__tuple__", "items": [6]}}}"#, 2),
+        (
+            #"{"class_name": "Reshape", "config": {"name": "r", "target_shape": {"class_name": "__tuple__", "items": [6]}}}"#,
+            2
+        ),
         (#"{"class_name": "Embedding", "config": {"name": "e", "input_dim": 10, "output_dim": 4}}"#, 3),
         (#"{"class_name": "RepeatVector", "config": {"name": "v", "n": 3}}"#, 3),
         (#"{"class_name": "GlobalAveragePooling1D", "config": {"name": "g"}}"#, 2),
     ])
     func ranksFollowShapeChangingLayers(layer: String, rank: Int) throws {
-        let entries = try KerasConfig.entries(fromJSON: Self.sequential(inputShape: "[null, 6]", [layer, Self.norm("LayerNormalization", axis: "-1")]))
+        let entries = try KerasConfig.entries(
+            fromJSON: Self.sequential(inputShape: "[null, 6]", [layer, Self.norm("LayerNormalization", axis: "-1")]))
         #expect(entries.last?.inputRank == rank)
     }
 
     @Test func functionalLayersTakeTheirInboundLayersRank() throws {
         let functional = """
-        {"class_name": "Functional", "config": {"layers": [
-          {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 2, 3], "name": "x"}, "inbound_nodes": []},
-          {"class_name": "Flatten", "name": "f", "config": {"name": "f"}, "inbound_nodes": [[["x", 0, 0, {}]]]},
-          {"class_name": "LayerNormalization", "name": "n", "config": {"name": "n", "axis": [2]}, "inbound_nodes": [[["x", 0, 0, {}]]]}
-        ]}}
-        """
+            {"class_name": "Functional", "config": {"layers": [
+              {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 2, 3], "name": "x"}, "inbound_nodes": []},
+              {"class_name": "Flatten", "name": "f", "config": {"name": "f"}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+              {"class_name": "LayerNormalization", "name": "n", "config": {"name": "n", "axis": [2]}, "inbound_nodes": [[["x", 0, 0, {}]]]}
+            ]}}
+            """
         // The normalization is fed by the rank-3 input, not by the Flatten listed before it.
         let fn = try KerasConfig.entries(fromJSON: functional)
         #expect(fn.map(\.inputRank) == [3, 3, 3])

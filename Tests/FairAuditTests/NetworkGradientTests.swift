@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The executor's float32 forward pass and gradients against an independent
@@ -26,7 +27,8 @@ import Testing
         let xs = (0..<rows).map { r in (0..<5).map { Double(x[r * 5 + $0]) } }
         let result = try net.lossAndGradients(features: x, labels: y, rows: rows)
         #expect(abs(result.loss - ref.meanLoss(xs, y.map(Double.init))) < 1e-5)
-        let expectedNames = ["d0/kernel", "d0/bias"] + (model.norm == .batch ? ["bn/gamma", "bn/beta"] : [])
+        let expectedNames =
+            ["d0/kernel", "d0/bias"] + (model.norm == .batch ? ["bn/gamma", "bn/beta"] : [])
             + (model.norm == .layer ? ["ln/gamma", "ln/beta"] : []) + ["d1.weight", "d1.bias", "d2/kernel", "d2/bias"]
         #expect(result.names == expectedNames)
         for (name, grad) in zip(result.names, result.gradients) {
@@ -44,8 +46,10 @@ import Testing
             let rows = 8
             let (x, y, _) = TinyModel.data(rows: rows)
             let xs = (0..<rows).map { r in (0..<5).map { Double(x[r * 5 + $0]) } }
-            let w: [Float] = [1, 2, 0.5, 1, 3, 1, 1, 0.25], c: [Float] = [0.3, -0.2, 0.1, 0, 0.5, -0.4, 0.2, 0.1]
-            let result = try net.lossAndGradients(features: x, labels: y, rows: rows, sampleWeights: w, scoreGradient: c)
+            let w: [Float] = [1, 2, 0.5, 1, 3, 1, 1, 0.25]
+            let c: [Float] = [0.3, -0.2, 0.1, 0, 0.5, -0.4, 0.2, 0.1]
+            let result = try net.lossAndGradients(
+                features: x, labels: y, rows: rows, sampleWeights: w, scoreGradient: c)
             func objective(_ n: ReferenceNetwork) -> Double {
                 let total = w.reduce(0, +)
                 var o = 0.0

@@ -1,6 +1,7 @@
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// The new head of `fix --new-head` (docs/method.md §7): its initialization
@@ -56,12 +57,14 @@ import Testing
 }
 
 @Suite struct NewHeadClassesTests {
-    @Test("a 2-class softmax head trains, is written with its new shape, and the file read back predicts the same",
-          arguments: ["h5", "keras"])
+    @Test(
+        "a 2-class softmax head trains, is written with its new shape, and the file read back predicts the same",
+        arguments: ["h5", "keras"])
     func softmaxHeadRoundTrip(ext: String) throws {
         let data = try FixerFixtures.adultSample()
-        let file = try #require(Bundle.module.url(forResource: "adult_mlp", withExtension: ext)
-            ?? Bundle.module.url(forResource: "adult_mlp", withExtension: ext, subdirectory: "Resources"))
+        let file = try #require(
+            Bundle.module.url(forResource: "adult_mlp", withExtension: ext)
+                ?? Bundle.module.url(forResource: "adult_mlp", withExtension: ext, subdirectory: "Resources"))
         let graph = try Plugins.formats.read(file)
         var o = FixOptions()
         o.epochs = 2
@@ -75,7 +78,8 @@ import Testing
         let reread = try Plugins.formats.read(out)
         #expect(reread.layers?.last?.units == 2 && reread.layers?.last?.activation == .softmax)
         #expect(try reread.tensor(named: #require(reread.layers?.last?.weights[.kernel])).shape == [32, 2])
-        let want = try Fixer.predictions(graph: r.graph, data: data), got = try Fixer.predictions(graph: reread, data: data)
+        let want = try Fixer.predictions(graph: r.graph, data: data)
+        let got = try Fixer.predictions(graph: reread, data: data)
         #expect(want.count == data.rowCount && zip(want, got).allSatisfy { abs($0 - $1) <= 1e-6 })
         #expect(want.allSatisfy { $0 > 0 && $0 < 1 })
     }

@@ -1,6 +1,7 @@
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Issue 4 acceptance: the Adult MLP's scores on all of adult_test equal Keras
@@ -18,9 +19,11 @@ import Testing
         var graph = try Plugins.formats.read(Fixtures.url(entry.0, entry.1))
         if entry.2 { graph.layers = try graph.inferredLayers(activation: .relu, head: .sigmoid) }
         let net = try Network(graph: graph)
-        let data = try LabeledData.load(from: Fixtures.url("adult_test.csv", "gz"),
-                                        options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"],
-                                                                expectedFeatureCount: net.inputWidth))
+        let data = try LabeledData.load(
+            from: Fixtures.url("adult_test.csv", "gz"),
+            options: CSVDataOptions(
+                label: "income", groups: ["sex"], ignore: ["race"],
+                expectedFeatureCount: net.inputWidth))
         let keras = try Plugins.formats.read(Fixtures.url("adult_mlp_test_scores", "npy"))
         let expected = try #require(keras.tensors.first).floatValues()
         #expect(expected.count == 15060 && data.rowCount == 15060)

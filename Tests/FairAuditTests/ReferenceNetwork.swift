@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// An independent, plain float64 implementation of the forward pass and the
@@ -12,8 +13,12 @@ struct ReferenceNetwork {
 
     init(graph: ModelGraph, layers: [Layer]) throws {
         self.layers = layers
-        params = [:]; shapes = [:]
-        for t in graph.tensors { params[t.name] = try t.doubleValues(); shapes[t.name] = t.shape }
+        params = [:]
+        shapes = [:]
+        for t in graph.tensors {
+            params[t.name] = try t.doubleValues()
+            shapes[t.name] = t.shape
+        }
     }
 
     static func act(_ a: Activation, _ z: [Double], slope: Double) -> [Double] {
@@ -24,7 +29,10 @@ struct ReferenceNetwork {
         case .sigmoid: return z.map(sig)
         case .tanh: return z.map { Foundation.tanh($0) }
         case .gelu: return z.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
-        case .geluTanh: return z.map { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+        case .geluTanh:
+            return z.map {
+                0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0)))
+            }
         case .elu: return z.map { $0 > 0 ? $0 : exp($0) - 1 }
         case .selu: return z.map { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (exp($0) - 1)) }
         case .leakyRelu: return z.map { $0 > 0 ? $0 : slope * $0 }
@@ -47,7 +55,8 @@ struct ReferenceNetwork {
             case .input, .dropout, .flatten: continue
             case .activation: a = Self.act(l.activation, a, slope: l.negativeSlope)
             case .dense:
-                let k = params[l.weights[.kernel]!]!, s = shapes[l.weights[.kernel]!]!
+                let k = params[l.weights[.kernel]!]!
+                let s = shapes[l.weights[.kernel]!]!
                 let (nIn, nOut) = l.kernelLayout == .inOut ? (s[0], s[1]) : (s[1], s[0])
                 var z = l.weights[.bias].map { params[$0]! } ?? Array(repeating: 0, count: nOut)
                 for j in 0..<nOut {
@@ -58,13 +67,16 @@ struct ReferenceNetwork {
                 let n = a.count
                 let g = l.weights[.gamma].map { params[$0]! } ?? Array(repeating: 1, count: n)
                 let b = l.weights[.beta].map { params[$0]! } ?? Array(repeating: 0, count: n)
-                var mean = Array(repeating: 0.0, count: n), variance = Array(repeating: 0.0, count: n)
+                var mean = Array(repeating: 0.0, count: n)
+                var variance = Array(repeating: 0.0, count: n)
                 if l.kind == .batchNormalization {
-                    mean = params[l.weights[.movingMean]!]!; variance = params[l.weights[.movingVariance]!]!
+                    mean = params[l.weights[.movingMean]!]!
+                    variance = params[l.weights[.movingVariance]!]!
                 } else {
                     let m = a.reduce(0, +) / Double(n)
                     let v = a.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(n)
-                    mean = Array(repeating: m, count: n); variance = Array(repeating: v, count: n)
+                    mean = Array(repeating: m, count: n)
+                    variance = Array(repeating: v, count: n)
                 }
                 a = (0..<n).map { g[$0] * (a[$0] - mean[$0]) / (variance[$0] + l.epsilon).squareRoot() + b[$0] }
                 a = Self.act(l.activation, a, slope: l.negativeSlope)
@@ -80,7 +92,9 @@ struct ReferenceNetwork {
         let o = output(x)
         let last = layers.last { $0.kind != .dropout && $0.kind != .flatten }
         let headAct = last?.activation ?? .linear
-        if headAct == .linear { return o.count == 1 ? Self.act(.sigmoid, o, slope: 0) : Self.act(.softmax, o, slope: 0) }
+        if headAct == .linear {
+            return o.count == 1 ? Self.act(.sigmoid, o, slope: 0) : Self.act(.softmax, o, slope: 0)
+        }
         return o
     }
 
@@ -99,8 +113,10 @@ struct ReferenceNetwork {
     mutating func finiteDifference(_ name: String, h: Double = 1e-5, _ f: (ReferenceNetwork) -> Double) -> [Double] {
         let base = params[name]!
         return base.indices.map { i in
-            params[name]![i] = base[i] + h; let up = f(self)
-            params[name]![i] = base[i] - h; let down = f(self)
+            params[name]![i] = base[i] + h
+            let up = f(self)
+            params[name]![i] = base[i] - h
+            let down = f(self)
             params[name]![i] = base[i]
             return (up - down) / (2 * h)
         }
@@ -111,10 +127,15 @@ struct ReferenceNetwork {
 /// yardstick cannot hide a slip in the executor.
 @Test func referenceNetworkMatchesHandWorkedValues() throws {
     // z = x·W + b = 1·1 + (−1)·2 + 0.5 = −0.5; p = σ(−0.5); NLL(y=1) = −log p.
-    let k = Tensor(name: "k", dtype: .float64, shape: [2, 1], storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
-    let b = Tensor(name: "b", dtype: .float64, shape: [1], storage: .bytes(Tensor.encode([0.5], dtype: .float64, byteOrder: .little)))
+    let k = Tensor(
+        name: "k", dtype: .float64, shape: [2, 1],
+        storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
+    let b = Tensor(
+        name: "b", dtype: .float64, shape: [1],
+        storage: .bytes(Tensor.encode([0.5], dtype: .float64, byteOrder: .little)))
     let layers = [Layer(name: "d", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "k", .bias: "b"])]
-    let ref = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [k, b]), layers: layers)
+    let ref = try ReferenceNetwork(
+        graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [k, b]), layers: layers)
     let p = 1 / (1 + exp(0.5))
     #expect(abs(ref.probabilities([1, -1])[0] - p) < 1e-15)
     #expect(abs(ref.loss([1, -1], 1) - 0.9740769841801067) < 1e-12)
@@ -122,8 +143,11 @@ struct ReferenceNetwork {
     // The same kernel stored out×in gives the same output.
     var outIn = layers
     outIn[0].kernelLayout = .outIn
-    let kt = Tensor(name: "k", dtype: .float64, shape: [1, 2], storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
-    let ref2 = try ReferenceNetwork(graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [kt, b]), layers: outIn)
+    let kt = Tensor(
+        name: "k", dtype: .float64, shape: [1, 2],
+        storage: .bytes(Tensor.encode([1, 2], dtype: .float64, byteOrder: .little)))
+    let ref2 = try ReferenceNetwork(
+        graph: ModelGraph(format: "t", layout: .kerasWeights, tensors: [kt, b]), layers: outIn)
     #expect(abs(ref2.probabilities([1, -1])[0] - p) < 1e-15)
     // GELU(1) = Φ(1) = 0.8413447460685429; SELU(−1) = 1.0507·1.6733·(e⁻¹ − 1); softmax sums to 1.
     #expect(abs(ReferenceNetwork.act(.gelu, [1], slope: 0)[0] - 0.8413447460685429) < 1e-12)

@@ -2,6 +2,7 @@ import AuditFairness
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Files written by tf.keras 2 (tf-keras 2.21 via
@@ -18,8 +19,10 @@ import Testing
 
     static func url(_ file: String) throws -> URL {
         let ns = file as NSString
-        return try #require(Bundle.module.url(forResource: ns.deletingPathExtension, withExtension: ns.pathExtension,
-                                              subdirectory: "Resources/tfkeras2"), "missing fixture tfkeras2/\(file)")
+        return try #require(
+            Bundle.module.url(
+                forResource: ns.deletingPathExtension, withExtension: ns.pathExtension,
+                subdirectory: "Resources/tfkeras2"), "missing fixture tfkeras2/\(file)")
     }
 
     /// The file read through the plugins, the weights-only one with its config beside it.
@@ -28,9 +31,11 @@ import Testing
     }
 
     static func rows(width: Int) throws -> LabeledData {
-        try LabeledData.load(from: url("rows.csv.gz"),
-                             options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"],
-                                                     expectedFeatureCount: width))
+        try LabeledData.load(
+            from: url("rows.csv.gz"),
+            options: CSVDataOptions(
+                label: "income", groups: ["sex"], ignore: ["race"],
+                expectedFeatureCount: width))
     }
 
     static func kerasScores(_ stem: String) throws -> [Float] {
@@ -59,13 +64,17 @@ import Testing
         #expect(bn.kind == .batchNormalization && bn.epsilon == 0.001)
         #expect(bn.weights[.movingVariance] == "model_weights/bn/bn/moving_variance:0")
         let fn = try #require(try Self.graph("func_bn.h5").layers)
-        #expect(fn.map(\.kind) == [.input, .dense, .batchNormalization, .activation, .dropout, .dense,
-                                   .layerNormalization, .dense])
+        #expect(
+            fn.map(\.kind) == [
+                .input, .dense, .batchNormalization, .activation, .dropout, .dense,
+                .layerNormalization, .dense,
+            ])
         #expect(fn[2].epsilon == 0.01)
         let acts = try #require(try Self.graph("seq_acts.h5").layers)
         let leaky = try #require(acts.first { $0.className == "LeakyReLU" })
         #expect(abs(leaky.negativeSlope - 0.1) < 1e-7)
-        #expect(acts.filter { $0.kind == .dense }.map(\.activation) == [.elu, .selu, .linear, .gelu, .linear, .softmax])
+        #expect(
+            acts.filter { $0.kind == .dense }.map(\.activation) == [.elu, .selu, .linear, .gelu, .linear, .softmax])
         let f2 = try #require(try Self.graph("func_acts.h5").layers)
         let scaleless = try #require(f2.first { $0.kind == .batchNormalization })
         #expect(scaleless.weights[.gamma] == nil && scaleless.weights[.beta] != nil)
@@ -80,23 +89,29 @@ import Testing
         let graph = try Self.graph(model + ".h5")
         let net = try Network(graph: graph)
         let all = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.url("expected.json"))) as? [String: Any]
-        let cases = try #require((all?["models"] as? [String: Any])?[model] as? [String: Any])["cases"] as? [[String: Any]]
+        let cases =
+            try #require((all?["models"] as? [String: Any])?[model] as? [String: Any])["cases"] as? [[String: Any]]
         for c in try #require(cases) {
             let columns = try #require(c["columns"] as? [String])
-            let data = try LabeledData.load(from: Self.url("rows.csv.gz"),
-                                            options: CSVDataOptions(label: "income", groups: columns,
-                                                                    ignore: ["sex", "race"].filter { !columns.contains($0) },
-                                                                    expectedFeatureCount: net.inputWidth))
+            let data = try LabeledData.load(
+                from: Self.url("rows.csv.gz"),
+                options: CSVDataOptions(
+                    label: "income", groups: columns,
+                    ignore: ["sex", "race"].filter { !columns.contains($0) },
+                    expectedFeatureCount: net.inputWidth))
             let scores = try net.predictScores(features: data.features, rows: data.rowCount)
-            let report = try FairnessReport(scores: scores, labels: data.labels, rowGroups: data.rowGroups,
-                                            groupNames: data.groupNames, threshold: try #require(c["threshold"] as? Double),
-                                            minGroupSize: try #require(c["min_group_size"] as? Int))
+            let report = try FairnessReport(
+                scores: scores, labels: data.labels, rowGroups: data.rowGroups,
+                groupNames: data.groupNames, threshold: try #require(c["threshold"] as? Double),
+                minGroupSize: try #require(c["min_group_size"] as? Int))
             let groups = try #require(c["groups"] as? [String: [String: Any]])
             #expect(report.groups.count == groups.count)
             for g in report.groups {
                 let e = try #require(groups[g.group], "\(model): group \(g.group) not in fairlearn's output")
                 #expect(g.count == e["count"] as? Int)
-                for (name, value) in [("selection_rate", g.selectionRate), ("tpr", g.tpr), ("fpr", g.fpr), ("accuracy", g.accuracy)] {
+                for (name, value) in [
+                    ("selection_rate", g.selectionRate), ("tpr", g.tpr), ("fpr", g.fpr), ("accuracy", g.accuracy),
+                ] {
                     let want = try #require(e[name] as? Double)
                     #expect(abs(value - want) <= 1e-9, "\(model) \(g.group) \(name): \(value) vs fairlearn \(want)")
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Small random networks covering every activation, both kernel layouts,
@@ -16,31 +17,45 @@ struct TinyModel: CustomStringConvertible, Sendable {
     /// 5 → Dense 6 (hidden) → [norm] → Activation layer (hidden) → Dense 4 out×in (hidden) → Dense `outputs` (head).
     func build(seed: UInt64 = 7) -> (ModelGraph, [Layer]) {
         var rng = SplitMix(state: seed)
-        var ts = [tensor("d0/kernel", [5, 6], rng.floats(30, -0.8, 0.8)), tensor("d0/bias", [6], rng.floats(6, -0.3, 0.3)),
-                  tensor("d1.weight", [4, 6], rng.floats(24, -0.8, 0.8)), tensor("d1.bias", [4], rng.floats(4, -0.3, 0.3)),
-                  tensor("d2/kernel", [4, outputs], rng.floats(4 * outputs, -1, 1)),
-                  tensor("d2/bias", [outputs], rng.floats(outputs, -0.2, 0.2))]
-        var layers = [Layer(name: "in", kind: .input),
-                      Layer(name: "d0", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 6,
-                            weights: [.kernel: "d0/kernel", .bias: "d0/bias"])]
+        var ts = [
+            tensor("d0/kernel", [5, 6], rng.floats(30, -0.8, 0.8)), tensor("d0/bias", [6], rng.floats(6, -0.3, 0.3)),
+            tensor("d1.weight", [4, 6], rng.floats(24, -0.8, 0.8)), tensor("d1.bias", [4], rng.floats(4, -0.3, 0.3)),
+            tensor("d2/kernel", [4, outputs], rng.floats(4 * outputs, -1, 1)),
+            tensor("d2/bias", [outputs], rng.floats(outputs, -0.2, 0.2)),
+        ]
+        var layers = [
+            Layer(name: "in", kind: .input),
+            Layer(
+                name: "d0", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 6,
+                weights: [.kernel: "d0/kernel", .bias: "d0/bias"]),
+        ]
         switch norm {
         case .none: break
         case .batch:
-            ts += [tensor("bn/gamma", [6], rng.floats(6, 0.5, 1.5)), tensor("bn/beta", [6], rng.floats(6, -0.3, 0.3)),
-                   tensor("bn/mean", [6], rng.floats(6, -0.2, 0.4)), tensor("bn/var", [6], rng.floats(6, 0.3, 2))]
-            layers.append(Layer(name: "bn", kind: .batchNormalization,
-                                weights: [.gamma: "bn/gamma", .beta: "bn/beta", .movingMean: "bn/mean", .movingVariance: "bn/var"]))
+            ts += [
+                tensor("bn/gamma", [6], rng.floats(6, 0.5, 1.5)), tensor("bn/beta", [6], rng.floats(6, -0.3, 0.3)),
+                tensor("bn/mean", [6], rng.floats(6, -0.2, 0.4)), tensor("bn/var", [6], rng.floats(6, 0.3, 2)),
+            ]
+            layers.append(
+                Layer(
+                    name: "bn", kind: .batchNormalization,
+                    weights: [.gamma: "bn/gamma", .beta: "bn/beta", .movingMean: "bn/mean", .movingVariance: "bn/var"]))
         case .layer:
             ts += [tensor("ln/gamma", [6], rng.floats(6, 0.5, 1.5)), tensor("ln/beta", [6], rng.floats(6, -0.3, 0.3))]
-            layers.append(Layer(name: "ln", kind: .layerNormalization, weights: [.gamma: "ln/gamma", .beta: "ln/beta"]))
+            layers.append(
+                Layer(name: "ln", kind: .layerNormalization, weights: [.gamma: "ln/gamma", .beta: "ln/beta"]))
         }
         let headActivation: Activation = head == .sigmoid ? .sigmoid : head == .softmax ? .softmax : .linear
-        layers += [Layer(name: "act", kind: .activation, activation: hidden, negativeSlope: 0.3),
-                   Layer(name: "drop", kind: .dropout),
-                   Layer(name: "d1", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 4,
-                         weights: [.kernel: "d1.weight", .bias: "d1.bias"], kernelLayout: .outIn),
-                   Layer(name: "d2", kind: .dense, activation: headActivation, units: outputs,
-                         weights: [.kernel: "d2/kernel", .bias: "d2/bias"])]
+        layers += [
+            Layer(name: "act", kind: .activation, activation: hidden, negativeSlope: 0.3),
+            Layer(name: "drop", kind: .dropout),
+            Layer(
+                name: "d1", kind: .dense, activation: hidden, negativeSlope: 0.3, units: 4,
+                weights: [.kernel: "d1.weight", .bias: "d1.bias"], kernelLayout: .outIn),
+            Layer(
+                name: "d2", kind: .dense, activation: headActivation, units: outputs,
+                weights: [.kernel: "d2/kernel", .bias: "d2/bias"]),
+        ]
         return (ModelGraph(format: "test", layout: .kerasWeights, tensors: ts, layers: layers), layers)
     }
 
@@ -52,10 +67,12 @@ struct TinyModel: CustomStringConvertible, Sendable {
 
     static let all: [TinyModel] =
         Activation.allCases.map { TinyModel(hidden: $0) }
-        + [TinyModel(hidden: .tanh, norm: .batch), TinyModel(hidden: .gelu, norm: .layer),
-           TinyModel(hidden: .relu, norm: .batch, head: .softmax, outputs: 2),
-           TinyModel(hidden: .elu, norm: .layer, head: .softmax, outputs: 2),
-           TinyModel(hidden: .swish, head: .linear, outputs: 1), TinyModel(hidden: .selu, head: .linear, outputs: 2)]
+        + [
+            TinyModel(hidden: .tanh, norm: .batch), TinyModel(hidden: .gelu, norm: .layer),
+            TinyModel(hidden: .relu, norm: .batch, head: .softmax, outputs: 2),
+            TinyModel(hidden: .elu, norm: .layer, head: .softmax, outputs: 2),
+            TinyModel(hidden: .swish, head: .linear, outputs: 1), TinyModel(hidden: .selu, head: .linear, outputs: 2),
+        ]
 }
 
 /// Every tiny model builds a graph the executor accepts, 5 inputs wide with

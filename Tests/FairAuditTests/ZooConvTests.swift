@@ -1,6 +1,7 @@
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Convolution and attention models written by Keras 3 (JAX) and tf.keras 2
@@ -36,7 +37,9 @@ import Testing
         let path = Self.paths(graph)
         var compared = 0
         for group in Self.groups {
-            let all = try ref.tensors.filter { $0.name.hasPrefix("fisher/\(group)/") }.map { try $0.doubleValues().map(abs).max() ?? 0 }
+            let all = try ref.tensors.filter { $0.name.hasPrefix("fisher/\(group)/") }.map {
+                try $0.doubleValues().map(abs).max() ?? 0
+            }
             let noise = 1e-10 * (all.max() ?? 0)
             for name in fisher.tensorNames {
                 let key = try #require(path[name], "\(name) belongs to no layer")
@@ -49,14 +52,18 @@ import Testing
                     // key bias: adding it shifts every logit of a query alike, which softmax ignores):
                     // both sides must be zero to round-off, not equal to each other's noise.
                     let largest = got.map { abs(Double($0)) }.max() ?? .infinity
-                    #expect(largest < noise, "\(model) group \(group) \(key): \(largest), the reference is zero to round-off")
+                    #expect(
+                        largest < noise,
+                        "\(model) group \(group) \(key): \(largest), the reference is zero to round-off")
                     compared += 1
                     continue
                 }
                 // Relative to each element, with a floor of 1e-4 of the tensor's largest value
                 // for elements that are float32 round-off of zero.
                 let worst = zip(got, want).map { abs(Double($0) - $1) / max(abs($1), 1e-4 * scale) }.max() ?? .infinity
-                #expect(got.count == want.count && worst <= 1e-4, "\(model) group \(group) \(key): relative difference \(worst)")
+                #expect(
+                    got.count == want.count && worst <= 1e-4,
+                    "\(model) group \(group) \(key): relative difference \(worst)")
                 compared += 1
             }
         }
@@ -74,7 +81,9 @@ import Testing
             let want = try ref.tensor(named: "grad/\(try #require(path[name]))").doubleValues()
             let scale = want.map(abs).max() ?? 0
             let worst = zip(result.gradients[k], want).map { abs(Double($0) - $1) }.max() ?? .infinity
-            #expect(want.count == result.gradients[k].count && worst <= 1e-4 * scale + 1e-7, "\(model) \(name): off by \(worst) of \(scale)")
+            #expect(
+                want.count == result.gradients[k].count && worst <= 1e-4 * scale + 1e-7,
+                "\(model) \(name): off by \(worst) of \(scale)")
         }
         #expect(result.names.count == ref.tensors.filter { $0.name.hasPrefix("grad/") }.count)
     }

@@ -1,6 +1,7 @@
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FairAudit
 
 /// Functional models written by Keras 3 (JAX) and tf.keras 2, against the
@@ -27,7 +28,10 @@ import Testing
         let rows = y.count
         var x: [Float] = []
         for r in 0..<rows {
-            for v in inputs { let w = v.count / rows; x += v[(r * w)..<(r * w + w)] }
+            for v in inputs {
+                let w = v.count / rows
+                x += v[(r * w)..<(r * w + w)]
+            }
         }
         return (graph, net, x, y, g)
     }
@@ -45,7 +49,8 @@ import Testing
     @Test("per-group Fisher equals JAX vmap(grad) within 1e-4 of each tensor's largest value", arguments: models)
     func fisherEqualsJAX(model: String) throws {
         let (graph, net, x, y, g) = try Self.load(model)
-        let fisher = try net.groupFisher(features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 7)
+        let fisher = try net.groupFisher(
+            features: x, labels: y, rowGroups: g, groupNames: ["a", "b", "c"], batchSize: 7)
         let ref = try Plugins.formats.read(try Self.url(model + "_ref.npz"))
         var role: [String: String] = [:]  // tensor → "layer/role", as Keras names the variable
         for layer in graph.layers ?? [] { for (r, t) in layer.weights { role[t] = "\(layer.name)/\(r.rawValue)" } }
@@ -58,7 +63,9 @@ import Testing
                 let scale = want.map(abs).max() ?? 0
                 #expect(scale > 0, "\(model) \(key): the reference Fisher is zero")
                 let worst = zip(got, want).map { abs(Double($0) - $1) }.max() ?? .infinity
-                #expect(got.count == want.count && worst <= 1e-4 * scale, "\(model) \(group) \(key): off by \(worst) of \(scale)")
+                #expect(
+                    got.count == want.count && worst <= 1e-4 * scale,
+                    "\(model) \(group) \(key): off by \(worst) of \(scale)")
                 compared += 1
             }
         }
@@ -81,7 +88,9 @@ import Testing
             let want = try ref.tensor(named: "grad/\(try #require(role[name]))").doubleValues()
             let scale = want.map(abs).max() ?? 0
             let worst = zip(result.gradients[k], want).map { abs(Double($0) - $1) }.max() ?? .infinity
-            #expect(want.count == result.gradients[k].count && worst <= 1e-4 * scale + 1e-7, "\(model) \(name): off by \(worst) of \(scale)")
+            #expect(
+                want.count == result.gradients[k].count && worst <= 1e-4 * scale + 1e-7,
+                "\(model) \(name): off by \(worst) of \(scale)")
         }
         #expect(result.names.count == ref.tensors.filter { $0.name.hasPrefix("grad/") }.count)
     }

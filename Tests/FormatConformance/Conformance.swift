@@ -58,8 +58,12 @@ public enum Conformance {
                 throw ConformanceFailure(src, "tensor \(a.name) changed dtype, shape or byte order")
             }
             for (t, (d, e)) in zip(graph.tensors, zip(bytes, backBytes)) {
-                guard d.count == t.byteCount else { throw ConformanceFailure(src, "tensor \(t.name) holds \(d.count) bytes, not \(t.byteCount)") }
-                guard d == e else { throw ConformanceFailure(src, "tensor \(t.name)'s bytes changed on an unmodified round trip") }
+                guard d.count == t.byteCount else {
+                    throw ConformanceFailure(src, "tensor \(t.name) holds \(d.count) bytes, not \(t.byteCount)")
+                }
+                guard d == e else {
+                    throw ConformanceFailure(src, "tensor \(t.name)'s bytes changed on an unmodified round trip")
+                }
             }
         }
     }
@@ -70,8 +74,11 @@ public enum Conformance {
         try withTemporaryDirectory { dir in
             let out = dir.appendingPathComponent(src.lastPathComponent)
             try format.write(try registry.read(src), to: out, basedOn: src)
-            let a = try format.members(of: src), b = try format.members(of: out)
-            guard a.map(\.name) == b.map(\.name) else { throw ConformanceFailure(src, "the copy's parts differ in name or order") }
+            let a = try format.members(of: src)
+            let b = try format.members(of: out)
+            guard a.map(\.name) == b.map(\.name) else {
+                throw ConformanceFailure(src, "the copy's parts differ in name or order")
+            }
             for (x, y) in zip(a, b) where x.bytes != y.bytes {
                 throw ConformanceFailure(src, "part \(x.name) differs from its source")
             }
@@ -93,7 +100,9 @@ public enum Conformance {
             let out = dir.appendingPathComponent(src.lastPathComponent)
             try format.write(graph, to: out, basedOn: src)
             let (back, backBytes) = try readAll(out, registry)
-            guard back.tensors.map(\.name) == graph.tensors.map(\.name) else { throw ConformanceFailure(src, "tensor names changed") }
+            guard back.tensors.map(\.name) == graph.tensors.map(\.name) else {
+                throw ConformanceFailure(src, "tensor names changed")
+            }
             let expected = Tensor.encode(new.map(Double.init), dtype: target.dtype, byteOrder: target.byteOrder)
             guard backBytes[k] == expected, backBytes[k] != bytes[k] else {
                 throw ConformanceFailure(src, "\(target.name) does not hold the new values")
@@ -101,7 +110,8 @@ public enum Conformance {
             for i in graph.tensors.indices where i != k && backBytes[i] != bytes[i] {
                 throw ConformanceFailure(src, "\(graph.tensors[i].name) changed but was not modified")
             }
-            let a = try format.members(of: src), b = try format.members(of: out)
+            let a = try format.members(of: src)
+            let b = try format.members(of: out)
             if a.count > 1 {
                 let changed = zip(a, b).filter { $0.0.bytes != $0.1.bytes }.map(\.0.name)
                 guard changed.count == 1 else { throw ConformanceFailure(src, "parts changed: \(changed)") }
@@ -114,10 +124,14 @@ public enum Conformance {
     public static func truncatedFilesThrow(_ src: URL, with registry: FormatRegistry) throws {
         let data = try Data(contentsOf: src)
         try withTemporaryDirectory { dir in
-            for cut in [0, 1, 8, 64, data.count / 4, data.count / 2, data.count * 3 / 4, data.count - 8, data.count - 1] {
+            for cut in [
+                0, 1, 8, 64, data.count / 4, data.count / 2, data.count * 3 / 4, data.count - 8, data.count - 1,
+            ] {
                 let url = dir.appendingPathComponent("cut\(cut)-\(src.lastPathComponent)")
                 try data.prefix(max(0, cut)).write(to: url)
-                if (try? readAll(url, registry)) != nil { throw ConformanceFailure(src, "cut at \(cut) bytes was read without error") }
+                if (try? readAll(url, registry)) != nil {
+                    throw ConformanceFailure(src, "cut at \(cut) bytes was read without error")
+                }
             }
         }
     }

@@ -15,8 +15,9 @@ enum Fixtures {
             ext = (base as NSString).pathExtension + "." + ext
             base = (base as NSString).deletingPathExtension
         }
-        return try #require(Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
-                            "missing fixture \(file)")
+        return try #require(
+            Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
+            "missing fixture \(file)")
     }
 
     /// h5py's reading of `file`: `datasets` (shape, dtype, values, last, sum) and `attributes`.
@@ -41,8 +42,10 @@ enum Fixtures {
     /// Reads `file` through the plugin, and every tensor's bytes (reads are
     /// lazy), expecting an `HDF5Error` of one line that names the file and
     /// contains each of `mentions`; records an issue when it is read.
-    static func expectRefused(_ file: String, mentioning mentions: [String] = [],
-                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectRefused(
+        _ file: String, mentioning mentions: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let url = try url(file)
         do {
             let graph = try HDF5Format.read(url)

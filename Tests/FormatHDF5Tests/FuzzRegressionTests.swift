@@ -27,7 +27,7 @@ import Testing
     }
     // The untouched datasets still read: i32 as h5py wrote it.
     let i32 = try #require(graph.tensors.first { $0.name == "i32" })
-    #expect(try i32.doubleValues() == [-2147483648, 5, 7, 2147483647])
+    #expect(try i32.doubleValues() == [-2_147_483_648, 5, 7, 2_147_483_647])
 }
 
 /// 2. `fuzz_absurd_metadata_size.h5`: `dtypes.h5` with a metadata block size
@@ -78,8 +78,9 @@ func libhdf5CrashesAreRefusedByTheProbe(file: String) throws {
 /// output, and nothing is written.
 @Test func writeBasedOnADamagedSourceIsRefused() throws {
     let source = try Fixtures.url("fuzz_global_heap_object_size.h5")
-    let bias = Tensor(name: "model_weights/head/head/bias:0", dtype: .float32, shape: [1],
-                      storage: .bytes(Tensor.encode([0.5], dtype: .float32, byteOrder: .little)), isModified: true)
+    let bias = Tensor(
+        name: "model_weights/head/head/bias:0", dtype: .float32, shape: [1],
+        storage: .bytes(Tensor.encode([0.5], dtype: .float32, byteOrder: .little)), isModified: true)
     let graph = ModelGraph(format: "hdf5", layout: .kerasWeights, tensors: [bias])
     let dir = try Fixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }

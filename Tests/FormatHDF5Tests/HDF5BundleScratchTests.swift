@@ -1,7 +1,8 @@
 import FairAudit
-@testable import FormatHDF5
 import Foundation
 import Testing
+
+@testable import FormatHDF5
 
 /// A `.keras` bundle's `model.weights.h5` is extracted to a private
 /// temporary file, not held in memory; that file is gone as soon as the
@@ -34,8 +35,9 @@ import Testing
         try leavesNothing("read") { graph = try HDF5Format.read(try Fixtures.url("adult_mlp.keras")) }
         let g = try #require(graph)
         let legacy = try HDF5Format.read(try Fixtures.url("adult_mlp.h5"))
-        #expect(try g.tensor(named: "layers/dense_2/vars/0").rawBytes()
-            == legacy.tensor(named: "model_weights/head/sequential/head/kernel").rawBytes())
+        #expect(
+            try g.tensor(named: "layers/dense_2/vars/0").rawBytes()
+                == legacy.tensor(named: "model_weights/head/sequential/head/kernel").rawBytes())
         for t in g.tensors { #expect(try t.rawBytes().count == t.byteCount, "\(t.name)") }
     }
 
@@ -49,7 +51,9 @@ import Testing
                 let g = try HDF5Format.read(url)
                 Issue.record("read \(g.tensors.count) tensors from a damaged member")
             } catch let e as HDF5Error {
-                #expect("\(e)".contains(url.path) && "\(e)".contains("member 'model.weights.h5' fails its CRC-32 check"), "\(e)")
+                #expect(
+                    "\(e)".contains(url.path) && "\(e)".contains("member 'model.weights.h5' fails its CRC-32 check"),
+                    "\(e)")
             }
         }
     }
@@ -58,8 +62,11 @@ import Testing
     @Test func probeRefusalLeavesNoFile() throws {
         let url = try Fixtures.url("adult_mlp.keras")
         try leavesNothing("probe refusal") {
-            #expect(throws: HDF5Error.cannotOpen(file: url.path + "/model.weights.h5",
-                                                 reason: "libhdf5 did not finish checking the file in 0 s; refused")) {
+            #expect(
+                throws: HDF5Error.cannotOpen(
+                    file: url.path + "/model.weights.h5",
+                    reason: "libhdf5 did not finish checking the file in 0 s; refused")
+            ) {
                 try HDF5Probe.$timeoutOverride.withValue(0) { _ = try HDF5Format.read(url) }
             }
         }
@@ -88,9 +95,11 @@ import Testing
     @Test func writeBackLeavesNoFile() throws {
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let src = try Fixtures.url("adult_mlp.keras"), out = dir.appendingPathComponent("same.keras")
+        let src = try Fixtures.url("adult_mlp.keras")
+        let out = dir.appendingPathComponent("same.keras")
         try leavesNothing("write back") { try HDF5Format.write(try HDF5Format.read(src), to: out, basedOn: src) }
-        let a = try HDF5Format.read(src), b = try HDF5Format.read(out)
+        let a = try HDF5Format.read(src)
+        let b = try HDF5Format.read(out)
         #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
         for (x, y) in zip(a.tensors, b.tensors) { #expect(try x.rawBytes() == y.rawBytes(), "\(x.name)") }
     }

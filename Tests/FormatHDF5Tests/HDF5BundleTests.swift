@@ -12,8 +12,9 @@ import Testing
     #expect(graph.metadata.contains { $0.key == "bundle@metadata.json" && $0.value.contains("3.15.1") })
     // The same kernel as the legacy .h5 Keras wrote from the same model.
     let legacy = try HDF5Format.read(try Fixtures.url("adult_mlp.h5"))
-    #expect(try graph.tensor(named: "layers/dense/vars/0").rawBytes()
-        == legacy.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
+    #expect(
+        try graph.tensor(named: "layers/dense/vars/0").rawBytes()
+            == legacy.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
 }
 
 @Test func functionalBundleWithNormalization() throws {
@@ -25,8 +26,9 @@ import Testing
     #expect(layers[3].weights == [.gamma: "layers/layer_normalization/vars/0"])
     #expect(layers[5].weights == [.kernel: "layers/dense_1/vars/0"])
     let legacy = try HDF5Format.read(try Fixtures.url("functional_bn.h5"))
-    #expect(try graph.tensor(named: "layers/batch_normalization/vars/2").rawBytes()
-        == legacy.tensor(named: "model_weights/bn/bn/moving_mean").rawBytes())
+    #expect(
+        try graph.tensor(named: "layers/batch_normalization/vars/2").rawBytes()
+            == legacy.tensor(named: "model_weights/bn/bn/moving_mean").rawBytes())
 }
 
 /// Writing back a `.keras` with one changed kernel: a zip with the same
@@ -43,20 +45,26 @@ import Testing
     let out = dir.appendingPathComponent("out.keras")
     try HDF5Format.write(graph, to: out, basedOn: src)
 
-    let a = try ZipArchive(url: src), b = try ZipArchive(url: out)
+    let a = try ZipArchive(url: src)
+    let b = try ZipArchive(url: out)
     #expect(a.entries.map(\.name) == b.entries.map(\.name))
     for e in a.entries where e.name != "model.weights.h5" {
         let f = try #require(b.entry(named: e.name))
         #expect(try a.rawRecord(for: e) == b.rawRecord(for: f), "\(e.name)")
     }
-    let before = try HDF5Format.read(src), after = try HDF5Format.read(out)
+    let before = try HDF5Format.read(src)
+    let after = try HDF5Format.read(out)
     #expect(after.layout == .kerasBundle)
     #expect(after.layers == before.layers)
     #expect(after.metadata.map(\.key) == before.metadata.map(\.key))
     #expect(after.metadata.map(\.value) == before.metadata.map(\.value))
     #expect(after.tensors.map(\.name) == before.tensors.map(\.name))
     for (x, y) in zip(before.tensors, after.tensors) {
-        if x.name == name { #expect(try y.floatValues() == halved) } else { #expect(try x.rawBytes() == y.rawBytes(), "\(x.name)") }
+        if x.name == name {
+            #expect(try y.floatValues() == halved)
+        } else {
+            #expect(try x.rawBytes() == y.rawBytes(), "\(x.name)")
+        }
     }
 }
 
@@ -106,7 +114,11 @@ import Testing
     func bundle(config: Data, named name: String) throws -> URL {
         var writer = ZipWriter()
         for e in src.entries {
-            if e.name == "config.json" { try writer.add(name: e.name, data: config, method: 8) } else { try writer.copy(e, from: src) }
+            if e.name == "config.json" {
+                try writer.add(name: e.name, data: config, method: 8)
+            } else {
+                try writer.copy(e, from: src)
+            }
         }
         let url = dir.appendingPathComponent(name)
         try writer.write(to: url)

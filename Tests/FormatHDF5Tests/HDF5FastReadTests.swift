@@ -58,7 +58,8 @@ func fastReadPathsGiveWhatH5pyWrote(name: String, shape: [Int]) throws {
     let dir = try Fixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
     let source = try HDF5Format.read(try Fixtures.url("fastread.h5"))
-    let graph = ModelGraph(format: "hdf5", layout: .arrays, tensors: source.tensors.filter { !$0.name.hasPrefix("fill") })
+    let graph = ModelGraph(
+        format: "hdf5", layout: .arrays, tensors: source.tensors.filter { !$0.name.hasPrefix("fill") })
     let url = dir.appendingPathComponent("chunked.h5")
     try HDF5Format.writeChunked(graph, to: url, chunkBytes: 256, gzipLevel: 1, shuffle: true)
     let back = try HDF5Format.read(url)

@@ -19,8 +19,9 @@ func adultMLPArchitectureFromModelConfig(file: String, firstKernel: String, last
 func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String) throws {
     let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
     #expect(layers.map(\.kind) == [.input, .dense, .dropout, .dense, .dense])
-    #expect(layers.map(\.name) == ["input_layer", "dense", "dropout", "dense_1", "head"]
-        || layers.map(\.name) == ["dense_input", "dense", "dropout", "dense_1", "head"])
+    #expect(
+        layers.map(\.name) == ["input_layer", "dense", "dropout", "dense_1", "head"]
+            || layers.map(\.name) == ["dense_input", "dense", "dropout", "dense_1", "head"])
     let dense = layers.filter { $0.kind == .dense }
     #expect(dense.map(\.units) == [64, 32, 1])
     #expect(dense.map(\.activation) == [.relu, .relu, .sigmoid])
@@ -61,8 +62,10 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
         #expect(found.metadata.contains { $0.key == "architecture_from" && $0.value == sidecar })
         try FileManager.default.removeItem(at: side)
     }
-    try Data("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"LSTM\", \"config\": {}}]}}".utf8)
-        .write(to: dir.appendingPathComponent("config.json"))
+    try Data(
+        "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"LSTM\", \"config\": {}}]}}".utf8
+    )
+    .write(to: dir.appendingPathComponent("config.json"))
     let unknown = try HDF5Format.read(alone)
     #expect(unknown.layers == nil && unknown.architectureNote?.contains("LSTM") == true)
 }
@@ -86,9 +89,12 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
     #expect(layers.map(\.kind) == [.input, .dense, .batchNormalization, .layerNormalization, .activation, .dense])
     #expect(layers[1].activation == .tanh)
     #expect(layers[2].epsilon == 0.01)
-    #expect(layers[2].weights == [.gamma: "model_weights/bn/bn/gamma", .beta: "model_weights/bn/bn/beta",
-                                  .movingMean: "model_weights/bn/bn/moving_mean",
-                                  .movingVariance: "model_weights/bn/bn/moving_variance"])
+    #expect(
+        layers[2].weights == [
+            .gamma: "model_weights/bn/bn/gamma", .beta: "model_weights/bn/bn/beta",
+            .movingMean: "model_weights/bn/bn/moving_mean",
+            .movingVariance: "model_weights/bn/bn/moving_variance",
+        ])
     #expect(layers[3].epsilon == 1e-5)
     #expect(layers[3].weights == [.gamma: "model_weights/ln/ln/gamma"])
     #expect(layers[4].activation == .relu)
@@ -115,10 +121,10 @@ func checkAdultLayers(_ graph: ModelGraph, firstKernel: String, lastBias: String
 @Test(arguments: [("LSTM", "LSTM"), ("Lambda", "Lambda"), ("MyCustomLayer", "MyCustomLayer")])
 func unknownLayerClassIsNamed(cls: String, mention: String) throws {
     let json = """
-    {"class_name": "Sequential", "config": {"name": "s", "layers": [
-      {"class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "in"}},
-      {"class_name": "\(cls)", "config": {"name": "odd"}}]}}
-    """
+        {"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "in"}},
+          {"class_name": "\(cls)", "config": {"name": "odd"}}]}}
+        """
     let arch = try KerasConfig.architecture(fromJSON: json, weights: [:], shapes: [:])
     #expect(arch.layers == nil)
     #expect(arch.note?.contains(mention) == true)
@@ -129,7 +135,8 @@ func unknownLayerClassIsNamed(cls: String, mention: String) throws {
 /// the parts are joined in order.
 @Test func splitLayerNamesAreJoined() throws {
     let graph = try HDF5Format.read(try Fixtures.url("split_layer_names.h5"))
-    try checkAdultLayers(graph, firstKernel: "model_weights/dense/dense/kernel:0", lastBias: "model_weights/head/head/bias:0")
+    try checkAdultLayers(
+        graph, firstKernel: "model_weights/dense/dense/kernel:0", lastBias: "model_weights/head/head/bias:0")
 }
 
 /// `--config` on a graph from another format: tensors named `<layer>/<role>`

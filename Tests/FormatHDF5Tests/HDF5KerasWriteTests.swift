@@ -23,7 +23,8 @@ import Testing
 
     /// Each weight of `a` equals the weight in `b` for the same layer and role, byte for byte.
     static func expectSameWeights(_ a: ModelGraph, _ b: ModelGraph) throws {
-        let la = try #require(a.layers), lb = try #require(b.layers, "\(b.architectureNote ?? "")")
+        let la = try #require(a.layers)
+        let lb = try #require(b.layers, "\(b.architectureNote ?? "")")
         #expect(la.filter { $0.kind != .input }.map(\.name) == lb.filter { $0.kind != .input }.map(\.name))
         #expect(la.filter { $0.kind != .input }.map(\.kind) == lb.filter { $0.kind != .input }.map(\.kind))
         for x in la {
@@ -55,12 +56,16 @@ import Testing
         let config = try Self.json(Self.metadata(back, "@model_config"))
         #expect(config["class_name"] as? String == "Sequential")
         let layers = try #require((config["config"] as? [String: Any])?["layers"] as? [[String: Any]])
-        #expect(layers.map { $0["class_name"] as? String } == ["InputLayer", "Dense", "BatchNormalization",
-                                                             "LayerNormalization", "Activation", "Dense"])
+        #expect(
+            layers.map { $0["class_name"] as? String } == [
+                "InputLayer", "Dense", "BatchNormalization",
+                "LayerNormalization", "Activation", "Dense",
+            ])
         #expect(layers.allSatisfy { $0["module"] == nil })  // the legacy form Keras' own .h5 has
         #expect(Self.metadata(back, "model_weights@layer_names") == #"["d1","bn","ln","act","out"]"#)
-        #expect(Self.metadata(back, "model_weights/bn@weight_names")
-            == #"["bn/gamma","bn/beta","bn/moving_mean","bn/moving_variance"]"#)
+        #expect(
+            Self.metadata(back, "model_weights/bn@weight_names")
+                == #"["bn/gamma","bn/beta","bn/moving_mean","bn/moving_variance"]"#)
         #expect(Self.metadata(back, "model_weights/ln@weight_names") == #"["ln/gamma"]"#)
         #expect(Self.metadata(back, "model_weights/act@weight_names") == "[]")
         #expect(back.tensors.map(\.name).contains("model_weights/out/out/kernel"))
@@ -77,11 +82,13 @@ import Testing
         try HDF5Format.write(src, to: out, basedOn: nil)
         let back = try HDF5Format.read(out)
         #expect(back.layout == .keras3Weights)
-        #expect(back.tensors.map(\.name).sorted() == [
-            "layers/batch_normalization/vars/0", "layers/batch_normalization/vars/1",
-            "layers/batch_normalization/vars/2", "layers/batch_normalization/vars/3",
-            "layers/dense/vars/0", "layers/dense/vars/1", "layers/dense_1/vars/0", "layers/layer_normalization/vars/0",
-        ])
+        #expect(
+            back.tensors.map(\.name).sorted() == [
+                "layers/batch_normalization/vars/0", "layers/batch_normalization/vars/1",
+                "layers/batch_normalization/vars/2", "layers/batch_normalization/vars/3",
+                "layers/dense/vars/0", "layers/dense/vars/1", "layers/dense_1/vars/0",
+                "layers/layer_normalization/vars/0",
+            ])
         #expect(Self.metadata(back, "layers/dense_1/vars@name") == "out")
         #expect(Self.metadata(back, "layers/activation/vars@name") == "act")
         #expect(Self.metadata(back, "vars@name") == "fn")
@@ -130,13 +137,17 @@ import Testing
     @Test func kerasBundleNeedsAnArchitecture() throws {
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let t = Tensor(name: "w", dtype: .float32, shape: [2], storage: .bytes(Tensor.encode([1, 2], dtype: .float32, byteOrder: .little)))
+        let t = Tensor(
+            name: "w", dtype: .float32, shape: [2],
+            storage: .bytes(Tensor.encode([1, 2], dtype: .float32, byteOrder: .little)))
         let out = dir.appendingPathComponent("m.keras")
         do {
             try HDF5Format.write(ModelGraph(format: "npz", layout: .arrays, tensors: [t]), to: out, basedOn: nil)
             Issue.record("a bundle was written without an architecture")
         } catch {
-            #expect("\(error)".contains(out.path) && "\(error)".contains("architecture") && !"\(error)".contains("\n"), "\(error)")
+            #expect(
+                "\(error)".contains(out.path) && "\(error)".contains("architecture") && !"\(error)".contains("\n"),
+                "\(error)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
@@ -164,7 +175,8 @@ import Testing
         let src = try HDF5Format.read(try Fixtures.url("adult_mlp.h5"))
         let config = try Self.json(Self.metadata(src, "@model_config"))
         let body = try #require(config["config"] as? [String: Any])
-        let dropout = try #require((body["layers"] as? [[String: Any]])?.first { $0["class_name"] as? String == "Dropout" })
+        let dropout = try #require(
+            (body["layers"] as? [[String: Any]])?.first { $0["class_name"] as? String == "Dropout" })
         let rate = try #require((dropout["config"] as? [String: Any])?["rate"] as? Double)
         let export = try KerasExport.make(from: try src.converted(to: .torch))
         #expect(export.name == body["name"] as? String)
@@ -174,6 +186,8 @@ import Testing
         #expect(writtenDropout["config"]?["rate"]?.double == rate)
         let dense = try #require(export.layers.first)
         #expect(dense.roles == [.kernel, .bias] && dense.weights[0].shape == [80, 64])
-        #expect(try dense.weights[0].rawBytes() == src.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
+        #expect(
+            try dense.weights[0].rawBytes()
+                == src.tensor(named: "model_weights/dense/sequential/dense/kernel").rawBytes())
     }
 }

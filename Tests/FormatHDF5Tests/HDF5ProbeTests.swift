@@ -1,6 +1,7 @@
-@testable import FormatHDF5
 import Foundation
 import Testing
+
+@testable import FormatHDF5
 
 /// The probe (`HDF5Probe`): libhdf5 parses an untrusted file in the caller's
 /// process only after a probe process concluded that it does not crash.
@@ -11,7 +12,9 @@ struct HDF5ProbeTests {
     @Test func probeExecutableIsFoundNextToTheRunningExecutable() throws {
         let url = try #require(HDF5Probe.executableURL)
         #expect(url.lastPathComponent == "fairaudit-hdf5-probe")
-        #expect(url.deletingLastPathComponent() == Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent())
+        #expect(
+            url.deletingLastPathComponent()
+                == Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent())
     }
 
     /// The spawned probe on its own: a file (under its path or another name) on which
@@ -22,14 +25,18 @@ struct HDF5ProbeTests {
     @Test func spawnedProbeTellsCrashesFromParses() throws {
         let exe = try #require(HDF5Probe.executableURL)
         let t = HDF5Probe.timeoutSeconds
-        let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5"), good = try Fixtures.url("adult_mlp.h5")
+        let crash = try Fixtures.url("fuzz_global_heap_bad_index.h5")
+        let good = try Fixtures.url("adult_mlp.h5")
         let notHDF5 = try Fixtures.url("not_hdf5.h5")
         #expect(HDF5Probe.spawnProbe(exe, .file(good), timeout: t) == .parsed)
         #expect(HDF5Probe.spawnProbe(exe, .file(notHDF5), timeout: t) == .failedCleanly)
         #expect(HDF5Probe.spawnProbe(exe, .file(good, displayName: "good"), timeout: t) == .parsed)
         for input in [HDF5Probe.Input.file(crash), .file(crash, displayName: "crash")] {
             let outcome = HDF5Probe.spawnProbe(exe, input, timeout: t)
-            guard case .crashed = outcome else { Issue.record("\(input.displayName): \(outcome)"); continue }
+            guard case .crashed = outcome else {
+                Issue.record("\(input.displayName): \(outcome)")
+                continue
+            }
         }
     }
 
@@ -46,7 +53,10 @@ struct HDF5ProbeTests {
                 }
                 Issue.record("\(file) was read (\(graph.tensors.count) tensors) without a probe's verdict")
             } catch let e as HDF5Error {
-                #expect(e.description == "\(url.path)\(name): cannot open as HDF5: libhdf5 did not finish checking the file in 0 s; refused")
+                #expect(
+                    e.description
+                        == "\(url.path)\(name): cannot open as HDF5: libhdf5 did not finish checking the file in 0 s; refused"
+                )
             }
         }
     }
@@ -83,7 +93,8 @@ struct HDF5ProbeTests {
     /// a file the probe failed on (not HDF5, or a damaged heap) is scanned
     /// and refused in this process, with this process's own error.
     @Test func clearedFilesAreNotScannedTwice() throws {
-        let good = try Fixtures.url("adult_mlp.h5"), notHDF5 = try Fixtures.url("not_hdf5.h5")
+        let good = try Fixtures.url("adult_mlp.h5")
+        let notHDF5 = try Fixtures.url("not_hdf5.h5")
         let badHeap = try Fixtures.url("fuzz_global_heap_object_size.h5")
         #expect(try HDF5Probe.check(.file(good)))
         #expect(try !HDF5Probe.check(.file(notHDF5)))

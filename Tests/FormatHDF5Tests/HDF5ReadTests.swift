@@ -8,8 +8,10 @@ import Testing
 /// shape, dtype, byte order and values (all values up to 256 elements; else
 /// the first 16, every k-th, the last and the float64 sum), including chunked
 /// datasets with edge chunks and each filter combination.
-@Test(arguments: ["dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
-                  "soft_link.h5", "hard_alias.h5"])
+@Test(arguments: [
+    "dtypes.h5", "adult_mlp.h5", "adult_mlp_keras2.h5", "adult_mlp.weights.h5", "adult_mlp_torch.h5", "adult_mlp.keras",
+    "soft_link.h5", "hard_alias.h5",
+])
 func tensorsEqualWhatH5pyReads(file: String) throws {
     let graph = try HDF5Format.read(try Fixtures.url(file))
     let expected = try Fixtures.datasets(file)
@@ -61,9 +63,11 @@ func tensorsEqualWhatH5pyReads(file: String) throws {
     #expect(meta["g@note"] == "group attr")
 }
 
-@Test(arguments: [("adult_mlp.h5", "keras-legacy"), ("adult_mlp_keras2.h5", "keras-legacy"),
-                  ("adult_mlp.weights.h5", "keras3-weights"), ("adult_mlp_torch.h5", "torch-state-dict"),
-                  ("dtypes.h5", "arrays"), ("adult_mlp.keras", "keras-bundle")])
+@Test(arguments: [
+    ("adult_mlp.h5", "keras-legacy"), ("adult_mlp_keras2.h5", "keras-legacy"),
+    ("adult_mlp.weights.h5", "keras3-weights"), ("adult_mlp_torch.h5", "torch-state-dict"),
+    ("dtypes.h5", "arrays"), ("adult_mlp.keras", "keras-bundle"),
+])
 func layoutIsDetected(file: String, layout: String) throws {
     let url = try Fixtures.url(file)
     let graph = try Plugins.formats.read(url)

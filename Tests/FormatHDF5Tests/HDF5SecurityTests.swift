@@ -5,13 +5,15 @@ import Testing
 
 /// Files that must be refused with an `HDF5Error` naming the file (and the
 /// link or dataset), never read, never a crash.
-@Test(arguments: [("external_link.h5", "ext"), ("external_storage.h5", "ext"), ("truncated.h5", "truncated.h5"),
-                  ("not_hdf5.h5", "not_hdf5.h5"), ("bad_missing_weight.h5", "dense_1/gone:0"),
-                  ("bad_string_weight.h5", "head/head/bias:0"), ("bad_shape.h5", "dense_1"),
-                  ("absurd.h5", "huge_gz"), ("absurd_contiguous.h5", "huge"), ("deep.h5", "deeper than"),
-                  ("virtual.h5", "'v'"),
-                  // A fuzzed dtypes.h5 on which libhdf5 1.10.8 itself faults: caught by the forked probe.
-                  ("crash_header.h5", "crashed")])
+@Test(arguments: [
+    ("external_link.h5", "ext"), ("external_storage.h5", "ext"), ("truncated.h5", "truncated.h5"),
+    ("not_hdf5.h5", "not_hdf5.h5"), ("bad_missing_weight.h5", "dense_1/gone:0"),
+    ("bad_string_weight.h5", "head/head/bias:0"), ("bad_shape.h5", "dense_1"),
+    ("absurd.h5", "huge_gz"), ("absurd_contiguous.h5", "huge"), ("deep.h5", "deeper than"),
+    ("virtual.h5", "'v'"),
+    // A fuzzed dtypes.h5 on which libhdf5 1.10.8 itself faults: caught by the forked probe.
+    ("crash_header.h5", "crashed"),
+])
 func badFilesAreRefused(file: String, mention: String) throws {
     try Fixtures.expectRefused(file, mentioning: [mention])
 }

@@ -1,16 +1,19 @@
-@testable import FormatHDF5
 import CHDF5
 import FairAudit
 import Foundation
 import Testing
 
+@testable import FormatHDF5
+
 /// Read `file`, double the values of `changed`, write back next to it: the
 /// result has the same datasets, attributes and layers, the changed tensor's
 /// new values, and every other tensor byte for byte.
-@Test(arguments: [("adult_mlp.h5", ["model_weights/dense_1/sequential/dense_1/kernel"]),
-                  ("adult_mlp_keras2.h5", ["model_weights/head/head/bias:0"]),
-                  ("adult_mlp_torch.h5", ["net.2.weight"]),
-                  ("dtypes.h5", ["g/sub/gz", "f16", "f32_be", "i32", "bool"])])
+@Test(arguments: [
+    ("adult_mlp.h5", ["model_weights/dense_1/sequential/dense_1/kernel"]),
+    ("adult_mlp_keras2.h5", ["model_weights/head/head/bias:0"]),
+    ("adult_mlp_torch.h5", ["net.2.weight"]),
+    ("dtypes.h5", ["g/sub/gz", "f16", "f32_be", "i32", "bool"]),
+])
 func writeBackRewritesOnlyModifiedDatasets(file: String, changed: [String]) throws {
     let dir = try Fixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -56,7 +59,8 @@ func writeBackRewritesOnlyModifiedDatasets(file: String, changed: [String]) thro
     try HDF5Format.write(graph, to: out, basedOn: src)
     let file = try HDF5File.open(out)
     try HDF5Library.locked {
-        let d = try HID.dataset(H5Dopen2(file.handle.id, "/g/sub/gz", fa_h5p_default()), HDF5Error.tooComplex(file: "", reason: "open"))
+        let d = try HID.dataset(
+            H5Dopen2(file.handle.id, "/g/sub/gz", fa_h5p_default()), HDF5Error.tooComplex(file: "", reason: "open"))
         let dcpl = try HID.plist(H5Dget_create_plist(d.id), HDF5Error.tooComplex(file: "", reason: "dcpl"))
         #expect(H5Pget_layout(dcpl.id) == H5D_CHUNKED)
         #expect(H5Pget_nfilters(dcpl.id) == 2)
@@ -78,8 +82,10 @@ func writeBackRewritesOnlyModifiedDatasets(file: String, changed: [String]) thro
         c.storage = .bytes(try t.rawBytes())
         return c
     }
-    tensors.append(Tensor(name: "net.0.weight", dtype: .float32, shape: [2, 2],
-                          storage: .bytes(Tensor.encode([1, -2, 3.5, 4], dtype: .float32, byteOrder: .little))))
+    tensors.append(
+        Tensor(
+            name: "net.0.weight", dtype: .float32, shape: [2, 2],
+            storage: .bytes(Tensor.encode([1, -2, 3.5, 4], dtype: .float32, byteOrder: .little))))
     let graph = ModelGraph(format: "npz", layout: .arrays, tensors: tensors)
     let out = dir.appendingPathComponent("new.h5")
     try HDF5Format.write(graph, to: out, basedOn: nil)

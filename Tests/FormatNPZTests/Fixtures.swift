@@ -6,9 +6,11 @@ import Testing
 enum Fixtures {
     /// The URL of `Resources/<name>`.
     static func url(_ name: String) throws -> URL {
-        let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
-        return try #require(Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
-                            "missing fixture \(name)")
+        let base = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
+        return try #require(
+            Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Resources"),
+            "missing fixture \(name)")
     }
 
     /// A temporary directory removed by the caller.
@@ -33,12 +35,13 @@ enum Fixtures {
         let entry = try #require(root[file] as? [String: Any], "no expectations for \(file)")
         let tensors = try #require(entry["tensors"] as? [[String: Any]])
         return try tensors.map { t in
-            Expected(name: try #require(t["name"] as? String), dtype: try #require(t["dtype"] as? String),
-                     shape: try #require(t["shape"] as? [Int]), byteOrder: try #require(t["byte_order"] as? String),
-                     fortran: t["fortran"] as? Bool ?? false,
-                     values: (t["values"] as? [NSNumber])?.map(\.doubleValue),
-                     stats: (t["stats"] as? [String: NSNumber])?.mapValues(\.doubleValue),
-                     elements: ((t["elements"] as? [[NSNumber]]) ?? []).map { ($0[0].intValue, $0[1].doubleValue) })
+            Expected(
+                name: try #require(t["name"] as? String), dtype: try #require(t["dtype"] as? String),
+                shape: try #require(t["shape"] as? [Int]), byteOrder: try #require(t["byte_order"] as? String),
+                fortran: t["fortran"] as? Bool ?? false,
+                values: (t["values"] as? [NSNumber])?.map(\.doubleValue),
+                stats: (t["stats"] as? [String: NSNumber])?.mapValues(\.doubleValue),
+                elements: ((t["elements"] as? [[NSNumber]]) ?? []).map { ($0[0].intValue, $0[1].doubleValue) })
         }
     }
 

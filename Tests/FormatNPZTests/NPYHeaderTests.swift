@@ -1,6 +1,7 @@
 import FairAudit
 import Foundation
 import Testing
+
 @testable import FormatNPZ
 
 /// The `.npy` header parser on hand-made headers: the variations numpy's
@@ -18,7 +19,10 @@ import Testing
         ("{ 'descr' : '|b1' , 'fortran_order' : False , 'shape' : ( ) }", .bool, .little, false, []),
         ("{'descr': '<u2', 'fortran_order': False, 'shape': (2L, 3L)}", .uint16, .little, false, [2, 3]),
         ("{'descr': '<f2', 'fortran_order': False, 'shape': (0, 7),}", .float16, .little, false, [0, 7]),
-        ("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1),}", .uint8, .little, false, [1, 1, 1, 1, 1, 1]),
+        (
+            "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1),}", .uint8, .little, false,
+            [1, 1, 1, 1, 1, 1]
+        ),
     ]
 
     @Test(arguments: accepted)

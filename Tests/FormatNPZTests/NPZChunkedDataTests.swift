@@ -18,16 +18,23 @@ import Testing
         return o
     }()
 
-    static func network() throws -> Network { try Network(graph: Plugins.formats.read(adult.appendingPathComponent("model.h5"))) }
+    static func network() throws -> Network {
+        try Network(graph: Plugins.formats.read(adult.appendingPathComponent("model.h5")))
+    }
 
     /// Stored, deflated, and `x` in Fortran order (read whole, then cut), at
     /// chunk sizes from one row to more than all 300.
     @Test(arguments: ["adult_rows.npz", "adult_rows_z.npz", "adult_rows_fortran.npz"], [1, 7, 64, 1000])
     func chunkedRowsEqualTheWholeArrays(file: String, chunkRows: Int) throws {
-        let url = try Fixtures.url(file), network = try Self.network()
+        let url = try Fixtures.url(file)
+        let network = try Self.network()
         let whole = try DataLoading.load(from: url, options: Self.options, network: network)
-        var x: [Float] = [], labels: [Float] = [], groups: [Int] = [], chunks = 0
-        let folded = try DataLoading.fold(from: url, options: Self.options, network: network, arrayChunkRows: chunkRows) { c in
+        var x: [Float] = []
+        var labels: [Float] = []
+        var groups: [Int] = []
+        var chunks = 0
+        let folded = try DataLoading.fold(from: url, options: Self.options, network: network, arrayChunkRows: chunkRows)
+        { c in
             #expect(c.firstRow == labels.count && c.rows == c.labels.count && c.features.count == c.rows * 80)
             x += c.features
             labels += c.labels
@@ -47,20 +54,23 @@ import Testing
     /// The audit folded from 7-row chunks of the deflated file gives the
     /// report of every row held at once.
     @Test func foldedAuditEqualsTheWholeAudit() throws {
-        let url = try Fixtures.url("adult_rows_z.npz"), network = try Self.network()
+        let url = try Fixtures.url("adult_rows_z.npz")
+        let network = try Self.network()
         let fairness = Plugins.audits.filter { $0.name == "fairness" }
         var o = AuditOptions()
         o.bootstrap = 30
         o.minGroupSize = 5
-        var request = AuditRequest(model: Self.adult.appendingPathComponent("model.h5"), data: url, dataOptions: Self.options,
-                                   options: o, audits: fairness)
+        var request = AuditRequest(
+            model: Self.adult.appendingPathComponent("model.h5"), data: url, dataOptions: Self.options,
+            options: o, audits: fairness)
         request.arrayChunkRows = 7
         let folded = try AuditRunner.run(request)
         #expect(folded.scores.isEmpty && folded.data.rowCount == 300)
         let data = try DataLoading.load(from: url, options: Self.options, network: network)
-        let context = AuditContext(graph: folded.graph, data: data,
-                                   scores: try network.shardInvariantScores(features: data.features, rows: data.rowCount),
-                                   options: o)
+        let context = AuditContext(
+            graph: folded.graph, data: data,
+            scores: try network.shardInvariantScores(features: data.features, rows: data.rowCount),
+            options: o)
         let whole = try #require(fairness.first).init().run(context)
         #expect(folded.results.first?.json == whole.json)
         #expect(folded.results.first?.text == whole.text)
@@ -76,7 +86,9 @@ import Testing
         let bad = dir.appendingPathComponent("bad.npz")
         try bytes.write(to: bad)
         #expect {
-            try DataLoading.fold(from: bad, options: Self.options, network: try Self.network(), arrayChunkRows: 50) { _ in }
+            try DataLoading.fold(from: bad, options: Self.options, network: try Self.network(), arrayChunkRows: 50) {
+                _ in
+            }
         } throws: { error in
             let text = "\(error)"
             return text.contains("bad.npz") && text.contains("x.npy") && text.lowercased().contains("crc")

@@ -1,6 +1,6 @@
 import FairAudit
-import Foundation
 import FormatNPZ
+import Foundation
 import Testing
 
 /// `.npz` members read as data rows: arrays of rank ≥ 2 in C order come as

@@ -2,13 +2,16 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatNPZ
 
 /// Every fixture numpy wrote reads with numpy's names, dtypes, shapes, byte
 /// orders and values.
 @Suite struct NPZReadTests {
-    static let files = ["arrays.npz", "arrays_z.npz", "descriptor.npz", "bare.npy", "bare_fortran.npy", "v2.npy",
-                        "v3.npy", "adult_mlp_torch.npz", "adult_mlp_torch_z.npz", "adult_mlp_test_scores.npy"]
+    static let files = [
+        "arrays.npz", "arrays_z.npz", "descriptor.npz", "bare.npy", "bare_fortran.npy", "v2.npy",
+        "v3.npy", "adult_mlp_torch.npz", "adult_mlp_torch_z.npz", "adult_mlp_test_scores.npy",
+    ]
 
     @Test(arguments: files)
     func readsWhatNumpyRead(file: String) throws {
@@ -79,7 +82,10 @@ import Testing
     @Test func storedMembersAreLazyAndZeroCopy() throws {
         let graph = try NPZFormat.read(try Fixtures.url("adult_mlp_torch.npz"))
         for t in graph.tensors {
-            guard case .deferred = t.storage else { Issue.record("\(t.name) was read eagerly"); continue }
+            guard case .deferred = t.storage else {
+                Issue.record("\(t.name) was read eagerly")
+                continue
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatNPZ
 
 /// Bad input throws `NPZError` naming the file (and member), never crashes or hangs.
@@ -41,8 +42,10 @@ import Testing
         #expect(throws: FairAuditError.self) { try Plugins.formats.format(for: url) }
     }
 
-    static let truncatable = ["arrays.npz", "arrays_z.npz", "descriptor.npz", "adult_mlp_torch_z.npz", "bare.npy",
-                              "v3.npy"]
+    static let truncatable = [
+        "arrays.npz", "arrays_z.npz", "descriptor.npz", "adult_mlp_torch_z.npz", "bare.npy",
+        "v3.npy",
+    ]
 
     /// Cut at the start, inside headers, inside data and just before the end.
     @Test(arguments: truncatable)
@@ -71,7 +74,8 @@ import Testing
             let cut = dir.appendingPathComponent("cut-\(e.name)-\(file)")
             try data.prefix(e.dataOffset + e.compressedSize / 2).write(to: cut)
             guard case .zip(.truncated(_, let member, _))? = Self.failure(cut) as? NPZError else {
-                Issue.record("\(file) cut in \(e.name): \(String(describing: Self.failure(cut)))"); continue
+                Issue.record("\(file) cut in \(e.name): \(String(describing: Self.failure(cut)))")
+                continue
             }
             #expect(member == e.name)
         }
@@ -95,7 +99,8 @@ import Testing
             #expect(error.description.contains(entry.name))
         } else {
             guard case .zip(.crcMismatch(_, let member, _, _)) = error else {
-                Issue.record("expected a CRC error, got \(error)"); return
+                Issue.record("expected a CRC error, got \(error)")
+                return
             }
             #expect(member == entry.name)
         }

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatNPZ
 
 /// Writing back: untouched members byte for byte, changed ones in their own dtype, byte order and order.
@@ -28,8 +29,10 @@ import Testing
     }
 
     /// Changing one tensor rewrites only its member, keeping name, method, header, dtype, byte order and Fortran order.
-    @Test(arguments: [("arrays.npz", "fortran"), ("arrays.npz", "be_f4"), ("arrays_z.npz", "fortran3d"),
-                      ("arrays_z.npz", "f16"), ("descriptor.npz", "f64"), ("adult_mlp_torch_z.npz", "net.2.weight")])
+    @Test(arguments: [
+        ("arrays.npz", "fortran"), ("arrays.npz", "be_f4"), ("arrays_z.npz", "fortran3d"),
+        ("arrays_z.npz", "f16"), ("descriptor.npz", "f64"), ("adult_mlp_torch_z.npz", "net.2.weight"),
+    ])
     func modifiedMemberKeepsItsLayout(file: String, tensor: String) throws {
         let src = try Fixtures.url(file)
         let dir = try Fixtures.tempDir()
@@ -45,11 +48,13 @@ import Testing
         #expect(back.tensors.map(\.name) == graph.tensors.map(\.name))
         let t = try back.tensor(named: tensor)
         #expect(t.dtype == old.dtype && t.byteOrder == old.byteOrder && t.shape == old.shape)
-        let expected = try Tensor.decode(Tensor.encode(new.map(Double.init), dtype: old.dtype, byteOrder: old.byteOrder),
-                                         dtype: old.dtype, byteOrder: old.byteOrder, count: new.count, name: tensor)
+        let expected = try Tensor.decode(
+            Tensor.encode(new.map(Double.init), dtype: old.dtype, byteOrder: old.byteOrder),
+            dtype: old.dtype, byteOrder: old.byteOrder, count: new.count, name: tensor)
         #expect(try t.doubleValues() == expected)
 
-        let a = try ZipArchive(url: src), b = try ZipArchive(url: out)
+        let a = try ZipArchive(url: src)
+        let b = try ZipArchive(url: out)
         #expect(a.entries.map(\.name) == b.entries.map(\.name))
         for (ea, eb) in zip(a.entries, b.entries) {
             #expect(ea.method == eb.method, "\(ea.name)")
@@ -80,8 +85,9 @@ import Testing
         let member = try zip.data(for: entry)
         let h = try NPYHeader.parse(member, file: "f.npz", member: "fortran.npy")
         #expect(h.fortranOrder)
-        let stored = try Tensor.decode(member.subdata(in: h.dataOffset..<member.count), dtype: .float32,
-                                       byteOrder: .little, count: 15, name: "fortran")
+        let stored = try Tensor.decode(
+            member.subdata(in: h.dataOffset..<member.count), dtype: .float32,
+            byteOrder: .little, count: 15, name: "fortran")
         let columnMajor = (0..<5).flatMap { j in (0..<3).map { i in Double(5 * i + j) } }
         #expect(stored == columnMajor)
     }
@@ -100,7 +106,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let t = Tensor(name: "w", dtype: .bfloat16, shape: [2], storage: .bytes(Data(count: 4)))
         let out = dir.appendingPathComponent("w.npz")
-        #expect(throws: NPZError.self) { try NPZFormat.write(ModelGraph(format: "npz", layout: .arrays, tensors: [t]), to: out, basedOn: nil) }
+        #expect(throws: NPZError.self) {
+            try NPZFormat.write(ModelGraph(format: "npz", layout: .arrays, tensors: [t]), to: out, basedOn: nil)
+        }
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }

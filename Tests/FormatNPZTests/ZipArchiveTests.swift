@@ -59,7 +59,8 @@ import Testing
         try w.add(name: "z", data: Data(repeating: 7, count: 5000), method: 8, localZip64: false)
         var bytes = w.finish()
         let declared = UInt32(5000 + delta)
-        let cd = try #require(bytes.indices.last { i in i + 4 <= bytes.count && bytes[i..<i + 4].elementsEqual([0x50, 0x4B, 1, 2]) })
+        let cd = try #require(
+            bytes.indices.last { i in i + 4 <= bytes.count && bytes[i..<i + 4].elementsEqual([0x50, 0x4B, 1, 2]) })
         for at in [22, cd + 24] {  // local header and central directory "uncompressed size"
             for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: declared >> (8 * UInt32(k))) }
         }
@@ -74,7 +75,9 @@ import Testing
     }
 
     @Test func notAZip() {
-        #expect(throws: ZipError.self) { try ZipArchive(data: Data("hello, this is not a zip archive".utf8), name: "x") }
+        #expect(throws: ZipError.self) {
+            try ZipArchive(data: Data("hello, this is not a zip archive".utf8), name: "x")
+        }
         #expect(throws: ZipError.self) { try ZipArchive(data: Data(), name: "empty") }
     }
 }

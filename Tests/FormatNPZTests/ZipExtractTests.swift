@@ -59,7 +59,9 @@ import Testing
     /// A member whose bytes were altered, or whose declared size is one more
     /// or one less than its data gives, throws the same error as
     /// `data(for:)` (naming archive and member), and leaves no file behind.
-    @Test(arguments: [("arrays.npz", "data"), ("arrays_z.npz", "data"), ("arrays_z.npz", "longer"), ("arrays_z.npz", "shorter")])
+    @Test(arguments: [
+        ("arrays.npz", "data"), ("arrays_z.npz", "data"), ("arrays_z.npz", "longer"), ("arrays_z.npz", "shorter"),
+    ])
     func damagedMemberThrowsAsDataDoes(file: String, damage: String) throws {
         var bytes = try Data(contentsOf: try Fixtures.url(file))
         let e = try #require(try ZipArchive(data: bytes, name: file).entry(named: "f64.npy"))
@@ -70,9 +72,11 @@ import Testing
             bytes[at] ^= 0x10
         default:
             let size = UInt32(e.uncompressedSize + (damage == "longer" ? 1 : -1))
-            let cd = try #require(bytes.indices.first { i in
-                i + 46 <= bytes.count && bytes[i..<i + 4].elementsEqual([0x50, 0x4B, 1, 2]) && bytes[(i + 46)...].starts(with: Data("f64.npy".utf8))
-            })
+            let cd = try #require(
+                bytes.indices.first { i in
+                    i + 46 <= bytes.count && bytes[i..<i + 4].elementsEqual([0x50, 0x4B, 1, 2])
+                        && bytes[(i + 46)...].starts(with: Data("f64.npy".utf8))
+                })
             for at in [e.localHeaderOffset + 22, cd + 24] {
                 for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: size >> (8 * UInt32(k))) }
             }
@@ -88,7 +92,10 @@ import Testing
         #expect("\(try #require(expected))".contains("\(file): member 'f64.npy'"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         if damage == "data" && e.method == 0 {
-            guard case .crcMismatch = try #require(expected) else { Issue.record("\(String(describing: expected))"); return }
+            guard case .crcMismatch = try #require(expected) else {
+                Issue.record("\(String(describing: expected))")
+                return
+            }
         }
     }
 

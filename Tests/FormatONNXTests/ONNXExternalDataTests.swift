@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// External data: refused by default; allowed, read only from files inside the model's folder.
@@ -18,10 +19,15 @@ import Testing
         model.graph.initializer[0].clearRawData()
         model.graph.initializer[0].dataLocation = .external
         func entry(_ k: String, _ v: String) -> Onnx_StringStringEntryProto {
-            var e = Onnx_StringStringEntryProto(); e.key = k; e.value = v; return e
+            var e = Onnx_StringStringEntryProto()
+            e.key = k
+            e.value = v
+            return e
         }
-        model.graph.initializer[0].externalData = [entry("location", location), entry("offset", "\(offset)"),
-                                                   entry("length", "\(raw.count)")]
+        model.graph.initializer[0].externalData = [
+            entry("location", location), entry("offset", "\(offset)"),
+            entry("length", "\(raw.count)"),
+        ]
         let url = dir.appendingPathComponent("model.onnx")
         let bytes: Data = try model.serializedBytes()
         try bytes.write(to: url)
@@ -29,8 +35,10 @@ import Testing
     }
 
     func failure(_ url: URL) -> String {
-        do { _ = try ONNXFormat.read(url, options: ReadOptions(allowExternalData: true)); return "read without error" }
-        catch { return "\(error)" }
+        do {
+            _ = try ONNXFormat.read(url, options: ReadOptions(allowExternalData: true))
+            return "read without error"
+        } catch { return "\(error)" }
     }
 
     @Test func refusedByDefault() throws {
@@ -52,14 +60,20 @@ import Testing
 
     @Test func parentDirectoryIsRefused() throws {
         let (url, _) = try external(location: "../weights.bin", payload: nil)
-        #expect(failure(url) == "\(url.path): initializer '0.weight': external data location '../weights.bin' climbs out of the model's folder with '..'")
+        #expect(
+            failure(url)
+                == "\(url.path): initializer '0.weight': external data location '../weights.bin' climbs out of the model's folder with '..'"
+        )
     }
 
     @Test func absolutePathIsRefused() throws {
         let (url, dir) = try external(location: "", payload: "weights.bin")
         let (url2, _) = try external(location: dir.appendingPathComponent("weights.bin").path, payload: nil)
         #expect(failure(url).contains("names no location"))
-        #expect(failure(url2) == "\(url2.path): initializer '0.weight': external data location '\(dir.appendingPathComponent("weights.bin").path)' is an absolute path; only files inside the model's folder are read")
+        #expect(
+            failure(url2)
+                == "\(url2.path): initializer '0.weight': external data location '\(dir.appendingPathComponent("weights.bin").path)' is an absolute path; only files inside the model's folder are read"
+        )
     }
 
     /// A symbolic link inside the folder that points outside it is not followed out.
@@ -67,13 +81,20 @@ import Testing
         let outside = try ONNXFixtures.scratch().appendingPathComponent("secret.bin")
         try Data(repeating: 1, count: 80 * 64 * 4).write(to: outside)
         let (url, dir) = try external(location: "link.bin", payload: nil)
-        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("link.bin"), withDestinationURL: outside)
-        #expect(failure(url) == "\(url.path): initializer '0.weight': external data location 'link.bin' leads outside the model's folder")
+        try FileManager.default.createSymbolicLink(
+            at: dir.appendingPathComponent("link.bin"), withDestinationURL: outside)
+        #expect(
+            failure(url)
+                == "\(url.path): initializer '0.weight': external data location 'link.bin' leads outside the model's folder"
+        )
     }
 
     @Test func fileShorterThanOffsetPlusLengthIsRefused() throws {
         let (url, dir) = try external(location: "weights.bin")
         try Data(repeating: 0, count: 100).write(to: dir.appendingPathComponent("weights.bin"))
-        #expect(failure(url) == "\(url.path): initializer '0.weight': external data file 'weights.bin' holds 100 bytes, fewer than offset 0 + length 20480")
+        #expect(
+            failure(url)
+                == "\(url.path): initializer '0.weight': external data file 'weights.bin' holds 100 bytes, fewer than offset 0 + length 20480"
+        )
     }
 }

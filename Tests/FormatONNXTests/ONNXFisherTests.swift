@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// The per-group Fisher of the torch-exported Adult MLP equals the one of
@@ -9,11 +10,13 @@ import Testing
 @Suite struct ONNXFisherTests {
     /// adult_sample.csv's income labels and sex groups (the last three columns are income, sex, race).
     static func labelsAndGroups() throws -> (labels: [Float], groups: [Int], names: [String]) {
-        let text = try String(contentsOf: ONNXFixtures.root.appendingPathComponent("Tests/FairAuditTests/Resources/adult_sample.csv"),
-                              encoding: .utf8)
+        let text = try String(
+            contentsOf: ONNXFixtures.root.appendingPathComponent("Tests/FairAuditTests/Resources/adult_sample.csv"),
+            encoding: .utf8)
         var lines = text.split(whereSeparator: \.isNewline)
         lines.removeFirst()
-        var labels: [Float] = [], groups: [Int] = []
+        var labels: [Float] = []
+        var groups: [Int] = []
         let names = ["Female", "Male"]
         for line in lines {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -25,7 +28,8 @@ import Testing
 
     @Test func perGroupFisherEqualsTheHDF5StateDict() throws {
         let onnx = try Network(graph: ONNXFormat.read(ONNXFixtures.adult))
-        var h5 = try Plugins.formats.read(ONNXFixtures.root.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp_torch.h5"))
+        var h5 = try Plugins.formats.read(
+            ONNXFixtures.root.appendingPathComponent("Tests/FormatHDF5Tests/Resources/adult_mlp_torch.h5"))
         h5.layers = try h5.inferredLayers(activations: [.relu], head: .sigmoid, excluding: [])
         let torch = try Network(graph: h5)
         #expect(onnx.trainableShapes == torch.trainableShapes && onnx.trainableShapes.count == 6)
@@ -38,11 +42,15 @@ import Testing
         let fa = try onnx.groupFisher(features: x, labels: labels, rowGroups: groups, groupNames: names)
         let fb = try torch.groupFisher(features: x, labels: labels, rowGroups: groups, groupNames: names)
         #expect(fa.counts == fb.counts && fa.counts.allSatisfy { $0 > 100 })
-        var worst: Float = 0, largest: Float = 0
+        var worst: Float = 0
+        var largest: Float = 0
         for g in names.indices {
             for t in fa.tensorNames.indices {
                 #expect(fa.values[g][t].count == fb.values[g][t].count)
-                for (p, q) in zip(fa.values[g][t], fb.values[g][t]) { worst = max(worst, abs(p - q)); largest = max(largest, abs(p)) }
+                for (p, q) in zip(fa.values[g][t], fb.values[g][t]) {
+                    worst = max(worst, abs(p - q))
+                    largest = max(largest, abs(p))
+                }
             }
         }
         #expect(largest > 1e-3, "a Fisher that is not all zeros")

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// Files of `Resources` (written by `scripts/fixtures/make_onnx_fixtures.py`
@@ -40,8 +41,9 @@ enum ONNXFixtures {
 
     /// The 80 feature columns of adult_sample.csv (every column but income, sex, race, which come last).
     static func adultFeatures() throws -> (features: [Float], rows: Int) {
-        let text = try String(contentsOf: root.appendingPathComponent("Tests/FairAuditTests/Resources/adult_sample.csv"),
-                              encoding: .utf8)
+        let text = try String(
+            contentsOf: root.appendingPathComponent("Tests/FairAuditTests/Resources/adult_sample.csv"),
+            encoding: .utf8)
         var lines = text.split(whereSeparator: \.isNewline)
         let header = lines.removeFirst().split(separator: ",")
         #expect(header.suffix(3).map(String.init) == ["income", "sex", "race"])

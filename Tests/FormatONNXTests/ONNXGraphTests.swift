@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// Graphs beyond a dense chain, from torch.onnx.export and onnx.helper,
@@ -30,8 +31,11 @@ import Testing
         let graph = try ONNXFormat.read(ONNXFixtures.url("tabular_torch.onnx"))
         let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
         let kinds = Set(layers.map(\.kind))
-        #expect(kinds.isSuperset(of: [.input, .embedding, .layerNormalization, .arithmetic, .activation, .flatten,
-                                      .batchNormalization, .concatenate, .dense]))
+        #expect(
+            kinds.isSuperset(of: [
+                .input, .embedding, .layerNormalization, .arithmetic, .activation, .flatten,
+                .batchNormalization, .concatenate, .dense,
+            ]))
         let emb = try #require(layers.first { $0.kind == .embedding })
         #expect(emb.weights == [.embeddings: "emb.weight"])
         let net = try Network(graph: graph)
@@ -48,8 +52,10 @@ import Testing
         let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
         let m = Dictionary(graph.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(m["output"] == "probabilities")
-        for kind: Layer.Kind in [.reshape, .batchNormalization, .permute, .layerNormalization, .squeeze, .unsqueeze, .gather,
-                                 .flatten, .dense, .arithmetic, .concatenate, .activation] {
+        for kind: Layer.Kind in [
+            .reshape, .batchNormalization, .permute, .layerNormalization, .squeeze, .unsqueeze, .gather,
+            .flatten, .dense, .arithmetic, .concatenate, .activation,
+        ] {
             #expect(layers.contains { $0.kind == kind }, "no \(kind) layer")
         }
         let net = try Network(graph: graph)
@@ -68,7 +74,8 @@ import Testing
         let net = try Network(graph: graph)
         #expect(net.head == .linear)
         let arrays = try ONNXFixtures.arrays("ops_helper.npz")
-        let x = try #require(arrays["x"]).floatValues(), z = try #require(arrays["logits"]).floatValues()
+        let x = try #require(arrays["x"]).floatValues()
+        let z = try #require(arrays["logits"]).floatValues()
         let scores = try net.predictScores(features: x, rows: 400)
         let want = stride(from: 0, to: z.count, by: 2).map { 1 / (1 + exp(z[$0] - z[$0 + 1])) }
         #expect(worst(scores, want) <= 1e-5, "largest difference from onnxruntime's logits: \(worst(scores, want))")
@@ -76,12 +83,16 @@ import Testing
 
     /// Asking for the label output names the ArgMax that stands in the way; asking for a missing one lists the outputs.
     @Test func chosenOutputThatCannotRunIsRefused() throws {
-        #expect(throws: ONNXError.self) { try ONNXFormat.read(ONNXFixtures.url("ops_helper.onnx"), options: ReadOptions(output: "label")) }
+        #expect(throws: ONNXError.self) {
+            try ONNXFormat.read(ONNXFixtures.url("ops_helper.onnx"), options: ReadOptions(output: "label"))
+        }
         do {
             _ = try ONNXFormat.read(ONNXFixtures.url("ops_helper.onnx"), options: ReadOptions(output: "score"))
             Issue.record("read an output that is not there")
         } catch {
-            #expect("\(error)".hasSuffix("the ONNX graph cannot be run: it has no output 'score' (outputs: label, probabilities, logits)"))
+            #expect(
+                "\(error)".hasSuffix(
+                    "the ONNX graph cannot be run: it has no output 'score' (outputs: label, probabilities, logits)"))
         }
     }
 
@@ -107,13 +118,21 @@ import Testing
             let k = try #require(names.firstIndex(of: name))
             let values = try net.parameter(name)
             for i in [0, values.count / 2, values.count - 1] {
-                var plus = net, minus = net
+                var plus = net
+                var minus = net
                 let h: Float = 1e-2
-                var v = values; v[i] += h; try plus.setParameter(name, v)
-                v = values; v[i] -= h; try minus.setParameter(name, v)
-                let fd = Float((try plus.lossAndGradients(features: x, labels: labels, rows: 6).loss
-                                - minus.lossAndGradients(features: x, labels: labels, rows: 6).loss) / Double(2 * h))
-                #expect(abs(fd - grads[k][i]) <= 2e-3 + 2e-2 * abs(fd), "\(name)[\(i)]: finite difference \(fd), backward \(grads[k][i])")
+                var v = values
+                v[i] += h
+                try plus.setParameter(name, v)
+                v = values
+                v[i] -= h
+                try minus.setParameter(name, v)
+                let fd = Float(
+                    (try plus.lossAndGradients(features: x, labels: labels, rows: 6).loss
+                        - minus.lossAndGradients(features: x, labels: labels, rows: 6).loss) / Double(2 * h))
+                #expect(
+                    abs(fd - grads[k][i]) <= 2e-3 + 2e-2 * abs(fd),
+                    "\(name)[\(i)]: finite difference \(fd), backward \(grads[k][i])")
             }
         }
     }
@@ -122,7 +141,10 @@ import Testing
     @Test func torchCNNPredictsAsOnnxruntime() throws {
         let graph = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
         let layers = try #require(graph.layers, "\(graph.architectureNote ?? "")")
-        #expect(layers.filter { $0.kind == .convolution }.allSatisfy { $0.kernelLayout == .outIn && $0.spatial?.dataFormat == .channelsFirst })
+        #expect(
+            layers.filter { $0.kind == .convolution }.allSatisfy {
+                $0.kernelLayout == .outIn && $0.spatial?.dataFormat == .channelsFirst
+            })
         for kind: Layer.Kind in [.convolution, .maxPooling, .averagePooling, .globalAveragePooling, .flatten, .dense] {
             #expect(layers.contains { $0.kind == kind }, "no \(kind) layer")
         }
@@ -145,9 +167,11 @@ import Testing
         try net.write(into: &graph)
         let out = try ONNXFixtures.scratch().appendingPathComponent("cnn.onnx")
         try ONNXFormat.write(graph, to: out, basedOn: ONNXFixtures.url("cnn_torch.onnx"))
-        let back = try ONNXFormat.read(out), before = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
+        let back = try ONNXFormat.read(out)
+        let before = try ONNXFormat.read(ONNXFixtures.url("cnn_torch.onnx"))
         #expect(try back.tensor(named: name).shape == before.tensor(named: name).shape)
-        let a = try back.tensor(named: name).floatValues(), b = try before.tensor(named: name).floatValues()
+        let a = try back.tensor(named: name).floatValues()
+        let b = try before.tensor(named: name).floatValues()
         #expect(a.indices.filter { a[$0] != b[$0] } == [5] && abs(a[5] - b[5] - 1) < 1e-6)
     }
 }

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// Bad ONNX files: one error naming the file and the initializer or node, never a trap.
@@ -44,15 +45,23 @@ import Testing
     @Test func dataShorterThanShapeNamesTheTensor() throws {
         let url = try ONNXFixtures.mutated { $0.graph.initializer[2].dims = [33, 64] }
         let message = failure(url)
-        #expect(message == "\(url.path): initializer '3.weight': shape [33, 64] of float32 needs 8448 bytes of raw_data, the file holds 8192")
+        #expect(
+            message
+                == "\(url.path): initializer '3.weight': shape [33, 64] of float32 needs 8448 bytes of raw_data, the file holds 8192"
+        )
     }
 
     @Test func trillionElementShapeIsRefusedWithoutAllocating() throws {
         let url = try ONNXFixtures.mutated { $0.graph.initializer[0].dims = [1_000_000, 1_000_000] }
         let message = failure(url)
-        #expect(message.hasPrefix("\(url.path): initializer '0.weight': shape [1000000, 1000000] of float32 needs 4000000000000 bytes"), "\(message)")
+        #expect(
+            message.hasPrefix(
+                "\(url.path): initializer '0.weight': shape [1000000, 1000000] of float32 needs 4000000000000 bytes"),
+            "\(message)")
         let huge = try ONNXFixtures.mutated { $0.graph.initializer[0].dims = [Int64.max / 2, 4] }
-        #expect(failure(huge).contains("initializer '0.weight': shape") && failure(huge).contains("too many elements"), "\(failure(huge))")
+        #expect(
+            failure(huge).contains("initializer '0.weight': shape") && failure(huge).contains("too many elements"),
+            "\(failure(huge))")
     }
 
     @Test func typedDataOfTheWrongLengthNamesTheTensor() throws {
@@ -72,7 +81,10 @@ import Testing
             e.value = "../../etc/passwd"
             $0.graph.initializer[0].externalData = [e]
         }
-        #expect(failure(url) == "\(url.path): initializer '0.weight': its values are in the external file '../../etc/passwd', which is read only with --allow-external-data")
+        #expect(
+            failure(url)
+                == "\(url.path): initializer '0.weight': its values are in the external file '../../etc/passwd', which is read only with --allow-external-data"
+        )
     }
 
     /// A node outside the dense chain is named with its op and opset; reading still gives the tensors.
@@ -80,8 +92,9 @@ import Testing
         let url = try ONNXFixtures.mutated { $0.graph.node[1].opType = "LpNormalization" }
         let graph = try ONNXFormat.read(url)
         #expect(graph.layers == nil && graph.tensors.count == 6)
-        #expect(graph.architectureNote?.hasPrefix("node '/1/Relu' (LpNormalization, opset 17) cannot be run") == true,
-                "\(graph.architectureNote ?? "")")
+        #expect(
+            graph.architectureNote?.hasPrefix("node '/1/Relu' (LpNormalization, opset 17) cannot be run") == true,
+            "\(graph.architectureNote ?? "")")
         #expect(throws: FairAuditError.self) { try Network(graph: graph) }
     }
 
@@ -92,7 +105,9 @@ import Testing
         }
         let graph = try ONNXFormat.read(url)
         #expect(graph.layers == nil)
-        #expect(graph.architectureNote == "the ONNX graph cannot be run: node '/1/Relu' is on a cycle", "\(graph.architectureNote ?? "")")
+        #expect(
+            graph.architectureNote == "the ONNX graph cannot be run: node '/1/Relu' is on a cycle",
+            "\(graph.architectureNote ?? "")")
     }
 
     @Test func duplicateInitializerIsRefused() throws {

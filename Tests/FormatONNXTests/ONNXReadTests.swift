@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// Reading initializers and dense chains of models the real exporters wrote.
@@ -15,16 +16,22 @@ import Testing
     @Test func torchExportInitializersAreTheStateDict() throws {
         let graph = try ONNXFormat.read(ONNXFixtures.adult)
         #expect(graph.tensors.map(\.name) == ["0.weight", "0.bias", "3.weight", "3.bias", "5.weight", "5.bias"])
-        let npz = try Plugins.formats.read(ONNXFixtures.root.appendingPathComponent("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz"))
-        for (onnxName, npzName) in [("0.weight", "net.0.weight"), ("3.bias", "net.2.bias"), ("5.weight", "net.4.weight")] {
-            let a = try graph.tensor(named: onnxName), b = try npz.tensor(named: npzName)
+        let npz = try Plugins.formats.read(
+            ONNXFixtures.root.appendingPathComponent("Tests/FormatNPZTests/Resources/adult_mlp_torch.npz"))
+        for (onnxName, npzName) in [
+            ("0.weight", "net.0.weight"), ("3.bias", "net.2.bias"), ("5.weight", "net.4.weight"),
+        ] {
+            let a = try graph.tensor(named: onnxName)
+            let b = try npz.tensor(named: npzName)
             #expect(a.shape == b.shape && a.dtype == .float32)
             #expect(try a.floatValues() == b.floatValues(), "\(onnxName) is a copy of \(npzName)")
         }
     }
 
     /// Typed `*_data` fields and `raw_data` give numpy's values, every dtype.
-    @Test(arguments: ["f32_typed", "f64_typed", "i32_typed", "i64_typed", "f16_typed", "f32_raw", "f16_raw", "u8_raw", "bool_raw"])
+    @Test(arguments: [
+        "f32_typed", "f64_typed", "i32_typed", "i64_typed", "f16_typed", "f32_raw", "f16_raw", "u8_raw", "bool_raw",
+    ])
     func typedAndRawDataMatchNumpy(name: String) throws {
         let graph = try ONNXFormat.read(ONNXFixtures.url("dtypes.onnx"))
         let numpy = try #require(try ONNXFixtures.arrays("dtypes.npz")[name])

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// The skeleton read: large raw_data left in the file and read on demand, the rest as swift-protobuf decodes it.
@@ -34,7 +35,10 @@ import Testing
         let out = try ONNXFixtures.scratch().appendingPathComponent("cut.onnx")
         try Data(contentsOf: ONNXFixtures.adult).prefix(keep).write(to: out)
         #expect(throws: ONNXFileCursor.BinaryOrTruncated.self) { try ONNXSkeleton(url: out, threshold: 1000) }
-        do { _ = try ONNXFormat.read(out); Issue.record("read a cut file") } catch {
+        do {
+            _ = try ONNXFormat.read(out)
+            Issue.record("read a cut file")
+        } catch {
             #expect("\(error)".hasPrefix(out.path + ": not an ONNX model"), "\(error)")
         }
     }

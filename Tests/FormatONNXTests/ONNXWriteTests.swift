@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatONNX
 
 /// Writing back: only changed initializers are replaced.
@@ -14,7 +15,8 @@ import Testing
         let out = try ONNXFixtures.scratch().appendingPathComponent("fixed.onnx")
         try ONNXFormat.write(graph, to: out, basedOn: ONNXFixtures.adult)
 
-        let before = try ONNXFormat.decode(ONNXFixtures.adult), after = try ONNXFormat.decode(out)
+        let before = try ONNXFormat.decode(ONNXFixtures.adult)
+        let after = try ONNXFormat.decode(out)
         #expect(after.graph.node == before.graph.node)
         #expect(after.graph.input == before.graph.input && after.graph.output == before.graph.output)
         #expect(after.opsetImport == before.opsetImport && after.irVersion == before.irVersion)

@@ -2,11 +2,14 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatPyTorch
 
 /// Reading what torch.save wrote, compared with what torch.load(weights_only=True) gives.
 @Suite struct PyTorchReadTests {
-    @Test(arguments: ["views.pt", "dtypes.pt", "parameter.pt", "unsigned.pt", "adult_mlp_state_dict.pt", "adult_mlp_checkpoint.pt"])
+    @Test(arguments: [
+        "views.pt", "dtypes.pt", "parameter.pt", "unsigned.pt", "adult_mlp_state_dict.pt", "adult_mlp_checkpoint.pt",
+    ])
     func valuesEqualTorchLoad(file: String) throws {
         let graph = try Plugins.formats.read(Fixtures.url(file))
         #expect(graph.format == "pytorch")
@@ -17,8 +20,11 @@ import Testing
 
     @Test func nestedCheckpointNamesTensorsByKeyPathAndKeepsTheRestAsMetadata() throws {
         let graph = try Plugins.formats.read(Fixtures.url("adult_mlp_checkpoint.pt"))
-        #expect(graph.tensors.map(\.name) == ["state_dict.net.0.weight", "state_dict.net.0.bias", "state_dict.net.2.weight",
-                                              "state_dict.net.2.bias", "state_dict.net.4.weight", "state_dict.net.4.bias"])
+        #expect(
+            graph.tensors.map(\.name) == [
+                "state_dict.net.0.weight", "state_dict.net.0.bias", "state_dict.net.2.weight",
+                "state_dict.net.2.bias", "state_dict.net.4.weight", "state_dict.net.4.bias",
+            ])
         #expect(graph.layout == .torchStateDict)
         let want = try #require(Fixtures.expected()["adult_mlp_checkpoint.pt.metadata"] as? [String: String])
         for (k, v) in want { #expect(graph.metadata.contains { $0.key == k && $0.value == v }, "\(k) = \(v)") }
@@ -44,9 +50,14 @@ import Testing
     }
 
     @Test func legacyAndTorchScriptFilesAreRefusedSayingWhichTheyAre() throws {
-        let legacy = try Fixtures.url("legacy.pt"), script = try Fixtures.url("torchscript.pt")
-        #expect { try Plugins.formats.read(legacy) } throws: { "\($0)".contains("legacy") && "\($0)".contains(legacy.path) }
-        #expect { try Plugins.formats.read(script) } throws: { "\($0)".contains("TorchScript") && "\($0)".contains(script.path) }
+        let legacy = try Fixtures.url("legacy.pt")
+        let script = try Fixtures.url("torchscript.pt")
+        #expect { try Plugins.formats.read(legacy) } throws: {
+            "\($0)".contains("legacy") && "\($0)".contains(legacy.path)
+        }
+        #expect { try Plugins.formats.read(script) } throws: {
+            "\($0)".contains("TorchScript") && "\($0)".contains(script.path)
+        }
     }
 }
 
@@ -74,15 +85,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: Self.marker), "\(file): the payload created \(Self.marker)")
     }
 
-    @Test(arguments: [("os_system.pt", "posix.system"), ("eval.pt", "eval"), ("popen_proto4.pt", "subprocess.Popen"),
-                      ("model_class.pt", "torch.nn.modules.linear.Linear"), ("arbitrary_global.pt", "shutil.rmtree")])
+    @Test(arguments: [
+        ("os_system.pt", "posix.system"), ("eval.pt", "eval"), ("popen_proto4.pt", "subprocess.Popen"),
+        ("model_class.pt", "torch.nn.modules.linear.Linear"), ("arbitrary_global.pt", "shutil.rmtree"),
+    ])
     func forbiddenGlobalsAreNamed(file: String, global: String) throws {
         let url = try Fixtures.url(file, in: "hostile")
         #expect { try Plugins.formats.read(url) } throws: { "\($0)".contains(global) }
     }
 
-    @Test(arguments: [("offset_past_end.pt", "'bf16'"), ("storage_too_big.pt", "storage '0'"),
-                      ("missing_data_pkl.pt", "data.pkl"), ("deep_nesting.pt", "deeper than 64"), ("huge_memo.pt", "memo index")])
+    @Test(arguments: [
+        ("offset_past_end.pt", "'bf16'"), ("storage_too_big.pt", "storage '0'"),
+        ("missing_data_pkl.pt", "data.pkl"), ("deep_nesting.pt", "deeper than 64"), ("huge_memo.pt", "memo index"),
+    ])
     func structuralLiesAreNamed(file: String, words: String) throws {
         let url = try Fixtures.url(file, in: "hostile")
         #expect { try Plugins.formats.read(url) } throws: { "\($0)".contains(words) }

@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatPyTorch
 
 /// Write-back replaces only changed storages and keeps data.pkl; new
@@ -22,7 +23,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.pt")
         try PyTorchFormat.write(graph, to: out, basedOn: src)
-        let a = try Self.members(src), b = try Self.members(out)
+        let a = try Self.members(src)
+        let b = try Self.members(out)
         #expect(a.keys.sorted() == b.keys.sorted())
         let changed = a.keys.filter { a[$0] != b[$0] }
         #expect(changed == ["adult_mlp_checkpoint/data/3"], "changed: \(changed)")
@@ -84,14 +86,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var added = try Plugins.formats.read(src)
         added.tensors.append(Tensor(name: "extra", dtype: .float32, shape: [1], storage: .bytes(Data(count: 4))))
-        #expect { try PyTorchFormat.write(added, to: dir.appendingPathComponent("a.pt"), basedOn: src) }
-            throws: { "\($0)".contains("'extra'") }
+        #expect { try PyTorchFormat.write(added, to: dir.appendingPathComponent("a.pt"), basedOn: src) } throws: {
+            "\($0)".contains("'extra'")
+        }
         var reshaped = try Plugins.formats.read(src)
         let i = try #require(reshaped.tensors.firstIndex { $0.name == "net.0.bias" })
         reshaped.tensors[i].shape = [8, 8]
         reshaped.tensors[i].isModified = true
-        #expect { try PyTorchFormat.write(reshaped, to: dir.appendingPathComponent("b.pt"), basedOn: src) }
-            throws: { "\($0)".contains("keeps each tensor's dtype and shape") }
+        #expect { try PyTorchFormat.write(reshaped, to: dir.appendingPathComponent("b.pt"), basedOn: src) } throws: {
+            "\($0)".contains("keeps each tensor's dtype and shape")
+        }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.pt").path))
     }
 }
@@ -108,7 +112,8 @@ import Testing
             let data = try Fixtures.adultSample(width: net.inputWidth)
             return try net.predictScores(features: data.features, rows: data.rowCount)
         }
-        let got = try scores(Fixtures.url(file)), h5 = try scores(Fixtures.url("adult_mlp_torch.h5"))
+        let got = try scores(Fixtures.url(file))
+        let h5 = try scores(Fixtures.url("adult_mlp_torch.h5"))
         let torch = try Fixtures.floats("adult_sample_torch_scores.f32")
         #expect(got.count == 2000 && h5.count == 2000 && torch.count == 2000)
         let vsH5 = zip(got, h5).map { abs($0 - $1) }.max() ?? .infinity

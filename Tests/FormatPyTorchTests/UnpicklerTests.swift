@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FormatPyTorch
 
 /// The restricted unpickler on pickles Python itself wrote, and on small
@@ -13,9 +14,11 @@ import Testing
     func plainValuesFromPythonsPickleBecomeMetadata(file: String) throws {
         let c = try Self.parse([UInt8](Data(contentsOf: Fixtures.url(file))))
         #expect(c.tensors.isEmpty)
-        let want: [(String, String)] = [("epoch", "3"), ("lr", "0.5"), ("name", "adult ✓"), ("big", "1099511627776"),
-                                        ("neg", "-7"), ("flags", "[True, False, None]"), ("nested.a", "[1, 2, 3]"),
-                                        ("nested.b", "[4.5, x]"), ("tags", "[t]")]
+        let want: [(String, String)] = [
+            ("epoch", "3"), ("lr", "0.5"), ("name", "adult ✓"), ("big", "1099511627776"),
+            ("neg", "-7"), ("flags", "[True, False, None]"), ("nested.a", "[1, 2, 3]"),
+            ("nested.b", "[4.5, x]"), ("tags", "[t]"),
+        ]
         #expect(c.metadata.map(\.key) == want.map(\.0))
         #expect(c.metadata.map(\.value) == want.map(\.1))
     }
@@ -29,15 +32,18 @@ import Testing
     static func pickle(_ body: [UInt8]) -> [UInt8] { [0x80, 0x02] + body + [0x2E] }
 
     @Test(arguments: [
-        ([0x5D, 0x7D, 0x62] as [UInt8], "BUILD"),                               // BUILD on a list
-        ([0x63] + Array("collections\nOrderedDict\n".utf8) + [0x28, 0x4B, 0x01, 0x74, 0x52], "OrderedDict called with arguments"),
-        ([0x5D, 0x71, 0x00, 0x68, 0x00, 0x61], "deeper than 64"),               // a list that contains itself
-        ([0x4B, 0x01, 0x4B, 0x02], "STOP with"),                                // two values left at STOP
-        ([0x69] + Array("os\nsystem\n".utf8), "INST"),                          // INST builds an object
+        ([0x5D, 0x7D, 0x62] as [UInt8], "BUILD"),  // BUILD on a list
+        (
+            [0x63] + Array("collections\nOrderedDict\n".utf8) + [0x28, 0x4B, 0x01, 0x74, 0x52],
+            "OrderedDict called with arguments"
+        ),
+        ([0x5D, 0x71, 0x00, 0x68, 0x00, 0x61], "deeper than 64"),  // a list that contains itself
+        ([0x4B, 0x01, 0x4B, 0x02], "STOP with"),  // two values left at STOP
+        ([0x69] + Array("os\nsystem\n".utf8), "INST"),  // INST builds an object
         ([0x81], "NEWOBJ"),
-        ([0x4B, 0x01, 0x51], "persistent id"),                                  // BINPERSID of an int
-        ([0x28, 0x30], "POP on an empty stack"),                                // POP right after MARK
-        ([0x7D, 0x5D, 0x4B, 0x01, 0x73], "dict key of type list"),              // SETITEM with a list key
+        ([0x4B, 0x01, 0x51], "persistent id"),  // BINPERSID of an int
+        ([0x28, 0x30], "POP on an empty stack"),  // POP right after MARK
+        ([0x7D, 0x5D, 0x4B, 0x01, 0x73], "dict key of type list"),  // SETITEM with a list key
     ])
     func refusals(body: [UInt8], words: String) throws {
         #expect { try Self.parse(Self.pickle(body)) } throws: { e in "\(e)".contains(words) && e is PyTorchError }

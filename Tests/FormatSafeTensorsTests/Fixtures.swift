@@ -7,16 +7,20 @@ import Testing
 /// and the values torch/safetensors read from them (`expected.json`).
 enum Fixtures {
     static func url(_ name: String, in sub: String? = nil) throws -> URL {
-        let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
-        return try #require(Bundle.module.url(forResource: base, withExtension: ext,
-                                              subdirectory: sub.map { "Resources/\($0)" } ?? "Resources"),
-                            "missing fixture \(name)")
+        let base = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
+        return try #require(
+            Bundle.module.url(
+                forResource: base, withExtension: ext,
+                subdirectory: sub.map { "Resources/\($0)" } ?? "Resources"),
+            "missing fixture \(name)")
     }
 
     /// Every file in `Resources/<sub>`.
     static func files(in sub: String) -> [String] {
         guard let dir = Bundle.module.url(forResource: sub, withExtension: nil, subdirectory: "Resources"),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
+        else { return [] }
         return names.sorted()
     }
 
@@ -42,19 +46,24 @@ enum Fixtures {
             let values = try t.doubleValues()
             func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
             if let all = w["values"] as? [Double] {
-                #expect(values.count == all.count && zip(values, all).allSatisfy { close($0, $1) }, "\(file): \(t.name) values \(values.prefix(8)) vs \(all.prefix(8))")
+                #expect(
+                    values.count == all.count && zip(values, all).allSatisfy { close($0, $1) },
+                    "\(file): \(t.name) values \(values.prefix(8)) vs \(all.prefix(8))")
             } else {
-                let head = try #require(w["head"] as? [Double]), sum = try #require(w["sum"] as? Double)
+                let head = try #require(w["head"] as? [Double])
+                let sum = try #require(w["sum"] as? Double)
                 #expect(zip(values, head).allSatisfy { close($0, $1) }, "\(file): \(t.name) first values")
-                #expect(abs(values.reduce(0, +) - sum) <= 1e-9 * Double(values.count) + tolerance, "\(file): \(t.name) sum")
+                #expect(
+                    abs(values.reduce(0, +) - sum) <= 1e-9 * Double(values.count) + tolerance, "\(file): \(t.name) sum")
             }
         }
     }
 
     /// The Adult sample rows with the model's input width.
     static func adultSample(width: Int) throws -> LabeledData {
-        try LabeledData.load(from: url("adult_sample.csv.gz"),
-                             options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"], expectedFeatureCount: width))
+        try LabeledData.load(
+            from: url("adult_sample.csv.gz"),
+            options: CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"], expectedFeatureCount: width))
     }
 
     /// float32 little-endian values of a `.f32` file.

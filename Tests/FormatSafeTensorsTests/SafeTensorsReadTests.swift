@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatSafeTensors
 
 /// Reading what safetensors wrote: every dtype, metadata, sharded sets, and
@@ -14,7 +15,9 @@ import Testing
         // Decoding to double is exact in both libraries; Foundation's JSON reader can be an ulp off.
         try Fixtures.expectValues(graph, want, tolerance: 1e-14, file: "dtypes.safetensors")
         let dtypes = Dictionary(graph.tensors.map { ($0.name, $0.dtype) }, uniquingKeysWith: { a, _ in a })
-        #expect(dtypes["bf16"] == .bfloat16 && dtypes["f16"] == .float16 && dtypes["u64"] == .uint64 && dtypes["flags"] == .bool)
+        #expect(
+            dtypes["bf16"] == .bfloat16 && dtypes["f16"] == .float16 && dtypes["u64"] == .uint64
+                && dtypes["flags"] == .bool)
         let meta = try #require(Fixtures.expected()["dtypes.safetensors.metadata"] as? [String: String])
         for (k, v) in meta { #expect(graph.metadata.contains { $0.key == "metadata." + k && $0.value == v }, "\(k)") }
     }
@@ -29,7 +32,10 @@ import Testing
     @Test func tensorsAreSlicesOfTheMapping() throws {
         let graph = try SafeTensorsFormat.read(Fixtures.url("adult_mlp.safetensors"))
         for t in graph.tensors {
-            guard case .bytes(let d) = t.storage else { Issue.record("\(t.name) is not held as mapped bytes"); continue }
+            guard case .bytes(let d) = t.storage else {
+                Issue.record("\(t.name) is not held as mapped bytes")
+                continue
+            }
             #expect(d.count == t.byteCount)
         }
     }
@@ -62,8 +68,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [("gap.safetensors", "'b'"), ("overlap.safetensors", "'b'"), ("shape_mismatch.safetensors", "'a'"),
-                      ("duplicate.safetensors", "'a'"), ("unknown_dtype.safetensors", "'a'"), ("past_end.safetensors", "'a'")])
+    @Test(arguments: [
+        ("gap.safetensors", "'b'"), ("overlap.safetensors", "'b'"), ("shape_mismatch.safetensors", "'a'"),
+        ("duplicate.safetensors", "'a'"), ("unknown_dtype.safetensors", "'a'"), ("past_end.safetensors", "'a'"),
+    ])
     func tensorProblemsNameTheTensor(file: String, tensor: String) throws {
         let url = try Fixtures.url(file, in: "malformed")
         #expect { try SafeTensorsFormat.read(url) } throws: { "\($0)".contains("tensor \(tensor)") }
@@ -79,14 +87,20 @@ import Testing
     @Test func indexProblemsAreRefused() throws {
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let shard1 = "adult_mlp_sharded-00001-of-00002.safetensors", shard2 = "adult_mlp_sharded-00002-of-00002.safetensors"
-        for s in [shard1, shard2] { try FileManager.default.copyItem(at: Fixtures.url(s), to: dir.appendingPathComponent(s)) }
+        let shard1 = "adult_mlp_sharded-00001-of-00002.safetensors"
+        let shard2 = "adult_mlp_sharded-00002-of-00002.safetensors"
+        for s in [shard1, shard2] {
+            try FileManager.default.copyItem(at: Fixtures.url(s), to: dir.appendingPathComponent(s))
+        }
         let cases: [(String, String)] = [
             ("{\"weight_map\": {\"net.0.bias\": \"../\(shard1)\"}}", "not a file name inside"),
             ("{\"weight_map\": {\"net.0.bias\": \"missing.safetensors\"}}", "does not exist"),
             ("{\"weight_map\": {\"net.0.bias\": \"\(shard2)\", \"net.0.weight\": \"\(shard1)\"}}", "weight_map"),
             ("{\"weight_map\": {\"net.0.bias\": \"\(shard1)\", \"net.0.bias\": \"\(shard1)\"}}", "more than once"),
-            ("{\"weight_map\": {\"net.0.bias\": \"\(shard1)\", \"net.0.weight\": \"\(shard1)\", \"extra\": \"\(shard1)\"}}", "'extra'"),
+            (
+                "{\"weight_map\": {\"net.0.bias\": \"\(shard1)\", \"net.0.weight\": \"\(shard1)\", \"extra\": \"\(shard1)\"}}",
+                "'extra'"
+            ),
         ]
         for (i, (json, words)) in cases.enumerated() {
             let url = dir.appendingPathComponent("case\(i).safetensors.index.json")

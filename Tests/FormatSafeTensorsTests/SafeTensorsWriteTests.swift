@@ -2,6 +2,7 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 import Testing
+
 @testable import FormatSafeTensors
 
 /// Writing safetensors: new files, write-back keeping the header, metadata
@@ -24,7 +25,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.safetensors")
         try SafeTensorsFormat.write(graph, to: out, basedOn: src)
-        let (h0, d0) = try Self.split(src), (h1, d1) = try Self.split(out)
+        let (h0, d0) = try Self.split(src)
+        let (h1, d1) = try Self.split(out)
         #expect(h0 == h1, "the header (order, __metadata__, padding) must be copied as it is")
         #expect(d0.count == d1.count)
         let back = try Plugins.formats.read(out)
@@ -39,7 +41,10 @@ import Testing
         let src = try Fixtures.url("dtypes.safetensors")
         var graph = try Plugins.formats.read(src)
         graph.tensors.removeAll { $0.name == "f32" }
-        graph.tensors.append(Tensor(name: "added", dtype: .float32, shape: [2], storage: .bytes(Tensor.encode([1, 2], dtype: .float32, byteOrder: .little))))
+        graph.tensors.append(
+            Tensor(
+                name: "added", dtype: .float32, shape: [2],
+                storage: .bytes(Tensor.encode([1, 2], dtype: .float32, byteOrder: .little))))
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.safetensors")
@@ -79,9 +84,13 @@ import Testing
         try SafeTensorsFormat.write(graph, to: out, basedOn: src)
         let index = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
         let map = try #require(index["weight_map"] as? [String: String])
-        let srcMap = try #require((JSONSerialization.jsonObject(with: Data(contentsOf: src)) as? [String: Any])?["weight_map"] as? [String: String])
+        let srcMap = try #require(
+            (JSONSerialization.jsonObject(with: Data(contentsOf: src)) as? [String: Any])?["weight_map"]
+                as? [String: String])
         #expect(Set(map.keys) == Set(srcMap.keys))
-        for (k, v) in srcMap { #expect(map[k] == v.replacingOccurrences(of: "adult_mlp_sharded", with: "fixed"), "\(k)") }
+        for (k, v) in srcMap {
+            #expect(map[k] == v.replacingOccurrences(of: "adult_mlp_sharded", with: "fixed"), "\(k)")
+        }
         // The shard without the modified tensor is a byte-identical copy.
         let first = try Data(contentsOf: Fixtures.url("adult_mlp_sharded-00001-of-00002.safetensors"))
         #expect(try Data(contentsOf: dir.appendingPathComponent("fixed-00001-of-00002.safetensors")) == first)
@@ -105,14 +114,18 @@ import Testing
     @Test func shardedWriteNeverOverwritesTheSourceShards() throws {
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let names = ["adult_mlp_sharded.safetensors.index.json", "adult_mlp_sharded-00001-of-00002.safetensors",
-                     "adult_mlp_sharded-00002-of-00002.safetensors"]
+        let names = [
+            "adult_mlp_sharded.safetensors.index.json", "adult_mlp_sharded-00001-of-00002.safetensors",
+            "adult_mlp_sharded-00002-of-00002.safetensors",
+        ]
         for n in names { try FileManager.default.copyItem(at: Fixtures.url(n), to: dir.appendingPathComponent(n)) }
         let src = dir.appendingPathComponent(names[0])
         let before = try names.map { try Data(contentsOf: dir.appendingPathComponent($0)) }
         let graph = try Plugins.formats.read(src)
-        #expect { try SafeTensorsFormat.write(graph, to: dir.appendingPathComponent("adult_mlp_sharded.index.json"), basedOn: src) }
-            throws: { "\($0)".contains("would overwrite") }
+        #expect {
+            try SafeTensorsFormat.write(
+                graph, to: dir.appendingPathComponent("adult_mlp_sharded.index.json"), basedOn: src)
+        } throws: { "\($0)".contains("would overwrite") }
         #expect(try names.map { try Data(contentsOf: dir.appendingPathComponent($0)) } == before)
     }
 
@@ -125,9 +138,11 @@ import Testing
         let out = dir.appendingPathComponent("keras.safetensors")
         try SafeTensorsFormat.write(keras, to: out, basedOn: nil)
         let back = try Plugins.formats.read(out)
-        let kernel = try back.tensor(named: "net.0/kernel"), weight = try graph.tensor(named: "net.0.weight")
+        let kernel = try back.tensor(named: "net.0/kernel")
+        let weight = try graph.tensor(named: "net.0.weight")
         #expect(kernel.shape == [80, 64])
-        let w = try weight.floatValues(), k = try kernel.floatValues()
+        let w = try weight.floatValues()
+        let k = try kernel.floatValues()
         var transposed = true
         for o in 0..<64 { for i in 0..<80 where w[o * 80 + i] != k[i * 64 + o] { transposed = false } }
         #expect(transposed, "a Keras kernel is the transpose of the PyTorch weight")

@@ -20,10 +20,13 @@ struct BaseRateAudit: Audit {
         let rates = zip(positives, counts).map { $0 / max($1, 1) }
         let gap = (rates.max() ?? 0) - (rates.min() ?? 0)
         let groups = data.groupNames.enumerated().map { g, name in
-            JSONValue.object([("name", .string(name)), ("count", .int(Int(counts[g]))), ("base_rate", .number(rates[g]))])
+            JSONValue.object([
+                ("name", .string(name)), ("count", .int(Int(counts[g]))), ("base_rate", .number(rates[g])),
+            ])
         }
         let text = data.groupNames.enumerated().map { "\($1): \(rates[$0])" }.joined(separator: "\n")
-        return AuditResult(name: Self.name, json: .object([("groups", .array(groups))]), text: text, markdown: text,
-                           metrics: [AuditMetric(name: "base_rate_difference", value: gap)])
+        return AuditResult(
+            name: Self.name, json: .object([("groups", .array(groups))]), text: text, markdown: text,
+            metrics: [AuditMetric(name: "base_rate_difference", value: gap)])
     }
 }

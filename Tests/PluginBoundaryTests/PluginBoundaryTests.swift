@@ -50,9 +50,10 @@ import Testing
         let data = try Self.resource("adult_sample.csv", "gz")
         let csv = CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"])
         func request(_ model: URL) -> AuditRequest {
-            var r = AuditRequest(model: model, data: data, dataOptions: csv,
-                                 audits: Plugins.audits.filter { $0.name == "fairness" } + [BaseRateAudit.self],
-                                 architecture: { g in g.layers = try g.inferredLayers(activations: [.relu], head: .sigmoid) })
+            var r = AuditRequest(
+                model: model, data: data, dataOptions: csv,
+                audits: Plugins.audits.filter { $0.name == "fairness" } + [BaseRateAudit.self],
+                architecture: { g in g.layers = try g.inferredLayers(activations: [.relu], head: .sigmoid) })
             r.formats = Self.registry
             return r
         }
@@ -77,15 +78,18 @@ import Testing
         var policy = Policy()
         policy.limits.append(Policy.Limit(metric: "base_rate_difference", kind: .max, bound: limit, line: 1))
         let checks = try policy.evaluate(outcome.metrics)
-        let report = AuditReport(model: "adult_mlp.fatxt", graph: outcome.graph, dataPath: data.path, data: outcome.data,
-                                 results: outcome.results, checks: checks, seconds: outcome.seconds, timing: outcome.timing)
+        let report = AuditReport(
+            model: "adult_mlp.fatxt", graph: outcome.graph, dataPath: data.path, data: outcome.data,
+            results: outcome.results, checks: checks, seconds: outcome.seconds, timing: outcome.timing)
         #expect(report.passed == passes)
         guard case .number(let v)? = report.json["metrics"]?["base_rate_difference"]?["value"] else {
-            Issue.record("metrics.base_rate_difference missing from the JSON report"); return
+            Issue.record("metrics.base_rate_difference missing from the JSON report")
+            return
         }
         #expect(v == gap.value)
         guard case .array(let groups)? = report.json["base_rates"]?["groups"] else {
-            Issue.record("base_rates.groups missing from the JSON report"); return
+            Issue.record("base_rates.groups missing from the JSON report")
+            return
         }
         #expect(groups.count == rates.count)
         #expect(report.json["timing"]?["base_rates_s"] != nil)

@@ -21,7 +21,9 @@ enum TextFormat: ModelFormat {
     static func lines(_ url: URL) throws -> [String] {
         let text = try String(contentsOf: url, encoding: .utf8)
         guard text.hasPrefix(magic), text.hasSuffix("\n" + end) || text == magic + end else {
-            throw Bad(description: "\(url.lastPathComponent): no \(magic.dropLast()) line, or the END line is missing (truncated)")
+            throw Bad(
+                description:
+                    "\(url.lastPathComponent): no \(magic.dropLast()) line, or the END line is missing (truncated)")
         }
         return text.dropFirst(magic.count).dropLast(end.count).split(separator: "\n").map { $0 + "\n" }
     }
@@ -30,20 +32,30 @@ enum TextFormat: ModelFormat {
         var tensors: [Tensor] = []
         for (i, line) in try lines(url).enumerated() {
             let parts = line.dropLast().split(separator: "|", omittingEmptySubsequences: false)
-            guard parts.count == 3, !parts[0].isEmpty else { throw Bad(description: "\(url.lastPathComponent): line \(i + 2) is not name|dims|values") }
+            guard parts.count == 3, !parts[0].isEmpty else {
+                throw Bad(description: "\(url.lastPathComponent): line \(i + 2) is not name|dims|values")
+            }
             let dims = try parts[1].split(separator: "x").map { d in
-                guard let n = Int(d), n >= 0 else { throw Bad(description: "\(url.lastPathComponent): line \(i + 2): bad dimension \(d)") }
+                guard let n = Int(d), n >= 0 else {
+                    throw Bad(description: "\(url.lastPathComponent): line \(i + 2): bad dimension \(d)")
+                }
                 return n
             }
             let values = try parts[2].split(separator: ",").map { v in
-                guard let x = Float(v) else { throw Bad(description: "\(url.lastPathComponent): line \(i + 2): bad value \(v)") }
+                guard let x = Float(v) else {
+                    throw Bad(description: "\(url.lastPathComponent): line \(i + 2): bad value \(v)")
+                }
                 return Double(x)
             }
             guard values.count == dims.reduce(1, *) else {
-                throw Bad(description: "\(url.lastPathComponent): line \(i + 2) holds \(values.count) values for shape \(dims)")
+                throw Bad(
+                    description:
+                        "\(url.lastPathComponent): line \(i + 2) holds \(values.count) values for shape \(dims)")
             }
-            tensors.append(Tensor(name: String(parts[0]), dtype: .float32, shape: dims,
-                                  storage: .bytes(Tensor.encode(values, dtype: .float32, byteOrder: .little))))
+            tensors.append(
+                Tensor(
+                    name: String(parts[0]), dtype: .float32, shape: dims,
+                    storage: .bytes(Tensor.encode(values, dtype: .float32, byteOrder: .little))))
         }
         return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors, source: url)
     }
@@ -65,8 +77,9 @@ enum TextFormat: ModelFormat {
 
     /// The magic line, each tensor line, and the end line.
     static func members(of url: URL) throws -> [(name: String, bytes: Data)] {
-        [("magic", Data(magic.utf8))] + (try lines(url)).map { line in
-            (String(line.prefix { $0 != "|" }), Data(line.utf8))
-        } + [("end", Data(end.utf8))]
+        [("magic", Data(magic.utf8))]
+            + (try lines(url)).map { line in
+                (String(line.prefix { $0 != "|" }), Data(line.utf8))
+            } + [("end", Data(end.utf8))]
     }
 }

@@ -69,7 +69,8 @@ public final class FairnessAccumulator: AuditAccumulator {
         }
         grow(to: top)
         for i in 0..<n {
-            let g = rows.groups[i], y = rows.labels[i]
+            let g = rows.groups[i]
+            let y = rows.labels[i]
             guard y == 0 || y == 1 else { throw FairnessError.nonBinaryLabel(row: rows.firstRow + i, value: y) }
             let s = Double(rows.scores[i])
             let code = 4 * g + (y == 1 ? 2 : 0) + (s >= threshold ? 1 : 0)
@@ -78,7 +79,10 @@ public final class FairnessAccumulator: AuditAccumulator {
             scoreSums[g] += s
         }
         guard resamples > 0 else { return }
-        let stride = 4 * capacity, workers = min(threads, resamples), keys = self.keys, resamples = self.resamples
+        let stride = 4 * capacity
+        let workers = min(threads, resamples)
+        let keys = self.keys
+        let resamples = self.resamples
         let ids = SharedIDs(p: rows.rowIDs.baseAddress)
         boot.withUnsafeMutableBufferPointer { out in
             let shared = SharedCells(p: out.baseAddress)
@@ -89,7 +93,8 @@ public final class FairnessAccumulator: AuditAccumulator {
                     CounterRandom.poissonOneCDF.withUnsafeBufferPointer { cdf in
                         let p0 = cdf[0]
                         for b in (t * resamples / workers)..<((t + 1) * resamples / workers) {
-                            let key = keys[b], row = o + b * stride
+                            let key = keys[b]
+                            let row = o + b * stride
                             for i in 0..<n {
                                 let u = CounterRandom.bits(key: key, counter: id[i])
                                 if u < p0 { continue }
@@ -108,9 +113,11 @@ public final class FairnessAccumulator: AuditAccumulator {
     public func partial(groupNames: [String], groupParts: [[String]], order: [Int]) throws -> FairnessPartial {
         let g = groupNames.count
         guard order.count >= groupCount, order.allSatisfy({ $0 >= 0 && $0 < g }) else {
-            throw FairnessError.invalidOption(name: "groups", reason: "has \(groupCount) groups in the rows but \(g) names")
+            throw FairnessError.invalidOption(
+                name: "groups", reason: "has \(groupCount) groups in the rows but \(g) names")
         }
-        var outCells = [Int](repeating: 0, count: 4 * g), sums = [Double](repeating: 0, count: g)
+        var outCells = [Int](repeating: 0, count: 4 * g)
+        var sums = [Double](repeating: 0, count: g)
         var outBoot = [Int](repeating: 0, count: resamples * 4 * g)
         for s in 0..<groupCount {
             let to = order[s]
@@ -120,15 +127,18 @@ public final class FairnessAccumulator: AuditAccumulator {
                 for c in 0..<4 { outBoot[b * 4 * g + 4 * to + c] = boot[b * 4 * capacity + 4 * s + c] }
             }
         }
-        return try FairnessPartial(groupNames: groupNames, groupParts: groupParts, cells: outCells, scoreSums: sums,
-                                   threshold: threshold, resamples: resamples, seed: seed, bootstrapCells: outBoot)
+        return try FairnessPartial(
+            groupNames: groupNames, groupParts: groupParts, cells: outCells, scoreSums: sums,
+            threshold: threshold, resamples: resamples, seed: seed, bootstrapCells: outBoot)
     }
 
     /// The fairness audit's result over every row folded.
     public func finish(_ end: AuditStreamEnd) throws -> AuditResult {
         let data = end.data
-        end.progress("fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(resamples) bootstrap replicates")
-        let p = try partial(groupNames: data.groupNames, groupParts: FairnessAudit.groupParts(data), order: end.groupOrder)
+        end.progress(
+            "fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(resamples) bootstrap replicates")
+        let p = try partial(
+            groupNames: data.groupNames, groupParts: FairnessAudit.groupParts(data), order: end.groupOrder)
         return try FairnessAudit.result(p, options: end.options, groupColumns: data.groupColumns)
     }
 }

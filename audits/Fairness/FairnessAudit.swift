@@ -20,8 +20,10 @@ public struct FairnessAudit: StreamingAudit {
     /// (`FairnessReport.json`), a text table, Markdown and the gate metrics.
     /// The same computation as `fairaudit merge` over one partial.
     public func run(_ context: AuditContext) throws -> AuditResult {
-        let data = context.data, o = context.options
-        context.progress("fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(o.bootstrap) bootstrap replicates")
+        let data = context.data
+        let o = context.options
+        context.progress(
+            "fairness: \(data.rowCount) rows, \(data.groupNames.count) groups, \(o.bootstrap) bootstrap replicates")
         return try Self.result(Self.partial(context), options: o, groupColumns: data.groupColumns)
     }
 
@@ -42,18 +44,23 @@ public struct FairnessAudit: StreamingAudit {
 
     /// The sufficient statistics of `context`'s rows (``FairnessPartial``).
     public static func partial(_ context: AuditContext) throws -> FairnessPartial {
-        let data = context.data, o = context.options
+        let data = context.data
+        let o = context.options
         let parts = groupParts(data)
-        return try FairnessPartial(scores: context.scores, labels: data.labels, rowGroups: data.rowGroups,
-                                   groupNames: data.groupNames, groupParts: parts, rowIDs: context.resolvedRowIDs,
-                                   threshold: o.threshold, resamples: o.bootstrap, seed: o.seed, threads: 2)
+        return try FairnessPartial(
+            scores: context.scores, labels: data.labels, rowGroups: data.rowGroups,
+            groupNames: data.groupNames, groupParts: parts, rowIDs: context.resolvedRowIDs,
+            threshold: o.threshold, resamples: o.bootstrap, seed: o.seed, threads: 2)
     }
 
     /// The audit's result from a partial (one run's, or many merged).
-    public static func result(_ partial: FairnessPartial, options o: AuditOptions,
-                              groupColumns: [String]) throws -> AuditResult {
+    public static func result(
+        _ partial: FairnessPartial, options o: AuditOptions,
+        groupColumns: [String]
+    ) throws -> AuditResult {
         let report = try FairnessReport(partial: partial, minGroupSize: o.minGroupSize, confidence: o.confidence)
-        return AuditResult(name: name, json: report.json(groupColumns: groupColumns),
-                           text: report.text, markdown: report.markdown, metrics: report.auditMetrics)
+        return AuditResult(
+            name: name, json: report.json(groupColumns: groupColumns),
+            text: report.text, markdown: report.markdown, metrics: report.auditMetrics)
     }
 }

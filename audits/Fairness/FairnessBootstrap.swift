@@ -18,14 +18,16 @@ public enum FairnessBootstrap {
     /// `threads` threads, each a block of replicates; the result does not
     /// depend on the thread count, the row order or how rows are split.
     public static func poissonCells<Code: FixedWidthInteger & Sendable>(
-        codes: [Code], rowIDs: [UInt64], groupCount: Int, resamples: Int, seed: UInt64, threads: Int = 2) -> [Int] {
+        codes: [Code], rowIDs: [UInt64], groupCount: Int, resamples: Int, seed: UInt64, threads: Int = 2
+    ) -> [Int] {
         let width = 4 * groupCount
         guard resamples > 0, width > 0 else { return [] }
         let out = CellSlots(count: resamples * width)
         let workers = max(1, min(threads, resamples))
         let n = min(codes.count, rowIDs.count)
         DispatchQueue.concurrentPerform(iterations: workers) { t in
-            let start = t * resamples / workers, end = (t + 1) * resamples / workers
+            let start = t * resamples / workers
+            let end = (t + 1) * resamples / workers
             var cells = [Int](repeating: 0, count: width)
             CounterRandom.poissonOneCDF.withUnsafeBufferPointer { cdf in
                 codes.withUnsafeBufferPointer { code in
@@ -55,30 +57,42 @@ public enum FairnessBootstrap {
     /// Runs on `threads` threads, each a fixed contiguous block of resample
     /// indices; since each resample has its own stream, the result does not
     /// depend on the thread count.
-    public static func resampledGaps(codes: [Int32], groupCount: Int, included: [Bool], resamples: Int,
-                                     seed: UInt64, threads: Int = 2) -> [FairnessGaps] {
-        Self.resamples(codes: codes, groupCount: groupCount, included: included, count: resamples, seed: seed,
-                  threads: threads).map(\.gaps)
+    public static func resampledGaps(
+        codes: [Int32], groupCount: Int, included: [Bool], resamples: Int,
+        seed: UInt64, threads: Int = 2
+    ) -> [FairnessGaps] {
+        Self.resamples(
+            codes: codes, groupCount: groupCount, included: included, count: resamples, seed: seed,
+            threads: threads
+        ).map(\.gaps)
     }
 
     /// The resamples themselves: each one's gaps and every group's rates.
-    public static func resamples(codes: [Int32], groupCount: Int, included: [Bool], count resamples: Int,
-                                 seed: UInt64, threads: Int = 2) -> [BootstrapSample] {
+    public static func resamples(
+        codes: [Int32], groupCount: Int, included: [Bool], count resamples: Int,
+        seed: UInt64, threads: Int = 2
+    ) -> [BootstrapSample] {
         // One byte per row when the cells fit (≤ 64 groups): the codes stay in cache.
         let small: [UInt8]? = 4 * groupCount <= 256 ? codes.map { UInt8(truncatingIfNeeded: $0) } : nil
-        return Self.resamples(codes: small == nil ? codes : [], small: small, groupCount: groupCount, included: included,
-                              count: resamples, seed: seed, threads: threads)
+        return Self.resamples(
+            codes: small == nil ? codes : [], small: small, groupCount: groupCount, included: included,
+            count: resamples, seed: seed, threads: threads)
     }
 
     /// ``resamples(codes:groupCount:included:count:seed:threads:)`` on codes
     /// already narrowed to bytes (`small`) or not (`codes`).
-    static func resamples(codes: [Int32], small: [UInt8]?, groupCount: Int, included: [Bool], count resamples: Int,
-                          seed: UInt64, threads: Int) -> [BootstrapSample] {
-        guard resamples > 0, !codes.isEmpty || !(small?.isEmpty ?? true), included.count == groupCount else { return [] }
+    static func resamples(
+        codes: [Int32], small: [UInt8]?, groupCount: Int, included: [Bool], count resamples: Int,
+        seed: UInt64, threads: Int
+    ) -> [BootstrapSample] {
+        guard resamples > 0, !codes.isEmpty || !(small?.isEmpty ?? true), included.count == groupCount else {
+            return []
+        }
         let slots = Slots(count: resamples)
         let workers = max(1, min(threads, resamples))
         DispatchQueue.concurrentPerform(iterations: workers) { t in
-            let start = t * resamples / workers, end = (t + 1) * resamples / workers
+            let start = t * resamples / workers
+            let end = (t + 1) * resamples / workers
             var cells = [Int](repeating: 0, count: 4 * groupCount)
             for k in start..<end {
                 var rng = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
@@ -104,19 +118,27 @@ public enum FairnessBootstrap {
     /// (each draw increments the drawn row's cell). Below 2³² rows each 64-bit
     /// random word gives two draws by Lemire's 32-bit multiply-and-reject.
     @inline(__always)
-    static func drawRows<C: FixedWidthInteger>(_ codes: UnsafeBufferPointer<C>, into cells: UnsafeMutableBufferPointer<Int>,
-                                               rng: inout Xoshiro256StarStar) {
+    static func drawRows<C: FixedWidthInteger>(
+        _ codes: UnsafeBufferPointer<C>, into cells: UnsafeMutableBufferPointer<Int>,
+        rng: inout Xoshiro256StarStar
+    ) {
         let n = codes.count
         guard n > 0 else { return }
         if n <= Int(UInt32.max) {
-            let bound = UInt64(n), threshold = UInt32((0 &- UInt32(n)) % UInt32(n))
+            let bound = UInt64(n)
+            let threshold = UInt32((0 &- UInt32(n)) % UInt32(n))
             var drawn = 0
             while drawn < n {
                 let r = rng.next()
-                let m0 = (r & 0xFFFF_FFFF) &* bound, m1 = (r >> 32) &* bound
-                if UInt32(truncatingIfNeeded: m0) >= threshold { cells[Int(codes[Int(m0 >> 32)])] += 1; drawn += 1 }
+                let m0 = (r & 0xFFFF_FFFF) &* bound
+                let m1 = (r >> 32) &* bound
+                if UInt32(truncatingIfNeeded: m0) >= threshold {
+                    cells[Int(codes[Int(m0 >> 32)])] += 1
+                    drawn += 1
+                }
                 if drawn < n, UInt32(truncatingIfNeeded: m1) >= threshold {
-                    cells[Int(codes[Int(m1 >> 32)])] += 1; drawn += 1
+                    cells[Int(codes[Int(m1 >> 32)])] += 1
+                    drawn += 1
                 }
             }
         } else {
@@ -131,7 +153,8 @@ public enum FairnessBootstrap {
         let x = values.filter { !$0.isNaN }.sorted()
         guard !x.isEmpty, q.isFinite else { return nil }
         let h = Double(x.count - 1) * min(max(q, 0), 1)
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, x.count - 1)
+        let lo = Int(h.rounded(.down))
+        let hi = min(lo + 1, x.count - 1)
         return x[lo] + (h - Double(lo)) * (x[hi] - x[lo])
     }
 
@@ -154,7 +177,8 @@ public struct BootstrapSample: Sendable {
 
     /// The four rates of a group, as `rates` lays them out.
     static func rates(_ c: ConfusionCounts) -> [Double] {
-        c.count == 0 ? [.nan, .nan, .nan, .nan]
+        c.count == 0
+            ? [.nan, .nan, .nan, .nan]
             : [c.selectionRate, c.truePositiveRate, c.falsePositiveRate, c.accuracy]
     }
 }
@@ -182,8 +206,13 @@ private final class CellSlots: @unchecked Sendable {
     private let lock = NSLock()
     init(count: Int) { storage = [Int](repeating: 0, count: count) }
     func store(_ cells: [Int], at offset: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         for (j, v) in cells.enumerated() { storage[offset + j] = v }
     }
-    var values: [Int] { lock.lock(); defer { lock.unlock() }; return storage }
+    var values: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
 }

@@ -32,15 +32,18 @@ public struct FairnessPartial: Sendable, Equatable {
 
     /// The partial of rows with `scores`, binary `labels`, `rowGroups` into
     /// `groupNames` (split into `groupParts`), and globally unique `rowIDs`.
-    public init(scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String], groupParts: [[String]]? = nil,
-                rowIDs: [UInt64], threshold: Double, resamples: Int, seed: UInt64, threads: Int = 2) throws {
+    public init(
+        scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String], groupParts: [[String]]? = nil,
+        rowIDs: [UInt64], threshold: Double, resamples: Int, seed: UInt64, threads: Int = 2
+    ) throws {
         guard resamples >= 0 else { throw FairnessError.invalidOption(name: "bootstrap", reason: "must be ≥ 0") }
         guard threshold.isFinite else { throw FairnessError.invalidOption(name: "threshold", reason: "must be finite") }
         guard rowIDs.count == scores.count else {
             throw FairnessError.lengthMismatch(scores: scores.count, labels: labels.count, groups: rowIDs.count)
         }
-        let table = try CellTable(scores: scores, labels: labels, rowGroups: rowGroups,
-                                  groupCount: groupNames.count, threshold: threshold)
+        let table = try CellTable(
+            scores: scores, labels: labels, rowGroups: rowGroups,
+            groupCount: groupNames.count, threshold: threshold)
         self.groupNames = groupNames
         self.groupParts = groupParts ?? groupNames.map { [$0] }
         cells = table.cells
@@ -49,22 +52,30 @@ public struct FairnessPartial: Sendable, Equatable {
         self.resamples = resamples
         self.seed = seed
         if let small = table.smallCodes {
-            bootstrapCells = FairnessBootstrap.poissonCells(codes: small, rowIDs: rowIDs, groupCount: groupNames.count,
-                                                            resamples: resamples, seed: seed, threads: threads)
+            bootstrapCells = FairnessBootstrap.poissonCells(
+                codes: small, rowIDs: rowIDs, groupCount: groupNames.count,
+                resamples: resamples, seed: seed, threads: threads)
         } else {
-            bootstrapCells = FairnessBootstrap.poissonCells(codes: table.codes, rowIDs: rowIDs, groupCount: groupNames.count,
-                                                            resamples: resamples, seed: seed, threads: threads)
+            bootstrapCells = FairnessBootstrap.poissonCells(
+                codes: table.codes, rowIDs: rowIDs, groupCount: groupNames.count,
+                resamples: resamples, seed: seed, threads: threads)
         }
     }
 
     /// Creates a partial from its fields (as read back from a file).
-    public init(groupNames: [String], groupParts: [[String]], cells: [Int], scoreSums: [Double], threshold: Double,
-                resamples: Int, seed: UInt64, bootstrapCells: [Int]) throws {
+    public init(
+        groupNames: [String], groupParts: [[String]], cells: [Int], scoreSums: [Double], threshold: Double,
+        resamples: Int, seed: UInt64, bootstrapCells: [Int]
+    ) throws {
         let g = groupNames.count
         guard groupParts.count == g, cells.count == 4 * g, scoreSums.count == g,
-              bootstrapCells.count == resamples * 4 * g, cells.allSatisfy({ $0 >= 0 }) else {
-            throw FairnessError.invalidOption(name: "partial", reason:
-                "has \(g) groups but \(cells.count) cells, \(scoreSums.count) score sums and \(bootstrapCells.count) bootstrap cells for \(resamples) replicates")
+            bootstrapCells.count == resamples * 4 * g, cells.allSatisfy({ $0 >= 0 })
+        else {
+            throw FairnessError.invalidOption(
+                name: "partial",
+                reason:
+                    "has \(g) groups but \(cells.count) cells, \(scoreSums.count) score sums and \(bootstrapCells.count) bootstrap cells for \(resamples) replicates"
+            )
         }
         self.groupNames = groupNames
         self.groupParts = groupParts
@@ -82,17 +93,23 @@ public struct FairnessPartial: Sendable, Equatable {
     public static func merged(_ parts: [FairnessPartial]) throws -> FairnessPartial {
         guard let first = parts.first else { throw FairnessError.invalidOption(name: "partials", reason: "are none") }
         for p in parts where p.threshold != first.threshold || p.resamples != first.resamples || p.seed != first.seed {
-            throw FairnessError.invalidOption(name: "partials", reason: "disagree on threshold, bootstrap resamples or seed")
+            throw FairnessError.invalidOption(
+                name: "partials", reason: "disagree on threshold, bootstrap resamples or seed")
         }
-        var parts_ = [String: [String]]()
-        for p in parts { for (n, q) in zip(p.groupNames, p.groupParts) where parts_[n] == nil { parts_[n] = q } }
-        let names = parts_.keys.sorted { a, b in
-            let pa = parts_[a] ?? [], pb = parts_[b] ?? []
+        var partsByGroup = [String: [String]]()
+        for p in parts {
+            for (n, q) in zip(p.groupNames, p.groupParts) where partsByGroup[n] == nil { partsByGroup[n] = q }
+        }
+        let names = partsByGroup.keys.sorted { a, b in
+            let pa = partsByGroup[a] ?? []
+            let pb = partsByGroup[b] ?? []
             return pa == pb ? a < b : pa.lexicographicallyPrecedes(pb)
         }
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        let g = names.count, r = first.resamples
-        var cells = [Int](repeating: 0, count: 4 * g), sums = [Double](repeating: 0, count: g)
+        let g = names.count
+        let r = first.resamples
+        var cells = [Int](repeating: 0, count: 4 * g)
+        var sums = [Double](repeating: 0, count: g)
         var boot = [Int](repeating: 0, count: r * 4 * g)
         for p in parts {
             let local = p.groupNames.count
@@ -105,8 +122,9 @@ public struct FairnessPartial: Sendable, Equatable {
                 }
             }
         }
-        return try FairnessPartial(groupNames: names, groupParts: names.map { parts_[$0] ?? [$0] }, cells: cells,
-                                   scoreSums: sums, threshold: first.threshold, resamples: r, seed: first.seed,
-                                   bootstrapCells: boot)
+        return try FairnessPartial(
+            groupNames: names, groupParts: names.map { partsByGroup[$0] ?? [$0] }, cells: cells,
+            scoreSums: sums, threshold: first.threshold, resamples: r, seed: first.seed,
+            bootstrapCells: boot)
     }
 }

@@ -19,9 +19,12 @@ extension FairnessReport {
     public func json(groupColumns: [String] = []) -> JSONValue {
         let groupsJSON: [JSONValue] = groups.map { g in
             let cols = Self.columnValues(of: g.group, columns: groupColumns)
-            return .object([("name", .string(g.group)),
-                             ("columns", .object(cols.map { ($0.0, .string($0.1)) }))]
-                            + Self.rateFields(g) + [("small", .bool(g.small)), ("ci", Self.rateIntervals(g))])
+            return .object(
+                [
+                    ("name", .string(g.group)),
+                    ("columns", .object(cols.map { ($0.0, .string($0.1)) })),
+                ]
+                    + Self.rateFields(g) + [("small", .bool(g.small)), ("ci", Self.rateIntervals(g))])
         }
         var metricsJSON: [(String, JSONValue)] = [
             ("accuracy", .object([("value", .finite(overall.accuracy))])),
@@ -38,29 +41,39 @@ extension FairnessReport {
             ("groups", .array(groupsJSON)),
             ("overall", .object(Self.rateFields(overall))),
             ("metrics", .object(metricsJSON)),
-            ("bootstrap", .object([("resamples", .int(resamples)), ("confidence", .number(confidence)),
-                                   ("seed", .string(String(seed)))])),
+            (
+                "bootstrap",
+                .object([
+                    ("resamples", .int(resamples)), ("confidence", .number(confidence)),
+                    ("seed", .string(String(seed))),
+                ])
+            ),
         ])
     }
 
     /// The metrics a release gate checks: overall `accuracy` and
     /// `selection_rate`, then every gap with its interval.
     public var auditMetrics: [AuditMetric] {
-        [AuditMetric(name: "accuracy", value: overall.accuracy),
-         AuditMetric(name: "selection_rate", value: overall.selectionRate)]
+        [
+            AuditMetric(name: "accuracy", value: overall.accuracy),
+            AuditMetric(name: "selection_rate", value: overall.selectionRate),
+        ]
             + gapMetrics.map { AuditMetric(name: $0.name, value: $0.value, interval: $0.interval) }
     }
 
     static func rateIntervals(_ g: GroupMetrics) -> JSONValue {
-        .object(["selection_rate", "tpr", "fpr", "accuracy"].enumerated().map { m, key in
-            let ci = m < g.intervals.count ? g.intervals[m] : nil
-            return (key, ci.map { .array([.finite($0.lowerBound), .finite($0.upperBound)]) } ?? .null)
-        })
+        .object(
+            ["selection_rate", "tpr", "fpr", "accuracy"].enumerated().map { m, key in
+                let ci = m < g.intervals.count ? g.intervals[m] : nil
+                return (key, ci.map { .array([.finite($0.lowerBound), .finite($0.upperBound)]) } ?? .null)
+            })
     }
 
     static func rateFields(_ g: GroupMetrics) -> [(String, JSONValue)] {
-        [("count", .int(g.count)), ("selection_rate", .finite(g.selectionRate)), ("tpr", .finite(g.tpr)),
-         ("fpr", .finite(g.fpr)), ("accuracy", .finite(g.accuracy)), ("mean_score", .finite(g.meanScore))]
+        [
+            ("count", .int(g.count)), ("selection_rate", .finite(g.selectionRate)), ("tpr", .finite(g.tpr)),
+            ("fpr", .finite(g.fpr)), ("accuracy", .finite(g.accuracy)), ("mean_score", .finite(g.meanScore)),
+        ]
     }
 
     /// `name` split into one value per column: the whole name for one column;

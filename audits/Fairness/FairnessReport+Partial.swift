@@ -7,13 +7,16 @@ extension FairnessReport {
     /// positions) turned into a report, as `fairaudit merge` does for many.
     /// `resamples` replicates (0 turns them off) at level `confidence`, seeded
     /// by `seed`, on `threads` threads.
-    public init(scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                threshold: Double = 0.5, minGroupSize: Int = 30, resamples: Int, confidence: Double = 0.95,
-                seed: UInt64 = 0, rowIDs: [UInt64]? = nil, threads: Int = 2) throws {
+    public init(
+        scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
+        threshold: Double = 0.5, minGroupSize: Int = 30, resamples: Int, confidence: Double = 0.95,
+        seed: UInt64 = 0, rowIDs: [UInt64]? = nil, threads: Int = 2
+    ) throws {
         let ids = rowIDs ?? (0..<scores.count).map { UInt64($0) }
-        let partial = try FairnessPartial(scores: scores, labels: labels, rowGroups: rowGroups, groupNames: groupNames,
-                                          rowIDs: ids, threshold: threshold, resamples: resamples, seed: seed,
-                                          threads: threads)
+        let partial = try FairnessPartial(
+            scores: scores, labels: labels, rowGroups: rowGroups, groupNames: groupNames,
+            rowIDs: ids, threshold: threshold, resamples: resamples, seed: seed,
+            threads: threads)
         try self.init(partial: partial, minGroupSize: minGroupSize, confidence: confidence)
     }
 

@@ -24,7 +24,8 @@ extension FairnessReport {
         out += "|---|---:|---:|---:|---:|---:|---:|\n"
         for g in groups + [overall] {
             let c = Self.cells(g)
-            out += "| " + c[0].replacingOccurrences(of: "|", with: "\\|") + " | "
+            out +=
+                "| " + c[0].replacingOccurrences(of: "|", with: "\\|") + " | "
                 + c.dropFirst().joined(separator: " | ") + " |\n"
         }
         if groups.contains(where: \.small) {
@@ -43,13 +44,18 @@ extension FairnessReport {
 
     private var gapRows: [[String]] {
         gapMetrics.map { m in
-            [m.name, Self.fmt(m.value), m.interval.map { "[\(Self.fmt($0.lowerBound)), \(Self.fmt($0.upperBound))]" } ?? "-"]
+            [
+                m.name, Self.fmt(m.value),
+                m.interval.map { "[\(Self.fmt($0.lowerBound)), \(Self.fmt($0.upperBound))]" } ?? "-",
+            ]
         }
     }
 
     static func cells(_ g: GroupMetrics) -> [String] {
-        [g.group + (g.small ? " *" : ""), String(g.count), fmt(g.selectionRate), fmt(g.tpr), fmt(g.fpr),
-         fmt(g.accuracy), fmt(g.meanScore)]
+        [
+            g.group + (g.small ? " *" : ""), String(g.count), fmt(g.selectionRate), fmt(g.tpr), fmt(g.fpr),
+            fmt(g.accuracy), fmt(g.meanScore),
+        ]
     }
 
     /// Four decimals; `nan` for NaN.

@@ -26,10 +26,13 @@ public struct FairnessReport: Sendable {
     /// The point estimates for `scores` (a positive-class probability per
     /// row), binary `labels`, and each row's index into `groupNames`.
     /// Groups without rows are skipped. No bootstrap; see `bootstrapped`.
-    public init(scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                threshold: Double = 0.5, minGroupSize: Int = 30) throws {
-        let table = try CellTable(scores: scores, labels: labels, rowGroups: rowGroups,
-                                  groupCount: groupNames.count, threshold: threshold)
+    public init(
+        scores: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
+        threshold: Double = 0.5, minGroupSize: Int = 30
+    ) throws {
+        let table = try CellTable(
+            scores: scores, labels: labels, rowGroups: rowGroups,
+            groupCount: groupNames.count, threshold: threshold)
         try self.init(table: table, groupNames: groupNames, threshold: threshold, minGroupSize: minGroupSize)
     }
 
@@ -38,18 +41,22 @@ public struct FairnessReport: Sendable {
         self.threshold = threshold
         self.minGroupSize = minGroupSize
         var rows: [GroupMetrics] = []
-        var total = ConfusionCounts(), totalScore = 0.0
+        var total = ConfusionCounts()
+        var totalScore = 0.0
         for (g, name) in groupNames.enumerated() {
             let c = table.counts(g)
             total = total + c
             totalScore += table.scoreSums[g]
             guard c.count > 0 else { continue }
-            rows.append(GroupMetrics(group: name, counts: c, meanScore: table.scoreSums[g] / Double(c.count),
-                                     small: c.count < minGroupSize))
+            rows.append(
+                GroupMetrics(
+                    group: name, counts: c, meanScore: table.scoreSums[g] / Double(c.count),
+                    small: c.count < minGroupSize))
         }
         groups = rows
-        overall = GroupMetrics(group: "overall", counts: total, meanScore: totalScore / Double(total.count),
-                               small: false)
+        overall = GroupMetrics(
+            group: "overall", counts: total, meanScore: totalScore / Double(total.count),
+            small: false)
         gaps = FairnessGaps(groups: rows.filter { !$0.small }.map(\.counts))
         intervals = Array(repeating: nil, count: FairnessGaps.names.count)
         resamples = 0

@@ -11,8 +11,12 @@ extension FisherAnalysis {
             let ps = groups.compactMap { FisherDivergence.normalized(f.values[$0][t]) }
             guard ps.count == groups.count, let n = ps.first?.count else { continue }
             for i in 0..<n {
-                var lo = Double.infinity, hi = -Double.infinity
-                for p in ps { lo = min(lo, p[i]); hi = max(hi, p[i]) }
+                var lo = Double.infinity
+                var hi = -Double.infinity
+                for p in ps {
+                    lo = min(lo, p[i])
+                    hi = max(hi, p[i])
+                }
                 let spread = hi - lo
                 if best.count == top, let last = best.last, spread <= last.0 { continue }
                 let at = best.firstIndex { spread > $0.0 } ?? best.count
@@ -23,17 +27,19 @@ extension FisherAnalysis {
         return best.map { spread, t, i, values in
             let hiG = values.indices.max { values[$0] < values[$1] } ?? 0
             let loG = values.indices.min { values[$0] < values[$1] } ?? 0
-            return InfluentialParameter(tensor: f.tensorNames[t], index: i,
-                                        multiIndex: multiIndex(i, shape: f.shapes[t]),
-                                        groups: [f.groupNames[groups[hiG]], f.groupNames[groups[loG]]],
-                                        difference: spread, fisher: values)
+            return InfluentialParameter(
+                tensor: f.tensorNames[t], index: i,
+                multiIndex: multiIndex(i, shape: f.shapes[t]),
+                groups: [f.groupNames[groups[hiG]], f.groupNames[groups[loG]]],
+                difference: spread, fisher: values)
         }
     }
 
     /// The C-order multi-index of flat index `i` in `shape` (`[i]` for a 0-d or mismatched shape).
     public static func multiIndex(_ i: Int, shape: [Int]) -> [Int] {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else { return [i] }
-        var rest = i, out = [Int](repeating: 0, count: shape.count)
+        var rest = i
+        var out = [Int](repeating: 0, count: shape.count)
         for d in shape.indices.reversed() {
             out[d] = rest % shape[d]
             rest /= shape[d]

@@ -20,14 +20,21 @@ struct UnitSides {
             let w = Double(counts[h])
             var o = 0
             for t in unit.tensors {
-                for v in values[h][t] { total[o] += w * v; o += 1 }
+                for v in values[h][t] {
+                    total[o] += w * v
+                    o += 1
+                }
             }
         }
         for g in compared {
             let w = Double(counts[g])
-            var rest = total, o = 0
+            var rest = total
+            var o = 0
             for t in unit.tensors {
-                for v in values[g][t] { rest[o] -= w * v; o += 1 }
+                for v in values[g][t] {
+                    rest[o] -= w * v
+                    o += 1
+                }
             }
             for i in rest.indices where rest[i] < 0 { rest[i] = 0 }  // rounding below an exact 0
             rests[g] = FisherDivergence.normalized(rest)

@@ -19,16 +19,20 @@ public struct FisherAudit: Audit {
     /// with the rows' groups shuffled (seeded by `options.seed`). With
     /// `options.saveFisher` each group's raw Fisher is written as npz members
     /// `<group>/<tensor name>` (float32, the tensor's shape).
-    public func run(_ context: AuditContext, tensorNames: [String], shapes: [[Int]],
-                    fisher: ([Int]) throws -> (counts: [Int], values: [[[Float]]])) throws -> AuditResult {
-        let data = context.data, o = context.options
+    public func run(
+        _ context: AuditContext, tensorNames: [String], shapes: [[Int]],
+        fisher: ([Int]) throws -> (counts: [Int], values: [[[Float]]])
+    ) throws -> AuditResult {
+        let data = context.data
+        let o = context.options
         guard o.fisher == "empirical" || o.fisher == "model" else {
             throw FisherError.invalidOption(name: "fisher", reason: "is '\(o.fisher)', expected 'empirical' or 'model'")
         }
         context.progress("fisher: \(o.fisher) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows")
         let first = try fisher(data.rowGroups)
-        let observed = try FisherByGroup(tensorNames: tensorNames, shapes: shapes, groupNames: data.groupNames,
-                                         counts: first.counts, values: first.values)
+        let observed = try FisherByGroup(
+            tensorNames: tensorNames, shapes: shapes, groupNames: data.groupNames,
+            counts: first.counts, values: first.values)
         var saved: String?
         if let url = o.saveFisher {
             context.progress("fisher: saving the raw per-group Fisher to \(url.path)")
@@ -36,13 +40,16 @@ public struct FisherAudit: Audit {
             saved = url.path
         }
         let layers = FisherUnit.layers(tensorNames, layers: context.graph.layers)
-        var report = try FisherAnalysis.run(observed: observed, layers: layers, rowGroups: data.rowGroups,
-                                            minGroupSize: o.minGroupSize, permutations: o.permutations,
-                                            seed: o.seed, top: o.top, kind: o.fisher,
-                                            progress: context.progress) { try fisher($0).values }
+        var report = try FisherAnalysis.run(
+            observed: observed, layers: layers, rowGroups: data.rowGroups,
+            minGroupSize: o.minGroupSize, permutations: o.permutations,
+            seed: o.seed, top: o.top, kind: o.fisher,
+            progress: context.progress
+        ) { try fisher($0).values }
         report.savedTo = saved
-        return AuditResult(name: Self.name, json: report.json, text: report.text, markdown: report.markdown,
-                           metrics: report.auditMetrics)
+        return AuditResult(
+            name: Self.name, json: report.json, text: report.text, markdown: report.markdown,
+            metrics: report.auditMetrics)
     }
 
     /// Writes each group's raw Fisher as float32 npz members `<group>/<tensor name>`.
@@ -51,8 +58,10 @@ public struct FisherAudit: Audit {
         for (g, group) in f.groupNames.enumerated() {
             for (t, name) in f.tensorNames.enumerated() {
                 let bytes = Tensor.encode(f.values[g][t], dtype: .float32, byteOrder: .little)
-                tensors.append(Tensor(name: "\(group)/\(name)", dtype: .float32, shape: f.shapes[t],
-                                      storage: .bytes(bytes)))
+                tensors.append(
+                    Tensor(
+                        name: "\(group)/\(name)", dtype: .float32, shape: f.shapes[t],
+                        storage: .bytes(bytes)))
             }
         }
         let graph = ModelGraph(format: NPZFormat.name, layout: .arrays, tensors: tensors)

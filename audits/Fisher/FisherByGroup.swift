@@ -16,15 +16,20 @@ public struct FisherByGroup: Sendable {
     public var values: [[[Double]]]
 
     /// Creates the table from float32 Fisher; fails when the arrays do not line up.
-    public init(tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
-                values: [[[Float]]]) throws {
-        try self.init(tensorNames: tensorNames, shapes: shapes, groupNames: groupNames, counts: counts,
-                      means: values.map { $0.map { $0.map(Double.init) } })
+    public init(
+        tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
+        values: [[[Float]]]
+    ) throws {
+        try self.init(
+            tensorNames: tensorNames, shapes: shapes, groupNames: groupNames, counts: counts,
+            means: values.map { $0.map { $0.map(Double.init) } })
     }
 
     /// Creates the table from Fisher in double precision; fails when the arrays do not line up.
-    public init(tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
-                means values: [[[Double]]]) throws {
+    public init(
+        tensorNames: [String], shapes: [[Int]], groupNames: [String], counts: [Int],
+        means values: [[[Double]]]
+    ) throws {
         self.tensorNames = tensorNames
         self.shapes = shapes
         self.groupNames = groupNames
@@ -46,10 +51,12 @@ public struct FisherByGroup: Sendable {
         }
         for (g, tensors) in values.enumerated() {
             guard tensors.count == tensorSizes.count else {
-                throw FisherError.inconsistentFisher(reason: "group \(g) has \(tensors.count) tensors, expected \(tensorSizes.count)")
+                throw FisherError.inconsistentFisher(
+                    reason: "group \(g) has \(tensors.count) tensors, expected \(tensorSizes.count)")
             }
             for (t, v) in tensors.enumerated() where v.count != tensorSizes[t] {
-                throw FisherError.inconsistentFisher(reason: "group \(g) tensor \(t) has \(v.count) values, expected \(tensorSizes[t])")
+                throw FisherError.inconsistentFisher(
+                    reason: "group \(g) tensor \(t) has \(v.count) values, expected \(tensorSizes[t])")
             }
         }
     }
@@ -83,7 +90,8 @@ public struct FisherUnit: Sendable, Equatable {
     /// otherwise by name prefix (the name without its last `/` or `.`
     /// component, and without a trailing `/vars`), in first-seen order.
     public static func layers(_ names: [String], layers: [Layer]?) -> [FisherUnit] {
-        var order: [String] = [], members: [String: [Int]] = [:]
+        var order: [String] = []
+        var members: [String: [Int]] = [:]
         let owner: [String: String] = Dictionary(
             (layers ?? []).flatMap { l in l.weights.values.map { ($0, l.name) } }, uniquingKeysWith: { a, _ in a })
         for (i, n) in names.enumerated() {

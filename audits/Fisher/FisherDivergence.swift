@@ -36,7 +36,9 @@ public enum FisherDivergence {
         guard p.count == q.count else { return .nan }
         var s = 0.0
         for i in p.indices {
-            let a = p[i], b = q[i], m = (a + b) / 2
+            let a = p[i]
+            let b = q[i]
+            let m = (a + b) / 2
             if a > 0 { s += a * log2(a / m) }
             if b > 0 { s += b * log2(b / m) }
         }
@@ -58,7 +60,8 @@ public enum FisherDivergence {
         if k * 8 >= p.count || p.contains(where: \.isNaN) { return Array(p.indices.sorted(by: order).prefix(k)) }
         var scratch = p
         let cut = scratch.withUnsafeMutableBufferPointer { kthLargest($0, k) }
-        var chosen: [Int] = [], ties: [Int] = []
+        var chosen: [Int] = []
+        var ties: [Int] = []
         for i in p.indices {
             if p[i] > cut { chosen.append(i) } else if p[i] == cut { ties.append(i) }
         }
@@ -70,15 +73,23 @@ public enum FisherDivergence {
     /// Hoare partitioning around a median of three.
     static func kthLargest(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
         let target = a.count - k
-        var lo = 0, hi = a.count - 1
+        var lo = 0
+        var hi = a.count - 1
         while lo < hi {
-            let x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi]
+            let x = a[lo]
+            let y = a[lo + (hi - lo) / 2]
+            let z = a[hi]
             let pivot = max(min(x, y), min(max(x, y), z))
-            var i = lo, j = hi
+            var i = lo
+            var j = hi
             while i <= j {
                 while a[i] < pivot { i += 1 }
                 while a[j] > pivot { j -= 1 }
-                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
             }
             if target <= j { hi = j } else if target >= i { lo = i } else { return a[target] }
         }

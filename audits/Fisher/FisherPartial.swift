@@ -29,9 +29,11 @@ public struct FisherPartial: Sendable, Equatable {
     public var nullSums: [[[[Double]]]]
 
     /// Creates a partial from its fields.
-    public init(kind: String, tensorNames: [String], shapes: [[Int]], units: [FisherUnit], permutations: Int,
-                seed: UInt64, groupNames: [String], counts: [Int], sums: [[[Double]]], nullNames: [String],
-                nullCounts: [Int], nullRows: [[Int]], nullSums: [[[[Double]]]]) {
+    public init(
+        kind: String, tensorNames: [String], shapes: [[Int]], units: [FisherUnit], permutations: Int,
+        seed: UInt64, groupNames: [String], counts: [Int], sums: [[[Double]]], nullNames: [String],
+        nullCounts: [Int], nullRows: [[Int]], nullSums: [[[[Double]]]]
+    ) {
         self.kind = kind
         self.tensorNames = tensorNames
         self.shapes = shapes
@@ -48,18 +50,21 @@ public struct FisherPartial: Sendable, Equatable {
     }
 
     /// The partial of what `accumulator` summed.
-    public init(_ accumulator: FisherAccumulator, tensorNames: [String], shapes: [[Int]], units: [FisherUnit],
-                nullNames: [String]) {
+    public init(
+        _ accumulator: FisherAccumulator, tensorNames: [String], shapes: [[Int]], units: [FisherUnit],
+        nullNames: [String]
+    ) {
         let null = accumulator.null
-        self.init(kind: accumulator.kind.rawValue, tensorNames: tensorNames, shapes: shapes, units: units,
-                  permutations: null?.rounds ?? 0, seed: null?.seed ?? 0,
-                  groupNames: accumulator.groupNames, counts: accumulator.groupRows,
-                  sums: accumulator.groupNames.map { accumulator.groupSums($0) ?? [] },
-                  nullNames: null == nil ? [] : nullNames, nullCounts: null?.counts ?? [],
-                  nullRows: accumulator.nullRows,
-                  nullSums: (0..<(null?.rounds ?? 0)).map { r in
-                      nullNames.indices.map { accumulator.nullSums(round: r, group: $0) ?? [] }
-                  })
+        self.init(
+            kind: accumulator.kind.rawValue, tensorNames: tensorNames, shapes: shapes, units: units,
+            permutations: null?.rounds ?? 0, seed: null?.seed ?? 0,
+            groupNames: accumulator.groupNames, counts: accumulator.groupRows,
+            sums: accumulator.groupNames.map { accumulator.groupSums($0) ?? [] },
+            nullNames: null == nil ? [] : nullNames, nullCounts: null?.counts ?? [],
+            nullRows: accumulator.nullRows,
+            nullSums: (0..<(null?.rounds ?? 0)).map { r in
+                nullNames.indices.map { accumulator.nullSums(round: r, group: $0) ?? [] }
+            })
     }
 
     /// The null of `rounds` rounds drawing with `counts` (name → rows), its
@@ -72,15 +77,18 @@ public struct FisherPartial: Sendable, Equatable {
     /// Why two partials cannot be added, or nil.
     public func disagreement(with other: FisherPartial) -> String? {
         if other.tensorNames != tensorNames || other.shapes != shapes {
-            return "has the Fisher of other tensors (\(other.tensorNames.count) trainable tensors, not \(tensorNames.count), or other shapes)"
+            return
+                "has the Fisher of other tensors (\(other.tensorNames.count) trainable tensors, not \(tensorNames.count), or other shapes)"
         }
         if other.kind != kind { return "has the \(other.kind) Fisher, not the \(kind) one" }
         if other.units != units { return "groups the tensors into other layers" }
         if other.permutations != permutations || other.seed != seed {
-            return "has \(other.permutations) permutation rounds with seed \(other.seed), not \(permutations) with seed \(seed)"
+            return
+                "has \(other.permutations) permutation rounds with seed \(other.seed), not \(permutations) with seed \(seed)"
         }
         if other.nullNames != nullNames || other.nullCounts != nullCounts {
-            return "drew its permutation null with other group counts (\(Self.countsText(other.nullNames, other.nullCounts)), not \(Self.countsText(nullNames, nullCounts)))"
+            return
+                "drew its permutation null with other group counts (\(Self.countsText(other.nullNames, other.nullCounts)), not \(Self.countsText(nullNames, nullCounts)))"
         }
         return nil
     }
@@ -107,8 +115,10 @@ public struct FisherPartial: Sendable, Equatable {
         }
         let names = order.filter(seen.contains)
         let at = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        var counts = [Int](repeating: 0, count: names.count), sums = names.map { _ in zero }
-        let rounds = first.permutations, nulls = first.nullNames.count
+        var counts = [Int](repeating: 0, count: names.count)
+        var sums = names.map { _ in zero }
+        let rounds = first.permutations
+        let nulls = first.nullNames.count
         var nullRows = [[Int]](repeating: [Int](repeating: 0, count: nulls), count: rounds)
         var nullSums: [[[[Double]]]] = (0..<rounds).map { _ in
             (0..<nulls).map { h in first.nullSums.first.map { $0[h].isEmpty } ?? true ? [] : zero }
@@ -120,7 +130,8 @@ public struct FisherPartial: Sendable, Equatable {
                 try add(p.sums[j], into: &sums[to], sizes: sizes)
             }
             guard p.nullRows.count == rounds, p.nullSums.count == rounds else {
-                throw FisherError.inconsistentFisher(reason: "a part has \(p.nullRows.count) null rounds, expected \(rounds)")
+                throw FisherError.inconsistentFisher(
+                    reason: "a part has \(p.nullRows.count) null rounds, expected \(rounds)")
             }
             for r in 0..<rounds {
                 guard p.nullRows[r].count == nulls, p.nullSums[r].count == nulls else {

@@ -22,26 +22,40 @@ extension FisherReport {
             ("permutations", .int(permutations)),
             ("seed", .string(String(seed))),
             ("min_group_size", .int(minGroupSize)),
-            ("groups", .array(groups.map {
-                .object([("name", .string($0.name)), ("count", .int($0.count)), ("compared", .bool($0.compared))])
-            })),
+            (
+                "groups",
+                .array(
+                    groups.map {
+                        .object([
+                            ("name", .string($0.name)), ("count", .int($0.count)), ("compared", .bool($0.compared)),
+                        ])
+                    })
+            ),
             ("pairs", .array(pairs.map(Self.comparisonJSON))),
             ("vs_rest", .array(againstRest.map(Self.comparisonJSON))),
-            ("influential", .array(influential.map { p in
-                .object([("tensor", .string(p.tensor)), ("index", .int(p.index)),
-                         ("multi_index", .array(p.multiIndex.map { .int($0) })),
-                         ("groups", .array(p.groups.map { .string($0) })),
-                         ("difference", .finite(p.difference)),
-                         ("fisher", .object(zip(comparedNames, p.fisher).map { ($0, .finite($1)) }))])
-            })),
+            (
+                "influential",
+                .array(
+                    influential.map { p in
+                        .object([
+                            ("tensor", .string(p.tensor)), ("index", .int(p.index)),
+                            ("multi_index", .array(p.multiIndex.map { .int($0) })),
+                            ("groups", .array(p.groups.map { .string($0) })),
+                            ("difference", .finite(p.difference)),
+                            ("fisher", .object(zip(comparedNames, p.fisher).map { ($0, .finite($1)) })),
+                        ])
+                    })
+            ),
             ("saved_fisher", savedTo.map { .string($0) } ?? .null),
         ])
     }
 
     static func comparisonJSON(_ c: GroupComparison) -> JSONValue {
-        .object([("groups", .array(c.groups.map { .string($0) })),
-                 ("tensors", .array(c.tensors.map { unitJSON($0, listTensors: false) })),
-                 ("layers", .array(c.layers.map { unitJSON($0, listTensors: true) }))])
+        .object([
+            ("groups", .array(c.groups.map { .string($0) })),
+            ("tensors", .array(c.tensors.map { unitJSON($0, listTensors: false) })),
+            ("layers", .array(c.layers.map { unitJSON($0, listTensors: true) })),
+        ])
     }
 
     static func unitJSON(_ u: UnitDivergence, listTensors: Bool) -> JSONValue {
@@ -61,11 +75,14 @@ extension FisherReport {
     /// `fisher_significant_tensors` (tensor comparisons with p < 0.05).
     public var auditMetrics: [AuditMetric] {
         let units = comparisons.flatMap(\.tensors)
-        let tv = units.map(\.tv).filter { !$0.isNaN }, js = units.map(\.js).filter { !$0.isNaN }
+        let tv = units.map(\.tv).filter { !$0.isNaN }
+        let js = units.map(\.js).filter { !$0.isNaN }
         let jac = units.map(\.top1Jaccard).filter { !$0.isNaN }
-        return [AuditMetric(name: "fisher_tv_max", value: tv.max() ?? .nan),
-                AuditMetric(name: "fisher_js_max", value: js.max() ?? .nan),
-                AuditMetric(name: "fisher_top1_jaccard_min", value: jac.min() ?? .nan),
-                AuditMetric(name: "fisher_significant_tensors", value: Double(units.filter(\.significant).count))]
+        return [
+            AuditMetric(name: "fisher_tv_max", value: tv.max() ?? .nan),
+            AuditMetric(name: "fisher_js_max", value: js.max() ?? .nan),
+            AuditMetric(name: "fisher_top1_jaccard_min", value: jac.min() ?? .nan),
+            AuditMetric(name: "fisher_significant_tensors", value: Double(units.filter(\.significant).count)),
+        ]
     }
 }

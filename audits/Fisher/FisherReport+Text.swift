@@ -15,10 +15,14 @@ extension FisherReport {
     static let maxLayerColumns = 6
 
     private func render(markdown md: Bool) -> String {
-        var out = (md ? "### " : "") + "Fisher divergence between groups (\(kind) Fisher, \(permutations) permutation rounds, seed \(seed))\n"
+        var out =
+            (md ? "### " : "")
+            + "Fisher divergence between groups (\(kind) Fisher, \(permutations) permutation rounds, seed \(seed))\n"
         let skipped = groups.filter { !$0.compared }.map(\.name)
         if !skipped.isEmpty {
-            out += (md ? "\n" : "") + "Not compared (fewer than \(minGroupSize) rows): \(skipped.joined(separator: ", "))\n"
+            out +=
+                (md ? "\n" : "")
+                + "Not compared (fewer than \(minGroupSize) rows): \(skipped.joined(separator: ", "))\n"
         }
         guard let first = comparisons.first else { return out + "Fewer than two groups to compare.\n" }
         let star = { (u: UnitDivergence) in u.significant ? "*" : "" }
@@ -33,12 +37,17 @@ extension FisherReport {
                 row += [l.map { Self.fmt($0.tv) + star($0) } ?? "-", l?.name ?? "-"]
             }
             let t = c.tensors.filter { !$0.tv.isNaN }.max { $0.tv < $1.tv }
-            row += [t.map { Self.fmt($0.tv) + star($0) } ?? "-", t?.name ?? "-",
-                    "\(c.tensors.filter(\.significant).count)/\(c.tensors.count)"]
+            row += [
+                t.map { Self.fmt($0.tv) + star($0) } ?? "-", t?.name ?? "-",
+                "\(c.tensors.filter(\.significant).count)/\(c.tensors.count)",
+            ]
             return row
         }
-        out += "\n" + (md ? "**Summary** (TV; * p < 0.05 against the permutation null)\n\n"
-                          : "Summary (TV; * p < 0.05 against the permutation null)\n")
+        out +=
+            "\n"
+            + (md
+                ? "**Summary** (TV; * p < 0.05 against the permutation null)\n\n"
+                : "Summary (TV; * p < 0.05 against the permutation null)\n")
         out += Self.table(header: header, rows: rows, markdown: md)
 
         let detailed = comparisons.count == 1 ? comparisons : (groups.filter(\.compared).count <= 5 ? againstRest : [])
@@ -46,24 +55,31 @@ extension FisherReport {
         for c in detailed {
             out += "\n" + (md ? "**\(Self.title(c))**\n\n" : "\(Self.title(c))\n")
             let cells = { (u: UnitDivergence) -> [String] in
-                [u.name, String(u.size), Self.fmt(u.tv), Self.fmt(u.js), Self.fmt(u.top1Jaccard),
-                 u.nullTVMean.map(Self.fmt) ?? "-", u.pValue.map(Self.fmt) ?? "-", star(u)]
+                [
+                    u.name, String(u.size), Self.fmt(u.tv), Self.fmt(u.js), Self.fmt(u.top1Jaccard),
+                    u.nullTVMean.map(Self.fmt) ?? "-", u.pValue.map(Self.fmt) ?? "-", star(u),
+                ]
             }
             out += Self.table(header: ["tensor"] + columns, rows: c.tensors.map(cells), markdown: md)
             out += (md ? "\n" : "") + Self.table(header: ["layer"] + columns, rows: c.layers.map(cells), markdown: md)
         }
         if detailed.count < comparisons.count {
-            out += "\n" + (md ? "_" : "") + "Per-tensor detail of every comparison: see the JSON report." + (md ? "_" : "") + "\n"
+            out +=
+                "\n" + (md ? "_" : "") + "Per-tensor detail of every comparison: see the JSON report." + (md ? "_" : "")
+                + "\n"
         }
         if !influential.isEmpty {
             let names = groups.filter(\.compared).map(\.name)
             out += "\n" + (md ? "**Most group-influential parameters**\n\n" : "Most group-influential parameters\n")
             let rows = influential.map { p in
-                [p.tensor, "[" + p.multiIndex.map(String.init).joined(separator: ", ") + "]",
-                 Self.fmt(p.difference), p.groups.joined(separator: " > ")] + p.fisher.map(Self.fmt)
+                [
+                    p.tensor, "[" + p.multiIndex.map(String.init).joined(separator: ", ") + "]",
+                    Self.fmt(p.difference), p.groups.joined(separator: " > "),
+                ] + p.fisher.map(Self.fmt)
             }
-            out += Self.table(header: ["tensor", "index", "spread", "groups"] + names.map { "P(\($0))" },
-                              rows: rows, markdown: md)
+            out += Self.table(
+                header: ["tensor", "index", "spread", "groups"] + names.map { "P(\($0))" },
+                rows: rows, markdown: md)
         }
         if let savedTo { out += "\nRaw per-group Fisher saved to \(savedTo)\n" }
         return out

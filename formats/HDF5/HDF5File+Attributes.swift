@@ -20,7 +20,8 @@ enum HDF5AttributeValue: Sendable, Equatable {
         case .string(let s): s
         case .strings(let a): JSONValue.array(a.map { .string($0) }).serialized()
         case .numbers(let v, let scalar):
-            scalar && v.count == 1 ? JSONValue.finite(v[0]).serialized() : JSONValue.array(v.map { .finite($0) }).serialized()
+            scalar && v.count == 1
+                ? JSONValue.finite(v[0]).serialized() : JSONValue.array(v.map { .finite($0) }).serialized()
         case .unsupported(let kind): "<\(kind) attribute>"
         }
     }
@@ -46,22 +47,31 @@ extension HDF5File {
     /// The attributes of the object at `path` (no leading slash), in name order.
     func attributes(of path: String) throws -> [(name: String, value: HDF5AttributeValue)] {
         try HDF5Library.locked {
-            let where_ = "/" + path
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path.isEmpty ? "/" : path, reason: r + HDF5Library.lastError()) }
-            let obj = try HID(H5Oopen(handle.id, where_, linkAccess.id), close: H5Oclose, or: fail("cannot open the object"))
+            let place = "/" + path
+            let fail = { (r: String) in
+                HDF5Error.readFailed(
+                    file: self.displayName, object: path.isEmpty ? "/" : path, reason: r + HDF5Library.lastError())
+            }
+            let obj = try HID(
+                H5Oopen(handle.id, place, linkAccess.id), close: H5Oclose, or: fail("cannot open the object"))
             var info = H5O_info_t()
-            guard H5Oget_info2(obj.id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw fail("cannot count its attributes") }
-            guard info.num_attrs <= hsize_t(Self.maxAttributes) else { throw fail("more than \(Self.maxAttributes) attributes") }
+            guard H5Oget_info2(obj.id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else {
+                throw fail("cannot count its attributes")
+            }
+            guard info.num_attrs <= hsize_t(Self.maxAttributes) else {
+                throw fail("more than \(Self.maxAttributes) attributes")
+            }
             var out: [(String, HDF5AttributeValue)] = []
             for i in 0..<info.num_attrs {
-                let attr = try HID.attribute(H5Aopen_by_idx(obj.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, fa_h5p_default(), fa_h5p_default()),
-                                             fail("cannot open attribute \(i)"))
+                let attr = try HID.attribute(
+                    H5Aopen_by_idx(obj.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, fa_h5p_default(), fa_h5p_default()),
+                    fail("cannot open attribute \(i)"))
                 let len = H5Aget_name(attr.id, 0, nil)
                 guard len >= 0 else { throw fail("cannot name attribute \(i)") }
                 var nameBuf = [CChar](repeating: 0, count: len + 1)
                 _ = H5Aget_name(attr.id, nameBuf.count, &nameBuf)
                 let name = String(decoding: nameBuf.prefix(len).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                out.append((name, try attributeValue(attr, object: where_ + "@" + name)))
+                out.append((name, try attributeValue(attr, object: place + "@" + name)))
             }
             return out
         }
@@ -79,13 +89,16 @@ extension HDF5File {
         guard size > 0, n <= Self.maxAttributeBytes / max(size, 1) else { throw fail("attribute too large") }
         switch H5Tget_class(ftype.id) {
         case H5T_STRING:
-            let strings = try H5Tis_variable_str(ftype.id) > 0
+            let strings =
+                try H5Tis_variable_str(ftype.id) > 0
                 ? readVariableStrings(attr, ftype: ftype, space: space, count: n, fail: fail)
                 : readFixedStrings(attr, ftype: ftype, count: n, size: size, fail: fail)
             return scalar && strings.count == 1 ? .string(strings[0]) : .strings(strings)
         case H5T_INTEGER, H5T_FLOAT:
             var values = [Double](repeating: 0, count: n)
-            if n > 0 { guard H5Aread(attr.id, fa_h5t_native_double(), &values) >= 0 else { throw fail("cannot read numbers") } }
+            if n > 0 {
+                guard H5Aread(attr.id, fa_h5t_native_double(), &values) >= 0 else { throw fail("cannot read numbers") }
+            }
             return .numbers(values, scalar: scalar)
         case H5T_ENUM: return .unsupported("enum")
         case H5T_COMPOUND: return .unsupported("compound")
@@ -96,8 +109,10 @@ extension HDF5File {
         }
     }
 
-    private func readVariableStrings(_ attr: HID, ftype: HID, space: HID, count: Int,
-                                     fail: (String) -> HDF5Error) throws -> [String] {
+    private func readVariableStrings(
+        _ attr: HID, ftype: HID, space: HID, count: Int,
+        fail: (String) -> HDF5Error
+    ) throws -> [String] {
         let mem = try HID.type(H5Tcopy(fa_h5t_c_s1()), fail("no string type"))
         _ = H5Tset_size(mem.id, fa_h5t_variable())
         _ = H5Tset_cset(mem.id, H5Tget_cset(ftype.id))
@@ -109,8 +124,10 @@ extension HDF5File {
         return ptrs.map { $0.map { String(cString: $0) } ?? "" }
     }
 
-    private func readFixedStrings(_ attr: HID, ftype: HID, count: Int, size: Int,
-                                  fail: (String) -> HDF5Error) throws -> [String] {
+    private func readFixedStrings(
+        _ attr: HID, ftype: HID, count: Int, size: Int,
+        fail: (String) -> HDF5Error
+    ) throws -> [String] {
         let mem = try HID.type(H5Tcopy(ftype.id), fail("no string type"))
         guard count > 0 else { return [] }
         var bytes = [UInt8](repeating: 0, count: count * size)

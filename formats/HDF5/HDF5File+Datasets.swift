@@ -25,7 +25,11 @@ extension HDF5File {
         let order: ByteOrder = H5Tget_order(type) == H5T_ORDER_BE ? .big : .little
         switch H5Tget_class(type) {
         case H5T_FLOAT:
-            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
+            var spos = 0
+            var epos = 0
+            var esize = 0
+            var mpos = 0
+            var msize = 0
             _ = H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize)
             switch (size, esize, msize) {
             case (2, 5, 10): return (.float16, order, "float16")
@@ -36,13 +40,14 @@ extension HDF5File {
             }
         case H5T_INTEGER:
             let signed = H5Tget_sign(type) == H5T_SGN_2
-            let t: DType? = switch size {
-            case 1: signed ? .int8 : .uint8
-            case 2: signed ? .int16 : .uint16
-            case 4: signed ? .int32 : .uint32
-            case 8: signed ? .int64 : .uint64
-            default: nil
-            }
+            let t: DType? =
+                switch size {
+                case 1: signed ? .int8 : .uint8
+                case 2: signed ? .int16 : .uint16
+                case 4: signed ? .int32 : .uint32
+                case 8: signed ? .int64 : .uint64
+                default: nil
+                }
             return (t, order, t?.rawValue ?? "a \(size)-byte integer")
         case H5T_ENUM:
             if size == 1, isBoolEnum(type) { return (.bool, .little, "bool") }
@@ -78,7 +83,9 @@ extension HDF5File {
     /// 1000× its size when compressed).
     func describeDataset(_ path: String) throws -> HDF5DatasetInfo {
         try HDF5Library.locked {
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
+            let fail = { (r: String) in
+                HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError())
+            }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let dcpl = try HID.plist(H5Dget_create_plist(d.id), fail("no creation property list"))
             if H5Pget_layout(dcpl.id) == H5D_VIRTUAL {
@@ -95,7 +102,9 @@ extension HDF5File {
             var declared = elementSize
             for n in shape {
                 let (p, overflow) = declared.multipliedReportingOverflow(by: n)
-                guard !overflow else { throw HDF5Error.absurdSize(file: displayName, dataset: path, declared: Int.max, limit: fileSize) }
+                guard !overflow else {
+                    throw HDF5Error.absurdSize(file: displayName, dataset: path, declared: Int.max, limit: fileSize)
+                }
                 declared = p
             }
             let compressed = H5Pget_nfilters(dcpl.id) > 0
@@ -134,7 +143,9 @@ extension HDF5File {
     /// and `H5Dread` of datasets up to 16 MB); the result is then empty.
     func readRaw(_ path: String, byteCount: Int, probe: Bool = false) throws -> Data {
         let direct: HDF5DirectPlan? = try HDF5Library.locked {
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
+            let fail = { (r: String) in
+                HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError())
+            }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
             let space = try HID.space(H5Dget_space(d.id), fail("no dataspace"))
@@ -148,11 +159,15 @@ extension HDF5File {
         if let direct { return probe ? Data() : try readDirect(direct, byteCount: byteCount, path: path) }
         guard byteCount > 0, !probe || byteCount <= 16 << 20 else { return Data() }
         return try HDF5Library.locked {
-            let fail = { (r: String) in HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError()) }
+            let fail = { (r: String) in
+                HDF5Error.readFailed(file: self.displayName, object: path, reason: r + HDF5Library.lastError())
+            }
             let d = try HID.dataset(H5Dopen2(handle.id, "/" + path, fa_h5p_default()), fail("cannot open the dataset"))
             let type = try HID.type(H5Dget_type(d.id), fail("no datatype"))
             // Uninitialized memory: libhdf5 fills all of it, so zeroing first would only cost a pass.
-            guard let buffer = LargeBuffer.allocate(byteCount) else { throw fail("out of memory for \(byteCount) bytes") }
+            guard let buffer = LargeBuffer.allocate(byteCount) else {
+                throw fail("out of memory for \(byteCount) bytes")
+            }
             guard H5Dread(d.id, type.id, fa_h5s_all(), fa_h5s_all(), fa_h5p_default(), buffer) >= 0 else {
                 LargeBuffer.free(buffer, count: byteCount)
                 throw fail("libhdf5 failed (corrupt data, or a filter that is not built in)")

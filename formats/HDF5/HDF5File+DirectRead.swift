@@ -51,8 +51,16 @@ private struct SharedBuffer: @unchecked Sendable { let base: UnsafeMutableRawPoi
 private final class FirstFailure: @unchecked Sendable {
     private let lock = NSLock()
     private var text: String?
-    func record(_ s: String) { lock.lock(); if text == nil { text = s }; lock.unlock() }
-    var value: String? { lock.lock(); defer { lock.unlock() }; return text }
+    func record(_ s: String) {
+        lock.lock()
+        if text == nil { text = s }
+        lock.unlock()
+    }
+    var value: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return text
+    }
 }
 
 extension HDF5File {
@@ -73,7 +81,9 @@ extension HDF5File {
         }
         let failure = FirstFailure()
         DispatchQueue.concurrentPerform(iterations: plan.pieces.count) { i in
-            if let problem = Self.decodeChunk(plan.pieces[i], plan: plan, chunkShape: cshape, reader: reader, into: buffer.base) {
+            if let problem = Self.decodeChunk(
+                plan.pieces[i], plan: plan, chunkShape: cshape, reader: reader, into: buffer.base)
+            {
                 failure.record(problem)
             }
         }
@@ -85,22 +95,29 @@ extension HDF5File {
     }
 
     /// Reads, decodes and places one chunk; returns what went wrong, or nil.
-    private static func decodeChunk(_ piece: HDF5DirectPlan.Piece, plan: HDF5DirectPlan, chunkShape: [Int],
-                                    reader: HDF5RawReader, into out: UnsafeMutableRawPointer) -> String? {
+    private static func decodeChunk(
+        _ piece: HDF5DirectPlan.Piece, plan: HDF5DirectPlan, chunkShape: [Int],
+        reader: HDF5RawReader, into out: UnsafeMutableRawPointer
+    ) -> String? {
         let e = plan.elementSize
         let chunkBytes = chunkShape.reduce(e, *)
         let stored = UnsafeMutableRawPointer.allocate(byteCount: max(piece.size, chunkBytes), alignment: 16)
         defer { stored.deallocate() }
-        guard reader.read(at: piece.address, count: piece.size, into: stored) else { return "a chunk lies past the end of the file" }
+        guard reader.read(at: piece.address, count: piece.size, into: stored) else {
+            return "a chunk lies past the end of the file"
+        }
         var data = UnsafeRawPointer(stored)
         var length = piece.size
         let inflated = UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 16)
         defer { inflated.deallocate() }
         if let di = plan.deflateIndex, piece.mask & (1 << UInt32(di)) == 0 {
             var outLen = uLongf(chunkBytes)
-            let rc = uncompress(inflated.assumingMemoryBound(to: Bytef.self), &outLen,
-                                data.assumingMemoryBound(to: Bytef.self), uLong(length))
-            guard rc == Z_OK, Int(outLen) == chunkBytes else { return "a chunk does not inflate to its size (zlib \(rc))" }
+            let rc = uncompress(
+                inflated.assumingMemoryBound(to: Bytef.self), &outLen,
+                data.assumingMemoryBound(to: Bytef.self), uLong(length))
+            guard rc == Z_OK, Int(outLen) == chunkBytes else {
+                return "a chunk does not inflate to its size (zlib \(rc))"
+            }
             data = UnsafeRawPointer(inflated)
             length = chunkBytes
         }
@@ -110,8 +127,9 @@ extension HDF5File {
             let n = chunkBytes / e
             // Into whichever buffer does not hold the input.
             let target = data == UnsafeRawPointer(stored) ? inflated : stored
-            unshuffle(data.assumingMemoryBound(to: UInt8.self), into: target.assumingMemoryBound(to: UInt8.self),
-                      count: n, elementSize: e)
+            unshuffle(
+                data.assumingMemoryBound(to: UInt8.self), into: target.assumingMemoryBound(to: UInt8.self),
+                count: n, elementSize: e)
             data = UnsafeRawPointer(target)
         }
         place(data, origin: piece.origin, chunkShape: chunkShape, shape: plan.shape, elementSize: e, into: out)
@@ -121,9 +139,14 @@ extension HDF5File {
     /// Undoes HDF5's shuffle filter: byte j of element i is at `j*n + i`.
     /// Writes run sequentially, element by element (4-byte elements, the
     /// common case, assembled in a register).
-    private static func unshuffle(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, count n: Int, elementSize e: Int) {
+    private static func unshuffle(
+        _ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, count n: Int, elementSize e: Int
+    ) {
         if e == 4 {
-            let p0 = src, p1 = src + n, p2 = src + 2 * n, p3 = src + 3 * n
+            let p0 = src
+            let p1 = src + n
+            let p2 = src + 2 * n
+            let p3 = src + 3 * n
             let out = UnsafeMutableRawPointer(dst)
             for i in 0..<n {
                 let v = UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24
@@ -138,11 +161,14 @@ extension HDF5File {
 
     /// Copies the part of a C-order chunk at `origin` that lies inside the
     /// dataset into the C-order dataset buffer, one innermost run at a time.
-    private static func place(_ chunk: UnsafeRawPointer, origin: [Int], chunkShape: [Int], shape: [Int],
-                              elementSize e: Int, into out: UnsafeMutableRawPointer) {
+    private static func place(
+        _ chunk: UnsafeRawPointer, origin: [Int], chunkShape: [Int], shape: [Int],
+        elementSize e: Int, into out: UnsafeMutableRawPointer
+    ) {
         let rank = shape.count
         let extent = (0..<rank).map { min(chunkShape[$0], shape[$0] - origin[$0]) }
-        var cstride = [Int](repeating: 1, count: rank), dstride = [Int](repeating: 1, count: rank)
+        var cstride = [Int](repeating: 1, count: rank)
+        var dstride = [Int](repeating: 1, count: rank)
         for k in stride(from: rank - 2, through: 0, by: -1) {
             cstride[k] = cstride[k + 1] * chunkShape[k + 1]
             dstride[k] = dstride[k + 1] * shape[k + 1]
@@ -150,7 +176,8 @@ extension HDF5File {
         let run = extent[rank - 1] * e
         var idx = [Int](repeating: 0, count: rank)
         while true {
-            var src = 0, dst = origin[rank - 1] * dstride[rank - 1]
+            var src = 0
+            var dst = origin[rank - 1] * dstride[rank - 1]
             for k in 0..<(rank - 1) {
                 src += idx[k] * cstride[k]
                 dst += (origin[k] + idx[k]) * dstride[k]

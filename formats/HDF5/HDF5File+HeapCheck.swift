@@ -13,10 +13,15 @@ extension HDF5File {
     func checkGlobalHeaps() throws {
         heapCheck.lock.lock()
         defer { heapCheck.lock.unlock() }
-        if let result = heapCheck.result { if let e = result { throw e }; return }
+        if let result = heapCheck.result {
+            if let e = result { throw e }
+            return
+        }
         heapCheck.scans += 1
         let problem = Self.findHeapProblem(in: backing, fileSize: fileSize)
-        let error = problem.map { HDF5Error.readFailed(file: displayName, object: "global heap at byte \($0.0)", reason: $0.1) }
+        let error = problem.map {
+            HDF5Error.readFailed(file: displayName, object: "global heap at byte \($0.0)", reason: $0.1)
+        }
         heapCheck.result = .some(error)
         if let error { throw error }
     }
@@ -35,7 +40,9 @@ extension HDF5File {
         guard let reader = try? HDF5RawReader(backing) else { return (0, "cannot read the file") }
         func bytes(_ offset: Int, _ count: Int) -> [UInt8]? {
             var out = [UInt8](repeating: 0, count: count)
-            let ok = out.withUnsafeMutableBytes { raw in raw.baseAddress.map { reader.read(at: offset, count: count, into: $0) } ?? false }
+            let ok = out.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { reader.read(at: offset, count: count, into: $0) } ?? false
+            }
             return ok ? out : nil
         }
         func le(_ b: [UInt8], _ at: Int, _ n: Int) -> Int {
@@ -55,7 +62,9 @@ extension HDF5File {
                 while from + 16 <= raw.count, let hit = memchr(base + from, 0x47, raw.count - from) {  // "G"
                     let o = base.distance(to: hit)
                     from = o + 1
-                    guard o + 16 <= raw.count, o < block, chunk[o + 1] == 0x43, chunk[o + 2] == 0x4F, chunk[o + 3] == 0x4C else { continue }
+                    guard o + 16 <= raw.count, o < block, chunk[o + 1] == 0x43, chunk[o + 2] == 0x4F,
+                        chunk[o + 3] == 0x4C
+                    else { continue }
                     // A header: "GCOL", version 1, three zero bytes, then the collection size.
                     guard chunk[o + 4] == 1, chunk[o + 5] == 0, chunk[o + 6] == 0, chunk[o + 7] == 0 else { continue }
                     hits.append(o)
@@ -64,7 +73,9 @@ extension HDF5File {
             for o in hits {
                 let at = start + o
                 let size = le(chunk, o + 8, 8)
-                guard size >= 16, size <= fileSize - at else { return (at, "the heap collection runs past the end of the file") }
+                guard size >= 16, size <= fileSize - at else {
+                    return (at, "the heap collection runs past the end of the file")
+                }
                 guard let c = bytes(at, size) else { return (at, "the heap collection cannot be read") }
                 // The walk libhdf5 does loading the collection (H5HG deserialize).
                 var p = 16
@@ -72,7 +83,9 @@ extension HDF5File {
                     let index = le(c, p, 2)
                     let objSize = le(c, p + 8, 8)
                     guard objSize >= 0, objSize <= size - p - (index == 0 ? 0 : 16) else {
-                        return (at + p, "heap object \(index) declares \(objSize) bytes, more than its collection holds")
+                        return (
+                            at + p, "heap object \(index) declares \(objSize) bytes, more than its collection holds"
+                        )
                     }
                     guard index != 0 || objSize > 0 else { return (at + p, "the heap's free space has size 0") }
                     p += index == 0 ? objSize : 16 + (objSize + 7) / 8 * 8

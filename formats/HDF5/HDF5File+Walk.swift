@@ -21,7 +21,10 @@ private final class LinkList {
 private let collectLink: H5L_iterate_t = { _, name, info, data in
     guard let name, let info, let data else { return -1 }
     let list = Unmanaged<LinkList>.fromOpaque(data).takeUnretainedValue()
-    guard list.links.count < list.limit else { list.overflow = true; return 1 }
+    guard list.links.count < list.limit else {
+        list.overflow = true
+        return 1
+    }
     let address: haddr_t = info.pointee.type == H5L_TYPE_HARD ? info.pointee.u.address : 0
     list.links.append((String(cString: name), info.pointee.type, address))
     return 0
@@ -43,27 +46,36 @@ extension HDF5File {
             var notes: [String] = []
             var seen = Set<haddr_t>()
             var info = H5O_info_t()
-            if H5Oget_info_by_name2(handle.id, "/", &info, UInt32(H5O_INFO_BASIC), linkAccess.id) >= 0 { seen.insert(info.addr) }
+            if H5Oget_info_by_name2(handle.id, "/", &info, UInt32(H5O_INFO_BASIC), linkAccess.id) >= 0 {
+                seen.insert(info.addr)
+            }
             try visit(group: "", depth: 0, into: &objects, notes: &notes, seen: &seen)
             return (objects, notes)
         }
     }
 
-    private func visit(group: String, depth: Int, into objects: inout [HDF5Object], notes: inout [String],
-                       seen: inout Set<haddr_t>) throws {
+    private func visit(
+        group: String, depth: Int, into objects: inout [HDF5Object], notes: inout [String],
+        seen: inout Set<haddr_t>
+    ) throws {
         guard depth < Self.maxDepth else {
-            throw HDF5Error.tooComplex(file: displayName, reason: "groups nest deeper than \(Self.maxDepth) levels at '\(group)'")
+            throw HDF5Error.tooComplex(
+                file: displayName, reason: "groups nest deeper than \(Self.maxDepth) levels at '\(group)'")
         }
         let gpath = "/" + group
-        let g = try HID.group(H5Gopen2(handle.id, gpath, fa_h5p_default()),
-                              HDF5Error.readFailed(file: displayName, object: gpath, reason: "cannot open the group"))
+        let g = try HID.group(
+            H5Gopen2(handle.id, gpath, fa_h5p_default()),
+            HDF5Error.readFailed(file: displayName, object: gpath, reason: "cannot open the group"))
         let list = LinkList(limit: Self.maxObjects - objects.count + 1)
         var idx: hsize_t = 0
-        let rc = H5Literate(g.id, H5_INDEX_NAME, H5_ITER_INC, &idx, collectLink, Unmanaged.passUnretained(list).toOpaque())
+        let rc = H5Literate(
+            g.id, H5_INDEX_NAME, H5_ITER_INC, &idx, collectLink, Unmanaged.passUnretained(list).toOpaque())
         if list.overflow {
             throw HDF5Error.tooComplex(file: displayName, reason: "more than \(Self.maxObjects) objects")
         }
-        guard rc >= 0 else { throw HDF5Error.readFailed(file: displayName, object: gpath, reason: "cannot list the group") }
+        guard rc >= 0 else {
+            throw HDF5Error.readFailed(file: displayName, object: gpath, reason: "cannot list the group")
+        }
         for link in list.links {
             let path = group.isEmpty ? link.name : group + "/" + link.name
             switch link.type {

@@ -38,8 +38,10 @@ final class HDF5File: @unchecked Sendable {
     /// Opens the file at `url`, read-only unless `writable`. With
     /// `holdingDescriptor`, every later read goes through descriptors opened
     /// now, so the caller may unlink the file as soon as this returns.
-    static func open(_ url: URL, writable: Bool = false, displayName: String? = nil,
-                     holdingDescriptor: Bool = false) throws -> HDF5File {
+    static func open(
+        _ url: URL, writable: Bool = false, displayName: String? = nil,
+        holdingDescriptor: Bool = false
+    ) throws -> HDF5File {
         let name = displayName ?? url.path
         var st = stat()
         guard stat(url.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
@@ -56,9 +58,13 @@ final class HDF5File: @unchecked Sendable {
         return try HDF5Library.locked {
             let fapl = try accessList(name)
             let flags = writable ? fa_h5f_acc_rdwr() : UInt32(truncatingIfNeeded: fa_h5f_acc_rdonly())
-            let file = try HID.file(H5Fopen(url.path, flags, fapl.id),
-                                    HDF5Error.cannotOpen(file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError()))
-            return HDF5File(displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: backing)
+            let file = try HID.file(
+                H5Fopen(url.path, flags, fapl.id),
+                HDF5Error.cannotOpen(
+                    file: name, reason: "libhdf5 rejects it (truncated, corrupt or not HDF5)" + HDF5Library.lastError())
+            )
+            return HDF5File(
+                displayName: name, fileSize: size, handle: file, linkAccess: try linkList(name), backing: backing)
         }
     }
 
@@ -66,14 +72,16 @@ final class HDF5File: @unchecked Sendable {
     /// written to private temporary files, and a forked probe (`HDF5Probe`)
     /// inheriting a descriptor must not keep a file locked against its parent.
     static func accessList(_ name: String) throws -> HID {
-        let fapl = try HID.plist(H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+        let fapl = try HID.plist(
+            H5Pcreate(fa_h5p_file_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
         _ = H5Pset_file_locking(fapl.id, false, true)
         return fapl
     }
 
     /// A link-access list that follows few links and no external ones to other files' prefixes.
     private static func linkList(_ name: String) throws -> HID {
-        let lapl = try HID.plist(H5Pcreate(fa_h5p_link_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
+        let lapl = try HID.plist(
+            H5Pcreate(fa_h5p_link_access()), HDF5Error.cannotOpen(file: name, reason: "no property list"))
         _ = H5Pset_nlinks(lapl.id, maxLinkTraversals)
         return lapl
     }

@@ -42,20 +42,27 @@ extension HDF5Format {
 
     /// A new unique name in the temporary directory for an extracted weights member.
     private static func scratchURL() -> URL {
-        (scratchDirectory ?? FileManager.default.temporaryDirectory).appendingPathComponent("fairaudit-\(UUID().uuidString).h5")
+        (scratchDirectory ?? FileManager.default.temporaryDirectory).appendingPathComponent(
+            "fairaudit-\(UUID().uuidString).h5")
     }
 
     /// Writes the weights member of the bundle at `source` to the new file
     /// `scratch` (mode 0600) in bounded memory, CRC-checked; a damaged member
     /// names the bundle; a failed write of the scratch file names the output
     /// file when writing (`output` given), else the member being staged.
-    private static func extract(_ zip: ZipArchive, _ entry: ZipEntry, of source: URL, to scratch: URL, output: URL? = nil) throws {
+    private static func extract(
+        _ zip: ZipArchive, _ entry: ZipEntry, of source: URL, to scratch: URL, output: URL? = nil
+    ) throws {
         do {
             try zip.extract(entry, to: scratch)
         } catch let e as ZipError {
             if case .extractFailed = e {
-                if let output { throw HDF5Error.writeFailed(file: output.path, object: bundleWeights, reason: "cannot stage it: \(e)") }
-                throw HDF5Error.cannotOpen(file: source.path + "/" + bundleWeights, reason: "cannot stage it in the temporary folder: \(e)")
+                if let output {
+                    throw HDF5Error.writeFailed(
+                        file: output.path, object: bundleWeights, reason: "cannot stage it: \(e)")
+                }
+                throw HDF5Error.cannotOpen(
+                    file: source.path + "/" + bundleWeights, reason: "cannot stage it in the temporary folder: \(e)")
             }
             throw HDF5Error.badBundle(file: source.path, reason: "\(e)")
         }
@@ -64,7 +71,9 @@ extension HDF5Format {
     /// Opens the weights member of the bundle at `source` from a private
     /// temporary file, probed first when `probe`; the file is unlinked once
     /// libhdf5 and the raw reader hold it open, and on every error.
-    private static func openWeights(_ zip: ZipArchive, _ entry: ZipEntry, of source: URL, probe: Bool) throws -> HDF5File {
+    private static func openWeights(
+        _ zip: ZipArchive, _ entry: ZipEntry, of source: URL, probe: Bool
+    ) throws -> HDF5File {
         let inner = source.path + "/" + bundleWeights
         let scratch = scratchURL()
         try extract(zip, entry, of: source, to: scratch)
@@ -85,7 +94,11 @@ extension HDF5Format {
         do {
             if let c = zip.entry(named: "config.json") {
                 guard c.uncompressedSize <= maxConfigBytes else {
-                    throw HDF5Error.badBundle(file: url.path, reason: "its config.json declares \(c.uncompressedSize) bytes, more than the \(maxConfigBytes >> 20) MB a model config may have")
+                    throw HDF5Error.badBundle(
+                        file: url.path,
+                        reason:
+                            "its config.json declares \(c.uncompressedSize) bytes, more than the \(maxConfigBytes >> 20) MB a model config may have"
+                    )
                 }
                 config = String(decoding: try zip.data(for: c), as: UTF8.self)
             }
@@ -123,16 +136,20 @@ extension HDF5Format {
             throw HDF5Error.writeFailed(file: url.path, object: bundleWeights, reason: error.localizedDescription)
         }
         guard wantsBundle(url) else {
-            return try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try weights.write(to: tmp) },
-                                        verify: { tmp in try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path) })
+            return try AtomicFile.write(
+                to: url, overwrite: true, produce: { tmp in try weights.write(to: tmp) },
+                verify: { tmp in
+                    try verify(modified, in: HDF5File.open(tmp, displayName: url.path), displayName: url.path)
+                })
         }
         var writer = ZipWriter()
         do {
             for e in zip.entries {
                 if e.name == bundleWeights {
-                    try writer.add(name: e.name, data: weights, method: e.method, modTime: e.modTime, modDate: e.modDate,
-                                   localZip64: weights.count > Int(Int32.max), versionMadeBy: e.versionMadeBy,
-                                   externalAttributes: e.externalAttributes)
+                    try writer.add(
+                        name: e.name, data: weights, method: e.method, modTime: e.modTime, modDate: e.modDate,
+                        localZip64: weights.count > Int(Int32.max), versionMadeBy: e.versionMadeBy,
+                        externalAttributes: e.externalAttributes)
                 } else {
                     try writer.copy(e, from: zip)
                 }
@@ -141,9 +158,11 @@ extension HDF5Format {
             throw HDF5Error.writeFailed(file: url.path, object: entry.name, reason: "\(error)")
         }
         let bytes = writer.finish()
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) }, verify: { tmp in
-            let (back, backEntry) = try bundle(tmp)
-            try verify(modified, in: openWeights(back, backEntry, of: tmp, probe: false), displayName: inner)
-        })
+        try AtomicFile.write(
+            to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) },
+            verify: { tmp in
+                let (back, backEntry) = try bundle(tmp)
+                try verify(modified, in: openWeights(back, backEntry, of: tmp, probe: false), displayName: inner)
+            })
     }
 }

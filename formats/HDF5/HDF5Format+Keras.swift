@@ -20,7 +20,8 @@ extension HDF5Format {
     /// `weight_names` attributes, in their order, as Keras' loader does.
     static func kerasWeights(_ c: HDF5Contents) throws -> KerasWeights {
         if case .string(let config)? = c.attribute("model_config", of: ""), c.groups.contains("model_weights") {
-            return KerasWeights(layout: .kerasLegacy, weights: try namedWeights(c, root: "model_weights"), config: config)
+            return KerasWeights(
+                layout: .kerasLegacy, weights: try namedWeights(c, root: "model_weights"), config: config)
         }
         if c.attribute("layer_names", of: "") != nil {
             return KerasWeights(layout: .keras2Weights, weights: try namedWeights(c, root: ""), config: nil)
@@ -40,12 +41,18 @@ extension HDF5Format {
         var map: [String: [String]] = [:]
         for layer in layers {
             let group = root.isEmpty ? layer : root + "/" + layer
-            guard c.groups.contains(group) else { throw HDF5Error.missingWeight(file: file, layer: layer, dataset: group) }
+            guard c.groups.contains(group) else {
+                throw HDF5Error.missingWeight(file: file, layer: layer, dataset: group)
+            }
             let names = c.attribute("weight_names", of: group)?.stringList ?? []
             map[layer] = try names.map { wn in
                 let path = group + "/" + wn
-                guard let info = c.datasets[path] else { throw HDF5Error.missingWeight(file: file, layer: layer, dataset: path) }
-                guard info.dtype != nil else { throw HDF5Error.notAWeight(file: file, dataset: path, type: info.typeDescription) }
+                guard let info = c.datasets[path] else {
+                    throw HDF5Error.missingWeight(file: file, layer: layer, dataset: path)
+                }
+                guard info.dtype != nil else {
+                    throw HDF5Error.notAWeight(file: file, dataset: path, type: info.typeDescription)
+                }
                 return path
             }
         }

@@ -15,8 +15,10 @@ extension HDF5Format {
     /// `weight_names` (`<layer>/kernel`, …) and those datasets under it.
     static func legacyPlan(_ export: KerasExport) -> HDF5Plan {
         var plan = HDF5Plan()
-        let version: [(String, HDF5Plan.Attribute)] = [("backend", .string(writtenBackend)),
-                                                        ("keras_version", .string(KerasExport.kerasVersion))]
+        let version: [(String, HDF5Plan.Attribute)] = [
+            ("backend", .string(writtenBackend)),
+            ("keras_version", .string(KerasExport.kerasVersion)),
+        ]
         plan.group("", version + [("model_config", .string(export.legacyConfig.serialized()))])
         plan.group("model_weights", version + [("layer_names", .strings(export.layers.map(\.name)))])
         for layer in export.layers {
@@ -43,11 +45,14 @@ extension HDF5Format {
 
     /// Writes `plan` to `url` through a temporary file, read back before the rename.
     static func writeNew(_ plan: HDF5Plan, to url: URL) throws {
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
-            try create(plan, at: tmp, displayName: url.path)
-        }, verify: { tmp in
-            try verify(plan, at: tmp, displayName: url.path)
-        })
+        try AtomicFile.write(
+            to: url, overwrite: true,
+            produce: { tmp in
+                try create(plan, at: tmp, displayName: url.path)
+            },
+            verify: { tmp in
+                try verify(plan, at: tmp, displayName: url.path)
+            })
     }
 
     /// Writes a new `.keras` bundle: `metadata.json`, `config.json` and
@@ -69,8 +74,10 @@ extension HDF5Format {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
-        let metadata = JSONValue.object([("keras_version", .string(KerasExport.kerasVersion)),
-                                         ("date_saved", .string(formatter.string(from: Date())))])
+        let metadata = JSONValue.object([
+            ("keras_version", .string(KerasExport.kerasVersion)),
+            ("date_saved", .string(formatter.string(from: Date()))),
+        ])
         var writer = ZipWriter()
         do {
             try writer.add(name: "metadata.json", data: Data(metadata.serialized().utf8), localZip64: false)
@@ -80,14 +87,17 @@ extension HDF5Format {
             throw HDF5Error.writeFailed(file: url.path, object: "/", reason: "\(error)")
         }
         let bytes = writer.finish()
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) }, verify: { tmp in
-            let back = try readBundle(tmp)
-            guard let layers = back.layers else {
-                throw HDF5Error.writeFailed(file: url.path, object: "config.json",
-                                            reason: "does not read back as a model: \(back.architectureNote ?? "no layers")")
-            }
-            try checkWeights(of: export, against: back, layers: layers, file: url.path)
-        })
+        try AtomicFile.write(
+            to: url, overwrite: true, produce: { tmp in try bytes.write(to: tmp) },
+            verify: { tmp in
+                let back = try readBundle(tmp)
+                guard let layers = back.layers else {
+                    throw HDF5Error.writeFailed(
+                        file: url.path, object: "config.json",
+                        reason: "does not read back as a model: \(back.architectureNote ?? "no layers")")
+                }
+                try checkWeights(of: export, against: back, layers: layers, file: url.path)
+            })
     }
 
     /// Checks every weight of `export` is in `back` (read from a written
@@ -97,8 +107,10 @@ extension HDF5Format {
             let layer = layers.first { $0.name == entry.name }
             for (role, t) in zip(entry.roles, entry.weights) {
                 guard let name = layer?.weights[role], let got = try? back.tensor(named: name),
-                      got.shape == t.shape, try got.rawBytes() == t.rawBytes() else {
-                    throw HDF5Error.writeFailed(file: file, object: "\(entry.name)/\(role.rawValue)", reason: "does not read back as written")
+                    got.shape == t.shape, try got.rawBytes() == t.rawBytes()
+                else {
+                    throw HDF5Error.writeFailed(
+                        file: file, object: "\(entry.name)/\(role.rawValue)", reason: "does not read back as written")
                 }
             }
         }

@@ -65,9 +65,11 @@ extension HDF5Format {
                 }
                 let path = obj.path
                 let byteCount = info.shape.reduce(dtype.byteSize, *)
-                c.tensors.append(Tensor(name: path, dtype: dtype, shape: info.shape, byteOrder: info.byteOrder,
-                                        storage: .deferred { try file.readRaw(path, byteCount: byteCount) },
-                                        origin: "/" + path))
+                c.tensors.append(
+                    Tensor(
+                        name: path, dtype: dtype, shape: info.shape, byteOrder: info.byteOrder,
+                        storage: .deferred { try file.readRaw(path, byteCount: byteCount) },
+                        origin: "/" + path))
             }
         }
         return c
@@ -75,13 +77,17 @@ extension HDF5Format {
 
     /// The graph of `c`, with its layout detected and, for Keras files with
     /// a config (inside, or given as `configJSON`), the architecture.
-    static func graph(from c: HDF5Contents, source: URL, bundle: Bool = false, config configJSON: String? = nil) throws -> ModelGraph {
+    static func graph(
+        from c: HDF5Contents, source: URL, bundle: Bool = false, config configJSON: String? = nil
+    ) throws -> ModelGraph {
         let keras = try kerasWeights(c)
-        var graph = ModelGraph(format: name, layout: bundle ? .kerasBundle : keras.layout,
-                               tensors: c.tensors, metadata: c.metadata, source: source)
+        var graph = ModelGraph(
+            format: name, layout: bundle ? .kerasBundle : keras.layout,
+            tensors: c.tensors, metadata: c.metadata, source: source)
         guard let weights = keras.weights else { return graph }
         guard let json = configJSON ?? keras.config else {
-            graph.architectureNote = "the file holds weights only; pass the model's config.json (model.to_json()) with --architecture, or put it beside the file as <name>.config.json"
+            graph.architectureNote =
+                "the file holds weights only; pass the model's config.json (model.to_json()) with --architecture, or put it beside the file as <name>.config.json"
             return graph
         }
         let shapes = Dictionary(c.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })

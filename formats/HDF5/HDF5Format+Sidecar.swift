@@ -13,7 +13,9 @@ extension HDF5Format {
             stems.append(String(name.dropLast(suffix.count)))
             break
         }
-        return stems.flatMap { [dir.appendingPathComponent($0 + ".config.json"), dir.appendingPathComponent($0 + ".json")] }
+        return stems.flatMap {
+            [dir.appendingPathComponent($0 + ".config.json"), dir.appendingPathComponent($0 + ".json")]
+        }
             + [dir.appendingPathComponent("config.json")]
     }
 
@@ -25,13 +27,17 @@ extension HDF5Format {
         guard graph.layers == nil, graph.layout.isKerasWeightsFile else { return }
         for candidate in sidecarCandidates(for: url) where FileManager.default.fileExists(atPath: candidate.path) {
             guard let bytes = FileManager.default.contents(atPath: candidate.path), bytes.count <= 64 << 20,
-                  let json = String(data: bytes, encoding: .utf8) else {
-                throw HDF5Error.badBundle(file: candidate.path, reason: "the config beside \(url.lastPathComponent) is not readable UTF-8 text")
+                let json = String(data: bytes, encoding: .utf8)
+            else {
+                throw HDF5Error.badBundle(
+                    file: candidate.path,
+                    reason: "the config beside \(url.lastPathComponent) is not readable UTF-8 text")
             }
             do {
                 try KerasConfig.apply(json: json, to: &graph)
             } catch {
-                throw FairAuditError.invalidInput(path: candidate.path, reason: "does not describe the weights in \(url.lastPathComponent): \(error)")
+                throw FairAuditError.invalidInput(
+                    path: candidate.path, reason: "does not describe the weights in \(url.lastPathComponent): \(error)")
             }
             if graph.layers != nil { graph.metadata.append(("architecture_from", candidate.lastPathComponent)) }
             return

@@ -55,13 +55,16 @@ public enum HDF5Format: ModelFormat {
     /// appears only once complete and read back.
     public static func write(_ graph: ModelGraph, to url: URL, basedOn source: URL?) throws {
         let name = url.lastPathComponent.lowercased()
-        let wantsKeras = name.contains(".keras"), wantsWeights = name.contains(".weights.h5")
+        let wantsKeras = name.contains(".keras")
+        let wantsWeights = name.contains(".weights.h5")
         if let source, let prefix = try? FormatRegistry.prefix(of: source), (try? reshapes(graph, source)) == true {
             return try writeReshaped(graph, to: url, bundle: ZipArchive.isZip(prefix) && isBundle(source))
         }
         if let source, let prefix = try? FormatRegistry.prefix(of: source) {
             if ZipArchive.isZip(prefix), isBundle(source) {
-                if wantsKeras || wantsWeights || graph.layers == nil { return try writeBundle(graph, to: url, basedOn: source) }
+                if wantsKeras || wantsWeights || graph.layers == nil {
+                    return try writeBundle(graph, to: url, basedOn: source)
+                }
                 return try writeNew(legacyPlan(try KerasExport.make(from: graph)), to: url)
             }
             let otherKerasForm = wantsKeras || (wantsWeights && graph.layout != .keras3Weights && graph.layers != nil)
@@ -73,7 +76,8 @@ public enum HDF5Format: ModelFormat {
             do {
                 return try writeNewBundle(try KerasExport.make(from: graph), to: url)
             } catch let e as FairAuditError {
-                throw HDF5Error.writeFailed(file: url.path, object: "/", reason: "a .keras bundle needs the model's architecture: \(e)")
+                throw HDF5Error.writeFailed(
+                    file: url.path, object: "/", reason: "a .keras bundle needs the model's architecture: \(e)")
             }
         }
         if graph.layers != nil && (wantsWeights || isKerasLayout(graph)) {

@@ -38,7 +38,8 @@ final class HID: @unchecked Sendable {
     }
 
     deinit {
-        let id = id, closer = closer
+        let id = id
+        let closer = closer
         HDF5Library.locked { _ = closer(id) }
     }
 }
@@ -46,12 +47,22 @@ final class HID: @unchecked Sendable {
 extension HID {
     /// An owned file, group, dataset, type, space, attribute or property list.
     static func file(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Fclose, or: e()) }
-    static func group(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Gclose, or: e()) }
-    static func dataset(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Dclose, or: e()) }
+    static func group(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID {
+        try HID(id, close: H5Gclose, or: e())
+    }
+    static func dataset(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID {
+        try HID(id, close: H5Dclose, or: e())
+    }
     static func type(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Tclose, or: e()) }
-    static func space(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Sclose, or: e()) }
-    static func attribute(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Aclose, or: e()) }
-    static func plist(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID { try HID(id, close: H5Pclose, or: e()) }
+    static func space(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID {
+        try HID(id, close: H5Sclose, or: e())
+    }
+    static func attribute(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID {
+        try HID(id, close: H5Aclose, or: e())
+    }
+    static func plist(_ id: hid_t, _ e: @autoclosure () -> Error) throws -> HID {
+        try HID(id, close: H5Pclose, or: e())
+    }
 }
 
 /// Collects the descriptions of libhdf5's error stack during `H5Ewalk2`.

@@ -40,14 +40,19 @@ extension HDF5Format {
     /// caller stages and renames it), naming `displayName` in errors.
     static func create(_ plan: HDF5Plan, at url: URL, displayName: String) throws {
         try HDF5Library.locked {
-            let fail = { (o: String, r: String) in HDF5Error.writeFailed(file: displayName, object: o.isEmpty ? "/" : o, reason: r) }
+            let fail = { (o: String, r: String) in
+                HDF5Error.writeFailed(file: displayName, object: o.isEmpty ? "/" : o, reason: r)
+            }
             let fapl = try HDF5File.accessList(displayName)
-            let file = try HID.file(H5Fcreate(url.path, fa_h5f_acc_excl(), fa_h5p_default(), fapl.id), fail("/", "cannot create the file"))
+            let file = try HID.file(
+                H5Fcreate(url.path, fa_h5f_acc_excl(), fa_h5p_default(), fapl.id), fail("/", "cannot create the file"))
             for (path, attributes) in plan.groups {
-                let group = path.isEmpty
+                let group =
+                    path.isEmpty
                     ? try HID.group(H5Gopen2(file.id, "/", fa_h5p_default()), fail(path, "cannot open the root group"))
-                    : try HID.group(H5Gcreate2(file.id, path, fa_h5p_default(), fa_h5p_default(), fa_h5p_default()),
-                                    fail(path, "cannot create the group"))
+                    : try HID.group(
+                        H5Gcreate2(file.id, path, fa_h5p_default(), fa_h5p_default(), fa_h5p_default()),
+                        fail(path, "cannot create the group"))
                 for (name, value) in attributes {
                     try writeAttribute(value, named: name, on: group.id, fail: { fail(path + "@" + name, $0) })
                 }
@@ -55,10 +60,12 @@ extension HDF5Format {
             for (path, t) in plan.datasets {
                 let ftype = try HID.type(try fileType(t.dtype, t.byteOrder), fail(path, "no HDF5 type for \(t.dtype)"))
                 let dims = t.shape.map { hsize_t($0) }
-                let space = try HID.space(dims.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil),
-                                          fail(path, "no dataspace"))
-                let d = try HID.dataset(H5Dcreate2(file.id, path, ftype.id, space.id, fa_h5p_default(), fa_h5p_default(), fa_h5p_default()),
-                                        fail(path, "cannot create the dataset"))
+                let space = try HID.space(
+                    dims.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil),
+                    fail(path, "no dataspace"))
+                let d = try HID.dataset(
+                    H5Dcreate2(file.id, path, ftype.id, space.id, fa_h5p_default(), fa_h5p_default(), fa_h5p_default()),
+                    fail(path, "cannot create the dataset"))
                 try writeValues(of: t, to: d.id, type: ftype.id, name: path, fail: fail)
             }
             guard H5Fflush(file.id, H5F_SCOPE_GLOBAL) >= 0 else { throw fail("/", "libhdf5 failed flushing the file") }
@@ -66,8 +73,10 @@ extension HDF5Format {
     }
 
     /// Writes a variable-length UTF-8 string attribute (scalar, or a 1-D list).
-    private static func writeAttribute(_ value: HDF5Plan.Attribute, named name: String, on object: hid_t,
-                                       fail: (String) -> HDF5Error) throws {
+    private static func writeAttribute(
+        _ value: HDF5Plan.Attribute, named name: String, on object: hid_t,
+        fail: (String) -> HDF5Error
+    ) throws {
         let type = try HID.type(H5Tcopy(fa_h5t_c_s1()), fail("no string type"))
         _ = H5Tset_size(type.id, fa_h5t_variable())
         _ = H5Tset_cset(type.id, H5T_CSET_UTF8)
@@ -82,8 +91,9 @@ extension HDF5Format {
             var dims = [hsize_t(list.count)]
             space = try HID.space(H5Screate_simple(1, &dims, nil), fail("no dataspace"))
         }
-        let attr = try HID.attribute(H5Acreate2(object, name, type.id, space.id, fa_h5p_default(), fa_h5p_default()),
-                                     fail("cannot create the attribute"))
+        let attr = try HID.attribute(
+            H5Acreate2(object, name, type.id, space.id, fa_h5p_default(), fa_h5p_default()),
+            fail("cannot create the attribute"))
         guard !strings.isEmpty else { return }
         let copies = strings.map { strdup($0) }
         defer { copies.forEach { free($0) } }
@@ -103,12 +113,14 @@ extension HDF5Format {
         for (path, attributes) in plan.groups {
             let back = try file.attributes(of: path)
             for (name, value) in attributes {
-                let want: [String] = switch value {
-                case .string(let s): [s]
-                case .strings(let l): l
-                }
+                let want: [String] =
+                    switch value {
+                    case .string(let s): [s]
+                    case .strings(let l): l
+                    }
                 guard back.first(where: { $0.name == name })?.value.stringList == want else {
-                    throw HDF5Error.writeFailed(file: displayName, object: path + "@" + name, reason: "read back a different attribute")
+                    throw HDF5Error.writeFailed(
+                        file: displayName, object: path + "@" + name, reason: "read back a different attribute")
                 }
             }
         }

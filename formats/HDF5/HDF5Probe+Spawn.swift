@@ -22,7 +22,9 @@ extension HDF5Probe {
         guard let pid = spawn(arguments) else { return .unavailable }
         let result = wait(for: pid, timeout: timeout)
         // 127: the dynamic loader could not start it.
-        if case .status(let s) = result, s & 0x7F == 0, [exitUsage, 127].contains((s >> 8) & 0xFF) { return .unavailable }
+        if case .status(let s) = result, s & 0x7F == 0, [exitUsage, 127].contains((s >> 8) & 0xFF) {
+            return .unavailable
+        }
         return outcome(of: result)
     }
 
@@ -32,30 +34,34 @@ extension HDF5Probe {
     /// dispositions and none blocked. Returns the child's pid.
     private static func spawn(_ arguments: [String]) -> pid_t? {
         #if canImport(Darwin)
-        var actions: posix_spawn_file_actions_t?
-        var attributes: posix_spawnattr_t?
+            var actions: posix_spawn_file_actions_t?
+            var attributes: posix_spawnattr_t?
         #else
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
+            var actions = posix_spawn_file_actions_t()
+            var attributes = posix_spawnattr_t()
         #endif
         guard posix_spawn_file_actions_init(&actions) == 0 else { return nil }
         defer { posix_spawn_file_actions_destroy(&actions) }
         guard posix_spawnattr_init(&attributes) == 0 else { return nil }
         defer { posix_spawnattr_destroy(&attributes) }
         for fd: Int32 in 0...2 {
-            guard posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) == 0 else { return nil }
+            guard posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) == 0
+            else { return nil }
         }
-        var all = sigset_t(), none = sigset_t()
+        var all = sigset_t()
+        var none = sigset_t()
         sigfillset(&all)
         sigemptyset(&none)
-        guard posix_spawnattr_setsigdefault(&attributes, &all) == 0, posix_spawnattr_setsigmask(&attributes, &none) == 0,
-              posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 else { return nil }
+        guard posix_spawnattr_setsigdefault(&attributes, &all) == 0,
+            posix_spawnattr_setsigmask(&attributes, &none) == 0,
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0
+        else { return nil }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         #if canImport(Darwin)
-        let environment = _NSGetEnviron().pointee
+            let environment = _NSGetEnviron().pointee
         #else
-        let environment = environ
+            let environment = environ
         #endif
         var pid: pid_t = 0
         return posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environment) == 0 ? pid : nil
@@ -72,8 +78,8 @@ extension HDF5Probe {
         // Die at once on a fault, without the Swift runtime's backtracer.
         for sig in [SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP] { signal(sig, SIG_DFL) }
         #if os(Linux)
-        // Descriptors inherited from the caller (a test's pipe to another child) must not be held open.
-        closefrom(3)
+            // Descriptors inherited from the caller (a test's pipe to another child) must not be held open.
+            closefrom(3)
         #endif
         let a = Array(arguments.dropFirst())
         switch (a.first, a.count) {

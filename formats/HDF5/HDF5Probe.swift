@@ -88,11 +88,15 @@ enum HDF5Probe {
         case .failedCleanly:
             return false
         case .crashed(let how):
-            throw HDF5Error.cannotOpen(file: name, reason: "the file is corrupt: libhdf5 crashed parsing it (\(how)), so it was refused")
+            throw HDF5Error.cannotOpen(
+                file: name, reason: "the file is corrupt: libhdf5 crashed parsing it (\(how)), so it was refused")
         case .timedOut:
-            throw HDF5Error.cannotOpen(file: name, reason: "libhdf5 did not finish checking the file in \(String(format: "%g", timeout)) s; refused")
+            throw HDF5Error.cannotOpen(
+                file: name,
+                reason: "libhdf5 did not finish checking the file in \(String(format: "%g", timeout)) s; refused")
         case .unavailable:
-            throw HDF5Error.cannotOpen(file: name, reason: "no process could be started to check the file with libhdf5; refused")
+            throw HDF5Error.cannotOpen(
+                file: name, reason: "no process could be started to check the file with libhdf5; refused")
         }
     }
 

@@ -30,7 +30,8 @@ extension NPYHeader {
     public static func preamble(descr: String, fortranOrder: Bool, shape: [Int], major: UInt8? = nil) -> Data {
         let dims = shape.map(String.init)
         let shapeRepr = shape.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
-        var header = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shapeRepr), }"
+        var header =
+            "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shapeRepr), }"
         if let growth = fortranOrder ? dims.last : dims.first {
             header += String(repeating: " ", count: max(0, 21 - growth.count))
         }

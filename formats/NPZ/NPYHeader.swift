@@ -45,16 +45,20 @@ public struct NPYHeader: Sendable, Equatable {
         }
         let (bytesNeeded, o) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !o else { throw bad("the shape \(shape) overflows") }
-        return NPYHeader(major: major, minor: minor, descr: descr, dtype: dtype, byteOrder: order,
-                         fortranOrder: fortran, shape: shape, preamble: Data(b[0..<length]),
-                         elementCount: count, byteCount: bytesNeeded)
+        return NPYHeader(
+            major: major, minor: minor, descr: descr, dtype: dtype, byteOrder: order,
+            fortranOrder: fortran, shape: shape, preamble: Data(b[0..<length]),
+            elementCount: count, byteCount: bytesNeeded)
     }
 
     /// The header's fields: version, `descr` (any, unchecked), Fortran
     /// order, shape, and the preamble's length; for data arrays whose dtype
     /// model weights never have (numpy strings).
-    static func fields(_ bytes: Data, file: String, member: String?) throws
-        -> (major: UInt8, minor: UInt8, descr: String, fortran: Bool, shape: [Int], length: Int) {
+    static func fields(
+        _ bytes: Data, file: String, member: String?
+    ) throws
+        -> (major: UInt8, minor: UInt8, descr: String, fortran: Bool, shape: [Int], length: Int)
+    {
         func bad(_ r: String) -> NPZError { .badHeader(file: file, member: member, reason: r) }
         let b = [UInt8](bytes.prefix(maxPreamble))
         guard b.count >= 10, Array(b[0..<6]) == magic else {
@@ -72,10 +76,13 @@ public struct NPYHeader: Sendable, Equatable {
         let start = 8 + lenSize
         guard b.count >= start + hlen else { throw bad("the header is cut off (\(hlen) bytes declared)") }
         let raw = b[start..<(start + hlen)]
-        guard let text = major == 3 ? String(bytes: raw, encoding: .utf8) : String(bytes: raw, encoding: .isoLatin1) else {
+        guard let text = major == 3 ? String(bytes: raw, encoding: .utf8) : String(bytes: raw, encoding: .isoLatin1)
+        else {
             throw bad("the header text is not valid \(major == 3 ? "UTF-8" : "Latin-1")")
         }
-        guard case .dict(let pairs)? = PyLiteral.parse(text) else { throw bad("the header is not a Python dict literal") }
+        guard case .dict(let pairs)? = PyLiteral.parse(text) else {
+            throw bad("the header is not a Python dict literal")
+        }
         let keys = Set(pairs.map(\.key))
         guard keys == ["descr", "fortran_order", "shape"], pairs.count == 3 else {
             throw bad("the keys are \(pairs.map(\.key).sorted()), expected descr, fortran_order, shape")
@@ -85,14 +92,18 @@ public struct NPYHeader: Sendable, Equatable {
         guard case .tuple(let dims)? = dict["shape"] else { throw bad("shape is not a tuple") }
         var shape: [Int] = []
         for d in dims {
-            guard case .int(let n) = d, n >= 0 else { throw bad("shape holds something other than a non-negative integer") }
+            guard case .int(let n) = d, n >= 0 else {
+                throw bad("shape holds something other than a non-negative integer")
+            }
             shape.append(n)
         }
         let descr: String
         switch dict["descr"] {
         case .string(let s)?: descr = s
-        case .list?: throw NPZError.unsupportedDType(file: file, member: member, descr: "[…]",
-                                                      reason: "structured (record) dtypes are not model weights")
+        case .list?:
+            throw NPZError.unsupportedDType(
+                file: file, member: member, descr: "[…]",
+                reason: "structured (record) dtypes are not model weights")
         default: throw bad("descr is not a string")
         }
         return (major, minor, descr, fortran, shape, start + hlen)

@@ -26,14 +26,18 @@ enum NPYOrder {
     }
 
     /// Walks C-order positions with an odometer, tracking the Fortran offset.
-    private static func permute<T>(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, _: T.Type, _ shape: [Int],
-                                   _ fStride: [Int], _ count: Int, _ toC: Bool) {
+    private static func permute<T>(
+        _ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, _: T.Type, _ shape: [Int],
+        _ fStride: [Int], _ count: Int, _ toC: Bool
+    ) {
         let s = src.assumingMemoryBound(to: T.self)
         let d = dst.assumingMemoryBound(to: T.self)
         let n = shape.count
-        let last = shape[n - 1], lastStride = fStride[n - 1]
+        let last = shape[n - 1]
+        let lastStride = fStride[n - 1]
         var index = [Int](repeating: 0, count: n)
-        var f = 0, c = 0
+        var f = 0
+        var c = 0
         while c < count {
             // The innermost (last) axis runs contiguously in C order.
             if toC {

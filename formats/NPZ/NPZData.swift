@@ -10,11 +10,15 @@ public enum NPZData {
         let archive = try NPZError.wrap { try ZipArchive(url: url) }
         var out: [String: DataArray] = [:]
         for entry in archive.entries {
-            guard entry.name.hasSuffix(".npy") else { throw NPZError.notNPYMember(file: archive.name, member: entry.name) }
+            guard entry.name.hasSuffix(".npy") else {
+                throw NPZError.notNPYMember(file: archive.name, member: entry.name)
+            }
             let head = try NPZError.wrap { try archive.prefix(of: entry, count: NPYHeader.maxPreamble) }
             let f = try NPYHeader.fields(head, file: archive.name, member: entry.name)
             let name = String(entry.name.dropLast(4))
-            if let kind = f.descr.dropFirst("<>|=".contains(f.descr.first ?? " ") ? 1 : 0).first, kind == "U" || kind == "S" {
+            if let kind = f.descr.dropFirst("<>|=".contains(f.descr.first ?? " ") ? 1 : 0).first,
+                kind == "U" || kind == "S"
+            {
                 out[name] = try strings(archive, entry, f)
             } else {
                 let header = try NPZFormat.memberHeader(archive, entry)
@@ -22,8 +26,9 @@ public enum NPZData {
                     out[name] = DataArray(shape: header.shape, floats: try floats(archive, entry, header))
                     continue
                 }
-                let t = Tensor(name: name, dtype: header.dtype, shape: header.shape, byteOrder: header.byteOrder,
-                               storage: .bytes(try NPZFormat.memberValues(archive, entry, header)), origin: entry.name)
+                let t = Tensor(
+                    name: name, dtype: header.dtype, shape: header.shape, byteOrder: header.byteOrder,
+                    storage: .bytes(try NPZFormat.memberValues(archive, entry, header)), origin: entry.name)
                 out[name] = DataArray(shape: header.shape, numbers: try t.doubleValues())
             }
         }
@@ -47,28 +52,37 @@ public enum NPZData {
                     out.append(contentsOf: repeatElement(0, count: n))
                     out.withUnsafeMutableBytes { dst in dst.baseAddress.map { _ = memcpy($0 + start * 4, src, n * 4) } }
                 } else {
-                    let values = try Tensor.decode(Data(UnsafeRawBufferPointer(rebasing: raw.prefix(n * size))), dtype: header.dtype, byteOrder: header.byteOrder,
-                                                   count: n, name: entry.name)
+                    let values = try Tensor.decode(
+                        Data(UnsafeRawBufferPointer(rebasing: raw.prefix(n * size))), dtype: header.dtype,
+                        byteOrder: header.byteOrder,
+                        count: n, name: entry.name)
                     out.append(contentsOf: values.lazy.map { Float($0) })
                 }
             }
         }
         guard out.count == header.elementCount else {
-            throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: header.byteCount,
-                                        available: out.count * size)
+            throw NPZError.dataTooShort(
+                file: archive.name, member: entry.name, declared: header.byteCount,
+                available: out.count * size)
         }
         return out
     }
 
     /// A string member: `<Un` holds n UTF-32 code units per item, `|Sn` n
     /// bytes; trailing NULs pad shorter items, as numpy writes them.
-    static func strings(_ archive: ZipArchive, _ entry: ZipEntry,
-                        _ f: (major: UInt8, minor: UInt8, descr: String, fortran: Bool, shape: [Int], length: Int)) throws -> DataArray {
-        func refuse(_ r: String) -> NPZError { .unsupportedDType(file: archive.name, member: entry.name, descr: f.descr, reason: r) }
+    static func strings(
+        _ archive: ZipArchive, _ entry: ZipEntry,
+        _ f: (major: UInt8, minor: UInt8, descr: String, fortran: Bool, shape: [Int], length: Int)
+    ) throws -> DataArray {
+        func refuse(_ r: String) -> NPZError {
+            .unsupportedDType(file: archive.name, member: entry.name, descr: f.descr, reason: r)
+        }
         let order = f.descr.first ?? "|"
         let code = "<>|=".contains(order) ? f.descr.dropFirst() : Substring(f.descr)
         let wide = code.first == "U"
-        guard let chars = Int(code.dropFirst()), chars > 0, chars <= 1 << 16 else { throw refuse("the item size is not a positive number") }
+        guard let chars = Int(code.dropFirst()), chars > 0, chars <= 1 << 16 else {
+            throw refuse("the item size is not a positive number")
+        }
         let item = wide ? chars * 4 : chars
         var count = 1
         for d in f.shape {
@@ -78,7 +92,8 @@ public enum NPZData {
         }
         var bytes = try NPZError.wrap { try archive.data(for: entry, skipping: f.length) }
         guard bytes.count >= count * item else {
-            throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: count * item, available: bytes.count)
+            throw NPZError.dataTooShort(
+                file: archive.name, member: entry.name, declared: count * item, available: bytes.count)
         }
         if f.fortran { bytes = NPYOrder.reorder(bytes.prefix(count * item), shape: f.shape, size: item, toC: true) }
         let values = try bytes.withUnsafeBytes { raw in
@@ -91,8 +106,10 @@ public enum NPZData {
     /// UTF-32 code units (`wide`, `<U…`) or bytes (`|S…`), trailing NULs
     /// dropped; `raw` starts at item `firstItem` of the member. `refuse`
     /// words the error for an item that is not Unicode.
-    static func decodeStrings(_ raw: UnsafeRawBufferPointer, count: Int, chars: Int, wide: Bool, bigEndian big: Bool,
-                              firstItem: Int = 0, refuse: (String) -> NPZError) throws -> [String] {
+    static func decodeStrings(
+        _ raw: UnsafeRawBufferPointer, count: Int, chars: Int, wide: Bool, bigEndian big: Bool,
+        firstItem: Int = 0, refuse: (String) -> NPZError
+    ) throws -> [String] {
         let item = wide ? chars * 4 : chars
         var values: [String] = []
         values.reserveCapacity(count)
@@ -106,7 +123,9 @@ public enum NPZData {
                         acc | UInt32(cell[b + (big ? 3 - j : j)]) << (8 * UInt32(j))
                     }
                     if u == 0 { break }
-                    guard let s = Unicode.Scalar(u) else { throw refuse("item \(firstItem + i) holds \(u), which is not a Unicode scalar") }
+                    guard let s = Unicode.Scalar(u) else {
+                        throw refuse("item \(firstItem + i) holds \(u), which is not a Unicode scalar")
+                    }
                     scalars.append(s)
                 }
                 values.append(String(scalars))

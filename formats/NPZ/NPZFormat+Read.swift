@@ -11,7 +11,8 @@ extension NPZFormat {
         if head.starts(with: NPYHeader.magic) { return try readBare(url, bytes: bytes, head: head) }
         let archive = try NPZError.wrap { try ZipArchive(url: url) }
         var tensors: [Tensor] = []
-        var versions = Set<String>(), methods = Set<String>()
+        var versions = Set<String>()
+        var methods = Set<String>()
         var fortran = 0
         for entry in archive.entries {
             guard entry.name.hasSuffix(".npy") else { throw NPZError.notNPYMember(file: file, member: entry.name) }
@@ -22,8 +23,10 @@ extension NPZFormat {
             let storage = TensorStorage.deferred { [archive, entry, header] in
                 try memberValues(archive, entry, header)
             }
-            tensors.append(Tensor(name: String(entry.name.dropLast(4)), dtype: header.dtype, shape: header.shape,
-                                  byteOrder: header.byteOrder, storage: storage, origin: entry.name))
+            tensors.append(
+                Tensor(
+                    name: String(entry.name.dropLast(4)), dtype: header.dtype, shape: header.shape,
+                    byteOrder: header.byteOrder, storage: storage, origin: entry.name))
         }
         var metadata: [(key: String, value: String)] = [
             ("container", "zip"), ("members", "\(archive.entries.count)"),
@@ -31,8 +34,9 @@ extension NPZFormat {
             ("compression", methods.sorted().joined(separator: ", ")),
         ]
         if fortran > 0 { metadata.append(("fortran_order_members", "\(fortran)")) }
-        return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
-                          metadata: metadata, source: url)
+        return ModelGraph(
+            format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
+            metadata: metadata, source: url)
     }
 
     /// Parses a member's `.npy` header (inflating only its start) and checks
@@ -42,8 +46,9 @@ extension NPZFormat {
         let header = try NPYHeader.parse(head, file: archive.name, member: entry.name)
         let available = entry.uncompressedSize - header.dataOffset
         guard available >= header.byteCount else {
-            throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: header.byteCount,
-                                        available: max(0, available))
+            throw NPZError.dataTooShort(
+                file: archive.name, member: entry.name, declared: header.byteCount,
+                available: max(0, available))
         }
         return header
     }
@@ -52,8 +57,9 @@ extension NPZFormat {
     static func memberValues(_ archive: ZipArchive, _ entry: ZipEntry, _ header: NPYHeader) throws -> Data {
         let data = try NPZError.wrap { try archive.data(for: entry, skipping: header.dataOffset) }
         guard data.count >= header.byteCount else {
-            throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: header.byteCount,
-                                        available: data.count)
+            throw NPZError.dataTooShort(
+                file: archive.name, member: entry.name, declared: header.byteCount,
+                available: data.count)
         }
         let exact = data.count == header.byteCount ? data : data.prefix(header.byteCount)
         guard header.fortranOrder else { return exact }
@@ -65,18 +71,24 @@ extension NPZFormat {
         let header = try NPYHeader.parse(head, file: url.path, member: nil)
         let available = bytes.count - header.dataOffset
         guard available >= header.byteCount else {
-            throw NPZError.dataTooShort(file: url.path, member: nil, declared: header.byteCount, available: max(0, available))
+            throw NPZError.dataTooShort(
+                file: url.path, member: nil, declared: header.byteCount, available: max(0, available))
         }
         let data = bytes.slice(header.dataOffset..<(header.dataOffset + header.byteCount))
-        let storage: TensorStorage = header.fortranOrder
+        let storage: TensorStorage =
+            header.fortranOrder
             ? .deferred { NPYOrder.reorder(data, shape: header.shape, size: header.dtype.byteSize, toC: true) }
             : .bytes(data)
-        let tensor = Tensor(name: url.deletingPathExtension().lastPathComponent, dtype: header.dtype,
-                            shape: header.shape, byteOrder: header.byteOrder, storage: storage,
-                            origin: url.lastPathComponent)
-        return ModelGraph(format: name, layout: .arrays, tensors: [tensor],
-                          metadata: [("container", "npy"), ("npy_version", "\(header.major).\(header.minor)"),
-                                     ("fortran_order", header.fortranOrder ? "true" : "false")],
-                          source: url)
+        let tensor = Tensor(
+            name: url.deletingPathExtension().lastPathComponent, dtype: header.dtype,
+            shape: header.shape, byteOrder: header.byteOrder, storage: storage,
+            origin: url.lastPathComponent)
+        return ModelGraph(
+            format: name, layout: .arrays, tensors: [tensor],
+            metadata: [
+                ("container", "npy"), ("npy_version", "\(header.major).\(header.minor)"),
+                ("fortran_order", header.fortranOrder ? "true" : "false"),
+            ],
+            source: url)
     }
 }

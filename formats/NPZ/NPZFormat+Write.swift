@@ -19,21 +19,25 @@ extension NPZFormat {
         let zipSource = ZipArchive.isZip(sourcePrefix, orEmpty: true)
         let bare = npySource || (url.pathExtension.lowercased() == "npy" && !zipSource)
         if bare, graph.tensors.count != 1 {
-            throw NPZError.cannotWrite(file: url.path, reason: "a .npy file holds exactly one array, the graph has \(graph.tensors.count)")
+            throw NPZError.cannotWrite(
+                file: url.path, reason: "a .npy file holds exactly one array, the graph has \(graph.tensors.count)")
         }
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
-            if bare, let t = graph.tensors.first {
-                let data = try npyBytes(t, like: npySource ? bareHeader(source) : nil, file: url.path)
-                do { try data.write(to: tmp) } catch {
-                    throw NPZError.cannotWrite(file: url.path, reason: "\(error)")
+        try AtomicFile.write(
+            to: url, overwrite: true,
+            produce: { tmp in
+                if bare, let t = graph.tensors.first {
+                    let data = try npyBytes(t, like: npySource ? bareHeader(source) : nil, file: url.path)
+                    do { try data.write(to: tmp) } catch {
+                        throw NPZError.cannotWrite(file: url.path, reason: "\(error)")
+                    }
+                } else {
+                    let writer = try archiveWriter(graph, source: zipSource ? source : nil, file: url.path)
+                    try NPZError.wrap { try writer.write(to: tmp) }
                 }
-            } else {
-                let writer = try archiveWriter(graph, source: zipSource ? source : nil, file: url.path)
-                try NPZError.wrap { try writer.write(to: tmp) }
-            }
-        }, verify: { tmp in
-            try verify(graph, written: tmp, file: url.path)
-        })
+            },
+            verify: { tmp in
+                try verify(graph, written: tmp, file: url.path)
+            })
     }
 
     /// The zip of `graph`'s tensors, copying or rewriting `source`'s members.
@@ -52,9 +56,10 @@ extension NPZFormat {
                 }
                 let data = try npyBytes(t, like: header, file: file)
                 try NPZError.wrap {
-                    try writer.add(name: entry.name, data: data, method: entry.method, modTime: entry.modTime,
-                                   modDate: entry.modDate, localZip64: entry.localZip64,
-                                   versionMadeBy: entry.versionMadeBy, externalAttributes: entry.externalAttributes)
+                    try writer.add(
+                        name: entry.name, data: data, method: entry.method, modTime: entry.modTime,
+                        modDate: entry.modDate, localZip64: entry.localZip64,
+                        versionMadeBy: entry.versionMadeBy, externalAttributes: entry.externalAttributes)
                 }
             }
         }
@@ -70,7 +75,8 @@ extension NPZFormat {
     static func bareHeader(_ source: URL?) throws -> NPYHeader? {
         guard let source else { return nil }
         let bytes = try NPZError.wrap { try MappedFile(url: source) }
-        return try NPYHeader.parse(bytes.slice(0..<min(bytes.count, NPYHeader.maxPreamble)), file: source.path, member: nil)
+        return try NPYHeader.parse(
+            bytes.slice(0..<min(bytes.count, NPYHeader.maxPreamble)), file: source.path, member: nil)
     }
 
     /// A whole `.npy` for `t`. Following `original` (when given): its
@@ -78,11 +84,13 @@ extension NPZFormat {
     /// order and shape are unchanged. Otherwise numpy's own header for C order.
     static func npyBytes(_ t: Tensor, like original: NPYHeader?, file: String) throws -> Data {
         guard let descr = NPYHeader.descr(of: t.dtype, order: t.byteOrder) else {
-            throw NPZError.cannotWrite(file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which numpy has no dtype for")
+            throw NPZError.cannotWrite(
+                file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which numpy has no dtype for")
         }
         let raw = try t.rawBytes()
         guard raw.count >= t.byteCount else {
-            throw NPZError.cannotWrite(file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
+            throw NPZError.cannotWrite(
+                file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
         }
         let values = raw.count == t.byteCount ? raw : raw.prefix(t.byteCount)
         let fortran = original?.fortranOrder ?? false
@@ -100,7 +108,9 @@ extension NPZFormat {
     static func verify(_ graph: ModelGraph, written: URL, file: String) throws {
         let back = try read(written)
         guard back.tensors.count == graph.tensors.count else {
-            throw NPZError.verifyFailed(file: file, member: "*", reason: "\(back.tensors.count) arrays read back, \(graph.tensors.count) written")
+            throw NPZError.verifyFailed(
+                file: file, member: "*",
+                reason: "\(back.tensors.count) arrays read back, \(graph.tensors.count) written")
         }
         let byName = Dictionary(back.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for t in graph.tensors {

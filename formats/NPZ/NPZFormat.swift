@@ -28,7 +28,8 @@ public enum NPZFormat: ModelFormat {
         // member is reported by name when read; a `.keras` bundle is not claimed.
         let names = archive.entries.map(\.name)
         return archive.entries.isEmpty
-            || (names.contains { $0.hasSuffix(".npy") } && !names.contains("model.weights.h5") && !names.contains("config.json"))
+            || (names.contains { $0.hasSuffix(".npy") } && !names.contains("model.weights.h5")
+                && !names.contains("config.json"))
     }
 }
 

@@ -39,7 +39,9 @@ public final class NPZRowStream {
         let archive = try NPZError.wrap { try ZipArchive(url: url) }
         var all: [String] = []
         for entry in archive.entries {
-            guard entry.name.hasSuffix(".npy") else { throw NPZError.notNPYMember(file: archive.name, member: entry.name) }
+            guard entry.name.hasSuffix(".npy") else {
+                throw NPZError.notNPYMember(file: archive.name, member: entry.name)
+            }
             all.append(String(entry.name.dropLast(4)))
         }
         let out = NPZRowStream(archive: archive, names: all)
@@ -53,24 +55,28 @@ public final class NPZRowStream {
             var member: Member
             if code.first == "U" || code.first == "S" {
                 guard let chars = Int(code.dropFirst()), chars > 0, chars <= 1 << 16 else {
-                    throw NPZError.unsupportedDType(file: archive.name, member: entry.name, descr: f.descr,
-                                                    reason: "the item size is not a positive number")
+                    throw NPZError.unsupportedDType(
+                        file: archive.name, member: entry.name, descr: f.descr,
+                        reason: "the item size is not a positive number")
                 }
                 let wide = code.first == "U"
-                member = Member(shape: f.shape, rowBytes: perRow * chars * (wide ? 4 : 1), descr: f.descr,
-                                stream: try NPZError.wrap { try ZipMemberStream(archive, entry, skipping: f.length) })
+                member = Member(
+                    shape: f.shape, rowBytes: perRow * chars * (wide ? 4 : 1), descr: f.descr,
+                    stream: try NPZError.wrap { try ZipMemberStream(archive, entry, skipping: f.length) })
                 member.chars = chars
                 member.wide = wide
                 member.bigEndian = order == ">"
             } else {
                 let header = try NPZFormat.memberHeader(archive, entry)
-                member = Member(shape: header.shape, rowBytes: perRow * header.dtype.byteSize, numeric: header, descr: f.descr,
-                                stream: try NPZError.wrap { try ZipMemberStream(archive, entry, skipping: header.dataOffset) })
+                member = Member(
+                    shape: header.shape, rowBytes: perRow * header.dtype.byteSize, numeric: header, descr: f.descr,
+                    stream: try NPZError.wrap { try ZipMemberStream(archive, entry, skipping: header.dataOffset) })
             }
             let need = (f.shape.first ?? 1) * member.rowBytes
             guard member.stream.remaining >= need else {
-                throw NPZError.dataTooShort(file: archive.name, member: entry.name, declared: need,
-                                            available: member.stream.remaining)
+                throw NPZError.dataTooShort(
+                    file: archive.name, member: entry.name, declared: need,
+                    available: member.stream.remaining)
             }
             out.members[String(entry.name.dropLast(4))] = member
         }
@@ -100,13 +106,18 @@ public final class NPZRowStream {
         m.rowsRead += rows
         let shape = [rows] + m.shape.dropFirst()
         if let h = m.numeric {
-            let t = Tensor(name: name, dtype: h.dtype, shape: shape, byteOrder: h.byteOrder, storage: .bytes(data), origin: name)
+            let t = Tensor(
+                name: name, dtype: h.dtype, shape: shape, byteOrder: h.byteOrder, storage: .bytes(data), origin: name)
             return DataArray(shape: shape, numbers: try t.doubleValues())
         }
-        let items = rows * m.shape.dropFirst().reduce(1, *), descr = m.descr, file = archive.name
+        let items = rows * m.shape.dropFirst().reduce(1, *)
+        let descr = m.descr
+        let file = archive.name
         let values = try data.withUnsafeBytes { raw in
-            try NPZData.decodeStrings(raw, count: items, chars: m.chars, wide: m.wide, bigEndian: m.bigEndian,
-                                      firstItem: first * m.shape.dropFirst().reduce(1, *)) {
+            try NPZData.decodeStrings(
+                raw, count: items, chars: m.chars, wide: m.wide, bigEndian: m.bigEndian,
+                firstItem: first * m.shape.dropFirst().reduce(1, *)
+            ) {
                 NPZError.unsupportedDType(file: file, member: name + ".npy", descr: descr, reason: $0)
             }
         }
@@ -121,7 +132,9 @@ public final class NPZRowStream {
         for name in members.keys.sorted() {
             guard let m = members[name] else { continue }
             try NPZError.wrap {
-                while m.stream.remaining > 0 { try m.stream.read(into: scratch, count: min(m.stream.remaining, 1 << 20)) }
+                while m.stream.remaining > 0 {
+                    try m.stream.read(into: scratch, count: min(m.stream.remaining, 1 << 20))
+                }
                 try m.stream.finish()
             }
         }

@@ -80,12 +80,15 @@ struct PyLiteralParser {
     mutating func integer() -> PyLiteral? {
         let neg = bytes[i] == UInt8(ascii: "-")
         if neg { i += 1 }
-        var v = 0, digits = 0
+        var v = 0
+        var digits = 0
         while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (s, o2) = m.addingReportingOverflow(Int(bytes[i] - UInt8(ascii: "0")))
             guard !o1, !o2 else { return nil }
-            v = s; digits += 1; i += 1
+            v = s
+            digits += 1
+            i += 1
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "L") { i += 1 }  // Python 2 longs
         return digits > 0 ? .int(neg ? -v : v) : nil
@@ -97,7 +100,10 @@ struct PyLiteralParser {
         while true {
             skipSpace()
             guard i < bytes.count else { return nil }
-            if bytes[i] == close { i += 1; return items }
+            if bytes[i] == close {
+                i += 1
+                return items
+            }
             guard let v = value(depth: depth + 1) else { return nil }
             items.append(v)
             skipSpace()
@@ -112,7 +118,10 @@ struct PyLiteralParser {
         while true {
             skipSpace()
             guard i < bytes.count else { return nil }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .dict(pairs) }
+            if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .dict(pairs)
+            }
             guard case .string(let key)? = value(depth: depth + 1) else { return nil }
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }

@@ -14,9 +14,13 @@ struct ONNXExternalData {
 
     init(_ entries: [(String, String)], folder: URL, bytes: Int, bad: (String) -> ONNXError) throws {
         let fields = Dictionary(entries, uniquingKeysWith: { a, _ in a })
-        guard let location = fields["location"], !location.isEmpty else { throw bad("its external data names no location") }
+        guard let location = fields["location"], !location.isEmpty else {
+            throw bad("its external data names no location")
+        }
         guard !location.hasPrefix("/"), !location.hasPrefix("~"), !location.contains("\\") else {
-            throw bad("external data location '\(location)' is an absolute path; only files inside the model's folder are read")
+            throw bad(
+                "external data location '\(location)' is an absolute path; only files inside the model's folder are read"
+            )
         }
         guard !location.split(separator: "/").contains("..") else {
             throw bad("external data location '\(location)' climbs out of the model's folder with '..'")
@@ -26,13 +30,19 @@ struct ONNXExternalData {
         guard target.path.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
             throw bad("external data location '\(location)' leads outside the model's folder")
         }
-        guard let offset = Int(fields["offset"] ?? "0"), offset >= 0 else { throw bad("external data offset '\(fields["offset"] ?? "")' is not a byte offset") }
+        guard let offset = Int(fields["offset"] ?? "0"), offset >= 0 else {
+            throw bad("external data offset '\(fields["offset"] ?? "")' is not a byte offset")
+        }
         let length = Int(fields["length"] ?? "\(bytes)") ?? -1
-        guard length == bytes else { throw bad("external data length \(fields["length"] ?? "") does not match the \(bytes) bytes its shape needs") }
+        guard length == bytes else {
+            throw bad(
+                "external data length \(fields["length"] ?? "") does not match the \(bytes) bytes its shape needs")
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int) ?? nil
         guard let size else { throw bad("external data file '\(location)' cannot be read") }
         guard offset <= size, size - offset >= length else {
-            throw bad("external data file '\(location)' holds \(size) bytes, fewer than offset \(offset) + length \(length)")
+            throw bad(
+                "external data file '\(location)' holds \(size) bytes, fewer than offset \(offset) + length \(length)")
         }
         url = target
         self.offset = offset
@@ -41,7 +51,9 @@ struct ONNXExternalData {
 
     /// Storage reading the bytes when first asked for.
     func storage() -> TensorStorage {
-        let url = url, offset = offset, length = length
+        let url = url
+        let offset = offset
+        let length = length
         return .deferred {
             guard let h = FileHandle(forReadingAtPath: url.path) else {
                 throw FairAuditError.unreadableFile(path: url.path, reason: "cannot open the external data")

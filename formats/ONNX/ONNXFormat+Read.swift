@@ -21,13 +21,18 @@ extension ONNXFormat {
         var seen = Set<String>()
         for (i, proto) in g.initializer.enumerated() {
             guard seen.insert(proto.name).inserted else {
-                throw ONNXError.badTensor(file: file, tensor: proto.name, reason: "appears twice among the initializers")
+                throw ONNXError.badTensor(
+                    file: file, tensor: proto.name, reason: "appears twice among the initializers")
             }
-            tensors.append(try ONNXTensor.tensor(from: proto, file: file, external: options.allowExternalData ? url.deletingLastPathComponent() : nil,
-                                                 raw: raw.cursor.flatMap { c in raw.ranges[i].map { (c, $0) } }))
+            tensors.append(
+                try ONNXTensor.tensor(
+                    from: proto, file: file,
+                    external: options.allowExternalData ? url.deletingLastPathComponent() : nil,
+                    raw: raw.cursor.flatMap { c in raw.ranges[i].map { (c, $0) } }))
         }
-        var graph = ModelGraph(format: name, layout: .onnx, tensors: tensors,
-                               metadata: metadata(model), source: url)
+        var graph = ModelGraph(
+            format: name, layout: .onnx, tensors: tensors,
+            metadata: metadata(model), source: url)
         try attachLayers(to: &graph, model: model, file: file, output: options.output)
         return graph
     }
@@ -47,20 +52,26 @@ extension ONNXFormat {
         }
         let names = model.graph.output.map(\.name)
         guard let first = names.first else {
-            graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description(omitting: file)
+            graph.architectureNote = ONNXError.badGraph(file: file, reason: "it has no output").description(
+                omitting: file)
             return
         }
         let others = names.dropFirst().sorted { ($0 == "probabilities" ? 0 : 1) < ($1 == "probabilities" ? 0 : 1) }
         var firstError: ONNXError?
         for output in [first] + others {
             do {
-                let mapped = try ONNXMapper(model: model, file: file, initializers: graph.tensors, output: output).result
+                let mapped = try ONNXMapper(model: model, file: file, initializers: graph.tensors, output: output)
+                    .result
                 graph.layers = mapped.layers
                 graph.inputWidth = mapped.inputWidth
                 graph.metadata.append(("output", output))
                 if let firstError {
-                    graph.metadata.append(("output_note", "the first output '\(first)' was passed over: "
-                                           + firstError.description(omitting: file)))
+                    graph.metadata.append(
+                        (
+                            "output_note",
+                            "the first output '\(first)' was passed over: "
+                                + firstError.description(omitting: file)
+                        ))
                 }
                 return
             } catch let e as ONNXError {
@@ -76,7 +87,9 @@ extension ONNXFormat {
 
     /// The file's `ModelProto` without the large initializer values
     /// (``ONNXSkeleton``), and where those lie in the file.
-    static func skeleton(_ url: URL) throws -> (model: Onnx_ModelProto, raw: (cursor: ONNXFileCursor?, ranges: [Int: Range<Int>])) {
+    static func skeleton(
+        _ url: URL
+    ) throws -> (model: Onnx_ModelProto, raw: (cursor: ONNXFileCursor?, ranges: [Int: Range<Int>])) {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
         if size == 0 { throw ONNXError.notONNX(file: url.path, reason: "the file is empty") }
         do {
@@ -129,14 +142,19 @@ extension ONNXFormat {
     static func metadata(_ model: Onnx_ModelProto) -> [(key: String, value: String)] {
         var m: [(key: String, value: String)] = [("ir_version", "\(model.irVersion)")]
         if !model.producerName.isEmpty {
-            m.append(("producer", model.producerName + (model.producerVersion.isEmpty ? "" : " " + model.producerVersion)))
+            m.append(
+                ("producer", model.producerName + (model.producerVersion.isEmpty ? "" : " " + model.producerVersion)))
         }
         let opsets = model.opsetImport.map { ($0.domain.isEmpty ? "ai.onnx" : $0.domain) + " \($0.version)" }
         m.append(("opset_import", opsets.joined(separator: ", ")))
         let g = model.graph
         m.append(("graph", g.name))
         m.append(("nodes", "\(g.node.count)"))
-        m.append(("inputs", g.input.map(\.name).filter { n in !g.initializer.contains { $0.name == n } }.joined(separator: ", ")))
+        m.append(
+            (
+                "inputs",
+                g.input.map(\.name).filter { n in !g.initializer.contains { $0.name == n } }.joined(separator: ", ")
+            ))
         m.append(("outputs", g.output.map(\.name).joined(separator: ", ")))
         for p in model.metadataProps { m.append((p.key, p.value)) }
         return m

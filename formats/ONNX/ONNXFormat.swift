@@ -23,7 +23,8 @@ public enum ONNXFormat: ModelFormat {
         guard prefix.count >= 2, prefix[0] == 0x08 else { return false }
         // ir_version is a small varint (3…20); then a length-delimited or varint field 2…8, 14 or 20.
         var i = 1
-        var version: UInt64 = 0, shift: UInt64 = 0
+        var version: UInt64 = 0
+        var shift: UInt64 = 0
         while i < prefix.count, i < 11 {
             let b = prefix[i]
             version |= UInt64(b & 0x7F) << shift
@@ -32,7 +33,8 @@ public enum ONNXFormat: ModelFormat {
             if b & 0x80 == 0 { break }
         }
         guard (1...64).contains(version), i < prefix.count else { return false }
-        let next = prefix[i] >> 3, wire = prefix[i] & 7
+        let next = prefix[i] >> 3
+        let wire = prefix[i] & 7
         return (2...20).contains(next) && (wire == 0 || wire == 2)
     }
 }

@@ -25,9 +25,12 @@ struct ONNXGraphWalk {
                 }
             }
         }
-        let graphInputs = Dictionary(g.input.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let graphInputs = Dictionary(
+            g.input.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         target = output
-        if let p = producer[output], let q = try Self.complementPair(g.node[p], producer: producer, graph: g, constants: constants) {
+        if let p = producer[output],
+            let q = try Self.complementPair(g.node[p], producer: producer, graph: g, constants: constants)
+        {
             target = q
         }
         uses[target] = 1
@@ -37,13 +40,20 @@ struct ONNXGraphWalk {
         var stack: [(node: Int, next: Int)] = []
         func visit(_ value: String) throws {
             if value.isEmpty || constants[value] != nil { return }
-            if let i = graphInputs[value] { usedInputs.insert(i); return }
+            if let i = graphInputs[value] {
+                usedInputs.insert(i)
+                return
+            }
             guard let p = producer[value] else {
-                throw ONNXError.badGraph(file: file, reason: "value '\(value)' is neither produced by a node nor a graph input")
+                throw ONNXError.badGraph(
+                    file: file, reason: "value '\(value)' is neither produced by a node nor a graph input")
             }
             switch state[p] {
-            case 1: throw ONNXError.badGraph(file: file, reason: "node '\(ONNXMapper.name(g.node[p], p))' is on a cycle")
-            case 0: state[p] = 1; stack.append((p, 0))
+            case 1:
+                throw ONNXError.badGraph(file: file, reason: "node '\(ONNXMapper.name(g.node[p], p))' is on a cycle")
+            case 0:
+                state[p] = 1
+                stack.append((p, 0))
             default: break
             }
         }
@@ -66,14 +76,17 @@ struct ONNXGraphWalk {
 
     /// The `p` of `Concat(Sub(1, p), p)` along axis 1 (how skl2onnx turns a
     /// binary classifier's sigmoid into two-class probabilities), or nil.
-    static func complementPair(_ node: Onnx_NodeProto, producer: [String: Int], graph g: Onnx_GraphProto,
-                               constants: [String: Tensor]) throws -> String? {
+    static func complementPair(
+        _ node: Onnx_NodeProto, producer: [String: Int], graph g: Onnx_GraphProto,
+        constants: [String: Tensor]
+    ) throws -> String? {
         let axis = node.attribute.first { $0.name == "axis" }?.i ?? 0
         guard node.opType == "Concat", node.domain.isEmpty, node.input.count == 2, axis == 1 || axis == -1,
-              let s = producer[node.input[0]], g.node[s].opType == "Sub", g.node[s].input.count == 2,
-              g.node[s].input[1] == node.input[1],
-              let one = constants[g.node[s].input[0]], one.elementCount == 1,
-              try one.floatValues() == [1] else { return nil }
+            let s = producer[node.input[0]], g.node[s].opType == "Sub", g.node[s].input.count == 2,
+            g.node[s].input[1] == node.input[1],
+            let one = constants[g.node[s].input[0]], one.elementCount == 1,
+            try one.floatValues() == [1]
+        else { return nil }
         return node.input[1]
     }
 }

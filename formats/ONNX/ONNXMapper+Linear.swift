@@ -8,21 +8,27 @@ extension ONNXMapper {
     /// per output, one dense layer; otherwise the dense layer, then `× α`,
     /// then `+ β C` as constant element-wise layers.
     mutating func gemm(_ node: ONNXNode) throws {
-        guard node.int("transA", 0) == 0 else { throw node.refuse("transA = 1 would transpose the batch axis into the features") }
+        guard node.int("transA", 0) == 0 else {
+            throw node.refuse("transA = 1 would transpose the batch axis into the features")
+        }
         let x = try data(node, 0)
         guard x.rank == 2 else { throw node.refuse("its input has rank \(x.rank), Gemm takes rank 2") }
         let layout: KernelLayout = node.int("transB", 0) == 1 ? .outIn : .inOut
-        let alpha = node.float("alpha", 1), beta = node.float("beta", 1)
+        let alpha = node.float("alpha", 1)
+        let beta = node.float("beta", 1)
         let c: Tensor? = node.proto.input.count > 2 && !node.proto.input[2].isEmpty ? constant(node, 2) : nil
         if node.proto.input.count > 2, !node.proto.input[2].isEmpty, c == nil {
             throw node.refuse("its C (input 2) is computed, not a constant")
         }
         let kernel = try parameter(node, 1, "B")
-        guard kernel.shape.count == 2 else { throw node.refuse("its B '\(kernel.name)' has shape \(kernel.shape), not 2-D") }
+        guard kernel.shape.count == 2 else {
+            throw node.refuse("its B '\(kernel.name)' has shape \(kernel.shape), not 2-D")
+        }
         let units = layout == .outIn ? kernel.shape[0] : kernel.shape[1]
         let folds = alpha == 1 && beta == 1 && c.map { isBias($0, units: units) } != false
-        var layer = Layer(name: node.name, kind: .dense, units: units, weights: [.kernel: kernel.name], kernelLayout: layout,
-                          className: node.op)
+        var layer = Layer(
+            name: node.name, kind: .dense, units: units, weights: [.kernel: kernel.name], kernelLayout: layout,
+            className: node.op)
         layer.inbound = [x.layer]
         if folds, let c { layer.weights[.bias] = c.name }
         let out = try output(node)
@@ -44,7 +50,9 @@ extension ONNXMapper {
             guard c.shape.count <= 2, c.shape.count < 2 || c.shape[0] == 1 else {
                 throw node.refuse("its C '\(c.name)' of shape \(c.shape) would differ from row to row")
             }
-            step("/beta", .add, ConstantOperand(values: try c.floatValues().map { $0 * beta }, shape: c.shape, isFirst: false))
+            step(
+                "/beta", .add,
+                ConstantOperand(values: try c.floatValues().map { $0 * beta }, shape: c.shape, isFirst: false))
         }
         alias(out, to: last)
     }
@@ -53,14 +61,18 @@ extension ONNXMapper {
     /// dense layer without bias, on the last axis of any rank.
     mutating func matMul(_ node: ONNXNode) throws {
         if values[node.proto.input.count > 1 ? node.proto.input[1] : ""] != nil {
-            throw node.refuse("it multiplies two computed values, which fairaudit does not run (only a constant weight)")
+            throw node.refuse(
+                "it multiplies two computed values, which fairaudit does not run (only a constant weight)")
         }
         let x = try data(node, 0)
         guard x.rank >= 2 else { throw node.refuse("its input has no feature axis beside the batch axis") }
         let kernel = try parameter(node, 1, "weight")
-        guard kernel.shape.count == 2 else { throw node.refuse("its weight '\(kernel.name)' has shape \(kernel.shape), not 2-D") }
-        var layer = Layer(name: node.name, kind: .dense, units: kernel.shape[1], weights: [.kernel: kernel.name],
-                          kernelLayout: .inOut, className: node.op)
+        guard kernel.shape.count == 2 else {
+            throw node.refuse("its weight '\(kernel.name)' has shape \(kernel.shape), not 2-D")
+        }
+        var layer = Layer(
+            name: node.name, kind: .dense, units: kernel.shape[1], weights: [.kernel: kernel.name],
+            kernelLayout: .inOut, className: node.op)
         layer.inbound = [x.layer]
         append(layer, output: try output(node), rank: x.rank)
     }
@@ -76,28 +88,35 @@ extension ONNXMapper {
     /// of one bias per unit to a dense layer without one becomes its bias.
     mutating func arithmetic(_ node: ONNXNode, _ op: Arithmetic) throws {
         guard node.proto.input.count == 2 else { throw node.refuse("it takes 2 inputs, got \(node.proto.input.count)") }
-        let a = values[node.proto.input[0]], b = values[node.proto.input[1]]
+        let a = values[node.proto.input[0]]
+        let b = values[node.proto.input[1]]
         let out = try output(node)
         var layer = Layer(name: node.name, kind: .arithmetic, className: node.op)
         layer.arithmetic = op
         switch (a, b) {
         case (let a?, let b?):
             guard a.rank == b.rank else {
-                throw node.refuse("it combines values of ranks \(a.rank) and \(b.rank), which would broadcast along the batch axis")
+                throw node.refuse(
+                    "it combines values of ranks \(a.rank) and \(b.rank), which would broadcast along the batch axis")
             }
             guard !a.integer, !b.integer else { throw node.refuse("it computes on integer ids") }
             layer.inbound = [a.layer, b.layer]
             append(layer, output: out, rank: a.rank)
         case (let v?, nil), (nil, let v?):
             let first = a == nil
-            guard let c = constant(node, first ? 0 : 1) else { throw node.refuse("an input is neither computed nor a constant") }
+            guard let c = constant(node, first ? 0 : 1) else {
+                throw node.refuse("an input is neither computed nor a constant")
+            }
             guard !v.integer else { throw node.refuse("it computes on integer ids") }
             guard c.shape.count <= v.rank else {
-                throw node.refuse("its constant '\(c.name)' of shape \(c.shape) has more axes than its input, so it would add a batch axis")
+                throw node.refuse(
+                    "its constant '\(c.name)' of shape \(c.shape) has more axes than its input, so it would add a batch axis"
+                )
             }
             if op == .add, let i = layerIndex[v.layer], layers[i].kind == .dense, layers[i].weights[.bias] == nil,
-               layers[i].activation == .linear, layerUses[v.layer] == 1, let units = layers[i].units,
-               isBias(c, units: units), c.shape.count <= 1 || v.rank == 2 {
+                layers[i].activation == .linear, layerUses[v.layer] == 1, let units = layers[i].units,
+                isBias(c, units: units), c.shape.count <= 1 || v.rank == 2
+            {
                 layers[i].weights[.bias] = c.name
                 alias(out, to: v)
                 return

@@ -5,7 +5,8 @@ extension ONNXMapper {
     /// The ops the mapper runs (default domain, opset ≥ 13).
     static let supportedOps = [
         "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Elu", "Selu",
-        "Gelu", "Erf", "Softplus", "BatchNormalization", "LayerNormalization", "Flatten", "Reshape", "Transpose", "Concat",
+        "Gelu", "Erf", "Softplus", "BatchNormalization", "LayerNormalization", "Flatten", "Reshape", "Transpose",
+        "Concat",
         "Gather", "Identity", "Dropout", "Cast", "Unsqueeze", "Squeeze", "Constant", "Conv", "MaxPool", "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool",
     ]
@@ -30,7 +31,8 @@ extension ONNXMapper {
             try activation(node, .elu)
         case "Selu":
             guard abs(node.float("alpha", 1.67326319) - 1.67326319) < 1e-6,
-                  abs(node.float("gamma", 1.05070102) - 1.05070102) < 1e-6 else {
+                abs(node.float("gamma", 1.05070102) - 1.05070102) < 1e-6
+            else {
                 throw node.refuse("alpha and gamma other than SELU's constants are not run")
             }
             try activation(node, .selu)
@@ -79,11 +81,15 @@ extension ONNXMapper {
 
     /// The computed value at input `k` (refused when it is a constant or missing).
     func data(_ node: ONNXNode, _ k: Int) throws -> Value {
-        guard k < node.proto.input.count, !node.proto.input[k].isEmpty else { throw node.refuse("input \(k) is missing") }
+        guard k < node.proto.input.count, !node.proto.input[k].isEmpty else {
+            throw node.refuse("input \(k) is missing")
+        }
         let name = node.proto.input[k]
         guard let v = values[name] else {
-            throw node.refuse(constants[name] != nil ? "input \(k) '\(name)' is a constant where a computed value is expected"
-                                                      : "input \(k) '\(name)' is not computed before it")
+            throw node.refuse(
+                constants[name] != nil
+                    ? "input \(k) '\(name)' is a constant where a computed value is expected"
+                    : "input \(k) '\(name)' is not computed before it")
         }
         return v
     }
@@ -96,8 +102,12 @@ extension ONNXMapper {
     /// The constant at input `k` as an initializer a layer may hold as its parameter.
     func parameter(_ node: ONNXNode, _ k: Int, _ what: String) throws -> Tensor {
         guard let t = constant(node, k) else { throw node.refuse("its \(what) (input \(k)) is not a constant") }
-        guard initializers.contains(t.name) else { throw node.refuse("its \(what) '\(t.name)' is a Constant node, not an initializer") }
-        guard t.dtype.isFloatingPoint else { throw node.refuse("its \(what) '\(t.name)' is \(t.dtype.rawValue), not floating point") }
+        guard initializers.contains(t.name) else {
+            throw node.refuse("its \(what) '\(t.name)' is a Constant node, not an initializer")
+        }
+        guard t.dtype.isFloatingPoint else {
+            throw node.refuse("its \(what) '\(t.name)' is \(t.dtype.rawValue), not floating point")
+        }
         return t
     }
 
@@ -114,13 +124,16 @@ extension ONNXMapper {
     mutating func activation(_ node: ONNXNode, _ a: Activation, slope: Double = 0.2) throws {
         let x = try data(node, 0)
         guard !x.integer else { throw node.refuse("its input '\(node.proto.input[0])' holds integers") }
-        if let i = layerIndex[x.layer], layers[i].kind == .dense, layers[i].activation == .linear, layerUses[x.layer] == 1 {
+        if let i = layerIndex[x.layer], layers[i].kind == .dense, layers[i].activation == .linear,
+            layerUses[x.layer] == 1
+        {
             layers[i].activation = a
             layers[i].negativeSlope = slope
             alias(try output(node), to: x)
             return
         }
-        try unary(node, Layer(name: node.name, kind: .activation, activation: a, negativeSlope: slope, className: node.op))
+        try unary(
+            node, Layer(name: node.name, kind: .activation, activation: a, negativeSlope: slope, className: node.op))
     }
 
     /// `BatchNormalization` at inference over axis 1 (the channels): scale,
@@ -129,11 +142,13 @@ extension ONNXMapper {
         guard node.int("training_mode", 0) == 0 else { throw node.refuse("training_mode = 1 is not run") }
         let x = try data(node, 0)
         guard x.rank >= 2 else { throw node.refuse("its input has no channel axis") }
-        let roles: [ParameterRole] = [.gamma, .beta, .movingMean, .movingVariance], what = ["scale", "B", "mean", "var"]
+        let roles: [ParameterRole] = [.gamma, .beta, .movingMean, .movingVariance]
+        let what = ["scale", "B", "mean", "var"]
         var weights: [ParameterRole: String] = [:]
         for k in 0..<4 { weights[roles[k]] = try parameter(node, k + 1, what[k]).name }
-        var layer = Layer(name: node.name, kind: .batchNormalization, weights: weights,
-                          epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
+        var layer = Layer(
+            name: node.name, kind: .batchNormalization, weights: weights,
+            epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
         layer.axes = [1]
         try unary(node, layer)
     }
@@ -144,9 +159,12 @@ extension ONNXMapper {
         let axis = try node.axis(node.int("axis", -1), rank: x.rank)
         guard axis >= 1 else { throw node.refuse("normalizing over the batch axis is not run") }
         var weights: [ParameterRole: String] = [.gamma: try parameter(node, 1, "scale").name]
-        if node.proto.input.count > 2, !node.proto.input[2].isEmpty { weights[.beta] = try parameter(node, 2, "bias").name }
-        var layer = Layer(name: node.name, kind: .layerNormalization, weights: weights,
-                          epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
+        if node.proto.input.count > 2, !node.proto.input[2].isEmpty {
+            weights[.beta] = try parameter(node, 2, "bias").name
+        }
+        var layer = Layer(
+            name: node.name, kind: .layerNormalization, weights: weights,
+            epsilon: Double(node.float("epsilon", 1e-5)), className: node.op)
         layer.axes = Array(axis..<x.rank)
         try unary(node, layer)
     }

@@ -4,9 +4,15 @@ import Foundation
 extension ONNXMapper {
     /// The integer values of the constant at input `k` (`Reshape`'s shape, axes, indices).
     func integers(_ node: ONNXNode, _ k: Int, _ what: String) throws -> (values: [Int], shape: [Int]) {
-        guard let t = constant(node, k) else { throw node.refuse("its \(what) (input \(k)) is computed, not a constant") }
-        guard !t.dtype.isFloatingPoint else { throw node.refuse("its \(what) '\(t.name)' is \(t.dtype.rawValue), not integers") }
-        guard t.elementCount <= 1 << 20 else { throw node.refuse("its \(what) '\(t.name)' has \(t.elementCount) values") }
+        guard let t = constant(node, k) else {
+            throw node.refuse("its \(what) (input \(k)) is computed, not a constant")
+        }
+        guard !t.dtype.isFloatingPoint else {
+            throw node.refuse("its \(what) '\(t.name)' is \(t.dtype.rawValue), not integers")
+        }
+        guard t.elementCount <= 1 << 20 else {
+            throw node.refuse("its \(what) '\(t.name)' has \(t.elementCount) values")
+        }
         return (try t.doubleValues().map { Int($0) }, t.shape)
     }
 
@@ -14,11 +20,15 @@ extension ONNXMapper {
     /// integer ids, or ids to float: the values do not change. A float
     /// cast to integers (which truncates) is refused.
     mutating func cast(_ node: ONNXNode) throws {
-        let x = try data(node, 0), to = node.int("to", 0)
-        let floats = [1, 10, 11, 16], ints = [2, 3, 4, 5, 6, 7, 12, 13]
+        let x = try data(node, 0)
+        let to = node.int("to", 0)
+        let floats = [1, 10, 11, 16]
+        let ints = [2, 3, 4, 5, 6, 7, 12, 13]
         if floats.contains(to) { return alias(try output(node), to: x, integer: false) }
         guard ints.contains(to) else { throw node.refuse("a cast to type \(to) is not run") }
-        guard x.integer else { throw node.refuse("a cast of float values to integers truncates them, which is not run") }
+        guard x.integer else {
+            throw node.refuse("a cast of float values to integers truncates them, which is not run")
+        }
         alias(try output(node), to: x)
     }
 
@@ -36,11 +46,16 @@ extension ONNXMapper {
     mutating func reshape(_ node: ONNXNode) throws {
         let (shape, _) = try integers(node, 1, "shape")
         guard let head = shape.first, head == 0 || head == -1 else {
-            throw node.refuse("its shape \(shape) fixes the batch axis to \(shape.first ?? 0) (export with a dynamic batch axis)")
+            throw node.refuse(
+                "its shape \(shape) fixes the batch axis to \(shape.first ?? 0) (export with a dynamic batch axis)")
         }
         let rest = Array(shape.dropFirst())
-        guard head == 0 || !rest.contains(-1) else { throw node.refuse("its shape \(shape) leaves two axes to be inferred") }
-        guard node.int("allowzero", 0) == 0 || !rest.contains(0) else { throw node.refuse("allowzero with a 0 in the shape is not run") }
+        guard head == 0 || !rest.contains(-1) else {
+            throw node.refuse("its shape \(shape) leaves two axes to be inferred")
+        }
+        guard node.int("allowzero", 0) == 0 || !rest.contains(0) else {
+            throw node.refuse("allowzero with a 0 in the shape is not run")
+        }
         var layer = Layer(name: node.name, kind: .reshape, className: node.op)
         layer.shape = rest
         try unary(node, layer, rank: shape.count)
@@ -50,7 +65,9 @@ extension ONNXMapper {
     mutating func transpose(_ node: ONNXNode) throws {
         let x = try data(node, 0)
         let perm = node.ints("perm") ?? Array((0..<x.rank).reversed())
-        guard perm.sorted() == Array(0..<x.rank) else { throw node.refuse("perm \(perm) is not a permutation of \(x.rank) axes") }
+        guard perm.sorted() == Array(0..<x.rank) else {
+            throw node.refuse("perm \(perm) is not a permutation of \(x.rank) axes")
+        }
         guard perm.first == 0 else { throw node.refuse("perm \(perm) moves the batch axis") }
         var layer = Layer(name: node.name, kind: .permute, className: node.op)
         layer.shape = Array(perm.dropFirst())
@@ -76,7 +93,8 @@ extension ONNXMapper {
         let x = try data(node, 0)
         let inserts = node.op == "Unsqueeze"
         guard node.proto.input.count > 1, !node.proto.input[1].isEmpty else {
-            throw node.refuse(inserts ? "it names no axes" : "Squeeze without axes is not run (its rank would be unknown)")
+            throw node.refuse(
+                inserts ? "it names no axes" : "Squeeze without axes is not run (its rank would be unknown)")
         }
         let (axes, _) = try integers(node, 1, "axes")
         var layer = Layer(name: node.name, kind: inserts ? .unsqueeze : .squeeze, className: node.op)
@@ -98,8 +116,9 @@ extension ONNXMapper {
                 throw node.refuse("only rows of a 2-D table (axis 0) are gathered at computed ids, as an embedding")
             }
             guard ids.integer else { throw node.refuse("its indices '\(node.proto.input[1])' are not integers") }
-            var layer = Layer(name: node.name, kind: .embedding, units: table.shape[1], weights: [.embeddings: table.name],
-                              className: node.op)
+            var layer = Layer(
+                name: node.name, kind: .embedding, units: table.shape[1], weights: [.embeddings: table.name],
+                className: node.op)
             layer.inbound = [ids.layer]
             return append(layer, output: try output(node), rank: ids.rank + 1)
         }

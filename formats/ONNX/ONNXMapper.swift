@@ -40,13 +40,20 @@ struct ONNXMapper {
         self.file = file
         let g = model.graph
         opset = Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0)
-        for t in initializers where constants[t.name] == nil { constants[t.name] = t; self.initializers.insert(t.name) }
+        for t in initializers where constants[t.name] == nil {
+            constants[t.name] = t
+            self.initializers.insert(t.name)
+        }
         for n in g.node where n.opType == "Constant" && n.domain.isEmpty {
             if let out = n.output.first, let t = try Self.constantValue(n, file: file) { constants[out] = t }
         }
-        guard let first = output ?? g.output.first?.name else { throw ONNXError.badGraph(file: file, reason: "it has no output") }
+        guard let first = output ?? g.output.first?.name else {
+            throw ONNXError.badGraph(file: file, reason: "it has no output")
+        }
         guard g.output.contains(where: { $0.name == first }) else {
-            throw ONNXError.badGraph(file: file, reason: "it has no output '\(first)' (outputs: \(g.output.map(\.name).joined(separator: ", ")))")
+            throw ONNXError.badGraph(
+                file: file,
+                reason: "it has no output '\(first)' (outputs: \(g.output.map(\.name).joined(separator: ", ")))")
         }
         let walk = try ONNXGraphWalk(graph: g, target: first, constants: constants, file: file)
         uses = walk.uses
@@ -71,7 +78,11 @@ struct ONNXMapper {
         var chain = inputs.count == 1 && layers.first?.kind == .input
         for k in layers.indices.dropFirst() where layers[k].inbound != [layers[k - 1].name] { chain = false }
         guard chain else { return (layers, nil) }
-        var out = layers.map { l -> Layer in var l = l; l.inbound = nil; return l }
+        var out = layers.map { l -> Layer in
+            var l = l
+            l.inbound = nil
+            return l
+        }
         if let input = out.first, input.shape?.count == 1, !input.integerInput { out.removeFirst() }
         return (out, inputWidth)
     }
@@ -95,17 +106,23 @@ struct ONNXMapper {
             throw ONNXError.badGraph(file: file, reason: "input '\(v.name)' has no tensor shape")
         }
         let dims = type.shape.dim
-        guard dims.count >= 1 else { throw ONNXError.badGraph(file: file, reason: "input '\(v.name)' has no batch axis") }
+        guard dims.count >= 1 else {
+            throw ONNXError.badGraph(file: file, reason: "input '\(v.name)' has no batch axis")
+        }
         var shape: [Int] = []
         for (k, d) in dims.enumerated().dropFirst() {
             guard case .dimValue(let n)? = d.value, n > 0, n <= Int64(Int32.max) else {
-                throw ONNXError.badGraph(file: file, reason: "input '\(v.name)' has no fixed size on axis \(k) (only the batch axis may vary)")
+                throw ONNXError.badGraph(
+                    file: file,
+                    reason: "input '\(v.name)' has no fixed size on axis \(k) (only the batch axis may vary)")
             }
             shape.append(Int(n))
         }
         let integer = [2, 3, 4, 5, 6, 7, 9, 12, 13].contains(type.elemType)
         guard integer || [1, 10, 11, 16].contains(type.elemType) else {
-            throw ONNXError.badGraph(file: file, reason: "input '\(v.name)' has element type \(type.elemType), neither a float nor an integer")
+            throw ONNXError.badGraph(
+                file: file,
+                reason: "input '\(v.name)' has element type \(type.elemType), neither a float nor an integer")
         }
         var layer = Layer(name: unique(v.name), kind: .input, className: "Input")
         layer.shape = shape
@@ -115,8 +132,12 @@ struct ONNXMapper {
 
     /// A name not yet taken by a layer.
     mutating func unique(_ base: String) -> String {
-        var name = base, k = 1
-        while usedNames.contains(name) { name = "\(base)_\(k)"; k += 1 }
+        var name = base
+        var k = 1
+        while usedNames.contains(name) {
+            name = "\(base)_\(k)"
+            k += 1
+        }
         usedNames.insert(name)
         return name
     }
@@ -146,13 +167,15 @@ struct ONNXMapper {
     static func constantValue(_ n: Onnx_NodeProto, file: String) throws -> Tensor? {
         guard let a = n.attribute.first, let out = n.output.first else { return nil }
         func make(_ dtype: DType, _ shape: [Int], _ v: [Double]) -> Tensor {
-            Tensor(name: out, dtype: dtype, shape: shape, byteOrder: .little,
-                   storage: .bytes(Tensor.encode(v, dtype: dtype, byteOrder: .little)), origin: out)
+            Tensor(
+                name: out, dtype: dtype, shape: shape, byteOrder: .little,
+                storage: .bytes(Tensor.encode(v, dtype: dtype, byteOrder: .little)), origin: out)
         }
         switch a.name {
         case "value":
             var t = try ONNXTensor.tensor(from: a.t, file: file)
-            t.name = out; t.origin = out
+            t.name = out
+            t.origin = out
             return t
         case "value_float": return make(.float32, [], [Double(a.f)])
         case "value_floats": return make(.float32, [a.floats.count], a.floats.map(Double.init))

@@ -1,7 +1,8 @@
 import FairAudit
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `ModelProto` read without its large initializer values: the file is
@@ -52,14 +53,17 @@ struct ONNXSkeleton {
 
         /// The fields of `range` copied, except length-delimited ones that
         /// `rewrite` replaces (nil: copy; `[]`: drop the field).
-        mutating func message(_ range: Range<Int>,
-                              _ rewrite: (inout Walker, Int, Range<Int>) throws -> [UInt8]?) throws -> [UInt8] {
+        mutating func message(
+            _ range: Range<Int>,
+            _ rewrite: (inout Walker, Int, Range<Int>) throws -> [UInt8]?
+        ) throws -> [UInt8] {
             var out: [UInt8] = []
             var at = range.lowerBound
             while at < range.upperBound {
                 let start = at
                 let (tag, afterTag) = try file.varint(at, end: range.upperBound)
-                let field = Int(tag >> 3), wire = tag & 7
+                let field = Int(tag >> 3)
+                let wire = tag & 7
                 switch wire {
                 case 0: at = try file.varint(afterTag, end: range.upperBound).next
                 case 1: at = afterTag + 8
@@ -102,7 +106,10 @@ final class ONNXFileCursor: @unchecked Sendable {
         fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { throw FairAuditError.unreadableFile(path: url.path, reason: "cannot open the file") }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { close(fd); throw FairAuditError.unreadableFile(path: url.path, reason: "cannot stat the file") }
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw FairAuditError.unreadableFile(path: url.path, reason: "cannot stat the file")
+        }
         size = Int(st.st_size)
     }
 
@@ -136,8 +143,12 @@ final class ONNXFileCursor: @unchecked Sendable {
 
     /// `v` as a protobuf varint.
     func encodeVarint(_ v: UInt64) -> [UInt8] {
-        var v = v, out: [UInt8] = []
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        var v = v
+        var out: [UInt8] = []
+        while v >= 0x80 {
+            out.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         out.append(UInt8(v))
         return out
     }

@@ -28,13 +28,16 @@ enum ONNXTensor {
     /// length does not match the shape, and external data unless `external`
     /// (the model's folder) is given; then only a file inside that folder.
     /// `raw` gives the tensor's `raw_data` as a range of `cursor`'s file, read when first used.
-    static func tensor(from proto: Onnx_TensorProto, file: String, external: URL? = nil,
-                       raw: (cursor: ONNXFileCursor, range: Range<Int>)? = nil) throws -> Tensor {
+    static func tensor(
+        from proto: Onnx_TensorProto, file: String, external: URL? = nil,
+        raw: (cursor: ONNXFileCursor, range: Range<Int>)? = nil
+    ) throws -> Tensor {
         func bad(_ reason: String) -> ONNXError { .badTensor(file: file, tensor: proto.name, reason: reason) }
         let isExternal = proto.dataLocation == .external || !proto.externalData.isEmpty
         if isExternal, external == nil {
             let location = proto.externalData.first { $0.key == "location" }?.value ?? "?"
-            throw bad("its values are in the external file '\(location)', which is read only with --allow-external-data")
+            throw bad(
+                "its values are in the external file '\(location)', which is read only with --allow-external-data")
         }
         if proto.hasSegment { throw bad("is a segment of a larger tensor, which fairaudit does not read") }
         guard let dtype = dtype(proto.dataType) else {
@@ -53,30 +56,42 @@ enum ONNXTensor {
         let bytes = count * dtype.byteSize
         let data: Data
         if isExternal, let external {
-            let storage = try ONNXExternalData(proto.externalData.map { ($0.key, $0.value) }, folder: external,
-                                               bytes: bytes, bad: bad).storage()
-            return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: storage, origin: proto.name)
+            let storage = try ONNXExternalData(
+                proto.externalData.map { ($0.key, $0.value) }, folder: external,
+                bytes: bytes, bad: bad
+            ).storage()
+            return Tensor(
+                name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: storage, origin: proto.name)
         } else if let raw {
             guard raw.range.count == bytes else {
-                throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(raw.range.count)")
+                throw bad(
+                    "shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(raw.range.count)"
+                )
             }
-            return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: raw.cursor.storage(raw.range),
-                          origin: proto.name)
+            return Tensor(
+                name: proto.name, dtype: dtype, shape: shape, byteOrder: .little,
+                storage: raw.cursor.storage(raw.range),
+                origin: proto.name)
         } else if proto.hasRawData {
             guard proto.rawData.count == bytes else {
-                throw bad("shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(proto.rawData.count)")
+                throw bad(
+                    "shape \(shape) of \(dtype.rawValue) needs \(bytes) bytes of raw_data, the file holds \(proto.rawData.count)"
+                )
             }
             data = proto.rawData
         } else {
             data = try typedBytes(proto, dtype: dtype, count: count, bad: bad)
         }
-        return Tensor(name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: .bytes(data),
-                      origin: proto.name)
+        return Tensor(
+            name: proto.name, dtype: dtype, shape: shape, byteOrder: .little, storage: .bytes(data),
+            origin: proto.name)
     }
 
     /// The values of a typed `*_data` field as little-endian bytes, checked to hold `count` elements.
-    static func typedBytes(_ p: Onnx_TensorProto, dtype: DType, count: Int,
-                           bad: (String) -> ONNXError) throws -> Data {
+    static func typedBytes(
+        _ p: Onnx_TensorProto, dtype: DType, count: Int,
+        bad: (String) -> ONNXError
+    ) throws -> Data {
         func check(_ n: Int, _ field: String) throws {
             guard n == count else {
                 throw bad("shape \(p.dims) needs \(count) values, \(field) holds \(n)")
@@ -103,11 +118,15 @@ enum ONNXTensor {
         case .int32:
             try check(p.int32Data.count, "int32_data")
             for v in p.int32Data { put(v) }
-        case .int16: try check(p.int32Data.count, "int32_data"); for v in p.int32Data { put(Int16(truncatingIfNeeded: v)) }
+        case .int16:
+            try check(p.int32Data.count, "int32_data")
+            for v in p.int32Data { put(Int16(truncatingIfNeeded: v)) }
         case .uint16, .float16, .bfloat16:
             try check(p.int32Data.count, "int32_data")
             for v in p.int32Data { put(UInt16(truncatingIfNeeded: v)) }
-        case .int8: try check(p.int32Data.count, "int32_data"); for v in p.int32Data { put(Int8(truncatingIfNeeded: v)) }
+        case .int8:
+            try check(p.int32Data.count, "int32_data")
+            for v in p.int32Data { put(Int8(truncatingIfNeeded: v)) }
         case .uint8, .bool:
             try check(p.int32Data.count, "int32_data")
             for v in p.int32Data { put(UInt8(truncatingIfNeeded: v)) }
@@ -119,11 +138,13 @@ enum ONNXTensor {
     /// fields cleared); name, other fields and unknown fields kept.
     static func replacing(_ proto: Onnx_TensorProto, with t: Tensor, file: String) throws -> Onnx_TensorProto {
         guard let code = codes[t.dtype] else {
-            throw ONNXError.cannotWrite(file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which ONNX has no type for")
+            throw ONNXError.cannotWrite(
+                file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which ONNX has no type for")
         }
         let raw = try t.rawBytes()
         guard raw.count >= t.byteCount else {
-            throw ONNXError.cannotWrite(file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
+            throw ONNXError.cannotWrite(
+                file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
         }
         var values = Data(raw.prefix(t.byteCount))
         if t.byteOrder == .big, t.dtype.byteSize > 1 {
@@ -135,7 +156,11 @@ enum ONNXTensor {
         var p = proto
         p.dataType = code
         p.dims = t.shape.map { Int64($0) }
-        p.floatData = []; p.int32Data = []; p.int64Data = []; p.doubleData = []; p.uint64Data = []
+        p.floatData = []
+        p.int32Data = []
+        p.int64Data = []
+        p.doubleData = []
+        p.uint64Data = []
         p.rawData = values
         p.externalData = []
         p.dataLocation = .default

@@ -14,7 +14,9 @@ public struct Checkpoint: Sendable {
 
     /// Runs the restricted unpickler over `pickle` and walks the result.
     /// `storageBytes(key)` gives the size of member `data/<key>`.
-    public static func parse(_ pickle: [UInt8], file: String, storageBytes: @escaping (String) -> Int?) throws -> Checkpoint {
+    public static func parse(
+        _ pickle: [UInt8], file: String, storageBytes: @escaping (String) -> Int?
+    ) throws -> Checkpoint {
         var u = Unpickler(pickle, file: file, storageBytes: storageBytes)
         let root = try u.load()
         var c = Checkpoint()
@@ -31,7 +33,8 @@ public struct Checkpoint: Sendable {
     mutating func walk(_ v: PickleValue, path: [String], arena: PickleArena, depth: Int, file: String) throws {
         let name = path.isEmpty ? "tensor" : path.joined(separator: ".")
         guard depth <= Self.maxDepth else {
-            throw PyTorchError.badStructure(file: file, path: name, reason: "nested deeper than \(Self.maxDepth) levels")
+            throw PyTorchError.badStructure(
+                file: file, path: name, reason: "nested deeper than \(Self.maxDepth) levels")
         }
         switch v {
         case .tensor(let ref): tensors.append((name, ref))
@@ -56,7 +59,9 @@ public struct Checkpoint: Sendable {
 
     /// A list or tuple: a sequence holding a tensor or container is walked by
     /// index; one of plain values becomes one metadata entry.
-    mutating func walkSequence(_ items: [PickleValue], path: [String], arena: PickleArena, depth: Int, file: String) throws {
+    mutating func walkSequence(
+        _ items: [PickleValue], path: [String], arena: PickleArena, depth: Int, file: String
+    ) throws {
         let plain = items.allSatisfy {
             switch $0 {
             case .none, .bool, .int, .float, .string: true
@@ -64,7 +69,8 @@ public struct Checkpoint: Sendable {
             }
         }
         if plain {
-            let text = "[" + items.prefix(32).map(Self.render).joined(separator: ", ") + (items.count > 32 ? ", …]" : "]")
+            let text =
+                "[" + items.prefix(32).map(Self.render).joined(separator: ", ") + (items.count > 32 ? ", …]" : "]")
             metadata.append((path.isEmpty ? "value" : path.joined(separator: "."), text))
             return
         }

@@ -73,7 +73,9 @@ public struct PickleDict: Sendable {
     /// Sets `key` to `value`; false when the key is not a string, integer, bool or None.
     mutating func set(_ key: PickleValue, _ value: PickleValue) -> Bool {
         guard let k = PickleDict.hashKey(key) else { return false }
-        if let i = position[k] { entries[i].value = value } else {
+        if let i = position[k] {
+            entries[i].value = value
+        } else {
             position[k] = entries.count
             entries.append((key, value))
         }

@@ -16,20 +16,27 @@ extension PyTorchFormat {
         pickle.mark()
         var names = Set<String>()
         for t in graph.tensors {
-            guard names.insert(t.name).inserted else { throw PyTorchError.cannotWrite(file: file, reason: "two tensors are named '\(t.name)'") }
+            guard names.insert(t.name).inserted else {
+                throw PyTorchError.cannotWrite(file: file, reason: "two tensors are named '\(t.name)'")
+            }
             // A typed storage and _rebuild_tensor_v2 where torch has one (as torch.save writes them);
             // uint16/32/64 as torch writes those: an untyped storage and _rebuild_tensor_v3 with the dtype.
             let storageType = PickleGlobal.storages.first(where: { $0.value == t.dtype })?.key
             let dtypeName = PickleGlobal.dtypes.first(where: { $0.value == t.dtype && $0.key == t.dtype.rawValue })?.key
             guard storageType != nil || dtypeName != nil else {
-                throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which torch.save has no storage type for")
+                throw PyTorchError.cannotWrite(
+                    file: file,
+                    reason: "tensor '\(t.name)' is \(t.dtype.rawValue), which torch.save has no storage type for")
             }
             let raw = try t.rawBytes()
             guard raw.count >= t.byteCount else {
-                throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
+                throw PyTorchError.cannotWrite(
+                    file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
             }
-            storages.append(t.byteOrder == .little ? Data(raw.prefix(t.byteCount))
-                            : Tensor.encode(try t.doubleValues(), dtype: t.dtype, byteOrder: .little))
+            storages.append(
+                t.byteOrder == .little
+                    ? Data(raw.prefix(t.byteCount))
+                    : Tensor.encode(try t.doubleValues(), dtype: t.dtype, byteOrder: .little))
             var stride = [Int](repeating: 1, count: t.shape.count)
             for k in stride.indices.reversed().dropFirst() { stride[k] = stride[k + 1] * t.shape[k + 1] }
             pickle.string(t.name)
@@ -37,7 +44,11 @@ extension PyTorchFormat {
             pickle.mark()
             pickle.mark()
             pickle.string("storage")
-            if let storageType { pickle.global("torch", storageType) } else { pickle.global("torch.storage", "UntypedStorage") }
+            if let storageType {
+                pickle.global("torch", storageType)
+            } else {
+                pickle.global("torch.storage", "UntypedStorage")
+            }
             pickle.string("\(storages.count - 1)")
             pickle.string("cpu")
             pickle.int(storageType != nil ? t.elementCount : t.byteCount)

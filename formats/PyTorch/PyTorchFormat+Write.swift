@@ -17,32 +17,41 @@ extension PyTorchFormat {
         let file = url.path
         var writer: ZipWriter
         var sharing = Set<String>()
-        if let source, ZipArchive.isZip(try FormatRegistry.prefix(of: source)), canRead(source, prefix: ZipArchive.localHeaderSignature) {
+        if let source, ZipArchive.isZip(try FormatRegistry.prefix(of: source)),
+            canRead(source, prefix: ZipArchive.localHeaderSignature)
+        {
             (writer, sharing) = try writeBack(graph, source: source, file: file)
         } else {
             writer = try newArchive(graph, root: "archive", file: file)
         }
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
-            try PyTorchError.wrap { try writer.write(to: tmp) }
-        }, verify: { tmp in
-            let back = try read(tmp)
-            let byName = Dictionary(back.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            // A tensor that views a storage another, modified, tensor views has changed with it.
-            for t in graph.tensors where !sharing.contains(t.origin) {
-                guard let b = byName[t.origin] ?? byName[t.name] else {
-                    throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "missing")
+        try AtomicFile.write(
+            to: url, overwrite: true,
+            produce: { tmp in
+                try PyTorchError.wrap { try writer.write(to: tmp) }
+            },
+            verify: { tmp in
+                let back = try read(tmp)
+                let byName = Dictionary(back.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                // A tensor that views a storage another, modified, tensor views has changed with it.
+                for t in graph.tensors where !sharing.contains(t.origin) {
+                    guard let b = byName[t.origin] ?? byName[t.name] else {
+                        throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "missing")
+                    }
+                    let want = try t.rawBytes().prefix(t.byteCount)
+                    guard b.dtype == t.dtype, b.shape == t.shape else {
+                        throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "dtype or shape differ")
+                    }
+                    let got = try b.rawBytes()
+                    let same =
+                        b.byteOrder == t.byteOrder
+                        ? got == want
+                        : try b.doubleValues().elementsEqual(t.doubleValues()) { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                    guard same else {
+                        throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "values differ")
+                    }
                 }
-                let want = try t.rawBytes().prefix(t.byteCount)
-                guard b.dtype == t.dtype, b.shape == t.shape else {
-                    throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "dtype or shape differ")
-                }
-                let got = try b.rawBytes()
-                let same = b.byteOrder == t.byteOrder ? got == want
-                    : try b.doubleValues().elementsEqual(t.doubleValues()) { $0 == $1 || ($0.isNaN && $1.isNaN) }
-                guard same else { throw PyTorchError.verifyFailed(file: file, tensor: t.name, reason: "values differ") }
-            }
-            writer = ZipWriter()  // the chunks (and the source's mapping) are no longer needed
-        })
+                writer = ZipWriter()  // the chunks (and the source's mapping) are no longer needed
+            })
     }
 
     /// The source's members, with the storages of modified tensors replaced;
@@ -54,36 +63,51 @@ extension PyTorchFormat {
         var changed: [String: Data] = [:]
         for t in graph.tensors {
             guard let ref = refs[t.origin] else {
-                throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' is not in \(source.lastPathComponent); "
-                    + "a checkpoint's structure is kept as it is (write a new file, or .safetensors, to add tensors)")
+                throw PyTorchError.cannotWrite(
+                    file: file,
+                    reason: "tensor '\(t.name)' is not in \(source.lastPathComponent); "
+                        + "a checkpoint's structure is kept as it is (write a new file, or .safetensors, to add tensors)"
+                )
             }
             guard t.isModified else { continue }
             guard t.dtype == ref.storage.dtype, t.shape == ref.shape else {
-                throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' is now \(t.dtype.rawValue) \(t.shape), "
-                    + "was \(ref.storage.dtype.rawValue) \(ref.shape); write-back keeps each tensor's dtype and shape")
+                throw PyTorchError.cannotWrite(
+                    file: file,
+                    reason: "tensor '\(t.name)' is now \(t.dtype.rawValue) \(t.shape), "
+                        + "was \(ref.storage.dtype.rawValue) \(ref.shape); write-back keeps each tensor's dtype and shape"
+                )
             }
             let member = layout.storageMember(ref.storage.key)
-            guard let entry = archive.entry(named: member) else { throw PyTorchError.missingMember(file: source.path, member: member) }
+            guard let entry = archive.entry(named: member) else {
+                throw PyTorchError.missingMember(file: source.path, member: member)
+            }
             var storage = try changed[member] ?? Data(PyTorchError.wrap { try archive.data(for: entry) })
             let raw = try t.rawBytes()
             guard raw.count >= t.byteCount else {
-                throw PyTorchError.cannotWrite(file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
+                throw PyTorchError.cannotWrite(
+                    file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
             }
-            let values = t.byteOrder == layout.byteOrder ? Data(raw.prefix(t.byteCount))
+            let values =
+                t.byteOrder == layout.byteOrder
+                ? Data(raw.prefix(t.byteCount))
                 : Tensor.encode(try t.doubleValues(), dtype: t.dtype, byteOrder: layout.byteOrder)
             ref.scatter(values, into: &storage)
             changed[member] = storage
         }
         let modified = Set(graph.tensors.filter(\.isModified).map(\.origin))
-        let sharing = Set(checkpoint.tensors.filter { !modified.contains($0.name) && changed[layout.storageMember($0.ref.storage.key)] != nil }
+        let sharing = Set(
+            checkpoint.tensors.filter {
+                !modified.contains($0.name) && changed[layout.storageMember($0.ref.storage.key)] != nil
+            }
             .map(\.name))
         var writer = ZipWriter()
         try PyTorchError.wrap {
             for entry in archive.entries {
                 if let data = changed[entry.name] {
-                    try writer.add(name: entry.name, data: data, method: 0, modTime: entry.modTime, modDate: entry.modDate,
-                                   localZip64: entry.localZip64, versionMadeBy: entry.versionMadeBy,
-                                   externalAttributes: entry.externalAttributes)
+                    try writer.add(
+                        name: entry.name, data: data, method: 0, modTime: entry.modTime, modDate: entry.modDate,
+                        localZip64: entry.localZip64, versionMadeBy: entry.versionMadeBy,
+                        externalAttributes: entry.externalAttributes)
                 } else {
                     try writer.copy(entry, from: archive)
                 }

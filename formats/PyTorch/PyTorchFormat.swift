@@ -20,7 +20,9 @@ public enum PyTorchFormat: ModelFormat {
     public static let fileExtensions = ["pt", "pth", "bin", "ckpt"]
 
     /// The magic number legacy `torch.save` files start with, pickled as a protocol-2 LONG1.
-    static let legacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+    static let legacyMagic: [UInt8] = [
+        0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19,
+    ]
 
     /// True for a zip with a `torch.save` or TorchScript member
     /// (`<archive>/data.pkl`, `constants.pkl`, `version`, `byteorder`), and
@@ -30,7 +32,8 @@ public enum PyTorchFormat: ModelFormat {
         guard ZipArchive.isZip(prefix), let archive = try? ZipArchive(url: url) else { return false }
         return archive.entries.contains { e in
             let parts = e.name.split(separator: "/")
-            return parts.count >= 2 && ["data.pkl", "constants.pkl", "version", "byteorder"].contains(String(parts[parts.count - 1]))
+            return parts.count >= 2
+                && ["data.pkl", "constants.pkl", "version", "byteorder"].contains(String(parts[parts.count - 1]))
         }
     }
 
@@ -51,13 +54,16 @@ public enum PyTorchFormat: ModelFormat {
     static func layout(of archive: ZipArchive, file: String) throws -> Layout {
         let names = archive.entries.map(\.name)
         if names.contains(where: { $0.hasSuffix("/constants.pkl") || $0.contains("/code/") }) {
-            throw PyTorchError.unsupportedKind(file: file, kind: "a TorchScript archive (torch.jit.save)",
-                                               hint: "save the weights with torch.save(model.state_dict(), path) and read that")
+            throw PyTorchError.unsupportedKind(
+                file: file, kind: "a TorchScript archive (torch.jit.save)",
+                hint: "save the weights with torch.save(model.state_dict(), path) and read that")
         }
-        guard let pickle = archive.entries.first(where: { e in
-            let parts = e.name.split(separator: "/", omittingEmptySubsequences: false)
-            return parts.count == 2 && parts[1] == "data.pkl" && !parts[0].isEmpty
-        }) else {
+        guard
+            let pickle = archive.entries.first(where: { e in
+                let parts = e.name.split(separator: "/", omittingEmptySubsequences: false)
+                return parts.count == 2 && parts[1] == "data.pkl" && !parts[0].isEmpty
+            })
+        else {
             let root = names.first.flatMap { $0.split(separator: "/").first }.map(String.init) ?? "archive"
             throw PyTorchError.missingMember(file: file, member: "\(root)/data.pkl")
         }
@@ -68,7 +74,9 @@ public enum PyTorchFormat: ModelFormat {
             switch text.trimmingCharacters(in: .whitespacesAndNewlines) {
             case "little": order = .little
             case "big": order = .big
-            default: throw PyTorchError.badStructure(file: file, path: e.name, reason: "byteorder is '\(text.prefix(16))', not little or big")
+            default:
+                throw PyTorchError.badStructure(
+                    file: file, path: e.name, reason: "byteorder is '\(text.prefix(16))', not little or big")
             }
         }
         return Layout(root: root, pickle: pickle, byteOrder: order)
@@ -77,11 +85,13 @@ public enum PyTorchFormat: ModelFormat {
     /// Refuses a file that is a pickle but not a zip, saying which kind it is.
     static func refuseBarePickle(_ prefix: [UInt8], file: String) -> PyTorchError {
         if prefix.starts(with: legacyMagic) {
-            return .unsupportedKind(file: file, kind: "a legacy (PyTorch before 1.6, non-zip) torch.save checkpoint",
-                                    hint: "load it in Python and save it again with torch.save to get the zip format")
+            return .unsupportedKind(
+                file: file, kind: "a legacy (PyTorch before 1.6, non-zip) torch.save checkpoint",
+                hint: "load it in Python and save it again with torch.save to get the zip format")
         }
-        return .unsupportedKind(file: file, kind: "a bare Python pickle, not a torch.save zip checkpoint",
-                                hint: "unpickling it could run code; save the tensors with torch.save or safetensors")
+        return .unsupportedKind(
+            file: file, kind: "a bare Python pickle, not a torch.save zip checkpoint",
+            hint: "unpickling it could run code; save the tensors with torch.save or safetensors")
     }
 }
 

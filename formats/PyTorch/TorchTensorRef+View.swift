@@ -24,7 +24,8 @@ extension TorchTensorRef {
         guard offset >= 0, shape.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else {
             throw bad("a negative size, stride or storage offset (size \(shape), stride \(stride), offset \(offset))")
         }
-        var count = 1, last = offset
+        var count = 1
+        var last = offset
         for (d, s) in zip(shape, stride) {
             let (c, o1) = count.multipliedReportingOverflow(by: d)
             guard !o1 else { throw bad("the size \(shape) overflows") }
@@ -38,15 +39,21 @@ extension TorchTensorRef {
         let (_, o) = count.multipliedReportingOverflow(by: storage.dtype.byteSize)
         guard !o else { throw bad("the size \(shape) overflows") }
         if count > 0, last >= storage.numel {
-            throw bad("reaches storage element \(last) (offset \(offset), size \(shape), stride \(stride)) but storage '\(storage.key)' holds \(storage.numel)")
+            throw bad(
+                "reaches storage element \(last) (offset \(offset), size \(shape), stride \(stride)) but storage '\(storage.key)' holds \(storage.numel)"
+            )
         }
     }
 
     /// The view's values in C order, from its storage's bytes: a zero-copy
     /// slice when contiguous, else gathered element by element.
     func materialize(_ storageData: Data) -> Data {
-        let size = storage.dtype.byteSize, count = elementCount
-        if isContiguous { return storageData.subdata(in: storageData.startIndex + offset * size ..< storageData.startIndex + (offset + count) * size) }
+        let size = storage.dtype.byteSize
+        let count = elementCount
+        if isContiguous {
+            return storageData.subdata(
+                in: storageData.startIndex + offset * size..<storageData.startIndex + (offset + count) * size)
+        }
         var out = Data(count: count * size)
         storageData.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
             out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
@@ -75,7 +82,10 @@ extension TorchTensorRef {
         let count = elementCount
         guard count > 0 else { return }
         let n = shape.count
-        if n == 0 { body(0, offset); return }
+        if n == 0 {
+            body(0, offset)
+            return
+        }
         var index = [Int](repeating: 0, count: n)
         var s = offset
         for c in 0..<count {

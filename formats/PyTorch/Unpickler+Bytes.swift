@@ -10,7 +10,9 @@ extension Unpickler {
 
     /// The next `n` bytes.
     mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, n <= bytes.count - pos else { throw bad("an argument of \(n) bytes runs past the end of the pickle") }
+        guard n >= 0, n <= bytes.count - pos else {
+            throw bad("an argument of \(n) bytes runs past the end of the pickle")
+        }
         defer { pos += n }
         return bytes[pos..<(pos + n)]
     }
@@ -42,7 +44,9 @@ extension Unpickler {
 
     /// `n` bytes of UTF-8 text.
     mutating func text(_ n: Int, at: Int) throws -> String {
-        guard let s = String(bytes: try take(n), encoding: .utf8) else { throw bad("a string that is not valid UTF-8", at: at) }
+        guard let s = String(bytes: try take(n), encoding: .utf8) else {
+            throw bad("a string that is not valid UTF-8", at: at)
+        }
         return s
     }
 
@@ -52,7 +56,9 @@ extension Unpickler {
         while true {
             let c = try byte()
             if c == 0x0A { break }
-            guard out.count < 256, c >= 0x20, c < 0x7F else { throw bad("a GLOBAL name that is not a short line of ASCII", at: at) }
+            guard out.count < 256, c >= 0x20, c < 0x7F else {
+                throw bad("a GLOBAL name that is not a short line of ASCII", at: at)
+            }
             out.append(c)
         }
         return String(decoding: out, as: UTF8.self)

@@ -15,7 +15,9 @@ extension Unpickler {
     /// `torch.Size` are applied; each only builds a value of this module.
     mutating func reduce(_ f: PickleValue, _ args: PickleValue, at: Int) throws -> PickleValue {
         guard case .global(let g) = f else { throw bad("REDUCE calls \(f.typeName), not an allowed global", at: at) }
-        guard case .tuple(let t) = args else { throw bad("REDUCE with \(args.typeName) arguments, not a tuple", at: at) }
+        guard case .tuple(let t) = args else {
+            throw bad("REDUCE with \(args.typeName) arguments, not a tuple", at: at)
+        }
         let a = arena.tuples[t]
         switch g {
         case .orderedDict:
@@ -31,16 +33,23 @@ extension Unpickler {
             return a[0]
         case .rebuildTensorV2:
             guard a.count == 6 || a.count == 7, case .storage(let s) = a[0], case .int(let offset) = a[1],
-                  case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4] else {
-                throw bad("_rebuild_tensor_v2 called without (storage, offset, size, stride, requires_grad, hooks)", at: at)
+                case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4]
+            else {
+                throw bad(
+                    "_rebuild_tensor_v2 called without (storage, offset, size, stride, requires_grad, hooks)", at: at)
             }
-            return .tensor(TorchTensorRef(storage: s, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
-                                          stride: try ints(arena.tuples[strideT], "stride", at: at)))
+            return .tensor(
+                TorchTensorRef(
+                    storage: s, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
+                    stride: try ints(arena.tuples[strideT], "stride", at: at)))
         case .rebuildTensorV3:
             guard a.count == 7 || a.count == 8, case .storage(let s) = a[0], case .int(let offset) = a[1],
-                  case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4],
-                  case .global(let g) = a[6] else {
-                throw bad("_rebuild_tensor_v3 called without (storage, offset, size, stride, requires_grad, hooks, dtype)", at: at)
+                case .tuple(let sizeT) = a[2], case .tuple(let strideT) = a[3], case .bool = a[4],
+                case .global(let g) = a[6]
+            else {
+                throw bad(
+                    "_rebuild_tensor_v3 called without (storage, offset, size, stride, requires_grad, hooks, dtype)",
+                    at: at)
             }
             let dtype: DType
             switch g {
@@ -51,11 +60,14 @@ extension Unpickler {
             // An untyped storage counts bytes; the view counts elements of `dtype`.
             let bytes = s.numel * s.dtype.byteSize
             guard bytes % dtype.byteSize == 0 else {
-                throw bad("storage '\(s.key)' holds \(bytes) bytes, not a whole number of \(dtype.rawValue) elements", at: at)
+                throw bad(
+                    "storage '\(s.key)' holds \(bytes) bytes, not a whole number of \(dtype.rawValue) elements", at: at)
             }
             let typed = TorchStorageRef(key: s.key, dtype: dtype, numel: bytes / dtype.byteSize)
-            return .tensor(TorchTensorRef(storage: typed, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
-                                          stride: try ints(arena.tuples[strideT], "stride", at: at)))
+            return .tensor(
+                TorchTensorRef(
+                    storage: typed, offset: offset, shape: try ints(arena.tuples[sizeT], "size", at: at),
+                    stride: try ints(arena.tuples[strideT], "stride", at: at)))
         case .storageType, .untypedStorage, .dtype:
             throw bad("REDUCE calls a storage type or dtype, which torch.save never does", at: at)
         case .unsupportedType(let name):
@@ -74,7 +86,9 @@ extension Unpickler {
 
     /// `BUILD`: only an `OrderedDict`'s state (a state dict's `_metadata`), which is dropped.
     func build(_ target: PickleValue, _ state: PickleValue, at: Int) throws {
-        guard case .dict = target else { throw bad("BUILD sets the state of \(target.typeName); only an OrderedDict's is accepted", at: at) }
+        guard case .dict = target else {
+            throw bad("BUILD sets the state of \(target.typeName); only an OrderedDict's is accepted", at: at)
+        }
         switch state {
         case .dict, .none, .tuple: return
         default: throw bad("BUILD with a state of \(state.typeName)", at: at)
@@ -84,10 +98,13 @@ extension Unpickler {
     /// `BINPERSID`: `('storage', torch.<Type>Storage, key, location, numel)`,
     /// checked against the archive's `data/<key>` member.
     func persistentLoad(_ pid: PickleValue, at: Int) throws -> PickleValue {
-        guard case .tuple(let t) = pid else { throw bad("a persistent id that is \(pid.typeName), not a tuple", at: at) }
+        guard case .tuple(let t) = pid else {
+            throw bad("a persistent id that is \(pid.typeName), not a tuple", at: at)
+        }
         let a = arena.tuples[t]
         guard a.count == 5, case .string("storage") = a[0], case .global(let type) = a[1],
-              case .string(let key) = a[2], case .string = a[3], case .int(let numel) = a[4] else {
+            case .string(let key) = a[2], case .string = a[3], case .int(let numel) = a[4]
+        else {
             throw bad("a persistent id that is not ('storage', torch.<Type>Storage, key, location, numel)", at: at)
         }
         let dtype: DType
@@ -102,9 +119,13 @@ extension Unpickler {
         }
         guard numel >= 0 else { throw bad("storage '\(key)' declares \(numel) elements", at: at) }
         let (need, o) = numel.multipliedReportingOverflow(by: dtype.byteSize)
-        guard let have = storageBytes(key) else { throw bad("storage '\(key)' has no member data/\(key) in the archive", at: at) }
+        guard let have = storageBytes(key) else {
+            throw bad("storage '\(key)' has no member data/\(key) in the archive", at: at)
+        }
         guard !o, need <= have else {
-            throw bad("storage '\(key)' declares \(numel) elements of \(dtype.rawValue) but data/\(key) holds \(have) bytes", at: at)
+            throw bad(
+                "storage '\(key)' declares \(numel) elements of \(dtype.rawValue) but data/\(key) holds \(have) bytes",
+                at: at)
         }
         return .storage(TorchStorageRef(key: key, dtype: dtype, numel: numel))
     }

@@ -45,7 +45,9 @@ indirect enum OrderedJSON: Sendable {
     var elements: [OrderedJSON]? { if case .array(let a) = self { a } else { nil } }
     /// A non-negative integer written without sign, fraction or exponent that fits `Int`, or nil.
     var count: Int? {
-        guard case .number(let s) = self, !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard case .number(let s) = self, !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return Int(s)
     }
 }
@@ -88,7 +90,10 @@ struct OrderedJSONParser {
         i += 1
         var members: [OrderedJSON.Member] = []
         skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(members)
+        }
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
@@ -102,7 +107,10 @@ struct OrderedJSONParser {
             members.append(.init(key: key, value: v, range: start..<i))
             skipSpace()
             guard i < bytes.count else { throw fail("the JSON ends inside an object") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
             guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
             i += 1
             return .object(members)
@@ -113,12 +121,18 @@ struct OrderedJSONParser {
         i += 1
         var items: [OrderedJSON] = []
         skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(items)
+        }
         while true {
             items.append(try value(depth: depth + 1))
             skipSpace()
             guard i < bytes.count else { throw fail("the JSON ends inside an array") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
             guard bytes[i] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
             i += 1
             return .array(items)
@@ -157,7 +171,10 @@ struct OrderedJSONParser {
             i += 1
             if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
             guard c >= 0x20 else { throw fail("a control character inside a string") }
-            guard c == UInt8(ascii: "\\") else { out.append(c); continue }
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                continue
+            }
             guard i < bytes.count else { break }
             let e = bytes[i]
             i += 1

@@ -24,49 +24,68 @@ extension SafeTensorsFormat {
             let bytes = try SafeTensorsError.wrap(file: s.path) { try MappedFile(url: s) }
             return (try SafeTensorsHeader.parse(bytes, file: s.path), bytes)
         }
-        try AtomicFile.write(to: url, overwrite: true, produce: { tmp in
-            try writeChunks(try chunks(graph.tensors, metadata: headerMetadata(of: graph), base: base, file: url.path),
-                            to: tmp, file: url.path)
-        }, verify: { tmp in
-            try verify(graph.tensors, written: tmp, file: url.path)
-        })
+        try AtomicFile.write(
+            to: url, overwrite: true,
+            produce: { tmp in
+                try writeChunks(
+                    try chunks(graph.tensors, metadata: headerMetadata(of: graph), base: base, file: url.path),
+                    to: tmp, file: url.path)
+            },
+            verify: { tmp in
+                try verify(graph.tensors, written: tmp, file: url.path)
+            })
     }
 
     /// The output file as a list of byte chunks (slices of the source where copied).
-    static func chunks(_ tensors: [Tensor], metadata: [(key: String, value: String)]?,
-                       base: (SafeTensorsHeader, MappedFile)?, file: String) throws -> [Data] {
+    static func chunks(
+        _ tensors: [Tensor], metadata: [(key: String, value: String)]?,
+        base: (SafeTensorsHeader, MappedFile)?, file: String
+    ) throws -> [Data] {
         guard let (header, bytes) = base else {
-            return try fresh(tensors.map { ($0, $0.name) }, order: tensors.indices.map { $0 }, metadata: metadata, file: file)
+            return try fresh(
+                tensors.map { ($0, $0.name) }, order: tensors.indices.map { $0 }, metadata: metadata, file: file)
         }
         let byName = Dictionary(header.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let sameLayout = tensors.count == header.entries.count && tensors.allSatisfy { t in
-            byName[t.origin].map { $0.dtype == t.dtype && $0.shape == t.shape } ?? false
-        } && Set(tensors.map(\.origin)).count == tensors.count
+        let sameLayout =
+            tensors.count == header.entries.count
+            && tensors.allSatisfy { t in
+                byName[t.origin].map { $0.dtype == t.dtype && $0.shape == t.shape } ?? false
+            } && Set(tensors.map(\.origin)).count == tensors.count
         if sameLayout {
             let byOrigin = Dictionary(tensors.map { ($0.origin, $0) }, uniquingKeysWith: { a, _ in a })
             var out = [bytes.slice(0..<header.dataStart)]
             for e in header.entries.sorted(by: { $0.offsets.lowerBound < $1.offsets.lowerBound }) {
                 let range = (header.dataStart + e.offsets.lowerBound)..<(header.dataStart + e.offsets.upperBound)
-                guard let t = byOrigin[e.name], t.isModified else { out.append(bytes.slice(range)); continue }
+                guard let t = byOrigin[e.name], t.isModified else {
+                    out.append(bytes.slice(range))
+                    continue
+                }
                 out.append(try littleEndianBytes(t, file: file))
             }
             return out
         }
         // Source header order for the names it has, then the rest; data in the source's data order.
         let rank = Dictionary(header.entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let dataRank = Dictionary(header.entries.sorted { $0.offsets.lowerBound < $1.offsets.lowerBound }
-            .enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let dataRank = Dictionary(
+            header.entries.sorted { $0.offsets.lowerBound < $1.offsets.lowerBound }
+                .enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         let idx = tensors.indices
-        let headerOrder = idx.sorted { (rank[tensors[$0].origin] ?? Int.max, $0) < (rank[tensors[$1].origin] ?? Int.max, $1) }
-        let dataOrder = idx.sorted { (dataRank[tensors[$0].origin] ?? Int.max, $0) < (dataRank[tensors[$1].origin] ?? Int.max, $1) }
+        let headerOrder = idx.sorted {
+            (rank[tensors[$0].origin] ?? Int.max, $0) < (rank[tensors[$1].origin] ?? Int.max, $1)
+        }
+        let dataOrder = idx.sorted {
+            (dataRank[tensors[$0].origin] ?? Int.max, $0) < (dataRank[tensors[$1].origin] ?? Int.max, $1)
+        }
         let named = headerOrder.map { (tensors[$0], tensors[$0].name) }
         let positions = Dictionary(headerOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return try fresh(named, order: dataOrder.compactMap { positions[$0] }, metadata: header.metadata, file: file)
     }
 
     /// A new file: header entries in the order of `named`, data in `order` (indices into `named`).
-    static func fresh(_ named: [(Tensor, String)], order: [Int], metadata: [(key: String, value: String)]?,
-                      file: String) throws -> [Data] {
+    static func fresh(
+        _ named: [(Tensor, String)], order: [Int], metadata: [(key: String, value: String)]?,
+        file: String
+    ) throws -> [Data] {
         var seen = Set<String>()
         for (_, n) in named where !seen.insert(n).inserted {
             throw SafeTensorsError.cannotWrite(file: file, reason: "two tensors are named '\(n)'")
@@ -90,7 +109,8 @@ extension SafeTensorsFormat {
     static func littleEndianBytes(_ t: Tensor, file: String) throws -> Data {
         let raw = try t.rawBytes()
         guard raw.count >= t.byteCount else {
-            throw SafeTensorsError.cannotWrite(file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
+            throw SafeTensorsError.cannotWrite(
+                file: file, reason: "tensor '\(t.name)' has \(raw.count) bytes, its shape needs \(t.byteCount)")
         }
         let exact = raw.count == t.byteCount ? raw : raw.prefix(t.byteCount)
         let size = t.dtype.byteSize
@@ -99,7 +119,11 @@ extension SafeTensorsFormat {
         out.withUnsafeMutableBytes { (p: UnsafeMutableRawBufferPointer) in
             for e in stride(from: 0, to: p.count, by: size) {
                 var (a, b) = (e, e + size - 1)
-                while a < b { p.swapAt(a, b); a += 1; b -= 1 }
+                while a < b {
+                    p.swapAt(a, b)
+                    a += 1
+                    b -= 1
+                }
             }
         }
         return out
@@ -108,7 +132,8 @@ extension SafeTensorsFormat {
     /// Writes `chunks` to a new file at `url`.
     static func writeChunks(_ chunks: [Data], to url: URL, file: String) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let h = FileHandle(forWritingAtPath: url.path) else {
+            let h = FileHandle(forWritingAtPath: url.path)
+        else {
             throw SafeTensorsError.cannotWrite(file: file, reason: "cannot create \(url.path)")
         }
         defer { try? h.close() }
@@ -125,7 +150,8 @@ extension SafeTensorsFormat {
     /// Checks `back` holds each of `tensors` (by name, else origin) with the same dtype, shape and bytes.
     static func verifyTensors(_ tensors: [Tensor], _ back: [Tensor], file: String) throws {
         guard back.count == tensors.count else {
-            throw SafeTensorsError.verifyFailed(file: file, tensor: "*", reason: "\(back.count) tensors read back, \(tensors.count) written")
+            throw SafeTensorsError.verifyFailed(
+                file: file, tensor: "*", reason: "\(back.count) tensors read back, \(tensors.count) written")
         }
         let byName = Dictionary(back.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for t in tensors {

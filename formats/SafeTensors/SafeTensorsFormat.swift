@@ -39,8 +39,9 @@ public enum SafeTensorsFormat: ModelFormat {
         let (header, tensors) = try readFile(url)
         var metadata: [(key: String, value: String)] = [("header_bytes", "\(header.json.count)")]
         for (k, v) in header.metadata ?? [] { metadata.append((metadataPrefix + k, v)) }
-        return ModelGraph(format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
-                          metadata: metadata, source: url)
+        return ModelGraph(
+            format: name, layout: StateDictLayout.detect(tensors), tensors: tensors,
+            metadata: metadata, source: url)
     }
 
     /// The validated header of one file and its tensors, in header order,
@@ -50,9 +51,10 @@ public enum SafeTensorsFormat: ModelFormat {
         let header = try SafeTensorsHeader.parse(bytes, file: url.path)
         let start = header.dataStart
         let tensors = header.entries.map { e in
-            Tensor(name: e.name, dtype: e.dtype, shape: e.shape, byteOrder: .little,
-                   storage: .bytes(bytes.slice((start + e.offsets.lowerBound)..<(start + e.offsets.upperBound))),
-                   origin: e.name)
+            Tensor(
+                name: e.name, dtype: e.dtype, shape: e.shape, byteOrder: .little,
+                storage: .bytes(bytes.slice((start + e.offsets.lowerBound)..<(start + e.offsets.upperBound))),
+                origin: e.name)
         }
         return (header, tensors)
     }

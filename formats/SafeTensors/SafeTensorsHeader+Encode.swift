@@ -15,8 +15,9 @@ extension SafeTensorsHeader {
         }
         for e in entries {
             let shape = e.shape.map(String.init).joined(separator: ",")
-            parts.append("\(JSONValue.quote(e.name)):{\"dtype\":\"\(SafeTensorsDType.name(of: e.dtype))\",\"shape\":[\(shape)],"
-                         + "\"data_offsets\":[\(e.offsets.lowerBound),\(e.offsets.upperBound)]}")
+            parts.append(
+                "\(JSONValue.quote(e.name)):{\"dtype\":\"\(SafeTensorsDType.name(of: e.dtype))\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(e.offsets.lowerBound),\(e.offsets.upperBound)]}")
         }
         var json = Array(("{" + parts.joined(separator: ",") + "}").utf8)
         let pad = (8 - json.count % 8) % 8

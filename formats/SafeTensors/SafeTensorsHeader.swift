@@ -36,12 +36,14 @@ struct SafeTensorsHeader: Sendable {
     /// tensors covering the data section exactly.
     static func parse(_ bytes: MappedFile, file: String) throws -> SafeTensorsHeader {
         guard bytes.count >= 8 else {
-            throw SafeTensorsError.truncated(file: file, reason: "\(bytes.count) bytes, fewer than the 8-byte header length")
+            throw SafeTensorsError.truncated(
+                file: file, reason: "\(bytes.count) bytes, fewer than the 8-byte header length")
         }
         let n = bytes.withBytes(0..<8) { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard n <= UInt64(maxHeaderLength) else { throw SafeTensorsError.headerTooLarge(file: file, bytes: n) }
         guard Int(n) <= bytes.count - 8 else {
-            throw SafeTensorsError.truncated(file: file, reason: "the header declares \(n) bytes but \(bytes.count - 8) follow")
+            throw SafeTensorsError.truncated(
+                file: file, reason: "the header declares \(n) bytes but \(bytes.count - 8) follow")
         }
         let json = bytes.slice(8..<(8 + Int(n)))
         let raw = [UInt8](json)
@@ -55,7 +57,8 @@ struct SafeTensorsHeader: Sendable {
         var seen = Set<String>()
         for m in members {
             guard seen.insert(m.key).inserted else {
-                throw SafeTensorsError.badTensor(file: file, tensor: m.key, reason: "the name appears more than once in the header")
+                throw SafeTensorsError.badTensor(
+                    file: file, tensor: m.key, reason: "the name appears more than once in the header")
             }
             if m.key == "__metadata__" {
                 header.metadata = try metadata(m.value, file: file)
@@ -69,7 +72,9 @@ struct SafeTensorsHeader: Sendable {
 
     /// `__metadata__`: an object of string values.
     static func metadata(_ v: OrderedJSON, file: String) throws -> [(key: String, value: String)] {
-        guard let members = v.members else { throw SafeTensorsError.badHeader(file: file, reason: "__metadata__ is not an object") }
+        guard let members = v.members else {
+            throw SafeTensorsError.badHeader(file: file, reason: "__metadata__ is not an object")
+        }
         return try members.map { m in
             guard let s = m.value.string else {
                 throw SafeTensorsError.badHeader(file: file, reason: "__metadata__ value '\(m.key)' is not a string")
@@ -99,7 +104,8 @@ struct SafeTensorsHeader: Sendable {
             return n
         }
         guard let offs = try field("data_offsets").elements, offs.count == 2,
-              let begin = offs[0].count, let end = offs[1].count else {
+            let begin = offs[0].count, let end = offs[1].count
+        else {
             throw bad("\"data_offsets\" is not two non-negative integers")
         }
         guard begin <= end else { throw bad("data_offsets [\(begin), \(end)] end before they begin") }
@@ -110,12 +116,15 @@ struct SafeTensorsHeader: Sendable {
     /// span its shape's bytes; together they must cover all `dataBytes`.
     static func checkLayout(_ entries: [Entry], dataBytes: Int, file: String) throws {
         var next = 0
-        for e in entries.sorted(by: { ($0.offsets.lowerBound, $0.offsets.upperBound) < ($1.offsets.lowerBound, $1.offsets.upperBound) }) {
+        for e in entries.sorted(by: {
+            ($0.offsets.lowerBound, $0.offsets.upperBound) < ($1.offsets.lowerBound, $1.offsets.upperBound)
+        }) {
             func bad(_ r: String) -> SafeTensorsError { .badTensor(file: file, tensor: e.name, reason: r) }
             guard e.offsets.lowerBound == next else {
-                throw bad(e.offsets.lowerBound < next
-                          ? "data_offsets [\(e.offsets.lowerBound), \(e.offsets.upperBound)] overlap the tensor before, which ends at \(next)"
-                          : "data_offsets start at \(e.offsets.lowerBound), leaving a gap after byte \(next)")
+                throw bad(
+                    e.offsets.lowerBound < next
+                        ? "data_offsets [\(e.offsets.lowerBound), \(e.offsets.upperBound)] overlap the tensor before, which ends at \(next)"
+                        : "data_offsets start at \(e.offsets.lowerBound), leaving a gap after byte \(next)")
             }
             var elements = 1
             for d in e.shape {
@@ -126,11 +135,14 @@ struct SafeTensorsHeader: Sendable {
             let (nbytes, o) = elements.multipliedReportingOverflow(by: e.dtype.byteSize)
             guard !o else { throw bad("the shape \(e.shape) overflows") }
             guard nbytes == e.offsets.count else {
-                throw bad("shape \(e.shape) of \(SafeTensorsDType.name(of: e.dtype)) needs \(nbytes) bytes but data_offsets span \(e.offsets.count)")
+                throw bad(
+                    "shape \(e.shape) of \(SafeTensorsDType.name(of: e.dtype)) needs \(nbytes) bytes but data_offsets span \(e.offsets.count)"
+                )
             }
             guard e.offsets.upperBound <= dataBytes else {
-                throw SafeTensorsError.badTensor(file: file, tensor: e.name,
-                                                 reason: "data_offsets end at \(e.offsets.upperBound), past the \(dataBytes) bytes of data")
+                throw SafeTensorsError.badTensor(
+                    file: file, tensor: e.name,
+                    reason: "data_offsets end at \(e.offsets.upperBound), past the \(dataBytes) bytes of data")
             }
             next = e.offsets.upperBound
         }

@@ -26,7 +26,9 @@ struct SafeTensorsIndex: Sendable {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
         guard let size, size <= maxBytes else { throw bad("larger than \(maxBytes) bytes, or unreadable") }
         let bytes: Data
-        do { bytes = try Data(contentsOf: url) } catch { throw FairAuditError.unreadableFile(path: file, reason: "\(error)") }
+        do { bytes = try Data(contentsOf: url) } catch {
+            throw FairAuditError.unreadableFile(path: file, reason: "\(error)")
+        }
         let raw = [UInt8](bytes)
         guard String(bytes: raw, encoding: .utf8) != nil else { throw bad("not valid UTF-8") }
         let doc: OrderedJSON
@@ -35,11 +37,17 @@ struct SafeTensorsIndex: Sendable {
         guard let wm = top.first(where: { $0.key == "weight_map" })?.value.members else {
             throw bad("no \"weight_map\" object")
         }
-        var map: [(tensor: String, shard: String)] = [], shards: [String] = []
-        var seen = Set<String>(), shardSet = Set<String>()
+        var map: [(tensor: String, shard: String)] = []
+        var shards: [String] = []
+        var seen = Set<String>()
+        var shardSet = Set<String>()
         for m in wm {
-            guard seen.insert(m.key).inserted else { throw bad("tensor '\(m.key)' appears more than once in weight_map") }
-            guard let shard = m.value.string else { throw bad("tensor '\(m.key)' maps to something other than a file name") }
+            guard seen.insert(m.key).inserted else {
+                throw bad("tensor '\(m.key)' appears more than once in weight_map")
+            }
+            guard let shard = m.value.string else {
+                throw bad("tensor '\(m.key)' maps to something other than a file name")
+            }
             let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
             guard !shard.isEmpty, !shard.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0.isEmpty }) else {
                 throw bad("tensor '\(m.key)' maps to '\(shard)', not a file name inside the index's folder")
@@ -61,7 +69,8 @@ struct SafeTensorsIndex: Sendable {
         var s = "{\n"
         if let metadataJSON { s += "  \"metadata\": \(metadataJSON),\n" }
         s += "  \"weight_map\": {\n"
-        s += weightMap.map { "    \(JSONValue.quote($0.tensor)): \(JSONValue.quote($0.shard))" }.joined(separator: ",\n")
+        s += weightMap.map { "    \(JSONValue.quote($0.tensor)): \(JSONValue.quote($0.shard))" }.joined(
+            separator: ",\n")
         s += "\n  }\n}\n"
         return Data(s.utf8)
     }

@@ -6,7 +6,8 @@ let args = CommandLine.arguments
 let n = args.count > 1 ? Int(args[1]) ?? 1_000_000 : 1_000_000
 let resamples = args.count > 2 ? Int(args[2]) ?? 200 : 200
 var rng = Xoshiro256StarStar(seed: 1)
-var scores = [Float](repeating: 0, count: n), labels = [Float](repeating: 0, count: n)
+var scores = [Float](repeating: 0, count: n)
+var labels = [Float](repeating: 0, count: n)
 var groups = [Int](repeating: 0, count: n)
 for i in 0..<n {
     scores[i] = Float(Double(rng.next() >> 11) / Double(1 << 53))
@@ -15,9 +16,12 @@ for i in 0..<n {
 }
 for threads in [1, 2] {
     let t0 = Date()
-    let r = try FairnessReport(scores: scores, labels: labels, rowGroups: groups, groupNames: ["a", "b", "c", "d", "e"],
-                               resamples: resamples, seed: 0, threads: threads)
+    let r = try FairnessReport(
+        scores: scores, labels: labels, rowGroups: groups, groupNames: ["a", "b", "c", "d", "e"],
+        resamples: resamples, seed: 0, threads: threads)
     let s = Date().timeIntervalSince(t0)
-    print(String(format: "swift: %d rows, %d resamples, %d thread(s): %.3f s (DP difference %.5f)",
-                 n, resamples, threads, s, r.gaps.demographicParityDifference))
+    print(
+        String(
+            format: "swift: %d rows, %d resamples, %d thread(s): %.3f s (DP difference %.5f)",
+            n, resamples, threads, s, r.gaps.demographicParityDifference))
 }

@@ -55,8 +55,10 @@ public struct AuditContext: Sendable {
     }
 
     /// Creates a context.
-    public init(graph: ModelGraph, data: LabeledData, scores: [Float], options: AuditOptions,
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        graph: ModelGraph, data: LabeledData, scores: [Float], options: AuditOptions,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.graph = graph
         self.data = data
         self.scores = scores

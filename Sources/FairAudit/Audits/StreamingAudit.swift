@@ -22,8 +22,10 @@ public struct AuditRows {
     public var rowIDs: UnsafeBufferPointer<UInt64>
 
     /// Creates a run.
-    public init(firstRow: Int, count: Int, features: UnsafeBufferPointer<Float>, scores: UnsafeBufferPointer<Float>,
-                labels: UnsafeBufferPointer<Float>, groups: UnsafeBufferPointer<Int>, rowIDs: UnsafeBufferPointer<UInt64>) {
+    public init(
+        firstRow: Int, count: Int, features: UnsafeBufferPointer<Float>, scores: UnsafeBufferPointer<Float>,
+        labels: UnsafeBufferPointer<Float>, groups: UnsafeBufferPointer<Int>, rowIDs: UnsafeBufferPointer<UInt64>
+    ) {
         self.firstRow = firstRow
         self.count = count
         self.features = features
@@ -51,8 +53,10 @@ public struct AuditStreamEnd: Sendable {
     public var progress: @Sendable (String) -> Void
 
     /// Creates the end-of-stream summary.
-    public init(graph: ModelGraph, data: LabeledData, groupOrder: [Int], options: AuditOptions,
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        graph: ModelGraph, data: LabeledData, groupOrder: [Int], options: AuditOptions,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.graph = graph
         self.data = data
         self.groupOrder = groupOrder

@@ -52,9 +52,11 @@ public struct SpatialOptions: Sendable, Equatable {
     public var size: [Int]
 
     /// Options of a `rank`-dimensional layer; unset settings take Keras' defaults.
-    public init(rank: Int, window: [Int]? = nil, strides: [Int]? = nil, dilation: [Int]? = nil,
-                padding: SpatialPadding = .valid, groups: Int = 1, depthMultiplier: Int = 1, filters: Int? = nil,
-                dataFormat: DataFormat = .channelsLast, keepDims: Bool = false, amounts: [[Int]]? = nil, size: [Int]? = nil) {
+    public init(
+        rank: Int, window: [Int]? = nil, strides: [Int]? = nil, dilation: [Int]? = nil,
+        padding: SpatialPadding = .valid, groups: Int = 1, depthMultiplier: Int = 1, filters: Int? = nil,
+        dataFormat: DataFormat = .channelsLast, keepDims: Bool = false, amounts: [[Int]]? = nil, size: [Int]? = nil
+    ) {
         self.rank = rank
         let ones = [Int](repeating: 1, count: rank)
         self.window = window ?? ones

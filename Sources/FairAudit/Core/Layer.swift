@@ -127,9 +127,11 @@ public struct Layer: Sendable, Equatable {
     public var einsum: EinsumSpec?
 
     /// Creates a layer.
-    public init(name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
-                units: Int? = nil, weights: [ParameterRole: String] = [:], kernelLayout: KernelLayout = .inOut,
-                epsilon: Double = 1e-3, className: String? = nil) {
+    public init(
+        name: String, kind: Kind, activation: Activation = .linear, negativeSlope: Double = 0.2,
+        units: Int? = nil, weights: [ParameterRole: String] = [:], kernelLayout: KernelLayout = .inOut,
+        epsilon: Double = 1e-3, className: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.activation = activation

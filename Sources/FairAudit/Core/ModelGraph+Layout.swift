@@ -23,7 +23,9 @@ extension ModelGraph {
     public func converted(to layout: WeightLayout) throws -> ModelGraph {
         guard let layers else {
             throw FairAuditError.unsupportedModel(
-                reason: "converting to the \(layout.rawValue) layout needs the architecture (pass --architecture, or --activation/--head for a state dict)")
+                reason:
+                    "converting to the \(layout.rawValue) layout needs the architecture (pass --architecture, or --activation/--head for a state dict)"
+            )
         }
         let separator = layout == .torch ? "." : "/"
         let targetKernel: KernelLayout = layout == .torch ? .outIn : .inOut
@@ -48,11 +50,13 @@ extension ModelGraph {
             if layer.kind == .dense { copy.kernelLayout = targetKernel }
             newLayers.append(copy)
         }
-        return ModelGraph(format: format, layout: layout == .torch ? .torchStateDict : .kerasWeights,
-                          tensors: tensors,
-                          // Only the Keras config survives: the rest described the file read.
-                          metadata: metadata.filter { KerasExport.configKeys.contains($0.key) }, layers: newLayers, inputWidth: inputWidth,
-                          architectureNote: nil, source: nil)
+        return ModelGraph(
+            format: format, layout: layout == .torch ? .torchStateDict : .kerasWeights,
+            tensors: tensors,
+            // Only the Keras config survives: the rest described the file read.
+            metadata: metadata.filter { KerasExport.configKeys.contains($0.key) }, layers: newLayers,
+            inputWidth: inputWidth,
+            architectureNote: nil, source: nil)
     }
 }
 
@@ -60,7 +64,9 @@ extension Tensor {
     /// The transpose of a 2-D tensor, same dtype and byte order.
     public func transposed2D() throws -> Tensor {
         guard shape.count == 2 else { throw FairAuditError.shapeMismatch(name: name, expected: [0, 0], found: shape) }
-        let rows = shape[0], cols = shape[1], size = dtype.byteSize
+        let rows = shape[0]
+        let cols = shape[1]
+        let size = dtype.byteSize
         let src = try rawBytes()
         guard src.count >= byteCount else {
             throw FairAuditError.truncatedTensor(name: name, expected: byteCount, found: src.count)
@@ -70,7 +76,8 @@ extension Tensor {
             out.withUnsafeMutableBytes { (d: UnsafeMutableRawBufferPointer) in
                 for r in 0..<rows {
                     for c in 0..<cols {
-                        let from = (r * cols + c) * size, to = (c * rows + r) * size
+                        let from = (r * cols + c) * size
+                        let to = (c * rows + r) * size
                         for b in 0..<size { d[to + b] = s[from + b] }
                     }
                 }

@@ -22,8 +22,10 @@ public struct ModelGraph: Sendable {
     public var source: URL?
 
     /// Creates a graph.
-    public init(format: String, layout: ModelLayout, tensors: [Tensor], metadata: [(key: String, value: String)] = [],
-                layers: [Layer]? = nil, inputWidth: Int? = nil, architectureNote: String? = nil, source: URL? = nil) {
+    public init(
+        format: String, layout: ModelLayout, tensors: [Tensor], metadata: [(key: String, value: String)] = [],
+        layers: [Layer]? = nil, inputWidth: Int? = nil, architectureNote: String? = nil, source: URL? = nil
+    ) {
         self.format = format
         self.layout = layout
         self.tensors = tensors
@@ -42,7 +44,9 @@ public struct ModelGraph: Sendable {
 
     /// Replaces the values of tensor `name`, keeping its dtype, shape and byte order.
     public mutating func replaceValues(of name: String, with values: [Float]) throws {
-        guard let i = tensors.firstIndex(where: { $0.name == name }) else { throw FairAuditError.missingTensor(name: name) }
+        guard let i = tensors.firstIndex(where: { $0.name == name }) else {
+            throw FairAuditError.missingTensor(name: name)
+        }
         tensors[i] = try tensors[i].replacingValues(values)
     }
 

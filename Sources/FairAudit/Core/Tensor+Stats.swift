@@ -25,9 +25,13 @@ extension Tensor {
         guard data.count >= byteCount else {
             throw FairAuditError.truncatedTensor(name: name, expected: byteCount, found: data.count)
         }
-        var n = 0.0, mean = 0.0, m2 = 0.0
-        var lo = Double.infinity, hi = -Double.infinity
-        var nan = 0, inf = 0
+        var n = 0.0
+        var mean = 0.0
+        var m2 = 0.0
+        var lo = Double.infinity
+        var hi = -Double.infinity
+        var nan = 0
+        var inf = 0
         var buffer = [Double](repeating: 0, count: Swift.max(1, Swift.min(chunkElements, elementCount)))
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var start = 0
@@ -36,12 +40,20 @@ extension Tensor {
                 buffer.withUnsafeMutableBufferPointer { out in
                     Tensor.decode(raw, from: start, count: count, dtype: dtype, byteOrder: byteOrder, into: out)
                 }
-                var cn = 0.0, csum = 0.0
+                var cn = 0.0
+                var csum = 0.0
                 for i in 0..<count {
                     let v = buffer[i]
-                    if v.isNaN { nan += 1; continue }
-                    if v.isInfinite { inf += 1; continue }
-                    cn += 1; csum += v
+                    if v.isNaN {
+                        nan += 1
+                        continue
+                    }
+                    if v.isInfinite {
+                        inf += 1
+                        continue
+                    }
+                    cn += 1
+                    csum += v
                     if v < lo { lo = v }
                     if v > hi { hi = v }
                 }

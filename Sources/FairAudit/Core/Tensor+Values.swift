@@ -35,8 +35,10 @@ extension Tensor {
     }
 
     /// Decodes `count` elements of `dtype` stored in `byteOrder` from `data`.
-    public static func decode(_ data: Data, dtype: DType, byteOrder: ByteOrder, count: Int,
-                              name: String) throws -> [Double] {
+    public static func decode(
+        _ data: Data, dtype: DType, byteOrder: ByteOrder, count: Int,
+        name: String
+    ) throws -> [Double] {
         let need = count * dtype.byteSize
         guard data.count >= need else {
             throw FairAuditError.truncatedTensor(name: name, expected: need, found: data.count)
@@ -52,8 +54,10 @@ extension Tensor {
 
     /// Decodes elements `start ..< start + count` of `raw` (which the caller
     /// has checked holds them) into `out[0 ..< count]`.
-    static func decode(_ raw: UnsafeRawBufferPointer, from start: Int, count: Int, dtype: DType,
-                       byteOrder: ByteOrder, into out: UnsafeMutableBufferPointer<Double>) {
+    static func decode(
+        _ raw: UnsafeRawBufferPointer, from start: Int, count: Int, dtype: DType,
+        byteOrder: ByteOrder, into out: UnsafeMutableBufferPointer<Double>
+    ) {
         let swap = byteOrder != .native
         func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
             let v = raw.loadUnaligned(fromByteOffset: (start + i) * MemoryLayout<T>.size, as: T.self)

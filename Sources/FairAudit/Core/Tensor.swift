@@ -32,8 +32,10 @@ public struct Tensor: Sendable {
     public var isModified: Bool
 
     /// Creates a tensor.
-    public init(name: String, dtype: DType, shape: [Int], byteOrder: ByteOrder = .little,
-                storage: TensorStorage, origin: String? = nil, isModified: Bool = false) {
+    public init(
+        name: String, dtype: DType, shape: [Int], byteOrder: ByteOrder = .little,
+        storage: TensorStorage, origin: String? = nil, isModified: Bool = false
+    ) {
         self.name = name
         self.dtype = dtype
         self.shape = shape

@@ -47,17 +47,25 @@ final class ByteBlockQueue: @unchecked Sendable {
             if cancelled { break }
             let buffer = free.removeLast()
             condition.unlock()
-            var total = 0, atEnd = false, error: Error?
+            var total = 0
+            var atEnd = false
+            var error: Error?
             do {
                 while total < buffer.count {
                     let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
-                    if n == 0 { atEnd = true; break }
+                    if n == 0 {
+                        atEnd = true
+                        break
+                    }
                     total += n
                 }
             } catch let e { error = e }
             condition.lock()
-            if let error { failure = error; finished = true; free.append(buffer) }
-            else {
+            if let error {
+                failure = error
+                finished = true
+                free.append(buffer)
+            } else {
                 if total > 0 { ready.append(Block(buffer: buffer, count: total)) } else { free.append(buffer) }
                 if atEnd { finished = true }
             }

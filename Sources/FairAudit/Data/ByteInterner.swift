@@ -58,10 +58,13 @@ struct ByteInterner {
             if entry == 0 { break }
             let id = entry - 1
             if hashes[id] == h {
-                let lo = starts[id], n = starts[id + 1] - lo
-                let same = n == count && arena.withUnsafeBufferPointer { a in
-                    count == 0 || memcmp(a.baseAddress! + lo, p, count) == 0
-                }
+                let lo = starts[id]
+                let n = starts[id + 1] - lo
+                let same =
+                    n == count
+                    && arena.withUnsafeBufferPointer { a in
+                        count == 0 || memcmp(a.baseAddress! + lo, p, count) == 0
+                    }
                 if same { return (id, false) }
             }
             slot = (slot + 1) & mask

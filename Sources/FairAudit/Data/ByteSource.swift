@@ -81,7 +81,9 @@ final class GzipByteSource: ByteSource {
         input = .allocate(byteCount: 1 << 16, alignment: 16)
         let rc = fa_inflateInit2(stream, 15 + 32)
         guard rc == Z_OK else {
-            stream.deinitialize(count: 1); stream.deallocate(); input.deallocate()
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            input.deallocate()
             throw FairAuditError.unreadableFile(path: file.path, reason: "zlib could not start (code \(rc))")
         }
     }
@@ -111,7 +113,10 @@ final class GzipByteSource: ByteSource {
                 // Concatenated gzip members continue; otherwise the file ends here.
                 if stream.pointee.avail_in == 0 {
                     let n = try file.read(into: input)
-                    if n == 0 { finished = true; break }
+                    if n == 0 {
+                        finished = true
+                        break
+                    }
                     stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
                     stream.pointee.avail_in = uInt(n)
                 }

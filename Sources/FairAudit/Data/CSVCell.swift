@@ -11,23 +11,35 @@ enum CSVCell {
     /// Clinger's exact fast path when ``fastValue(_:fraction:digits:negative:)``
     /// accepts them; anything else goes through `strtod`.
     static func parseFloat(_ p: UnsafePointer<UInt8>, count: Int) -> Result<Float, NumberProblem> {
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while lo < hi && (p[lo] == 0x20 || p[lo] == 0x09) { lo += 1 }
         while hi > lo && (p[hi - 1] == 0x20 || p[hi - 1] == 0x09) { hi -= 1 }
         if lo == hi { return .failure(.empty) }
         // Fast path: [sign] digits [. digits].
         var i = lo
         var negative = false
-        if p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") { negative = p[i] == UInt8(ascii: "-"); i += 1 }
-        var mantissa: UInt64 = 0, digits = 0, fraction = 0, dot = false, fast = i < hi
+        if p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+            negative = p[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = 0
+        var dot = false
+        var fast = i < hi
         while i < hi {
             let c = p[i]
             if c >= 0x30 && c <= 0x39 {
-                mantissa = mantissa &* 10 &+ UInt64(c - 0x30); digits += 1
+                mantissa = mantissa &* 10 &+ UInt64(c - 0x30)
+                digits += 1
                 if dot { fraction += 1 }
             } else if c == UInt8(ascii: ".") && !dot {
                 dot = true
-            } else { fast = false; break }
+            } else {
+                fast = false
+                break
+            }
             i += 1
         }
         if fast, let v = fastValue(mantissa, fraction: fraction, digits: digits, negative: negative) {
@@ -37,7 +49,8 @@ enum CSVCell {
         for k in lo..<hi {
             switch p[k] {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "e"), UInt8(ascii: "E"): break
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
+                break
             default: letters = true
             }
         }
@@ -50,7 +63,9 @@ enum CSVCell {
         var end: UnsafeMutablePointer<CChar>?
         let start = UnsafeRawPointer(p + lo).assumingMemoryBound(to: CChar.self)
         let v = strtod(start, &end)
-        guard let e = end, UnsafeRawPointer(e) - UnsafeRawPointer(start) == hi - lo else { return .failure(.notANumber) }
+        guard let e = end, UnsafeRawPointer(e) - UnsafeRawPointer(start) == hi - lo else {
+            return .failure(.notANumber)
+        }
         let f = Float(v)
         return f.isFinite ? .success(f) : .failure(.notFinite)
     }
@@ -74,7 +89,10 @@ enum CSVCell {
     nonisolated(unsafe) static let powersOfTenTable: UnsafePointer<Double> = {
         let p = UnsafeMutablePointer<Double>.allocate(capacity: 23)
         var x = 1.0
-        for i in 0...22 { p[i] = x; x *= 10 }
+        for i in 0...22 {
+            p[i] = x
+            x *= 10
+        }
         return UnsafePointer(p)
     }()
 

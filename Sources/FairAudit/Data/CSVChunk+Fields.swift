@@ -18,8 +18,10 @@ extension CSVChunk {
     /// checks them: group cells (valid UTF-8, then any empty one skips the
     /// row), the label, the kept cells. Text is validated once per distinct
     /// value, when it is first interned.
-    func readText(_ base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
-                  line: Int, layout: CSVLayout, general: Bool) -> TextOutcome {
+    func readText(
+        _ base: UnsafePointer<UInt8>, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+        line: Int, layout: CSVLayout, general: Bool
+    ) -> TextOutcome {
         let cols = layout.columns
         func utf8Failure(_ c: Int) -> TextOutcome {
             let place = layout.columns.header[c]
@@ -27,7 +29,8 @@ extension CSVChunk {
             return .failed
         }
         func valid(_ c: Int) -> Bool {
-            String(validating: UnsafeBufferPointer(start: base + starts[c], count: ends[c] - starts[c]), as: UTF8.self) != nil
+            String(validating: UnsafeBufferPointer(start: base + starts[c], count: ends[c] - starts[c]), as: UTF8.self)
+                != nil
         }
         var anyEmpty = false
         for c in cols.groups where ends[c] == starts[c] { anyEmpty = true }
@@ -62,8 +65,11 @@ extension CSVChunk {
             label = id
         }
         for (k, c) in cols.keep.enumerated() {
-            guard let s = String(validating: UnsafeBufferPointer(start: base + starts[c], count: ends[c] - starts[c]),
-                                 as: UTF8.self) else { return utf8Failure(c) }
+            guard
+                let s = String(
+                    validating: UnsafeBufferPointer(start: base + starts[c], count: ends[c] - starts[c]),
+                    as: UTF8.self)
+            else { return utf8Failure(c) }
             kept[k].append(s)
         }
         return .row(group: group, label: label)
@@ -71,8 +77,10 @@ extension CSVChunk {
 
     /// Turns one record decoded by the general scanner into a row, or the
     /// message naming its line and column.
-    func generalRecord(_ scanner: CSVRecordScanner, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
-                       line: Int, layout: CSVLayout) {
+    func generalRecord(
+        _ scanner: CSVRecordScanner, starts: UnsafeMutablePointer<Int>, ends: UnsafeMutablePointer<Int>,
+        line: Int, layout: CSVLayout
+    ) {
         let n = layout.fieldCount
         guard scanner.fieldCount == n else {
             let got = scanner.fieldCount
@@ -88,7 +96,9 @@ extension CSVChunk {
             let (group, label): (Int, Int)
             switch readText(base, starts: starts, ends: ends, line: line, layout: layout, general: true) {
             case .row(let g, let l): (group, label) = (g, l)
-            case .skipped: skipped += 1; return
+            case .skipped:
+                skipped += 1
+                return
             case .failed, .general: return
             }
             let row = openRow()
@@ -97,7 +107,9 @@ extension CSVChunk {
                 case .success(let v): row[Int(layout.slots[c])] = v
                 case .failure(let problem):
                     let cell = CSVCell.quoted(ArraySlice(all[starts[c]..<ends[c]]))
-                    let utf8 = String(validating: UnsafeBufferPointer(rebasing: all[starts[c]..<ends[c]]), as: UTF8.self) != nil
+                    let utf8 =
+                        String(validating: UnsafeBufferPointer(rebasing: all[starts[c]..<ends[c]]), as: UTF8.self)
+                        != nil
                     let name = layout.columns.header[c]
                     fail(line: line) { line in
                         let place = "line \(line), column '\(name)'"
@@ -105,7 +117,9 @@ extension CSVChunk {
                         case .empty: return "\(place): the feature cell is empty"
                         case .notFinite: return "\(place): the feature cell \(cell) is not finite (NaN or infinity)"
                         case .notANumber:
-                            return utf8 ? "\(place): the feature cell \(cell) is not a number" : "\(place): the text is not valid UTF-8"
+                            return utf8
+                                ? "\(place): the feature cell \(cell) is not a number"
+                                : "\(place): the text is not valid UTF-8"
                         }
                     }
                     return

@@ -11,34 +11,57 @@ extension CSVChunk {
     /// bytes, numbers accumulated digit by digit straight into the row.
     /// Anything else goes through ``CSVRecordScanner`` and gives the same
     /// rows, or the same message, as reading record by record.
-    static func parse(_ p: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, layout: CSVLayout,
-                      bytesPerRow: Int) -> CSVChunk {
-        let chunk = CSVChunk(width: layout.width, keptColumns: layout.columns.keep.count,
-                             estimatedRows: (end - start) / max(bytesPerRow, 1) + 16)
+    static func parse(
+        _ p: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, layout: CSVLayout,
+        bytesPerRow: Int
+    ) -> CSVChunk {
+        let chunk = CSVChunk(
+            width: layout.width, keptColumns: layout.columns.keep.count,
+            estimatedRows: (end - start) / max(bytesPerRow, 1) + 16)
         chunk.start = start
         let n = layout.fieldCount
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
         let ends = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
-        defer { starts.deallocate(); ends.deallocate() }
+        defer {
+            starts.deallocate()
+            ends.deallocate()
+        }
         var scanner = CSVRecordScanner()
         var pos = start
         var lines = 0
-        let newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let newline = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         while pos < end {
             let c0 = p[pos]
-            if c0 == newline { lines += 1; pos += 1; continue }
-            if c0 == cr && pos + 1 < end && p[pos + 1] == newline { lines += 1; pos += 2; continue }
+            if c0 == newline {
+                lines += 1
+                pos += 1
+                continue
+            }
+            if c0 == cr && pos + 1 < end && p[pos + 1] == newline {
+                lines += 1
+                pos += 2
+                continue
+            }
             let row = chunk.openRow()
-            let next = fastRecord(p, start: pos, end: end, final: final, layout: layout, row: row, starts: starts, ends: ends)
+            let next = fastRecord(
+                p, start: pos, end: end, final: final, layout: layout, row: row, starts: starts, ends: ends)
             if next >= 0 {
-                if next - pos > layout.maxRecordBytes { chunk.failLong(line: lines, layout: layout); break }
+                if next - pos > layout.maxRecordBytes {
+                    chunk.failLong(line: lines, layout: layout)
+                    break
+                }
                 switch chunk.readText(p, starts: starts, ends: ends, line: lines, layout: layout, general: false) {
                 case .row(let group, let label):
                     chunk.commitRow(group: group, label: label)
-                    lines += 1; pos = next; continue
+                    lines += 1
+                    pos = next
+                    continue
                 case .skipped:
                     chunk.skipped += 1
-                    lines += 1; pos = next; continue
+                    lines += 1
+                    pos = next
+                    continue
                 case .failed, .general: break
                 }
                 if chunk.failure != nil { break }
@@ -49,15 +72,24 @@ extension CSVChunk {
                 pos = end
             case .incomplete:
                 chunk.incomplete = true
-                chunk.consumed = pos; chunk.newlines = lines
+                chunk.consumed = pos
+                chunk.newlines = lines
                 return chunk
             case .unclosedQuote:
                 chunk.fail(line: lines) { "line \($0): a quoted field is not closed before the end of the file" }
             case .record(let next, let newlines, let blank):
-                if blank { lines += newlines; pos = next; continue }
-                if scanner.bytes.count > layout.maxRecordBytes { chunk.failLong(line: lines, layout: layout); break }
+                if blank {
+                    lines += newlines
+                    pos = next
+                    continue
+                }
+                if scanner.bytes.count > layout.maxRecordBytes {
+                    chunk.failLong(line: lines, layout: layout)
+                    break
+                }
                 chunk.generalRecord(scanner, starts: starts, ends: ends, line: lines, layout: layout)
-                lines += newlines; pos = next
+                lines += newlines
+                pos = next
             }
             if chunk.failure != nil { break }
         }
@@ -104,10 +136,14 @@ extension CSVChunk {
     /// `starts`/`ends`. Returns where the next record starts, or -1 when the
     /// record needs the general path.
     @inline(__always)
-    static func fastRecord(_ p: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, layout: CSVLayout,
-                           row: UnsafeMutablePointer<Float>, starts: UnsafeMutablePointer<Int>,
-                           ends: UnsafeMutablePointer<Int>) -> Int {
-        let comma: UInt8 = 0x2C, newline: UInt8 = 0x0A, cr: UInt8 = 0x0D
+    static func fastRecord(
+        _ p: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, layout: CSVLayout,
+        row: UnsafeMutablePointer<Float>, starts: UnsafeMutablePointer<Int>,
+        ends: UnsafeMutablePointer<Int>
+    ) -> Int {
+        let comma: UInt8 = 0x2C
+        let newline: UInt8 = 0x0A
+        let cr: UInt8 = 0x0D
         let last = layout.fieldCount - 1
         let slots = layout.slots
         var pos = start
@@ -119,19 +155,38 @@ extension CSVChunk {
                 var q = pos
                 var c = p[q]
                 var negative = false
-                if c == 0x2D { negative = true; q += 1; c = p[q] } else if c == 0x2B { q += 1; c = p[q] }
+                if c == 0x2D {
+                    negative = true
+                    q += 1
+                    c = p[q]
+                } else if c == 0x2B {
+                    q += 1
+                    c = p[q]
+                }
                 let d0 = q
                 var m: UInt64 = 0
-                while c &- 0x30 < 10 { m = m &* 10 &+ UInt64(c &- 0x30); q += 1; c = p[q] }
-                var digits = q - d0, fraction = 0
+                while c &- 0x30 < 10 {
+                    m = m &* 10 &+ UInt64(c &- 0x30)
+                    q += 1
+                    c = p[q]
+                }
+                var digits = q - d0
+                var fraction = 0
                 if c == 0x2E {
-                    q += 1; c = p[q]
+                    q += 1
+                    c = p[q]
                     let f0 = q
-                    while c &- 0x30 < 10 { m = m &* 10 &+ UInt64(c &- 0x30); q += 1; c = p[q] }
-                    fraction = q - f0; digits += fraction
+                    while c &- 0x30 < 10 {
+                        m = m &* 10 &+ UInt64(c &- 0x30)
+                        q += 1
+                        c = p[q]
+                    }
+                    fraction = q - f0
+                    digits += fraction
                 }
                 if q == end || c == comma || c == newline || c == cr,
-                   let v = CSVCell.fastValue(m, fraction: fraction, digits: digits, negative: negative) {
+                    let v = CSVCell.fastValue(m, fraction: fraction, digits: digits, negative: negative)
+                {
                     row[slot] = v
                     pos = q
                 } else {
@@ -148,7 +203,8 @@ extension CSVChunk {
             ends[col] = pos
             if col < last {
                 guard pos < end, p[pos] == comma else { return -1 }
-                pos += 1; col += 1
+                pos += 1
+                col += 1
                 continue
             }
             if pos == end { return final ? end : -1 }

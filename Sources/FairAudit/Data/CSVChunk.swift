@@ -40,7 +40,8 @@ final class CSVChunk: @unchecked Sendable {
     init(width: Int, keptColumns: Int, estimatedRows: Int) {
         self.width = width
         capacityRows = max(estimatedRows, 16)
-        features = malloc(max(capacityRows * width, 1) * MemoryLayout<Float>.stride)!.assumingMemoryBound(to: Float.self)
+        features = malloc(max(capacityRows * width, 1) * MemoryLayout<Float>.stride)!.assumingMemoryBound(
+            to: Float.self)
         kept = Array(repeating: [], count: keptColumns)
         groupIDs.reserveCapacity(capacityRows)
     }

@@ -46,11 +46,15 @@ struct CSVColumns {
         }
         if let expected = options.expectedFeatureCount, expected != features.count {
             let used = features.map { names[$0] }
-            let shown = used.count > 10 ? used.prefix(3).joined(separator: ", ") + ", …, " + used.suffix(5).joined(separator: ", ")
-                                        : used.joined(separator: ", ")
-            let how = options.features != nil ? "the --features list" : "every column but the label, groups and ignored ones"
-            throw fail("the data has \(features.count) feature columns (\(shown): \(how)) but the model takes \(expected) inputs; "
-                       + "leave columns out with --ignore COL, or name the model's inputs in order with --features a,b,c")
+            let shown =
+                used.count > 10
+                ? used.prefix(3).joined(separator: ", ") + ", …, " + used.suffix(5).joined(separator: ", ")
+                : used.joined(separator: ", ")
+            let how =
+                options.features != nil ? "the --features list" : "every column but the label, groups and ignored ones"
+            throw fail(
+                "the data has \(features.count) feature columns (\(shown): \(how)) but the model takes \(expected) inputs; "
+                    + "leave columns out with --ignore COL, or name the model's inputs in order with --features a,b,c")
         }
     }
 }

@@ -37,9 +37,11 @@ public struct CSVDataOptions: Sendable, Equatable {
     var partOfStream = false
 
     /// Creates options.
-    public init(label: String?, groups: [String], ignore: [String] = [], features: [String]? = nil,
-                positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = " & ",
-                maxLineBytes: Int = 1 << 20) {
+    public init(
+        label: String?, groups: [String], ignore: [String] = [], features: [String]? = nil,
+        positive: String? = nil, expectedFeatureCount: Int? = nil, groupSeparator: String = " & ",
+        maxLineBytes: Int = 1 << 20
+    ) {
         self.label = label
         self.groups = groups
         self.ignore = ignore

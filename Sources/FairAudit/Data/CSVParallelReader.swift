@@ -62,8 +62,10 @@ final class CSVParallelReader {
     deinit { queue.close() }
 
     /// Reads the header record: the columns, where the first row starts, the header's line ends.
-    private static func header(_ buffer: CSVWorkBuffer, _ queue: ByteBlockQueue, options: CSVDataOptions,
-                               path: String) throws -> (CSVColumns, Int, Int) {
+    private static func header(
+        _ buffer: CSVWorkBuffer, _ queue: ByteBlockQueue, options: CSVDataOptions,
+        path: String
+    ) throws -> (CSVColumns, Int, Int) {
         func fail(_ reason: String) -> FairAuditError { .invalidInput(path: path, reason: reason) }
         var scanner = CSVRecordScanner()
         var atEnd = false
@@ -72,11 +74,16 @@ final class CSVParallelReader {
             case .end: throw fail("the file is empty (no header row)")
             case .unclosedQuote: throw fail("line 1: a quoted field is not closed before the end of the file")
             case .record(let next, let newlines, _):
-                if scanner.bytes.count > options.maxLineBytes { throw fail("line 1: the record is longer than \(options.maxLineBytes) bytes") }
-                let columns = try CSVColumns(fieldCount: scanner.fieldCount, field: { scanner.string($0) }, options: options, path: path)
+                if scanner.bytes.count > options.maxLineBytes {
+                    throw fail("line 1: the record is longer than \(options.maxLineBytes) bytes")
+                }
+                let columns = try CSVColumns(
+                    fieldCount: scanner.fieldCount, field: { scanner.string($0) }, options: options, path: path)
                 return (columns, next, newlines)
             case .incomplete:
-                if buffer.length > options.maxLineBytes { throw fail("line 1: the record is longer than \(options.maxLineBytes) bytes") }
+                if buffer.length > options.maxLineBytes {
+                    throw fail("line 1: the record is longer than \(options.maxLineBytes) bytes")
+                }
                 atEnd = try !buffer.pull(from: queue)
             }
         }
@@ -93,7 +100,9 @@ final class CSVParallelReader {
         while !atEnd {
             atEnd = try !buffer.pull(from: queue)
             let end: Int
-            if atEnd { end = buffer.length } else {
+            if atEnd {
+                end = buffer.length
+            } else {
                 guard let e = buffer.endOfLastLine() else {
                     if buffer.length > layout.maxRecordBytes { throw longRecord() }
                     continue
@@ -122,17 +131,21 @@ final class CSVParallelReader {
         }
         bounds.append(end)
         let cuts = bounds
-        let shared = SharedBytes(p: UnsafePointer(buffer.bytes)), layout = self.layout, perRow = bytesPerRow
+        let shared = SharedBytes(p: UnsafePointer(buffer.bytes))
+        let layout = self.layout
+        let perRow = bytesPerRow
         let count = bounds.count - 1
         let chunks = parallelMap(count) { k in
-            CSVChunk.parse(shared.p, start: cuts[k], end: cuts[k + 1], final: final && k == count - 1,
-                           layout: layout, bytesPerRow: perRow)
+            CSVChunk.parse(
+                shared.p, start: cuts[k], end: cuts[k + 1], final: final && k == count - 1,
+                layout: layout, bytesPerRow: perRow)
         }
         var rows = 0
         for (k, chunk) in chunks.enumerated() {
             if chunk.incomplete && k < count - 1 {
                 // A quoted newline was cut: parse the rest of the region in one piece.
-                let rest = CSVChunk.parse(shared.p, start: bounds[k], end: end, final: final, layout: layout, bytesPerRow: perRow)
+                let rest = CSVChunk.parse(
+                    shared.p, start: bounds[k], end: end, final: final, layout: layout, bytesPerRow: perRow)
                 try deliver(rest, body)
                 return (rest.consumed, rows + rest.rows)
             }

@@ -61,7 +61,10 @@ final class CSVRecordReader {
         consumedBefore += chunkLength
         chunkLength = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
         chunkPosition = 0
-        if chunkLength == 0 { atEnd = true; return false }
+        if chunkLength == 0 {
+            atEnd = true
+            return false
+        }
         return true
     }
 
@@ -70,27 +73,38 @@ final class CSVRecordReader {
     /// copies of the buffers (swapped back at the end) so the byte loop runs
     /// without the runtime's exclusivity checks on class properties.
     private func readRecord() throws -> Bool? {
-        var bytes = [UInt8](), ends = [Int]()
-        swap(&bytes, &self.bytes); swap(&ends, &self.fieldEnds)
+        var bytes = [UInt8]()
+        var ends = [Int]()
+        swap(&bytes, &self.bytes)
+        swap(&ends, &self.fieldEnds)
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
-        defer { swap(&bytes, &self.bytes); swap(&ends, &self.fieldEnds) }
+        defer {
+            swap(&bytes, &self.bytes)
+            swap(&ends, &self.fieldEnds)
+        }
         var line = self.line
         defer { self.line = line }
         recordLine = line
         var state = State.fieldStart
         var sawContent = false
         var readAny = false
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let comma = UInt8(ascii: ",")
+        let quote = UInt8(ascii: "\"")
+        let newline = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         while true {
             if chunkPosition == chunkLength {
                 guard try refill() else {
                     if !readAny { return nil }
                     if state == .quoted {
-                        throw FairAuditError.invalidInput(path: path, reason:
-                            "line \(recordLine): a quoted field is not closed before the end of the file")
+                        throw FairAuditError.invalidInput(
+                            path: path,
+                            reason:
+                                "line \(recordLine): a quoted field is not closed before the end of the file")
                     }
-                    ends.append(bytes.count); bytes.append(0)
+                    ends.append(bytes.count)
+                    bytes.append(0)
                     return sawContent
                 }
             }
@@ -105,22 +119,37 @@ final class CSVRecordReader {
                     case .quoted:
                         // Copy the run up to the next quote.
                         var j = i
-                        while j < length && buf[j] != quote { if buf[j] == newline { line += 1 }; j += 1 }
+                        while j < length && buf[j] != quote {
+                            if buf[j] == newline { line += 1 }
+                            j += 1
+                        }
                         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
                         i = j
-                        if j < length { state = .quoteInQuoted; i += 1 }
+                        if j < length {
+                            state = .quoteInQuoted
+                            i += 1
+                        }
                     case .quoteInQuoted where b == quote:
-                        bytes.append(quote); state = .quoted; i += 1
+                        bytes.append(quote)
+                        state = .quoted
+                        i += 1
                     case .fieldStart where b == quote:
-                        state = .quoted; sawContent = true; i += 1
+                        state = .quoted
+                        sawContent = true
+                        i += 1
                     default:
                         switch b {
                         case comma:
-                            ends.append(bytes.count); bytes.append(0)
-                            state = .fieldStart; sawContent = true; i += 1
+                            ends.append(bytes.count)
+                            bytes.append(0)
+                            state = .fieldStart
+                            sawContent = true
+                            i += 1
                         case newline:
-                            line += 1; i += 1
-                            ends.append(bytes.count); bytes.append(0)
+                            line += 1
+                            i += 1
+                            ends.append(bytes.count)
+                            bytes.append(0)
                             return true
                         case cr: i += 1  // part of a CRLF line end
                         default:
@@ -128,7 +157,8 @@ final class CSVRecordReader {
                             var j = i + 1
                             while j < length, buf[j] != comma, buf[j] != newline, buf[j] != cr { j += 1 }
                             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
-                            state = .unquoted; sawContent = true
+                            state = .unquoted
+                            sawContent = true
                             i = j
                         }
                     }
@@ -137,7 +167,8 @@ final class CSVRecordReader {
             }
             chunkPosition = i
             if bytes.count > maxRecordBytes {
-                throw FairAuditError.invalidInput(path: path, reason: "line \(recordLine): the record is longer than \(maxRecordBytes) bytes")
+                throw FairAuditError.invalidInput(
+                    path: path, reason: "line \(recordLine): the record is longer than \(maxRecordBytes) bytes")
             }
             if done { return sawContent }
         }

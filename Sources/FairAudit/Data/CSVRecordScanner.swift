@@ -47,7 +47,10 @@ struct CSVRecordScanner {
         bytes.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)
         if start >= end { return final ? .end : .incomplete }
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let comma = UInt8(ascii: ",")
+        let quote = UInt8(ascii: "\"")
+        let newline = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         var state = State.fieldStart
         var sawContent = false
         var newlines = 0
@@ -57,35 +60,51 @@ struct CSVRecordScanner {
             switch state {
             case .quoted:
                 var j = i
-                while j < end && p[j] != quote { if p[j] == newline { newlines += 1 }; j += 1 }
+                while j < end && p[j] != quote {
+                    if p[j] == newline { newlines += 1 }
+                    j += 1
+                }
                 bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: j - i))
                 i = j
-                if j < end { state = .quoteInQuoted; i += 1 }
+                if j < end {
+                    state = .quoteInQuoted
+                    i += 1
+                }
             case .quoteInQuoted where b == quote:
-                bytes.append(quote); state = .quoted; i += 1
+                bytes.append(quote)
+                state = .quoted
+                i += 1
             case .fieldStart where b == quote:
-                state = .quoted; sawContent = true; i += 1
+                state = .quoted
+                sawContent = true
+                i += 1
             default:
                 switch b {
                 case comma:
-                    fieldEnds.append(bytes.count); bytes.append(0)
-                    state = .fieldStart; sawContent = true; i += 1
+                    fieldEnds.append(bytes.count)
+                    bytes.append(0)
+                    state = .fieldStart
+                    sawContent = true
+                    i += 1
                 case newline:
-                    fieldEnds.append(bytes.count); bytes.append(0)
+                    fieldEnds.append(bytes.count)
+                    bytes.append(0)
                     return .record(next: i + 1, newlines: newlines + 1, blank: !sawContent && fieldEnds.count == 1)
                 case cr: i += 1
                 default:
                     var j = i + 1
                     while j < end, p[j] != comma, p[j] != newline, p[j] != cr { j += 1 }
                     bytes.append(contentsOf: UnsafeBufferPointer(start: p + i, count: j - i))
-                    state = .unquoted; sawContent = true
+                    state = .unquoted
+                    sawContent = true
                     i = j
                 }
             }
         }
         if !final { return .incomplete }
         if state == .quoted { return .unclosedQuote }
-        fieldEnds.append(bytes.count); bytes.append(0)
+        fieldEnds.append(bytes.count)
+        bytes.append(0)
         return .record(next: end, newlines: newlines, blank: !sawContent && fieldEnds.count == 1)
     }
 }

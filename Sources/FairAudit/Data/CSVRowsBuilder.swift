@@ -85,13 +85,16 @@ struct CSVRowsBuilder {
     /// The labels, groups (ids in order of first appearance) and kept cells
     /// of `chunk`'s rows, counted but not kept (for a fold); nil when the
     /// chunk holds a bad record.
-    mutating func decode(_ chunk: CSVChunk, lineBase: Int) throws -> (labels: [Float], groups: [Int], kept: [[String]])? {
+    mutating func decode(_ chunk: CSVChunk, lineBase: Int) throws -> (labels: [Float], groups: [Int], kept: [[String]])?
+    {
         let codes = try labelCodes(chunk, lineBase: lineBase)
         if chunk.failure != nil { return nil }
         let groups = groupIDs(chunk)
         skipped += chunk.skipped
         rowCount += chunk.rows
-        return (chunk.labelIDs.map { $0 >= 0 ? codes[Int($0)] : .nan }, chunk.groupIDs.map { groups[Int($0)] }, chunk.kept)
+        return (
+            chunk.labelIDs.map { $0 >= 0 ? codes[Int($0)] : .nan }, chunk.groupIDs.map { groups[Int($0)] }, chunk.kept
+        )
     }
 
     /// The data set: group names sorted by their parts, column by column.
@@ -101,11 +104,13 @@ struct CSVRowsBuilder {
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
         var remap = [Int](repeating: 0, count: groupParts.count)
         for (newID, old) in order.enumerated() { remap[old] = newID }
-        let names = columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
-        var data = LabeledData(source: layout.path, featureNames: columns.features.map { columns.header[$0] },
-                               features: features, labels: labels, groupColumns: options.groups,
-                               groupNames: rowCount == 0 && columns.groups.isEmpty ? [] : names,
-                               rowGroups: [])
+        let names =
+            columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
+        var data = LabeledData(
+            source: layout.path, featureNames: columns.features.map { columns.header[$0] },
+            features: features, labels: labels, groupColumns: options.groups,
+            groupNames: rowCount == 0 && columns.groups.isEmpty ? [] : names,
+            rowGroups: [])
         if labels.count != rowCount { data.foldedRows = rowCount }
         groupOrder = remap
         // Remapped in place and moved, so the largest array is never held twice.

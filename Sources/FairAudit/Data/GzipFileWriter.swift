@@ -22,7 +22,8 @@ public final class GzipFileWriter {
         stream.initialize(to: z_stream())
         let rc = fa_deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
         guard rc == Z_OK else {
-            stream.deallocate(); fclose(f)
+            stream.deallocate()
+            fclose(f)
             throw FairAuditError.unreadableFile(path: url.path, reason: "zlib could not start (code \(rc))")
         }
     }
@@ -62,7 +63,11 @@ public final class GzipFileWriter {
                 if n > 0, fwrite(o.baseAddress, 1, n, file) != n {
                     throw FairAuditError.unreadableFile(path: path, reason: "write error")
                 }
-                if flush == Z_FINISH ? rc == Z_STREAM_END : (stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0) { break }
+                if flush == Z_FINISH
+                    ? rc == Z_STREAM_END : (stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0)
+                {
+                    break
+                }
             }
         }
     }

@@ -20,15 +20,21 @@ struct LabelCoder {
         if let positive {
             if seen.count == 2 {
                 let known = seen.keys.sorted().map { "'\($0)'" }.joined(separator: " and ")
-                throw FairAuditError.invalidInput(path: path, reason:
-                    "line \(line), column '\(column)': the label '\(text)' is a third value after \(known); a binary label has two")
+                throw FairAuditError.invalidInput(
+                    path: path,
+                    reason:
+                        "line \(line), column '\(column)': the label '\(text)' is a third value after \(known); a binary label has two"
+                )
             }
             v = text == positive ? 1 : 0
             if v == 1 { sawPositive = true }
         } else {
             guard let b = CSVCell.implicitBinary(text) else {
-                throw FairAuditError.invalidInput(path: path, reason:
-                    "line \(line), column '\(column)': the label '\(text)' is not binary (0/1 or true/false); name the positive value with --positive '\(text)' (or `positive =` in fairaudit.toml) to use other labels")
+                throw FairAuditError.invalidInput(
+                    path: path,
+                    reason:
+                        "line \(line), column '\(column)': the label '\(text)' is not binary (0/1 or true/false); name the positive value with --positive '\(text)' (or `positive =` in fairaudit.toml) to use other labels"
+                )
             }
             v = b
         }
@@ -39,8 +45,10 @@ struct LabelCoder {
     /// Checks the named positive value occurred at all.
     func finish(path: String) throws {
         if let positive, !sawPositive, !seen.isEmpty {
-            throw FairAuditError.invalidInput(path: path, reason:
-                "the positive label '\(positive)' never occurs in column '\(column)'")
+            throw FairAuditError.invalidInput(
+                path: path,
+                reason:
+                    "the positive label '\(positive)' never occurs in column '\(column)'")
         }
     }
 }

@@ -35,33 +35,43 @@ extension LabeledData {
     /// `(N, …)` with the input's per-sample size; the label and each group
     /// are 1-D arrays of length N named by `options.label`/`options.groups`,
     /// numeric, bool or strings. Features are the inputs side by side, row by row.
-    public static func fromArrays(_ arrays: [String: DataArray], source: String, options: CSVDataOptions,
-                                  inputs: [(name: String, shape: [Int])]) throws -> LabeledData {
+    public static func fromArrays(
+        _ arrays: [String: DataArray], source: String, options: CSVDataOptions,
+        inputs: [(name: String, shape: [Int])]
+    ) throws -> LabeledData {
         func fail(_ reason: String) -> FairAuditError { .invalidInput(path: source, reason: reason) }
         var blocks: [(name: String, values: [Float], width: Int)] = []
         var rows: Int?
         for (name, shape) in inputs {
             let key = arrays[name] != nil || inputs.count > 1 ? name : "x"
             guard let a = arrays[key] else {
-                throw fail("has no array '\(name)'\(inputs.count == 1 ? " (or 'x')" : "") for the model input of that name; it holds \(arrays.keys.sorted())")
+                throw fail(
+                    "has no array '\(name)'\(inputs.count == 1 ? " (or 'x')" : "") for the model input of that name; it holds \(arrays.keys.sorted())"
+                )
             }
             guard let values = a.floats ?? a.numbers.map({ $0.map(Float.init) }) else {
                 throw fail("array '\(key)' holds strings; a model input needs numbers")
             }
             let width = shape.reduce(1, *)
             guard let n = a.shape.first, a.shape.dropFirst().reduce(1, *) == width else {
-                throw fail("array '\(key)' has shape \(a.shape); the model input '\(name)' takes (N, \(shape.map(String.init).joined(separator: ", ")))")
+                throw fail(
+                    "array '\(key)' has shape \(a.shape); the model input '\(name)' takes (N, \(shape.map(String.init).joined(separator: ", ")))"
+                )
             }
             if let rows, rows != n { throw fail("array '\(key)' has \(n) rows, the others \(rows)") }
             rows = n
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw fail("array '\(key)' holds \(values[bad]) at row \(bad / max(width, 1) + 1), column \(bad % max(width, 1) + 1)")
+                throw fail(
+                    "array '\(key)' holds \(values[bad]) at row \(bad / max(width, 1) + 1), column \(bad % max(width, 1) + 1)"
+                )
             }
             blocks.append((key, values, width))
         }
         let n = rows ?? 0
         func column(_ name: String, _ what: String) throws -> DataArray {
-            guard let a = arrays[name] else { throw fail("has no \(what) array '\(name)'; it holds \(arrays.keys.sorted())") }
+            guard let a = arrays[name] else {
+                throw fail("has no \(what) array '\(name)'; it holds \(arrays.keys.sorted())")
+            }
             guard a.shape == [n] else { throw fail("\(what) array '\(name)' has shape \(a.shape), expected (\(n),)") }
             return a
         }
@@ -73,10 +83,15 @@ extension LabeledData {
             try coder.finish(path: source)
         }
         let groupArrays = try options.groups.map { try column($0, "group") }
-        var groupIDs: [String: Int] = [:], groupNames: [String] = [], rowGroups: [Int] = []
+        var groupIDs: [String: Int] = [:]
+        var groupNames: [String] = []
+        var rowGroups: [Int] = []
         for r in 0..<(groupArrays.isEmpty ? 0 : n) {
             let name = groupArrays.map { $0.text(r) }.joined(separator: options.groupSeparator)
-            if groupIDs[name] == nil { groupIDs[name] = groupNames.count; groupNames.append(name) }
+            if groupIDs[name] == nil {
+                groupIDs[name] = groupNames.count
+                groupNames.append(name)
+            }
             rowGroups.append(groupIDs[name] ?? 0)
         }
         let width = blocks.reduce(0) { $0 + $1.width }
@@ -91,9 +106,12 @@ extension LabeledData {
                 offset += b.width
             }
         }
-        let names = blocks.flatMap { b in b.width == 1 ? [b.name] : (0..<b.width).map { $0 == 0 ? b.name : "\(b.name)_\($0)" } }
-        return LabeledData(source: source, featureNames: names, features: features, labels: labels,
-                           groupColumns: options.groups, groupNames: groupNames, rowGroups: rowGroups)
+        let names = blocks.flatMap { b in
+            b.width == 1 ? [b.name] : (0..<b.width).map { $0 == 0 ? b.name : "\(b.name)_\($0)" }
+        }
+        return LabeledData(
+            source: source, featureNames: names, features: features, labels: labels,
+            groupColumns: options.groups, groupNames: groupNames, rowGroups: rowGroups)
     }
 }
 
@@ -110,8 +128,10 @@ public struct ArraySource {
     public var next: (_ name: String, _ rows: Int) throws -> DataArray
 
     /// Creates a source.
-    public init(names: [String], shape: @escaping (String) -> [Int]?, holdsStrings: @escaping (String) -> Bool,
-                next: @escaping (String, Int) throws -> DataArray) {
+    public init(
+        names: [String], shape: @escaping (String) -> [Int]?, holdsStrings: @escaping (String) -> Bool,
+        next: @escaping (String, Int) throws -> DataArray
+    ) {
         self.names = names
         self.shape = shape
         self.holdsStrings = holdsStrings
@@ -121,16 +141,19 @@ public struct ArraySource {
     /// Arrays already in memory, handed out a run of rows at a time.
     public static func whole(_ arrays: [String: DataArray]) -> ArraySource {
         var read: [String: Int] = [:]
-        return ArraySource(names: Array(arrays.keys), shape: { arrays[$0]?.shape }, holdsStrings: { arrays[$0]?.strings != nil },
-                           next: { name, rows in
-            guard let a = arrays[name] else { return DataArray(shape: [rows]) }
-            let first = read[name, default: 0], per = a.shape.dropFirst().reduce(1, *)
-            read[name] = first + rows
-            if first == 0 && rows == a.shape.first { return a }
-            let r = (first * per)..<((first + rows) * per)
-            return DataArray(shape: [rows] + a.shape.dropFirst(), numbers: a.numbers.map { Array($0[r]) },
-                             floats: a.floats.map { Array($0[r]) }, strings: a.strings.map { Array($0[r]) })
-        })
+        return ArraySource(
+            names: Array(arrays.keys), shape: { arrays[$0]?.shape }, holdsStrings: { arrays[$0]?.strings != nil },
+            next: { name, rows in
+                guard let a = arrays[name] else { return DataArray(shape: [rows]) }
+                let first = read[name, default: 0]
+                let per = a.shape.dropFirst().reduce(1, *)
+                read[name] = first + rows
+                if first == 0 && rows == a.shape.first { return a }
+                let r = (first * per)..<((first + rows) * per)
+                return DataArray(
+                    shape: [rows] + a.shape.dropFirst(), numbers: a.numbers.map { Array($0[r]) },
+                    floats: a.floats.map { Array($0[r]) }, strings: a.strings.map { Array($0[r]) })
+            })
     }
 }
 
@@ -139,21 +162,29 @@ extension LabeledData {
     /// lays them out, checks them and names their groups) `chunkRows` rows at
     /// a time from `arrays`, handing each run to `body` and keeping none:
     /// the result holds the names, the groups and the row count.
-    public static func foldArrays(_ arrays: ArraySource, source: String, options: CSVDataOptions,
-                                  inputs: [(name: String, shape: [Int])], chunkRows: Int,
-                                  body: (RowChunk) throws -> Void) throws -> FoldedData {
+    public static func foldArrays(
+        _ arrays: ArraySource, source: String, options: CSVDataOptions,
+        inputs: [(name: String, shape: [Int])], chunkRows: Int,
+        body: (RowChunk) throws -> Void
+    ) throws -> FoldedData {
         func fail(_ reason: String) -> FairAuditError { .invalidInput(path: source, reason: reason) }
         var blocks: [(name: String, width: Int)] = []
         var rows: Int?
         for (name, shape) in inputs {
             let key = arrays.shape(name) != nil || inputs.count > 1 ? name : "x"
             guard let aShape = arrays.shape(key) else {
-                throw fail("has no array '\(name)'\(inputs.count == 1 ? " (or 'x')" : "") for the model input of that name; it holds \(arrays.names.sorted())")
+                throw fail(
+                    "has no array '\(name)'\(inputs.count == 1 ? " (or 'x')" : "") for the model input of that name; it holds \(arrays.names.sorted())"
+                )
             }
-            guard !arrays.holdsStrings(key) else { throw fail("array '\(key)' holds strings; a model input needs numbers") }
+            guard !arrays.holdsStrings(key) else {
+                throw fail("array '\(key)' holds strings; a model input needs numbers")
+            }
             let width = shape.reduce(1, *)
             guard let n = aShape.first, aShape.dropFirst().reduce(1, *) == width else {
-                throw fail("array '\(key)' has shape \(aShape); the model input '\(name)' takes (N, \(shape.map(String.init).joined(separator: ", ")))")
+                throw fail(
+                    "array '\(key)' has shape \(aShape); the model input '\(name)' takes (N, \(shape.map(String.init).joined(separator: ", ")))"
+                )
             }
             if let rows, rows != n { throw fail("array '\(key)' has \(n) rows, the others \(rows)") }
             rows = n
@@ -161,14 +192,17 @@ extension LabeledData {
         }
         let n = rows ?? 0
         func column(_ name: String, _ what: String) throws -> String {
-            guard let shape = arrays.shape(name) else { throw fail("has no \(what) array '\(name)'; it holds \(arrays.names.sorted())") }
+            guard let shape = arrays.shape(name) else {
+                throw fail("has no \(what) array '\(name)'; it holds \(arrays.names.sorted())")
+            }
             guard shape == [n] else { throw fail("\(what) array '\(name)' has shape \(shape), expected (\(n),)") }
             return name
         }
         let labelArray = try options.label.map { try column($0, "label") }
         var coder = options.label.map { LabelCoder(positive: options.positive, column: $0) }
         let groupArrays = try options.groups.map { try column($0, "group") }
-        var groupIDs: [String: Int] = [:], groupNames: [String] = []
+        var groupIDs: [String: Int] = [:]
+        var groupNames: [String] = []
         let width = blocks.reduce(0) { $0 + $1.width }
         var first = 0
         while first < n {
@@ -179,10 +213,14 @@ extension LabeledData {
                 let chunk = try arrays.next(b.name, count)
                 let values = chunk.floats.map { $0.map(Double.init) } ?? chunk.numbers ?? []
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                    throw fail("array '\(b.name)' holds \(values[bad]) at row \(first + bad / max(b.width, 1) + 1), column \(bad % max(b.width, 1) + 1)")
+                    throw fail(
+                        "array '\(b.name)' holds \(values[bad]) at row \(first + bad / max(b.width, 1) + 1), column \(bad % max(b.width, 1) + 1)"
+                    )
                 }
                 features.withUnsafeMutableBufferPointer { f in
-                    for r in 0..<count { for j in 0..<b.width { f[r * width + offset + j] = Float(values[r * b.width + j]) } }
+                    for r in 0..<count {
+                        for j in 0..<b.width { f[r * width + offset + j] = Float(values[r * b.width + j]) }
+                    }
                 }
                 offset += b.width
             }
@@ -193,22 +231,28 @@ extension LabeledData {
                 coder = c
             }
             let parts = try groupArrays.map { try arrays.next($0, count) }
-            let groups: [Int] = parts.isEmpty ? [] : (0..<count).map { r in
-                let name = parts.map { $0.text(r) }.joined(separator: options.groupSeparator)
-                if let id = groupIDs[name] { return id }
-                groupIDs[name] = groupNames.count
-                groupNames.append(name)
-                return groupNames.count - 1
-            }
+            let groups: [Int] =
+                parts.isEmpty
+                ? []
+                : (0..<count).map { r in
+                    let name = parts.map { $0.text(r) }.joined(separator: options.groupSeparator)
+                    if let id = groupIDs[name] { return id }
+                    groupIDs[name] = groupNames.count
+                    groupNames.append(name)
+                    return groupNames.count - 1
+                }
             try features.withUnsafeBufferPointer { f in
                 try body(RowChunk(firstRow: first, rows: count, features: f, labels: labels, groups: groups, kept: []))
             }
             first += count
         }
         try coder?.finish(path: source)
-        let names = blocks.flatMap { b in b.width == 1 ? [b.name] : (0..<b.width).map { $0 == 0 ? b.name : "\(b.name)_\($0)" } }
-        var data = LabeledData(source: source, featureNames: names, features: [], labels: [],
-                               groupColumns: options.groups, groupNames: groupNames, rowGroups: [])
+        let names = blocks.flatMap { b in
+            b.width == 1 ? [b.name] : (0..<b.width).map { $0 == 0 ? b.name : "\(b.name)_\($0)" }
+        }
+        var data = LabeledData(
+            source: source, featureNames: names, features: [], labels: [],
+            groupColumns: options.groups, groupNames: groupNames, rowGroups: [])
         data.foldedRows = n
         return FoldedData(data: data, groupOrder: Array(groupNames.indices), skippedRows: 0)
     }

@@ -19,8 +19,10 @@ extension LabeledData {
     /// newlines into chunks parsed on every core (``CSVReadTuning``) and the
     /// chunks are joined in file order, so rows, group order and messages are
     /// those of reading record by record.
-    public static func loadCSV(from url: URL, options: CSVDataOptions,
-                               tuning: CSVReadTuning = CSVReadTuning()) throws -> (data: LabeledData, skippedRows: Int) {
+    public static func loadCSV(
+        from url: URL, options: CSVDataOptions,
+        tuning: CSVReadTuning = CSVReadTuning()
+    ) throws -> (data: LabeledData, skippedRows: Int) {
         try read(url, options: options, tuning: tuning, consume: nil)
     }
 
@@ -31,21 +33,29 @@ extension LabeledData {
     /// result holds every label, group and kept cell and no features
     /// (`features` is empty). Memory then grows by the 12–16 bytes a row of
     /// label, group and whatever `consume` keeps, not by the features.
-    public static func streamCSV(from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
-                                 consume: (_ features: UnsafeBufferPointer<Float>, _ rows: Int, _ expectedRows: Int?) throws -> Void)
-        throws -> (data: LabeledData, skippedRows: Int) {
+    public static func streamCSV(
+        from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
+        consume: (_ features: UnsafeBufferPointer<Float>, _ rows: Int, _ expectedRows: Int?) throws -> Void
+    )
+        throws -> (data: LabeledData, skippedRows: Int)
+    {
         try withoutActuallyEscaping(consume) { try read(url, options: options, tuning: tuning, consume: $0) }
     }
 
-    private static func read(_ url: URL, options: CSVDataOptions, tuning: CSVReadTuning,
-                             consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
-        try read(source: options.byteSource(url), path: options.standardInput ? "stdin" : url.path, options: options,
-                 tuning: tuning, consume: consume)
+    private static func read(
+        _ url: URL, options: CSVDataOptions, tuning: CSVReadTuning,
+        consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?
+    ) throws -> (data: LabeledData, skippedRows: Int) {
+        try read(
+            source: options.byteSource(url), path: options.standardInput ? "stdin" : url.path, options: options,
+            tuning: tuning, consume: consume)
     }
 
     /// Reads the rows of `source` (header first); `path` names it in messages.
-    static func read(source: ByteSource, path: String, options: CSVDataOptions, tuning: CSVReadTuning,
-                     consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?) throws -> (data: LabeledData, skippedRows: Int) {
+    static func read(
+        source: ByteSource, path: String, options: CSVDataOptions, tuning: CSVReadTuning,
+        consume: ((UnsafeBufferPointer<Float>, Int, Int?) throws -> Void)?
+    ) throws -> (data: LabeledData, skippedRows: Int) {
         let reader = try CSVParallelReader(source: source, path: path, options: options, tuning: tuning)
         var builder = CSVRowsBuilder(layout: reader.layout, options: options)
         builder.keepsFeatures = consume == nil
@@ -60,7 +70,8 @@ extension LabeledData {
                 expected = rows
             }
             if let consume, chunk.failure == nil, chunk.rows > 0 {
-                try consume(UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width), chunk.rows, expected)
+                try consume(
+                    UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width), chunk.rows, expected)
             }
         }
         return (try builder.finish(options: options), builder.skipped)

@@ -36,16 +36,23 @@ extension LabeledData {
                 // Reserve once from the average record size, so a large file does not double the buffer.
                 let perRow = max(1, (reader.consumed - headerBytes) / 256)
                 let rows = min(total / perRow + total / perRow / 20 + 64, Int(Int32.max))
-                features.reserveCapacity(rows * width); labels.reserveCapacity(rows); rowGroupIDs.reserveCapacity(rows)
+                features.reserveCapacity(rows * width)
+                labels.reserveCapacity(rows)
+                rowGroupIDs.reserveCapacity(rows)
                 reserved = true
             }
             var emptyGroup = false
             for (k, c) in columns.groups.enumerated() {
-                guard let s = reader.string(c) else { throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8") }
+                guard let s = reader.string(c) else {
+                    throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8")
+                }
                 if s.isEmpty { emptyGroup = true }
                 parts[k] = s
             }
-            if emptyGroup { skipped += 1; continue }
+            if emptyGroup {
+                skipped += 1
+                continue
+            }
             var y = Float.nan
             if let c = columns.label {
                 guard let labelText = reader.string(c) else {
@@ -54,7 +61,9 @@ extension LabeledData {
                 y = try labelCoder?.code(labelText, line: line, path: path) ?? .nan
             }
             for (k, c) in columns.keep.enumerated() {
-                guard let s = reader.string(c) else { throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8") }
+                guard let s = reader.string(c) else {
+                    throw fail("line \(line), column '\(columns.header[c])': the text is not valid UTF-8")
+                }
                 kept[k].append(s)
             }
             // Parse the feature cells in place; the first failure is reported after.
@@ -66,24 +75,29 @@ extension LabeledData {
                     let lo = c == 0 ? 0 : ends[c - 1] + 1
                     switch CSVCell.parseFloat(base + lo, count: ends[c] - lo) {
                     case .success(let v): features.append(v)
-                    case .failure(let problem): failed = (c, problem); return
+                    case .failure(let problem):
+                        failed = (c, problem)
+                        return
                     }
                 }
             }
             if let (c, problem) = failed {
                 let cell = reader.bytes[reader.range(c)]
-                let where_ = "line \(line), column '\(columns.header[c])'"
+                let place = "line \(line), column '\(columns.header[c])'"
                 switch problem {
-                case .empty: throw fail("\(where_): the feature cell is empty")
-                case .notFinite: throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not finite (NaN or infinity)")
+                case .empty: throw fail("\(place): the feature cell is empty")
+                case .notFinite:
+                    throw fail("\(place): the feature cell \(CSVCell.quoted(cell)) is not finite (NaN or infinity)")
                 case .notANumber:
-                    if reader.string(c) == nil { throw fail("\(where_): the text is not valid UTF-8") }
-                    throw fail("\(where_): the feature cell \(CSVCell.quoted(cell)) is not a number")
+                    if reader.string(c) == nil { throw fail("\(place): the text is not valid UTF-8") }
+                    throw fail("\(place): the feature cell \(CSVCell.quoted(cell)) is not a number")
                 }
             }
             labels.append(y)
             let key = parts.count == 1 ? parts[0] : parts.joined(separator: "\u{1F}")
-            if let id = groupIDs[key] { rowGroupIDs.append(id) } else {
+            if let id = groupIDs[key] {
+                rowGroupIDs.append(id)
+            } else {
                 groupIDs[key] = groupParts.count
                 rowGroupIDs.append(groupParts.count)
                 groupParts.append(parts)
@@ -95,13 +109,14 @@ extension LabeledData {
         let order = groupParts.indices.sorted { a, b in groupParts[a].lexicographicallyPrecedes(groupParts[b]) }
         var remap = [Int](repeating: 0, count: groupParts.count)
         for (newID, old) in order.enumerated() { remap[old] = newID }
-        let names = columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
+        let names =
+            columns.groups.isEmpty ? ["all"] : order.map { groupParts[$0].joined(separator: options.groupSeparator) }
         let rowGroups = rowGroupIDs.map { remap[$0] }
-        var data = LabeledData(source: path, featureNames: columns.features.map { columns.header[$0] },
-                               features: features, labels: labels, groupColumns: options.groups,
-                               groupNames: labels.isEmpty && columns.groups.isEmpty ? [] : names, rowGroups: rowGroups)
+        var data = LabeledData(
+            source: path, featureNames: columns.features.map { columns.header[$0] },
+            features: features, labels: labels, groupColumns: options.groups,
+            groupNames: labels.isEmpty && columns.groups.isEmpty ? [] : names, rowGroups: rowGroups)
         data.kept = zip(columns.keep, kept).map { LabeledData.KeptColumn(name: columns.header[$0], values: $1) }
         return (data, skipped)
     }
 }
-

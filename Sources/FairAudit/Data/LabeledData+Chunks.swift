@@ -7,23 +7,31 @@ extension LabeledData {
     /// stays flat in the number of rows. Chunks are cut at record ends
     /// (outside quotes); each chunk's groups are its own (sorted), so callers
     /// match groups by name. Returns the number of rows read.
-    public static func forEachChunk(from url: URL, options: CSVDataOptions, chunkBytes: Int = 16 << 20,
-                                    body: (LabeledData, Int) throws -> Void) throws -> Int {
+    public static func forEachChunk(
+        from url: URL, options: CSVDataOptions, chunkBytes: Int = 16 << 20,
+        body: (LabeledData, Int) throws -> Void
+    ) throws -> Int {
         let path = options.standardInput ? "stdin" : url.path
         let source = try options.byteSource(url)
         var chunkOptions = options
         chunkOptions.partOfStream = true
         chunkOptions.header = nil
         chunkOptions.standardInput = false
-        var pending: [UInt8] = [], header: [UInt8]?, rows = 0, lines = 1
+        var pending: [UInt8] = []
+        var header: [UInt8]?
+        var rows = 0
+        var lines = 1
         var block = [UInt8](repeating: 0, count: max(chunkBytes, 1 << 16))
         var ended = false
         while !ended {
             let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
             if n == 0 { ended = true } else { pending.append(contentsOf: block[0..<n]) }
             if header == nil {
-                guard let end = recordEnd(pending, last: false) ?? (ended && !pending.isEmpty ? pending.count : nil) else {
-                    if ended { throw FairAuditError.invalidInput(path: path, reason: "the file is empty (no header row)") }
+                guard let end = recordEnd(pending, last: false) ?? (ended && !pending.isEmpty ? pending.count : nil)
+                else {
+                    if ended {
+                        throw FairAuditError.invalidInput(path: path, reason: "the file is empty (no header row)")
+                    }
                     continue
                 }
                 header = Array(pending[0..<end]) + (end < pending.count || pending.last == 10 ? [] : [10])
@@ -38,8 +46,10 @@ extension LabeledData {
             pending.removeFirst(cut)
             let data: LabeledData
             do {
-                data = try read(source: MemoryByteSource(chunk), path: path, options: chunkOptions,
-                                tuning: CSVReadTuning(), consume: nil).data
+                data = try read(
+                    source: MemoryByteSource(chunk), path: path, options: chunkOptions,
+                    tuning: CSVReadTuning(), consume: nil
+                ).data
             } catch let FairAuditError.invalidInput(p, reason) {
                 throw FairAuditError.invalidInput(path: p, reason: shiftLine(reason, by: lines - 1))
             }
@@ -52,9 +62,12 @@ extension LabeledData {
 
     /// The index just past the first (or last) newline outside quotes; nil without one.
     static func recordEnd(_ bytes: [UInt8], last: Bool) -> Int? {
-        var quoted = false, found: Int?
+        var quoted = false
+        var found: Int?
         for (i, b) in bytes.enumerated() {
-            if b == 34 { quoted.toggle() } else if b == 10 && !quoted {
+            if b == 34 {
+                quoted.toggle()
+            } else if b == 10 && !quoted {
                 found = i + 1
                 if !last { return found }
             }
@@ -65,7 +78,8 @@ extension LabeledData {
     /// `reason` with its first "line N" moved on by `offset` lines.
     static func shiftLine(_ reason: String, by offset: Int) -> String {
         guard offset > 0, let r = reason.range(of: #"line [0-9]+"#, options: .regularExpression),
-              let n = Int(reason[r].dropFirst(5)) else { return reason }
+            let n = Int(reason[r].dropFirst(5))
+        else { return reason }
         return reason.replacingCharacters(in: r, with: "line \(n + offset)")
     }
 }

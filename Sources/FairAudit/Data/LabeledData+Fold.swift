@@ -35,18 +35,23 @@ extension LabeledData {
     /// the same rows, values, groups and messages — but hands each parsed
     /// chunk to `body` in file order and keeps none of it: memory stays flat
     /// in the number of rows (a block of the file and its parsed chunks).
-    public static func foldCSV(from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
-                               body: (RowChunk) throws -> Void) throws -> FoldedData {
+    public static func foldCSV(
+        from url: URL, options: CSVDataOptions, tuning: CSVReadTuning = CSVReadTuning(),
+        body: (RowChunk) throws -> Void
+    ) throws -> FoldedData {
         let path = options.standardInput ? "stdin" : url.path
-        let reader = try CSVParallelReader(source: options.byteSource(url), path: path, options: options, tuning: tuning)
+        let reader = try CSVParallelReader(
+            source: options.byteSource(url), path: path, options: options, tuning: tuning)
         var builder = CSVRowsBuilder(layout: reader.layout, options: options)
         builder.keepsFeatures = false
         try reader.forEachChunk { chunk, lineBase in
             let first = builder.rowCount
             guard let rows = try builder.decode(chunk, lineBase: lineBase), chunk.rows > 0 else { return }
-            try body(RowChunk(firstRow: first, rows: chunk.rows,
-                              features: UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width),
-                              labels: rows.labels, groups: rows.groups, kept: rows.kept))
+            try body(
+                RowChunk(
+                    firstRow: first, rows: chunk.rows,
+                    features: UnsafeBufferPointer(start: chunk.features, count: chunk.rows * chunk.width),
+                    labels: rows.labels, groups: rows.groups, kept: rows.kept))
         }
         let data = try builder.finish(options: options)
         return FoldedData(data: data, groupOrder: builder.groupOrder, skippedRows: builder.skipped)

@@ -12,8 +12,10 @@ extension LabeledData {
         guard groupNames.count >= 2 else {
             let columns = groupColumns.map { "'\($0)'" }.joined(separator: ", ")
             let only = groupNames.first.map { " ('\($0)')" } ?? ""
-            throw FairAuditError.invalidInput(path: source, reason:
-                "group column \(columns) holds only one group\(only); \(purpose) compares at least two")
+            throw FairAuditError.invalidInput(
+                path: source,
+                reason:
+                    "group column \(columns) holds only one group\(only); \(purpose) compares at least two")
         }
     }
 }

@@ -38,8 +38,10 @@ public struct LabeledData: Sendable {
     }
 
     /// Creates a data set.
-    public init(source: String, featureNames: [String], features: [Float], labels: [Float],
-                groupColumns: [String], groupNames: [String], rowGroups: [Int]) {
+    public init(
+        source: String, featureNames: [String], features: [Float], labels: [Float],
+        groupColumns: [String], groupNames: [String], rowGroups: [Int]
+    ) {
         self.source = source
         self.featureNames = featureNames
         self.features = features
@@ -57,11 +59,13 @@ public struct LabeledData: Sendable {
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabeledData {
         let d = featureCount
-        var x = [Float](); x.reserveCapacity(indices.count * d)
+        var x = [Float]()
+        x.reserveCapacity(indices.count * d)
         for i in indices { x.append(contentsOf: features[(i * d)..<(i * d + d)]) }
-        var out = LabeledData(source: source, featureNames: featureNames, features: x,
-                              labels: indices.map { labels[$0] }, groupColumns: groupColumns,
-                              groupNames: groupNames, rowGroups: indices.map { rowGroups[$0] })
+        var out = LabeledData(
+            source: source, featureNames: featureNames, features: x,
+            labels: indices.map { labels[$0] }, groupColumns: groupColumns,
+            groupNames: groupNames, rowGroups: indices.map { rowGroups[$0] })
         out.kept = kept.map { column in KeptColumn(name: column.name, values: indices.map { column.values[$0] }) }
         return out
     }

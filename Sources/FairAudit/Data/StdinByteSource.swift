@@ -34,7 +34,9 @@ final class PrefixedByteSource: ByteSource {
         guard served < prefix.count else { return try rest.read(into: buffer) }
         let n = min(buffer.count, prefix.count - served)
         prefix.withUnsafeBytes { src in
-            if let from = src.baseAddress, let to = buffer.baseAddress { to.copyMemory(from: from + served, byteCount: n) }
+            if let from = src.baseAddress, let to = buffer.baseAddress {
+                to.copyMemory(from: from + served, byteCount: n)
+            }
         }
         served += n
         return n
@@ -47,10 +49,11 @@ extension CSVDataOptions {
     func byteSource(_ url: URL) throws -> ByteSource {
         let base: ByteSource = standardInput ? StdinByteSource() : try openByteSource(url)
         guard let header else { return base }
-        let line = header.map { name in
-            name.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : name
-        }.joined(separator: ",") + "\n"
+        let line =
+            header.map { name in
+                name.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                    ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : name
+            }.joined(separator: ",") + "\n"
         return PrefixedByteSource(prefix: Array(line.utf8), rest: base)
     }
 }

@@ -23,13 +23,15 @@ extension Activation {
             case .relu: for i in 0..<n { a[i] = Swift.max(a[i], 0) }  // branch-free, vectorizes
             case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
             case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
-            case .gelu: // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
+            case .gelu:  // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
                 for i in 0..<n { a[i] = 0.5 * a[i] * (1 + Foundation.erf(a[i] * 0.70710678118654752)) }
             case .geluTanh: for i in 0..<n { a[i] = Activation.geluTanh(a[i]) }
             case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
             case .selu:
                 for i in 0..<n {
-                    a[i] = a[i] > 0 ? Activation.seluScale * a[i] : Activation.seluScale * Activation.seluAlpha * expm1(a[i])
+                    a[i] =
+                        a[i] > 0
+                        ? Activation.seluScale * a[i] : Activation.seluScale * Activation.seluAlpha * expm1(a[i])
                 }
             case .leakyRelu: for i in 0..<n { a[i] = a[i] < 0 ? a[i] * slope : a[i] }
             case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
@@ -59,9 +61,17 @@ extension Activation {
                 switch self {
                 case .linear: break
                 case .relu: Activation.reluBackward(d, z: z, count: n)
-                case .sigmoid: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s * (1 - s) }
-                case .tanh: for i in 0..<n { let t = Foundation.tanh(z[i]); d[i] *= 1 - t * t }
-                case .gelu: // Φ(z) + z φ(z)
+                case .sigmoid:
+                    for i in 0..<n {
+                        let s = Activation.sigmoid(z[i])
+                        d[i] *= s * (1 - s)
+                    }
+                case .tanh:
+                    for i in 0..<n {
+                        let t = Foundation.tanh(z[i])
+                        d[i] *= 1 - t * t
+                    }
+                case .gelu:  // Φ(z) + z φ(z)
                     for i in 0..<n {
                         let x = z[i]
                         let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
@@ -70,11 +80,18 @@ extension Activation {
                 case .geluTanh: for i in 0..<n { d[i] *= Activation.geluTanhDerivative(z[i]) }
                 case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
                 case .selu:
-                    for i in 0..<n { d[i] *= z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i]) }
+                    for i in 0..<n {
+                        d[i] *=
+                            z[i] > 0 ? Activation.seluScale : Activation.seluScale * Activation.seluAlpha * exp(z[i])
+                    }
                 case .leakyRelu: for i in 0..<n { d[i] = z[i] < 0 ? d[i] * slope : d[i] }
                 case .softplus: for i in 0..<n { d[i] *= Activation.sigmoid(z[i]) }
                 case .erf: for i in 0..<n { d[i] *= 1.1283791670955126 * exp(-z[i] * z[i]) }  // 2/√π e^{−z²}
-                case .swish, .silu: for i in 0..<n { let s = Activation.sigmoid(z[i]); d[i] *= s + z[i] * s * (1 - s) }
+                case .swish, .silu:
+                    for i in 0..<n {
+                        let s = Activation.sigmoid(z[i])
+                        d[i] *= s + z[i] * s * (1 - s)
+                    }
                 case .softmax:
                     soft.withUnsafeMutableBufferPointer { pa in
                         guard let a = pa.baseAddress, width > 0 else { return }
@@ -95,7 +112,8 @@ extension Activation {
     /// data-dependent branch: relu signs are a coin toss for the branch
     /// predictor, and the plain select loop was not vectorized). Halved the
     /// per-group Fisher's CPU time on the Adult MLP.
-    @inline(__always) static func reluBackward(_ d: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, count n: Int) {
+    @inline(__always) static func reluBackward(_ d: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, count n: Int)
+    {
         var i = 0
         while i + 8 <= n {
             let zv = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self)
@@ -104,7 +122,10 @@ extension Activation {
             UnsafeMutableRawPointer(d + i).storeBytes(of: dv, as: SIMD8<Float>.self)
             i += 8
         }
-        while i < n { if z[i] <= 0 { d[i] = 0 }; i += 1 }
+        while i < n {
+            if z[i] <= 0 { d[i] = 0 }
+            i += 1
+        }
     }
 
     /// `1 / (1 + e^{−z})`, without overflow for large |z|.
@@ -127,7 +148,11 @@ extension Activation {
             var m = -Float.infinity
             for j in 0..<width { m = max(m, a[base + j]) }
             var sum: Float = 0
-            for j in 0..<width { let e = exp(a[base + j] - m); a[base + j] = e; sum += e }
+            for j in 0..<width {
+                let e = exp(a[base + j] - m)
+                a[base + j] = e
+                sum += e
+            }
             for j in 0..<width { a[base + j] /= sum }
         }
     }

@@ -48,7 +48,12 @@ public struct Batch: Sendable, Equatable {
     mutating func resize(rows: Int, like base: [Int], last: Int) {
         self.rows = rows
         var same = shape.count == max(base.count, 1) && shape.last == last
-        if same { for i in 0..<(base.count - 1) where shape[i] != base[i] { same = false; break } }
+        if same {
+            for i in 0..<(base.count - 1) where shape[i] != base[i] {
+                same = false
+                break
+            }
+        }
         if !same { shape = Array(base.dropLast()) + [last] }
         Buffers.resize(&data, rows * shape.reduce(1, *))
     }
@@ -66,7 +71,11 @@ public struct Batch: Sendable, Equatable {
 enum Buffers {
     /// Makes `a` hold `n` elements, keeping its storage (contents unspecified past the old count).
     @inline(__always) static func resize(_ a: inout [Float], _ n: Int) {
-        if a.count > n { a.removeLast(a.count - n) } else if a.count < n { a.append(contentsOf: repeatElement(0, count: n - a.count)) }
+        if a.count > n {
+            a.removeLast(a.count - n)
+        } else if a.count < n {
+            a.append(contentsOf: repeatElement(0, count: n - a.count))
+        }
     }
 
     /// `dst ← src`, reusing `dst`'s storage.

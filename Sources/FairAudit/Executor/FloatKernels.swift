@@ -9,7 +9,10 @@ enum FloatKernels {
             let n = p.count
             for i in 0..<n { s[i] *= s[i] }
             if let w = rowWeights {
-                for r in 0..<min(rows, w.count) { let wr = w[r]; for j in 0..<width { s[r * width + j] *= wr } }
+                for r in 0..<min(rows, w.count) {
+                    let wr = w[r]
+                    for j in 0..<width { s[r * width + j] *= wr }
+                }
             }
         }
     }
@@ -29,7 +32,10 @@ enum FloatKernels {
     static func scaleRows(_ x: inout [Float], rows: Int, width: Int, by w: [Float]) {
         x.withUnsafeMutableBufferPointer { p in
             guard let s = p.baseAddress, p.count >= rows * width, w.count >= rows else { return }
-            for r in 0..<rows { let wr = w[r]; for j in 0..<width { s[r * width + j] *= wr } }
+            for r in 0..<rows {
+                let wr = w[r]
+                for j in 0..<width { s[r * width + j] *= wr }
+            }
         }
     }
 
@@ -37,7 +43,10 @@ enum FloatKernels {
     static func addColumnSums(_ d: [Float], rows: Int, width: Int, into acc: UnsafeMutablePointer<Float>) {
         d.withUnsafeBufferPointer { pd in
             guard let d = pd.baseAddress, pd.count >= rows * width else { return }
-            for r in 0..<rows { let row = d + r * width; for j in 0..<width { acc[j] += row[j] } }
+            for r in 0..<rows {
+                let row = d + r * width
+                for j in 0..<width { acc[j] += row[j] }
+            }
         }
     }
 }

@@ -66,43 +66,58 @@ protocol LayerOp: Sendable {
     /// The gradient with respect to each input (nil where `needInputs` is
     /// false or the input is integer ids) and, when `wantParams`, the
     /// gradient of each trainable role summed over the batch's rows.
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]])
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]])
 
     /// The gradient with respect to each input written into `gradInputs[k]`
     /// (its storage reused; `gradInputs` holds one batch per input),
     /// `hasGradient[k]` false where there is none (integer ids): the
     /// allocation-free form of ``backward`` that the Fisher pass runs.
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool])
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool])
 
     /// The per-sample gradients of `role`, `rows × count(role)`, each the
     /// sum over every position where the parameter is used.
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float]
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float]
 
     /// `out[k][c, i] += Σ_n w[n, c] (∂ℓ_n/∂θ_i)²` for each parameter
     /// `roles[k]` (`count` values) and every column `c` of `weights`;
     /// `out[k]` is `columns × count`.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>])
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>])
 }
 
 extension LayerOp {
     /// Through ``backward``, copied into the reused batches.
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
         let (d, _) = backward(gradOut, inputs, p, cache: cache, needInputs: true, wantParams: false)
         for k in inputs.indices {
-            if k < d.count, let g = d[k] { gradInputs[k].copy(from: g); hasGradient[k] = true } else { hasGradient[k] = false }
+            if k < d.count, let g = d[k] {
+                gradInputs[k].copy(from: g)
+                hasGradient[k] = true
+            } else {
+                hasGradient[k] = false
+            }
         }
     }
 
     /// The general path: per-sample gradients `S` (`rows × P`), squared, then
     /// one GEMM with the weights, `out += Wᵀ (S ∘ S)`; exact for any
     /// sharing of the parameter across positions.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
         for (k, role) in roles.enumerated() {
             let s = sampleGradients(gradOut, inputs, p, cache: cache, role: role)
             Self.addWeightedSquares(s, rows: gradOut.rows, weights: weights, into: out[k])
@@ -111,18 +126,22 @@ extension LayerOp {
 
     /// `out += Wᵀ (S ∘ S)` for per-sample gradients `S` (`rows × P`): each
     /// square rounded to float32 once, then weighted and summed in double.
-    static func addWeightedSquares(_ s: [Float], rows: Int, weights: Membership, into out: UnsafeMutablePointer<Double>) {
+    static func addWeightedSquares(_ s: [Float], rows: Int, weights: Membership, into out: UnsafeMutablePointer<Double>)
+    {
         guard rows > 0, !s.isEmpty else { return }
         let count = s.count / rows
         let sq = s.map { Double($0 * $0) }
         let w = weights.weights.map(Double.init)
-        dgemm(transA: true, transB: false, m: weights.columns, n: count, k: rows, a: w, lda: weights.columns,
-              b: sq, ldb: count, c: out, ldc: count)
+        dgemm(
+            transA: true, transB: false, m: weights.columns, n: count, k: rows, a: w, lda: weights.columns,
+            b: sq, ldb: count, c: out, ldc: count)
     }
 
     /// The layer has no parameters: no per-sample gradients.
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] { [] }
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] { [] }
 }
 
 /// Why a layer cannot take the shapes it is given; the network adds the

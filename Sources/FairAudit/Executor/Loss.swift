@@ -11,7 +11,8 @@ struct Loss: Sendable, Equatable {
     /// `logsumexp(z) − z_y` for K; and `∂ℓ/∂z` (`σ(z) − y`, or `softmax(z) − e_y`).
     func sample(_ z: [Float], row: Int, label: Float) -> (loss: Double, grad: [Float]) {
         if classes == 1 {
-            let v = Double(z[row]), y = Double(label >= 0.5 ? 1 : 0)
+            let v = Double(z[row])
+            let y = Double(label >= 0.5 ? 1 : 0)
             return (max(v, 0) - y * v + log1p(exp(-abs(v))), [Activation.sigmoid(z[row]) - Float(y)])
         }
         let cls = classIndex(label)

@@ -18,7 +18,9 @@ extension ModelGraph {
     /// - Returns: the `(config layer, tensor prefix)` pairs matched in file
     ///   order, empty when matched by name.
     @discardableResult
-    public mutating func applyArchitecture(json: String, excluding excluded: Set<String> = []) throws -> [(layer: String, prefix: String)] {
+    public mutating func applyArchitecture(
+        json: String, excluding excluded: Set<String> = []
+    ) throws -> [(layer: String, prefix: String)] {
         guard layout.needsArchitecture else {
             try KerasConfig.apply(json: json, to: &self)
             return []
@@ -41,8 +43,11 @@ extension ModelGraph {
         }
         let byName = weighted.allSatisfy { groups[$0.name] != nil }
         guard byName || weighted.count == prefixes.count else {
-            throw FairAuditError.invalidInput(path: "model config", reason:
-                "the config has \(weighted.count) layers with weights (\(weighted.map(\.name).joined(separator: ", "))) but the file has \(prefixes.count) groups of weight tensors (\(prefixes.joined(separator: ", ")))")
+            throw FairAuditError.invalidInput(
+                path: "model config",
+                reason:
+                    "the config has \(weighted.count) layers with weights (\(weighted.map(\.name).joined(separator: ", "))) but the file has \(prefixes.count) groups of weight tensors (\(prefixes.joined(separator: ", ")))"
+            )
         }
         var map: [String: [String]] = [:]
         var shapes = Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
@@ -60,9 +65,12 @@ extension ModelGraph {
                 ordered.append(t.name)
             }
             ordered.sort { a, b in
-                let ra = ParameterRole(stateDictLeaf: ModelGraph.splitName(a).1, rank: shapes[a]?.count ?? 0, roles: layer.roles)
-                let rb = ParameterRole(stateDictLeaf: ModelGraph.splitName(b).1, rank: shapes[b]?.count ?? 0, roles: layer.roles)
-                return (ra.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max) < (rb.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max)
+                let ra = ParameterRole(
+                    stateDictLeaf: ModelGraph.splitName(a).1, rank: shapes[a]?.count ?? 0, roles: layer.roles)
+                let rb = ParameterRole(
+                    stateDictLeaf: ModelGraph.splitName(b).1, rank: shapes[b]?.count ?? 0, roles: layer.roles)
+                return (ra.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max)
+                    < (rb.flatMap { layer.roles.firstIndex(of: $0) } ?? Int.max)
             }
             map[layer.name] = ordered
         }

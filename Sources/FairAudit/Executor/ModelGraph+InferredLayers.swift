@@ -14,16 +14,23 @@ extension ModelGraph {
     /// blocks (after any normalization that follows a dense layer): one
     /// activation for every hidden layer, or one per hidden layer in order;
     /// `head` goes on the output.
-    public func inferredLayers(activations: [Activation], head: HeadKind, excluding excluded: Set<String> = [],
-                               negativeSlope: Double = 0.2) throws -> [Layer] {
-        let (chain, hidden, hiddenDense) = try inferredChain(head: head, excluded: excluded, negativeSlope: negativeSlope)
+    public func inferredLayers(
+        activations: [Activation], head: HeadKind, excluding excluded: Set<String> = [],
+        negativeSlope: Double = 0.2
+    ) throws -> [Layer] {
+        let (chain, hidden, hiddenDense) = try inferredChain(
+            head: head, excluded: excluded, negativeSlope: negativeSlope)
         var layers = chain
         guard activations.count == 1 || activations.count == hidden.count else {
             let names = hiddenDense.map { "'\($0)'" }
-            throw FairAuditError.unsupportedModel(reason:
-                "\(activations.count) activations were given for \(hidden.count) hidden dense layers (\(names.joined(separator: ", "))); give one for all or one per hidden layer")
+            throw FairAuditError.unsupportedModel(
+                reason:
+                    "\(activations.count) activations were given for \(hidden.count) hidden dense layers (\(names.joined(separator: ", "))); give one for all or one per hidden layer"
+            )
         }
-        for (k, i) in hidden.enumerated() { layers[i].activation = activations.count == 1 ? activations[0] : activations[k] }
+        for (k, i) in hidden.enumerated() {
+            layers[i].activation = activations.count == 1 ? activations[0] : activations[k]
+        }
         return layers
     }
 
@@ -35,8 +42,10 @@ extension ModelGraph {
 
     /// The chain with `.relu` placeholders between dense blocks, the indices
     /// of those placeholders, and the names of the hidden dense layers they follow.
-    private func inferredChain(head: HeadKind, excluded: Set<String>,
-                               negativeSlope: Double) throws -> ([Layer], [Int], [String]) {
+    private func inferredChain(
+        head: HeadKind, excluded: Set<String>,
+        negativeSlope: Double
+    ) throws -> ([Layer], [Int], [String]) {
         let activation = Activation.relu
         var groups: [String: [String: Tensor]] = [:]
         for t in weightTensors(excluding: excluded) {
@@ -49,54 +58,82 @@ extension ModelGraph {
         var width: Int?
         var lastName = ""
         var denseCount = 0
-        var hidden: [Int] = [], hiddenDense: [String] = []
+        var hidden: [Int] = []
+        var hiddenDense: [String] = []
         var lastDense = ""
         func fail(_ reason: String) -> FairAuditError { .unsupportedModel(reason: reason) }
         for prefix in prefixes {
             let g = groups[prefix] ?? [:]
             func role(_ r: ParameterRole) -> Tensor? { g[r.torchName] ?? g[r.rawValue] }
-            let mean = role(.movingMean), variance = role(.movingVariance)
-            let weight = role(.kernel) ?? g[ParameterRole.gamma.rawValue], bias = role(.bias) ?? g[ParameterRole.beta.rawValue]
+            let mean = role(.movingMean)
+            let variance = role(.movingVariance)
+            let weight = role(.kernel) ?? g[ParameterRole.gamma.rawValue]
+            let bias = role(.bias) ?? g[ParameterRole.beta.rawValue]
             if let mean, let variance {
                 var w: [ParameterRole: String] = [.movingMean: mean.name, .movingVariance: variance.name]
                 if let weight { w[.gamma] = weight.name }
                 if let bias { w[.beta] = bias.name }
                 let n = mean.elementCount
-                if let width, width != n { throw fail("tensors do not chain: '\(mean.name)' normalizes \(n) values but '\(lastName)' gives \(width)") }
-                layers.append(Layer(name: prefix, kind: .batchNormalization, weights: w,
-                                    epsilon: g[ParameterRole.movingMean.torchName] != nil ? 1e-5 : 1e-3, className: "BatchNormalization"))
-                width = n; lastName = mean.name
+                if let width, width != n {
+                    throw fail(
+                        "tensors do not chain: '\(mean.name)' normalizes \(n) values but '\(lastName)' gives \(width)")
+                }
+                layers.append(
+                    Layer(
+                        name: prefix, kind: .batchNormalization, weights: w,
+                        epsilon: g[ParameterRole.movingMean.torchName] != nil ? 1e-5 : 1e-3,
+                        className: "BatchNormalization"))
+                width = n
+                lastName = mean.name
             } else if let weight, weight.shape.count == 2 {
                 let layout: KernelLayout = g[ParameterRole.kernel.rawValue] != nil ? .inOut : .outIn
-                let (nIn, nOut) = layout == .inOut ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
+                let (nIn, nOut) =
+                    layout == .inOut ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
                 if let width, width != nIn {
-                    throw fail("tensors do not chain: '\(weight.name)' (shape \(weight.shape)) takes \(nIn) inputs but '\(lastName)' gives \(width)")
+                    throw fail(
+                        "tensors do not chain: '\(weight.name)' (shape \(weight.shape)) takes \(nIn) inputs but '\(lastName)' gives \(width)"
+                    )
                 }
                 if let bias, bias.elementCount != nOut {
-                    throw fail("tensors do not chain: bias '\(bias.name)' has \(bias.elementCount) values for \(nOut) outputs")
+                    throw fail(
+                        "tensors do not chain: bias '\(bias.name)' has \(bias.elementCount) values for \(nOut) outputs")
                 }
                 if denseCount > 0 {
-                    hidden.append(layers.count); hiddenDense.append(lastDense)
-                    layers.append(Layer(name: "\(prefix).activation", kind: .activation, activation: activation,
-                                        negativeSlope: negativeSlope, className: "Activation"))
+                    hidden.append(layers.count)
+                    hiddenDense.append(lastDense)
+                    layers.append(
+                        Layer(
+                            name: "\(prefix).activation", kind: .activation, activation: activation,
+                            negativeSlope: negativeSlope, className: "Activation"))
                 }
                 var w: [ParameterRole: String] = [.kernel: weight.name]
                 if let bias { w[.bias] = bias.name }
-                layers.append(Layer(name: prefix, kind: .dense, units: nOut, weights: w, kernelLayout: layout, className: "Dense"))
+                layers.append(
+                    Layer(name: prefix, kind: .dense, units: nOut, weights: w, kernelLayout: layout, className: "Dense")
+                )
                 denseCount += 1
                 lastDense = prefix
-                width = nOut; lastName = weight.name
+                width = nOut
+                lastName = weight.name
             } else if let weight, weight.shape.count == 1 {
                 var w: [ParameterRole: String] = [.gamma: weight.name]
                 if let bias { w[.beta] = bias.name }
                 if let width, width != weight.elementCount {
-                    throw fail("tensors do not chain: '\(weight.name)' normalizes \(weight.elementCount) values but '\(lastName)' gives \(width)")
+                    throw fail(
+                        "tensors do not chain: '\(weight.name)' normalizes \(weight.elementCount) values but '\(lastName)' gives \(width)"
+                    )
                 }
-                layers.append(Layer(name: prefix, kind: .layerNormalization, weights: w, epsilon: 1e-5, className: "LayerNormalization"))
-                width = weight.elementCount; lastName = weight.name
+                layers.append(
+                    Layer(
+                        name: prefix, kind: .layerNormalization, weights: w, epsilon: 1e-5,
+                        className: "LayerNormalization"))
+                width = weight.elementCount
+                lastName = weight.name
             } else {
                 let names = g.values.map(\.name).sorted().joined(separator: ", ")
-                throw fail("cannot tell which layer the tensors \(names) belong to (expected weight/bias or running statistics; leave a member that is not a weight out with --exclude)")
+                throw fail(
+                    "cannot tell which layer the tensors \(names) belong to (expected weight/bias or running statistics; leave a member that is not a weight out with --exclude)"
+                )
             }
         }
         guard denseCount > 0 else { throw fail("no 2-D weight tensor found to build a dense chain from") }
@@ -123,11 +160,16 @@ extension ModelGraph {
             var out = [(Bool, String)]()
             for c in s {
                 let digit = c.isASCII && c.isNumber
-                if let last = out.last, last.0 == digit { out[out.count - 1].1.append(c) } else { out.append((digit, String(c))) }
+                if let last = out.last, last.0 == digit {
+                    out[out.count - 1].1.append(c)
+                } else {
+                    out.append((digit, String(c)))
+                }
             }
             return out
         }
-        let pa = parts(a), pb = parts(b)
+        let pa = parts(a)
+        let pb = parts(b)
         for (x, y) in zip(pa, pb) where x.text != y.text {
             if x.isNumber && y.isNumber, let u = Int(x.text), let v = Int(y.text), u != v { return u < v }
             return x.text < y.text

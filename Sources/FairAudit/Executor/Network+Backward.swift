@@ -7,7 +7,8 @@ extension Network {
         let slots = Set(trainable)
         var need = [Bool](repeating: false, count: valueShapes.count)
         for (i, node) in nodes.enumerated() {
-            need[inputCount + i] = node.params.values.contains { slots.contains($0) } || node.inputs.contains { need[$0] }
+            need[inputCount + i] =
+                node.params.values.contains { slots.contains($0) } || node.inputs.contains { need[$0] }
         }
         return need
     }
@@ -30,8 +31,10 @@ extension Network {
     /// reached, `visit(node, gradOut, inputs, paramGrads)` sees the gradient
     /// of its output (and, with `wantParams`, its parameters' gradients
     /// summed over the batch).
-    func walkBackward(_ t: Trace, logitGrad: [Float], wantParams: Bool,
-                      visit: (Int, Batch, [Batch], [ParameterRole: [Float]]) -> Void) {
+    func walkBackward(
+        _ t: Trace, logitGrad: [Float], wantParams: Bool,
+        visit: (Int, Batch, [Batch], [ParameterRole: [Float]]) -> Void
+    ) {
         let need = needsGradient
         var grads = [Batch?](repeating: nil, count: valueShapes.count)
         grads[outputValue] = Batch(rows: t.rows, shape: valueShapes[outputValue], data: logitGrad)
@@ -42,8 +45,9 @@ extension Network {
             let node = nodes[i]
             let ins = node.inputs.map { t.values[$0] }
             let needInputs = node.inputs.contains { need[$0] }
-            let (dIns, dParams) = node.op.backward(g, ins, params(of: node), cache: t.caches[i],
-                                                   needInputs: needInputs, wantParams: wantParams)
+            let (dIns, dParams) = node.op.backward(
+                g, ins, params(of: node), cache: t.caches[i],
+                needInputs: needInputs, wantParams: wantParams)
             visit(i, g, ins, dParams)
             for (k, u) in node.inputs.enumerated() where need[u] {
                 guard k < dIns.count, let d = dIns[k] else { continue }

@@ -93,12 +93,16 @@ extension Network {
 
     /// Writes the logits of rows `range` of `features` to `out` (`range.count ×
     /// outputWidth`), `chunk` rows at a time through `trace`.
-    func logits(_ features: UnsafeBufferPointer<Float>, rows range: Range<Int>, chunk: Int, trace: inout Trace,
-                into out: UnsafeMutableBufferPointer<Float>) {
+    func logits(
+        _ features: UnsafeBufferPointer<Float>, rows range: Range<Int>, chunk: Int, trace: inout Trace,
+        into out: UnsafeMutableBufferPointer<Float>
+    ) {
         var start = range.lowerBound
-        let step = max(1, chunk), width = outputWidth
+        let step = max(1, chunk)
+        let width = outputWidth
         while start < range.upperBound {
-            let n = min(step, range.upperBound - start), first = start
+            let n = min(step, range.upperBound - start)
+            let first = start
             loadInputs(features, count: n, row: { first + $0 }, into: &trace)
             runForward(&trace)
             trace.values[outputValue].data.withUnsafeBufferPointer { z in
@@ -132,8 +136,9 @@ extension Network {
     /// Checks `features` holds `rows × inputWidth` values.
     func checkInput(features: [Float], rows: Int) throws {
         guard rows >= 0, features.count == rows * inputWidth else {
-            throw FairAuditError.unsupportedModel(reason:
-                "the model takes \(inputWidth) inputs per row but got \(features.count) values for \(rows) rows")
+            throw FairAuditError.unsupportedModel(
+                reason:
+                    "the model takes \(inputWidth) inputs per row but got \(features.count) values for \(rows) rows")
         }
         try checkEmbeddingIds(features: features, rows: rows)
     }

@@ -20,7 +20,10 @@ struct GradientBuffers {
     var inputHas: [Bool] = []
 
     /// No buffers (a placeholder while the real ones are moved out).
-    init() { grads = []; has = [] }
+    init() {
+        grads = []
+        has = []
+    }
 
     init(network: Network) {
         grads = Array(repeating: Batch(), count: network.valueShapes.count)
@@ -37,7 +40,8 @@ extension Network {
     var backwardPlan: BackwardPlan {
         let slots = trainableSlots
         let nodeRoles = nodes.map { trainableRoles($0, slots: slots) }
-        return BackwardPlan(need: needsGradient, roles: nodeRoles.map { $0.map(\.role) }, slots: nodeRoles.map { $0.map(\.slot) })
+        return BackwardPlan(
+            need: needsGradient, roles: nodeRoles.map { $0.map(\.role) }, slots: nodeRoles.map { $0.map(\.slot) })
     }
 
     /// ``walkBackward(_:logitGrad:wantParams:visit:)`` without parameter
@@ -46,8 +50,10 @@ extension Network {
     /// (``LayerOp/backwardInputs``); the first gradient reaching a value is
     /// swapped into place, later ones added. `visit(node, gradOut, inputs)`
     /// sees each node reached.
-    func walkBackward(_ t: Trace, logitGrad: [Float], plan: BackwardPlan, buffers b: inout GradientBuffers,
-                      visit: (Int, Batch, [Batch]) -> Void) {
+    func walkBackward(
+        _ t: Trace, logitGrad: [Float], plan: BackwardPlan, buffers b: inout GradientBuffers,
+        visit: (Int, Batch, [Batch]) -> Void
+    ) {
         for v in b.has.indices { b.has[v] = false }
         b.grads[outputValue].resize(rows: t.rows, shape: valueShapes[outputValue])
         Buffers.copy(logitGrad, into: &b.grads[outputValue].data)
@@ -63,7 +69,8 @@ extension Network {
             let g = b.grads[v]
             let needInputs = node.inputs.contains { plan.need[$0] }
             if needInputs {
-                node.op.backwardInputs(g, ins, params(of: node), cache: t.caches[i], into: &b.inputGrads, hasGradient: &b.inputHas)
+                node.op.backwardInputs(
+                    g, ins, params(of: node), cache: t.caches[i], into: &b.inputGrads, hasGradient: &b.inputHas)
             }
             visit(i, g, ins)
             ins.removeAll(keepingCapacity: true)

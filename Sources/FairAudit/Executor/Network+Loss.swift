@@ -30,12 +30,16 @@ extension Network {
     /// `Σ_n w̃_n ℓ_n + P(s)`, `w̃_n = w_n / Σ w` (plain mean without
     /// `sampleWeights`), where `scoreGradient[n] = ∂P/∂s_n` of an extra term
     /// on the scores (a fairness penalty) whose value the caller computes.
-    public func lossAndGradients(features: [Float], labels: [Float], rows: Int, sampleWeights: [Float]? = nil,
-                                 scoreGradient: [Float]? = nil) throws -> NetworkGradients {
+    public func lossAndGradients(
+        features: [Float], labels: [Float], rows: Int, sampleWeights: [Float]? = nil,
+        scoreGradient: [Float]? = nil
+    ) throws -> NetworkGradients {
         try checkInput(features: features, rows: rows)
         try checkLabels(labels, rows: rows)
-        guard sampleWeights == nil || sampleWeights?.count == rows, scoreGradient == nil || scoreGradient?.count == rows else {
-            throw FairAuditError.unsupportedModel(reason: "sample weights or score gradients do not match the \(rows) rows")
+        guard sampleWeights == nil || sampleWeights?.count == rows, scoreGradient == nil || scoreGradient?.count == rows
+        else {
+            throw FairAuditError.unsupportedModel(
+                reason: "sample weights or score gradients do not match the \(rows) rows")
         }
         let trace = forwardTrace(features, rows: rows)
         let z = logits(trace)
@@ -49,12 +53,15 @@ extension Network {
             let (l, g) = loss.sample(z, row: r, label: labels[r])
             value += Double(w[r]) * l
             for j in 0..<outputWidth { delta[r * outputWidth + j] = g[j] * w[r] * norm }
-            if let extra = scoreGradient?[r], extra != 0 { loss.addPositiveChain(z, row: r, dp: Double(extra), into: &delta) }
+            if let extra = scoreGradient?[r], extra != 0 {
+                loss.addPositiveChain(z, row: r, dp: Double(extra), into: &delta)
+            }
         }
         var acc = zeroAccumulators()
         backward(trace, logitGrad: delta, into: &acc)
-        return NetworkGradients(loss: value * Double(norm), scores: loss.positive(z, rows: rows), names: trainableNames,
-                                gradients: acc)
+        return NetworkGradients(
+            loss: value * Double(norm), scores: loss.positive(z, rows: rows), names: trainableNames,
+            gradients: acc)
     }
 
     /// The mean negative log-likelihood over all rows, in batches.

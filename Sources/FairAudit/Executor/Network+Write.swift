@@ -8,7 +8,8 @@ extension Network {
     /// for an out×in kernel); the factors themselves are not graph tensors.
     public func write(into graph: inout ModelGraph) throws {
         let products = factorizedKernels()
-        for (i, name) in parameterNames.enumerated() where parameterRoles[i] != .factorA && parameterRoles[i] != .factorB {
+        for (i, name) in parameterNames.enumerated()
+        where parameterRoles[i] != .factorA && parameterRoles[i] != .factorB {
             let v = products[i] ?? values[i]
             let current = try graph.tensor(named: name).floatValues()
             if current != v { try graph.replaceValues(of: name, with: v) }
@@ -25,9 +26,12 @@ extension Network {
                 continue
             }
             guard let f = node.op as? FactorizedDenseOp, let k = node.params[.kernel], let a = node.params[.factorA],
-                  let b = node.params[.factorB] else { continue }
-            let nIn = values[a].count / f.rank, nOut = values[b].count / f.rank
-            let w = LowRankFactors(rows: nIn, cols: nOut, rank: f.rank, a: values[a], b: values[b], singularValues: []).product()
+                let b = node.params[.factorB]
+            else { continue }
+            let nIn = values[a].count / f.rank
+            let nOut = values[b].count / f.rank
+            let w = LowRankFactors(rows: nIn, cols: nOut, rank: f.rank, a: values[a], b: values[b], singularValues: [])
+                .product()
             out[k] = f.base.stored(w, shape: parameterShapes[k])
         }
         return out
@@ -42,13 +46,17 @@ extension Network {
     /// matrix-weighted layer and the sizes fit.
     mutating func factorize(node i: Int, a: [Float], b: [Float], rank: Int) {
         guard nodes.indices.contains(i), rank > 0, let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
-              let k = nodes[i].params[op.matrixRole] else { return }
+            let k = nodes[i].params[op.matrixRole]
+        else { return }
         let shape = parameterShapes[k]
         let (rows, cols) = op.matrixShape(shape)
         guard a.count == rows * rank, b.count == rank * cols else { return }
         let name = parameterNames[k]
         func append(_ v: [Float], _ suffix: String, _ shape: [Int], _ role: ParameterRole) -> Int {
-            parameterNames.append(name + suffix); parameterShapes.append(shape); values.append(v); parameterRoles.append(role)
+            parameterNames.append(name + suffix)
+            parameterShapes.append(shape)
+            values.append(v)
+            parameterRoles.append(role)
             trainable.append(values.count - 1)
             return values.count - 1
         }

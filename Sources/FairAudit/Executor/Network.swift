@@ -71,8 +71,10 @@ public struct Network: Sendable {
     /// Builds the network from `graph.layers`.
     public init(graph: ModelGraph) throws {
         guard let layers = graph.layers else {
-            throw FairAuditError.unsupportedModel(reason: graph.architectureNote
-                ?? "the file holds no architecture; infer a chain from the tensor names (activation and head) or give a config")
+            throw FairAuditError.unsupportedModel(
+                reason: graph.architectureNote
+                    ?? "the file holds no architecture; infer a chain from the tensor names (activation and head) or give a config"
+            )
         }
         try self.init(graph: graph, layers: layers)
     }
@@ -93,9 +95,11 @@ public struct Network: Sendable {
     }
 
     /// A network from its parts (``NetworkBuilder/finish(multiclass:)``).
-    init(nodes: [Node], valueShapes: [[Int]], inputNames: [String], outputValue: Int, parameterNames: [String],
-         values: [[Float]], parameterShapes: [[Int]], parameterRoles: [ParameterRole], trainable: [Int],
-         inputWidth: Int, outputWidth: Int, head: HeadKind) {
+    init(
+        nodes: [Node], valueShapes: [[Int]], inputNames: [String], outputValue: Int, parameterNames: [String],
+        values: [[Float]], parameterShapes: [[Int]], parameterRoles: [ParameterRole], trainable: [Int],
+        inputWidth: Int, outputWidth: Int, head: HeadKind
+    ) {
         self.nodes = nodes
         self.valueShapes = valueShapes
         self.inputNames = inputNames

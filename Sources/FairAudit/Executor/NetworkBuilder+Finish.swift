@@ -14,7 +14,9 @@ extension NetworkBuilder {
             let consumers = nodes.filter { $0.inputs.contains(output) }.map(\.name)
             if var dense = nodes[last].op as? DenseOp, dense.activation != .linear {
                 guard consumers.isEmpty else {
-                    throw Self.unsupported("the output layer '\(nodes[last].name)' also feeds \(consumers), so its activation cannot be read as the head")
+                    throw Self.unsupported(
+                        "the output layer '\(nodes[last].name)' also feeds \(consumers), so its activation cannot be read as the head"
+                    )
                 }
                 head = try Self.headKind(dense.activation)
                 dense.activation = .linear
@@ -43,18 +45,22 @@ extension NetworkBuilder {
         let outShape = valueShapes[output]
         let k = outShape.reduce(1, *)
         guard outShape.count == 1 else {
-            throw Self.unsupported("the output has shape \(outShape); a score needs one vector of logits or probabilities per row")
+            throw Self.unsupported(
+                "the output has shape \(outShape); a score needs one vector of logits or probabilities per row")
         }
         switch (head, k) {
         case (.sigmoid, 1), (.linear, 1), (.softmax, 2), (.linear, 2): break
         case (.softmax, 3...) where multiclass, (.linear, 3...) where multiclass: break
         default:
-            throw Self.unsupported("the output has \(k) units with a \(head.rawValue) head; a binary score needs 1 unit (sigmoid or logit) or 2 (softmax or logits)")
+            throw Self.unsupported(
+                "the output has \(k) units with a \(head.rawValue) head; a binary score needs 1 unit (sigmoid or logit) or 2 (softmax or logits)"
+            )
         }
-        return Network(nodes: nodes, valueShapes: valueShapes, inputNames: inputs.map(\.name), outputValue: output,
-                       parameterNames: names, values: values, parameterShapes: shapes, parameterRoles: roles,
-                       trainable: trainable, inputWidth: valueShapes.prefix(inputs.count).reduce(0) { $0 + $1.reduce(1, *) },
-                       outputWidth: k, head: head)
+        return Network(
+            nodes: nodes, valueShapes: valueShapes, inputNames: inputs.map(\.name), outputValue: output,
+            parameterNames: names, values: values, parameterShapes: shapes, parameterRoles: roles,
+            trainable: trainable, inputWidth: valueShapes.prefix(inputs.count).reduce(0) { $0 + $1.reduce(1, *) },
+            outputWidth: k, head: head)
     }
 
     /// The head an output activation gives.
@@ -63,7 +69,11 @@ extension NetworkBuilder {
         case .sigmoid: return .sigmoid
         case .softmax: return .softmax
         case .linear: return .linear
-        default: throw FairAuditError.unsupportedModel(reason: "the output activation '\(a.rawValue)' does not give probabilities (use sigmoid, softmax or linear)")
+        default:
+            throw FairAuditError.unsupportedModel(
+                reason:
+                    "the output activation '\(a.rawValue)' does not give probabilities (use sigmoid, softmax or linear)"
+            )
         }
     }
 }

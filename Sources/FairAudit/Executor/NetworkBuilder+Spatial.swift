@@ -8,14 +8,18 @@ extension NetworkBuilder {
     /// `kernelLayout` is `.outIn`: ONNX/PyTorch `(out, C/groups, kh, kw)`.
     static func spatialOp(for layer: Layer) throws -> any LayerOp {
         guard let o = layer.spatial, o.rank == 1 || o.rank == 2 else {
-            throw unsupported("\(layer.className) layer '\(layer.name)' has no window settings over 1 or 2 spatial axes")
+            throw unsupported(
+                "\(layer.className) layer '\(layer.name)' has no window settings over 1 or 2 spatial axes")
         }
         let bias = layer.weights[.bias] != nil
         let op: any LayerOp
         switch layer.kind {
         case .convolution, .depthwiseConvolution:
-            guard layer.weights[.kernel] != nil else { throw unsupported("\(layer.className) layer '\(layer.name)' names no kernel tensor") }
-            op = ConvOp(options: o, depthwise: layer.kind == .depthwiseConvolution, useBias: bias, layout: layer.kernelLayout)
+            guard layer.weights[.kernel] != nil else {
+                throw unsupported("\(layer.className) layer '\(layer.name)' names no kernel tensor")
+            }
+            op = ConvOp(
+                options: o, depthwise: layer.kind == .depthwiseConvolution, useBias: bias, layout: layer.kernelLayout)
         case .separableConvolution:
             guard layer.weights[.depthwiseKernel] != nil, layer.weights[.pointwiseKernel] != nil else {
                 throw unsupported("\(layer.className) layer '\(layer.name)' names no depthwise and pointwise kernels")

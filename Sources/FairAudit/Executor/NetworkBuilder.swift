@@ -42,7 +42,9 @@ struct NetworkBuilder {
         var params: [ParameterRole: Int] = [:]
         let known = Set(op.roles)
         for role in layer.weights.keys.sorted() where !known.contains(role) {
-            throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) names a '\(role.rawValue)' weight, which a \(op.className) layer does not have")
+            throw Self.unsupported(
+                "layer '\(layer.name)' (\(layer.className)) names a '\(role.rawValue)' weight, which a \(op.className) layer does not have"
+            )
         }
         for role in op.roles { if let name = layer.weights[role] { params[role] = try tensor(name, role: role) } }
         if var e = op as? EmbeddingOp, let k = params[.embeddings], shapes[k].count == 2 {
@@ -87,18 +89,24 @@ struct NetworkBuilder {
             guard let next = pending.firstIndex(where: { ($0.inbound ?? []).allSatisfy { produced[$0] != nil } }) else {
                 let l = pending[0]
                 let missing = (l.inbound ?? []).filter { produced[$0] == nil }
-                throw Self.unsupported("layer '\(l.name)' takes inputs from \(missing), which no layer of the model produces (or they form a cycle)")
+                throw Self.unsupported(
+                    "layer '\(l.name)' takes inputs from \(missing), which no layer of the model produces (or they form a cycle)"
+                )
             }
             let layer = pending.remove(at: next)
             let ins = (layer.inbound ?? []).compactMap { produced[$0] }
-            guard !ins.isEmpty else { throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) has no inbound layer") }
+            guard !ins.isEmpty else {
+                throw Self.unsupported("layer '\(layer.name)' (\(layer.className)) has no inbound layer")
+            }
             if let op = try Self.op(for: layer) {
                 try addWithActivation(layer, op: op, inputs: ins)
             } else {
                 produced[layer.name] = ins[0]  // identity at inference
             }
         }
-        guard let last = layers.last, let out = produced[last.name] else { throw Self.unsupported("the model has no output layer") }
+        guard let last = layers.last, let out = produced[last.name] else {
+            throw Self.unsupported("the model has no output layer")
+        }
         output = out
     }
 
@@ -108,9 +116,11 @@ struct NetworkBuilder {
     mutating func addWithActivation(_ layer: Layer, op: any LayerOp, inputs ins: [Int]) throws -> Int {
         var v = try addNode(layer, op: op, inputs: ins)
         if layer.activation != .linear, !(op is DenseOp), !(op is ActivationOp) {
-            let act = Layer(name: layer.name + ".activation", kind: .activation, activation: layer.activation,
-                            negativeSlope: layer.negativeSlope, className: "Activation")
-            v = try addNode(act, op: ActivationOp(activation: layer.activation, slope: Float(layer.negativeSlope)), inputs: [v])
+            let act = Layer(
+                name: layer.name + ".activation", kind: .activation, activation: layer.activation,
+                negativeSlope: layer.negativeSlope, className: "Activation")
+            v = try addNode(
+                act, op: ActivationOp(activation: layer.activation, slope: Float(layer.negativeSlope)), inputs: [v])
             produced[layer.name] = v
         }
         return v
@@ -123,7 +133,9 @@ struct NetworkBuilder {
         case .input, .dropout: return nil
         case .flatten: return ReshapeOp(target: nil)
         case .reshape:
-            guard let target = layer.shape else { throw unsupported("Reshape layer '\(layer.name)' has no target_shape") }
+            guard let target = layer.shape else {
+                throw unsupported("Reshape layer '\(layer.name)' has no target_shape")
+            }
             return ReshapeOp(target: target)
         case .permute:
             guard let dims = layer.shape else { throw unsupported("Permute layer '\(layer.name)' has no dims") }
@@ -136,15 +148,17 @@ struct NetworkBuilder {
             guard layer.weights[.kernel] != nil else {
                 throw unsupported("dense layer '\(layer.name)' names no kernel tensor")
             }
-            return DenseOp(units: layer.units, layout: layer.kernelLayout, activation: layer.activation, slope: slope,
-                           useBias: layer.weights[.bias] != nil)
+            return DenseOp(
+                units: layer.units, layout: layer.kernelLayout, activation: layer.activation, slope: slope,
+                useBias: layer.weights[.bias] != nil)
         case .batchNormalization:
             return BatchNormalizationOp(axes: layer.axes ?? [-1], epsilon: Float(layer.epsilon))
         case .layerNormalization:
             return LayerNormalizationOp(axes: layer.axes ?? [-1], epsilon: Float(layer.epsilon))
         case .embedding: return EmbeddingOp(inputDim: nil, outputDim: layer.units)
         case .normalization:
-            return NormalizationOp(axes: layer.axes ?? [-1], mean: layer.mean?.map(Float.init), variance: layer.variance?.map(Float.init))
+            return NormalizationOp(
+                axes: layer.axes ?? [-1], mean: layer.mean?.map(Float.init), variance: layer.variance?.map(Float.init))
         case .rescaling: return RescalingOp(scale: Float(layer.scale), offset: Float(layer.offset))
         case .add: return MergeOp(kind: .add)
         case .subtract: return MergeOp(kind: .subtract)
@@ -154,7 +168,9 @@ struct NetworkBuilder {
         case .minimum: return MergeOp(kind: .minimum)
         case .concatenate: return ConcatenateOp(axis: layer.axes?.first ?? -1)
         case .arithmetic:
-            guard let operation = layer.arithmetic else { throw unsupported("arithmetic layer '\(layer.name)' names no operation") }
+            guard let operation = layer.arithmetic else {
+                throw unsupported("arithmetic layer '\(layer.name)' names no operation")
+            }
             return ArithmeticOp(operation: operation, constant: layer.constant)
         case .squeeze, .unsqueeze: return SqueezeOp(inserts: layer.kind == .unsqueeze, axes: layer.axes)
         case .gather:
@@ -163,7 +179,7 @@ struct NetworkBuilder {
             }
             return GatherOp(axis: axis, indices: indices)
         case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
-             .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
+            .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
             return try spatialOp(for: layer)
         case .multiHeadAttention: return try attentionOp(for: layer)
         case .einsumDense: return try einsumOp(for: layer)
@@ -177,7 +193,9 @@ struct NetworkBuilder {
             if node.op is DenseOp, let k = node.params[.kernel], let dense = node.op as? DenseOp, shapes[k].count == 2 {
                 return [dense.dims(shapes[k]).nIn]
             }
-            if let p = node.params[.movingMean] ?? node.params[.gamma] ?? node.params[.beta] { return [values[p].count] }
+            if let p = node.params[.movingMean] ?? node.params[.gamma] ?? node.params[.beta] {
+                return [values[p].count]
+            }
         }
         throw Self.unsupported("the model has no layers to run")
     }

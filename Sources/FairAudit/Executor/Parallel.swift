@@ -19,6 +19,14 @@ private final class ResultBox<T: Sendable>: @unchecked Sendable {
     private var slots: [T?]
     private let lock = NSLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: T) { lock.lock(); slots[i] = v; lock.unlock() }
-    func values() -> [T] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
+    func set(_ i: Int, _ v: T) {
+        lock.lock()
+        slots[i] = v
+        lock.unlock()
+    }
+    func values() -> [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.compactMap { $0 }
+    }
 }

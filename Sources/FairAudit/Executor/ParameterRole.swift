@@ -34,10 +34,14 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable, 
     /// Attention projections, Keras' variable paths: kernels `(d, heads, key_dim)`
     /// for query and key, `(d, heads, value_dim)` for value, `(heads, value_dim, out)`
     /// for the output; biases `(heads, dim)` and `(out)`.
-    case queryKernel = "query/kernel", queryBias = "query/bias"
-    case keyKernel = "key/kernel", keyBias = "key/bias"
-    case valueKernel = "value/kernel", valueBias = "value/bias"
-    case outputKernel = "attention_output/kernel", outputBias = "attention_output/bias"
+    case queryKernel = "query/kernel"
+    case queryBias = "query/bias"
+    case keyKernel = "key/kernel"
+    case keyBias = "key/bias"
+    case valueKernel = "value/kernel"
+    case valueBias = "value/bias"
+    case outputKernel = "attention_output/kernel"
+    case outputBias = "attention_output/bias"
 
     /// True for the roles gradient descent and the Fisher see: not running
     /// statistics, not preprocessing constants.

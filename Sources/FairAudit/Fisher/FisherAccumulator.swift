@@ -32,27 +32,33 @@ public final class FisherAccumulator: @unchecked Sendable {
         self.null = null
         self.batchSize = max(1, batchSize)
         nullRows = (0..<(null?.rounds ?? 0)).map { _ in [Int](repeating: 0, count: null?.counts.count ?? 0) }
-        sums = FisherSums(counts: network.trainable.map { network.values[$0].count },
-                          columns: (null?.rounds ?? 0) * (null?.summed.count ?? 0))
+        sums = FisherSums(
+            counts: network.trainable.map { network.values[$0].count },
+            columns: (null?.rounds ?? 0) * (null?.summed.count ?? 0))
     }
 
     private var nullColumns: Int { (null?.rounds ?? 0) * (null?.summed.count ?? 0) }
 
     /// Adds `rows` rows: features (`rows × inputWidth`), labels, each row's
     /// group (an index into `groupNames`) and global id.
-    public func add(features: [Float], labels: [Float], rowGroups: [Int], groupNames names: [String],
-                    rowIDs: [UInt64]) throws {
+    public func add(
+        features: [Float], labels: [Float], rowGroups: [Int], groupNames names: [String],
+        rowIDs: [UInt64]
+    ) throws {
         let rows = labels.count
         try network.checkInput(features: features, rows: rows)
         try network.checkLabels(labels, rows: rows)
         guard rowGroups.count == rows, rowIDs.count == rows else {
-            throw FairAuditError.unsupportedModel(reason: "got \(rowGroups.count) group indices and \(rowIDs.count) row ids for \(rows) rows")
+            throw FairAuditError.unsupportedModel(
+                reason: "got \(rowGroups.count) group indices and \(rowIDs.count) row ids for \(rows) rows")
         }
         if let bad = rowGroups.first(where: { $0 < 0 || $0 >= names.count }) {
-            throw FairAuditError.unsupportedModel(reason: "a row's group index \(bad) is outside the \(names.count) groups")
+            throw FairAuditError.unsupportedModel(
+                reason: "a row's group index \(bad) is outside the \(names.count) groups")
         }
         let local = names.map(column(of:))
-        let groups = groupNames.count, columns = groups + nullColumns
+        let groups = groupNames.count
+        let columns = groups + nullColumns
         var summedRank: [Int] = []
         if let null {
             summedRank = [Int](repeating: -1, count: null.counts.count)
@@ -71,16 +77,22 @@ public final class FisherAccumulator: @unchecked Sendable {
         // Blocks of exactly `batch` rows, a row at slot `id mod batch` (the rest zero rows of weight 0):
         // a row's forward and backward pass then run at the same place of a GEMM of the same shape on
         // any shard, so its float32 gradient is the same to the bit however the rows were split.
-        let batch = batchSize, rounds = null?.rounds ?? 0, width = network.inputWidth
+        let batch = batchSize
+        let rounds = null?.rounds ?? 0
+        let width = network.inputWidth
         var buckets = [[Int]](repeating: [], count: batch)
         for n in 0..<rows { buckets[Int(rowIDs[n] % UInt64(batch))].append(n) }
         let blocks = buckets.map(\.count).max() ?? 0
         let threads = blocks >= 4 ? 2 : 1
-        let net = network, kind = self.kind
-        let drawn = draws, ranks = summedRank, slots = buckets
+        let net = network
+        let kind = self.kind
+        let drawn = draws
+        let ranks = summedRank
+        let slots = buckets
         let partials = parallelMap(threads) { p -> FisherSums in
             let part = FisherSums(counts: net.trainable.map { net.values[$0].count }, columns: columns)
-            var x = [Float](repeating: 0, count: batch * width), y = [Float](repeating: 0, count: batch)
+            var x = [Float](repeating: 0, count: batch * width)
+            var y = [Float](repeating: 0, count: batch)
             var w = [Float](repeating: 0, count: batch * columns)
             var work = FisherWorkspace(network: net, plan: net.backwardPlan)
             let all = Array(0..<batch)
@@ -89,7 +101,8 @@ public final class FisherAccumulator: @unchecked Sendable {
                 for i in y.indices { y[i] = 0 }
                 for i in w.indices { w[i] = 0 }
                 for slot in 0..<batch where block < slots[slot].count {
-                    let n = slots[slot][block], o = slot * columns
+                    let n = slots[slot][block]
+                    let o = slot * columns
                     features.withUnsafeBufferPointer { f in
                         x.withUnsafeMutableBufferPointer { dst in
                             guard let s = f.baseAddress, let d = dst.baseAddress else { return }
@@ -105,7 +118,8 @@ public final class FisherAccumulator: @unchecked Sendable {
                 }
                 work.membership = Membership(rows: batch, columns: columns, weights: w)
                 x.withUnsafeBufferPointer { xb in
-                    net.accumulateFisher(xb, labels: y, rows: all[...], kind: kind, into: part, column: 0, workspace: &work)
+                    net.accumulateFisher(
+                        xb, labels: y, rows: all[...], kind: kind, into: part, column: 0, workspace: &work)
                 }
             }
             return part
@@ -122,7 +136,8 @@ public final class FisherAccumulator: @unchecked Sendable {
         for s in sums.counts.indices {
             for old in 0..<sums.columns {
                 let new = old < c ? old : old + 1
-                wider.pointer(slot: s, column: new).update(from: sums.pointer(slot: s, column: old), count: sums.counts[s])
+                wider.pointer(slot: s, column: new).update(
+                    from: sums.pointer(slot: s, column: old), count: sums.counts[s])
             }
         }
         sums = wider

@@ -29,10 +29,14 @@ public struct FisherNull: Sendable, Equatable {
         self.seed = seed
         self.counts = counts
         let total = counts.reduce(0) { $0 + max($1, 0) }
-        var cumulative = 0, out: [UInt64] = []
+        var cumulative = 0
+        var out: [UInt64] = []
         for c in counts.dropLast() {
             cumulative += max(c, 0)
-            if total <= 0 || cumulative >= total { out.append(.max); continue }
+            if total <= 0 || cumulative >= total {
+                out.append(.max)
+                continue
+            }
             // ⌊cumulative · 2⁶⁴ / total⌋, exactly, with cumulative < total.
             out.append(UInt64(total).dividingFullWidth((high: UInt64(cumulative), low: 0)).quotient)
         }

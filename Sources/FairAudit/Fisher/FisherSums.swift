@@ -18,8 +18,12 @@ final class FisherSums: @unchecked Sendable {
     init(counts: [Int], columns: Int) {
         self.counts = counts
         self.columns = columns
-        var offsets: [Int] = [], o = 0
-        for c in counts { offsets.append(o); o += c * columns }
+        var offsets: [Int] = []
+        var o = 0
+        for c in counts {
+            offsets.append(o)
+            o += c * columns
+        }
         self.offsets = offsets
         total = o
         buffer = .allocate(capacity: max(o, 1))

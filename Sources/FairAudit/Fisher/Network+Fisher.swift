@@ -13,8 +13,10 @@ extension Network {
     /// fixed halves run on two threads with their own sums, added in a
     /// fixed order, so the result is deterministic.
     /// Batches of 128 rows measured fastest on the Adult MLP.
-    public func groupFisher(features: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
-                            kind: FisherKind = .empirical, batchSize: Int = 128) throws -> GroupFisher {
+    public func groupFisher(
+        features: [Float], labels: [Float], rowGroups: [Int], groupNames: [String],
+        kind: FisherKind = .empirical, batchSize: Int = 128
+    ) throws -> GroupFisher {
         let rows = labels.count
         try checkInput(features: features, rows: rows)
         try checkLabels(labels, rows: rows)
@@ -22,7 +24,8 @@ extension Network {
             throw FairAuditError.unsupportedModel(reason: "got \(rowGroups.count) group indices for \(rows) rows")
         }
         if let bad = rowGroups.first(where: { $0 < 0 || $0 >= groupNames.count }) {
-            throw FairAuditError.unsupportedModel(reason: "a row's group index \(bad) is outside the \(groupNames.count) groups")
+            throw FairAuditError.unsupportedModel(
+                reason: "a row's group index \(bad) is outside the \(groupNames.count) groups")
         }
         var members = [[Int]](repeating: [], count: groupNames.count)
         for (r, g) in rowGroups.enumerated() { members[g].append(r) }
@@ -40,8 +43,9 @@ extension Network {
                     while start < half.upperBound {
                         let end = min(start + batch, half.upperBound)
                         work.setOnes(rows: end - start)
-                        accumulateFisher(f, labels: labels, rows: rowsOfGroup[start..<end], kind: kind, into: sums, column: g,
-                                         workspace: &work)
+                        accumulateFisher(
+                            f, labels: labels, rows: rowsOfGroup[start..<end], kind: kind, into: sums, column: g,
+                            workspace: &work)
                         start = end
                     }
                 }
@@ -56,18 +60,22 @@ extension Network {
                 return total.values(slot: s, column: g).map { n > 0 ? $0 / n : 0 }
             }
         }
-        return GroupFisher(tensorNames: trainableNames, groupNames: groupNames, counts: groups.map(\.count), values: means)
+        return GroupFisher(
+            tensorNames: trainableNames, groupNames: groupNames, counts: groups.map(\.count), values: means)
     }
 
     /// Runs `rows` of `features` forward once and adds every trainable
     /// tensor's `Σ_n w[n, c] (∂ℓ_n/∂θ)²` (or its model-distribution form)
     /// into `sums`, weight column `c` going to sums column `column + c`.
-    func accumulateFisher(features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
-                          weights: Membership, into sums: FisherSums, column: Int) {
+    func accumulateFisher(
+        features: [Float], labels: [Float], rows indices: [Int], kind: FisherKind,
+        weights: Membership, into sums: FisherSums, column: Int
+    ) {
         var work = FisherWorkspace(network: self, plan: backwardPlan)
         work.membership = weights
         features.withUnsafeBufferPointer { f in
-            accumulateFisher(f, labels: labels, rows: indices[...], kind: kind, into: sums, column: column, workspace: &work)
+            accumulateFisher(
+                f, labels: labels, rows: indices[...], kind: kind, into: sums, column: column, workspace: &work)
         }
     }
 
@@ -75,14 +83,17 @@ extension Network {
     /// through a thread's reused buffers, the weights in `work.membership`:
     /// once the sizes are reached a batch allocates nothing (the model
     /// Fisher of a softmax over several classes aside).
-    func accumulateFisher(_ features: UnsafeBufferPointer<Float>, labels: [Float], rows indices: ArraySlice<Int>, kind: FisherKind,
-                          into sums: FisherSums, column: Int, workspace work: inout FisherWorkspace) {
+    func accumulateFisher(
+        _ features: UnsafeBufferPointer<Float>, labels: [Float], rows indices: ArraySlice<Int>, kind: FisherKind,
+        into sums: FisherSums, column: Int, workspace work: inout FisherWorkspace
+    ) {
         let n = indices.count
         guard n > 0 else { return }
         let base = indices.startIndex
         loadInputs(features, count: n, row: { indices[base + $0] }, into: &work.trace)
         runForward(&work.trace)
-        let loss = self.loss, classes = outputWidth
+        let loss = self.loss
+        let classes = outputWidth
         Buffers.resize(&work.delta, n * classes)
         switch kind {
         case .empirical:
@@ -92,7 +103,10 @@ extension Network {
             accumulatePass(into: sums, column: column, workspace: &work)
         case .model where classes == 1:
             let z = work.trace.values[outputValue].data
-            for r in 0..<n { let p = Activation.sigmoid(z[r]); work.delta[r] = (p * (1 - p)).squareRoot() }
+            for r in 0..<n {
+                let p = Activation.sigmoid(z[r])
+                work.delta[r] = (p * (1 - p)).squareRoot()
+            }
             accumulatePass(into: sums, column: column, workspace: &work)
         case .model:
             let z = logits(work.trace)
@@ -112,7 +126,9 @@ extension Network {
     /// One backward pass from `work.delta`, each layer adding its squared
     /// per-sample gradients weighted by `work.membership`.
     private func accumulatePass(into sums: FisherSums, column: Int, workspace work: inout FisherWorkspace) {
-        let plan = work.plan, weights = work.membership, trace = work.trace
+        let plan = work.plan
+        let weights = work.membership
+        let trace = work.trace
         if work.pointerColumn != column || work.pointerSums !== sums {
             work.pointers = plan.slots.map { $0.map { sums.pointer(slot: $0, column: column) } }
             work.pointerColumn = column
@@ -124,8 +140,9 @@ extension Network {
         walkBackward(trace, logitGrad: work.delta, plan: plan, buffers: &buffers) { i, g, ins in
             guard !plan.roles[i].isEmpty else { return }
             let node = nodes[i]
-            node.op.accumulateSquaredSampleGrads(g, ins, params(of: node), cache: trace.caches[i], roles: plan.roles[i],
-                                                 weights: weights, into: pointers[i])
+            node.op.accumulateSquaredSampleGrads(
+                g, ins, params(of: node), cache: trace.caches[i], roles: plan.roles[i],
+                weights: weights, into: pointers[i])
         }
         swap(&buffers, &work.buffers)
     }

@@ -12,26 +12,34 @@ extension Network {
     /// permutation does); the largest group of each assignment after the
     /// first is then not summed but taken as the total minus the others.
     /// Returns one ``GroupFisher`` per assignment, in order.
-    public func groupFisher(features: [Float], labels: [Float], assignments: [[Int]], groupNames: [String],
-                            kind: FisherKind = .empirical, batchSize: Int = 128) throws -> [GroupFisher] {
+    public func groupFisher(
+        features: [Float], labels: [Float], assignments: [[Int]], groupNames: [String],
+        kind: FisherKind = .empirical, batchSize: Int = 128
+    ) throws -> [GroupFisher] {
         guard let first = assignments.first else { return [] }
         guard assignments.count > 1 else {
-            return [try groupFisher(features: features, labels: labels, rowGroups: first, groupNames: groupNames,
-                                    kind: kind, batchSize: batchSize)]
+            return [
+                try groupFisher(
+                    features: features, labels: labels, rowGroups: first, groupNames: groupNames,
+                    kind: kind, batchSize: batchSize)
+            ]
         }
         try checkInput(features: features, rows: labels.count)
         try checkLabels(labels, rows: labels.count)
-        let rows = labels.count, groups = groupNames.count
+        let rows = labels.count
+        let groups = groupNames.count
         var observedCounts = [Int](repeating: 0, count: groups)
         for g in first where g >= 0 && g < groups { observedCounts[g] += 1 }
         for (a, rg) in assignments.enumerated() {
             guard rg.count == rows, rg.allSatisfy({ $0 >= 0 && $0 < groups }) else {
-                throw FairAuditError.unsupportedModel(reason: "assignment \(a) does not give each of the \(rows) rows one of the \(groups) groups")
+                throw FairAuditError.unsupportedModel(
+                    reason: "assignment \(a) does not give each of the \(rows) rows one of the \(groups) groups")
             }
             var counts = [Int](repeating: 0, count: groups)
             for g in rg { counts[g] += 1 }
             guard counts == observedCounts else {
-                throw FairAuditError.unsupportedModel(reason: "assignment \(a) has group sizes \(counts), not the data's \(observedCounts)")
+                throw FairAuditError.unsupportedModel(
+                    reason: "assignment \(a) has group sizes \(counts), not the data's \(observedCounts)")
             }
         }
         // Columns: every group of the first assignment, then for each later one every group but the largest.
@@ -51,24 +59,28 @@ extension Network {
                 for n in start..<end {
                     w[(n - start) * columns + first[n]] = 1
                     for (a, rg) in rounds.enumerated() {
-                        if let k = summed.firstIndex(of: rg[n]) { w[(n - start) * columns + groups + a * summed.count + k] = 1 }
+                        if let k = summed.firstIndex(of: rg[n]) {
+                            w[(n - start) * columns + groups + a * summed.count + k] = 1
+                        }
                     }
                 }
-                accumulateFisher(features: features, labels: labels, rows: Array(start..<end), kind: kind,
-                                 weights: Membership(rows: end - start, columns: columns, weights: w), into: sums, column: 0)
+                accumulateFisher(
+                    features: features, labels: labels, rows: Array(start..<end), kind: kind,
+                    weights: Membership(rows: end - start, columns: columns, weights: w), into: sums, column: 0)
                 start = end
             }
             return sums
         }
         let total = partials[0]
         for p in partials.dropFirst() { total.add(p) }
-        let observed = GroupFisher(tensorNames: trainableNames, groupNames: groupNames, counts: observedCounts,
-                                   values: (0..<groups).map { g in
-                                       trainable.indices.map { s in
-                                           let n = Float(observedCounts[g])
-                                           return total.values(slot: s, column: g).map { n > 0 ? $0 / n : 0 }
-                                       }
-                                   })
+        let observed = GroupFisher(
+            tensorNames: trainableNames, groupNames: groupNames, counts: observedCounts,
+            values: (0..<groups).map { g in
+                trainable.indices.map { s in
+                    let n = Float(observedCounts[g])
+                    return total.values(slot: s, column: g).map { n > 0 ? $0 / n : 0 }
+                }
+            })
         var out = [observed]
         for a in rounds.indices {
             var values = observed.values
@@ -85,7 +97,9 @@ extension Network {
                 let n = Float(observedCounts[derived])
                 values[derived][s] = rest.map { n > 0 ? max($0, 0) / n : 0 }
             }
-            out.append(GroupFisher(tensorNames: observed.tensorNames, groupNames: groupNames, counts: observedCounts, values: values))
+            out.append(
+                GroupFisher(
+                    tensorNames: observed.tensorNames, groupNames: groupNames, counts: observedCounts, values: values))
         }
         return out
     }

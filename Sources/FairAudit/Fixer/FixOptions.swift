@@ -97,14 +97,20 @@ public struct FixOptions: Sendable, Equatable {
         if let energy, !(energy > 0 && energy <= 1) { throw bad("--energy must be in (0, 1], got \(energy)") }
         guard epochs >= 1 else { throw bad("--epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else { throw bad("--batch-size must be at least 1, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw bad("--learning-rate must be positive, got \(learningRate)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw bad("--learning-rate must be positive, got \(learningRate)")
+        }
         guard validationFraction >= 0, validationFraction < 1 else {
             throw bad("--validation must be in [0, 1), got \(validationFraction)")
         }
         guard lambda >= 0, lambda.isFinite else { throw bad("--lambda must be non-negative, got \(lambda)") }
         guard threshold > 0, threshold < 1 else { throw bad("--threshold must be in (0, 1), got \(threshold)") }
-        guard targetMargin >= 0, targetMargin < 1 else { throw bad("the target margin must be in [0, 1), got \(targetMargin)") }
-        guard maxAccuracyDrop >= 0 else { throw bad("--max-accuracy-drop must be non-negative, got \(maxAccuracyDrop)") }
+        guard targetMargin >= 0, targetMargin < 1 else {
+            throw bad("the target margin must be in [0, 1), got \(targetMargin)")
+        }
+        guard maxAccuracyDrop >= 0 else {
+            throw bad("--max-accuracy-drop must be non-negative, got \(maxAccuracyDrop)")
+        }
         if !targets.isEmpty && validationFraction <= 0 {
             throw bad("targets are judged on the validation split; --validation must be above 0")
         }

@@ -14,8 +14,10 @@ public struct EpochLog: Sendable, Equatable {
     public var validation: FairnessSnapshot?
 
     /// Creates an epoch record.
-    public init(epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double,
-                validation: FairnessSnapshot? = nil) {
+    public init(
+        epoch: Int, trainLoss: Double, validationLoss: Double, seconds: Double,
+        validation: FairnessSnapshot? = nil
+    ) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss

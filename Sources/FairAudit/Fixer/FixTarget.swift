@@ -68,18 +68,31 @@ public struct FixTarget: Sendable, Equatable, CustomStringConvertible {
         let known = Metric.allCases.map(\.rawValue).joined(separator: ", ")
         let kind: Policy.Limit.Kind
         let name: Substring
-        if key.hasPrefix("max_") { kind = .max; name = key.dropFirst(4) }
-        else if key.hasPrefix("min_") { kind = .min; name = key.dropFirst(4) }
-        else { throw FairAuditError.invalidInput(path: source, reason: "target '\(key)' must start with max_ or min_ (metrics: \(known))") }
+        if key.hasPrefix("max_") {
+            kind = .max
+            name = key.dropFirst(4)
+        } else if key.hasPrefix("min_") {
+            kind = .min
+            name = key.dropFirst(4)
+        } else {
+            throw FairAuditError.invalidInput(
+                path: source, reason: "target '\(key)' must start with max_ or min_ (metrics: \(known))")
+        }
         guard let metric = Metric(rawValue: String(name)) else {
-            throw FairAuditError.invalidInput(path: source, reason: "target '\(key)' names a metric fix cannot aim at (known: \(known))")
+            throw FairAuditError.invalidInput(
+                path: source, reason: "target '\(key)' names a metric fix cannot aim at (known: \(known))")
         }
         if metric.isGap && kind == .min || metric.isRatio && kind == .max {
-            throw FairAuditError.invalidInput(path: source, reason: "target '\(key)' bounds the fair side of \(metric.rawValue); use \(metric.isGap ? "max_" : "min_")\(metric.rawValue)")
+            throw FairAuditError.invalidInput(
+                path: source,
+                reason:
+                    "target '\(key)' bounds the fair side of \(metric.rawValue); use \(metric.isGap ? "max_" : "min_")\(metric.rawValue)"
+            )
         }
         if metric.isGap || metric.isRatio || metric == .accuracy || metric == .selectionRate {
             guard (0...1).contains(limit) else {
-                throw FairAuditError.invalidInput(path: source, reason: "target '\(key)' has limit \(limit), outside [0, 1]")
+                throw FairAuditError.invalidInput(
+                    path: source, reason: "target '\(key)' has limit \(limit), outside [0, 1]")
             }
         }
         return FixTarget(kind: kind, metric: metric, limit: limit)

@@ -8,14 +8,19 @@ extension Fixer {
 
     /// Runs `batch` (rows of `data`) through `net` into `trace` and evaluates
     /// `objective` on its logits, folding the batch into the running `gaps`.
-    static func forward(_ net: Network, _ trace: inout Trace, batch: [Int], data: LabeledData,
-                        objective: FixerObjective, weights: [Float]?,
-                        gaps: inout FixerObjective.GapEstimate) -> FixerObjective.Evaluation {
-        data.features.withUnsafeBufferPointer { f in net.loadInputs(f, count: batch.count, row: { batch[$0] }, into: &trace) }
+    static func forward(
+        _ net: Network, _ trace: inout Trace, batch: [Int], data: LabeledData,
+        objective: FixerObjective, weights: [Float]?,
+        gaps: inout FixerObjective.GapEstimate
+    ) -> FixerObjective.Evaluation {
+        data.features.withUnsafeBufferPointer { f in
+            net.loadInputs(f, count: batch.count, row: { batch[$0] }, into: &trace)
+        }
         net.runForward(&trace)
-        return objective.evaluate(logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
-                                  groups: batch.map { data.rowGroups[$0] },
-                                  weights: weights.map { w in batch.map { w[$0] } }, running: &gaps)
+        return objective.evaluate(
+            logits: net.logits(trace), rows: batch.count, labels: batch.map { data.labels[$0] },
+            groups: batch.map { data.rowGroups[$0] },
+            weights: weights.map { w in batch.map { w[$0] } }, running: &gaps)
     }
 
     /// `grads` ← the gradient of every parameter for the batch in `trace`,

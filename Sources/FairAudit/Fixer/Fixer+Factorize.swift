@@ -8,7 +8,8 @@ extension Fixer {
         guard options.layers != nil || !options.freeze.isEmpty else { return }
         let names = Set(net.nodes.map(\.name))
         for name in (options.layers ?? []) + options.freeze where !names.contains(name) {
-            throw FairAuditError.invalidInput(path: model,
+            throw FairAuditError.invalidInput(
+                path: model,
                 reason: "has no layer '\(name)' (layers: \(net.nodes.map(\.name).joined(separator: ", ")))")
         }
         func params(_ keep: (String) -> Bool) -> Set<Int> {
@@ -36,13 +37,18 @@ extension Fixer {
     /// ``Network/factorize(node:a:b:rank:)``) and train those, every bias,
     /// γ and β, and the weights left whole (unless `freezeUnfactorized`).
     /// Returns the ranks by weight name.
-    static func prepare(_ net: inout Network, graph: ModelGraph, method: FixOptions.Method, options: FixOptions,
-                        data: LabeledData, trainRows: [Int], warnings: inout [String]) throws -> [String: Int] {
+    static func prepare(
+        _ net: inout Network, graph: ModelGraph, method: FixOptions.Method, options: FixOptions,
+        data: LabeledData, trainRows: [Int], warnings: inout [String]
+    ) throws -> [String: Int] {
         guard method != .finetune else { return [:] }
-        let matrices = net.fixerMatrices.filter { net.trainable.contains($0.weight) && (options.factorizeEmbeddings || !$0.isEmbedding) }
+        let matrices = net.fixerMatrices.filter {
+            net.trainable.contains($0.weight) && (options.factorizeEmbeddings || !$0.isEmbedding)
+        }
         var rowWeights: [Int: [Float]] = [:]
         if method == .neutralizedLowrank {
-            rowWeights = try neutralizedRowWeights(net, matrices: matrices, options: options, data: data, trainRows: trainRows)
+            rowWeights = try neutralizedRowWeights(
+                net, matrices: matrices, options: options, data: data, trainRows: trainRows)
         }
         let rule: LowRank.RankRule = options.energy.map { .energy($0) } ?? .fixed(options.rank)
         var ranks: [String: Int] = [:]
@@ -51,14 +57,19 @@ extension Fixer {
             let layerName = net.nodes[m.node].name
             let smaller = min(m.rows, m.cols)
             if case .fixed(let r) = rule, r >= smaller {
-                warnings.append("layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: rank \(r) is not below its smaller dimension \(smaller)")
+                warnings.append(
+                    "layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: rank \(r) is not below its smaller dimension \(smaller)"
+                )
                 if options.freezeUnfactorized { net.trainable.removeAll { $0 == m.weight } }
                 continue
             }
-            let f = try LowRank.factorize(net.matrix(m), rows: m.rows, cols: m.cols,
-                                          rowWeights: rowWeights[m.node], rule: rule, name: weightName)
+            let f = try LowRank.factorize(
+                net.matrix(m), rows: m.rows, cols: m.cols,
+                rowWeights: rowWeights[m.node], rule: rule, name: weightName)
             if f.rank >= smaller {
-                warnings.append("layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: energy \(options.energy ?? 0) needs its full rank \(smaller)")
+                warnings.append(
+                    "layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: energy \(options.energy ?? 0) needs its full rank \(smaller)"
+                )
                 if options.freezeUnfactorized { net.trainable.removeAll { $0 == m.weight } }
                 continue
             }
@@ -67,23 +78,32 @@ extension Fixer {
         }
         guard !ranks.isEmpty else {
             if let energy = options.energy {
-                throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model",
-                    reason: "no layer can be factorized at energy \(energy): keeping that share of Σσ² needs every weight's full rank (use a smaller --energy such as 0.9, or --method finetune)")
+                throw FairAuditError.invalidInput(
+                    path: graph.source?.path ?? "the model",
+                    reason:
+                        "no layer can be factorized at energy \(energy): keeping that share of Σσ² needs every weight's full rank (use a smaller --energy such as 0.9, or --method finetune)"
+                )
             }
-            throw FairAuditError.invalidInput(path: graph.source?.path ?? "the model",
-                reason: "no layer can be factorized at rank \(options.rank): every trained weight's smaller dimension is at most that (use a smaller --rank, or --method finetune)")
+            throw FairAuditError.invalidInput(
+                path: graph.source?.path ?? "the model",
+                reason:
+                    "no layer can be factorized at rank \(options.rank): every trained weight's smaller dimension is at most that (use a smaller --rank, or --method finetune)"
+            )
         }
         return ranks
     }
 
     /// Row weights `s_j = Σ_k I[j, k]` of each matrix from the neutralized
     /// per-group Fisher (docs/method.md §3–4), keyed by node.
-    static func neutralizedRowWeights(_ net: Network, matrices: [FixerMatrix], options: FixOptions, data: LabeledData,
-                                      trainRows: [Int]) throws -> [Int: [Float]] {
-        let fisher = try net.groupFisher(features: gather(data.features, rows: trainRows, width: net.inputWidth),
-                                         labels: trainRows.map { data.labels[$0] },
-                                         rowGroups: trainRows.map { data.rowGroups[$0] }, groupNames: data.groupNames,
-                                         kind: options.fisherKind, batchSize: max(options.batchSize, 1024))
+    static func neutralizedRowWeights(
+        _ net: Network, matrices: [FixerMatrix], options: FixOptions, data: LabeledData,
+        trainRows: [Int]
+    ) throws -> [Int: [Float]] {
+        let fisher = try net.groupFisher(
+            features: gather(data.features, rows: trainRows, width: net.inputWidth),
+            labels: trainRows.map { data.labels[$0] },
+            rowGroups: trainRows.map { data.rowGroups[$0] }, groupNames: data.groupNames,
+            kind: options.fisherKind, batchSize: max(options.batchSize, 1024))
         let present = fisher.counts.indices.filter { fisher.counts[$0] > 0 }
         var out: [Int: [Float]] = [:]
         for m in matrices {

@@ -40,9 +40,11 @@ extension Network {
     var fixerMatrices: [FixerMatrix] {
         nodes.indices.compactMap { i in
             guard let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
-                  let w = nodes[i].params[op.matrixRole] else { return nil }
+                let w = nodes[i].params[op.matrixRole]
+            else { return nil }
             let (rows, cols) = op.matrixShape(parameterShapes[w])
-            return FixerMatrix(node: i, weight: w, rows: rows, cols: cols, className: op.className, isEmbedding: op is EmbeddingOp)
+            return FixerMatrix(
+                node: i, weight: w, rows: rows, cols: cols, className: op.className, isEmbedding: op is EmbeddingOp)
         }
     }
 

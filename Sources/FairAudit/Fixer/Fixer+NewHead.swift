@@ -14,8 +14,10 @@ extension Fixer {
     /// the seeded stratified order), so the per-group Fisher that follows is
     /// taken through a head fitted to the new task rather than a random one
     /// (docs/method.md §5, "New head"). The body's values are unchanged.
-    static func warmHead(_ net: inout Network, data: LabeledData, rows: [Int], objective: FixerObjective,
-                         options: FixOptions) throws {
+    static func warmHead(
+        _ net: inout Network, data: LabeledData, rows: [Int], objective: FixerObjective,
+        options: FixOptions
+    ) throws {
         let head = net.headParameters
         let kept = net.trainable
         net.trainable = head
@@ -29,7 +31,8 @@ extension Fixer {
         for batch in batches(order, size: options.batchSize) {
             let eval = forward(net, &trace, batch: batch, data: data, objective: objective, weights: nil, gaps: &gaps)
             guard eval.total.isFinite else {
-                throw FairAuditError.invalidInput(path: data.source, reason: "the loss became \(eval.total) while fitting the new head")
+                throw FairAuditError.invalidInput(
+                    path: data.source, reason: "the loss became \(eval.total) while fitting the new head")
             }
             gradients(net, trace, dLogits: eval.dLogits, into: &grads)
             adam.update(&net.values, grads: grads, indices: head)

@@ -5,13 +5,16 @@ extension Fixer {
     /// group × label: within each stratum the rows are shuffled with `seed`
     /// and `round(fraction × count)` go to validation. Both parts come back
     /// in ascending row order.
-    static func stratifiedSplit(rowGroups: [Int], labels: [Float], fraction: Double,
-                                seed: UInt64) -> (train: [Int], validation: [Int]) {
+    static func stratifiedSplit(
+        rowGroups: [Int], labels: [Float], fraction: Double,
+        seed: UInt64
+    ) -> (train: [Int], validation: [Int]) {
         guard fraction > 0 else { return (Array(0..<labels.count), []) }
         var strata: [Int: [Int]] = [:]
         for i in 0..<labels.count { strata[stratum(i, rowGroups, labels), default: []].append(i) }
         var rng = SplitMix64(seed: seed)
-        var train: [Int] = [], validation: [Int] = []
+        var train: [Int] = []
+        var validation: [Int] = []
         for key in strata.keys.sorted() {
             var rows = strata[key] ?? []
             rng.shuffle(&rows)
@@ -36,8 +39,10 @@ extension Fixer {
     /// order of position. Small cells (a minority group's positives) then
     /// appear in every batch, so the fairness penalty sees every cell in every
     /// step and its batch estimate is less noisy.
-    static func stratifiedOrder(_ rows: [Int], rowGroups: [Int], labels: [Float],
-                                rng: inout SplitMix64) -> [Int] {
+    static func stratifiedOrder(
+        _ rows: [Int], rowGroups: [Int], labels: [Float],
+        rng: inout SplitMix64
+    ) -> [Int] {
         var order = rows
         rng.shuffle(&order)
         var total: [Int: Int] = [:]

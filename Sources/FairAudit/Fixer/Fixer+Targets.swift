@@ -10,12 +10,15 @@ extension Fixer {
     }
 
     /// One batch's share of the target constraints, added to the logits' gradient.
-    static func applyConstraints(_ constraints: inout FixerConstraints, objective: FixerObjective, logits: [Float],
-                                 batch: [Int], data: LabeledData, into d: inout [Float]) {
+    static func applyConstraints(
+        _ constraints: inout FixerConstraints, objective: FixerObjective, logits: [Float],
+        batch: [Int], data: LabeledData, into d: inout [Float]
+    ) {
         let margins = objective.margins(logits, rows: batch.count, thresholdLogit: constraints.thresholdLogit)
         var dm = [Double](repeating: 0, count: batch.count)
-        _ = constraints.apply(margins: margins, labels: batch.map { data.labels[$0] },
-                              groups: batch.map { data.rowGroups[$0] }, into: &dm)
+        _ = constraints.apply(
+            margins: margins, labels: batch.map { data.labels[$0] },
+            groups: batch.map { data.rowGroups[$0] }, into: &dm)
         // The objective is a mean over the batch; the constraints' rates are
         // already means over their cells, so their gradient adds as it is.
         objective.addMarginChain(logits, rows: batch.count, dMargin: dm, into: &d)
@@ -29,11 +32,15 @@ extension Fixer {
     /// the epoch of lowest validation objective, refused (`worse`) when its
     /// validation accuracy fell more than `maxAccuracyDrop` below the input's
     /// or when its demographic-parity and equalized-odds gaps both grew.
-    static func select(_ logs: [EpochLog], before: FairnessSnapshot?, options: FixOptions,
-                       lowestLoss: Int) -> (epoch: Int, outcome: FixOutcome) {
+    static func select(
+        _ logs: [EpochLog], before: FairnessSnapshot?, options: FixOptions,
+        lowestLoss: Int
+    ) -> (epoch: Int, outcome: FixOutcome) {
         let targets = options.targets
         guard !targets.isEmpty else {
-            guard options.newHead == nil, let before, let after = logs.first(where: { $0.epoch == lowestLoss })?.validation else {
+            guard options.newHead == nil, let before,
+                let after = logs.first(where: { $0.epoch == lowestLoss })?.validation
+            else {
                 return (lowestLoss, .notWorse)
             }
             return (lowestLoss, guardOutcome(before: before, after: after, maxDrop: options.maxAccuracyDrop))
@@ -46,7 +53,9 @@ extension Fixer {
                 sum + t.violation(t.value(in: v)) / Swift.max(abs(t.limit), 1e-3)
             }
             if violation == 0, best.map({ v.accuracy > $0.accuracy }) ?? true { best = (log.epoch, v.accuracy) }
-            if closest.map({ violation < $0.violation || violation == $0.violation && v.accuracy > $0.accuracy }) ?? true {
+            if closest.map({ violation < $0.violation || violation == $0.violation && v.accuracy > $0.accuracy })
+                ?? true
+            {
                 closest = (log.epoch, violation, v.accuracy)
             }
         }
@@ -69,12 +78,18 @@ extension Fixer {
     static func guardOutcome(before: FairnessSnapshot, after: FairnessSnapshot, maxDrop: Double) -> FixOutcome {
         let drop = before.accuracy - after.accuracy
         if drop > maxDrop + 1e-12 {
-            return .worse("validation accuracy fell from \(Format.g(before.accuracy, 4)) to \(Format.g(after.accuracy, 4)) (by \(Format.g(drop, 3)), more than --max-accuracy-drop \(Format.g(maxDrop, 3)))")
+            return .worse(
+                "validation accuracy fell from \(Format.g(before.accuracy, 4)) to \(Format.g(after.accuracy, 4)) (by \(Format.g(drop, 3)), more than --max-accuracy-drop \(Format.g(maxDrop, 3)))"
+            )
         }
-        let b = before.gaps, a = after.gaps
+        let b = before.gaps
+        let a = after.gaps
         if a.demographicParityDifference > b.demographicParityDifference
-            && a.equalizedOddsDifference > b.equalizedOddsDifference {
-            return .worse("every validation gap grew: demographic parity difference \(Format.g(b.demographicParityDifference, 4)) → \(Format.g(a.demographicParityDifference, 4)), equalized odds difference \(Format.g(b.equalizedOddsDifference, 4)) → \(Format.g(a.equalizedOddsDifference, 4))")
+            && a.equalizedOddsDifference > b.equalizedOddsDifference
+        {
+            return .worse(
+                "every validation gap grew: demographic parity difference \(Format.g(b.demographicParityDifference, 4)) → \(Format.g(a.demographicParityDifference, 4)), equalized odds difference \(Format.g(b.equalizedOddsDifference, 4)) → \(Format.g(a.equalizedOddsDifference, 4))"
+            )
         }
         return .notWorse
     }
@@ -86,7 +101,9 @@ extension Fixer {
     /// cells, bounded by `r(1 − r) ≤ 1/4`, `SE ≤ ½·√(1/n_a + 1/n_b)`, is more
     /// than half the limit (an epoch then meets or misses the limit there
     /// partly by which rows the split drew). Nil when every limit is wide enough.
-    static func validationNoiseNote(_ snapshot: FairnessSnapshot?, targets: [FixTarget], groupNames: [String]) -> String? {
+    static func validationNoiseNote(
+        _ snapshot: FairnessSnapshot?, targets: [FixTarget], groupNames: [String]
+    ) -> String? {
         guard let snapshot else { return nil }
         let compared = snapshot.groups.indices.filter { snapshot.included[$0] }
         for target in targets where target.metric.isGap && target.kind == .max {
@@ -105,9 +122,11 @@ extension Fixer {
                 }
             }
             guard let w = worst, 2 * w.se > target.limit else { continue }
-            let cell = (w.group < groupNames.count ? groupNames[w.group] : "group \(w.group)")
+            let cell =
+                (w.group < groupNames.count ? groupNames[w.group] : "group \(w.group)")
                 + (w.stratum.map { ", y = \($0)" } ?? "")
-            return "the validation split measures \(target.metric.rawValue) with a standard error of up to \(Format.g(w.se, 2)) (smallest cell: \(cell), \(w.rows) rows), more than half the limit \(Format.g(target.limit, 4)): whether an epoch meets it there is partly chance (a larger --validation share narrows it)"
+            return
+                "the validation split measures \(target.metric.rawValue) with a standard error of up to \(Format.g(w.se, 2)) (smallest cell: \(cell), \(w.rows) rows), more than half the limit \(Format.g(target.limit, 4)): whether an epoch meets it there is partly chance (a larger --validation share narrows it)"
         }
         return nil
     }

@@ -18,14 +18,18 @@ public enum Fixer {
     /// process as for the executor): its threaded kernels may sum in a
     /// different order, and the run must be bit-identical for a seed; at
     /// these sizes one thread is also faster.
-    public static func fix(graph: ModelGraph, data: LabeledData, options: FixOptions,
-                           progress: (EpochLog) -> Void = { _ in }) throws -> FixResult {
+    public static func fix(
+        graph: ModelGraph, data: LabeledData, options: FixOptions,
+        progress: (EpochLog) -> Void = { _ in }
+    ) throws -> FixResult {
         BLASThreads.single
         return try run(graph: graph, data: data, options: options, progress: progress)
     }
 
-    static func run(graph: ModelGraph, data: LabeledData, options: FixOptions,
-                    progress: (EpochLog) -> Void) throws -> FixResult {
+    static func run(
+        graph: ModelGraph, data: LabeledData, options: FixOptions,
+        progress: (EpochLog) -> Void
+    ) throws -> FixResult {
         try options.validate()
         let graph = try startingGraph(graph, options: options)
         var net = try Network(fixing: graph)
@@ -34,38 +38,49 @@ public enum Fixer {
         try selectLayers(&net, options: options, model: graph.source?.path ?? "the model")
         try check(data, width: net.inputWidth)
         try net.checkEmbeddingIds(features: data.features, rows: data.rowCount)
-        let split = stratifiedSplit(rowGroups: data.rowGroups, labels: data.labels,
-                                    fraction: options.validationFraction, seed: options.seed)
+        let split = stratifiedSplit(
+            rowGroups: data.rowGroups, labels: data.labels,
+            fraction: options.validationFraction, seed: options.seed)
         guard !split.train.isEmpty else {
-            throw FairAuditError.invalidInput(path: data.source, reason: "no rows are left to train on after the validation split")
+            throw FairAuditError.invalidInput(
+                path: data.source, reason: "no rows are left to train on after the validation split")
         }
         let objective = FixerObjective(loss: net.loss, penalty: options.penalty, lambda: options.lambda)
         let trainWeights = options.balance ? balanceWeights(rows: split.train, groups: data.rowGroups) : nil
         let valWeights = options.balance ? balanceWeights(rows: split.validation, groups: data.rowGroups) : nil
-        let validation = ValidationSet(data, rows: split.validation, width: net.inputWidth, weights: valWeights,
-                                       options: options)
+        let validation = ValidationSet(
+            data, rows: split.validation, width: net.inputWidth, weights: valWeights,
+            options: options)
         let (pretrained, before) = validation.evaluate(net, objective)
 
         var warnings: [String] = []
-        if let note = validationNoiseNote(before, targets: options.targets, groupNames: data.groupNames) { warnings.append(note) }
+        if let note = validationNoiseNote(before, targets: options.targets, groupNames: data.groupNames) {
+            warnings.append(note)
+        }
         if options.newHead != nil && options.method == .neutralizedLowrank && !options.freezeBody {
             // The importance is the new task's: Fisher through a head fitted to it first (method §5, "New head").
             try warmHead(&net, data: data, rows: split.train, objective: objective, options: options)
         }
-        let ranks = options.freezeBody ? [:]
-            : try prepare(&net, graph: graph, method: options.method, options: options, data: data,
-                          trainRows: split.train, warnings: &warnings)
+        let ranks =
+            options.freezeBody
+            ? [:]
+            : try prepare(
+                &net, graph: graph, method: options.method, options: options, data: data,
+                trainRows: split.train, warnings: &warnings)
         if options.freezeBody { net.trainable = net.headParameters }
-        let factorized = options.method == .finetune ? pretrained
+        let factorized =
+            options.method == .finetune
+            ? pretrained
             : validation.evaluate(net, objective).0
         let trainableCount = net.trainable.reduce(0) { $0 + net.values[$1].count }
 
         var adam = FixerAdam(learningRate: Float(options.learningRate), shapes: net.trainableValues)
         var rng = SplitMix64(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
         var gaps = FixerObjective.GapEstimate()
-        var constraints = FixerConstraints(targets: options.targets,
-                                           groups: comparedGroups(split.train, data: data, minimum: options.minGroupSize),
-                                           threshold: options.threshold, margin: options.targetMargin)
+        var constraints = FixerConstraints(
+            targets: options.targets,
+            groups: comparedGroups(split.train, data: data, minimum: options.minGroupSize),
+            threshold: options.threshold, margin: options.targetMargin)
         var logs: [EpochLog] = []
         var best = (epoch: options.epochs, loss: Double.infinity, params: net.values)
         var epochParams: [[[Float]]] = []
@@ -78,16 +93,20 @@ public enum Fixer {
             let order = stratifiedOrder(split.train, rowGroups: data.rowGroups, labels: data.labels, rng: &rng)
             var sum = 0.0
             for batch in batches(order, size: options.batchSize) {
-                var eval = forward(net, &trace, batch: batch, data: data, objective: objective, weights: trainWeights,
-                                   gaps: &gaps)
+                var eval = forward(
+                    net, &trace, batch: batch, data: data, objective: objective, weights: trainWeights,
+                    gaps: &gaps)
                 guard eval.total.isFinite else {
                     throw FairAuditError.invalidInput(
                         path: data.source,
-                        reason: "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)")
+                        reason:
+                            "the training loss became \(eval.total) in epoch \(epoch), so fine-tuning stopped (check the model for NaN weights, or try a smaller learning rate)"
+                    )
                 }
                 if !constraints.isEmpty {
-                    applyConstraints(&constraints, objective: objective, logits: net.logits(trace), batch: batch,
-                                     data: data, into: &eval.dLogits)
+                    applyConstraints(
+                        &constraints, objective: objective, logits: net.logits(trace), batch: batch,
+                        data: data, into: &eval.dLogits)
                 }
                 sum += eval.total * Double(batch.count)
                 gradients(net, trace, dLogits: eval.dLogits, into: &grads)
@@ -100,10 +119,13 @@ public enum Fixer {
             if let averager { averager.write(into: &net.values, indices: net.trainable) }
             let (val, snapshot) = validation.evaluate(net, objective)
             if !split.validation.isEmpty && !val.isFinite {
-                throw FairAuditError.invalidInput(path: data.source, reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
+                throw FairAuditError.invalidInput(
+                    path: data.source,
+                    reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
-            let log = EpochLog(epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds,
-                               validation: snapshot)
+            let log = EpochLog(
+                epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds,
+                validation: snapshot)
             logs.append(log)
             progress(log)
             if options.targets.isEmpty, split.validation.isEmpty || val < best.loss {
@@ -116,11 +138,13 @@ public enum Fixer {
         net.values = options.targets.isEmpty ? best.params : epochParams[chosen - 1]
         var out = graph
         try net.write(into: &out)
-        return FixResult(graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
-                         epochs: logs, chosenEpoch: chosen, ranks: ranks, pretrainedValidationLoss: pretrained, factorizedValidationLoss: factorized,
-                         trainRows: split.train.count, validationRows: split.validation.count,
-                         validationIndices: split.validation, warnings: warnings, validationBefore: before,
-                         outcome: outcome, targets: options.targets, multipliers: constraints.multipliers)
+        return FixResult(
+            graph: out, trainableParameters: trainableCount, fullFineTuneParameters: fullCount,
+            epochs: logs, chosenEpoch: chosen, ranks: ranks, pretrainedValidationLoss: pretrained,
+            factorizedValidationLoss: factorized,
+            trainRows: split.train.count, validationRows: split.validation.count,
+            validationIndices: split.validation, warnings: warnings, validationBefore: before,
+            outcome: outcome, targets: options.targets, multipliers: constraints.multipliers)
     }
 
     /// Rows `rows` of a row-major matrix of `width` columns, stacked.
@@ -170,8 +194,9 @@ public enum Fixer {
             guard rows > 0 else { return (.nan, nil) }
             let z = net.logits(features, rows: rows)
             let loss = objective.evaluate(logits: z, rows: rows, labels: labels, groups: groups, weights: weights).total
-            let snapshot = FairnessSnapshot(scores: objective.loss.positive(z, rows: rows), labels: labels, rowGroups: groups,
-                                            groupCount: groupCount, threshold: threshold, minGroupSize: minGroupSize)
+            let snapshot = FairnessSnapshot(
+                scores: objective.loss.positive(z, rows: rows), labels: labels, rowGroups: groups,
+                groupCount: groupCount, threshold: threshold, minGroupSize: minGroupSize)
             return (loss, snapshot)
         }
     }
@@ -181,11 +206,15 @@ public enum Fixer {
         func bad(_ r: String) -> FairAuditError { .invalidInput(path: data.source, reason: r) }
         guard data.rowCount > 0 else { throw bad("holds no rows") }
         try data.requireTwoGroups(for: "fix")
-        guard data.featureCount == width else { throw bad("has \(data.featureCount) feature columns, the model takes \(width)") }
+        guard data.featureCount == width else {
+            throw bad("has \(data.featureCount) feature columns, the model takes \(width)")
+        }
         guard data.features.count == data.rowCount * width, data.rowGroups.count == data.rowCount else {
             throw bad("features, labels and groups disagree in length")
         }
-        guard data.rowGroups.allSatisfy({ $0 >= 0 && $0 < data.groupNames.count }) else { throw bad("a row's group index is out of range") }
+        guard data.rowGroups.allSatisfy({ $0 >= 0 && $0 < data.groupNames.count }) else {
+            throw bad("a row's group index is out of range")
+        }
         guard data.labels.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw bad("labels must be 0 or 1") }
         guard data.features.allSatisfy({ $0.isFinite }) else { throw bad("a feature value is NaN or infinite") }
     }

@@ -26,9 +26,11 @@ struct FixerAdam {
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
         let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
-        precondition(grads.count == indices.count && m.count == indices.count, "FixerAdam: slots and gradients disagree")
+        precondition(
+            grads.count == indices.count && m.count == indices.count, "FixerAdam: slots and gradients disagree")
         for (s, p) in indices.enumerated() {
-            precondition(grads[s].count == values[p].count && m[s].count == values[p].count, "FixerAdam: slot \(s) changed size")
+            precondition(
+                grads[s].count == values[p].count && m[s].count == values[p].count, "FixerAdam: slot \(s) changed size")
             grads[s].withUnsafeBufferPointer { g in
                 m[s].withUnsafeMutableBufferPointer { m in
                     v[s].withUnsafeMutableBufferPointer { v in
@@ -36,7 +38,8 @@ struct FixerAdam {
                             for i in 0..<theta.count {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let mh = m[i] / c1, vh = v[i] / c2
+                                let mh = m[i] / c1
+                                let vh = v[i] / c2
                                 theta[i] -= lr * mh / (vh.squareRoot() + eps)
                             }
                         }

@@ -79,7 +79,8 @@ struct FixerConstraints {
     /// The multipliers' update at the end of an epoch, `λ_c ← max(0, λ_c + μ·ĉ_c)`.
     mutating func endEpoch() {
         for (i, c) in pairs.enumerated() {
-            let kx = Key(stratum: c.stratum ?? -1, group: c.x), ky = Key(stratum: c.stratum ?? -1, group: c.y)
+            let kx = Key(stratum: c.stratum ?? -1, group: c.x)
+            let ky = Key(stratum: c.stratum ?? -1, group: c.y)
             guard let rx = running[kx], let ry = running[ky] else { continue }
             multipliers[i] = max(0, multipliers[i] + step * (c.p * rx - c.q * ry - c.epsilon))
         }
@@ -90,7 +91,8 @@ struct FixerConstraints {
 
     /// The temperature for epoch `e` of `E`: `τ = 0.3^{(e−1)/(E−1)}`.
     static func temperature(epoch: Int, of epochs: Int) -> Double {
-        epochs <= 1 ? finalTemperature
+        epochs <= 1
+            ? finalTemperature
             : Foundation.pow(finalTemperature, Double(epoch - 1) / Double(epochs - 1))
     }
 
@@ -98,11 +100,15 @@ struct FixerConstraints {
     /// thresholded rates and adds `Σ_c λ_c ∂c̃/∂m_n` for each row into
     /// `dMargin` (the gradient with respect to each row's margin `m_n`).
     /// `margins[n]` is `logit(p_n) − logit(t)`; returns `Σ_c λ_c·c̃`.
-    mutating func apply(margins: [Double], labels: [Float], groups: [Int],
-                        into dMargin: inout [Double]) -> Double {
+    mutating func apply(
+        margins: [Double], labels: [Float], groups: [Int],
+        into dMargin: inout [Double]
+    ) -> Double {
         guard !pairs.isEmpty else { return 0 }
         // Batch cell counts, soft and hard rates.
-        var count: [Key: Int] = [:], soft: [Key: Double] = [:], hard: [Key: Double] = [:]
+        var count: [Key: Int] = [:]
+        var soft: [Key: Double] = [:]
+        var hard: [Key: Double] = [:]
         let strata = Set(pairs.map { $0.stratum ?? -1 })
         for n in margins.indices {
             let y = labels[n] >= 0.5 ? 1 : 0
@@ -124,7 +130,8 @@ struct FixerConstraints {
         var weight: [Key: Double] = [:]
         var value = 0.0
         for (i, c) in pairs.enumerated() {
-            let kx = Key(stratum: c.stratum ?? -1, group: c.x), ky = Key(stratum: c.stratum ?? -1, group: c.y)
+            let kx = Key(stratum: c.stratum ?? -1, group: c.x)
+            let ky = Key(stratum: c.stratum ?? -1, group: c.y)
             guard let rx = running[kx], let ry = running[ky] else { continue }
             let coef = max(0, multipliers[i] + step * (c.p * rx - c.q * ry - c.epsilon))
             guard coef > 0, let nx = count[kx], let ny = count[ky], nx > 0, ny > 0 else { continue }

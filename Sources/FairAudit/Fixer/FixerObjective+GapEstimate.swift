@@ -33,8 +33,9 @@ extension FixerObjective {
             let key = Key(stratum: stratum, group: group)
             let next: Pair
             if let old = means[key] {
-                next = Pair(group: decay * old.group + (1 - decay) * groupMean,
-                            rest: decay * old.rest + (1 - decay) * restMean)
+                next = Pair(
+                    group: decay * old.group + (1 - decay) * groupMean,
+                    rest: decay * old.rest + (1 - decay) * restMean)
             } else {
                 next = Pair(group: groupMean, rest: restMean)
             }

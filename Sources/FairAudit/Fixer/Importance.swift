@@ -14,11 +14,14 @@ public enum Importance {
     /// `mean`: `I = (1/G) Σ_g P_g`; `min`: `I = min_g P_g`;
     /// `none`: `pooled` (the Fisher over all rows) at unit mass.
     /// Every group's Fisher must have the same length (a caller's bug otherwise).
-    public static func neutralized(perGroup: [[Float]], pooled: [Float]?,
-                                   mode: FixOptions.Neutralize) -> [Float] {
+    public static func neutralized(
+        perGroup: [[Float]], pooled: [Float]?,
+        mode: FixOptions.Neutralize
+    ) -> [Float] {
         let n = perGroup.first?.count ?? pooled?.count ?? 0
-        precondition(perGroup.allSatisfy { $0.count == n } && (pooled?.count ?? n) == n,
-                     "Importance.neutralized: per-group Fisher tensors differ in length")
+        precondition(
+            perGroup.allSatisfy { $0.count == n } && (pooled?.count ?? n) == n,
+            "Importance.neutralized: per-group Fisher tensors differ in length")
         switch mode {
         case .none:
             if let pooled { return unitMass(pooled) }
@@ -32,7 +35,10 @@ public enum Importance {
             for p in normalized {
                 for i in 0..<n { out[i] = mode == .min ? Swift.min(out[i], p[i]) : out[i] + p[i] }
             }
-            if mode == .mean { let g = Float(normalized.count); for i in 0..<n { out[i] /= g } }
+            if mode == .mean {
+                let g = Float(normalized.count)
+                for i in 0..<n { out[i] /= g }
+            }
             return out
         }
     }
@@ -40,7 +46,9 @@ public enum Importance {
     /// Row importance of a kernel held in×out: `s_j = Σ_k I[j, k]`;
     /// `importance` must hold `rows × cols` values (a caller's bug otherwise).
     public static func rowSums(_ importance: [Float], rows: Int, cols: Int) -> [Float] {
-        precondition(importance.count == rows * cols, "Importance.rowSums: \(importance.count) values for a \(rows)×\(cols) kernel")
+        precondition(
+            importance.count == rows * cols,
+            "Importance.rowSums: \(importance.count) values for a \(rows)×\(cols) kernel")
         return (0..<rows).map { j in
             var s = 0.0
             for k in 0..<cols { s += Double(importance[j * cols + k]) }

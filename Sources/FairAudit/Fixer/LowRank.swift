@@ -19,8 +19,9 @@ public struct LowRankFactors: Sendable {
     /// The dense product `A·B` (rows × cols), one `sgemm`.
     public func product() -> [Float] {
         var w = [Float](repeating: 0, count: rows * cols)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(cols), Int32(rank),
-                    1, a, Int32(rank), b, Int32(cols), 0, &w, Int32(cols))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(cols), Int32(rank),
+            1, a, Int32(rank), b, Int32(cols), 0, &w, Int32(cols))
         return w
     }
 }
@@ -53,14 +54,18 @@ public enum LowRank {
     /// `S = diag(sqrt(s + ε))`, `ε = 1e-8 · mean(s)`, SVD `S W = U Σ Vᵀ` (LAPACKE `sgesdd`),
     /// `A = S⁻¹ U_r Σ_r`, `B = V_rᵀ`. `rowWeights` nil means `s ≡ 1` (plain truncated SVD).
     /// The rank is clamped to `min(rows, cols)`.
-    public static func factorize(_ w: [Float], rows: Int, cols: Int, rowWeights: [Float]?,
-                                 rule: RankRule, name: String = ParameterRole.kernel.rawValue) throws -> LowRankFactors {
+    public static func factorize(
+        _ w: [Float], rows: Int, cols: Int, rowWeights: [Float]?,
+        rule: RankRule, name: String = ParameterRole.kernel.rawValue
+    ) throws -> LowRankFactors {
         guard rows > 0, cols > 0, w.count == rows * cols else {
             throw FairAuditError.shapeMismatch(name: name, expected: [rows, cols], found: [w.count])
         }
         var scale = [Float](repeating: 1, count: rows)
         if let s = rowWeights {
-            guard s.count == rows else { throw FairAuditError.shapeMismatch(name: name, expected: [rows], found: [s.count]) }
+            guard s.count == rows else {
+                throw FairAuditError.shapeMismatch(name: name, expected: [rows], found: [s.count])
+            }
             let mean = s.reduce(0.0) { $0 + Double(max($1, 0)) } / Double(rows)
             let eps = 1e-8 * mean
             for j in 0..<rows {
@@ -74,10 +79,12 @@ public enum LowRank {
         var sigma = [Float](repeating: 0, count: k)
         var u = [Float](repeating: 0, count: rows * k)
         var vt = [Float](repeating: 0, count: k * cols)
-        let info = LAPACKE_sgesdd(Int32(LAPACK_ROW_MAJOR), Int8(UInt8(ascii: "S")), Int32(rows), Int32(cols),
-                                  &m, Int32(cols), &sigma, &u, Int32(k), &vt, Int32(cols))
+        let info = LAPACKE_sgesdd(
+            Int32(LAPACK_ROW_MAJOR), Int8(UInt8(ascii: "S")), Int32(rows), Int32(cols),
+            &m, Int32(cols), &sigma, &u, Int32(k), &vt, Int32(cols))
         guard info == 0 else {
-            throw FairAuditError.unsupportedModel(reason: "the SVD of '\(name)' did not converge (LAPACKE_sgesdd info \(info))")
+            throw FairAuditError.unsupportedModel(
+                reason: "the SVD of '\(name)' did not converge (LAPACKE_sgesdd info \(info))")
         }
         let r: Int
         switch rule {

@@ -37,22 +37,35 @@ extension ModelGraph {
         let index: Int
         if let after = head.after {
             guard var cut = layers.firstIndex(where: { $0.name == after }) else {
-                throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: the model has no layer '\(after)' (layers: \(layers.map(\.name).joined(separator: ", ")))")
+                throw FairAuditError.invalidInput(
+                    path: path,
+                    reason:
+                        "--new-head-from: the model has no layer '\(after)' (layers: \(layers.map(\.name).joined(separator: ", ")))"
+                )
             }
             // A dense layer keeps the activation that follows it (a state
             // dict's inferred `relu`, Keras' Dense-then-Activation).
             while layers[cut].kind == .dense || layers[cut].kind == .activation,
-                  cut + 1 < layers.count, layers[cut + 1].kind == .activation { cut += 1 }
+                cut + 1 < layers.count, layers[cut + 1].kind == .activation
+            { cut += 1 }
             guard let next = layers.indices.first(where: { $0 > cut && layers[$0].kind == .dense }) else {
-                throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: no dense layer follows '\(after)' to become the new head")
+                throw FairAuditError.invalidInput(
+                    path: path, reason: "--new-head-from: no dense layer follows '\(after)' to become the new head")
             }
             guard layers[cut].kind != .input else {
-                throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: '\(after)' is the input; the new head needs a layer of the body before it")
+                throw FairAuditError.invalidInput(
+                    path: path,
+                    reason: "--new-head-from: '\(after)' is the input; the new head needs a layer of the body before it"
+                )
             }
             let dropped = layers[(cut + 1)..<next]
             guard dropped.allSatisfy({ $0.weights.isEmpty }) else {
                 let named = dropped.first { !$0.weights.isEmpty }?.name ?? ""
-                throw FairAuditError.invalidInput(path: path, reason: "--new-head-from: layer '\(named)' with weights lies between '\(after)' and the next dense layer; cut after a dense layer instead")
+                throw FairAuditError.invalidInput(
+                    path: path,
+                    reason:
+                        "--new-head-from: layer '\(named)' with weights lies between '\(after)' and the next dense layer; cut after a dense layer instead"
+                )
             }
             layers.removeSubrange((cut + 1)..<next)
             index = cut + 1
@@ -73,7 +86,8 @@ extension ModelGraph {
         let kernel = try tensor(named: kernelName)
         let fanIn = layer.kernelLayout == .outIn ? kernel.shape.last ?? 0 : kernel.shape.first ?? 0
         guard kernel.shape.count == 2, fanIn > 0 else {
-            throw FairAuditError.invalidInput(path: path, reason: "tensor '\(kernelName)' has shape \(kernel.shape), not a dense kernel")
+            throw FairAuditError.invalidInput(
+                path: path, reason: "tensor '\(kernelName)' has shape \(kernel.shape), not a dense kernel")
         }
         let values = NewHead.glorotUniform(fanIn: fanIn, fanOut: head.units, seed: seed)
         let shape = layer.kernelLayout == .outIn ? [head.units, fanIn] : [fanIn, head.units]
@@ -81,8 +95,9 @@ extension ModelGraph {
         let stored = layer.kernelLayout == .outIn ? Buffers.transpose(values, rows: fanIn, cols: head.units) : values
         try out.replaceTensor(kernel, shape: shape, values: stored)
         if let biasName = layer.weights[.bias] {
-            try out.replaceTensor(try tensor(named: biasName), shape: [head.units],
-                                  values: [Float](repeating: 0, count: head.units))
+            try out.replaceTensor(
+                try tensor(named: biasName), shape: [head.units],
+                values: [Float](repeating: 0, count: head.units))
         }
         layer.units = head.units
         layer.activation = head.activation
@@ -93,11 +108,14 @@ extension ModelGraph {
 
     /// Replaces `old` (by name) with a modified tensor of `shape` holding `values`, in its dtype and byte order.
     mutating func replaceTensor(_ old: Tensor, shape: [Int], values: [Float]) throws {
-        guard let i = tensors.firstIndex(where: { $0.name == old.name }) else { throw FairAuditError.missingTensor(name: old.name) }
+        guard let i = tensors.firstIndex(where: { $0.name == old.name }) else {
+            throw FairAuditError.missingTensor(name: old.name)
+        }
         let dtype: DType = old.dtype.isFloatingPoint ? old.dtype : .float32
-        tensors[i] = Tensor(name: old.name, dtype: dtype, shape: shape, byteOrder: old.byteOrder,
-                            storage: .bytes(Tensor.encode(values.map(Double.init), dtype: dtype, byteOrder: old.byteOrder)),
-                            origin: old.origin, isModified: true)
+        tensors[i] = Tensor(
+            name: old.name, dtype: dtype, shape: shape, byteOrder: old.byteOrder,
+            storage: .bytes(Tensor.encode(values.map(Double.init), dtype: dtype, byteOrder: old.byteOrder)),
+            origin: old.origin, isModified: true)
     }
 }
 

@@ -5,8 +5,10 @@ import Foundation
 /// layout alike whatever the container (npz, HDF5).
 public enum StateDictLayout {
     /// PyTorch's parameter and buffer names.
-    static let torchLeaves: Set<String> = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked",
-                                           "in_proj_weight", "in_proj_bias"]
+    static let torchLeaves: Set<String> = [
+        "weight", "bias", "running_mean", "running_var", "num_batches_tracked",
+        "in_proj_weight", "in_proj_bias",
+    ]
 
     /// `torch-state-dict` when, leaving metadata members out (see
     /// ``Tensor/isMetadata``), every name is top-level and dotted like

@@ -17,33 +17,49 @@ extension KerasConfig {
     /// or `[5]`), `use_bias`; attention over the positions of a
     /// `(batch, T, d)` input only, no gate, no sliding window, no mask.
     static func multiHeadAttention(_ e: Entry) throws -> Converted {
-        let c = e.config, what = "MultiHeadAttention layer '\(e.name)'"
+        let c = e.config
+        let what = "MultiHeadAttention layer '\(e.name)'"
         if let note = maskNote(e) { return .unsupported(note) }
         guard let heads = int(c["num_heads"]), heads > 0, let keyDim = int(c["key_dim"]), keyDim > 0 else {
-            throw FairAuditError.invalidInput(path: "model config", reason: "\(what) has no positive num_heads and key_dim")
+            throw FairAuditError.invalidInput(
+                path: "model config", reason: "\(what) has no positive num_heads and key_dim")
         }
         let valueDim = int(c["value_dim"]) ?? keyDim
-        guard valueDim > 0 else { throw FairAuditError.invalidInput(path: "model config", reason: "\(what) has value_dim \(valueDim)") }
+        guard valueDim > 0 else {
+            throw FairAuditError.invalidInput(path: "model config", reason: "\(what) has value_dim \(valueDim)")
+        }
         var outputDim: Int?
-        if let n = int(c["output_shape"]) { outputDim = n }
-        else if let dims = shape(c["output_shape"]) {
+        if let n = int(c["output_shape"]) {
+            outputDim = n
+        } else if let dims = shape(c["output_shape"]) {
             guard dims.count == 1, let n = dims[0] else {
-                return .unsupported("\(what) has output_shape \(dims.map { $0.map(String.init) ?? "None" }); fairaudit runs one output size")
+                return .unsupported(
+                    "\(what) has output_shape \(dims.map { $0.map(String.init) ?? "None" }); fairaudit runs one output size"
+                )
             }
             outputDim = n
         }
-        if c["use_gate"] as? Bool == true { return .unsupported("\(what) uses a gate (use_gate), which fairaudit does not run") }
-        if let w = c["sliding_window"], !(w is NSNull) { return .unsupported("\(what) uses a sliding window, which fairaudit does not run") }
+        if c["use_gate"] as? Bool == true {
+            return .unsupported("\(what) uses a gate (use_gate), which fairaudit does not run")
+        }
+        if let w = c["sliding_window"], !(w is NSNull) {
+            return .unsupported("\(what) uses a sliding window, which fairaudit does not run")
+        }
         guard e.inputRank == 3 else {
-            return .unsupported("\(what) attends over a rank-\(e.inputRank) input; fairaudit runs attention over (batch, positions, features)")
+            return .unsupported(
+                "\(what) attends over a rank-\(e.inputRank) input; fairaudit runs attention over (batch, positions, features)"
+            )
         }
         if let raw = c["attention_axes"], !(raw is NSNull), axes(raw, rank: 3) != [1] {
-            return .unsupported("\(what) attends over axes \(raw); fairaudit runs attention over the positions (axis 1)")
+            return .unsupported(
+                "\(what) attends over axes \(raw); fairaudit runs attention over the positions (axis 1)")
         }
         let useBias = c["use_bias"] as? Bool ?? true
         var layer = Layer(name: e.name, kind: .multiHeadAttention, className: e.className)
-        layer.attention = AttentionSpec(heads: heads, keyDim: keyDim, valueDim: valueDim, outputDim: outputDim, useBias: useBias)
-        let roles: [ParameterRole] = useBias
+        layer.attention = AttentionSpec(
+            heads: heads, keyDim: keyDim, valueDim: valueDim, outputDim: outputDim, useBias: useBias)
+        let roles: [ParameterRole] =
+            useBias
             ? [.queryKernel, .queryBias, .keyKernel, .keyBias, .valueKernel, .valueBias, .outputKernel, .outputBias]
             : [.queryKernel, .keyKernel, .valueKernel, .outputKernel]
         return .layer(layer, roles: roles)
@@ -68,24 +84,33 @@ extension KerasConfig {
     /// `EinsumDense` with an equation ``EinsumPlan`` reads, a bias over the
     /// kernel's own output axes or none, no LoRA.
     static func einsumDense(_ e: Entry) throws -> Converted {
-        let c = e.config, what = "EinsumDense layer '\(e.name)'"
+        let c = e.config
+        let what = "EinsumDense layer '\(e.name)'"
         guard let equation = c["equation"] as? String else {
             throw FairAuditError.invalidInput(path: "model config", reason: "\(what) has no equation")
         }
         guard let plan = EinsumPlan(equation) else {
-            return .unsupported("\(what) has equation '\(equation)', which fairaudit does not run (it runs projections that contract the input's last axes with the kernel's first, such as abc,cd->abd)")
+            return .unsupported(
+                "\(what) has equation '\(equation)', which fairaudit does not run (it runs projections that contract the input's last axes with the kernel's first, such as abc,cd->abd)"
+            )
         }
         let bias = (c["bias_axes"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         if let bias, bias != plan.kernelOwn {
-            return .unsupported("\(what) has bias_axes '\(bias)' for equation '\(equation)'; fairaudit runs a bias over '\(plan.kernelOwn)' or none")
+            return .unsupported(
+                "\(what) has bias_axes '\(bias)' for equation '\(equation)'; fairaudit runs a bias over '\(plan.kernelOwn)' or none"
+            )
         }
-        if let rank = int(c["lora_rank"]), rank > 0 { return .unsupported("\(what) has LoRA weights (lora_rank \(rank)), which fairaudit does not run") }
+        if let rank = int(c["lora_rank"]), rank > 0 {
+            return .unsupported("\(what) has LoRA weights (lora_rank \(rank)), which fairaudit does not run")
+        }
         var out = shape(c["output_shape"]) ?? []
         if let n = int(c["output_shape"]) { out = [n] }
         guard let act = activation(c["activation"]) else {
-            return .unsupported("\(what) uses activation \(c["activation"].map { "\($0)" } ?? "?"), which fairaudit does not run")
+            return .unsupported(
+                "\(what) uses activation \(c["activation"].map { "\($0)" } ?? "?"), which fairaudit does not run")
         }
-        var layer = Layer(name: e.name, kind: .einsumDense, activation: act.0, negativeSlope: act.1, className: e.className)
+        var layer = Layer(
+            name: e.name, kind: .einsumDense, activation: act.0, negativeSlope: act.1, className: e.className)
         layer.einsum = EinsumSpec(equation: equation, biasAxes: bias, outputShape: out)
         return .layer(layer, roles: bias == nil ? [.kernel] : [.kernel, .bias])
     }
@@ -94,7 +119,8 @@ extension KerasConfig {
     /// output letters, plus the elided axes of an input of `rank`.
     static func einsumOutputRank(_ c: [String: Any], inputRank rank: Int) -> Int {
         guard let eq = c["equation"] as? String, let plan = EinsumPlan(eq) else { return rank }
-        return plan.elided ? rank - plan.contracted.count + plan.kernelOwn.count : plan.free.count + plan.kernelOwn.count
+        return plan.elided
+            ? rank - plan.contracted.count + plan.kernelOwn.count : plan.free.count + plan.kernelOwn.count
     }
 
     /// The keyword arguments of a layer's call in a functional config:
@@ -107,8 +133,11 @@ extension KerasConfig {
             if let d = v as? [String: Any], let kw = d["kwargs"] as? [String: Any] {
                 out.merge(kw) { a, _ in a }
             } else if let a = v as? [Any] {
-                if a.count >= 4, a[0] is String, a[1] is NSNumber, let kw = a[3] as? [String: Any] { out.merge(kw) { a, _ in a } }
-                else { for x in a { walk(x, depth: depth + 1) } }
+                if a.count >= 4, a[0] is String, a[1] is NSNumber, let kw = a[3] as? [String: Any] {
+                    out.merge(kw) { a, _ in a }
+                } else {
+                    for x in a { walk(x, depth: depth + 1) }
+                }
             }
         }
         if let nodes { walk(nodes, depth: 0) }

@@ -8,7 +8,8 @@ extension KerasConfig {
     static func list(_ v: Any?) -> [Any]? {
         if let a = v as? [Any] { return a }
         guard let d = v as? [String: Any], let cls = d["class_name"] as? String,
-              ["__tuple__", "__list__", "ListWrapper", "TensorShape"].contains(cls) else { return nil }
+            ["__tuple__", "__list__", "ListWrapper", "TensorShape"].contains(cls)
+        else { return nil }
         return (d["items"] ?? d["config"]) as? [Any]
     }
 
@@ -18,11 +19,18 @@ extension KerasConfig {
         guard let dims = list(v) else { return nil }
         var out: [Int?] = []
         for d in dims {
-            if d is NSNull { out.append(nil) }
-            else if let n = d as? NSNumber { out.append(n.intValue) }
-            else if let inner = d as? [String: Any], inner["value"] is NSNull { out.append(nil) }  // TF1 Dimension(None)
-            else if let inner = d as? [String: Any], let n = inner["value"] as? NSNumber { out.append(n.intValue) }
-            else { return nil }
+            if d is NSNull {
+                out.append(nil)
+            } else if let n = d as? NSNumber {
+                out.append(n.intValue)
+            } else if let inner = d as? [String: Any], inner["value"] is NSNull {
+                out.append(nil)
+            }  // TF1 Dimension(None)
+            else if let inner = d as? [String: Any], let n = inner["value"] as? NSNumber {
+                out.append(n.intValue)
+            } else {
+                return nil
+            }
         }
         return out
     }
@@ -52,10 +60,12 @@ extension KerasConfig {
         let rank = e.inputRank
         let raw = e.config["axis"]
         guard let resolved = axes(raw, rank: rank) else {
-            return "\(e.className) layer '\(e.name)' has axis \(describeAxis(raw)), which is not an axis of its rank-\(rank) input"
+            return
+                "\(e.className) layer '\(e.name)' has axis \(describeAxis(raw)), which is not an axis of its rank-\(rank) input"
         }
         guard resolved.contains(0) else { return nil }
-        return "\(e.className) layer '\(e.name)' normalizes axis 0 of its rank-\(rank) input, the batch axis, which fairaudit does not run"
+        return
+            "\(e.className) layer '\(e.name)' normalizes axis 0 of its rank-\(rank) input, the batch axis, which fairaudit does not run"
     }
 
     private static func describeAxis(_ v: Any?) -> String {
@@ -79,10 +89,14 @@ extension KerasConfig {
     /// policy), or nil for float policies, mixed precision included.
     static func dtypeNote(_ e: Entry) -> String? {
         guard let policy = dtypePolicy(e.config["dtype"]) else { return nil }
-        let floats = ["float16", "float32", "float64", "bfloat16", "half", "float", "double",
-                      "mixed_float16", "mixed_bfloat16"]
+        let floats = [
+            "float16", "float32", "float64", "bfloat16", "half", "float", "double",
+            "mixed_float16", "mixed_bfloat16",
+        ]
         if floats.contains(policy) { return nil }
-        if let cls = (e.config["dtype"] as? [String: Any])?["class_name"] as? String, cls.contains("Quantized") || policy.contains("int") {
+        if let cls = (e.config["dtype"] as? [String: Any])?["class_name"] as? String,
+            cls.contains("Quantized") || policy.contains("int")
+        {
             return "layer '\(e.name)' is quantized (dtype policy '\(policy)'), which fairaudit does not run"
         }
         return "layer '\(e.name)' has dtype policy '\(policy)', which fairaudit does not run"
@@ -94,8 +108,9 @@ extension KerasConfig {
     /// happens to be called `Dense` is not Keras' Dense.
     static func isKerasClass(_ d: [String: Any], className: String) -> Bool {
         if let module = d["module"] as? String,
-           !(module == "keras" || module.hasPrefix("keras.") || module == "tf_keras" || module.hasPrefix("tf_keras.")
-             || module.hasPrefix("tensorflow.python.keras") || module.hasPrefix("tensorflow.keras")) {
+            !(module == "keras" || module.hasPrefix("keras.") || module == "tf_keras" || module.hasPrefix("tf_keras.")
+                || module.hasPrefix("tensorflow.python.keras") || module.hasPrefix("tensorflow.keras"))
+        {
             return false
         }
         if let registered = d["registered_name"] as? String, registered != className { return false }
@@ -111,7 +126,9 @@ extension KerasConfig {
             for key in ["batch_shape", "batch_input_shape"] {
                 if let s = shape(e.config[key]), s.count >= 1 { return s }
             }
-            if e.className == "InputLayer", let s = shape(e.config["shape"] ?? e.config["input_shape"]) { return [nil] + s }
+            if e.className == "InputLayer", let s = shape(e.config["shape"] ?? e.config["input_shape"]) {
+                return [nil] + s
+            }
             if e.className != "InputLayer" { break }
         }
         if let s = shape(root?["build_input_shape"]), !s.isEmpty { return s }

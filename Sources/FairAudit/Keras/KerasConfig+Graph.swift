@@ -9,8 +9,9 @@ extension KerasConfig {
         func layer(_ kind: Layer.Kind) -> Layer { Layer(name: e.name, kind: kind, className: e.className) }
         func ints(_ key: String) -> [Int]? { (c[key] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue } }
         switch e.className {
-        case "AlphaDropout", "GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-             "ActivityRegularization":
+        case "AlphaDropout", "GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
+            "SpatialDropout3D",
+            "ActivityRegularization":
             return .layer(layer(.dropout), roles: [])
         case "Add": return .layer(layer(.add), roles: [])
         case "Subtract": return .layer(layer(.subtract), roles: [])
@@ -23,12 +24,17 @@ extension KerasConfig {
             l.axes = [(c["axis"] as? NSNumber)?.intValue ?? -1]
             return .layer(l, roles: [])
         case "Embedding":
-            if c["mask_zero"] as? Bool == true { return .unsupported("Embedding layer '\(e.name)' uses mask_zero, which fairaudit does not run") }
+            if c["mask_zero"] as? Bool == true {
+                return .unsupported("Embedding layer '\(e.name)' uses mask_zero, which fairaudit does not run")
+            }
             var l = layer(.embedding)
             l.units = (c["output_dim"] as? NSNumber)?.intValue
             return .layer(l, roles: [.embeddings])
         case "Normalization":
-            if c["invert"] as? Bool == true { return .unsupported("Normalization layer '\(e.name)' inverts (invert=True), which fairaudit does not run") }
+            if c["invert"] as? Bool == true {
+                return .unsupported(
+                    "Normalization layer '\(e.name)' inverts (invert=True), which fairaudit does not run")
+            }
             var l = layer(.normalization)
             l.axes = axes(c["axis"]) ?? [-1]
             func values(_ v: Any?) -> [Double]? {
@@ -79,7 +85,10 @@ extension KerasConfig {
     /// Normalization axes: `-1`, `[1, 2]`, or absent (nil).
     static func axes(_ v: Any?) -> [Int]? {
         if let n = v as? NSNumber { return [n.intValue] }
-        if let a = v as? [Any] { let out = a.compactMap { ($0 as? NSNumber)?.intValue }; return out.count == a.count ? out : nil }
+        if let a = v as? [Any] {
+            let out = a.compactMap { ($0 as? NSNumber)?.intValue }
+            return out.count == a.count ? out : nil
+        }
         return nil
     }
 
@@ -88,7 +97,10 @@ extension KerasConfig {
     static func declaredInput(_ c: [String: Any]) -> (shape: [Int], integer: Bool)? {
         var dims: [Int?]?
         for key in ["batch_shape", "batch_input_shape"] {
-            if let d = shape(c[key]), d.count >= 2 { dims = Array(d.dropFirst()); break }
+            if let d = shape(c[key]), d.count >= 2 {
+                dims = Array(d.dropFirst())
+                break
+            }
         }
         if dims == nil, let d = shape(c["shape"]), !d.isEmpty { dims = d }
         guard let dims else { return nil }
@@ -102,7 +114,8 @@ extension KerasConfig {
     /// (`input_layers`/`output_layers`: `[name, 0, 0]` or a list of them).
     static func functionalEnds(fromJSON json: String) -> (inputs: [String], outputs: [String]) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let cfg = root["config"] as? [String: Any] else { return ([], []) }
+            let cfg = root["config"] as? [String: Any]
+        else { return ([], []) }
         func names(_ v: Any?) -> [String] {
             guard let a = v as? [Any] else { return [] }
             if let n = a.first as? String { return [n] }
@@ -119,12 +132,17 @@ extension KerasConfig {
     static func functionalArchitecture(_ layers: [Layer], json: String) -> KerasArchitecture {
         let ends = functionalEnds(fromJSON: json)
         guard ends.outputs.count <= 1 else {
-            return KerasArchitecture(layers: nil, inputWidth: nil,
-                                     note: "the model has \(ends.outputs.count) outputs (\(ends.outputs.joined(separator: ", "))); fairaudit scores a model with one")
+            return KerasArchitecture(
+                layers: nil, inputWidth: nil,
+                note:
+                    "the model has \(ends.outputs.count) outputs (\(ends.outputs.joined(separator: ", "))); fairaudit scores a model with one"
+            )
         }
         var inputs = layers.filter { $0.kind == .input }
         if !ends.inputs.isEmpty {
-            inputs.sort { (ends.inputs.firstIndex(of: $0.name) ?? Int.max) < (ends.inputs.firstIndex(of: $1.name) ?? Int.max) }
+            inputs.sort {
+                (ends.inputs.firstIndex(of: $0.name) ?? Int.max) < (ends.inputs.firstIndex(of: $1.name) ?? Int.max)
+            }
         }
         var rest = layers.filter { $0.kind != .input }
         if let out = ends.outputs.first, let i = rest.firstIndex(where: { $0.name == out }) {

@@ -17,21 +17,28 @@ extension KerasConfig {
         func flag(_ key: String, _ dflt: Bool) -> Bool { c[key] as? Bool ?? dflt }
         func number(_ key: String, _ dflt: Double) -> Double { (c[key] as? NSNumber)?.doubleValue ?? dflt }
         guard e.isKeras else {
-            return .unsupported("layer '\(e.name)' has class '\(e.className)' from outside Keras, which fairaudit does not run")
+            return .unsupported(
+                "layer '\(e.name)' has class '\(e.className)' from outside Keras, which fairaudit does not run")
         }
-        if e.className != "InputLayer", let note = dtypeNote(e) { return .unsupported(note) }  // integer ids may feed an Embedding
+        // integer ids may feed an Embedding
+        if e.className != "InputLayer", let note = dtypeNote(e) { return .unsupported(note) }
         switch e.className {
         case "InputLayer":
             var input = Layer(name: e.name, kind: .input, className: e.className)
-            if let declared = declaredInput(c) { input.shape = declared.shape; input.integerInput = declared.integer }
+            if let declared = declaredInput(c) {
+                input.shape = declared.shape
+                input.integerInput = declared.integer
+            }
             return .layer(input, roles: [])
         case "Dense":
             guard let units = (c["units"] as? NSNumber)?.intValue, units > 0 else {
-                throw FairAuditError.invalidInput(path: "model config", reason: "Dense layer '\(e.name)' has no positive 'units'")
+                throw FairAuditError.invalidInput(
+                    path: "model config", reason: "Dense layer '\(e.name)' has no positive 'units'")
             }
             guard let act = activation(c["activation"]) else { return unsupportedActivation(e) }
-            let layer = Layer(name: e.name, kind: .dense, activation: act.0, negativeSlope: act.1, units: units,
-                              className: e.className)
+            let layer = Layer(
+                name: e.name, kind: .dense, activation: act.0, negativeSlope: act.1, units: units,
+                className: e.className)
             return .layer(layer, roles: flag("use_bias", true) ? [.kernel, .bias] : [.kernel])
         case "Dropout":
             return .layer(Layer(name: e.name, kind: .dropout, className: e.className), roles: [])
@@ -39,18 +46,24 @@ extension KerasConfig {
             return .layer(Layer(name: e.name, kind: .flatten, className: e.className), roles: [])
         case "Activation":
             guard let act = activation(c["activation"]) else { return unsupportedActivation(e) }
-            return .layer(Layer(name: e.name, kind: .activation, activation: act.0, negativeSlope: act.1,
-                                className: e.className), roles: [])
+            return .layer(
+                Layer(
+                    name: e.name, kind: .activation, activation: act.0, negativeSlope: act.1,
+                    className: e.className), roles: [])
         case "ReLU":
             guard number("negative_slope", 0) == 0, c["max_value"] == nil || c["max_value"] is NSNull,
-                  number("threshold", 0) == 0 else { return .unsupported("ReLU layer '\(e.name)' has a slope, cap or threshold fairaudit does not run") }
+                number("threshold", 0) == 0
+            else { return .unsupported("ReLU layer '\(e.name)' has a slope, cap or threshold fairaudit does not run") }
             return .layer(Layer(name: e.name, kind: .activation, activation: .relu, className: e.className), roles: [])
         case "LeakyReLU":
             let slope = (c["negative_slope"] as? NSNumber ?? c["alpha"] as? NSNumber)?.doubleValue ?? 0.3
-            return .layer(Layer(name: e.name, kind: .activation, activation: .leakyRelu, negativeSlope: slope,
-                                className: e.className), roles: [])
+            return .layer(
+                Layer(
+                    name: e.name, kind: .activation, activation: .leakyRelu, negativeSlope: slope,
+                    className: e.className), roles: [])
         case "Softmax":
-            return .layer(Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
+            return .layer(
+                Layer(name: e.name, kind: .activation, activation: .softmax, className: e.className), roles: [])
         case "BatchNormalization", "LayerNormalization":
             let bn = e.className == "BatchNormalization"
             // Resolved against the input's rank; any valid axes run (the executor normalizes along them).
@@ -59,13 +72,16 @@ extension KerasConfig {
                 return .unsupported("\(e.className) layer '\(e.name)' has an axis of an unknown form")
             }
             let axes = resolved == [e.inputRank - 1] ? [-1] : resolved
-            if !bn && flag("rms_scaling", false) { return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling") }
+            if !bn && flag("rms_scaling", false) {
+                return .unsupported("LayerNormalization layer '\(e.name)' uses rms_scaling")
+            }
             var roles: [ParameterRole] = []
             if flag("scale", true) { roles.append(.gamma) }
             if flag("center", true) { roles.append(.beta) }
             if bn { roles += [.movingMean, .movingVariance] }
-            var layer = Layer(name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
-                              epsilon: number("epsilon", 1e-3), className: e.className)
+            var layer = Layer(
+                name: e.name, kind: bn ? .batchNormalization : .layerNormalization,
+                epsilon: number("epsilon", 1e-3), className: e.className)
             layer.axes = axes
             return .layer(layer, roles: roles)
         case "Lambda":
@@ -78,7 +94,8 @@ extension KerasConfig {
     }
 
     private static func unsupportedActivation(_ e: Entry) -> Converted {
-        .unsupported("layer '\(e.name)' uses activation \(describe(e.config["activation"])), which fairaudit does not run")
+        .unsupported(
+            "layer '\(e.name)' uses activation \(describe(e.config["activation"])), which fairaudit does not run")
     }
 
     private static func describe(_ v: Any?) -> String {
@@ -93,16 +110,23 @@ extension KerasConfig {
         if v == nil || v is NSNull { return (.linear, 0.2) }
         var name: String?
         var slope = 0.2
-        if let s = v as? String { name = s }
-        else if let d = v as? [String: Any] {
-            if let s = d["config"] as? String { name = s }
-            else if let cls = d["class_name"] as? String {
+        if let s = v as? String {
+            name = s
+        } else if let d = v as? [String: Any] {
+            if let s = d["config"] as? String {
+                name = s
+            } else if let cls = d["class_name"] as? String {
                 name = cls == "LeakyReLU" ? "leaky_relu" : cls.lowercased()
                 if let cfg = d["config"] as? [String: Any],
-                   let n = (cfg["negative_slope"] as? NSNumber ?? cfg["alpha"] as? NSNumber) { slope = n.doubleValue }
+                    let n = (cfg["negative_slope"] as? NSNumber ?? cfg["alpha"] as? NSNumber)
+                {
+                    slope = n.doubleValue
+                }
             }
             // GELU's tanh approximation where the record says so (`{"approximate": true}`).
-            if name == "gelu", let cfg = d["config"] as? [String: Any], cfg["approximate"] as? Bool == true { name = "gelu_approximate" }
+            if name == "gelu", let cfg = d["config"] as? [String: Any], cfg["approximate"] as? Bool == true {
+                name = "gelu_approximate"
+            }
         }
         guard let name, let act = Activation(rawValue: name) else { return nil }
         return (act, slope)
@@ -115,7 +139,9 @@ extension KerasConfig {
         func walk(_ v: Any, depth: Int) {
             guard depth < 16 else { return }
             if let d = v as? [String: Any] {
-                if let cfg = d["config"] as? [String: Any], let h = cfg["keras_history"] as? [Any], let n = h.first as? String {
+                if let cfg = d["config"] as? [String: Any], let h = cfg["keras_history"] as? [Any],
+                    let n = h.first as? String
+                {
                     names.append(n)
                 } else {
                     // Positional arguments, then keyword ones (attention's query, value, key first); masks are not inputs.
@@ -127,11 +153,13 @@ extension KerasConfig {
             } else if let a = v as? [Any] {
                 if a.count >= 3, let n = a[0] as? String, a[1] is NSNumber {
                     names.append(n)
-                    if a.count >= 4, let kw = a[3] as? [String: Any] {  // tf.keras 2: [query, 0, 0, {"value": …, "key": …}]
+                    // tf.keras 2: [query, 0, 0, {"value": …, "key": …}]
+                    if a.count >= 4, let kw = a[3] as? [String: Any] {
                         for k in ["value", "key"] { if let x = kw[k] { walk(x, depth: depth + 1) } }
                     }
+                } else {
+                    for x in a { walk(x, depth: depth + 1) }
                 }
-                else { for x in a { walk(x, depth: depth + 1) } }
             }
         }
         if let nodes { walk(nodes, depth: 0) }

@@ -23,7 +23,9 @@ extension KerasConfig {
             if let n = v as? NSNumber { return [Int](repeating: n.intValue, count: rank) }
             guard let a = v as? [Any], a.count == rank else { throw bad("a '\(key)' of an unknown form") }
             let out = a.compactMap { ($0 as? NSNumber)?.intValue }
-            guard out.count == rank, out.allSatisfy({ $0 >= 1 }) else { throw bad("a '\(key)' that is not \(rank) positive sizes") }
+            guard out.count == rank, out.allSatisfy({ $0 >= 1 }) else {
+                throw bad("a '\(key)' that is not \(rank) positive sizes")
+            }
             return out
         }
         var o = SpatialOptions(rank: rank)
@@ -72,7 +74,8 @@ extension KerasConfig {
             kind = padding ? .zeroPadding : .cropping
         default:  // UpSampling1D, UpSampling2D
             if let interpolation = c["interpolation"] as? String, interpolation != "nearest" {
-                return .unsupported("\(cls) layer '\(e.name)' uses \(interpolation) interpolation; fairaudit runs nearest")
+                return .unsupported(
+                    "\(cls) layer '\(e.name)' uses \(interpolation) interpolation; fairaudit runs nearest")
             }
             o.size = try sizes("size", 2) ?? o.size
             kind = .upSampling
@@ -90,8 +93,10 @@ extension KerasConfig {
 
     /// 1 or 2 for the spatial classes fairaudit runs, nil for any other class.
     static func spatialRank(_ cls: String) -> Int? {
-        let bases = ["Conv", "DepthwiseConv", "SeparableConv", "MaxPooling", "AveragePooling", "GlobalAveragePooling",
-                     "GlobalMaxPooling", "ZeroPadding", "Cropping", "UpSampling"]
+        let bases = [
+            "Conv", "DepthwiseConv", "SeparableConv", "MaxPooling", "AveragePooling", "GlobalAveragePooling",
+            "GlobalMaxPooling", "ZeroPadding", "Cropping", "UpSampling",
+        ]
         for base in bases {
             if cls == base + "1D" { return 1 }
             if cls == base + "2D" { return 2 }
@@ -106,7 +111,9 @@ extension KerasConfig {
         case "same": return .same
         case "causal" where e.className.hasSuffix("1D"): return .causal
         default:
-            throw FairAuditError.invalidInput(path: "model config", reason: "\(e.className) layer '\(e.name)' has padding \(v.map { "\($0)" } ?? "?")")
+            throw FairAuditError.invalidInput(
+                path: "model config", reason: "\(e.className) layer '\(e.name)' has padding \(v.map { "\($0)" } ?? "?")"
+            )
         }
     }
 
@@ -123,8 +130,9 @@ extension KerasConfig {
         if let n = v as? NSNumber {
             out = [[Int]](repeating: [n.intValue, n.intValue], count: rank)
         } else if let a = v as? [Any], a.count == (rank == 1 ? 2 : rank) {
-            if rank == 1 { out = ints(a).map { [$0] } }
-            else {
+            if rank == 1 {
+                out = ints(a).map { [$0] }
+            } else {
                 let parts = a.compactMap(ints)
                 guard parts.count == rank else { return nil }
                 out = parts.map { $0.count == 1 ? [$0[0], $0[0]] : $0 }

@@ -8,7 +8,9 @@ extension KerasConfig {
         guard tensors.count == roles.count else {
             throw FairAuditError.invalidInput(
                 path: "model config",
-                reason: "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.map(\.rawValue).joined(separator: ", ")))")
+                reason:
+                    "layer '\(layer)' has \(tensors.count) weight tensors, the config expects \(roles.count) (\(roles.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         let depth = roles.contains { $0.rawValue.contains("/") } ? 2 : 1  // attention's `query/kernel`
         let suffixes = tensors.map { t -> String in
@@ -55,20 +57,26 @@ extension KerasConfig {
                 guard let units = layer.units, let k = try shape(layer, .kernel) else { continue }
                 guard k.count == 2, k[1] == units, width.map({ $0 == k[0] }) ?? true else {
                     let expected = [width ?? (k.first ?? 0), units]
-                    throw FairAuditError.shapeMismatch(name: layer.weights[.kernel] ?? layer.name, expected: expected, found: k)
+                    throw FairAuditError.shapeMismatch(
+                        name: layer.weights[.kernel] ?? layer.name, expected: expected, found: k)
                 }
                 if input == nil { input = k[0] }
                 if let b = try shape(layer, .bias), b != [units] {
-                    throw FairAuditError.shapeMismatch(name: layer.weights[.bias] ?? layer.name, expected: [units], found: b)
+                    throw FairAuditError.shapeMismatch(
+                        name: layer.weights[.bias] ?? layer.name, expected: [units], found: b)
                 }
                 width = units
             case .batchNormalization, .layerNormalization:
                 for role in [ParameterRole.gamma, .beta, .movingMean, .movingVariance] {
                     guard let s = try shape(layer, role) else { continue }
                     guard s.count == 1, width.map({ $0 == s[0] }) ?? true else {
-                        throw FairAuditError.shapeMismatch(name: layer.weights[role] ?? layer.name, expected: [width ?? 0], found: s)
+                        throw FairAuditError.shapeMismatch(
+                            name: layer.weights[role] ?? layer.name, expected: [width ?? 0], found: s)
                     }
-                    if width == nil { width = s[0]; input = input ?? s[0] }
+                    if width == nil {
+                        width = s[0]
+                        input = input ?? s[0]
+                    }
                 }
             default: continue
             }
@@ -107,7 +115,8 @@ extension KerasConfig {
     public static func carryArchitecture(from source: ModelGraph, to reread: inout ModelGraph) throws {
         // Only Keras weights files find a config beside them; a state dict's mapping is redone by whoever gave it.
         guard reread.layers == nil, reread.layout.isKerasWeightsFile,
-              let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value else { return }
+            let json = source.metadata.first(where: { $0.key == "architecture@config" })?.value
+        else { return }
         try apply(json: json, to: &reread)
     }
 
@@ -116,7 +125,8 @@ extension KerasConfig {
         let names = Set(graph.tensors.map(\.name))
         let meta = Dictionary(graph.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         func list(_ key: String) -> [String]? {
-            guard let text = meta[key], let arr = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else { return nil }
+            guard let text = meta[key], let arr = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any]
+            else { return nil }
             return arr.compactMap { $0 as? String }
         }
         var map: [String: [String]] = [:]
@@ -125,9 +135,12 @@ extension KerasConfig {
             if parts.count == 4, parts[0] == "layers", parts[2] == "vars", Int(parts[3]) != nil {
                 let group = "layers/\(parts[1])/vars"
                 map[meta[group + "@name"] ?? parts[1], default: []].append(t.name)
-            } else if parts.count == 5, parts[0] == "layers", parts[3] == "vars", Int(parts[4]) != nil {  // a sublayer's
+            } else if parts.count == 5, parts[0] == "layers", parts[3] == "vars", Int(parts[4]) != nil {
+                // a sublayer's
                 map[meta["layers/\(parts[1])/vars@name"] ?? parts[1], default: []].append(t.name)
-            } else if let prefix = t.name.split(whereSeparator: { $0 == "/" || $0 == "." }).first, prefix != Substring(t.name) {
+            } else if let prefix = t.name.split(whereSeparator: { $0 == "/" || $0 == "." }).first,
+                prefix != Substring(t.name)
+            {
                 map[String(prefix), default: []].append(t.name)
             }
         }

@@ -52,8 +52,10 @@ public enum KerasConfig {
     /// - Returns: the layers, or a note naming the first unsupported layer.
     /// - Throws: `FairAuditError` when the JSON is not a Keras config, or the
     ///   weights disagree with it (count, shape).
-    public static func architecture(fromJSON json: String, weights: [String: [String]],
-                                    shapes: [String: [Int]]) throws -> KerasArchitecture {
+    public static func architecture(
+        fromJSON json: String, weights: [String: [String]],
+        shapes: [String: [Int]]
+    ) throws -> KerasArchitecture {
         let entries = try entries(fromJSON: json)
         let functional = chainNote(entries) != nil
         var layers: [Layer] = []
@@ -62,7 +64,8 @@ public enum KerasConfig {
             switch try convert(e) {
             case .layer(var layer, let r):
                 if functional { layer.inbound = e.inbound ?? [] }
-                layers.append(layer); roles.append(r)
+                layers.append(layer)
+                roles.append(r)
             case .unsupported(let note): return KerasArchitecture(layers: nil, inputWidth: nil, note: note)
             }
         }
@@ -72,17 +75,23 @@ public enum KerasConfig {
             layers[i].weights = try assign(roles: roles[i], tensors: tensors, layer: layers[i].name)
         }
         if functional { return functionalArchitecture(layers, json: json) }
-        if let declared = entries.first.flatMap({ declaredInput($0.config) }), !layers.contains(where: { $0.kind == .input }),
-           declared.shape.count > 1 || declared.integer {
+        if let declared = entries.first.flatMap({ declaredInput($0.config) }),
+            !layers.contains(where: { $0.kind == .input }),
+            declared.shape.count > 1 || declared.integer
+        {
             var input = Layer(name: (entries.first?.name ?? "dense") + "_input", kind: .input, className: "InputLayer")
             input.shape = declared.shape
             input.integerInput = declared.integer
             layers.insert(input, at: 0)
         }
-        let plain: Set<Layer.Kind> = [.input, .dense, .activation, .dropout, .batchNormalization, .layerNormalization, .flatten]
-        guard layers.allSatisfy({ plain.contains($0.kind) && ($0.axes ?? [-1]) == [-1] && ($0.shape?.count ?? 1) <= 1 }) else {
+        let plain: Set<Layer.Kind> = [
+            .input, .dense, .activation, .dropout, .batchNormalization, .layerNormalization, .flatten,
+        ]
+        guard layers.allSatisfy({ plain.contains($0.kind) && ($0.axes ?? [-1]) == [-1] && ($0.shape?.count ?? 1) <= 1 })
+        else {
             // Reshaping, embeddings or other axes: the executor checks every shape when it builds the network.
-            return KerasArchitecture(layers: layers, inputWidth: layers.first { $0.kind == .input }?.shape?.reduce(1, *), note: nil)
+            return KerasArchitecture(
+                layers: layers, inputWidth: layers.first { $0.kind == .input }?.shape?.reduce(1, *), note: nil)
         }
         let width = try checkShapes(layers, declaredInput: inputWidth(entries), shapes: shapes)
         return KerasArchitecture(layers: layers, inputWidth: width, note: nil)
@@ -97,9 +106,14 @@ public enum KerasConfig {
         }
         let body: Any? = root["class_name"] != nil ? root["config"] : root
         let list: [Any]
-        if let arr = body as? [Any] { list = arr }  // Keras 2.0's Sequential: a bare list
-        else if let dict = body as? [String: Any], let arr = dict["layers"] as? [Any] { list = arr }
-        else { throw bad("no 'layers' list (class \(root["class_name"] as? String ?? "unknown"))") }
+        if let arr = body as? [Any] {
+            list = arr
+        }  // Keras 2.0's Sequential: a bare list
+        else if let dict = body as? [String: Any], let arr = dict["layers"] as? [Any] {
+            list = arr
+        } else {
+            throw bad("no 'layers' list (class \(root["class_name"] as? String ?? "unknown"))")
+        }
         // Keras 2 and 3 write "Functional" (tf.keras before 2.4: "Model"); anything not Sequential has inbound nodes.
         let functional = (root["class_name"] as? String).map { $0 != "Sequential" } ?? false
         var entries: [Entry] = try list.enumerated().map { i, item in
@@ -108,10 +122,11 @@ public enum KerasConfig {
             }
             let cfg = d["config"] as? [String: Any] ?? [:]
             let name = cfg["name"] as? String ?? d["name"] as? String ?? "layer_\(i)"
-            return Entry(className: cls, name: name, config: cfg,
-                         inbound: functional ? inboundNames(d["inbound_nodes"]) : nil,
-                         isKeras: isKerasClass(d, className: cls),
-                         callKeywords: functional ? callKeywords(d["inbound_nodes"]) : [:])
+            return Entry(
+                className: cls, name: name, config: cfg,
+                inbound: functional ? inboundNames(d["inbound_nodes"]) : nil,
+                isKeras: isKerasClass(d, className: cls),
+                callKeywords: functional ? callKeywords(d["inbound_nodes"]) : [:])
         }
         let input = inputShape(entries, root: body as? [String: Any])
         for i in entries.indices { entries[i].modelInputShape = input }
@@ -138,8 +153,10 @@ public enum KerasConfig {
         var out = ""
         let chars = Array(s)
         for (i, c) in chars.enumerated() {
-            if c.isUppercase, i > 0, chars[i - 1].isLowercase || chars[i - 1].isNumber
-                || (i + 1 < chars.count && chars[i + 1].isLowercase && chars[i - 1].isUppercase) {
+            if c.isUppercase, i > 0,
+                chars[i - 1].isLowercase || chars[i - 1].isNumber
+                    || (i + 1 < chars.count && chars[i + 1].isLowercase && chars[i - 1].isUppercase)
+            {
                 out += "_"
             }
             out += c.lowercased()

@@ -53,7 +53,9 @@ public struct KerasExport: Sendable {
     public static func make(from graph: ModelGraph) throws -> KerasExport {
         guard graph.layers != nil else {
             throw FairAuditError.unsupportedModel(
-                reason: "writing a Keras model needs the architecture (pass --config model_config.json, or --activation/--head for a state dict)")
+                reason:
+                    "writing a Keras model needs the architecture (pass --config model_config.json, or --activation/--head for a state dict)"
+            )
         }
         let needsTranspose = graph.layers?.contains { $0.kind == .dense && $0.kernelLayout != .inOut } ?? false
         let keras = needsTranspose ? try graph.converted(to: .keras) : graph
@@ -61,16 +63,20 @@ public struct KerasExport: Sendable {
         let source = try sourceConfig(of: graph).map { try KerasConfig.entries(fromJSON: $0) }
         if let source, let note = KerasConfig.chainNote(source) {
             // The config written is a Sequential: a model that branches cannot be one.
-            throw FairAuditError.unsupportedModel(reason: "fairaudit writes Keras models that are a chain of layers: \(note)")
+            throw FairAuditError.unsupportedModel(
+                reason: "fairaudit writes Keras models that are a chain of layers: \(note)")
         }
         let settings = Dictionary((source ?? []).map { ($0.name, $0.config) }, uniquingKeysWith: { a, _ in a })
-        let width = keras.inputWidth ?? layers.lazy.compactMap { l in
-            l.weights[.kernel].flatMap { try? keras.tensor(named: $0).shape.first }
-        }.first
+        let width =
+            keras.inputWidth
+            ?? layers.lazy.compactMap { l in
+                l.weights[.kernel].flatMap { try? keras.tensor(named: $0).shape.first }
+            }.first
         var input = source?.first?.modelInputShape ?? [nil, width]
         if let declared = KerasConfig.width(of: input), let width, declared != width { input = [nil, width] }
         guard input.count >= 2 else {
-            throw FairAuditError.unsupportedModel(reason: "the model's input width is not known; pass --config with the Keras config")
+            throw FairAuditError.unsupportedModel(
+                reason: "the model's input width is not known; pass --config with the Keras config")
         }
         let modelName = (source.flatMap { _ in sourceModelName(of: graph) }) ?? "sequential"
 
@@ -79,23 +85,28 @@ public struct KerasExport: Sendable {
         var shape = input
         for layer in layers where layer.kind != .input {
             for spec in try Self.specs(for: layer, settings: settings[layer.name] ?? [:], inputShape: shape) {
-                var weights: [Tensor] = [], roles: [ParameterRole] = []
+                var weights: [Tensor] = []
+                var roles: [ParameterRole] = []
                 for role in roleOrder {
                     guard let name = spec.weights[role] else { continue }
                     weights.append(try keras.tensor(named: name))
                     roles.append(role)
                 }
-                entries.append(LayerEntry(name: spec.name, className: spec.className, autoName: "", weights: weights, roles: roles))
+                entries.append(
+                    LayerEntry(name: spec.name, className: spec.className, autoName: "", weights: weights, roles: roles)
+                )
                 specs.append(spec)
                 shape = spec.outputShape
             }
         }
-        let autoNames = KerasConfig.kerasAutoNames(specs.map { KerasConfig.Entry(className: $0.className, name: $0.name, config: [:]) })
+        let autoNames = KerasConfig.kerasAutoNames(
+            specs.map { KerasConfig.Entry(className: $0.className, name: $0.name, config: [:]) })
         for i in entries.indices { entries[i].autoName = autoNames[i] ?? entries[i].name }
         let inputName = layers.first { $0.kind == .input }?.name ?? "input_layer"
-        return KerasExport(layers: entries, inputShape: input, name: modelName,
-                           legacyConfig: modelConfig(specs, input: input, inputName: inputName, name: modelName, bundle: false),
-                           bundleConfig: modelConfig(specs, input: input, inputName: inputName, name: modelName, bundle: true))
+        return KerasExport(
+            layers: entries, inputShape: input, name: modelName,
+            legacyConfig: modelConfig(specs, input: input, inputName: inputName, name: modelName, bundle: false),
+            bundleConfig: modelConfig(specs, input: input, inputName: inputName, name: modelName, bundle: true))
     }
 
     /// The metadata keys holding a Keras config, in the order they are
@@ -114,7 +125,8 @@ public struct KerasExport: Sendable {
 
     private static func sourceModelName(of graph: ModelGraph) -> String? {
         guard let text = sourceConfig(of: graph),
-              let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+            let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        else { return nil }
         return (root["config"] as? [String: Any])?["name"] as? String
     }
 }

@@ -25,7 +25,10 @@ public struct ConfusionCounts: Sendable, Equatable {
     /// i.e. cell index `2·y + ŷ`.
     @inline(__always)
     public init(cells c: UnsafeBufferPointer<Int>, offset o: Int) {
-        trueNegatives = c[o]; falsePositives = c[o + 1]; falseNegatives = c[o + 2]; truePositives = c[o + 3]
+        trueNegatives = c[o]
+        falsePositives = c[o + 1]
+        falseNegatives = c[o + 2]
+        truePositives = c[o + 3]
     }
 
     /// Rows in the group.
@@ -48,9 +51,10 @@ public struct ConfusionCounts: Sendable, Equatable {
 
     /// Element-wise sum.
     public static func + (a: ConfusionCounts, b: ConfusionCounts) -> ConfusionCounts {
-        ConfusionCounts(truePositives: a.truePositives + b.truePositives,
-                        falsePositives: a.falsePositives + b.falsePositives,
-                        trueNegatives: a.trueNegatives + b.trueNegatives,
-                        falseNegatives: a.falseNegatives + b.falseNegatives)
+        ConfusionCounts(
+            truePositives: a.truePositives + b.truePositives,
+            falsePositives: a.falsePositives + b.falsePositives,
+            trueNegatives: a.trueNegatives + b.trueNegatives,
+            falseNegatives: a.falseNegatives + b.falseNegatives)
     }
 }

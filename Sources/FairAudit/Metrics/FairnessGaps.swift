@@ -26,16 +26,23 @@ public struct FairnessGaps: Sendable, Equatable {
 
     /// The values in the order of `names`.
     public var values: [Double] {
-        [demographicParityDifference, demographicParityRatio, equalizedOddsDifference, equalizedOddsRatio,
-         equalOpportunityDifference, equalOpportunityRatio, accuracyDifference]
+        [
+            demographicParityDifference, demographicParityRatio, equalizedOddsDifference, equalizedOddsRatio,
+            equalOpportunityDifference, equalOpportunityRatio, accuracyDifference,
+        ]
     }
 
     /// The gaps over `groups`; empty groups are skipped (NaN everywhere when none is left).
     public init(groups: [ConfusionCounts]) {
-        var sr = Extremes(), tpr = Extremes(), fpr = Extremes(), acc = Extremes()
+        var sr = Extremes()
+        var tpr = Extremes()
+        var fpr = Extremes()
+        var acc = Extremes()
         for g in groups where g.count > 0 {
-            sr.add(g.selectionRate); tpr.add(g.truePositiveRate)
-            fpr.add(g.falsePositiveRate); acc.add(g.accuracy)
+            sr.add(g.selectionRate)
+            tpr.add(g.truePositiveRate)
+            fpr.add(g.falsePositiveRate)
+            acc.add(g.accuracy)
         }
         demographicParityDifference = sr.difference
         demographicParityRatio = sr.ratio
@@ -43,9 +50,11 @@ public struct FairnessGaps: Sendable, Equatable {
         equalOpportunityRatio = tpr.ratio
         accuracyDifference = acc.difference
         // Python's max(a, b) keeps a unless b > a; min(a, b) keeps a unless b < a.
-        let tprDiff = tpr.difference, fprDiff = fpr.difference
+        let tprDiff = tpr.difference
+        let fprDiff = fpr.difference
         equalizedOddsDifference = fprDiff > tprDiff ? fprDiff : tprDiff
-        let tprRatio = tpr.ratio, fprRatio = fpr.ratio
+        let tprRatio = tpr.ratio
+        let fprRatio = fpr.ratio
         equalizedOddsRatio = fprRatio < tprRatio ? fprRatio : tprRatio
     }
 }

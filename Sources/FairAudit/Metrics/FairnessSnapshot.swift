@@ -18,13 +18,17 @@ public struct FairnessSnapshot: Sendable, Equatable {
 
     /// Counts `ŷ = score ≥ threshold` against `labels` (0/1) per group of
     /// `rowGroups` (indices into `groupCount` groups).
-    public init(scores: [Float], labels: [Float], rowGroups: [Int], groupCount: Int,
-                threshold: Double, minGroupSize: Int) {
-        precondition(scores.count == labels.count && labels.count == rowGroups.count,
-                     "FairnessSnapshot: scores, labels and groups differ in length")
+    public init(
+        scores: [Float], labels: [Float], rowGroups: [Int], groupCount: Int,
+        threshold: Double, minGroupSize: Int
+    ) {
+        precondition(
+            scores.count == labels.count && labels.count == rowGroups.count,
+            "FairnessSnapshot: scores, labels and groups differ in length")
         var cells = [Int](repeating: 0, count: 4 * max(groupCount, 1))
         for n in scores.indices {
-            let y = labels[n] >= 0.5 ? 1 : 0, yhat = Double(scores[n]) >= threshold ? 1 : 0
+            let y = labels[n] >= 0.5 ? 1 : 0
+            let yhat = Double(scores[n]) >= threshold ? 1 : 0
             cells[4 * rowGroups[n] + 2 * y + yhat] += 1
         }
         groups = cells.withUnsafeBufferPointer { c in

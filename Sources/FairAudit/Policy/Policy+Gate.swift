@@ -33,13 +33,15 @@ public struct GateCheck: Sendable, Equatable {
     /// or with `use_ci_bound` `FAIL …: 0.07821 [0.01859, 0.1367]: upper bound 0.1367 > 0.1`.
     public var summary: String {
         if let baseline {
-            return "\(passed ? "pass" : "FAIL") \(name): changed by \(Format.g(judged, 4)) (\(Format.g(baseline, 4)) → \(Format.g(value, 4))), limit \(Format.g(limit, 4))"
+            return
+                "\(passed ? "pass" : "FAIL") \(name): changed by \(Format.g(judged, 4)) (\(Format.g(baseline, 4)) → \(Format.g(value, 4))), limit \(Format.g(limit, 4))"
         }
         let ci = interval.map { " [\(Format.g($0.lowerBound, 4)), \(Format.g($0.upperBound, 4))]" } ?? ""
         let op = kind == .max ? (passed ? "≤" : ">") : (passed ? "≥" : "<")
         if let judgedEnd {
             // `use_ci_bound`: say which end was judged, so the line reads true.
-            return "\(passed ? "pass" : "FAIL") \(name): \(Format.g(value, 4))\(ci): \(judgedEnd.rawValue) bound \(Format.g(judged, 4)) \(op) \(Format.g(limit, 4))"
+            return
+                "\(passed ? "pass" : "FAIL") \(name): \(Format.g(value, 4))\(ci): \(judgedEnd.rawValue) bound \(Format.g(judged, 4)) \(op) \(Format.g(limit, 4))"
         }
         return "\(passed ? "pass" : "FAIL") \(name): \(Format.g(value, 4))\(ci) \(op) \(Format.g(limit, 4))"
     }
@@ -57,11 +59,13 @@ extension Policy {
             guard let m = byName[limit.metric] else {
                 let known = metrics.map(\.name).sorted().joined(separator: ", ")
                 if limit.origin == .commandLine {
-                    throw FairAuditError.invalidInput(path: "--limit \(limit.key)=\(Format.g(limit.bound, 6))",
-                                                      reason: "limits a metric the audit does not report (known: \(known))")
+                    throw FairAuditError.invalidInput(
+                        path: "--limit \(limit.key)=\(Format.g(limit.bound, 6))",
+                        reason: "limits a metric the audit does not report (known: \(known))")
                 }
-                throw FairAuditError.policy(file: source.isEmpty ? "fairaudit.toml" : source, line: limit.line,
-                                  reason: "'\(limit.key)' limits a metric the audit does not report (known: \(known))")
+                throw FairAuditError.policy(
+                    file: source.isEmpty ? "fairaudit.toml" : source, line: limit.line,
+                    reason: "'\(limit.key)' limits a metric the audit does not report (known: \(known))")
             }
             var judged = m.value
             var end: GateCheck.IntervalEnd?
@@ -70,8 +74,9 @@ extension Policy {
                 judged = limit.kind == .max ? ci.upperBound : ci.lowerBound
             }
             let passed = !judged.isNaN && (limit.kind == .max ? judged <= limit.bound : judged >= limit.bound)
-            var check = GateCheck(name: limit.key, metric: limit.metric, value: m.value, interval: m.interval,
-                                  judged: judged, limit: limit.bound, kind: limit.kind, passed: passed)
+            var check = GateCheck(
+                name: limit.key, metric: limit.metric, value: m.value, interval: m.interval,
+                judged: judged, limit: limit.bound, kind: limit.kind, passed: passed)
             check.judgedEnd = end
             checks.append(check)
         }
@@ -80,13 +85,19 @@ extension Policy {
                 guard let before = baseline[m.name], before.isFinite, m.value.isFinite else { continue }
                 // Differences grow when they worsen; ratios shrink.
                 let growth: Double
-                if m.name.hasSuffix("_difference") { growth = m.value - before }
-                else if m.name.hasSuffix("_ratio") { growth = before - m.value }
-                else { continue }
+                if m.name.hasSuffix("_difference") {
+                    growth = m.value - before
+                } else if m.name.hasSuffix("_ratio") {
+                    growth = before - m.value
+                } else {
+                    continue
+                }
                 let passed = growth <= maxRegression + 1e-12
-                checks.append(GateCheck(name: "max_regression:\(m.name)", metric: m.name, value: m.value,
-                                        interval: m.interval, judged: growth, limit: maxRegression, kind: .max,
-                                        passed: passed, baseline: before))
+                checks.append(
+                    GateCheck(
+                        name: "max_regression:\(m.name)", metric: m.name, value: m.value,
+                        interval: m.interval, judged: growth, limit: maxRegression, kind: .max,
+                        passed: passed, baseline: before))
             }
         }
         return checks

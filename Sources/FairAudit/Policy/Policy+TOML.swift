@@ -46,11 +46,17 @@ extension Policy {
             guard let value = table[key] else { continue }
             if key == "gate" || key == "fix" {
                 guard let sub = value.table else { throw fail(key, nil, "'\(key)' must be a table ([\(key)])") }
-                if key == "gate" { try p.readGate(sub, lines: lines, fail: fail) } else { try p.readFix(sub, fail: fail) }
+                if key == "gate" {
+                    try p.readGate(sub, lines: lines, fail: fail)
+                } else {
+                    try p.readFix(sub, fail: fail)
+                }
                 continue
             }
             guard let type = topKeys[key] else {
-                throw fail(key, nil, "unknown key '\(key)' (known: \(topKeys.keys.sorted().joined(separator: ", ")), [gate], [fix])")
+                throw fail(
+                    key, nil,
+                    "unknown key '\(key)' (known: \(topKeys.keys.sorted().joined(separator: ", ")), [gate], [fix])")
             }
             switch (key, type) {
             case (_, "string"):
@@ -87,7 +93,9 @@ extension Policy {
                 default: p.features = items
                 }
             case (_, "number"):
-                guard let x = value.double ?? value.int.map(Double.init) else { throw fail(key, nil, "'\(key)' must be a number") }
+                guard let x = value.double ?? value.int.map(Double.init) else {
+                    throw fail(key, nil, "'\(key)' must be a number")
+                }
                 p.threshold = x
             default:
                 guard let i = value.int, i >= 0 else { throw fail(key, nil, "'\(key)' must be a non-negative integer") }
@@ -102,8 +110,10 @@ extension Policy {
         return p
     }
 
-    mutating func readGate(_ gate: TOMLTable, lines: KeyLines,
-                           fail: (String, String?, String) -> FairAuditError) throws {
+    mutating func readGate(
+        _ gate: TOMLTable, lines: KeyLines,
+        fail: (String, String?, String) -> FairAuditError
+    ) throws {
         for key in gate.keys {
             guard let value = gate[key] else { continue }
             if key == "use_ci_bound" {
@@ -120,10 +130,18 @@ extension Policy {
                 continue
             }
             let kind: Limit.Kind
-            if key.hasPrefix("max_") { kind = .max } else if key.hasPrefix("min_") { kind = .min } else {
-                throw fail(key, "gate", "unknown key '\(key)' in [gate] (limits are max_<metric> or min_<metric>; also max_regression, use_ci_bound)")
+            if key.hasPrefix("max_") {
+                kind = .max
+            } else if key.hasPrefix("min_") {
+                kind = .min
+            } else {
+                throw fail(
+                    key, "gate",
+                    "unknown key '\(key)' in [gate] (limits are max_<metric> or min_<metric>; also max_regression, use_ci_bound)"
+                )
             }
-            limits.append(Limit(metric: String(key.dropFirst(4)), kind: kind, bound: x, line: lines.line(of: key, in: "gate")))
+            limits.append(
+                Limit(metric: String(key.dropFirst(4)), kind: kind, bound: x, line: lines.line(of: key, in: "gate")))
         }
         limits.sort { $0.line < $1.line }
     }
@@ -132,13 +150,21 @@ extension Policy {
         for key in table.keys {
             guard let value = table[key] else { continue }
             guard Policy.fixKeys.contains(key) else {
-                throw fail(key, "fix", "unknown key '\(key)' in [fix] (known: \(Policy.fixKeys.sorted().joined(separator: ", ")))")
+                throw fail(
+                    key, "fix",
+                    "unknown key '\(key)' in [fix] (known: \(Policy.fixKeys.sorted().joined(separator: ", ")))")
             }
-            if let s = value.string { fix[key] = s }
-            else if let i = value.int { fix[key] = String(i) }
-            else if let d = value.double { fix[key] = String(d) }
-            else if let b = value.bool { fix[key] = String(b) }
-            else { throw fail(key, "fix", "'\(key)' must be a string, number or boolean") }
+            if let s = value.string {
+                fix[key] = s
+            } else if let i = value.int {
+                fix[key] = String(i)
+            } else if let d = value.double {
+                fix[key] = String(d)
+            } else if let b = value.bool {
+                fix[key] = String(b)
+            } else {
+                throw fail(key, "fix", "'\(key)' must be a string, number or boolean")
+            }
         }
     }
 }
@@ -165,9 +191,13 @@ struct KeyLines {
             if name == key { return i + 1 }
         }
         // A table header `[key]` at the top level.
-        if section == nil, let i = lines.firstIndex(where: {
-            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "[] ")) == key
-        }) { return i + 1 }
+        if section == nil,
+            let i = lines.firstIndex(where: {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "[] ")) == key
+            })
+        {
+            return i + 1
+        }
         return 0
     }
 }

@@ -24,12 +24,14 @@ public struct ArchitectureSummary: Sendable {
                 sum + ((try? graph.tensor(named: name))?.elementCount ?? 0)
             }
             if layer.kind == .dense {
-                if let units = layer.units { width = units }
-                else if let k = try? graph.tensor(named: layer.weights[.kernel] ?? ""), k.shape.count == 2 {
+                if let units = layer.units {
+                    width = units
+                } else if let k = try? graph.tensor(named: layer.weights[.kernel] ?? ""), k.shape.count == 2 {
                     width = layer.kernelLayout == .inOut ? k.shape[1] : k.shape[0]
                 }
             }
-            let cls = layer.kind == .dense || layer.kind == .activation
+            let cls =
+                layer.kind == .dense || layer.kind == .activation
                 ? "\(layer.className) (\(layer.activation.rawValue))" : layer.className
             rows.append(Row(name: layer.name, className: cls, outputWidth: width, parameters: params))
         }

@@ -14,8 +14,10 @@ public struct AuditReport: Sendable {
     public var timing: [(String, Double)]
 
     /// Creates a report.
-    public init(model: String, graph: ModelGraph, dataPath: String, data: LabeledData, results: [AuditResult],
-                checks: [GateCheck], seconds: Double, timing: [(String, Double)] = []) {
+    public init(
+        model: String, graph: ModelGraph, dataPath: String, data: LabeledData, results: [AuditResult],
+        checks: [GateCheck], seconds: Double, timing: [(String, Double)] = []
+    ) {
         self.model = model
         self.graph = graph
         self.dataPath = dataPath
@@ -29,7 +31,6 @@ public struct AuditReport: Sendable {
     /// The audit whose keys (`threshold`, `groups`, `overall`, …) stand at
     /// the top level of the JSON; every other audit has its own key.
     static let topLevelAudit = "fairness"
-
 
     /// True when no check failed.
     public var passed: Bool { checks.allSatisfy(\.passed) }
@@ -49,7 +50,9 @@ public struct AuditReport: Sendable {
             if let ci = m.interval { entry.append(("ci", .array([.finite(ci.lowerBound), .finite(ci.upperBound)]))) }
             metrics.append((m.name, .object(entry)))
         }
-        var doc: [(String, JSONValue)] = [("model", .string(model)), ("data", .string(dataPath)), ("rows", .int(data.rowCount))]
+        var doc: [(String, JSONValue)] = [
+            ("model", .string(model)), ("data", .string(dataPath)), ("rows", .int(data.rowCount)),
+        ]
         if let top = results.first(where: { $0.name == Self.topLevelAudit }), case .object(let pairs) = top.json {
             doc += pairs.filter { $0.0 != "metrics" && $0.0 != "rows" }
         }
@@ -57,18 +60,35 @@ public struct AuditReport: Sendable {
         for r in results where r.name != Self.topLevelAudit { doc.append((r.name, r.json)) }
         doc.append(("timing", .object(timing.map { ($0.0, .number(($0.1 * 1e4).rounded() / 1e4)) })))
         doc += [
-            ("format", .string(graph.format)), ("layout", .string(graph.layout.rawValue)), ("features", .int(data.featureCount)),
+            ("format", .string(graph.format)), ("layout", .string(graph.layout.rawValue)),
+            ("features", .int(data.featureCount)),
             ("group_columns", .array(data.groupColumns.map { .string($0) })),
         ]
-        doc.append(("gate", .object([
-            ("passed", .bool(passed)),
-            ("checks", .array(checks.map { c in
-                .object([("name", .string(c.name)), ("metric", .string(c.metric)), ("value", .finite(c.value)),
-                         ("ci", c.interval.map { .array([.finite($0.lowerBound), .finite($0.upperBound)]) } ?? .null),
-                         ("judged", .finite(c.judged)), ("limit", .finite(c.limit)), ("kind", .string(c.kind.rawValue)),
-                         ("passed", .bool(c.passed))])
-            })),
-        ])))
+        doc.append(
+            (
+                "gate",
+                .object([
+                    ("passed", .bool(passed)),
+                    (
+                        "checks",
+                        .array(
+                            checks.map { c in
+                                .object([
+                                    ("name", .string(c.name)), ("metric", .string(c.metric)),
+                                    ("value", .finite(c.value)),
+                                    (
+                                        "ci",
+                                        c.interval.map { .array([.finite($0.lowerBound), .finite($0.upperBound)]) }
+                                            ?? .null
+                                    ),
+                                    ("judged", .finite(c.judged)), ("limit", .finite(c.limit)),
+                                    ("kind", .string(c.kind.rawValue)),
+                                    ("passed", .bool(c.passed)),
+                                ])
+                            })
+                    ),
+                ])
+            ))
         doc.append(("seconds", .number((seconds * 1000).rounded() / 1000)))
         return .object(doc)
     }
@@ -98,9 +118,11 @@ public struct AuditReport: Sendable {
         if !checks.isEmpty {
             var t = TextTable(headers: ["check", "value", "CI", "limit", "result"], rightAligned: [1, 3])
             for c in checks {
-                t.add([c.name, Format.g(c.value, 4),
-                       c.interval.map { "[\(Format.g($0.lowerBound, 4)), \(Format.g($0.upperBound, 4))]" } ?? "",
-                       (c.kind == .max ? "≤ " : "≥ ") + Format.g(c.limit, 4), c.passed ? "pass" : "**FAIL**"])
+                t.add([
+                    c.name, Format.g(c.value, 4),
+                    c.interval.map { "[\(Format.g($0.lowerBound, 4)), \(Format.g($0.upperBound, 4))]" } ?? "",
+                    (c.kind == .max ? "≤ " : "≥ ") + Format.g(c.limit, 4), c.passed ? "pass" : "**FAIL**",
+                ])
             }
             out += "## Gate\n\n" + t.markdown() + "\n"
         }

@@ -5,7 +5,9 @@ import Foundation
 /// either end of each gap marked, and the table of gaps naming those groups.
 public enum FairnessHTML {
     /// The per-group rates drawn and tabled: JSON key and label.
-    public static let rates = [("selection_rate", "selection rate"), ("tpr", "TPR"), ("fpr", "FPR"), ("accuracy", "accuracy")]
+    public static let rates = [
+        ("selection_rate", "selection rate"), ("tpr", "TPR"), ("fpr", "FPR"), ("accuracy", "accuracy"),
+    ]
 
     /// The rate a gap is taken over.
     static func rateKey(ofGap gap: String, _ ends: [String: Ends]) -> String? {
@@ -14,7 +16,8 @@ public enum FairnessHTML {
         if gap.hasPrefix("accuracy") { return "accuracy" }
         if gap.hasPrefix("equalized_odds"), let t = ends["tpr"], let f = ends["fpr"] {
             // The larger difference (or the smaller ratio) decides, as fairlearn's max/min of the two.
-            return gap.hasSuffix("ratio") ? (f.ratio < t.ratio ? "fpr" : "tpr") : (f.difference > t.difference ? "fpr" : "tpr")
+            return gap.hasSuffix("ratio")
+                ? (f.ratio < t.ratio ? "fpr" : "tpr") : (f.difference > t.difference ? "fpr" : "tpr")
         }
         return nil
     }
@@ -35,7 +38,8 @@ public enum FairnessHTML {
                 guard let v = g[key]?.double, v.isFinite, let n = g["name"]?.string else { return nil }
                 return (n, v)
             }
-            guard let hi = values.max(by: { $0.1 < $1.1 }), let lo = values.min(by: { $0.1 < $1.1 }), values.count > 1 else { continue }
+            guard let hi = values.max(by: { $0.1 < $1.1 }), let lo = values.min(by: { $0.1 < $1.1 }), values.count > 1
+            else { continue }
             out[key] = Ends(high: hi, low: lo)
         }
         return out
@@ -44,7 +48,9 @@ public enum FairnessHTML {
     /// Groups in report order: compared ones by selection rate, highest
     /// first, then the small ones the same way.
     public static func ordered(_ groups: [JSONValue]) -> [JSONValue] {
-        func key(_ g: JSONValue) -> (Int, Double) { (g["small"]?.isTrue == true ? 1 : 0, -(g["selection_rate"]?.double ?? -1)) }
+        func key(_ g: JSONValue) -> (Int, Double) {
+            (g["small"]?.isTrue == true ? 1 : 0, -(g["selection_rate"]?.double ?? -1))
+        }
         return groups.enumerated().sorted { a, b in
             let (x, y) = (key(a.element), key(b.element))
             return x != y ? x < y : a.offset < b.offset
@@ -63,16 +69,20 @@ public enum FairnessHTML {
                     return BarChart.Value(h?[key]?.double ?? .nan, h?["ci"]?[key]?.range)
                 }
             }
-            return BarChart.Row(label: name, count: Int(g["count"]?.double ?? 0), apart: g["small"]?.isTrue == true, values: values)
+            return BarChart.Row(
+                label: name, count: Int(g["count"]?.double ?? 0), apart: g["small"]?.isTrue == true, values: values)
         }
         let overall = reports.last?["overall"]
-        return BarChart(title: title, panels: rates.map(\.1), series: series, rows: rows,
-                        references: rates.map { overall?[$0.0]?.double },
-                        apartHeading: "Under the minimum group size (\(minSize) rows): shown, but left out of the gaps")
+        return BarChart(
+            title: title, panels: rates.map(\.1), series: series, rows: rows,
+            references: rates.map { overall?[$0.0]?.double },
+            apartHeading: "Under the minimum group size (\(minSize) rows): shown, but left out of the gaps")
     }
 
     /// A value with its interval in smaller type.
-    static func valueCell(_ v: Double?, _ ci: ClosedRange<Double>?, cls: String = "", tip: String? = nil) -> HTMLTable.Cell {
+    static func valueCell(
+        _ v: Double?, _ ci: ClosedRange<Double>?, cls: String = "", tip: String? = nil
+    ) -> HTMLTable.Cell {
         guard let v, v.isFinite else { return .number("—", cls: cls, tip: "undefined (no rows of that kind)") }
         var s = Format.f(v, 3)
         if let ci { s += " <span class=\"ci\">\(Format.f(ci.lowerBound, 3))–\(Format.f(ci.upperBound, 3))</span>" }
@@ -86,17 +96,23 @@ public enum FairnessHTML {
     public static func groupTable(_ json: JSONValue) -> String {
         guard let groups = json["groups"]?.array, !groups.isEmpty else { return "" }
         let ends = ends(groups)
-        var t = HTMLTable(caption: "Per group (sorted by selection rate; ▲ highest, ▼ lowest of the compared groups; small print: 95% interval)",
-                          headers: ["group", "rows"] + rates.map(\.1) + ["mean score"], id: "groups")
+        var t = HTMLTable(
+            caption:
+                "Per group (sorted by selection rate; ▲ highest, ▼ lowest of the compared groups; small print: 95% interval)",
+            headers: ["group", "rows"] + rates.map(\.1) + ["mean score"], id: "groups")
         for g in ordered(groups) {
-            let name = g["name"]?.string ?? "?", small = g["small"]?.isTrue == true
-            var cells: [HTMLTable.Cell] = [HTMLTable.Cell(name + (small ? " (too small to compare)" : "")),
-                                           .number(BarChart.count(Int(g["count"]?.double ?? 0)))]
+            let name = g["name"]?.string ?? "?"
+            let small = g["small"]?.isTrue == true
+            var cells: [HTMLTable.Cell] = [
+                HTMLTable.Cell(name + (small ? " (too small to compare)" : "")),
+                .number(BarChart.count(Int(g["count"]?.double ?? 0))),
+            ]
             for (key, label) in rates {
                 let e = ends[key]
                 let mark = e?.high.name == name ? "hi" : e?.low.name == name ? "lo" : ""
-                var cell = valueCell(g[key]?.double, g["ci"]?[key]?.range, cls: mark,
-                                     tip: mark.isEmpty ? nil : "\(mark == "hi" ? "highest" : "lowest") \(label) of the compared groups")
+                var cell = valueCell(
+                    g[key]?.double, g["ci"]?[key]?.range, cls: mark,
+                    tip: mark.isEmpty ? nil : "\(mark == "hi" ? "highest" : "lowest") \(label) of the compared groups")
                 if !mark.isEmpty { cell.html = (mark == "hi" ? "▲ " : "▼ ") + cell.html }
                 cells.append(cell)
             }
@@ -104,8 +120,12 @@ public enum FairnessHTML {
             t.add(cells, cls: small ? "small" : "")
         }
         if let o = json["overall"] {
-            t.add([HTMLTable.Cell(markup: "<strong>all rows</strong>"), .number(BarChart.count(Int(o["count"]?.double ?? 0)))]
-                  + rates.map { valueCell(o[$0.0]?.double, nil) } + [valueCell(o["mean_score"]?.double, nil)])
+            t.add(
+                [
+                    HTMLTable.Cell(markup: "<strong>all rows</strong>"),
+                    .number(BarChart.count(Int(o["count"]?.double ?? 0))),
+                ]
+                    + rates.map { valueCell(o[$0.0]?.double, nil) } + [valueCell(o["mean_score"]?.double, nil)])
         }
         return t.html
     }
@@ -114,16 +134,24 @@ public enum FairnessHTML {
     public static func gapTable(_ json: JSONValue) -> String {
         guard case .object(let metrics)? = json["metrics"] else { return "" }
         let ends = ends(json["groups"]?.array ?? [])
-        var t = HTMLTable(caption: "Gaps between the compared groups (as fairlearn computes them)",
-                          headers: ["metric", "value", "95% interval", "highest group", "lowest group"], id: "gaps")
+        var t = HTMLTable(
+            caption: "Gaps between the compared groups (as fairlearn computes them)",
+            headers: ["metric", "value", "95% interval", "highest group", "lowest group"], id: "gaps")
         for (name, m) in metrics where name != "accuracy" && name != "selection_rate" {
             let ci = m["ci"]?.range.map { "\(Format.f($0.lowerBound, 3))–\(Format.f($0.upperBound, 3))" } ?? ""
-            let key = rateKey(ofGap: name, ends), e = key.flatMap { ends[$0] }
+            let key = rateKey(ofGap: name, ends)
+            let e = key.flatMap { ends[$0] }
             let label = rates.first { $0.0 == key }?.1 ?? ""
-            t.add([HTMLTable.Cell(name.replacingOccurrences(of: "_", with: " ")), valueCell(m["value"]?.double, nil),
-                   .number(ci),
-                   HTMLTable.Cell(e.map { "▲ \($0.high.name): \(label) \(Format.f($0.high.value, 3))" } ?? "—", cls: e == nil ? "" : "hi"),
-                   HTMLTable.Cell(e.map { "▼ \($0.low.name): \(label) \(Format.f($0.low.value, 3))" } ?? "—", cls: e == nil ? "" : "lo")])
+            t.add([
+                HTMLTable.Cell(name.replacingOccurrences(of: "_", with: " ")), valueCell(m["value"]?.double, nil),
+                .number(ci),
+                HTMLTable.Cell(
+                    e.map { "▲ \($0.high.name): \(label) \(Format.f($0.high.value, 3))" } ?? "—",
+                    cls: e == nil ? "" : "hi"),
+                HTMLTable.Cell(
+                    e.map { "▼ \($0.low.name): \(label) \(Format.f($0.low.value, 3))" } ?? "—",
+                    cls: e == nil ? "" : "lo"),
+            ])
         }
         return t.html
     }

@@ -10,7 +10,10 @@ public struct HTMLReport: Sendable {
         /// The body.
         public var html: String
         /// Creates a section.
-        public init(heading: String, html: String) { self.heading = heading; self.html = html }
+        public init(heading: String, html: String) {
+            self.heading = heading
+            self.html = html
+        }
     }
 
     /// The page's `<title>` and `<h1>`.
@@ -22,15 +25,21 @@ public struct HTMLReport: Sendable {
     public init(title: String) { self.title = title }
 
     /// Adds a section.
-    public mutating func add(_ heading: String, _ html: String) { sections.append(Section(heading: heading, html: html)) }
+    public mutating func add(_ heading: String, _ html: String) {
+        sections.append(Section(heading: heading, html: html))
+    }
 
     /// An HTML table of `table`'s headers and rows, text escaped.
     public static func table(_ table: TextTable) -> String {
-        var s = "<table><thead><tr>" + table.headers.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+        var s =
+            "<table><thead><tr>" + table.headers.map { "<th>\(Markup.escape($0))</th>" }.joined()
+            + "</tr></thead><tbody>\n"
         for row in table.rows {
-            s += "<tr>" + row.enumerated().map { i, c in
-                "<td\(table.rightAligned.contains(i) ? " class=\"n\"" : "")>\(Markup.escape(c))</td>"
-            }.joined() + "</tr>\n"
+            s +=
+                "<tr>"
+                + row.enumerated().map { i, c in
+                    "<td\(table.rightAligned.contains(i) ? " class=\"n\"" : "")>\(Markup.escape(c))</td>"
+                }.joined() + "</tr>\n"
         }
         return s + "</tbody></table>"
     }
@@ -85,6 +94,7 @@ public struct HTMLReport: Sendable {
         for section in sections {
             s += "<h2>\(Markup.escape(section.heading))</h2>\n\(section.html)\n"
         }
-        return s + "<p class=\"muted\"><small>Written by fairaudit. One self-contained file: no scripts, no fonts or images fetched.</small></p>\n</body></html>\n"
+        return s
+            + "<p class=\"muted\"><small>Written by fairaudit. One self-contained file: no scripts, no fonts or images fetched.</small></p>\n</body></html>\n"
     }
 }

@@ -11,9 +11,16 @@ public struct HTMLTable: Sendable {
         /// Its tooltip.
         public var tip: String?
         /// A text cell.
-        public init(_ text: String, cls: String = "", tip: String? = nil) { html = Markup.escape(text); self.cls = cls; self.tip = tip }
+        public init(_ text: String, cls: String = "", tip: String? = nil) {
+            html = Markup.escape(text)
+            self.cls = cls
+            self.tip = tip
+        }
         /// A cell of markup fairaudit made.
-        public init(markup: String, cls: String = "") { html = markup; self.cls = cls }
+        public init(markup: String, cls: String = "") {
+            html = markup
+            self.cls = cls
+        }
         /// A numeric cell, right-aligned.
         public static func number(_ text: String, cls: String = "", tip: String? = nil) -> Cell {
             Cell(text, cls: cls.isEmpty ? "n" : "n " + cls, tip: tip)
@@ -33,7 +40,10 @@ public struct HTMLTable: Sendable {
 
     /// Creates an empty table.
     public init(caption: String, headers: [String], id: String = "", cls: String = "") {
-        self.caption = caption; self.headers = headers; self.id = id; self.cls = cls
+        self.caption = caption
+        self.headers = headers
+        self.id = id
+        self.cls = cls
     }
 
     /// Appends a row; `cls` styles the whole row.
@@ -43,12 +53,16 @@ public struct HTMLTable: Sendable {
     public var html: String {
         var s = "<table" + (id.isEmpty ? "" : " id=\"\(id)\"") + (cls.isEmpty ? "" : " class=\"\(cls)\"") + ">"
         if !caption.isEmpty { s += "<caption>\(Markup.escape(caption))</caption>" }
-        s += "<thead><tr>" + headers.map { "<th scope=\"col\">\(Markup.escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+        s +=
+            "<thead><tr>" + headers.map { "<th scope=\"col\">\(Markup.escape($0))</th>" }.joined()
+            + "</tr></thead><tbody>\n"
         for row in rows {
             s += row.cls.isEmpty ? "<tr>" : "<tr class=\"\(row.cls)\">"
             for (i, c) in row.cells.enumerated() {
                 let tag = i == 0 ? "th scope=\"row\"" : "td"
-                let attrs = (c.cls.isEmpty ? "" : " class=\"\(c.cls)\"") + (c.tip.map { " title=\"\(Markup.escape($0))\"" } ?? "")
+                let attrs =
+                    (c.cls.isEmpty ? "" : " class=\"\(c.cls)\"")
+                    + (c.tip.map { " title=\"\(Markup.escape($0))\"" } ?? "")
                 s += "<\(tag)\(attrs)>\(c.html)</\(i == 0 ? "th" : "td")>"
             }
             s += "</tr>\n"

@@ -37,12 +37,18 @@ public struct Inspection: Sendable {
                 ("elements", .int(t.elementCount)), ("bytes", .int(t.byteCount)),
             ]
             obj.append(("role", .string(t.isMetadata ? "metadata" : "weight")))
-            if t.isMetadata, let values = Self.smallValues(t) { obj.append(("values", .array(values.map { .finite($0) }))) }
+            if t.isMetadata, let values = Self.smallValues(t) {
+                obj.append(("values", .array(values.map { .finite($0) })))
+            }
             if let s = stats?[i] {
-                obj.append(("stats", .object([
-                    ("min", .finite(s.min)), ("max", .finite(s.max)), ("mean", .finite(s.mean)),
-                    ("std", .finite(s.std)), ("nan", .int(s.nanCount)), ("inf", .int(s.infCount)),
-                ])))
+                obj.append(
+                    (
+                        "stats",
+                        .object([
+                            ("min", .finite(s.min)), ("max", .finite(s.max)), ("mean", .finite(s.mean)),
+                            ("std", .finite(s.std)), ("nan", .int(s.nanCount)), ("inf", .int(s.infCount)),
+                        ])
+                    ))
             }
             tensors.append(.object(obj))
         }
@@ -54,11 +60,18 @@ public struct Inspection: Sendable {
             ("metadata", .object(graph.metadata.map { ($0.key, .string($0.value)) })),
         ]
         if let layers = graph.layers {
-            doc.append(("layers", .array(ArchitectureSummary(graph: graph, layers: layers).rows.map { row in
-                .object([("name", .string(row.name)), ("class", .string(row.className)),
-                         ("output_shape", row.outputWidth.map { .array([.null, .int($0)]) } ?? .null),
-                         ("parameters", .int(row.parameters))])
-            })))
+            doc.append(
+                (
+                    "layers",
+                    .array(
+                        ArchitectureSummary(graph: graph, layers: layers).rows.map { row in
+                            .object([
+                                ("name", .string(row.name)), ("class", .string(row.className)),
+                                ("output_shape", row.outputWidth.map { .array([.null, .int($0)]) } ?? .null),
+                                ("parameters", .int(row.parameters)),
+                            ])
+                        })
+                ))
         }
         if let note = graph.architectureNote { doc.append(("architecture_note", .string(note))) }
         return .object(doc)
@@ -76,29 +89,41 @@ public struct Inspection: Sendable {
     /// The human-readable report: a summary header, the tensor table, the
     /// architecture (when known) and the metadata.
     public var text: String {
-        var out = "\(graph.source?.lastPathComponent ?? "model"): format \(graph.format), layout \(graph.layout.rawValue)\n\n"
-        var table = TextTable(headers: ["tensor", "dtype", "shape", "elements", "bytes"] +
-                              (stats == nil ? [] : ["min", "max", "mean", "std", "nan", "inf"]),
-                              rightAligned: Set(3...10))
+        var out =
+            "\(graph.source?.lastPathComponent ?? "model"): format \(graph.format), layout \(graph.layout.rawValue)\n\n"
+        var table = TextTable(
+            headers: ["tensor", "dtype", "shape", "elements", "bytes"]
+                + (stats == nil ? [] : ["min", "max", "mean", "std", "nan", "inf"]),
+            rightAligned: Set(3...10))
         for (i, t) in graph.tensors.enumerated() {
-            var row = [t.name, t.dtype.rawValue + (t.byteOrder == .big && t.dtype.byteSize > 1 ? " (big-endian)" : ""),
-                       Format.shape(t.shape), String(t.elementCount), String(t.byteCount)]
+            var row = [
+                t.name, t.dtype.rawValue + (t.byteOrder == .big && t.dtype.byteSize > 1 ? " (big-endian)" : ""),
+                Format.shape(t.shape), String(t.elementCount), String(t.byteCount),
+            ]
             if let s = stats?[i] {
-                row += [Format.g(s.min), Format.g(s.max), Format.g(s.mean), Format.g(s.std),
-                        String(s.nanCount), String(s.infCount)]
+                row += [
+                    Format.g(s.min), Format.g(s.max), Format.g(s.mean), Format.g(s.std),
+                    String(s.nanCount), String(s.infCount),
+                ]
             }
             table.add(row)
         }
         out += table.rendered() + "\n\n"
         let meta = graph.tensors.filter(\.isMetadata)
-        out += "\(graph.tensors.count) tensors\(meta.isEmpty ? "" : " (\(meta.count) metadata)"), \(parameters) parameters, \(Format.bytes(graph.byteCount))\n"
+        out +=
+            "\(graph.tensors.count) tensors\(meta.isEmpty ? "" : " (\(meta.count) metadata)"), \(parameters) parameters, \(Format.bytes(graph.byteCount))\n"
         if !meta.isEmpty {
             // Non-float and 0-d members: kept and written back, never taken for weights.
-            out += "metadata members (not weights): " + meta.map { t in
-                guard let v = Self.smallValues(t) else { return "\(t.name) \(t.dtype.rawValue) \(Format.shape(t.shape))" }
-                let shown = v.map { Format.g($0) }
-                return "\(t.name) = " + (t.shape.isEmpty ? shown.joined() : "[" + shown.joined(separator: ", ") + "]")
-            }.joined(separator: ", ") + "\n"
+            out +=
+                "metadata members (not weights): "
+                + meta.map { t in
+                    guard let v = Self.smallValues(t) else {
+                        return "\(t.name) \(t.dtype.rawValue) \(Format.shape(t.shape))"
+                    }
+                    let shown = v.map { Format.g($0) }
+                    return "\(t.name) = "
+                        + (t.shape.isEmpty ? shown.joined() : "[" + shown.joined(separator: ", ") + "]")
+                }.joined(separator: ", ") + "\n"
         }
         if let layers = graph.layers {
             out += "\n" + ArchitectureSummary(graph: graph, layers: layers).text + "\n"

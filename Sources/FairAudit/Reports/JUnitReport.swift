@@ -9,13 +9,15 @@ public enum JUnitReport {
         let failures = checks.filter { !$0.passed }.count
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"fairaudit\" tests=\"\(checks.count)\" failures=\"\(failures)\" errors=\"0\">\n"
-        out += "  <testsuite name=\"fairaudit gate: \(Markup.escape(model))\" tests=\"\(checks.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(String(format: "%.3f", seconds))\">\n"
+        out +=
+            "  <testsuite name=\"fairaudit gate: \(Markup.escape(model))\" tests=\"\(checks.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(String(format: "%.3f", seconds))\">\n"
         for c in checks {
             out += "    <testcase classname=\"fairaudit.gate\" name=\"\(Markup.escape(c.name))\" time=\"0\""
             if c.passed {
                 out += "/>\n"
             } else {
-                out += ">\n      <failure message=\"\(Markup.escape(c.summary))\" type=\"fairness-gate\">\(Markup.escape(c.summary))</failure>\n    </testcase>\n"
+                out +=
+                    ">\n      <failure message=\"\(Markup.escape(c.summary))\" type=\"fairness-gate\">\(Markup.escape(c.summary))</failure>\n    </testcase>\n"
             }
         }
         out += "  </testsuite>\n</testsuites>\n"

@@ -14,16 +14,22 @@ public struct SVGCanvas: Sendable {
 
     /// Creates an empty canvas.
     public init(width: Double, height: Double, title: String, summary: String = "") {
-        self.width = width; self.height = height; self.title = title; self.summary = summary
+        self.width = width
+        self.height = height
+        self.title = title
+        self.summary = summary
     }
 
     /// Draws `text` with its baseline at `(x, y)`; `fontSize` in user units,
     /// `anchor` `start`, `middle` or `end`, `vertical` reads bottom to top.
     /// `hover` becomes a `<title>` (the full text of a shortened label).
-    public mutating func text(_ text: String, x: Double, y: Double, fontSize: Double = 11, anchor: String = "start",
-                              vertical: Bool = false, bold: Bool = false, fill: String? = nil, hover: String? = nil) {
+    public mutating func text(
+        _ text: String, x: Double, y: Double, fontSize: Double = 11, anchor: String = "start",
+        vertical: Bool = false, bold: Bool = false, fill: String? = nil, hover: String? = nil
+    ) {
         guard !text.isEmpty else { return }
-        labels.append(TextBox(text: text, x: x, y: y, fontSize: fontSize, anchor: anchor, vertical: vertical, bold: bold))
+        labels.append(
+            TextBox(text: text, x: x, y: y, fontSize: fontSize, anchor: anchor, vertical: vertical, bold: bold))
         var attrs = "x=\"\(r(x))\" y=\"\(r(y))\" font-size=\"\(r(fontSize))\""
         if anchor != "start" { attrs += " text-anchor=\"\(anchor)\"" }
         if vertical { attrs += " transform=\"rotate(-90 \(r(x)) \(r(y)))\"" }
@@ -34,17 +40,24 @@ public struct SVGCanvas: Sendable {
     }
 
     /// A filled rectangle, with an optional `<title>` tooltip and extra attributes.
-    public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
-                              hover: String? = nil, extra: String = "") {
+    public mutating func rect(
+        x: Double, y: Double, width: Double, height: Double, fill: String,
+        hover: String? = nil, extra: String = ""
+    ) {
         let tail = hover.map { "><title>\(Markup.escape($0))</title></rect>" } ?? "/>"
-        body += "<rect x=\"\(r(x))\" y=\"\(r(y))\" width=\"\(r(max(width, 0)))\" height=\"\(r(max(height, 0)))\" fill=\"\(fill)\"\(extra.isEmpty ? "" : " " + extra)\(tail)\n"
+        body +=
+            "<rect x=\"\(r(x))\" y=\"\(r(y))\" width=\"\(r(max(width, 0)))\" height=\"\(r(max(height, 0)))\" fill=\"\(fill)\"\(extra.isEmpty ? "" : " " + extra)\(tail)\n"
     }
 
     /// A straight line.
-    public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#444",
-                              width: Double = 1, dash: String? = nil) {
-        body += "<line x1=\"\(r(x1))\" y1=\"\(r(y1))\" x2=\"\(r(x2))\" y2=\"\(r(y2))\" stroke=\"\(stroke)\""
-            + (width == 1 ? "" : " stroke-width=\"\(r(width))\"") + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+    public mutating func line(
+        x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#444",
+        width: Double = 1, dash: String? = nil
+    ) {
+        body +=
+            "<line x1=\"\(r(x1))\" y1=\"\(r(y1))\" x2=\"\(r(x2))\" y2=\"\(r(y2))\" stroke=\"\(stroke)\""
+            + (width == 1 ? "" : " stroke-width=\"\(r(width))\"") + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")
+            + "/>\n"
     }
 
     /// A path with data `d`.
@@ -54,7 +67,9 @@ public struct SVGCanvas: Sendable {
 
     /// A circle.
     public mutating func circle(cx: Double, cy: Double, radius: Double, fill: String, stroke: String? = nil) {
-        body += "<circle cx=\"\(r(cx))\" cy=\"\(r(cy))\" r=\"\(r(radius))\" fill=\"\(fill)\"" + (stroke.map { " stroke=\"\($0)\"" } ?? "") + "/>\n"
+        body +=
+            "<circle cx=\"\(r(cx))\" cy=\"\(r(cy))\" r=\"\(r(radius))\" fill=\"\(fill)\""
+            + (stroke.map { " stroke=\"\($0)\"" } ?? "") + "/>\n"
     }
 
     /// Markup the caller built (patterns, groups); trusted.
@@ -64,7 +79,8 @@ public struct SVGCanvas: Sendable {
     /// its `<title>` and `<desc>` first.
     public func svg() -> String {
         var s = "<svg role=\"img\" width=\"\(Int(width.rounded(.up)))\" height=\"\(Int(height.rounded(.up)))\""
-        s += " viewBox=\"0 0 \(Int(width.rounded(.up))) \(Int(height.rounded(.up)))\" font-family=\"Arial, Helvetica, sans-serif\">\n"
+        s +=
+            " viewBox=\"0 0 \(Int(width.rounded(.up))) \(Int(height.rounded(.up)))\" font-family=\"Arial, Helvetica, sans-serif\">\n"
         s += "<title>\(Markup.escape(title))</title>\n"
         if !summary.isEmpty { s += "<desc>\(Markup.escape(summary))</desc>\n" }
         return s + body + "</svg>"

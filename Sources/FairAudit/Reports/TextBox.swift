@@ -9,16 +9,23 @@ public struct TextBox: Sendable, Equatable {
 
     /// Creates a box.
     public init(x: Double, y: Double, width: Double, height: Double, text: String) {
-        self.x = x; self.y = y; self.width = width; self.height = height; self.text = text
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.text = text
     }
 
     /// The box of `text` drawn at baseline point `(x, y)` with `anchor`
     /// (`start`, `middle`, `end`) in `fontSize`; `vertical` rotates it by
     /// −90° about `(x, y)` (reading bottom to top, as `rotate(-90 x y)`).
-    public init(text: String, x: Double, y: Double, fontSize: Double, anchor: String, vertical: Bool = false, bold: Bool = false) {
+    public init(
+        text: String, x: Double, y: Double, fontSize: Double, anchor: String, vertical: Bool = false, bold: Bool = false
+    ) {
         let w = TextMetrics.width(text, fontSize: fontSize, bold: bold)
         let start: Double = anchor == "middle" ? -w / 2 : anchor == "end" ? -w : 0
-        let ascent = TextMetrics.ascent * fontSize, descent = TextMetrics.descent * fontSize
+        let ascent = TextMetrics.ascent * fontSize
+        let descent = TextMetrics.descent * fontSize
         if vertical {
             // Along the text becomes up the page; the baseline's top side faces left.
             self.init(x: x - ascent, y: y - start - w, width: ascent + descent, height: w, text: text)
@@ -48,7 +55,8 @@ public enum TextMetrics {
         guard let a = ch.unicodeScalars.first, ch.unicodeScalars.count == 1, a.isASCII else { return 1.0 }
         switch ch {
         case "W", "M", "m", "w", "@", "%": return 1.0
-        case "i", "l", "j", "I", "!", ".", ",", ":", ";", "'", "|", "(", ")", "[", "]", "f", "t", "r", "/", "\\": return 0.45
+        case "i", "l", "j", "I", "!", ".", ",", ":", ";", "'", "|", "(", ")", "[", "]", "f", "t", "r", "/", "\\":
+            return 0.45
         case " ": return 0.35
         case "A"..."Z": return 0.8
         case "0"..."9", "a"..."z": return 0.65
@@ -67,18 +75,26 @@ public enum TextMetrics {
     /// `s`, or as much of it as fits in `maxWidth` with `…` in place of the
     /// rest: at the end by default, in the middle with `middle` (for layer
     /// names, whose start and end both say something).
-    public static func fit(_ s: String, maxWidth: Double, fontSize: Double, middle: Bool = false, bold: Bool = false) -> String {
+    public static func fit(
+        _ s: String, maxWidth: Double, fontSize: Double, middle: Bool = false, bold: Bool = false
+    ) -> String {
         if bold { return fit(s, maxWidth: maxWidth / boldFactor, fontSize: fontSize, middle: middle) }
         if width(s, fontSize: fontSize) <= maxWidth { return s }
         let budget = maxWidth - advance("…") * fontSize
         guard budget > 0 else { return "" }
         let chars = Array(s)
         if !middle {
-            var used = 0.0, n = 0
-            while n < chars.count, used + advance(chars[n]) * fontSize <= budget { used += advance(chars[n]) * fontSize; n += 1 }
+            var used = 0.0
+            var n = 0
+            while n < chars.count, used + advance(chars[n]) * fontSize <= budget {
+                used += advance(chars[n]) * fontSize
+                n += 1
+            }
             return String(chars[..<n]) + "…"
         }
-        var head = 0, tail = 0, used = 0.0
+        var head = 0
+        var tail = 0
+        var used = 0.0
         while head + tail < chars.count {
             let takeHead = head <= tail
             let ch = takeHead ? chars[head] : chars[chars.count - 1 - tail]

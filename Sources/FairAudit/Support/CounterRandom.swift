@@ -39,7 +39,9 @@ public enum CounterRandom {
     /// rounded down; the last entry is `UInt64.max` (k = 19 and beyond
     /// together have probability below 2⁻⁶⁴·10⁴).
     public static let poissonOneCDF: [UInt64] = {
-        var out: [UInt64] = [], term = exp(-1.0), sum = 0.0
+        var out: [UInt64] = []
+        var term = exp(-1.0)
+        var sum = 0.0
         for k in 0..<19 {
             sum += term
             term /= Double(k + 1)

@@ -24,7 +24,8 @@ extension JSONValue {
     /// A two-number array as a closed range, if it is one.
     public var range: ClosedRange<Double>? {
         guard let items = array, items.count == 2, let lo = items[0].double, let hi = items[1].double,
-              lo.isFinite, hi.isFinite, lo <= hi else { return nil }
+            lo.isFinite, hi.isFinite, lo <= hi
+        else { return nil }
         return lo...hi
     }
 }

@@ -38,12 +38,19 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .number(let x):
-            if !x.isFinite { out += "null" }
-            else if x == x.rounded(), abs(x) < 1e15 { out += String(Int(x)) }
-            else { out += "\(x)" }
+            if !x.isFinite {
+                out += "null"
+            } else if x == x.rounded(), abs(x) < 1e15 {
+                out += String(Int(x))
+            } else {
+                out += "\(x)"
+            }
         case .string(let s): out += JSONValue.quote(s)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             if pretty && items.allSatisfy(\.isScalar) {
                 // Short runs of numbers and strings read best on one line: "shape": [64, 80].
                 out += "[" + items.map { $0.serialized() }.joined(separator: ", ") + "]"
@@ -57,7 +64,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
             out += end + "]"
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
+            if pairs.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{" + nl
             for (i, (k, v)) in pairs.enumerated() {
                 out += pad + JSONValue.quote(k) + (pretty ? ": " : ":")

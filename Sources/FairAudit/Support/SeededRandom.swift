@@ -56,7 +56,10 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     /// `seed ⊕ mix(stream)` fills the four state words.
     public init(seed: UInt64, stream: UInt64 = 0) {
         var sm = SplitMix64(seed: seed, stream: stream)
-        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
+        s0 = sm.next()
+        s1 = sm.next()
+        s2 = sm.next()
+        s3 = sm.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
@@ -64,7 +67,10 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
         s2 ^= t
         s3 = s3 << 45 | s3 >> 19
         return result

@@ -20,7 +20,9 @@ public struct TextTable: Sendable {
     public func rendered() -> String {
         let all = [headers] + rows
         var widths = [Int](repeating: 0, count: headers.count)
-        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        for row in all {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
         func line(_ row: [String]) -> String {
             var parts: [String] = []
             for (i, w) in widths.enumerated() {
@@ -39,7 +41,8 @@ public struct TextTable: Sendable {
     public func markdown() -> String {
         func esc(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
         var out = ["| " + headers.map(esc).joined(separator: " | ") + " |"]
-        out.append("|" + headers.indices.map { rightAligned.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|")
+        out.append(
+            "|" + headers.indices.map { rightAligned.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|")
         out += rows.map { "| " + $0.map(esc).joined(separator: " | ") + " |" }
         return out.joined(separator: "\n")
     }
@@ -71,8 +74,12 @@ public enum Format {
     /// A byte count in B, KiB, MiB, GiB.
     public static func bytes(_ n: Int) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(n), u = 0
-        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+        var v = Double(n)
+        var u = 0
+        while v >= 1024 && u < units.count - 1 {
+            v /= 1024
+            u += 1
+        }
         return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
     }
 

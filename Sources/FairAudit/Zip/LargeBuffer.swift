@@ -14,7 +14,7 @@ public enum LargeBuffer {
         let p = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let p, p != MAP_FAILED else { return nil }
         #if os(Linux)
-        _ = madvise(p, count, MADV_HUGEPAGE)
+            _ = madvise(p, count, MADV_HUGEPAGE)
         #endif
         return p
     }
@@ -27,6 +27,8 @@ public enum LargeBuffer {
     /// A `Data` over bytes `offset ..< count` of `p` (from `allocate(count)`)
     /// that frees the whole buffer when released.
     public static func data(_ p: UnsafeMutableRawPointer, count: Int, from offset: Int = 0) -> Data {
-        Data(bytesNoCopy: p + offset, count: count - offset, deallocator: .custom { _, _ in LargeBuffer.free(p, count: count) })
+        Data(
+            bytesNoCopy: p + offset, count: count - offset,
+            deallocator: .custom { _, _ in LargeBuffer.free(p, count: count) })
     }
 }

@@ -17,11 +17,18 @@ public final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else { throw ZipError.unreadable(archive: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ZipError.unreadable(archive: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ZipError.unreadable(archive: path, reason: "not a regular file") }
+        guard fstat(fd, &st) == 0 else {
+            throw ZipError.unreadable(archive: path, reason: String(cString: strerror(errno)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ZipError.unreadable(archive: path, reason: "not a regular file")
+        }
         count = Int(st.st_size)
         mapped = count > 0
-        if count == 0 { base = nil; return }
+        if count == 0 {
+            base = nil
+            return
+        }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
             throw ZipError.unreadable(archive: path, reason: "cannot map: \(String(cString: strerror(errno)))")
@@ -33,7 +40,10 @@ public final class MappedFile: @unchecked Sendable {
     public init(copying data: Data) {
         count = data.count
         mapped = false
-        if data.isEmpty { base = nil; return }
+        if data.isEmpty {
+            base = nil
+            return
+        }
         let p = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 16)
         data.copyBytes(to: UnsafeMutableRawBufferPointer(start: p, count: data.count))
         base = UnsafeRawPointer(p)
@@ -52,10 +62,12 @@ public final class MappedFile: @unchecked Sendable {
         guard let base, !range.isEmpty else { return Data() }
         let p = UnsafeMutableRawPointer(mutating: base + range.lowerBound)
         let mapped = self.mapped
-        return Data(bytesNoCopy: p, count: range.count, deallocator: .custom { start, n in
-            if mapped && n >= MappedFile.releaseThreshold { MappedFile.dropPages(start, n) }
-            withExtendedLifetime(self) {}
-        })
+        return Data(
+            bytesNoCopy: p, count: range.count,
+            deallocator: .custom { start, n in
+                if mapped && n >= MappedFile.releaseThreshold { MappedFile.dropPages(start, n) }
+                withExtendedLifetime(self) {}
+            })
     }
 
     /// Slices of a file mapping at least this large give their resident

@@ -9,8 +9,10 @@ extension ZipArchive {
     /// inflated whole first. The CRC-32 is checked over the whole member:
     /// when it does not match, the error comes after the last piece, so
     /// `body`'s results are to be kept only when this returns.
-    public func forEachChunk(of entry: ZipEntry, skipping prefix: Int, chunkBytes: Int,
-                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        of entry: ZipEntry, skipping prefix: Int, chunkBytes: Int,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         guard entry.method == 0 else {
             let data = try data(for: entry, skipping: prefix)
             try data.withUnsafeBytes { raw in

@@ -17,7 +17,8 @@ extension ZipArchive {
     public func extract(_ entry: ZipEntry, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw ZipError.extractFailed(archive: name, member: entry.name, path: url.path, reason: String(cString: strerror(errno)))
+            throw ZipError.extractFailed(
+                archive: name, member: entry.name, path: url.path, reason: String(cString: strerror(errno)))
         }
         do {
             try extract(entry, toDescriptor: fd, path: url.path)
@@ -48,7 +49,10 @@ extension ZipArchive {
             var pos = compressed.lowerBound
             while pos < compressed.upperBound {
                 let r = pos..<min(compressed.upperBound, pos + ZipArchive.extractChunk)
-                try bytes.withBytes(r) { crc = zipCRC32($0, continuing: crc); try sink($0) }
+                try bytes.withBytes(r) {
+                    crc = zipCRC32($0, continuing: crc)
+                    try sink($0)
+                }
                 // Back one page too: the page straddling the previous step's end.
                 bytes.release(max(compressed.lowerBound, r.lowerBound - 4096)..<r.upperBound)
                 pos = r.upperBound
@@ -63,17 +67,22 @@ extension ZipArchive {
 
     /// Inflates the member through a fixed buffer into `sink`; returns the
     /// CRC-32 of the output after checking it is exactly the declared size.
-    private func inflate(_ entry: ZipEntry, _ range: Range<Int>, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt32 {
+    private func inflate(
+        _ entry: ZipEntry, _ range: Range<Int>, sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> UInt32 {
         let size = ZipArchive.extractChunk
-        let inflater = try ZipInflater(bytes, range: range, archive: name, member: entry.name, feed: size, releasing: true)
+        let inflater = try ZipInflater(
+            bytes, range: range, archive: name, member: entry.name, feed: size, releasing: true)
         defer { inflater.finish() }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
-        var total = 0, crc: UInt32 = 0
+        var total = 0
+        var crc: UInt32 = 0
         while true {
             let r = try inflater.step(buffer, size)
             guard r.produced <= entry.uncompressedSize - total else {
-                throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: entry.uncompressedSize, found: -1)
+                throw ZipError.sizeMismatch(
+                    archive: name, member: entry.name, expected: entry.uncompressedSize, found: -1)
             }
             let out = UnsafeRawBufferPointer(start: buffer, count: r.produced)
             crc = zipCRC32(out, continuing: crc)
@@ -82,7 +91,8 @@ extension ZipArchive {
             if r.rc == Z_STREAM_END { break }
         }
         guard total == entry.uncompressedSize else {
-            throw ZipError.sizeMismatch(archive: name, member: entry.name, expected: entry.uncompressedSize, found: total)
+            throw ZipError.sizeMismatch(
+                archive: name, member: entry.name, expected: entry.uncompressedSize, found: total)
         }
         return crc
     }

@@ -22,11 +22,15 @@ extension ZipArchive {
             return bytes.slice((compressed.lowerBound + prefix)..<compressed.upperBound)
         }
         let n = entry.uncompressedSize
-        guard let buffer = LargeBuffer.allocate(n) else { throw ZipError.outOfMemory(archive: name, member: entry.name, bytes: n) }
+        guard let buffer = LargeBuffer.allocate(n) else {
+            throw ZipError.outOfMemory(archive: name, member: entry.name, bytes: n)
+        }
         do {
             // The CRC runs on each megabyte just inflated, while it is still in cache.
             var crc: UInt32 = 0
-            _ = try inflate(entry, compressed, into: buffer, capacity: n, whole: true) { crc = zipCRC32($0, continuing: crc) }
+            _ = try inflate(entry, compressed, into: buffer, capacity: n, whole: true) {
+                crc = zipCRC32($0, continuing: crc)
+            }
             guard crc == entry.crc32 else {
                 throw ZipError.crcMismatch(archive: name, member: entry.name, expected: entry.crc32, found: crc)
             }
@@ -53,7 +57,8 @@ extension ZipArchive {
 
     /// The compressed bytes' range, checked against the file.
     func dataRange(_ entry: ZipEntry) throws -> Range<Int> {
-        guard entry.dataOffset >= 0, entry.compressedSize >= 0, entry.dataOffset <= bytes.count - entry.compressedSize else {
+        guard entry.dataOffset >= 0, entry.compressedSize >= 0, entry.dataOffset <= bytes.count - entry.compressedSize
+        else {
             throw ZipError.truncated(archive: name, member: entry.name, what: "the member data")
         }
         return entry.dataOffset..<(entry.dataOffset + entry.compressedSize)
@@ -62,16 +67,23 @@ extension ZipArchive {
     /// Inflates `range` into `out` (at most `capacity` bytes) and returns the
     /// count written. With `whole`, the stream must end exactly at `capacity`.
     /// `produced`, when given, sees the output a megabyte at a time as it is written.
-    func inflate(_ entry: ZipEntry, _ range: Range<Int>, into out: UnsafeMutableRawPointer, capacity: Int,
-                 whole: Bool, produced: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> Int {
-        let inflater = try ZipInflater(bytes, range: range, archive: name, member: entry.name, feed: 1 << 30, releasing: false)
-        var outPos = 0, ended = false
+    func inflate(
+        _ entry: ZipEntry, _ range: Range<Int>, into out: UnsafeMutableRawPointer, capacity: Int,
+        whole: Bool, produced: ((UnsafeRawBufferPointer) -> Void)? = nil
+    ) throws -> Int {
+        let inflater = try ZipInflater(
+            bytes, range: range, archive: name, member: entry.name, feed: 1 << 30, releasing: false)
+        var outPos = 0
+        var ended = false
         let stride = produced == nil ? 1 << 30 : 1 << 20
         while outPos < capacity {
             let r = try inflater.step(out + outPos, min(capacity - outPos, stride))
             produced?(UnsafeRawBufferPointer(start: out + outPos, count: r.produced))
             outPos += r.produced
-            if r.rc == Z_STREAM_END { ended = true; break }
+            if r.rc == Z_STREAM_END {
+                ended = true
+                break
+            }
         }
         guard whole else { return outPos }
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)

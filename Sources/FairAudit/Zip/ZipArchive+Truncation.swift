@@ -11,13 +11,16 @@ extension ZipArchive {
         // Each step moves past ≥ 30 bytes, so the walk ends within count / 30 steps.
         while p <= b.count - 4, b.le(UInt32.self, at: p) == localSignature {
             guard let flags = b.le(UInt16.self, at: p + 6), let c32 = b.le(UInt32.self, at: p + 18),
-                  let nlen = b.le(UInt16.self, at: p + 26), let xlen = b.le(UInt16.self, at: p + 28),
-                  p + 30 + Int(nlen) <= b.count else {
+                let nlen = b.le(UInt16.self, at: p + 26), let xlen = b.le(UInt16.self, at: p + 28),
+                p + 30 + Int(nlen) <= b.count
+            else {
                 return .truncated(archive: name, member: last, what: "a local header")
             }
             let member = String(decoding: b.slice((p + 30)..<(p + 30 + Int(nlen))), as: UTF8.self)
             let extraEnd = p + 30 + Int(nlen) + Int(xlen)
-            guard extraEnd <= b.count else { return .truncated(archive: name, member: member, what: "the local header") }
+            guard extraEnd <= b.count else {
+                return .truncated(archive: name, member: member, what: "the local header")
+            }
             var csize = UInt64(c32)
             if c32 == 0xFFFF_FFFF {
                 // numpy's local ZIP64 field: uncompressed size, then compressed size.

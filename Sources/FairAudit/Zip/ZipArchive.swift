@@ -67,7 +67,8 @@ public final class ZipArchive: Sendable {
 
     /// The member's local header, compressed bytes and data descriptor, for a byte-exact copy.
     public func rawRecord(for entry: ZipEntry) throws -> Data {
-        guard entry.localHeaderOffset >= 0, entry.localHeaderOffset <= entry.recordEnd, entry.recordEnd <= bytes.count else {
+        guard entry.localHeaderOffset >= 0, entry.localHeaderOffset <= entry.recordEnd, entry.recordEnd <= bytes.count
+        else {
             throw ZipError.truncated(archive: name, member: entry.name, what: "the member record")
         }
         return bytes.slice(entry.localHeaderOffset..<entry.recordEnd)
@@ -75,7 +76,8 @@ public final class ZipArchive: Sendable {
 
     /// The member's compressed bytes as stored.
     public func compressedData(for entry: ZipEntry) throws -> Data {
-        guard entry.dataOffset >= 0, entry.compressedSize >= 0, entry.dataOffset <= bytes.count - entry.compressedSize else {
+        guard entry.dataOffset >= 0, entry.compressedSize >= 0, entry.dataOffset <= bytes.count - entry.compressedSize
+        else {
             throw ZipError.truncated(archive: name, member: entry.name, what: "the member data")
         }
         return bytes.slice(entry.dataOffset..<(entry.dataOffset + entry.compressedSize))

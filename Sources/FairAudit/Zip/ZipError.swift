@@ -48,13 +48,17 @@ public enum ZipError: Error, CustomStringConvertible, Equatable {
         case .unsupportedMethod(let a, let m, let k):
             return "\(a): member '\(m)' uses compression method \(k); only stored (0) and deflate (8) are read"
         case .suspiciousRatio(let a, let m, let c, let u):
-            return "\(a): member '\(m)' declares \(u) bytes from \(c) compressed bytes, more than deflate can produce (zip bomb?)"
+            return
+                "\(a): member '\(m)' declares \(u) bytes from \(c) compressed bytes, more than deflate can produce (zip bomb?)"
         case .crcMismatch(let a, let m, let e, let f):
-            return "\(a): member '\(m)' fails its CRC-32 check (declared \(String(e, radix: 16)), computed \(String(f, radix: 16)))"
+            return
+                "\(a): member '\(m)' fails its CRC-32 check (declared \(String(e, radix: 16)), computed \(String(f, radix: 16)))"
         case .sizeMismatch(let a, let m, let e, let f):
             return "\(a): member '\(m)' inflates to \(f == -1 ? "more than" : "\(f)") bytes, but declares \(e)"
-        case .outOfMemory(let a, let m, let b): return "\(a): member '\(m)' needs \(b) bytes, more than can be allocated"
-        case .extractFailed(let a, let m, let p, let r): return "\(a): member '\(m)' could not be extracted to \(p): \(r)"
+        case .outOfMemory(let a, let m, let b):
+            return "\(a): member '\(m)' needs \(b) bytes, more than can be allocated"
+        case .extractFailed(let a, let m, let p, let r):
+            return "\(a): member '\(m)' could not be extracted to \(p): \(r)"
         case .compressionFailed(let m, let c): return "member '\(m)' could not be compressed (zlib error \(c))"
         case .writeFailed(let p, let r): return "\(p): the zip archive could not be written: \(r)"
         }

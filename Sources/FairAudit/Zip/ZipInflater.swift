@@ -46,7 +46,8 @@ final class ZipInflater {
         let produced = room - Int(s.pointee.avail_out)
         if rc == Z_STREAM_END { return (rc, produced) }
         guard rc == Z_OK || rc == Z_BUF_ERROR else {
-            throw ZipError.corrupt(archive: archive, member: member, reason: "the deflate stream is invalid (zlib error \(rc))")
+            throw ZipError.corrupt(
+                archive: archive, member: member, reason: "the deflate stream is invalid (zlib error \(rc))")
         }
         if produced == 0, s.pointee.avail_in == before {
             if inPos >= range.upperBound, s.pointee.avail_in == 0 {

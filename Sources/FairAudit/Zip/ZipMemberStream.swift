@@ -22,9 +22,12 @@ public final class ZipMemberStream {
         self.entry = entry
         range = try archive.dataRange(entry)
         released = range.lowerBound
-        inflater = entry.method == 0 ? nil
-            : try ZipInflater(archive.bytes, range: range, archive: archive.name, member: entry.name, feed: 1 << 20,
-                              releasing: true)
+        inflater =
+            entry.method == 0
+            ? nil
+            : try ZipInflater(
+                archive.bytes, range: range, archive: archive.name, member: entry.name, feed: 1 << 20,
+                releasing: true)
         if prefix > 0 {
             let skip = UnsafeMutableRawPointer.allocate(byteCount: prefix, alignment: 16)
             defer { skip.deallocate() }
@@ -47,8 +50,9 @@ public final class ZipMemberStream {
             var filled = 0
             while filled < count {
                 guard !ended else {
-                    throw ZipError.sizeMismatch(archive: archive.name, member: entry.name, expected: entry.uncompressedSize,
-                                                found: position + filled)
+                    throw ZipError.sizeMismatch(
+                        archive: archive.name, member: entry.name, expected: entry.uncompressedSize,
+                        found: position + filled)
                 }
                 let r = try inflater.step(dst + filled, count - filled)
                 filled += r.produced
@@ -77,7 +81,8 @@ public final class ZipMemberStream {
     /// the CRC-32 matches the member's.
     public func finish() throws {
         guard remaining == 0 else {
-            throw ZipError.truncated(archive: archive.name, member: entry.name, what: "the member (\(remaining) bytes unread)")
+            throw ZipError.truncated(
+                archive: archive.name, member: entry.name, what: "the member (\(remaining) bytes unread)")
         }
         if let inflater, !ended {
             let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
@@ -85,7 +90,8 @@ public final class ZipMemberStream {
             while !ended {
                 let r = try inflater.step(scratch, 1)
                 if r.produced > 0 {
-                    throw ZipError.sizeMismatch(archive: archive.name, member: entry.name, expected: entry.uncompressedSize, found: -1)
+                    throw ZipError.sizeMismatch(
+                        archive: archive.name, member: entry.name, expected: entry.uncompressedSize, found: -1)
                 }
                 ended = r.rc == Z_STREAM_END
             }

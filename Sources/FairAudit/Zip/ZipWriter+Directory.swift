@@ -8,34 +8,70 @@ extension ZipWriter {
         let limit = Self.zip64Limit
         for c in central {
             var z64 = Data()
-            if c.usize > limit || c.csize > limit { z64.zipLE(UInt64(c.usize)); z64.zipLE(UInt64(c.csize)) }
+            if c.usize > limit || c.csize > limit {
+                z64.zipLE(UInt64(c.usize))
+                z64.zipLE(UInt64(c.csize))
+            }
             if c.offset > limit { z64.zipLE(UInt64(c.offset)) }
             let big = c.usize > limit || c.csize > limit
             var extra = Data()
-            if !z64.isEmpty { extra.zipLE(UInt16(1)); extra.zipLE(UInt16(z64.count)); extra.append(z64) }
+            if !z64.isEmpty {
+                extra.zipLE(UInt16(1))
+                extra.zipLE(UInt16(z64.count))
+                extra.append(z64)
+            }
             extra.append(c.extra)
             // With a ZIP64 field both versions become at least 4.5, as Python does.
             let madeBy = z64.isEmpty ? c.madeBy : (c.madeBy & 0xFF00) | max(c.madeBy & 0xFF, 45)
-            d.zipLE(ZipArchive.centralSignature); d.zipLE(madeBy)
+            d.zipLE(ZipArchive.centralSignature)
+            d.zipLE(madeBy)
             d.zipLE(z64.isEmpty ? c.needed : max(c.needed, 45))
-            d.zipLE(c.flags); d.zipLE(c.method); d.zipLE(c.time); d.zipLE(c.date); d.zipLE(c.crc)
-            d.zipLE(big ? UInt32.max : UInt32(c.csize)); d.zipLE(big ? UInt32.max : UInt32(c.usize))
-            d.zipLE(UInt16(c.name.count)); d.zipLE(UInt16(extra.count)); d.zipLE(UInt16(c.comment.count))
-            d.zipLE(UInt16(0)); d.zipLE(c.iattr); d.zipLE(c.eattr)
+            d.zipLE(c.flags)
+            d.zipLE(c.method)
+            d.zipLE(c.time)
+            d.zipLE(c.date)
+            d.zipLE(c.crc)
+            d.zipLE(big ? UInt32.max : UInt32(c.csize))
+            d.zipLE(big ? UInt32.max : UInt32(c.usize))
+            d.zipLE(UInt16(c.name.count))
+            d.zipLE(UInt16(extra.count))
+            d.zipLE(UInt16(c.comment.count))
+            d.zipLE(UInt16(0))
+            d.zipLE(c.iattr)
+            d.zipLE(c.eattr)
             d.zipLE(c.offset > limit ? UInt32.max : UInt32(c.offset))
-            d.append(c.name); d.append(extra); d.append(c.comment)
+            d.append(c.name)
+            d.append(extra)
+            d.append(c.comment)
         }
-        let start = recordBytes, size = d.count, count = central.count
+        let start = recordBytes
+        let size = d.count
+        let count = central.count
         if count > 0xFFFF || start > limit || size > limit {
             let at = start + size
-            d.zipLE(ZipArchive.zip64EOCDSignature); d.zipLE(UInt64(44)); d.zipLE(UInt16(45)); d.zipLE(UInt16(45))
-            d.zipLE(UInt32(0)); d.zipLE(UInt32(0)); d.zipLE(UInt64(count)); d.zipLE(UInt64(count))
-            d.zipLE(UInt64(size)); d.zipLE(UInt64(start))
-            d.zipLE(ZipArchive.zip64LocatorSignature); d.zipLE(UInt32(0)); d.zipLE(UInt64(at)); d.zipLE(UInt32(1))
+            d.zipLE(ZipArchive.zip64EOCDSignature)
+            d.zipLE(UInt64(44))
+            d.zipLE(UInt16(45))
+            d.zipLE(UInt16(45))
+            d.zipLE(UInt32(0))
+            d.zipLE(UInt32(0))
+            d.zipLE(UInt64(count))
+            d.zipLE(UInt64(count))
+            d.zipLE(UInt64(size))
+            d.zipLE(UInt64(start))
+            d.zipLE(ZipArchive.zip64LocatorSignature)
+            d.zipLE(UInt32(0))
+            d.zipLE(UInt64(at))
+            d.zipLE(UInt32(1))
         }
-        d.zipLE(ZipArchive.eocdSignature); d.zipLE(UInt16(0)); d.zipLE(UInt16(0))
-        d.zipLE(UInt16(min(count, 0xFFFF))); d.zipLE(UInt16(min(count, 0xFFFF)))
-        d.zipLE(UInt32(min(size, 0xFFFF_FFFF))); d.zipLE(UInt32(min(start, 0xFFFF_FFFF))); d.zipLE(UInt16(0))
+        d.zipLE(ZipArchive.eocdSignature)
+        d.zipLE(UInt16(0))
+        d.zipLE(UInt16(0))
+        d.zipLE(UInt16(min(count, 0xFFFF)))
+        d.zipLE(UInt16(min(count, 0xFFFF)))
+        d.zipLE(UInt32(min(size, 0xFFFF_FFFF)))
+        d.zipLE(UInt32(min(start, 0xFFFF_FFFF)))
+        d.zipLE(UInt16(0))
         return d
     }
 
@@ -51,7 +87,8 @@ extension ZipWriter {
             repeat {
                 if s.pointee.avail_in == 0 {
                     let n = min(src.count - pos, 1 << 30)
-                    s.pointee.next_in = UnsafeMutablePointer(mutating: src.baseAddress.map { ($0 + pos).assumingMemoryBound(to: Bytef.self) })
+                    s.pointee.next_in = UnsafeMutablePointer(
+                        mutating: src.baseAddress.map { ($0 + pos).assumingMemoryBound(to: Bytef.self) })
                     s.pointee.avail_in = uInt(n)
                     pos += n
                 }

@@ -13,7 +13,8 @@ public func zipCRC32Parallel(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     let parts = CRCParts()
     let region = SendableRegion(base: base)
     DispatchQueue.concurrentPerform(iterations: 2) { i in
-        let start = i == 0 ? 0 : half, end = i == 0 ? half : n
+        let start = i == 0 ? 0 : half
+        let end = i == 0 ? half : n
         parts.set(i, zipCRC32(UnsafeRawBufferPointer(start: region.base + start, count: end - start)))
     }
     let (a, b) = parts.pair()
@@ -27,6 +28,14 @@ private struct SendableRegion: @unchecked Sendable { let base: UnsafeRawPointer 
 private final class CRCParts: @unchecked Sendable {
     private var values: [UInt32] = [0, 0]
     private let lock = NSLock()
-    func set(_ i: Int, _ v: UInt32) { lock.lock(); values[i] = v; lock.unlock() }
-    func pair() -> (UInt32, UInt32) { lock.lock(); defer { lock.unlock() }; return (values[0], values[1]) }
+    func set(_ i: Int, _ v: UInt32) {
+        lock.lock()
+        values[i] = v
+        lock.unlock()
+    }
+    func pair() -> (UInt32, UInt32) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (values[0], values[1])
+    }
 }

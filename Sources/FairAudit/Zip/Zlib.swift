@@ -9,7 +9,8 @@ public func zipCRC32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0
     while left > 0, let q = p {
         let n = min(left, 1 << 30)
         c = CZlib.crc32(c, q, uInt(n))
-        p = q + n; left -= n
+        p = q + n
+        left -= n
     }
     return UInt32(truncatingIfNeeded: c)
 }

@@ -20,16 +20,20 @@ struct ActivationOp: LayerOp {
     }
 
     /// `∂ℓ/∂x = g ⊙ f′(x)` (softmax: `a ⊙ (g − Σⱼ aⱼ gⱼ)` per vector).
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
         let x = inputs[0]
         let d = activation.backward(gradOut.data, z: x.data, width: x.lastAxis, slope: slope)
         return ([Batch(rows: x.rows, shape: x.shape, data: d)], [:])
     }
 
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
         let x = inputs[0]
         gradInputs[0].resize(rows: x.rows, shape: x.shape)
         Buffers.copy(gradOut.data, into: &gradInputs[0].data)

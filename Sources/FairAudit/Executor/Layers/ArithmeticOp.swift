@@ -18,7 +18,9 @@ struct ArithmeticOp: LayerOp {
     func constantShape(sampleRank: Int) throws -> [Int] {
         guard let c = constant else { return [] }
         if c.shape.count == sampleRank + 1 {
-            guard c.shape.first == 1 else { throw ShapeError("its constant of shape \(c.shape) would broadcast along the batch axis") }
+            guard c.shape.first == 1 else {
+                throw ShapeError("its constant of shape \(c.shape) would broadcast along the batch axis")
+            }
             return Array(c.shape.dropFirst())
         }
         guard c.shape.count <= sampleRank else {
@@ -36,7 +38,9 @@ struct ArithmeticOp: LayerOp {
         }
         try ShapeError.inputs(inputs, 2)
         guard inputs[0].count == inputs[1].count else {
-            throw ShapeError("combines inputs of ranks \(inputs[0].count + 1) and \(inputs[1].count + 1), which would broadcast along the batch axis")
+            throw ShapeError(
+                "combines inputs of ranks \(inputs[0].count + 1) and \(inputs[1].count + 1), which would broadcast along the batch axis"
+            )
         }
         return (inputs[0], inputs[1])
     }
@@ -57,16 +61,22 @@ struct ArithmeticOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        guard let (sa, sb) = try? operandShapes(inputs.map(\.shape)), let shape = Broadcast.shape(sa, sb) else { return }
+        guard let (sa, sb) = try? operandShapes(inputs.map(\.shape)), let shape = Broadcast.shape(sa, sb) else {
+            return
+        }
         let rows = inputs[0].rows
         output.resize(rows: rows, shape: shape)
         let w = output.width
-        let ia = Broadcast.indices(sa, to: shape), ib = Broadcast.indices(sb, to: shape)
-        let (a, wa) = operand(0, inputs), (b, wb) = operand(1, inputs)
+        let ia = Broadcast.indices(sa, to: shape)
+        let ib = Broadcast.indices(sb, to: shape)
+        let (a, wa) = operand(0, inputs)
+        let (b, wb) = operand(1, inputs)
         let op = operation
         output.data.withUnsafeMutableBufferPointer { o in
             for r in 0..<rows {
-                let oa = r * wa, ob = r * wb, oo = r * w
+                let oa = r * wa
+                let ob = r * wb
+                let oo = r * w
                 switch op {
                 case .add: for i in 0..<w { o[oo + i] = a[oa + ia[i]] + b[ob + ib[i]] }
                 case .subtract: for i in 0..<w { o[oo + i] = a[oa + ia[i]] - b[ob + ib[i]] }
@@ -79,14 +89,20 @@ struct ArithmeticOp: LayerOp {
 
     /// `∂y/∂a = 1, 1, b, 1/b` and `∂y/∂b = 1, −1, a, −a/b²`, each summed
     /// over the positions an operand's value was broadcast to.
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        guard needInputs, let (sa, sb) = try? operandShapes(inputs.map(\.shape)), let shape = Broadcast.shape(sa, sb) else {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        guard needInputs, let (sa, sb) = try? operandShapes(inputs.map(\.shape)), let shape = Broadcast.shape(sa, sb)
+        else {
             return (inputs.map { _ in nil }, [:])
         }
-        let rows = gradOut.rows, w = shape.reduce(1, *)
-        let ia = Broadcast.indices(sa, to: shape), ib = Broadcast.indices(sb, to: shape)
-        let (a, wa) = operand(0, inputs), (b, wb) = operand(1, inputs)
+        let rows = gradOut.rows
+        let w = shape.reduce(1, *)
+        let ia = Broadcast.indices(sa, to: shape)
+        let ib = Broadcast.indices(sb, to: shape)
+        let (a, wa) = operand(0, inputs)
+        let (b, wb) = operand(1, inputs)
         let g = gradOut.data
         var out: [Batch?] = []
         for k in 0..<2 {
@@ -94,10 +110,14 @@ struct ArithmeticOp: LayerOp {
             let (width, idx, s) = k == 0 ? (wa, ia, sa) : (wb, ib, sb)
             var d = Batch.zeros(rows: rows, shape: s)
             for r in 0..<rows {
-                let oa = r * wa, ob = r * wb, oo = r * w, od = r * width
+                let oa = r * wa
+                let ob = r * wb
+                let oo = r * w
+                let od = r * width
                 for i in 0..<w {
                     let gi = g[oo + i]
-                    let x = a[oa + ia[i]], y = b[ob + ib[i]]
+                    let x = a[oa + ia[i]]
+                    let y = b[ob + ib[i]]
                     let v: Float
                     switch (operation, k) {
                     case (.add, _), (.subtract, 0): v = gi
@@ -121,7 +141,8 @@ enum Broadcast {
     /// The broadcast shape of `a` and `b`, or nil when an axis differs and neither is 1.
     static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
-        let pa = [Int](repeating: 1, count: rank - a.count) + a, pb = [Int](repeating: 1, count: rank - b.count) + b
+        let pa = [Int](repeating: 1, count: rank - a.count) + a
+        let pb = [Int](repeating: 1, count: rank - b.count) + b
         var out: [Int] = []
         for (x, y) in zip(pa, pb) {
             guard x == y || x == 1 || y == 1 else { return nil }

@@ -21,17 +21,22 @@ enum AttentionKernels {
     /// For each sample `b` and head `h`: `P_bh = softmax(Q_bh K_bhᵀ)` over
     /// the keys (`Q` already scaled by `1/√kd`) and `C_bh = P_bh V_bh`,
     /// written into `c` at the head's columns.
-    static func attend(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                       probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims) {
-        let qw = d.qkWidth, vw = d.vWidth
+    static func attend(
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims
+    ) {
+        let qw = d.qkWidth
+        let vw = d.vWidth
         for b in 0..<d.rows {
             for h in 0..<d.heads {
                 let p = probs + (b * d.heads + h) * d.tq * d.tv
-                gemm(transA: false, transB: true, m: d.tq, n: d.tv, k: d.kd, a: q + b * d.tq * qw + h * d.kd, lda: qw,
-                     b: k + b * d.tv * qw + h * d.kd, ldb: qw, beta: 0, c: p, ldc: d.tv)
+                gemm(
+                    transA: false, transB: true, m: d.tq, n: d.tv, k: d.kd, a: q + b * d.tq * qw + h * d.kd, lda: qw,
+                    b: k + b * d.tv * qw + h * d.kd, ldb: qw, beta: 0, c: p, ldc: d.tv)
                 Activation.softmaxRows(p, count: d.tq * d.tv, width: d.tv)
-                gemm(transA: false, transB: false, m: d.tq, n: d.vd, k: d.tv, a: p, lda: d.tv,
-                     b: v + b * d.tv * vw + h * d.vd, ldb: vw, beta: 0, c: c + b * d.tq * vw + h * d.vd, ldc: vw)
+                gemm(
+                    transA: false, transB: false, m: d.tq, n: d.vd, k: d.tv, a: p, lda: d.tv,
+                    b: v + b * d.tv * vw + h * d.vd, ldb: vw, beta: 0, c: c + b * d.tq * vw + h * d.vd, ldc: vw)
             }
         }
     }
@@ -40,39 +45,53 @@ enum AttentionKernels {
     /// `dP = dC Vᵀ`, `dV = Pᵀ dC`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,
     /// `dQ = scale · dS K` (the gradient of the unscaled query projection),
     /// `dK = dSᵀ Q`. `scratch` holds `tq · tv` values.
-    static func backward(dc: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                         probs: UnsafePointer<Float>, scale: Float, dq: UnsafeMutablePointer<Float>,
-                         dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
-                         scratch: UnsafeMutablePointer<Float>, _ d: AttentionDims) {
-        let qw = d.qkWidth, vw = d.vWidth
+    static func backward(
+        dc: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        probs: UnsafePointer<Float>, scale: Float, dq: UnsafeMutablePointer<Float>,
+        dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, _ d: AttentionDims
+    ) {
+        let qw = d.qkWidth
+        let vw = d.vWidth
         for b in 0..<d.rows {
             for h in 0..<d.heads {
                 let p = probs + (b * d.heads + h) * d.tq * d.tv
-                let dcb = dc + b * d.tq * vw + h * d.vd, vb = v + b * d.tv * vw + h * d.vd
-                let qb = q + b * d.tq * qw + h * d.kd, kb = k + b * d.tv * qw + h * d.kd
-                gemm(transA: false, transB: true, m: d.tq, n: d.tv, k: d.vd, a: dcb, lda: vw, b: vb, ldb: vw,
-                     beta: 0, c: scratch, ldc: d.tv)
-                gemm(transA: true, transB: false, m: d.tv, n: d.vd, k: d.tq, a: p, lda: d.tv, b: dcb, ldb: vw,
-                     beta: 0, c: dv + b * d.tv * vw + h * d.vd, ldc: vw)
+                let dcb = dc + b * d.tq * vw + h * d.vd
+                let vb = v + b * d.tv * vw + h * d.vd
+                let qb = q + b * d.tq * qw + h * d.kd
+                let kb = k + b * d.tv * qw + h * d.kd
+                gemm(
+                    transA: false, transB: true, m: d.tq, n: d.tv, k: d.vd, a: dcb, lda: vw, b: vb, ldb: vw,
+                    beta: 0, c: scratch, ldc: d.tv)
+                gemm(
+                    transA: true, transB: false, m: d.tv, n: d.vd, k: d.tq, a: p, lda: d.tv, b: dcb, ldb: vw,
+                    beta: 0, c: dv + b * d.tv * vw + h * d.vd, ldc: vw)
                 for i in 0..<d.tq {
-                    let row = scratch + i * d.tv, pr = p + i * d.tv
+                    let row = scratch + i * d.tv
+                    let pr = p + i * d.tv
                     var dot: Float = 0
                     for j in 0..<d.tv { dot += row[j] * pr[j] }
                     for j in 0..<d.tv { row[j] = pr[j] * (row[j] - dot) }
                 }
-                gemm(transA: false, transB: false, m: d.tq, n: d.kd, k: d.tv, alpha: scale, a: scratch, lda: d.tv, b: kb, ldb: qw,
-                     beta: 0, c: dq + b * d.tq * qw + h * d.kd, ldc: qw)
-                gemm(transA: true, transB: false, m: d.tv, n: d.kd, k: d.tq, a: scratch, lda: d.tv, b: qb, ldb: qw,
-                     beta: 0, c: dk + b * d.tv * qw + h * d.kd, ldc: qw)
+                gemm(
+                    transA: false, transB: false, m: d.tq, n: d.kd, k: d.tv, alpha: scale, a: scratch, lda: d.tv, b: kb,
+                    ldb: qw,
+                    beta: 0, c: dq + b * d.tq * qw + h * d.kd, ldc: qw)
+                gemm(
+                    transA: true, transB: false, m: d.tv, n: d.kd, k: d.tq, a: scratch, lda: d.tv, b: qb, ldb: qw,
+                    beta: 0, c: dk + b * d.tv * qw + h * d.kd, ldc: qw)
             }
         }
     }
 
     /// `out = x W + b` for `rows` rows of `nIn` values into `out` (`rows × nOut`), `W` stored `nIn × nOut`.
-    static func project(_ x: UnsafePointer<Float>, rows: Int, nIn: Int, nOut: Int, kernel: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+    static func project(
+        _ x: UnsafePointer<Float>, rows: Int, nIn: Int, nOut: Int, kernel: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+    ) {
         if let bias { for r in 0..<rows { (out + r * nOut).update(from: bias, count: nOut) } }
-        gemm(transA: false, transB: false, m: rows, n: nOut, k: nIn, a: x, lda: nIn, b: kernel, ldb: nOut,
-             beta: bias == nil ? 0 : 1, c: out, ldc: nOut)
+        gemm(
+            transA: false, transB: false, m: rows, n: nOut, k: nIn, a: x, lda: nIn, b: kernel, ldb: nOut,
+            beta: bias == nil ? 0 : 1, c: out, ldc: nOut)
     }
 }

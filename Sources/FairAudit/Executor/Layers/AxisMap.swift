@@ -32,13 +32,20 @@ struct AxisMap {
         group = [Int](repeating: 0, count: n)
         var index = [Int](repeating: 0, count: shape.count)
         for i in 0..<n {
-            var p = 0, g = 0
+            var p = 0
+            var g = 0
             for (d, size) in shape.enumerated() {
                 if kept.contains(d) { p = p * size + index[d] } else { g = g * size + index[d] }
             }
-            param[i] = p; group[i] = g
+            param[i] = p
+            group[i] = g
             var d = shape.count - 1
-            while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
         }
     }
 

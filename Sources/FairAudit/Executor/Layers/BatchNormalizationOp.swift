@@ -19,7 +19,9 @@ struct BatchNormalizationOp: LayerOp {
             throw ShapeError("axis \(axes) is outside an input of shape \(inputs[0])")
         }
         let n = a.map { inputs[0][$0] }.reduce(1, *)
-        guard params[.movingMean] != nil, params[.movingVariance] != nil else { throw ShapeError("lacks moving_mean or moving_variance") }
+        guard params[.movingMean] != nil, params[.movingVariance] != nil else {
+            throw ShapeError("lacks moving_mean or moving_variance")
+        }
         for (role, s) in params where s.reduce(1, *) != n {
             throw ShapeError("its \(role.rawValue) has \(s.reduce(1, *)) values for \(n) features")
         }
@@ -34,26 +36,37 @@ struct BatchNormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, pc = m.paramCount
-        let mean = p[.movingMean], variance = p[.movingVariance], gamma = p[.gamma], beta = p[.beta]
+        let x = inputs[0]
+        let m = cache.axisMap(x.shape, map)
+        let w = x.width
+        let pc = m.paramCount
+        let mean = p[.movingMean]
+        let variance = p[.movingVariance]
+        let gamma = p[.gamma]
+        let beta = p[.beta]
         Buffers.resize(&cache.stats, pc)
         for j in 0..<min(pc, variance.count) { cache.stats[j] = 1 / (variance[j] + epsilon).squareRoot() }
         Buffers.resize(&cache.pre, x.data.count)
         output.resize(rows: x.rows, shape: x.shape)
-        guard mean.count >= pc, variance.count >= pc, gamma.isEmpty || gamma.count >= pc, beta.isEmpty || beta.count >= pc,
-              x.data.count >= x.rows * w else { return }
-        let hasGamma = !gamma.isEmpty, hasBeta = !beta.isEmpty
+        guard mean.count >= pc, variance.count >= pc, gamma.isEmpty || gamma.count >= pc,
+            beta.isEmpty || beta.count >= pc,
+            x.data.count >= x.rows * w
+        else { return }
+        let hasGamma = !gamma.isEmpty
+        let hasBeta = !beta.isEmpty
         x.data.withUnsafeBufferPointer { px in
             cache.stats.withUnsafeBufferPointer { pinv in
                 cache.pre.withUnsafeMutableBufferPointer { ppre in
                     output.data.withUnsafeMutableBufferPointer { pout in
                         m.param.withUnsafeBufferPointer { pparam in
                             guard let xs = px.baseAddress, let inv = pinv.baseAddress, let pre = ppre.baseAddress,
-                                  let out = pout.baseAddress, let param = pparam.baseAddress else { return }
+                                let out = pout.baseAddress, let param = pparam.baseAddress
+                            else { return }
                             for r in 0..<x.rows {
                                 let base = r * w
                                 for i in 0..<w {
-                                    let j = param[i], k = base + i
+                                    let j = param[i]
+                                    let k = base + i
                                     let xh = (xs[k] - mean[j]) * inv[j]
                                     pre[k] = xh
                                     out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
@@ -66,9 +79,13 @@ struct BatchNormalizationOp: LayerOp {
         }
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        let x = inputs[0], m = map(x.shape), w = x.width
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let x = inputs[0]
+        let m = map(x.shape)
+        let w = x.width
         var grads: [ParameterRole: [Float]] = [:]
         if wantParams {
             for role in [ParameterRole.gamma, .beta] where p.has(role) {
@@ -85,7 +102,10 @@ struct BatchNormalizationOp: LayerOp {
                 guard let d = pd.baseAddress, let js = pm.baseAddress else { return }
                 gain.withUnsafeBufferPointer { pgain in
                     guard let gn = pgain.baseAddress, pd.count >= x.rows * w else { return }
-                    for r in 0..<x.rows { let row = d + r * w; for i in 0..<w { row[i] *= gn[js[i]] } }
+                    for r in 0..<x.rows {
+                        let row = d + r * w
+                        for i in 0..<w { row[i] *= gn[js[i]] }
+                    }
                 }
             }
         }
@@ -93,35 +113,51 @@ struct BatchNormalizationOp: LayerOp {
     }
 
     /// `∂ℓ/∂x = g γ / √(σ² + ε)` into the reused batch (`1/√(σ² + ε)` kept by the forward pass).
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
-        let x = inputs[0], m = cache.axisMap ?? map(x.shape), w = x.width, gamma = p[.gamma]
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
+        let x = inputs[0]
+        let m = cache.axisMap ?? map(x.shape)
+        let w = x.width
+        let gamma = p[.gamma]
         gradInputs[0].resize(rows: x.rows, shape: x.shape)
         hasGradient[0] = true
         guard cache.stats.count >= m.paramCount, gamma.isEmpty || gamma.count >= m.paramCount,
-              gradOut.data.count >= x.rows * w else { return }
-        let inv = cache.stats, hasGamma = !gamma.isEmpty
+            gradOut.data.count >= x.rows * w
+        else { return }
+        let inv = cache.stats
+        let hasGamma = !gamma.isEmpty
         gradOut.data.withUnsafeBufferPointer { pg in
             gradInputs[0].data.withUnsafeMutableBufferPointer { pd in
                 m.param.withUnsafeBufferPointer { pp in
                     guard let g = pg.baseAddress, let d = pd.baseAddress, let param = pp.baseAddress else { return }
                     for r in 0..<x.rows {
-                        for i in 0..<w { let j = param[i], k = r * w + i; d[k] = g[k] * (inv[j] * (hasGamma ? gamma[j] : 1)) }
+                        for i in 0..<w {
+                            let j = param[i]
+                            let k = r * w + i
+                            d[k] = g[k] * (inv[j] * (hasGamma ? gamma[j] : 1))
+                        }
                     }
                 }
             }
         }
     }
 
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
-        Normalization.accumulateAffineSquares(gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
-                                              weights: weights, scratch: cache.scratch, into: out)
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        Normalization.accumulateAffineSquares(
+            gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+            weights: weights, scratch: cache.scratch, into: out)
     }
 
     /// `∂ℓ_n/∂γ = Σ g ⊙ x̂` and `∂ℓ_n/∂β = Σ g`, summed over each feature's positions.
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
         Normalization.affineSampleGradients(gradOut, xhat: cache.pre, map: map(gradOut.shape), role: role)
     }
 }
@@ -131,9 +167,13 @@ enum Normalization {
     /// `out[k][c, ·] += Σ_n w[n, c] g_n²` for γ and β, the per-sample
     /// gradients (each summed over the feature's positions) formed in the
     /// node's scratch; a single column of ones adds the squares' column sums.
-    static func accumulateAffineSquares(_ g: Batch, xhat: [Float], map m: AxisMap, roles: [ParameterRole], weights: Membership,
-                                        scratch: LayerScratch, into out: [UnsafeMutablePointer<Double>]) {
-        let rows = g.rows, w = g.width, pc = m.paramCount
+    static func accumulateAffineSquares(
+        _ g: Batch, xhat: [Float], map m: AxisMap, roles: [ParameterRole], weights: Membership,
+        scratch: LayerScratch, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        let rows = g.rows
+        let w = g.width
+        let pc = m.paramCount
         guard rows > 0, pc > 0, g.data.count >= rows * w, xhat.count >= rows * w else { return }
         for (k, role) in roles.enumerated() where role == .gamma || role == .beta {
             Buffers.resize(&scratch.xRows, rows * pc)
@@ -142,10 +182,12 @@ enum Normalization {
                     scratch.xRows.withUnsafeMutableBufferPointer { ps in
                         m.param.withUnsafeBufferPointer { pp in
                             guard let gd = pg.baseAddress, let xh = px.baseAddress, let sg = ps.baseAddress,
-                                  let param = pp.baseAddress else { return }
+                                let param = pp.baseAddress
+                            else { return }
                             sg.update(repeating: 0, count: rows * pc)
                             for r in 0..<rows {
-                                let row = sg + r * pc, base = r * w
+                                let row = sg + r * pc
+                                let base = r * w
                                 if role == .gamma {
                                     for i in 0..<w { row[param[i]] += gd[base + i] * xh[base + i] }
                                 } else {
@@ -158,12 +200,14 @@ enum Normalization {
                 }
             }
             // Squares rounded to float32 once, weighted and summed in double (as every layer's).
-            let sq = scratch.xRows.prefix(rows * pc).map(Double.init), wd = weights.weights.map(Double.init)
+            let sq = scratch.xRows.prefix(rows * pc).map(Double.init)
+            let wd = weights.weights.map(Double.init)
             wd.withUnsafeBufferPointer { pw in
                 sq.withUnsafeBufferPointer { ps in
                     guard let wp = pw.baseAddress, let sp = ps.baseAddress else { return }
-                    dgemm(transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
-                          b: sp, ldb: pc, c: out[k], ldc: pc)
+                    dgemm(
+                        transA: true, transB: false, m: weights.columns, n: pc, k: rows, a: wp, lda: weights.columns,
+                        b: sp, ldb: pc, c: out[k], ldc: pc)
                 }
             }
         }
@@ -172,7 +216,8 @@ enum Normalization {
     /// Per-sample γ (`Σ g x̂`) or β (`Σ g`) gradients, `rows × paramCount`.
     static func affineSampleGradients(_ g: Batch, xhat: [Float], map m: AxisMap, role: ParameterRole) -> [Float] {
         guard role == .gamma || role == .beta else { return [] }
-        let w = g.width, pc = m.paramCount
+        let w = g.width
+        let pc = m.paramCount
         var out = [Float](repeating: 0, count: g.rows * pc)
         let gamma = role == .gamma
         guard m.param.count == w, g.data.count >= g.rows * w, !gamma || xhat.count >= g.rows * w else { return out }
@@ -183,7 +228,8 @@ enum Normalization {
                         guard let gs = pg.baseAddress, let js = pm.baseAddress, let os = po.baseAddress else { return }
                         let xs = px.baseAddress
                         for r in 0..<g.rows {
-                            let o = os + r * pc, base = r * w
+                            let o = os + r * pc
+                            let base = r * w
                             if gamma, let xs {
                                 for i in 0..<w { o[js[i]] += gs[base + i] * xs[base + i] }
                             } else {

@@ -18,13 +18,17 @@ struct ChannelsFirstOp: LayerOp {
     /// Moves axis 0 of each sample last (`toLast`) or the last axis first.
     static func move(_ b: Batch, toLast: Bool) -> Batch {
         guard b.shape.count >= 2 else { return b }
-        let c = toLast ? b.shape[0] : b.shape[b.shape.count - 1], per = b.width / max(c, 1)
-        var out = Batch(rows: b.rows, shape: toLast ? last(b.shape) : first(b.shape), data: [Float](repeating: 0, count: b.data.count))
+        let c = toLast ? b.shape[0] : b.shape[b.shape.count - 1]
+        let per = b.width / max(c, 1)
+        var out = Batch(
+            rows: b.rows, shape: toLast ? last(b.shape) : first(b.shape),
+            data: [Float](repeating: 0, count: b.data.count))
         b.data.withUnsafeBufferPointer { ps in
             out.data.withUnsafeMutableBufferPointer { pd in
                 guard let s = ps.baseAddress, let d = pd.baseAddress else { return }
                 for n in 0..<b.rows {
-                    let sn = s + n * b.width, dn = d + n * b.width
+                    let sn = s + n * b.width
+                    let dn = d + n * b.width
                     for i in 0..<c {
                         for q in 0..<per {
                             if toLast { dn[q * c + i] = sn[i * per + q] } else { dn[i * per + q] = sn[q * c + i] }
@@ -46,21 +50,30 @@ struct ChannelsFirstOp: LayerOp {
         output = Self.move(out, toLast: false)
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        let (dIns, grads) = inner.backward(Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p,
-                                           cache: cache, needInputs: needInputs, wantParams: wantParams)
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let (dIns, grads) = inner.backward(
+            Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p,
+            cache: cache, needInputs: needInputs, wantParams: wantParams)
         return (dIns.map { $0.map { Self.move($0, toLast: false) } }, grads)
     }
 
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
-        inner.sampleGradients(Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p, cache: cache, role: role)
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
+        inner.sampleGradients(
+            Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p, cache: cache, role: role)
     }
 
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
-        inner.accumulateSquaredSampleGrads(Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p,
-                                           cache: cache, roles: roles, weights: weights, into: out)
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        inner.accumulateSquaredSampleGrads(
+            Self.move(gradOut, toLast: true), inputs.map { Self.move($0, toLast: true) }, p,
+            cache: cache, roles: roles, weights: weights, into: out)
     }
 }

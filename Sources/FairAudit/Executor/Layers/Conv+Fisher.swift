@@ -4,8 +4,10 @@ extension ConvOp {
     /// Per-sample gradients: the kernel's `g_n = Σ_{p ∈ n} P[p]ᵀ G[p]` (one
     /// GEMM per sample and group over that sample's patch rows, a chunk at
     /// a time), the bias's `Σ_{p ∈ n} G[p]`; `rows × count(role)`.
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
         let count = p[role].count
         var out = [Float](repeating: 0, count: gradOut.rows * count)
         out.withUnsafeMutableBufferPointer { po in
@@ -19,14 +21,17 @@ extension ConvOp {
     /// block of samples at a time (about 1 M values), squared, then one
     /// GEMM with that block's weights — exact, since each `g_n` is summed
     /// over every position before it is squared.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
         let rows = gradOut.rows
         for (k, role) in roles.enumerated() {
             let count = p[role].count
             guard count > 0, rows > 0 else { continue }
             let block = max(1, min(rows, (1 << 20) / count))
-            var s = [Float](repeating: 0, count: block * count), sq = [Double](repeating: 0, count: block * count)
+            var s = [Float](repeating: 0, count: block * count)
+            var sq = [Double](repeating: 0, count: block * count)
             let wd = weights.weights.map(Double.init)
             s.withUnsafeMutableBufferPointer { ps in
                 sq.withUnsafeMutableBufferPointer { pq in
@@ -38,9 +43,14 @@ extension ConvOp {
                             writeSampleGradients(gradOut, inputs[0], p, role: role, samples: n0..<n1, into: sb)
                             let used = (n1 - n0) * count
                             // Squares rounded to float32 once, weighted and summed in double (as every layer's).
-                            for i in 0..<used { let v = sb[i] * sb[i]; qb[i] = Double(v) }
-                            dgemm(transA: true, transB: false, m: weights.columns, n: count, k: n1 - n0,
-                                  a: w + n0 * weights.columns, lda: weights.columns, b: qb, ldb: count, c: out[k], ldc: count)
+                            for i in 0..<used {
+                                let v = sb[i] * sb[i]
+                                qb[i] = Double(v)
+                            }
+                            dgemm(
+                                transA: true, transB: false, m: weights.columns, n: count, k: n1 - n0,
+                                a: w + n0 * weights.columns, lda: weights.columns, b: qb, ldb: count, c: out[k],
+                                ldc: count)
                             n0 = n1
                         }
                     }
@@ -51,8 +61,10 @@ extension ConvOp {
 
     /// Writes the per-sample gradients of `role` for `samples` into
     /// `dst` (`samples.count × count`, overwritten).
-    func writeSampleGradients(_ gradOut: Batch, _ x: Batch, _ p: LayerParams, role: ParameterRole, samples: Range<Int>,
-                              into dst: UnsafeMutablePointer<Float>) {
+    func writeSampleGradients(
+        _ gradOut: Batch, _ x: Batch, _ p: LayerParams, role: ParameterRole, samples: Range<Int>,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         let count = p[role].count
         dst.update(repeating: 0, count: samples.count * count)
         guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return }
@@ -61,13 +73,17 @@ extension ConvOp {
             guard let ds = pd.baseAddress else { return }
             if role == .bias {
                 for n in samples {
-                    let o = dst + (n - samples.lowerBound) * count, dn = ds + n * per * out
+                    let o = dst + (n - samples.lowerBound) * count
+                    let dn = ds + n * per * out
                     for q in 0..<per { for j in 0..<out { o[j] += dn[q * out + j] } }
                 }
                 return
             }
             guard role == .kernel else { return }
-            let k = Im2Col.width(g), kg = k / groups, og = out / groups, chunk = min(Im2Col.chunkRows(g), per)
+            let k = Im2Col.width(g)
+            let kg = k / groups
+            let og = out / groups
+            let chunk = min(Im2Col.chunkRows(g), per)
             var col = [Float](repeating: 0, count: chunk * k)
             x.data.withUnsafeBufferPointer { px in
                 col.withUnsafeMutableBufferPointer { pc in
@@ -79,14 +95,17 @@ extension ConvOp {
                             let q1 = min(q0 + chunk, (n + 1) * per)
                             Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
                             for gi in 0..<groups {
-                                gemm(transA: true, transB: false, m: kg, n: og, k: q1 - q0, a: cs + gi * kg, lda: k,
-                                     b: ds + q0 * out + gi * og, ldb: out, beta: 1, c: o + gi * og, ldc: out)
+                                gemm(
+                                    transA: true, transB: false, m: kg, n: og, k: q1 - q0, a: cs + gi * kg, lda: k,
+                                    b: ds + q0 * out + gi * og, ldb: out, beta: 1, c: o + gi * og, ldc: out)
                             }
                             q0 = q1
                         }
                         if layout == .outIn {
                             let row = stored(Array(UnsafeBufferPointer(start: o, count: count)), g, out)
-                            row.withUnsafeBufferPointer { if let b = $0.baseAddress { o.update(from: b, count: count) } }
+                            row.withUnsafeBufferPointer {
+                                if let b = $0.baseAddress { o.update(from: b, count: count) }
+                            }
                         }
                     }
                 }

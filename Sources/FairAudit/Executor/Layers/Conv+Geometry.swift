@@ -24,20 +24,28 @@ struct ConvGeometry: Equatable {
     /// for rank 2); throws naming what does not fit.
     init(shape: [Int], options o: SpatialOptions, window: [Int]? = nil) throws {
         guard shape.count == o.rank + 1 else {
-            throw ShapeError("takes samples of \(o.rank + 1) axes (\(o.rank == 1 ? "steps" : "height, width"), channels), got shape \(shape)")
+            throw ShapeError(
+                "takes samples of \(o.rank + 1) axes (\(o.rank == 1 ? "steps" : "height, width"), channels), got shape \(shape)"
+            )
         }
         let win = window ?? o.window
         guard win.count == o.rank, o.strides.count == o.rank, o.dilation.count == o.rank,
-              (win + o.strides + o.dilation).allSatisfy({ $0 >= 1 }) else {
-            throw ShapeError("has a window \(win), strides \(o.strides) or dilation \(o.dilation) that is not \(o.rank) positive sizes")
+            (win + o.strides + o.dilation).allSatisfy({ $0 >= 1 })
+        else {
+            throw ShapeError(
+                "has a window \(win), strides \(o.strides) or dilation \(o.dilation) that is not \(o.rank) positive sizes"
+            )
         }
         let two = o.rank == 1 ? [1] + shape : shape
-        let k = o.rank == 1 ? [1] + win : win, s = o.rank == 1 ? [1] + o.strides : o.strides
+        let k = o.rank == 1 ? [1] + win : win
+        let s = o.rank == 1 ? [1] + o.strides : o.strides
         let d = o.rank == 1 ? [1] + o.dilation : o.dilation
         (h, w, c) = (two[0], two[1], two[2])
         (kh, kw, sh, sw, dh, dw) = (k[0], k[1], s[0], s[1], d[0], d[1])
         var pads: [[Int]]
-        let eff = [(kh - 1) * dh + 1, (kw - 1) * dw + 1], sizes = [h, w], steps = [sh, sw]
+        let eff = [(kh - 1) * dh + 1, (kw - 1) * dw + 1]
+        let sizes = [h, w]
+        let steps = [sh, sw]
         switch o.padding {
         case .valid: pads = [[0, 0], [0, 0]]
         case .causal: pads = [[0, 0], [eff[1] - 1, 0]]
@@ -75,7 +83,8 @@ struct ConvGeometry: Equatable {
     /// `(oy, ox)` that falls inside the input (`tap = ky·kw + kx`).
     @inline(__always)
     func forEachTap(_ oy: Int, _ ox: Int, _ body: (Int, Int) -> Void) {
-        let y0 = oy * sh - top, x0 = ox * sw - left
+        let y0 = oy * sh - top
+        let x0 = ox * sw - left
         for ky in 0..<kh {
             let iy = y0 + ky * dh
             guard iy >= 0, iy < h else { continue }

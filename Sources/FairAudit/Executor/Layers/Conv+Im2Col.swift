@@ -21,15 +21,26 @@ enum Im2Col {
     /// (`rows × H·W·C`) into `col` (`range.count × width`). Without groups
     /// or column dilation a window row inside the input is one contiguous
     /// run of `kw·C` values, copied at once.
-    static func gather(_ x: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
-                       into col: UnsafeMutablePointer<Float>) {
+    static func gather(
+        _ x: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
+        into col: UnsafeMutablePointer<Float>
+    ) {
         guard !range.isEmpty else { return }
-        let taps = g.kh * g.kw, cg = g.c / groups, k = width(g), per = g.outPositions, sample = g.inPositions * g.c
-        let runs = groups == 1 && g.dw == 1, run = g.kw * g.c
-        var n = range.lowerBound / per, oy = range.lowerBound % per / g.ow, ox = range.lowerBound % per % g.ow
+        let taps = g.kh * g.kw
+        let cg = g.c / groups
+        let k = width(g)
+        let per = g.outPositions
+        let sample = g.inPositions * g.c
+        let runs = groups == 1 && g.dw == 1
+        let run = g.kw * g.c
+        var n = range.lowerBound / per
+        var oy = range.lowerBound % per / g.ow
+        var ox = range.lowerBound % per % g.ow
         for q in range {
-            let row = col + (q - range.lowerBound) * k, xn = x + n * sample
-            let y0 = oy * g.sh - g.top, x0 = ox * g.sw - g.left
+            let row = col + (q - range.lowerBound) * k
+            let xn = x + n * sample
+            let y0 = oy * g.sh - g.top
+            let x0 = ox * g.sw - g.left
             if !inside(g, oy, ox) { row.update(repeating: 0, count: k) }
             for ky in 0..<g.kh {
                 let iy = y0 + ky * g.dh
@@ -41,13 +52,24 @@ enum Im2Col {
                 for kx in 0..<g.kw {
                     let ix = x0 + kx * g.dw
                     guard ix >= 0, ix < g.w else { continue }
-                    let src = xn + (iy * g.w + ix) * g.c, tap = ky * g.kw + kx
-                    if groups == 1 { copy(src, row + tap * g.c, g.c) }
-                    else { for gi in 0..<groups { copy(src + gi * cg, row + (gi * taps + tap) * cg, cg) } }
+                    let src = xn + (iy * g.w + ix) * g.c
+                    let tap = ky * g.kw + kx
+                    if groups == 1 {
+                        copy(src, row + tap * g.c, g.c)
+                    } else {
+                        for gi in 0..<groups { copy(src + gi * cg, row + (gi * taps + tap) * cg, cg) }
+                    }
                 }
             }
             ox += 1
-            if ox == g.ow { ox = 0; oy += 1; if oy == g.oh { oy = 0; n += 1 } }
+            if ox == g.ow {
+                ox = 0
+                oy += 1
+                if oy == g.oh {
+                    oy = 0
+                    n += 1
+                }
+            }
         }
     }
 
@@ -59,16 +81,27 @@ enum Im2Col {
 
     /// `dx += Pᵀ-scatter of dcol`: adds patch-row gradients `dcol`
     /// (`range.count × width`) back onto the input positions they were read from.
-    static func scatter(_ dcol: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
-                        into dx: UnsafeMutablePointer<Float>) {
-        let taps = g.kh * g.kw, cg = g.c / groups, k = width(g), per = g.outPositions, sample = g.inPositions * g.c
+    static func scatter(
+        _ dcol: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
+        into dx: UnsafeMutablePointer<Float>
+    ) {
+        let taps = g.kh * g.kw
+        let cg = g.c / groups
+        let k = width(g)
+        let per = g.outPositions
+        let sample = g.inPositions * g.c
         for q in range {
-            let n = q / per, o = q % per, oy = o / g.ow, ox = o % g.ow
-            let row = dcol + (q - range.lowerBound) * k, dn = dx + n * sample
+            let n = q / per
+            let o = q % per
+            let oy = o / g.ow
+            let ox = o % g.ow
+            let row = dcol + (q - range.lowerBound) * k
+            let dn = dx + n * sample
             g.forEachTap(oy, ox) { tap, pos in
                 let dst = dn + pos * g.c
                 for gi in 0..<groups {
-                    let s = row + (gi * taps + tap) * cg, d = dst + gi * cg
+                    let s = row + (gi * taps + tap) * cg
+                    let d = dst + gi * cg
                     for ci in 0..<cg { d[ci] += s[ci] }
                 }
             }
@@ -78,7 +111,8 @@ enum Im2Col {
     /// True when every tap of output position `(oy, ox)` lies inside the input.
     @inline(__always)
     static func inside(_ g: ConvGeometry, _ oy: Int, _ ox: Int) -> Bool {
-        let y0 = oy * g.sh - g.top, x0 = ox * g.sw - g.left
+        let y0 = oy * g.sh - g.top
+        let x0 = ox * g.sw - g.left
         return y0 >= 0 && x0 >= 0 && y0 + (g.kh - 1) * g.dh < g.h && x0 + (g.kw - 1) * g.dw < g.w
     }
 }

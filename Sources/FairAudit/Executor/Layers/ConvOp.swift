@@ -32,7 +32,8 @@ struct ConvOp: LayerOp {
         }
         let rows = g.kh * g.kw * (g.c / groups)
         guard rows > 0, kernelCount % rows == 0, kernelCount / rows % groups == 0, kernelCount > 0 else {
-            throw ShapeError("has a kernel of \(kernelCount) values, which does not fit \(g.c) input channels in \(groups) groups")
+            throw ShapeError(
+                "has a kernel of \(kernelCount) values, which does not fit \(g.c) input channels in \(groups) groups")
         }
         return (g, groups, kernelCount / rows)
     }
@@ -46,7 +47,8 @@ struct ConvOp: LayerOp {
         guard window == options.window else {
             throw ShapeError("has kernel_size \(options.window) but its kernel has shape \(k)")
         }
-        let c = inputs[0].last ?? 0, perGroup = layout == .inOut ? k[options.rank] : k[1]
+        let c = inputs[0].last ?? 0
+        let perGroup = layout == .inOut ? k[options.rank] : k[1]
         if depthwise, perGroup != c {
             throw ShapeError("takes \(perGroup) channels but the previous layer gives \(c)")
         }
@@ -75,21 +77,27 @@ struct ConvOp: LayerOp {
         output.rows = x.rows
         output.shape = g.outputShape(rank: options.rank, channels: out)
         let beta: Float = p.has(.bias) ? 1 : 0
-        let k = Im2Col.width(g), kg = k / groups, og = out / groups, chunk = Im2Col.chunkRows(g)
+        let k = Im2Col.width(g)
+        let kg = k / groups
+        let og = out / groups
+        let chunk = Im2Col.chunkRows(g)
         let scratch = cache.scratch
         Buffers.resize(&scratch.patches, min(chunk, m) * k)
         x.data.withUnsafeBufferPointer { px in
             kernel.withUnsafeBufferPointer { pk in
                 scratch.patches.withUnsafeMutableBufferPointer { pc in
                     output.data.withUnsafeMutableBufferPointer { po in
-                        guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress, let os = po.baseAddress else { return }
+                        guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress,
+                            let os = po.baseAddress
+                        else { return }
                         var q0 = 0
                         while q0 < m {
                             let q1 = min(q0 + chunk, m)
                             Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
                             for gi in 0..<groups {
-                                gemm(transA: false, transB: false, m: q1 - q0, n: og, k: kg, a: cs + gi * kg, lda: k,
-                                     b: ks + gi * og, ldb: out, beta: beta, c: os + q0 * out + gi * og, ldc: out)
+                                gemm(
+                                    transA: false, transB: false, m: q1 - q0, n: og, k: kg, a: cs + gi * kg, lda: k,
+                                    b: ks + gi * og, ldb: out, beta: beta, c: os + q0 * out + gi * og, ldc: out)
                             }
                             q0 = q1
                         }
@@ -101,12 +109,18 @@ struct ConvOp: LayerOp {
 
     /// `∂ℓ/∂K_g = Σ_chunks P_gᵀ G_g`, `∂ℓ/∂b = Σ_p G[p]`, and
     /// `∂ℓ/∂x` = the patch gradients `G_g K_gᵀ` scattered back (col2im).
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         let x = inputs[0]
         guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return ([nil], [:]) }
         let kernel = spatialFirst(p[.kernel], g, out)
-        let m = x.rows * g.outPositions, k = Im2Col.width(g), kg = k / groups, og = out / groups, chunk = Im2Col.chunkRows(g)
+        let m = x.rows * g.outPositions
+        let k = Im2Col.width(g)
+        let kg = k / groups
+        let og = out / groups
+        let chunk = Im2Col.chunkRows(g)
         var grads: [ParameterRole: [Float]] = [:]
         var dk = [Float](repeating: 0, count: wantParams ? kernel.count : 0)
         var dx = [Float](repeating: 0, count: needInputs ? x.data.count : 0)
@@ -119,21 +133,28 @@ struct ConvOp: LayerOp {
                         dk.withUnsafeMutableBufferPointer { pdk in
                             dx.withUnsafeMutableBufferPointer { pdx in
                                 guard let xs = px.baseAddress, let ds = pd.baseAddress, let ks = pk.baseAddress,
-                                      let cs = pc.baseAddress else { return }
+                                    let cs = pc.baseAddress
+                                else { return }
                                 var q0 = 0
                                 while q0 < m {
-                                    let q1 = min(q0 + chunk, m), rows = q1 - q0, dq = ds + q0 * out
+                                    let q1 = min(q0 + chunk, m)
+                                    let rows = q1 - q0
+                                    let dq = ds + q0 * out
                                     if wantParams, let dks = pdk.baseAddress {
                                         Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
                                         for gi in 0..<groups {
-                                            gemm(transA: true, transB: false, m: kg, n: og, k: rows, a: cs + gi * kg, lda: k,
-                                                 b: dq + gi * og, ldb: out, beta: 1, c: dks + gi * og, ldc: out)
+                                            gemm(
+                                                transA: true, transB: false, m: kg, n: og, k: rows, a: cs + gi * kg,
+                                                lda: k,
+                                                b: dq + gi * og, ldb: out, beta: 1, c: dks + gi * og, ldc: out)
                                         }
                                     }
                                     if needInputs, let dxs = pdx.baseAddress {
                                         for gi in 0..<groups {
-                                            gemm(transA: false, transB: true, m: rows, n: kg, k: og, a: dq + gi * og, lda: out,
-                                                 b: ks + gi * og, ldb: out, beta: 0, c: cs + gi * kg, ldc: k)
+                                            gemm(
+                                                transA: false, transB: true, m: rows, n: kg, k: og, a: dq + gi * og,
+                                                lda: out,
+                                                b: ks + gi * og, ldb: out, beta: 0, c: cs + gi * kg, ldc: k)
                                         }
                                         Im2Col.scatter(cs, g, groups: groups, range: q0..<q1, into: dxs)
                                     }
@@ -170,7 +191,8 @@ struct ConvOp: LayerOp {
         for o in 0..<out {
             for ci in 0..<cg {
                 for t in 0..<taps {
-                    let a = (o * cg + ci) * taps + t, b = (t * cg + ci) * out + o
+                    let a = (o * cg + ci) * taps + t
+                    let b = (t * cg + ci) * out + o
                     if toSpatialFirst { r[b] = k[a] } else { r[a] = k[b] }
                 }
             }

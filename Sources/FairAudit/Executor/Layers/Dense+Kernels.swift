@@ -4,11 +4,14 @@ import Foundation
 /// The matrix work of a dense layer, shared by ``DenseOp`` and ``FactorizedDenseOp``.
 enum Dense {
     /// `z = X W + b` for `rows` rows of `nIn` values (`W` in its stored layout).
-    static func affine(_ x: [Float], rows: Int, nIn: Int, nOut: Int, kernel: [Float], layout: KernelLayout,
-                       bias: [Float]?, into z: inout [Float]) {
+    static func affine(
+        _ x: [Float], rows: Int, nIn: Int, nOut: Int, kernel: [Float], layout: KernelLayout,
+        bias: [Float]?, into z: inout [Float]
+    ) {
         fillBias(bias, rows: rows, width: nOut, into: &z)
-        gemm(x, transA: false, kernel, transB: layout == .outIn, m: rows, n: nOut, k: nIn,
-             lda: nIn, ldb: layout == .inOut ? nOut : nIn, into: &z, beta: bias == nil ? 0 : 1)
+        gemm(
+            x, transA: false, kernel, transB: layout == .outIn, m: rows, n: nOut, k: nIn,
+            lda: nIn, ldb: layout == .inOut ? nOut : nIn, into: &z, beta: bias == nil ? 0 : 1)
     }
 
     /// Sizes `z` to `rows × width` and, with a bias, sets every row to it.
@@ -35,12 +38,17 @@ enum Dense {
     /// Per-sample gradients of a dense layer's `kernel` (`rows × nIn·nOut`,
     /// stored layout) or `bias` (`rows × nOut`): for sample `n` with
     /// positions `t`, `Σ_t x_{n,t} ⊗ δ_{n,t}` and `Σ_t δ_{n,t}`.
-    static func sampleGradients(_ d: [Float], x: Batch, nOut: Int, layout: KernelLayout, role: ParameterRole) -> [Float] {
-        let rows = x.rows, t = x.positions, nIn = x.lastAxis
+    static func sampleGradients(_ d: [Float], x: Batch, nOut: Int, layout: KernelLayout, role: ParameterRole) -> [Float]
+    {
+        let rows = x.rows
+        let t = x.positions
+        let nIn = x.lastAxis
         switch role {
         case .bias:
             var out = [Float](repeating: 0, count: rows * nOut)
-            for n in 0..<rows { for p in 0..<t { for j in 0..<nOut { out[n * nOut + j] += d[(n * t + p) * nOut + j] } } }
+            for n in 0..<rows {
+                for p in 0..<t { for j in 0..<nOut { out[n * nOut + j] += d[(n * t + p) * nOut + j] } }
+            }
             return out
         case .kernel, .factorA, .factorB:
             let size = nIn * nOut
@@ -50,13 +58,18 @@ enum Dense {
                     out.withUnsafeMutableBufferPointer { po in
                         guard let xs = px.baseAddress, let ds = pd.baseAddress, let o = po.baseAddress else { return }
                         for n in 0..<rows {
-                            let xn = xs + n * t * nIn, dn = ds + n * t * nOut
+                            let xn = xs + n * t * nIn
+                            let dn = ds + n * t * nOut
                             if layout == .inOut {
-                                gemm(transA: true, transB: false, m: nIn, n: nOut, k: t, a: xn, lda: nIn, b: dn, ldb: nOut,
-                                     beta: 0, c: o + n * size, ldc: nOut)
+                                gemm(
+                                    transA: true, transB: false, m: nIn, n: nOut, k: t, a: xn, lda: nIn, b: dn,
+                                    ldb: nOut,
+                                    beta: 0, c: o + n * size, ldc: nOut)
                             } else {
-                                gemm(transA: true, transB: false, m: nOut, n: nIn, k: t, a: dn, lda: nOut, b: xn, ldb: nIn,
-                                     beta: 0, c: o + n * size, ldc: nIn)
+                                gemm(
+                                    transA: true, transB: false, m: nOut, n: nIn, k: t, a: dn, lda: nOut, b: xn,
+                                    ldb: nIn,
+                                    beta: 0, c: o + n * size, ldc: nIn)
                             }
                         }
                     }
@@ -76,10 +89,13 @@ enum Dense {
     /// products and sums double (`dgemm`), so the sums do not depend on how
     /// rows are batched. Several positions: per-sample sums over positions,
     /// squared, then one GEMM with the weights.
-    static func accumulateSquares(x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-                                  weights: Membership, into out: [UnsafeMutablePointer<Double>],
-                                  scratch: LayerScratch = LayerScratch()) {
-        let rows = x.rows, nIn = x.lastAxis
+    static func accumulateSquares(
+        x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
+        weights: Membership, into out: [UnsafeMutablePointer<Double>],
+        scratch: LayerScratch = LayerScratch()
+    ) {
+        let rows = x.rows
+        let nIn = x.lastAxis
         guard rows > 0 else { return }
         guard x.positions == 1 else {
             for (k, role) in roles.enumerated() {
@@ -88,18 +104,26 @@ enum Dense {
             }
             return
         }
-        let x2 = x.data.prefix(rows * nIn).map { v -> Double in let q = v * v; return Double(q) }
-        let d2 = d.prefix(rows * nOut).map { v -> Double in let q = v * v; return Double(q) }
+        let x2 = x.data.prefix(rows * nIn).map { v -> Double in
+            let q = v * v
+            return Double(q)
+        }
+        let d2 = d.prefix(rows * nOut).map { v -> Double in
+            let q = v * v
+            return Double(q)
+        }
         if layout == .inOut, nIn >= 16, x2.lazy.filter({ $0 != 0 }).count * 2 < x2.count {
             accumulateSparseRows(x2, d2, rows: rows, nIn: nIn, nOut: nOut, roles: roles, weights: weights, into: out)
             return
         }
-        var xs = [Double](repeating: 0, count: rows * nIn), ds = [Double](repeating: 0, count: rows * nOut)
+        var xs = [Double](repeating: 0, count: rows * nIn)
+        var ds = [Double](repeating: 0, count: rows * nOut)
         let wantKernel = roles.contains { $0 == .kernel || $0 == .factorA || $0 == .factorB }
         for c in 0..<weights.columns {
             // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
-            let m = gatherWeighted(x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, gatherX: wantKernel,
-                                   into: &xs, &ds)
+            let m = gatherWeighted(
+                x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, gatherX: wantKernel,
+                into: &xs, &ds)
             guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
@@ -109,11 +133,15 @@ enum Dense {
                         ds.withUnsafeBufferPointer { pd in
                             guard let xp = px.baseAddress, let dp = pd.baseAddress else { return }
                             if layout == .inOut {
-                                dgemm(transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp, ldb: nOut,
-                                      c: o, ldc: nOut)
+                                dgemm(
+                                    transA: true, transB: false, m: nIn, n: nOut, k: m, a: xp, lda: nIn, b: dp,
+                                    ldb: nOut,
+                                    c: o, ldc: nOut)
                             } else {
-                                dgemm(transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp, ldb: nIn,
-                                      c: o, ldc: nIn)
+                                dgemm(
+                                    transA: true, transB: false, m: nOut, n: nIn, k: m, a: dp, lda: nOut, b: xp,
+                                    ldb: nIn,
+                                    c: o, ldc: nIn)
                             }
                         }
                     }
@@ -121,7 +149,10 @@ enum Dense {
                     let o = out[k] + c * nOut
                     ds.withUnsafeBufferPointer { pd in
                         guard let dp = pd.baseAddress else { return }
-                        for r in 0..<m { let row = dp + r * nOut; for j in 0..<nOut { o[j] += row[j] } }
+                        for r in 0..<m {
+                            let row = dp + r * nOut
+                            for j in 0..<nOut { o[j] += row[j] }
+                        }
                     }
                 default: break
                 }
@@ -135,9 +166,11 @@ enum Dense {
     /// Adult MLP's first layer has 14 of 80 set; ReLU outputs), it does a fraction of the
     /// GEMM's work for every column a row is in, which is what makes
     /// permutation rounds cheap. Kernel in `inOut` layout.
-    private static func accumulateSparseRows(_ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,
-                                             roles: [ParameterRole], weights: Membership,
-                                             into out: [UnsafeMutablePointer<Double>]) {
+    private static func accumulateSparseRows(
+        _ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,
+        roles: [ParameterRole], weights: Membership,
+        into out: [UnsafeMutablePointer<Double>]
+    ) {
         let kernel = roles.firstIndex { $0 == .kernel || $0 == .factorA || $0 == .factorB }
         let bias = roles.firstIndex(of: .bias)
         var nonzero = [Int](repeating: 0, count: nIn)
@@ -147,7 +180,10 @@ enum Dense {
                     guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress else { return }
                     for r in 0..<rows {
                         var nz = 0
-                        for a in 0..<nIn where x[r * nIn + a] != 0 { nonzero[nz] = a; nz += 1 }
+                        for a in 0..<nIn where x[r * nIn + a] != 0 {
+                            nonzero[nz] = a
+                            nz += 1
+                        }
                         let dr = d + r * nOut
                         for c in 0..<weights.columns {
                             let wr = Double(w[r * weights.columns + c])
@@ -155,7 +191,9 @@ enum Dense {
                             if let k = kernel {
                                 let o = out[k] + c * nIn * nOut
                                 for i in 0..<nz {
-                                    let a = nonzero[i], s = x[r * nIn + a] * wr, oa = o + a * nOut
+                                    let a = nonzero[i]
+                                    let s = x[r * nIn + a] * wr
+                                    let oa = o + a * nOut
                                     for b in 0..<nOut { oa[b] += s * dr[b] }
                                 }
                             }
@@ -172,8 +210,10 @@ enum Dense {
 
     /// Copies the rows with a non-zero weight in `column` to the front of
     /// `xs` (`X∘X`, when `gatherX`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
-    private static func gatherWeighted(_ x2: [Double], _ d2: [Double], weights: Membership, column c: Int, nIn: Int,
-                                       nOut: Int, gatherX: Bool, into xs: inout [Double], _ ds: inout [Double]) -> Int {
+    private static func gatherWeighted(
+        _ x2: [Double], _ d2: [Double], weights: Membership, column c: Int, nIn: Int,
+        nOut: Int, gatherX: Bool, into xs: inout [Double], _ ds: inout [Double]
+    ) -> Int {
         var m = 0
         x2.withUnsafeBufferPointer { px in
             d2.withUnsafeBufferPointer { pd in
@@ -181,7 +221,8 @@ enum Dense {
                     xs.withUnsafeMutableBufferPointer { ox in
                         ds.withUnsafeMutableBufferPointer { od in
                             guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
-                                  let xo = ox.baseAddress, let dO = od.baseAddress else { return }
+                                let xo = ox.baseAddress, let dO = od.baseAddress
+                            else { return }
                             for r in 0..<weights.rows {
                                 let wr = w[r * weights.columns + c]
                                 guard wr != 0 else { continue }

@@ -28,17 +28,21 @@ struct DenseOp: LayerOp {
             throw ShapeError("its bias has \(b.reduce(1, *)) values, expected \(nOut)")
         }
         guard let last = inputs[0].last, last == nIn else {
-            throw ShapeError("takes \(nIn) inputs but the previous layer gives \(inputs[0].last.map(String.init) ?? "a scalar")")
+            throw ShapeError(
+                "takes \(nIn) inputs but the previous layer gives \(inputs[0].last.map(String.init) ?? "a scalar")")
         }
         return Array(inputs[0].dropLast()) + [nOut]
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], nIn = x.lastAxis
-        let kernel = p[.kernel], nOut = kernel.count / max(nIn, 1)
+        let x = inputs[0]
+        let nIn = x.lastAxis
+        let kernel = p[.kernel]
+        let nOut = kernel.count / max(nIn, 1)
         let m = x.rows * x.positions
-        Dense.affine(x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
-                     bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
+        Dense.affine(
+            x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
+            bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
         output.resize(rows: x.rows, like: x.shape, last: nOut)
         Buffers.copy(cache.pre, into: &output.data)
         activation.applyInPlace(&output.data, width: nOut, slope: slope)
@@ -49,42 +53,58 @@ struct DenseOp: LayerOp {
         activation.backward(gradOut.data, z: cache.pre, width: gradOut.lastAxis, slope: slope)
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        let x = inputs[0], nIn = x.lastAxis, nOut = gradOut.lastAxis, m = x.rows * x.positions
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        let x = inputs[0]
+        let nIn = x.lastAxis
+        let nOut = gradOut.lastAxis
+        let m = x.rows * x.positions
         let d = delta(gradOut, cache: cache)
         var grads: [ParameterRole: [Float]] = [:]
         if wantParams {
             var dw = [Float](repeating: 0, count: nIn * nOut)
             if layout == .inOut {
-                gemm(x.data, transA: true, d, transB: false, m: nIn, n: nOut, k: m, lda: nIn, ldb: nOut, into: &dw, beta: 0)
+                gemm(
+                    x.data, transA: true, d, transB: false, m: nIn, n: nOut, k: m, lda: nIn, ldb: nOut, into: &dw,
+                    beta: 0)
             } else {
-                gemm(d, transA: true, x.data, transB: false, m: nOut, n: nIn, k: m, lda: nOut, ldb: nIn, into: &dw, beta: 0)
+                gemm(
+                    d, transA: true, x.data, transB: false, m: nOut, n: nIn, k: m, lda: nOut, ldb: nIn, into: &dw,
+                    beta: 0)
             }
             grads[.kernel] = dw
             if useBias { grads[.bias] = Dense.columnSums(d, rows: m, width: nOut) }
         }
         guard needInputs else { return ([nil], grads) }
         var dx = Batch(rows: x.rows, shape: x.shape, data: [Float](repeating: 0, count: m * nIn))
-        gemm(d, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
-             lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &dx.data, beta: 0)
+        gemm(
+            d, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
+            lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &dx.data, beta: 0)
         return ([dx], grads)
     }
 
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
-        Dense.sampleGradients(delta(gradOut, cache: cache), x: inputs[0], nOut: gradOut.lastAxis, layout: layout, role: role)
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
+        Dense.sampleGradients(
+            delta(gradOut, cache: cache), x: inputs[0], nOut: gradOut.lastAxis, layout: layout, role: role)
     }
 
     /// One outer product per sample (rank-2 input): the squared-GEMM
     /// identity `Σ_n w_nc (x_n ⊗ δ_n)² = (X∘X)ᵀ (w_c ∘ Δ∘Δ)`, one GEMM per
     /// column. Shared over positions (rank ≥ 3): per-sample sums first.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
         let s = cache.scratch
         writeDelta(gradOut, cache: cache, into: &s.delta)
-        Dense.accumulateSquares(x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,
-                                weights: weights, into: out, scratch: s)
+        Dense.accumulateSquares(
+            x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,
+            weights: weights, into: out, scratch: s)
     }
 
     /// `d ← g ⊙ f′(z)`, reusing `d`'s storage.
@@ -94,14 +114,20 @@ struct DenseOp: LayerOp {
     }
 
     /// `∂ℓ/∂x = δ Wᵀ` into the reused batch, `δ` kept in the scratch.
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
-        let x = inputs[0], nIn = x.lastAxis, nOut = gradOut.lastAxis, m = x.rows * x.positions
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
+        let x = inputs[0]
+        let nIn = x.lastAxis
+        let nOut = gradOut.lastAxis
+        let m = x.rows * x.positions
         let s = cache.scratch
         writeDelta(gradOut, cache: cache, into: &s.delta)
         gradInputs[0].resize(rows: x.rows, shape: x.shape)
-        gemm(s.delta, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
-             lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &gradInputs[0].data, beta: 0)
+        gemm(
+            s.delta, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,
+            lda: nOut, ldb: layout == .inOut ? nOut : nIn, into: &gradInputs[0].data, beta: 0)
         hasGradient[0] = true
     }
 }

@@ -18,7 +18,8 @@ struct EinsumDenseOp: LayerOp {
 
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
-        let x = inputs[0], c = plan.contracted.count
+        let x = inputs[0]
+        let c = plan.contracted.count
         let equation = "\(plan.elided ? "..." : "")\(plan.free)\(plan.contracted),…"
         if let rank = plan.sampleRank, x.count != rank {
             throw ShapeError("takes inputs of rank \(rank + 1) (\(equation)), got a per-sample shape \(x)")
@@ -38,7 +39,8 @@ struct EinsumDenseOp: LayerOp {
     /// `batch` viewed as `[positions, K]` (or `[K]` with no free axes).
     func flat(_ batch: Batch, trailing: Int) -> Batch {
         var b = batch
-        let free = Array(batch.shape.dropLast(trailing)), width = batch.shape.suffix(trailing).reduce(1, *)
+        let free = Array(batch.shape.dropLast(trailing))
+        let width = batch.shape.suffix(trailing).reduce(1, *)
         b.shape = free.isEmpty ? [width] : [free.reduce(1, *), width]
         return b
     }
@@ -49,24 +51,36 @@ struct EinsumDenseOp: LayerOp {
         output.shape = Array(x.shape.dropLast(plan.contracted.count)) + ownDims
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         let x = inputs[0]
-        var (dIn, grads) = dense.backward(flat(gradOut, trailing: ownDims.count), [flat(x, trailing: plan.contracted.count)], p,
-                                          cache: cache, needInputs: needInputs, wantParams: wantParams)
-        if var dx = dIn.first ?? nil { dx.shape = x.shape; dIn = [dx] }
+        var (dIn, grads) = dense.backward(
+            flat(gradOut, trailing: ownDims.count), [flat(x, trailing: plan.contracted.count)], p,
+            cache: cache, needInputs: needInputs, wantParams: wantParams)
+        if var dx = dIn.first ?? nil {
+            dx.shape = x.shape
+            dIn = [dx]
+        }
         return (dIn, grads)
     }
 
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
-        dense.sampleGradients(flat(gradOut, trailing: ownDims.count), [flat(inputs[0], trailing: plan.contracted.count)], p,
-                              cache: cache, role: role)
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
+        dense.sampleGradients(
+            flat(gradOut, trailing: ownDims.count), [flat(inputs[0], trailing: plan.contracted.count)], p,
+            cache: cache, role: role)
     }
 
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
-        dense.accumulateSquaredSampleGrads(flat(gradOut, trailing: ownDims.count), [flat(inputs[0], trailing: plan.contracted.count)],
-                                           p, cache: cache, roles: roles, weights: weights, into: out)
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        dense.accumulateSquaredSampleGrads(
+            flat(gradOut, trailing: ownDims.count), [flat(inputs[0], trailing: plan.contracted.count)],
+            p, cache: cache, roles: roles, weights: weights, into: out)
     }
 }

@@ -25,11 +25,15 @@ struct EinsumPlan: Sendable, Equatable {
         guard sides.count == 2 else { return nil }
         let operands = sides[0].components(separatedBy: ",")
         guard operands.count == 2 else { return nil }
-        var input = operands[0], output = sides[1]
+        var input = operands[0]
+        var output = sides[1]
         let kernel = operands[1]
         elided = input.hasPrefix("...")
         guard elided == output.hasPrefix("...") else { return nil }
-        if elided { input.removeFirst(3); output.removeFirst(3) }
+        if elided {
+            input.removeFirst(3)
+            output.removeFirst(3)
+        }
         func letters(_ s: String) -> Bool { s.allSatisfy { $0.isASCII && $0.isLetter } && Set(s).count == s.count }
         guard letters(input), letters(kernel), letters(output) else { return nil }
         let shared = String(kernel.prefix { input.contains($0) })

@@ -13,8 +13,12 @@ struct EmbeddingOp: LayerOp {
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
         guard let t = params[.embeddings], t.count == 2 else { throw ShapeError("its embeddings table is not 2-D") }
-        if let inputDim, inputDim != t[0] { throw ShapeError("has input_dim \(inputDim) but its table has \(t[0]) rows") }
-        if let outputDim, outputDim != t[1] { throw ShapeError("has output_dim \(outputDim) but its table has \(t[1]) columns") }
+        if let inputDim, inputDim != t[0] {
+            throw ShapeError("has input_dim \(inputDim) but its table has \(t[0]) rows")
+        }
+        if let outputDim, outputDim != t[1] {
+            throw ShapeError("has output_dim \(outputDim) but its table has \(t[1]) columns")
+        }
         return inputs[0] + [t[1]]
     }
 
@@ -25,8 +29,10 @@ struct EmbeddingOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let ids = inputs[0], table = p[.embeddings]
-        let d = outputDim ?? 1, rows = table.count / max(d, 1)
+        let ids = inputs[0]
+        let table = p[.embeddings]
+        let d = outputDim ?? 1
+        let rows = table.count / max(d, 1)
         if output.shape.count != ids.shape.count + 1 || output.shape.last != d { output.shape = ids.shape + [d] }
         output.rows = ids.rows
         Buffers.resize(&output.data, ids.data.count * d)
@@ -42,10 +48,14 @@ struct EmbeddingOp: LayerOp {
     }
 
     /// No gradient flows into ids; `∂ℓ/∂E[k] = Σ_{positions with id k} g`.
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard wantParams else { return ([nil], [:]) }
-        let table = p[.embeddings], d = outputDim ?? 1, rows = table.count / max(d, 1)
+        let table = p[.embeddings]
+        let d = outputDim ?? 1
+        let rows = table.count / max(d, 1)
         var g = [Float](repeating: 0, count: table.count)
         for (i, id) in inputs[0].data.enumerated() {
             let r = row(id, rows: rows)
@@ -55,14 +65,20 @@ struct EmbeddingOp: LayerOp {
     }
 
     /// Per-sample scatter-adds, `rows × table size` (small tables only; the Fisher uses the sparse path).
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
-        let table = p[.embeddings], d = outputDim ?? 1, rows = table.count / max(d, 1)
-        let ids = inputs[0], per = ids.width
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
+        let table = p[.embeddings]
+        let d = outputDim ?? 1
+        let rows = table.count / max(d, 1)
+        let ids = inputs[0]
+        let per = ids.width
         var out = [Float](repeating: 0, count: ids.rows * table.count)
         for n in 0..<ids.rows {
             for t in 0..<per {
-                let i = n * per + t, r = row(ids.data[i], rows: rows)
+                let i = n * per + t
+                let r = row(ids.data[i], rows: rows)
                 for j in 0..<d { out[n * table.count + r * d + j] += gradOut.data[i * d + j] }
             }
         }
@@ -72,12 +88,21 @@ struct EmbeddingOp: LayerOp {
     /// Exact per-sample squares without a dense per-sample table: for each
     /// sample, the gradient rows of the distinct ids it holds (summed over
     /// the positions holding each id), squared, added with the weights.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
         guard let k = roles.firstIndex(of: .embeddings) else { return }
-        let table = p[.embeddings], d = outputDim ?? 1, rows = table.count / max(d, 1)
-        let ids = inputs[0], per = ids.width, size = table.count, columns = weights.columns
-        guard rows > 0, gradOut.data.count >= ids.data.count * d, weights.weights.count >= ids.rows * columns else { return }
+        let table = p[.embeddings]
+        let d = outputDim ?? 1
+        let rows = table.count / max(d, 1)
+        let ids = inputs[0]
+        let per = ids.width
+        let size = table.count
+        let columns = weights.columns
+        guard rows > 0, gradOut.data.count >= ids.data.count * d, weights.weights.count >= ids.rows * columns else {
+            return
+        }
         // slotOf[r]: where table row r's sum sits for the current sample (−1: none yet); rowOf[s]: the reverse.
         let s = cache.scratch
         if s.slotOf.count != rows { s.slotOf = [Int](repeating: -1, count: rows) }
@@ -89,21 +114,29 @@ struct EmbeddingOp: LayerOp {
                     s.xRows.withUnsafeMutableBufferPointer { pa in
                         s.slotOf.withUnsafeMutableBufferPointer { slotOf in
                             s.rowOf.withUnsafeMutableBufferPointer { rowOf in
-                                guard let g = pg.baseAddress, let wts = pw.baseAddress, let acc = pa.baseAddress else { return }
+                                guard let g = pg.baseAddress, let wts = pw.baseAddress, let acc = pa.baseAddress else {
+                                    return
+                                }
                                 for n in 0..<ids.rows {
                                     var distinct = 0
                                     for t in 0..<per {
-                                        let i = n * per + t, r = row(pi[i], rows: rows)
+                                        let i = n * per + t
+                                        let r = row(pi[i], rows: rows)
                                         var slot = slotOf[r]
                                         if slot < 0 {
-                                            slot = distinct; slotOf[r] = slot; rowOf[slot] = r; distinct += 1
+                                            slot = distinct
+                                            slotOf[r] = slot
+                                            rowOf[slot] = r
+                                            distinct += 1
                                             (acc + slot * d).update(repeating: 0, count: d)
                                         }
-                                        let a = acc + slot * d, gi = g + i * d
+                                        let a = acc + slot * d
+                                        let gi = g + i * d
                                         for j in 0..<d { a[j] += gi[j] }
                                     }
                                     for slot in 0..<distinct {
-                                        let r = rowOf[slot], a = acc + slot * d
+                                        let r = rowOf[slot]
+                                        let a = acc + slot * d
                                         slotOf[r] = -1
                                         for c in 0..<columns {
                                             let w = wts[n * columns + c]

@@ -30,7 +30,8 @@ struct FactorizedOp: LayerOp {
     /// `A·B` in the stored layout.
     func weight(_ p: LayerParams) -> [Float] {
         let (rows, cols) = dims
-        let a = p[.factorA], b = p[.factorB]
+        let a = p[.factorA]
+        let b = p[.factorB]
         guard a.count == rows * rank, b.count == rank * cols else { return p[base.matrixRole] }
         let w = LowRankFactors(rows: rows, cols: cols, rank: rank, a: a, b: b, singularValues: []).product()
         return base.stored(w, shape: shape)
@@ -49,16 +50,25 @@ struct FactorizedOp: LayerOp {
 
     /// `(G Bᵀ, Aᵀ G)` for a weight gradient `g` in the stored layout.
     func factorGradients(_ g: [Float], _ p: LayerParams) -> (a: [Float], b: [Float]) {
-        let (rows, cols) = dims, m = base.matrix(g, shape: shape)
-        var da = [Float](repeating: 0, count: rows * rank), db = [Float](repeating: 0, count: rank * cols)
-        gemm(m, transA: false, p[.factorB], transB: true, m: rows, n: rank, k: cols, lda: cols, ldb: cols, into: &da, beta: 0)
-        gemm(p[.factorA], transA: true, m, transB: false, m: rank, n: cols, k: rows, lda: rank, ldb: cols, into: &db, beta: 0)
+        let (rows, cols) = dims
+        let m = base.matrix(g, shape: shape)
+        var da = [Float](repeating: 0, count: rows * rank)
+        var db = [Float](repeating: 0, count: rank * cols)
+        gemm(
+            m, transA: false, p[.factorB], transB: true, m: rows, n: rank, k: cols, lda: cols, ldb: cols, into: &da,
+            beta: 0)
+        gemm(
+            p[.factorA], transA: true, m, transB: false, m: rank, n: cols, k: rows, lda: rank, ldb: cols, into: &db,
+            beta: 0)
         return (da, db)
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
-        var (dx, grads) = base.backward(gradOut, inputs, composed(p), cache: cache, needInputs: needInputs, wantParams: wantParams)
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+        var (dx, grads) = base.backward(
+            gradOut, inputs, composed(p), cache: cache, needInputs: needInputs, wantParams: wantParams)
         if let g = grads.removeValue(forKey: base.matrixRole) {
             let (da, db) = factorGradients(g, p)
             grads[.factorA] = da
@@ -69,14 +79,17 @@ struct FactorizedOp: LayerOp {
 
     /// Per-sample factor gradients from the wrapped op's per-sample weight
     /// gradients, one row at a time.
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
         let q = composed(p)
         guard role == .factorA || role == .factorB else {
             return base.sampleGradients(gradOut, inputs, q, cache: cache, role: role)
         }
         let g = base.sampleGradients(gradOut, inputs, q, cache: cache, role: base.matrixRole)
-        let rows = gradOut.rows, size = g.count / max(rows, 1)
+        let rows = gradOut.rows
+        let size = g.count / max(rows, 1)
         var out: [Float] = []
         for n in 0..<rows {
             let (da, db) = factorGradients(Array(g[(n * size)..<((n + 1) * size)]), p)

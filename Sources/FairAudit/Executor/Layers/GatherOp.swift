@@ -20,7 +20,9 @@ struct GatherOp: LayerOp {
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
         let s = inputs[0]
-        guard let a = sampleAxis(rank: s.count) else { throw ShapeError("axis \(axis) is not a per-sample axis of \(s)") }
+        guard let a = sampleAxis(rank: s.count) else {
+            throw ShapeError("axis \(axis) is not a per-sample axis of \(s)")
+        }
         for i in indices.values where !(Float(-s[a])..<Float(s[a])).contains(i) || i != i.rounded() {
             throw ShapeError("index \(i) is outside axis \(axis) of size \(s[a])")
         }
@@ -30,7 +32,9 @@ struct GatherOp: LayerOp {
     /// For each output element, the input element it copies (per sample).
     func sources(_ s: [Int]) -> [Int] {
         guard let a = sampleAxis(rank: s.count) else { return [] }
-        let outer = s[..<a].reduce(1, *), inner = s[(a + 1)...].reduce(1, *), size = s[a]
+        let outer = s[..<a].reduce(1, *)
+        let inner = s[(a + 1)...].reduce(1, *)
+        let size = s[a]
         var out: [Int] = []
         out.reserveCapacity(outer * indices.values.count * inner)
         for o in 0..<outer {
@@ -43,7 +47,9 @@ struct GatherOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], src = sources(x.shape), w = x.width
+        let x = inputs[0]
+        let src = sources(x.shape)
+        let w = x.width
         guard let shape = try? outputShape([x.shape], params: [:]) else { return }
         output.resize(rows: x.rows, shape: shape)
         let n = src.count
@@ -51,10 +57,15 @@ struct GatherOp: LayerOp {
     }
 
     /// Scatter-adds `g` back to the positions gathered (an index may repeat).
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
-        let x = inputs[0], src = sources(x.shape), w = x.width, n = src.count
+        let x = inputs[0]
+        let src = sources(x.shape)
+        let w = x.width
+        let n = src.count
         var d = Batch.zeros(rows: x.rows, shape: x.shape)
         for r in 0..<x.rows { for i in 0..<n { d.data[r * w + src[i]] += gradOut.data[r * n + i] } }
         return ([d], [:])

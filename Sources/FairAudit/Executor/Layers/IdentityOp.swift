@@ -16,13 +16,17 @@ struct IdentityOp: LayerOp {
         output.copy(from: inputs[0])
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         (needInputs ? [gradOut] : [nil], [:])
     }
 
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
         gradInputs[0].copy(from: gradOut)
         hasGradient[0] = true
     }

@@ -12,14 +12,16 @@ extension LayerNormalizationOp {
 
     /// `y = γ x̂ + β`, `x̂ = (x − mean) / √(var + ε)` per vector of the last axis.
     func forwardLastAxis(_ x: Batch, _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let w = x.lastAxis, n = x.rows * x.positions
+        let w = x.lastAxis
+        let n = x.rows * x.positions
         Buffers.resize(&cache.pre, x.data.count)
         Buffers.resize(&cache.stats, n)
         output.resize(rows: x.rows, shape: x.shape)
         guard w > 0 else { return }
         let gamma = p[.gamma].count == w ? p[.gamma] : [Float](repeating: 1, count: w)
         let beta = p[.beta].count == w ? p[.beta] : [Float](repeating: 0, count: w)
-        let count = Float(w), eps = epsilon
+        let count = Float(w)
+        let eps = epsilon
         x.data.withUnsafeBufferPointer { px in
             cache.pre.withUnsafeMutableBufferPointer { ph in
                 cache.stats.withUnsafeMutableBufferPointer { ps in
@@ -27,14 +29,20 @@ extension LayerNormalizationOp {
                         gamma.withUnsafeBufferPointer { pg in
                             beta.withUnsafeBufferPointer { pb in
                                 guard let xs = px.baseAddress, let hs = ph.baseAddress, let ss = ps.baseAddress,
-                                      let os = po.baseAddress, let g = pg.baseAddress, let b = pb.baseAddress else { return }
+                                    let os = po.baseAddress, let g = pg.baseAddress, let b = pb.baseAddress
+                                else { return }
                                 for v in 0..<n {
-                                    let xv = xs + v * w, hv = hs + v * w, ov = os + v * w
+                                    let xv = xs + v * w
+                                    let hv = hs + v * w
+                                    let ov = os + v * w
                                     var sum: Float = 0
                                     for i in 0..<w { sum += xv[i] }
                                     let mean = sum / count
                                     var sq: Float = 0
-                                    for i in 0..<w { let d = xv[i] - mean; sq += d * d }
+                                    for i in 0..<w {
+                                        let d = xv[i] - mean
+                                        sq += d * d
+                                    }
                                     let inv = 1 / (sq / count + eps).squareRoot()
                                     ss[v] = inv
                                     for i in 0..<w {
@@ -54,7 +62,8 @@ extension LayerNormalizationOp {
     /// `dx = (1/σ) (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))`, `ĝ = g ⊙ γ`, per vector of the last axis.
     func inputGradientLastAxis(_ gradOut: Batch, _ p: LayerParams, cache: LayerCache) -> Batch {
         var dx = gradOut
-        let w = gradOut.lastAxis, n = gradOut.rows * gradOut.positions
+        let w = gradOut.lastAxis
+        let n = gradOut.rows * gradOut.positions
         guard w > 0, cache.pre.count >= n * w, cache.stats.count >= n else { return dx }
         let gamma = p[.gamma].count == w ? p[.gamma] : [Float](repeating: 1, count: w)
         let count = Float(w)
@@ -64,12 +73,21 @@ extension LayerNormalizationOp {
                     dx.data.withUnsafeMutableBufferPointer { pd in
                         gamma.withUnsafeBufferPointer { pg in
                             guard let go = pgo.baseAddress, let hs = ph.baseAddress, let ss = ps.baseAddress,
-                                  let ds = pd.baseAddress, let g = pg.baseAddress else { return }
+                                let ds = pd.baseAddress, let g = pg.baseAddress
+                            else { return }
                             for v in 0..<n {
-                                let gv = go + v * w, hv = hs + v * w, dv = ds + v * w
-                                var m1: Float = 0, m2: Float = 0
-                                for i in 0..<w { let gh = gv[i] * g[i]; m1 += gh; m2 += gh * hv[i] }
-                                m1 /= count; m2 /= count
+                                let gv = go + v * w
+                                let hv = hs + v * w
+                                let dv = ds + v * w
+                                var m1: Float = 0
+                                var m2: Float = 0
+                                for i in 0..<w {
+                                    let gh = gv[i] * g[i]
+                                    m1 += gh
+                                    m2 += gh * hv[i]
+                                }
+                                m1 /= count
+                                m2 /= count
                                 let inv = ss[v]
                                 for i in 0..<w { dv[i] = inv * (gv[i] * g[i] - m1 - hv[i] * m2) }
                             }

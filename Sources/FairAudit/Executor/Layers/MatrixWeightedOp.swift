@@ -31,7 +31,10 @@ extension MatrixWeightedOp {
 
 extension DenseOp: MatrixWeightedOp {
     var matrixRole: ParameterRole { .kernel }
-    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) { let (i, o) = dims(shape); return (i, o) }
+    func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) {
+        let (i, o) = dims(shape)
+        return (i, o)
+    }
     func matrix(_ stored: [Float], shape: [Int]) -> [Float] {
         let (nIn, nOut) = dims(shape)
         return layout == .outIn ? Buffers.transpose(stored, rows: nOut, cols: nIn) : stored
@@ -57,7 +60,8 @@ extension ConvOp: MatrixWeightedOp {
     var matrixRole: ParameterRole { .kernel }
     var isFactorizable: Bool { !depthwise && options.groups == 1 }
     func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int) {
-        layout == .inOut ? reshapedMatrixShape(shape, inputAxes: shape.count - 1)
+        layout == .inOut
+            ? reshapedMatrixShape(shape, inputAxes: shape.count - 1)
             : (shape.dropFirst().reduce(1, *), shape.first ?? 0)
     }
     func matrix(_ stored: [Float], shape: [Int]) -> [Float] {

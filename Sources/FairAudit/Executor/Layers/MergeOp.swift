@@ -11,13 +11,16 @@ struct MergeOp: LayerOp {
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         if kind == .subtract { try ShapeError.inputs(inputs, 2) }
         guard inputs.count >= 2 else { throw ShapeError("merges at least 2 inputs, got \(inputs.count)") }
-        guard inputs.allSatisfy({ $0 == inputs[0] }) else { throw ShapeError("merges inputs of different shapes \(inputs)") }
+        guard inputs.allSatisfy({ $0 == inputs[0] }) else {
+            throw ShapeError("merges inputs of different shapes \(inputs)")
+        }
         return inputs[0]
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         output.copy(from: inputs[0])
-        let n = output.data.count, kind = self.kind
+        let n = output.data.count
+        let kind = self.kind
         output.data.withUnsafeMutableBufferPointer { po in
             guard let o = po.baseAddress else { return }
             for x in inputs.dropFirst() {
@@ -32,14 +35,19 @@ struct MergeOp: LayerOp {
                     }
                 }
             }
-            if kind == .average { let s = 1 / Float(inputs.count); for i in 0..<n { o[i] *= s } }
+            if kind == .average {
+                let s = 1 / Float(inputs.count)
+                for i in 0..<n { o[i] *= s }
+            }
         }
     }
 
     /// Add: `g` to each; Subtract: `g`, `−g`; Average: `g/n`; Multiply:
     /// `g ⊙ Π_{j≠k} x_j`; Maximum/Minimum: `g` to the first input holding the extreme.
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return (inputs.map { _ in nil }, [:]) }
         let n = gradOut.data.count
         switch kind {
@@ -54,17 +62,20 @@ struct MergeOp: LayerOp {
             for i in 0..<n { g.data[i] *= s }
             return (inputs.map { _ in g }, [:])
         case .multiply:
-            return (inputs.indices.map { k in
-                var g = gradOut
-                for (j, x) in inputs.enumerated() where j != k { for i in 0..<n { g.data[i] *= x.data[i] } }
-                return g
-            }, [:])
+            return (
+                inputs.indices.map { k in
+                    var g = gradOut
+                    for (j, x) in inputs.enumerated() where j != k { for i in 0..<n { g.data[i] *= x.data[i] } }
+                    return g
+                }, [:]
+            )
         case .maximum, .minimum:
             var out = inputs.map { Batch.zeros(rows: $0.rows, shape: $0.shape) }
             for i in 0..<n {
                 var best = 0
                 for k in 1..<inputs.count {
-                    let v = inputs[k].data[i], b = inputs[best].data[i]
+                    let v = inputs[k].data[i]
+                    let b = inputs[best].data[i]
                     if kind == .maximum ? v > b : v < b { best = k }
                 }
                 out[best].data[i] = gradOut.data[i]
@@ -75,17 +86,26 @@ struct MergeOp: LayerOp {
 
     /// Add, Subtract and Average write `±g` or `g/n` into the reused
     /// batches; the others go through ``backward``.
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
         let scale: (Int) -> Float
         switch kind {
         case .add: scale = { _ in 1 }
         case .subtract: scale = { $0 == 0 ? 1 : -1 }
-        case .average: let s = 1 / Float(inputs.count); scale = { _ in s }
+        case .average:
+            let s = 1 / Float(inputs.count)
+            scale = { _ in s }
         case .multiply, .maximum, .minimum:
             let (d, _) = backward(gradOut, inputs, p, cache: cache, needInputs: true, wantParams: false)
             for k in inputs.indices {
-                if let g = d[k] { gradInputs[k].copy(from: g); hasGradient[k] = true } else { hasGradient[k] = false }
+                if let g = d[k] {
+                    gradInputs[k].copy(from: g)
+                    hasGradient[k] = true
+                } else {
+                    hasGradient[k] = false
+                }
             }
             return
         }

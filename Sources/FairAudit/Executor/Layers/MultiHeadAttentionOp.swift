@@ -34,34 +34,47 @@ struct MultiHeadAttentionOp: LayerOp {
         for (i, s) in inputs.enumerated() where s.count != 2 {
             throw ShapeError("attends over (positions, features) inputs; its \(names[i]) has per-sample shape \(s)")
         }
-        let q = inputs[0], v = inputs[1], k = inputs.count > 2 ? inputs[2] : inputs[1]
+        let q = inputs[0]
+        let v = inputs[1]
+        let k = inputs.count > 2 ? inputs[2] : inputs[1]
         guard k[0] == v[0] else { throw ShapeError("its key has \(k[0]) positions but its value \(v[0])") }
-        let h = spec.heads, kd = spec.keyDim, vd = spec.valueDim
+        let h = spec.heads
+        let kd = spec.keyDim
+        let vd = spec.valueDim
         let out = params[.outputKernel]?.last ?? spec.outputDim ?? q[1]
         let expected: [(ParameterRole, [Int])] = [
-            (.queryKernel, [q[1], h, kd]), (.keyKernel, [k[1], h, kd]), (.valueKernel, [v[1], h, vd]), (.outputKernel, [h, vd, out]),
+            (.queryKernel, [q[1], h, kd]), (.keyKernel, [k[1], h, kd]), (.valueKernel, [v[1], h, vd]),
+            (.outputKernel, [h, vd, out]),
             (.queryBias, [h, kd]), (.keyBias, [h, kd]), (.valueBias, [h, vd]), (.outputBias, [out]),
         ]
         for (role, shape) in expected where roles.contains(role) {
             guard let got = params[role] else { throw ShapeError("has no \(role.rawValue) weight") }
             guard got == shape else { throw ShapeError("its \(role.rawValue) has shape \(got), expected \(shape)") }
         }
-        if let o = spec.outputDim, o != out { throw ShapeError("has output_shape \(o) but its output kernel gives \(out)") }
+        if let o = spec.outputDim, o != out {
+            throw ShapeError("has output_shape \(o) but its output kernel gives \(out)")
+        }
         return [q[0], out]
     }
 
     /// The sizes of a pass over `inputs`.
     func dims(_ inputs: [Batch]) -> AttentionDims {
-        AttentionDims(rows: inputs[0].rows, tq: inputs[0].shape.first ?? 0, tv: inputs[1].shape.first ?? 0,
-                      heads: spec.heads, kd: spec.keyDim, vd: spec.valueDim)
+        AttentionDims(
+            rows: inputs[0].rows, tq: inputs[0].shape.first ?? 0, tv: inputs[1].shape.first ?? 0,
+            heads: spec.heads, kd: spec.keyDim, vd: spec.valueDim)
     }
 
     /// The key input: the third when given, else the value.
     func key(_ inputs: [Batch]) -> Batch { inputs.count > 2 ? inputs[2] : inputs[1] }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let d = dims(inputs), xq = inputs[0], xv = inputs[1], xk = key(inputs)
-        let qn = d.rows * d.tq * d.qkWidth, kn = d.rows * d.tv * d.qkWidth, vn = d.rows * d.tv * d.vWidth
+        let d = dims(inputs)
+        let xq = inputs[0]
+        let xv = inputs[1]
+        let xk = key(inputs)
+        let qn = d.rows * d.tq * d.qkWidth
+        let kn = d.rows * d.tv * d.qkWidth
+        let vn = d.rows * d.tv * d.vWidth
         let out = p[.outputKernel].count / max(d.vWidth, 1)
         Buffers.resize(&cache.pre, qn + kn + vn)
         Buffers.resize(&cache.stats, d.rows * d.probsPerRow)
@@ -71,8 +84,10 @@ struct MultiHeadAttentionOp: LayerOp {
         let s = scale
         cache.pre.withUnsafeMutableBufferPointer { pre in
             guard let q = pre.baseAddress else { return }
-            let k = q + qn, v = k + kn
-            Self.project(xq, kernel: p[.queryKernel], bias: spec.useBias ? p[.queryBias] : nil, nOut: d.qkWidth, into: q)
+            let k = q + qn
+            let v = k + kn
+            Self.project(
+                xq, kernel: p[.queryKernel], bias: spec.useBias ? p[.queryBias] : nil, nOut: d.qkWidth, into: q)
             for i in 0..<qn { q[i] *= s }
             Self.project(xk, kernel: p[.keyKernel], bias: spec.useBias ? p[.keyBias] : nil, nOut: d.qkWidth, into: k)
             Self.project(xv, kernel: p[.valueKernel], bias: spec.useBias ? p[.valueBias] : nil, nOut: d.vWidth, into: v)
@@ -86,19 +101,22 @@ struct MultiHeadAttentionOp: LayerOp {
         let context = Batch(rows: d.rows, shape: [d.tq, d.vWidth], data: cache.hidden)
         output.data.withUnsafeMutableBufferPointer { o in
             guard let ob = o.baseAddress else { return }
-            Self.project(context, kernel: p[.outputKernel], bias: spec.useBias ? p[.outputBias] : nil, nOut: out, into: ob)
+            Self.project(
+                context, kernel: p[.outputKernel], bias: spec.useBias ? p[.outputBias] : nil, nOut: out, into: ob)
         }
     }
 
     /// `out = x W + b` over every position of `x` (`W` stored `d × nOut` in C order).
     static func project(_ x: Batch, kernel: [Float], bias: [Float]?, nOut: Int, into out: UnsafeMutablePointer<Float>) {
-        let nIn = x.lastAxis, m = x.rows * x.positions
+        let nIn = x.lastAxis
+        let m = x.rows * x.positions
         x.data.withUnsafeBufferPointer { px in
             kernel.withUnsafeBufferPointer { pk in
                 guard let xb = px.baseAddress, let kb = pk.baseAddress, pk.count >= nIn * nOut else { return }
                 if let bias, bias.count >= nOut {
                     bias.withUnsafeBufferPointer { pb in
-                        AttentionKernels.project(xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: pb.baseAddress, into: out)
+                        AttentionKernels.project(
+                            xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: pb.baseAddress, into: out)
                     }
                 } else {
                     AttentionKernels.project(xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: nil, into: out)

@@ -30,8 +30,11 @@ struct NormalizationOp: LayerOp {
             throw ShapeError("axis \(axes) is outside an input of shape \(inputs[0])")
         }
         let n = a.map { inputs[0][$0] }.reduce(1, *)
-        let sizes = [params[.mean]?.reduce(1, *), params[.variance]?.reduce(1, *), mean?.count, variance?.count].compactMap { $0 }
-        guard !sizes.isEmpty || params[.mean] != nil else { throw ShapeError("has neither mean/variance weights nor values in its config") }
+        let sizes = [params[.mean]?.reduce(1, *), params[.variance]?.reduce(1, *), mean?.count, variance?.count]
+            .compactMap { $0 }
+        guard !sizes.isEmpty || params[.mean] != nil else {
+            throw ShapeError("has neither mean/variance weights nor values in its config")
+        }
         if let bad = sizes.first(where: { $0 != n && $0 != 1 }) {
             throw ShapeError("its mean or variance has \(bad) values for \(n) features")
         }
@@ -39,7 +42,10 @@ struct NormalizationOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], m = cache.axisMap(x.shape, map), w = x.width, pc = m.paramCount
+        let x = inputs[0]
+        let m = cache.axisMap(x.shape, map)
+        let w = x.width
+        let pc = m.paramCount
         if cache.stats.count != 2 * pc {
             // Mean, then 1/σ, worked out on a trace's first batch: the layer is never trained.
             let (mean, inv) = statistics(p, count: pc)
@@ -52,10 +58,16 @@ struct NormalizationOp: LayerOp {
                 output.data.withUnsafeMutableBufferPointer { pout in
                     m.param.withUnsafeBufferPointer { pparam in
                         guard let xs = px.baseAddress, let st = pst.baseAddress, let out = pout.baseAddress,
-                              let param = pparam.baseAddress else { return }
-                        let mean = st, inv = st + pc
+                            let param = pparam.baseAddress
+                        else { return }
+                        let mean = st
+                        let inv = st + pc
                         for r in 0..<x.rows {
-                            for i in 0..<w { let k = r * w + i, j = param[i]; out[k] = (xs[k] - mean[j]) * inv[j] }
+                            for i in 0..<w {
+                                let k = r * w + i
+                                let j = param[i]
+                                out[k] = (xs[k] - mean[j]) * inv[j]
+                            }
                         }
                     }
                 }
@@ -63,10 +75,13 @@ struct NormalizationOp: LayerOp {
         }
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
-        let m = map(gradOut.shape), w = gradOut.width
+        let m = map(gradOut.shape)
+        let w = gradOut.width
         let (_, inv) = statistics(p, count: m.paramCount)
         var d = gradOut
         for r in 0..<d.rows { for i in 0..<w { d.data[r * w + i] *= inv[m.param[i]] } }

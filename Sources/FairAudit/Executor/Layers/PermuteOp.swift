@@ -10,7 +10,8 @@ struct PermuteOp: LayerOp {
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
         guard dims.sorted() == Array(1...max(inputs[0].count, 1)), dims.count == inputs[0].count else {
-            throw ShapeError("dims \(dims) are not a permutation of the axes 1…\(inputs[0].count) of its input \(inputs[0])")
+            throw ShapeError(
+                "dims \(dims) are not a permutation of the axes 1…\(inputs[0].count) of its input \(inputs[0])")
         }
         return dims.map { inputs[0][$0 - 1] }
     }
@@ -28,21 +29,32 @@ struct PermuteOp: LayerOp {
             for (k, d) in dims.enumerated() { s += index[k] * strides[d - 1] }
             src[i] = s
             var k = out.count - 1
-            while k >= 0 { index[k] += 1; if index[k] < out[k] { break }; index[k] = 0; k -= 1 }
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < out[k] { break }
+                index[k] = 0
+                k -= 1
+            }
         }
         return src
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0], w = x.width, src = sourceIndex(x.shape)
+        let x = inputs[0]
+        let w = x.width
+        let src = sourceIndex(x.shape)
         output.resize(rows: x.rows, shape: dims.map { x.shape[$0 - 1] })
         for r in 0..<x.rows { for i in 0..<w { output.data[r * w + i] = x.data[r * w + src[i]] } }
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
-        let x = inputs[0], w = x.width, src = sourceIndex(x.shape)
+        let x = inputs[0]
+        let w = x.width
+        let src = sourceIndex(x.shape)
         var d = Batch.zeros(rows: x.rows, shape: x.shape)
         for r in 0..<x.rows { for i in 0..<w { d.data[r * w + src[i]] = gradOut.data[r * w + i] } }
         return ([d], [:])

@@ -16,16 +16,22 @@ struct PoolOp: LayerOp {
 
     func outputShape(_ inputs: [[Int]], params: [ParameterRole: [Int]]) throws -> [Int] {
         try ShapeError.inputs(inputs, 1)
-        guard options.dilation.allSatisfy({ $0 == 1 }) else { throw ShapeError("has a dilated window, which pooling does not take") }
+        guard options.dilation.allSatisfy({ $0 == 1 }) else {
+            throw ShapeError("has a dilated window, which pooling does not take")
+        }
         let g = try ConvGeometry(shape: inputs[0], options: options)
         return g.outputShape(rank: options.rank, channels: g.c)
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let x = inputs[0]
-        guard let g = try? ConvGeometry(shape: x.shape, options: options) else { output.resize(rows: 0, shape: []); return }
+        guard let g = try? ConvGeometry(shape: x.shape, options: options) else {
+            output.resize(rows: 0, shape: [])
+            return
+        }
         output.resize(rows: x.rows, shape: g.outputShape(rank: options.rank, channels: g.c))
-        let c = g.c, max = kind == .max
+        let c = g.c
+        let max = kind == .max
         x.data.withUnsafeBufferPointer { px in
             output.data.withUnsafeMutableBufferPointer { po in
                 guard let xs = px.baseAddress, let os = po.baseAddress else { return }
@@ -42,12 +48,18 @@ struct PoolOp: LayerOp {
                             for iy in ys {
                                 for ix in xr {
                                     let src = xn + (iy * g.w + ix) * c
-                                    if max { for j in 0..<c where !(src[j] <= dst[j]) { dst[j] = src[j] } }
-                                    else { for j in 0..<c { dst[j] += src[j] } }
+                                    if max {
+                                        for j in 0..<c where !(src[j] <= dst[j]) { dst[j] = src[j] }
+                                    } else {
+                                        for j in 0..<c { dst[j] += src[j] }
+                                    }
                                 }
                             }
                             let cells = ys.count * xr.count
-                            if !max, cells > 0 { let inv = 1 / Float(cells); for j in 0..<c { dst[j] *= inv } }
+                            if !max, cells > 0 {
+                                let inv = 1 / Float(cells)
+                                for j in 0..<c { dst[j] *= inv }
+                            }
                         }
                     }
                 }
@@ -58,8 +70,10 @@ struct PoolOp: LayerOp {
     /// Max: each output's gradient goes to the first cell of its window
     /// holding the maximum. Average: spread evenly over the window's cells
     /// inside the input.
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         let x = inputs[0]
         guard needInputs, let g = try? ConvGeometry(shape: x.shape, options: options) else { return ([nil], [:]) }
         var dx = [Float](repeating: 0, count: x.data.count)
@@ -69,9 +83,12 @@ struct PoolOp: LayerOp {
             gradOut.data.withUnsafeBufferPointer { pd in
                 dx.withUnsafeMutableBufferPointer { pdx in
                     best.withUnsafeMutableBufferPointer { pb in
-                        guard let xs = px.baseAddress, let ds = pd.baseAddress, let dxs = pdx.baseAddress, let bs = pb.baseAddress else { return }
+                        guard let xs = px.baseAddress, let ds = pd.baseAddress, let dxs = pdx.baseAddress,
+                            let bs = pb.baseAddress
+                        else { return }
                         for n in 0..<x.rows {
-                            let xn = xs + n * g.inPositions * c, dn = dxs + n * g.inPositions * c
+                            let xn = xs + n * g.inPositions * c
+                            let dn = dxs + n * g.inPositions * c
                             for oy in 0..<g.oh {
                                 let y0 = oy * g.sh - g.top
                                 let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
@@ -85,7 +102,8 @@ struct PoolOp: LayerOp {
                                         for j in 0..<c { bs[j] = first }
                                         for iy in ys {
                                             for ix in xr {
-                                                let pos = iy * g.w + ix, src = xn + pos * c
+                                                let pos = iy * g.w + ix
+                                                let src = xn + pos * c
                                                 for j in 0..<c where src[j] > xn[bs[j] * c + j] { bs[j] = pos }
                                             }
                                         }

@@ -17,8 +17,10 @@ struct RescalingOp: LayerOp {
         for i in inputs[0].data.indices { output.data[i] = inputs[0].data[i] * scale + offset }
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
         var d = gradOut
         for i in d.data.indices { d.data[i] *= scale }

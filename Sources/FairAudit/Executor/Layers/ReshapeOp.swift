@@ -13,7 +13,9 @@ struct ReshapeOp: LayerOp {
         let n = inputs[0].reduce(1, *)
         guard var target else { return [n] }
         for (j, t) in target.enumerated() where t == 0 {
-            guard j < inputs[0].count else { throw ShapeError("target shape \(target) copies axis \(j + 1), which its input \(inputs[0]) lacks") }
+            guard j < inputs[0].count else {
+                throw ShapeError("target shape \(target) copies axis \(j + 1), which its input \(inputs[0]) lacks")
+            }
             target[j] = inputs[0][j]
         }
         let known = target.filter { $0 != -1 }.reduce(1, *)
@@ -39,14 +41,18 @@ struct ReshapeOp: LayerOp {
         Buffers.copy(x.data, into: &output.data)
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
         return ([Batch(rows: gradOut.rows, shape: inputs[0].shape, data: gradOut.data)], [:])
     }
 
-    func backwardInputs(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                        into gradInputs: inout [Batch], hasGradient: inout [Bool]) {
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
         gradInputs[0].resize(rows: gradOut.rows, shape: inputs[0].shape)
         Buffers.copy(gradOut.data, into: &gradInputs[0].data)
         hasGradient[0] = true

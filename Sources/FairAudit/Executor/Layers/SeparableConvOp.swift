@@ -10,7 +10,9 @@ struct SeparableConvOp: LayerOp {
     var useBias: Bool
 
     var className: String { "SeparableConv\(options.rank)D" }
-    var roles: [ParameterRole] { useBias ? [.depthwiseKernel, .pointwiseKernel, .bias] : [.depthwiseKernel, .pointwiseKernel] }
+    var roles: [ParameterRole] {
+        useBias ? [.depthwiseKernel, .pointwiseKernel, .bias] : [.depthwiseKernel, .pointwiseKernel]
+    }
 
     /// The depthwise stage.
     var depthwise: ConvOp {
@@ -21,13 +23,16 @@ struct SeparableConvOp: LayerOp {
 
     /// The pointwise stage: 1×1, stride 1, no padding.
     var pointwise: ConvOp {
-        ConvOp(options: SpatialOptions(rank: options.rank, strides: [Int](repeating: 1, count: options.rank), filters: options.filters),
-               useBias: useBias)
+        ConvOp(
+            options: SpatialOptions(
+                rank: options.rank, strides: [Int](repeating: 1, count: options.rank), filters: options.filters),
+            useBias: useBias)
     }
 
     /// The parameters of each stage, under the role `kernel`.
     func stages(_ p: LayerParams) -> (LayerParams, LayerParams) {
-        var d = LayerParams(), q = LayerParams()
+        var d = LayerParams()
+        var q = LayerParams()
         d.values[.kernel] = p[.depthwiseKernel]
         q.values[.kernel] = p[.pointwiseKernel]
         if p.has(.bias) { q.values[.bias] = p[.bias] }
@@ -49,19 +54,24 @@ struct SeparableConvOp: LayerOp {
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let (d, q) = stages(p)
-        var mid = Batch(), scratch = LayerCache()
+        var mid = Batch()
+        var scratch = LayerCache()
         depthwise.forward(inputs, d, output: &mid, cache: &scratch)
         pointwise.forward([mid], q, output: &output, cache: &scratch)
         cache.hidden = mid.data
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         let (d, q) = stages(p)
         let mid = middle(inputs[0], d, cache: cache)
-        let (dMid, pointGrads) = pointwise.backward(gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: wantParams)
+        let (dMid, pointGrads) = pointwise.backward(
+            gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: wantParams)
         guard let g = dMid.first ?? nil else { return ([nil], [:]) }
-        let (dx, depthGrads) = depthwise.backward(g, inputs, d, cache: LayerCache(), needInputs: needInputs, wantParams: wantParams)
+        let (dx, depthGrads) = depthwise.backward(
+            g, inputs, d, cache: LayerCache(), needInputs: needInputs, wantParams: wantParams)
         var grads: [ParameterRole: [Float]] = [:]
         if wantParams {
             grads[.depthwiseKernel] = depthGrads[.kernel]
@@ -71,15 +81,18 @@ struct SeparableConvOp: LayerOp {
         return (dx, grads)
     }
 
-    func sampleGradients(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                         role: ParameterRole) -> [Float] {
+    func sampleGradients(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        role: ParameterRole
+    ) -> [Float] {
         let (d, q) = stages(p)
         let mid = middle(inputs[0], d, cache: cache)
         switch role {
         case .pointwiseKernel: return pointwise.sampleGradients(gradOut, [mid], q, cache: LayerCache(), role: .kernel)
         case .bias: return pointwise.sampleGradients(gradOut, [mid], q, cache: LayerCache(), role: .bias)
         case .depthwiseKernel:
-            let dMid = pointwise.backward(gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: false).inputs
+            let dMid = pointwise.backward(gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: false)
+                .inputs
             guard let g = dMid.first ?? nil else { return [] }
             return depthwise.sampleGradients(g, inputs, d, cache: LayerCache(), role: .kernel)
         default: return []
@@ -88,19 +101,25 @@ struct SeparableConvOp: LayerOp {
 
     /// Each stage's exact per-sample squares (``ConvOp``), the depthwise
     /// stage fed the gradient that reaches the depthwise output.
-    func accumulateSquaredSampleGrads(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                                      roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]) {
+    func accumulateSquaredSampleGrads(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
         let (d, q) = stages(p)
         let mid = middle(inputs[0], d, cache: cache)
         for (k, role) in roles.enumerated() {
             switch role {
             case .pointwiseKernel, .bias:
-                pointwise.accumulateSquaredSampleGrads(gradOut, [mid], q, cache: LayerCache(), roles: [role == .bias ? .bias : .kernel],
-                                                       weights: weights, into: [out[k]])
+                pointwise.accumulateSquaredSampleGrads(
+                    gradOut, [mid], q, cache: LayerCache(), roles: [role == .bias ? .bias : .kernel],
+                    weights: weights, into: [out[k]])
             case .depthwiseKernel:
-                let dMid = pointwise.backward(gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: false).inputs
+                let dMid = pointwise.backward(
+                    gradOut, [mid], q, cache: LayerCache(), needInputs: true, wantParams: false
+                ).inputs
                 guard let g = dMid.first ?? nil else { continue }
-                depthwise.accumulateSquaredSampleGrads(g, inputs, d, cache: LayerCache(), roles: [.kernel], weights: weights, into: [out[k]])
+                depthwise.accumulateSquaredSampleGrads(
+                    g, inputs, d, cache: LayerCache(), roles: [.kernel], weights: weights, into: [out[k]])
             default: continue
             }
         }

@@ -47,8 +47,10 @@ struct SqueezeOp: LayerOp {
         output = Batch(rows: inputs[0].rows, shape: shape, data: inputs[0].data)
     }
 
-    func backward(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
-                  needInputs: Bool, wantParams: Bool) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
+    func backward(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        needInputs: Bool, wantParams: Bool
+    ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         guard needInputs else { return ([nil], [:]) }
         return ([Batch(rows: gradOut.rows, shape: inputs[0].shape, data: gradOut.data)], [:])
     }
