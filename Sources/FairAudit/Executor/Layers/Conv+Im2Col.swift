@@ -13,9 +13,10 @@ enum Im2Col {
     /// Columns of the patch matrix: `kh·kw·C`.
     static func width(_ g: ConvGeometry) -> Int { g.kh * g.kw * g.c }
 
-    /// Output positions per chunk: about 256 K floats of patches (1 MB),
+    /// Output positions per chunk: about 64 K floats of patches (256 KB,
+    /// so a chunk stays in the L2 cache between its gather and its GEMM),
     /// never fewer than 64 rows.
-    static func chunkRows(_ g: ConvGeometry) -> Int { max(64, (1 << 18) / max(width(g), 1)) }
+    static func chunkRows(_ g: ConvGeometry) -> Int { max(64, (1 << 16) / max(width(g), 1)) }
 
     /// Writes patch rows `range` (batch output positions) of input `x`
     /// (`rows × H·W·C`) into `col` (`range.count × width`).
@@ -87,20 +88,25 @@ enum Im2Col {
                 }
                 let src = xn + iy * g.w * c
                 for ox in a..<b { copy(src + (ox * g.sw - g.left) * c, rowStart + (ox - ox0) * k, run) }
-                for ox in ox0..<ox1 where ox < a || ox >= b {
-                    let dst = rowStart + (ox - ox0) * k
-                    let x0 = ox * g.sw - g.left
-                    for kx in 0..<g.kw {
-                        let ix = x0 + kx
-                        if ix >= 0, ix < g.w {
-                            copy(src + ix * c, dst + kx * c, c)
-                        } else {
-                            (dst + kx * c).update(repeating: 0, count: c)
-                        }
-                    }
-                }
+                for ox in ox0..<a { border(src, g, ox: ox, into: rowStart + (ox - ox0) * k) }
+                for ox in b..<ox1 { border(src, g, ox: ox, into: rowStart + (ox - ox0) * k) }
             }
             q += ox1 - ox0
+        }
+    }
+
+    /// One window row of output column `ox` at a border: input row `src`
+    /// tap by tap, zeros where a tap falls in the padding.
+    @inline(__always)
+    static func border(_ src: UnsafePointer<Float>, _ g: ConvGeometry, ox: Int, into dst: UnsafeMutablePointer<Float>) {
+        let x0 = ox * g.sw - g.left
+        for kx in 0..<g.kw {
+            let ix = x0 + kx
+            if ix >= 0, ix < g.w {
+                copy(src + ix * g.c, dst + kx * g.c, g.c)
+            } else {
+                (dst + kx * g.c).update(repeating: 0, count: g.c)
+            }
         }
     }
 

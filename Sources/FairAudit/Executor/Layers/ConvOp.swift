@@ -73,33 +73,42 @@ struct ConvOp: LayerOp {
         }
         let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions
-        Dense.fillBias(p.has(.bias) ? p[.bias] : nil, rows: m, width: out, into: &output.data)
-        output.rows = x.rows
-        output.shape = g.outputShape(rank: options.rank, channels: out)
-        let beta: Float = p.has(.bias) ? 1 : 0
+        output.resize(rows: x.rows, shape: g.outputShape(rank: options.rank, channels: out))
+        let bias = p.has(.bias) ? p[.bias] : []
         let k = Im2Col.width(g)
         let kg = k / groups
         let og = out / groups
         let chunk = Im2Col.chunkRows(g)
         let scratch = cache.scratch
         Buffers.resize(&scratch.patches, min(chunk, m) * k)
+        guard x.data.count >= x.rows * g.inPositions * g.c, bias.isEmpty || bias.count >= out else { return }
         x.data.withUnsafeBufferPointer { px in
             kernel.withUnsafeBufferPointer { pk in
                 scratch.patches.withUnsafeMutableBufferPointer { pc in
                     output.data.withUnsafeMutableBufferPointer { po in
-                        guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress,
-                            let os = po.baseAddress
-                        else { return }
-                        var q0 = 0
-                        while q0 < m {
-                            let q1 = min(q0 + chunk, m)
-                            Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
-                            for gi in 0..<groups {
-                                gemm(
-                                    transA: false, transB: false, m: q1 - q0, n: og, k: kg, a: cs + gi * kg, lda: k,
-                                    b: ks + gi * og, ldb: out, beta: beta, c: os + q0 * out + gi * og, ldc: out)
+                        bias.withUnsafeBufferPointer { pb in
+                            guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress,
+                                let os = po.baseAddress
+                            else { return }
+                            var q0 = 0
+                            while q0 < m {
+                                let q1 = min(q0 + chunk, m)
+                                Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
+                                for gi in 0..<groups {
+                                    gemm(
+                                        transA: false, transB: false, m: q1 - q0, n: og, k: kg, a: cs + gi * kg,
+                                        lda: k, b: ks + gi * og, ldb: out, beta: 0, c: os + q0 * out + gi * og,
+                                        ldc: out)
+                                }
+                                // The bias added to the chunk's outputs while they are still in cache.
+                                if let b = pb.baseAddress {
+                                    for q in q0..<q1 {
+                                        let row = os + q * out
+                                        for o in 0..<out { row[o] += b[o] }
+                                    }
+                                }
+                                q0 = q1
                             }
-                            q0 = q1
                         }
                     }
                 }
