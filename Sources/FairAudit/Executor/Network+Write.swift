@@ -43,14 +43,16 @@ extension Network {
     /// ``FactorizedDenseOp``, any other in a ``FactorizedOp``. The factors
     /// are appended as tensors `<weight>#A`, `<weight>#B`; the weight stays,
     /// frozen, for ``write(into:)``. Does nothing unless node `i` is a whole
-    /// matrix-weighted layer and the sizes fit.
+    /// matrix-weighted layer; the factors must have the sizes above.
     mutating func factorize(node i: Int, a: [Float], b: [Float], rank: Int) {
         guard nodes.indices.contains(i), rank > 0, let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
             let k = nodes[i].params[op.matrixRole]
         else { return }
         let shape = parameterShapes[k]
         let (rows, cols) = op.matrixShape(shape)
-        guard a.count == rows * rank, b.count == rank * cols else { return }
+        precondition(
+            a.count == rows * rank && b.count == rank * cols,
+            "factors of \(a.count) and \(b.count) values for a \(rows)×\(cols) weight at rank \(rank)")
         let name = parameterNames[k]
         func append(_ v: [Float], _ suffix: String, _ shape: [Int], _ role: ParameterRole) -> Int {
             parameterNames.append(name + suffix)
