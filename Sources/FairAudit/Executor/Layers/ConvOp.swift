@@ -106,7 +106,7 @@ struct ConvOp: LayerOp {
                                         ldc: out)
                                 }
                                 // The bias added to the chunk's outputs while they are still in cache.
-                                if let b = pb.baseAddress {
+                                if pb.count >= out, let b = pb.baseAddress {  // an empty array may have an address
                                     for q in q0..<q1 {
                                         let row = os + q * out
                                         for o in 0..<out { row[o] += b[o] }
