@@ -45,10 +45,10 @@ extension Benchmark {
 
     /// The model paths on a real labeled file and model (e.g. adult_train and the Adult MLP).
     /// For an ONNX model, onnxruntime's forward pass on the same rows is
-    /// timed beside fairaudit's (`python`, when given).
+    /// timed beside fairaudit's (`python`, when given); `forwardOnly` stops after the forward pass.
     static func realModelPaths(
         data url: URL, model: URL, columns: CSVDataOptions, python: String? = nil,
-        dir: URL? = nil, repeats: Int = 5, record: (Measurement) -> Void
+        dir: URL? = nil, repeats: Int = 5, forwardOnly: Bool = false, record: (Measurement) -> Void
     ) throws {
         var data: LabeledData?
         let graph = try Plugins.formats.read(model)
@@ -68,24 +68,27 @@ extension Benchmark {
         {
             record(m)
         }
-        try modelPaths(model: graph, data: data, input: input, record: record)
+        try modelPaths(
+            model: graph, data: data, input: input, repeats: max(repeats, 5), forwardOnly: forwardOnly, record: record)
     }
 
     /// Forward, per-group Fisher, metrics + 200 bootstrap resamples and one
     /// fine-tuning epoch (the fastest of epochs 2–3, each method; the default
-    /// 20% validation split held out) on `data`.
+    /// 20% validation split held out) on `data`; only the forward pass (the
+    /// fastest of `repeats`) when `forwardOnly`.
     static func modelPaths(
-        model: ModelGraph, data: LabeledData, input: String,
+        model: ModelGraph, data: LabeledData, input: String, repeats: Int = 5, forwardOnly: Bool = false,
         record: (Measurement) -> Void
     ) throws {
         let rows = data.rowCount
         let net = try Network(graph: model)
         var scores: [Float] = []
-        let tForward = try best(5) { scores = try net.predictScores(features: data.features, rows: rows) }
+        let tForward = try best(repeats) { scores = try net.predictScores(features: data.features, rows: rows) }
         record(
             Measurement(
                 name: "forward", seconds: tForward.wall, cpuSeconds: tForward.cpu, amount: Double(rows), unit: "rows/s",
                 input: input))
+        if forwardOnly { return }
         let tFisher = try best(5) {
             _ = try net.groupFisher(
                 features: data.features, labels: data.labels, rowGroups: data.rowGroups,

@@ -76,6 +76,9 @@ public enum Benchmark {
         /// The Python whose `pandas.read_csv` (and `safetensors`/`torch.load`) is
         /// timed on the same generated files (nil skips it).
         public var python: String? = "python3"
+        /// On `dataFile`/`modelFile`, time only the forward pass (and
+        /// onnxruntime's on an ONNX model), not Fisher, metrics or fine-tuning.
+        public var forwardOnly = false
 
         /// Every path with the defaults.
         public init() {}
@@ -122,7 +125,7 @@ public enum Benchmark {
         if let data = options.dataFile, let model = options.modelFile {
             try realModelPaths(
                 data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
-                repeats: options.repeats, record: record)
+                repeats: options.repeats, forwardOnly: options.forwardOnly, record: record)
         }
         for (model, data) in zip(options.fitModels, options.fitData) {
             try fitPaths(

@@ -95,6 +95,12 @@ extension FairAuditCommand {
         )
         var only = false
 
+        @Flag(
+            help:
+                "On --data/--model, time only the forward pass as predict runs it (and onnxruntime's on an ONNX model), not Fisher, metrics or fine-tuning."
+        )
+        var forwardOnly = false
+
         @Flag(help: "Print one JSON array.")
         var json = false
 
@@ -132,6 +138,7 @@ extension FairAuditCommand {
             options.modelFile = model.map { URL(fileURLWithPath: $0) }
             options.dataColumns = CSVDataOptions(label: label, groups: group, ignore: ignore)
             options.repeats = repeats
+            options.forwardOnly = forwardOnly
             options.fitModels = fitModel.map { URL(fileURLWithPath: $0) }
             options.fitData = fitData.map { URL(fileURLWithPath: $0) }
             let keras = kerasPython ?? python
@@ -151,6 +158,15 @@ extension FairAuditCommand {
                 ])
             }
             emit(table.rendered())
+            if let ours = results.first(where: { $0.name == "forward" && $0.input != "synthetic" }),
+                let ort = results.first(where: { $0.name.hasPrefix("onnxruntime forward") }),
+                ours.cpuSeconds > 0, ort.cpuSeconds > 0
+            {
+                let perCPU = (ours.amount / ours.cpuSeconds) / (ort.amount / ort.cpuSeconds)
+                emit(
+                    "fairaudit forward / onnxruntime: \(Format.f(perCPU, 2))× the rows per CPU second, "
+                        + "\(Format.f(ours.throughput / ort.throughput, 2))× the rows per second (same rows, same run)")
+            }
         }
     }
 }

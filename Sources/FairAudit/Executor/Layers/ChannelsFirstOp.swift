@@ -4,6 +4,8 @@ import Foundation
 /// (`data_format: channels_first`, ONNX's NCHW): the input's channel axis
 /// moved last, the op run, the output's channel axis moved back first
 /// (outputs of one axis, as global pooling's, are left as they are).
+/// Convolution and pooling run forward on the channels-first samples as
+/// they are (``directForward(_:_:output:cache:)``).
 struct ChannelsFirstOp: LayerOp {
     var inner: any LayerOp
 
@@ -45,6 +47,7 @@ struct ChannelsFirstOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        if inputs.count == 1, directForward(inputs[0], p, output: &output, cache: &cache) { return }
         var out = Batch()
         inner.forward(inputs.map { Self.move($0, toLast: true) }, p, output: &out, cache: &cache)
         output = Self.move(out, toLast: false)
