@@ -91,20 +91,20 @@ enum Dense {
     /// squared, then one GEMM with the weights.
     static func accumulateSquares(
         x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-        weights: Membership, into out: [UnsafeMutablePointer<Double>],
-        scratch: LayerScratch = LayerScratch()
+        weights: Membership, into out: [UnsafeMutablePointer<Double>]
     ) {
         let rows = x.rows
         let nIn = x.lastAxis
         guard rows > 0 else { return }
         guard x.positions == 1 else {
             if roles.allSatisfy({ $0 == .kernel || $0 == .bias }) {
+                var buffer: [Float] = []  // one sample's gradient
                 d.withUnsafeBufferPointer { pd in
                     guard let db = pd.baseAddress, pd.count >= rows * x.positions * nOut else { return }
                     accumulateSharedSquares(
                         x: x, delta: db, nOut: nOut, layout: layout,
                         kernel: roles.firstIndex(of: .kernel).map { out[$0] },
-                        bias: roles.firstIndex(of: .bias).map { out[$0] }, weights: weights, scratch: &scratch.xRows)
+                        bias: roles.firstIndex(of: .bias).map { out[$0] }, weights: weights, scratch: &buffer)
                 }
                 return
             }
