@@ -23,9 +23,8 @@ extension Activation {
             case .relu: for i in 0..<n { a[i] = Swift.max(a[i], 0) }  // branch-free, vectorizes
             case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(a[i]) }
             case .tanh: for i in 0..<n { a[i] = Foundation.tanh(a[i]) }
-            case .gelu:  // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
-                for i in 0..<n { a[i] = 0.5 * a[i] * (1 + Foundation.erf(a[i] * 0.70710678118654752)) }
-            case .geluTanh: for i in 0..<n { a[i] = Activation.geluTanh(a[i]) }
+            case .gelu: Activation.geluInPlace(a, count: n)  // exact: z · Φ(z) = ½ z (1 + erf(z / √2))
+            case .geluTanh: Activation.geluTanhInPlace(a, count: n)
             case .elu: for i in 0..<n where a[i] <= 0 { a[i] = expm1(a[i]) }
             case .selu:
                 for i in 0..<n {
@@ -72,13 +71,8 @@ extension Activation {
                         let t = Foundation.tanh(z[i])
                         d[i] *= 1 - t * t
                     }
-                case .gelu:  // Φ(z) + z φ(z)
-                    for i in 0..<n {
-                        let x = z[i]
-                        let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
-                        d[i] *= cdf + x * exp(-0.5 * x * x) * 0.3989422804014327
-                    }
-                case .geluTanh: for i in 0..<n { d[i] *= Activation.geluTanhDerivative(z[i]) }
+                case .gelu: Activation.geluBackwardInPlace(d, z: z, count: n)  // Φ(z) + z φ(z)
+                case .geluTanh: Activation.geluTanhBackwardInPlace(d, z: z, count: n)
                 case .elu: for i in 0..<n where z[i] <= 0 { d[i] *= exp(z[i]) }
                 case .selu:
                     for i in 0..<n {
@@ -141,7 +135,8 @@ extension Activation {
         max(z, 0) + log1p(exp(-abs(z)))
     }
 
-    /// Softmax of each row in place, shifted by the row maximum.
+    /// Softmax of each row in place, shifted by the row maximum (libm `exp`:
+    /// the loss and output heads; attention uses ``FastMath/softmaxRows``).
     static func softmaxRows(_ a: UnsafeMutablePointer<Float>, count: Int, width: Int) {
         guard width > 0 else { return }
         for r in 0..<(count / width) {

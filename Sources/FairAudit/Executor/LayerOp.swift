@@ -45,6 +45,31 @@ final class LayerScratch {
     var patches: [Float] = []
     /// Batch normalization Fisher: the batch's normalized values `x̂`.
     var normalized: [Float] = []
+    /// Gradients inside a layer (attention: at its projections' outputs), kept from `backwardInputs`.
+    var inner: [[Float]] = []
+    /// The output gradient of the last `backwardInputs`, whose `delta`/`inner` the Fisher
+    /// accumulation that follows on the same gradient reuses (``reuses(_:)``).
+    var freshGradient: [Float] = []
+    var isFresh = false
+
+    /// Keeps `gradient` as the one `delta`/`inner` now belong to.
+    func markFresh(_ gradient: [Float]) {
+        Buffers.copy(gradient, into: &freshGradient)
+        isFresh = true
+    }
+
+    /// True when `delta`/`inner` were made from `gradient` by the last `backwardInputs`
+    /// (which no accumulation has used yet); clears the mark.
+    func reuses(_ gradient: [Float]) -> Bool {
+        defer { isFresh = false }
+        guard isFresh, freshGradient.count == gradient.count else { return false }
+        return freshGradient.withUnsafeBytes { a in
+            gradient.withUnsafeBytes { b in
+                guard let pa = a.baseAddress, let pb = b.baseAddress else { return a.count == b.count }
+                return memcmp(pa, pb, a.count) == 0
+            }
+        }
+    }
 }
 
 /// One kind of layer of the graph executor.

@@ -25,6 +25,13 @@ enum AttentionKernels {
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims
     ) {
+        if usesLoops(d) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: loopScratchCount(d)) { s in
+                guard let sb = s.baseAddress else { return }
+                attendLoops(q: q, k: k, v: v, probs: probs, c: c, scratch: sb, d)
+            }
+            return
+        }
         let qw = d.qkWidth
         let vw = d.vWidth
         for b in 0..<d.rows {
@@ -44,13 +51,18 @@ enum AttentionKernels {
     /// The backward of ``attend(q:k:v:probs:c:_:)`` from `∂ℓ/∂C`:
     /// `dP = dC Vᵀ`, `dV = Pᵀ dC`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,
     /// `dQ = scale · dS K` (the gradient of the unscaled query projection),
-    /// `dK = dSᵀ Q`. `scratch` holds `tq · tv` values.
+    /// `dK = dSᵀ Q`. `scratch` holds ``loopScratchCount(_:)`` values.
     static func backward(
         dc: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         probs: UnsafePointer<Float>, scale: Float, dq: UnsafeMutablePointer<Float>,
         dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, _ d: AttentionDims
     ) {
+        if usesLoops(d) {
+            backwardLoops(
+                dc: dc, q: q, k: k, v: v, probs: probs, scale: scale, dq: dq, dk: dk, dv: dv, scratch: scratch, d)
+            return
+        }
         let qw = d.qkWidth
         let vw = d.vWidth
         for b in 0..<d.rows {

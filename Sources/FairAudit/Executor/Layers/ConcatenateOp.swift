@@ -35,15 +35,34 @@ struct ConcatenateOp: LayerOp {
         }
         let (outer, inner) = blocks(shape, a)
         output.resize(rows: inputs[0].rows, shape: shape)
-        var o = 0
-        for r in 0..<inputs[0].rows {
-            for b in 0..<outer {
-                for x in inputs {
-                    let len = x.shape[a] * inner
-                    let base = (r * outer + b) * len
-                    for j in 0..<len { output.data[o + j] = x.data[base + j] }
-                    o += len
+        let count = inputs[0].rows * outer
+        let width = shape[a] * inner
+        output.data.withUnsafeMutableBufferPointer { po in
+            guard let out = po.baseAddress, po.count >= count * width else { return }
+            var offset = 0
+            for x in inputs {
+                let len = x.shape[a] * inner
+                x.data.withUnsafeBufferPointer { px in
+                    guard let src = px.baseAddress, px.count >= count * len else { return }
+                    Self.scatter(src, blocks: count, length: len, into: out + offset, stride: width)
                 }
+                offset += len
+            }
+        }
+    }
+
+    /// `out[b·stride + j] = src[b·len + j]`: one input's blocks into its columns of the output
+    /// (a short copy loop for the few floats a block of a tabular model holds, `memcpy` beyond).
+    @inline(__always) static func scatter(
+        _ src: UnsafePointer<Float>, blocks: Int, length len: Int, into out: UnsafeMutablePointer<Float>, stride: Int
+    ) {
+        if len >= 16 {
+            for b in 0..<blocks { (out + b * stride).update(from: src + b * len, count: len) }
+        } else {
+            for b in 0..<blocks {
+                let s = src + b * len
+                let o = out + b * stride
+                for j in 0..<len { o[j] = s[j] }
             }
         }
     }
@@ -82,21 +101,18 @@ struct ConcatenateOp: LayerOp {
             gradInputs[k].resize(rows: inputs[k].rows, shape: inputs[k].shape)
             hasGradient[k] = true
         }
+        let count = gradOut.rows * outer
+        let width = gradOut.shape[a] * inner
         gradOut.data.withUnsafeBufferPointer { pg in
-            guard let g = pg.baseAddress else { return }
-            var o = 0
-            for r in 0..<gradOut.rows {
-                for b in 0..<outer {
-                    for k in inputs.indices {
-                        let len = inputs[k].shape[a] * inner
-                        let base = (r * outer + b) * len
-                        gradInputs[k].data.withUnsafeMutableBufferPointer { d in
-                            guard let dst = d.baseAddress else { return }
-                            (dst + base).update(from: g + o, count: len)
-                        }
-                        o += len
-                    }
+            guard let g = pg.baseAddress, pg.count >= count * width else { return }
+            var offset = 0
+            for k in inputs.indices {
+                let len = inputs[k].shape[a] * inner
+                gradInputs[k].data.withUnsafeMutableBufferPointer { d in
+                    guard let dst = d.baseAddress, d.count >= count * len else { return }
+                    for b in 0..<count { (dst + b * len).update(from: g + offset + b * width, count: len) }
                 }
+                offset += len
             }
         }
     }

@@ -97,6 +97,17 @@ enum Dense {
         let nIn = x.lastAxis
         guard rows > 0 else { return }
         guard x.positions == 1 else {
+            if roles.allSatisfy({ $0 == .kernel || $0 == .bias }) {
+                var buffer: [Float] = []  // one sample's gradient
+                d.withUnsafeBufferPointer { pd in
+                    guard let db = pd.baseAddress, pd.count >= rows * x.positions * nOut else { return }
+                    accumulateSharedSquares(
+                        x: x, delta: db, nOut: nOut, layout: layout,
+                        kernel: roles.firstIndex(of: .kernel).map { out[$0] },
+                        bias: roles.firstIndex(of: .bias).map { out[$0] }, weights: weights, scratch: &buffer)
+                }
+                return
+            }
             for (k, role) in roles.enumerated() {
                 let s = sampleGradients(d, x: x, nOut: nOut, layout: layout, role: role)
                 DenseOp.addWeightedSquares(s, rows: rows, weights: weights, into: out[k])

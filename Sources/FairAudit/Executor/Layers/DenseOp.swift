@@ -101,7 +101,7 @@ struct DenseOp: LayerOp {
         roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
     ) {
         let s = cache.scratch
-        writeDelta(gradOut, cache: cache, into: &s.delta)
+        if !s.reuses(gradOut.data) { writeDelta(gradOut, cache: cache, into: &s.delta) }
         Dense.accumulateSquares(
             x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,
             weights: weights, into: out)
@@ -113,7 +113,8 @@ struct DenseOp: LayerOp {
         activation.backwardInPlace(&d, z: cache.pre, width: gradOut.lastAxis, slope: slope)
     }
 
-    /// `∂ℓ/∂x = δ Wᵀ` into the reused batch, `δ` kept in the scratch.
+    /// `∂ℓ/∂x = δ Wᵀ` into the reused batch, `δ` kept in the scratch for the
+    /// Fisher accumulation that follows on the same gradient.
     func backwardInputs(
         _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
         into gradInputs: inout [Batch], hasGradient: inout [Bool]
@@ -124,6 +125,7 @@ struct DenseOp: LayerOp {
         let m = x.rows * x.positions
         let s = cache.scratch
         writeDelta(gradOut, cache: cache, into: &s.delta)
+        s.markFresh(gradOut.data)  // the Fisher accumulation that follows reuses δ
         gradInputs[0].resize(rows: x.rows, shape: x.shape)
         gemm(
             s.delta, transA: false, p[.kernel], transB: layout == .inOut, m: m, n: nIn, k: nOut,

@@ -22,10 +22,11 @@ struct EmbeddingOp: LayerOp {
         return inputs[0] + [t[1]]
     }
 
-    /// The table row of an id, clamped to the table.
+    /// The table row of an id (rounded half away from zero), clamped to the
+    /// table; clamped as a float first, so no id converts out of range.
     @inline(__always) func row(_ id: Float, rows: Int) -> Int {
         guard id.isFinite else { return 0 }
-        return min(max(Int(id.rounded()), 0), rows - 1)
+        return min(Int(min(max(id, 0), Float(rows - 1)) + 0.5), rows - 1)
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
@@ -41,7 +42,17 @@ struct EmbeddingOp: LayerOp {
             table.withUnsafeBufferPointer { pt in
                 output.data.withUnsafeMutableBufferPointer { po in
                     guard let t = pt.baseAddress, let o = po.baseAddress else { return }
-                    for (i, id) in pi.enumerated() { (o + i * d).update(from: t + row(id, rows: rows) * d, count: d) }
+                    if d >= 16 {
+                        for (i, id) in pi.enumerated() {
+                            (o + i * d).update(from: t + row(id, rows: rows) * d, count: d)
+                        }
+                    } else {  // a few floats per id: a loop, not a memcpy call each
+                        for (i, id) in pi.enumerated() {
+                            let src = t + row(id, rows: rows) * d
+                            let dst = o + i * d
+                            for j in 0..<d { dst[j] = src[j] }
+                        }
+                    }
                 }
             }
         }

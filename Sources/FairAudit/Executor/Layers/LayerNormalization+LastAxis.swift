@@ -35,14 +35,8 @@ extension LayerNormalizationOp {
                                     let xv = xs + v * w
                                     let hv = hs + v * w
                                     let ov = os + v * w
-                                    var sum: Float = 0
-                                    for i in 0..<w { sum += xv[i] }
-                                    let mean = sum / count
-                                    var sq: Float = 0
-                                    for i in 0..<w {
-                                        let d = xv[i] - mean
-                                        sq += d * d
-                                    }
+                                    let mean = FastMath.dot(xv, nil, count: w) / count
+                                    let sq = FastMath.squaredDeviations(xv, from: mean, count: w)
                                     let inv = 1 / (sq / count + eps).squareRoot()
                                     ss[v] = inv
                                     for i in 0..<w {
@@ -62,15 +56,22 @@ extension LayerNormalizationOp {
     /// `dx = (1/σ) (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))`, `ĝ = g ⊙ γ`, per vector of the last axis.
     func inputGradientLastAxis(_ gradOut: Batch, _ p: LayerParams, cache: LayerCache) -> Batch {
         var dx = gradOut
+        writeInputGradientLastAxis(gradOut, p, cache: cache, into: &dx.data)
+        return dx
+    }
+
+    /// ``inputGradientLastAxis(_:_:cache:)`` into `dx` (sized like `gradOut`; its storage reused).
+    func writeInputGradientLastAxis(_ gradOut: Batch, _ p: LayerParams, cache: LayerCache, into dx: inout [Float]) {
         let w = gradOut.lastAxis
         let n = gradOut.rows * gradOut.positions
-        guard w > 0, cache.pre.count >= n * w, cache.stats.count >= n else { return dx }
+        Buffers.resize(&dx, gradOut.data.count)
+        guard w > 0, cache.pre.count >= n * w, cache.stats.count >= n, gradOut.data.count >= n * w else { return }
         let gamma = p[.gamma].count == w ? p[.gamma] : [Float](repeating: 1, count: w)
         let count = Float(w)
         gradOut.data.withUnsafeBufferPointer { pgo in
             cache.pre.withUnsafeBufferPointer { ph in
                 cache.stats.withUnsafeBufferPointer { ps in
-                    dx.data.withUnsafeMutableBufferPointer { pd in
+                    dx.withUnsafeMutableBufferPointer { pd in
                         gamma.withUnsafeBufferPointer { pg in
                             guard let go = pgo.baseAddress, let hs = ph.baseAddress, let ss = ps.baseAddress,
                                 let ds = pd.baseAddress, let g = pg.baseAddress
@@ -78,24 +79,17 @@ extension LayerNormalizationOp {
                             for v in 0..<n {
                                 let gv = go + v * w
                                 let hv = hs + v * w
-                                let dv = ds + v * w
-                                var m1: Float = 0
-                                var m2: Float = 0
-                                for i in 0..<w {
-                                    let gh = gv[i] * g[i]
-                                    m1 += gh
-                                    m2 += gh * hv[i]
-                                }
-                                m1 /= count
-                                m2 /= count
+                                let gh = ds + v * w  // ĝ = g ⊙ γ, then dx over it
+                                for i in 0..<w { gh[i] = gv[i] * g[i] }
+                                let m1 = FastMath.dot(gh, nil, count: w) / count
+                                let m2 = FastMath.dot(gh, hv, count: w) / count
                                 let inv = ss[v]
-                                for i in 0..<w { dv[i] = inv * (gv[i] * g[i] - m1 - hv[i] * m2) }
+                                for i in 0..<w { gh[i] = inv * (gh[i] - m1 - hv[i] * m2) }
                             }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }

@@ -141,14 +141,17 @@ struct LayerNormalizationOp: LayerOp {
         into gradInputs: inout [Batch], hasGradient: inout [Bool]
     ) {
         let x = inputs[0]
+        gradInputs[0].resize(rows: x.rows, shape: x.shape)
+        hasGradient[0] = true
+        if normalizesLastAxis(x.shape) {
+            return writeInputGradientLastAxis(gradOut, p, cache: cache, into: &gradInputs[0].data)
+        }
         let m = cache.axisMap ?? map(x.shape)
         let w = x.width
         let gc = m.groupCount
         let gamma = p[.gamma]
         let count = Float(m.paramCount)
         let hasGamma = !gamma.isEmpty
-        gradInputs[0].resize(rows: x.rows, shape: x.shape)
-        hasGradient[0] = true
         let s = cache.scratch
         Buffers.resize(&s.xRows, 2 * gc)
         guard gamma.isEmpty || gamma.count >= m.paramCount, gradOut.data.count >= x.rows * w,

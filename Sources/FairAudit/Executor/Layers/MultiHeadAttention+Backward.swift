@@ -9,26 +9,33 @@ extension MultiHeadAttentionOp {
 
     /// `dC = G W_oᵀ`, then the attention backward per sample and head.
     func deltas(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache) -> Deltas {
+        var r = Deltas(dq: [], dk: [], dv: [], dc: [])
+        writeDeltas(gradOut, inputs, p, cache: cache, into: &r)
+        return r
+    }
+
+    /// ``deltas(_:_:_:cache:)`` into `r`, reusing its storage.
+    func writeDeltas(_ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache, into r: inout Deltas) {
         let d = dims(inputs)
         let out = gradOut.lastAxis
         let qn = d.rows * d.tq * d.qkWidth
         let kn = d.rows * d.tv * d.qkWidth
         let vn = d.rows * d.tv * d.vWidth
-        var r = Deltas(
-            dq: [Float](repeating: 0, count: qn), dk: [Float](repeating: 0, count: kn),
-            dv: [Float](repeating: 0, count: vn), dc: [Float](repeating: 0, count: d.rows * d.tq * d.vWidth))
-        guard d.rows > 0, d.tq > 0, d.tv > 0, cache.pre.count >= qn + kn + vn else { return r }
+        Buffers.resize(&r.dq, qn)
+        Buffers.resize(&r.dk, kn)
+        Buffers.resize(&r.dv, vn)
+        Buffers.resize(&r.dc, d.rows * d.tq * d.vWidth)
+        guard d.rows > 0, d.tq > 0, d.tv > 0, cache.pre.count >= qn + kn + vn else { return }
         gemm(
             gradOut.data, transA: false, p[.outputKernel], transB: true, m: d.rows * d.tq, n: d.vWidth, k: out,
             lda: out, ldb: out, into: &r.dc, beta: 0)
-        var scratch = [Float](repeating: 0, count: d.tq * d.tv)
-        cache.pre.withUnsafeBufferPointer { pre in
-            cache.stats.withUnsafeBufferPointer { probs in
-                r.dc.withUnsafeBufferPointer { dc in
-                    r.dq.withUnsafeMutableBufferPointer { dq in
-                        r.dk.withUnsafeMutableBufferPointer { dk in
-                            r.dv.withUnsafeMutableBufferPointer { dv in
-                                scratch.withUnsafeMutableBufferPointer { sc in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: AttentionKernels.loopScratchCount(d)) { sc in
+            cache.pre.withUnsafeBufferPointer { pre in
+                cache.stats.withUnsafeBufferPointer { probs in
+                    r.dc.withUnsafeBufferPointer { dc in
+                        r.dq.withUnsafeMutableBufferPointer { dq in
+                            r.dk.withUnsafeMutableBufferPointer { dk in
+                                r.dv.withUnsafeMutableBufferPointer { dv in
                                     guard let q = pre.baseAddress, let pb = probs.baseAddress, let dcb = dc.baseAddress,
                                         let dqb = dq.baseAddress, let dkb = dk.baseAddress, let dvb = dv.baseAddress,
                                         let s = sc.baseAddress
@@ -43,7 +50,23 @@ extension MultiHeadAttentionOp {
                 }
             }
         }
+    }
+
+    /// The deltas kept in the scratch (moved out: put them back with ``keep(_:in:)``).
+    func takeDeltas(_ s: LayerScratch) -> Deltas {
+        var r = Deltas(dq: [], dk: [], dv: [], dc: [])
+        if s.inner.count == 4 {
+            swap(&r.dq, &s.inner[0])
+            swap(&r.dk, &s.inner[1])
+            swap(&r.dv, &s.inner[2])
+            swap(&r.dc, &s.inner[3])
+        }
         return r
+    }
+
+    /// Puts deltas back into the scratch.
+    func keep(_ r: Deltas, in s: LayerScratch) {
+        s.inner = [r.dq, r.dk, r.dv, r.dc]
     }
 
     /// Each projection: its input, its gradient at the output, its width, and its kernel and bias roles.
@@ -117,16 +140,57 @@ extension MultiHeadAttentionOp {
         return []
     }
 
-    /// The deltas once for every role, then per role: per-sample sums over
-    /// positions, squared, one GEMM with the weights.
+    /// `∂ℓ/∂x = δ Wᵀ` for the query, key and value projections (the key's
+    /// added to the value's when the key is the value), the deltas kept for
+    /// the Fisher accumulation that follows on the same gradient.
+    func backwardInputs(
+        _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
+        into gradInputs: inout [Batch], hasGradient: inout [Bool]
+    ) {
+        let s = cache.scratch
+        var r = takeDeltas(s)
+        writeDeltas(gradOut, inputs, p, cache: cache, into: &r)
+        let d = dims(inputs)
+        let xk = key(inputs)
+        // (input slot, delta, its width, kernel, accumulate into the slot)
+        let separateKey = inputs.count > 2
+        let parts: [(Int, KeyPath<Deltas, [Float]>, Int, ParameterRole, Bool)] = [
+            (0, \.dq, d.qkWidth, .queryKernel, false), (1, \.dv, d.vWidth, .valueKernel, false),
+            (separateKey ? 2 : 1, \.dk, d.qkWidth, .keyKernel, !separateKey),
+        ]
+        for (slot, path, nOut, kernel, add) in parts {
+            let x = slot == 2 ? xk : inputs[slot]
+            if !add { gradInputs[slot].resize(rows: x.rows, shape: x.shape) }
+            gemm(
+                r[keyPath: path], transA: false, p[kernel], transB: true, m: x.rows * x.positions, n: x.lastAxis,
+                k: nOut, lda: nOut, ldb: nOut, into: &gradInputs[slot].data, beta: add ? 1 : 0)
+            hasGradient[slot] = true
+        }
+        keep(r, in: s)
+        s.markFresh(gradOut.data)
+    }
+
+    /// The deltas once for every role (those ``backwardInputs`` kept when
+    /// fresh), then per projection: each sample's sum over positions,
+    /// squared and added with the weights (``Dense/accumulateSharedSquares``).
     func accumulateSquaredSampleGrads(
         _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
         roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
     ) {
-        let proj = projections(gradOut, inputs, cache: cache, deltas: deltas(gradOut, inputs, p, cache: cache))
-        for (k, role) in roles.enumerated() {
-            Self.addWeightedSquares(
-                Self.sampleGradients(proj, role: role), rows: gradOut.rows, weights: weights, into: out[k])
+        let s = cache.scratch
+        var r = takeDeltas(s)
+        if !s.reuses(gradOut.data) { writeDeltas(gradOut, inputs, p, cache: cache, into: &r) }
+        for (x, delta, nOut, kernel, bias) in projections(gradOut, inputs, cache: cache, deltas: r) {
+            let kOut = roles.firstIndex(of: kernel).map { out[$0] }
+            let bOut = roles.firstIndex(of: bias).map { out[$0] }
+            guard kOut != nil || bOut != nil else { continue }
+            delta.withUnsafeBufferPointer { pd in
+                guard let db = pd.baseAddress, pd.count >= x.rows * x.positions * nOut else { return }
+                Dense.accumulateSharedSquares(
+                    x: x, delta: db, nOut: nOut, layout: .inOut, kernel: kOut, bias: bOut, weights: weights,
+                    scratch: &s.xRows)
+            }
         }
+        keep(r, in: s)
     }
 }

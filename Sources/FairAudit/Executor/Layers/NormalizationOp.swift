@@ -64,6 +64,14 @@ struct NormalizationOp: LayerOp {
                         else { return }
                         let mean = st
                         let inv = st + pc
+                        if w == pc, (0..<w).allSatisfy({ param[$0] == $0 }) {  // over the last axis: contiguous
+                            for r in 0..<x.rows {
+                                let xr = xs + r * w
+                                let o = out + r * w
+                                for i in 0..<w { o[i] = (xr[i] - mean[i]) * inv[i] }
+                            }
+                            return
+                        }
                         for r in 0..<x.rows {
                             for i in 0..<w {
                                 let k = r * w + i
