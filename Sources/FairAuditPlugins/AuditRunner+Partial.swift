@@ -37,6 +37,7 @@ extension AuditRunner {
     public static func partial(
         _ request: AuditRequest, modelPath: String, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> AuditPartial {
+        let request = try checked(request)
         progress("reading \(request.model.lastPathComponent)")
         var graph = try request.formats.read(request.model, options: request.readOptions)
         try request.architecture(&graph)
@@ -96,7 +97,7 @@ extension AuditRunner {
             positive: request.dataOptions.positive, groupColumns: data.groupColumns,
             featureNames: data.featureNames, options: o, rowIDs: ranges, fairness: sums)
         partial.fisher = try fisher?.partial(groupNames: data.groupNames, order: folded.groupOrder)
-        partial.fisherTop = o.top
+        partial.fisherTop = try FisherAudit.options(o).top
         return partial
     }
 
@@ -105,8 +106,8 @@ extension AuditRunner {
     /// every group's row count over all shards (`options.nullCounts`): the
     /// null draws with those proportions, and a shard sees only its own.
     static func fisherStream(_ request: AuditRequest, graph: ModelGraph) throws -> FisherStream? {
-        guard request.audits.contains(where: { $0.name == FisherAudit.name }) else { return nil }
-        if request.options.permutations > 0 && request.options.nullCounts == nil {
+        guard request.audits.contains(where: { $0 == FisherAudit.self }) else { return nil }
+        if try FisherAudit.options(request.options).permutations > 0 && request.options.nullCounts == nil {
             throw FairAuditError.invalidInput(
                 path: request.data.path,
                 reason:
@@ -127,7 +128,8 @@ extension AuditRunner {
         var results = [result]
         if let fisher = partial.fisher {
             var options = partial.options
-            options.top = partial.fisherTop
+            options.audits[FisherAudit.self].top = partial.fisherTop
+            options.formats = Plugins.formats
             results.append(try FisherAudit.result(fisher, options: options))
         }
         let graph = ModelGraph(format: partial.modelFormat, layout: partial.modelLayout, tensors: [])

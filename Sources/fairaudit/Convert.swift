@@ -87,19 +87,3 @@ extension FairAuditCommand {
         }
     }
 }
-
-/// Checks an output path before any work: never the input itself, never an
-/// existing file without `--force`.
-enum OutputGuard {
-    static func check(_ output: URL, input: URL, force: Bool) throws {
-        let a = output.resolvingSymlinksInPath().standardizedFileURL.path
-        let b = input.resolvingSymlinksInPath().standardizedFileURL.path
-        if a == b {
-            throw FairAuditError.invalidInput(
-                path: output.path, reason: "is the input file; fairaudit never writes over its input")
-        }
-        if FileManager.default.fileExists(atPath: output.path) && !force {
-            throw FairAuditError.outputExists(path: output.path)
-        }
-    }
-}

@@ -76,76 +76,45 @@ extension FairAuditCommand {
                 throw ValidationError("Missing MODEL (or `model =` in fairaudit.toml).")
             }
             let input = URL(fileURLWithPath: modelPath)
-            let outPath = output ?? FixOutput.defaultPath(for: modelPath)
-            let out = URL(fileURLWithPath: outPath)
+            let out = URL(fileURLWithPath: output ?? FixOutput.defaultPath(for: modelPath))
             try OutputGuard.check(out, input: input, force: force)
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
             var options = try training.fixOptions(policy: policyFile)
             if let threshold { options.threshold = threshold }
             try options.validate()
-            let evalPath = eval ?? policyFile?.eval.map { policyFile?.resolve($0) ?? $0 }
-
-            let format = try Plugins.formats.format(for: input)
-            var graph = try format.read(input, options: architecture.readOptions)
             let arch = architecture
-            try arch.apply(to: &graph, required: true, policy: policyFile)
-            let network = try ModelErrors.naming(modelPath) {
-                try Network(graph: Fixer.startingGraph(graph, options: options))
+            var request = FixRequest(
+                model: input, data: URL(fileURLWithPath: dataPath), dataOptions: csv, options: options, output: out,
+                architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
+            request.rereadArchitecture = { graph in
+                try arch.apply(to: &graph, required: true, policy: policyFile, quiet: true)
             }
-            var csvOptions = csv
-            csvOptions.expectedFeatureCount = network.inputWidth
-            let train = try DataLoading.load(
-                from: URL(fileURLWithPath: dataPath), options: csvOptions, network: network)
-            let evalData = try evalPath.map {
-                try DataLoading.load(from: URL(fileURLWithPath: $0), options: csvOptions, network: network)
+            request.readOptions = arch.readOptions
+            request.eval = (eval ?? policyFile?.eval.map { policyFile?.resolve($0) ?? $0 }).map {
+                URL(fileURLWithPath: $0)
             }
+            request.overwrite = force
+            request.threshold = threshold ?? policyFile?.threshold ?? 0.5
+            request.writeBest = writeBest
+            request.forceWrite = forceWrite
 
             let progress = Progress()
-            progress.update("fix: \(options.method.rawValue) on \(train.rowCount) rows")
-            let result = try Fixer.fix(graph: graph, data: train, options: options) { log in
-                progress.update(
-                    "epoch \(log.epoch)/\(options.epochs): train loss \(Format.f(log.trainLoss, 4)), validation loss \(Format.f(log.validationLoss, 4)), \(Format.f(log.seconds, 2)) s"
-                )
-            }
+            let outcome = try FixRunner.run(request) { progress.update($0) }
             progress.done()
-
-            let write =
-                result.outcome.shouldWrite || writeBest && !options.targets.isEmpty
-                || forceWrite && options.targets.isEmpty
-            let heldOut = evalData ?? train.subset(result.validationIndices)
-            let fixedNetwork = try Network(graph: result.graph)
-            if write {
-                let expected = try Fixer.predictions(graph: result.graph, data: heldOut, limit: 512)
-                try AtomicFile.write(
-                    to: out, overwrite: force,
-                    produce: { tmp in
-                        try format.write(result.graph, to: tmp, basedOn: input)
-                    },
-                    verify: { tmp in
-                        var reread = try Plugins.formats.read(tmp, options: arch.readOptions)
-                        try KerasConfig.carryArchitecture(from: graph, to: &reread)
-                        try arch.apply(to: &reread, required: true, policy: policyFile, quiet: true)
-                        try Fixer.verifyPredictions(expected: expected, reread: reread, data: heldOut, path: out.path)
-                    })
-            }
-
-            let t = threshold ?? policyFile?.threshold ?? 0.5
-            let comparison = try FixComparison(
-                before: network, after: fixedNetwork, data: heldOut, threshold: t,
-                evalSource: evalPath ?? "validation split", result: result,
-                options: options, output: write ? outPath : nil)
-            if let html { try ReportOptions.write(comparison.html, to: html) }
-            emit(json ? comparison.json.serialized(pretty: true) : comparison.text)
+            let result = outcome.result
+            if let html { try ReportOptions.write(outcome.comparison.html, to: html) }
+            emit(json ? outcome.comparison.json.serialized(pretty: true) : outcome.comparison.text)
             switch result.outcome {
             case .notWorse, .targetsMet: break
             case .targetsMissed(let text):
                 throw GateFailure(
                     description:
                         "fairaudit: no epoch met every target on the validation split; best trade-off (epoch \(result.chosenEpoch)): \(text); "
-                        + (write ? "wrote it anyway (--write-best)" : "nothing written (--write-best writes it anyway)")
+                        + (outcome.written != nil
+                            ? "wrote it anyway (--write-best)" : "nothing written (--write-best writes it anyway)")
                 )
             case .worse(let text):
-                if !write {
+                if outcome.written == nil {
                     throw GateFailure(description: "fairaudit: not written: \(text) (--force-write writes it anyway)")
                 }
                 note("written although \(text) (--force-write)")

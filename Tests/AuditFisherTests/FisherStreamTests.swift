@@ -19,9 +19,9 @@ import Testing
 
     static func options(permutations: Int) -> AuditOptions {
         var o = AuditOptions()
-        o.permutations = permutations
+        o.audits[FisherAudit.self].permutations = permutations
         o.seed = 5
-        o.top = 5
+        o.audits[FisherAudit.self].top = 5
         o.minGroupSize = 10
         return o
     }

@@ -8,7 +8,7 @@ extension FisherAudit: StreamingAudit {
     /// must be given (the runner counts the groups first when it is not:
     /// ``needsGroupCounts(_:)``).
     public static func accumulator(graph: ModelGraph, options: AuditOptions) throws -> any AuditAccumulator {
-        if options.permutations > 0 && options.nullCounts == nil {
+        if try Self.options(options).permutations > 0 && options.nullCounts == nil {
             throw FisherError.invalidOption(
                 name: "null-counts",
                 reason:
@@ -22,7 +22,8 @@ extension FisherAudit: StreamingAudit {
     /// The permutation null draws with every group's row count over all
     /// rows: they must be known before the first row is folded.
     public static func needsGroupCounts(_ options: AuditOptions) -> Bool {
-        options.permutations > 0 && options.nullCounts == nil
+        // Options that do not read are refused when the sums are made.
+        ((try? Self.options(options))?.permutations ?? 0) > 0 && options.nullCounts == nil
     }
 }
 
@@ -81,9 +82,10 @@ public final class FisherStream: AuditAccumulator {
     public func finish(_ end: AuditStreamEnd) throws -> AuditResult {
         let data = end.data
         let o = end.options
+        let f = try FisherAudit.options(o)
         end.progress(
-            "fisher: \(o.fisher) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows"
-                + (o.permutations > 0 ? ", the data's groups and \(o.permutations) permutation rounds in one pass" : "")
+            "fisher: \(f.kind.rawValue) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows"
+                + (f.permutations > 0 ? ", the data's groups and \(f.permutations) permutation rounds in one pass" : "")
         )
         let merged = try FisherPartial.merged(
             [try partial(groupNames: data.groupNames, order: end.groupOrder)], order: data.groupNames)
