@@ -4,8 +4,42 @@ import Foundation
 extension AuditRunner {
     /// True when every audit of `request` folds rows into sums
     /// (``StreamingAudit``), so the rows need not be held.
+    /// An audit that needs every group's row count first (the Fisher's
+    /// permutation null) has them counted in a first pass over the data, so
+    /// rows from standard input, which cannot be read twice, are held instead.
     static func canFold(_ request: AuditRequest) -> Bool {
-        !request.audits.isEmpty && request.audits.allSatisfy { $0 is any StreamingAudit.Type }
+        let streaming = request.audits.compactMap { $0 as? any StreamingAudit.Type }
+        guard !request.audits.isEmpty, streaming.count == request.audits.count else { return false }
+        return !request.dataOptions.standardInput || !streaming.contains { $0.needsGroupCounts(request.options) }
+    }
+
+    /// Every group's row count over all rows of `request.data`, named as the
+    /// data names its groups, from a first pass that keeps nothing and, in a
+    /// CSV, parses no feature cell (the rows counted are the rows the audit
+    /// folds: a row that the second pass refuses stops the audit there).
+    static func groupCounts(_ request: AuditRequest, options: CSVDataOptions, network: Network) throws -> [String: Int]
+    {
+        var counting = options
+        if !DataLoading.isZip(request.data) {
+            counting.features = []
+            counting.expectedFeatureCount = nil
+            counting.inputColumns = [:]
+        }
+        var perStream: [Int] = []
+        let folded = try DataLoading.fold(
+            from: request.data, options: counting, network: network, tuning: request.readTuning,
+            arrayChunkRows: request.arrayChunkRows
+        ) { chunk in
+            for g in chunk.groups where g >= 0 {
+                if g >= perStream.count { perStream += repeatElement(0, count: g + 1 - perStream.count) }
+                perStream[g] += 1
+            }
+        }
+        var counts: [String: Int] = [:]
+        for (s, n) in perStream.enumerated() where s < folded.groupOrder.count {
+            counts[folded.data.groupNames[folded.groupOrder[s]], default: 0] += n
+        }
+        return counts
     }
 
     /// The audits' results from one pass over the rows: each parsed chunk is
@@ -17,6 +51,14 @@ extension AuditRunner {
         timing: inout [(String, Double)],
         progress: @escaping @Sendable (String) -> Void
     ) throws -> (LabeledData, [AuditResult]) {
+        var request = request
+        let t0 = Date()
+        if request.audits.contains(where: {
+            ($0 as? any StreamingAudit.Type)?.needsGroupCounts(request.options) == true
+        }) {
+            progress("counting the groups of \(request.data.lastPathComponent) (a first pass; --null-counts skips it)")
+            request.options.nullCounts = try groupCounts(request, options: options, network: network)
+        }
         let audits = try request.audits.map { audit -> (any Audit.Type, any AuditAccumulator) in
             guard let streaming = audit as? any StreamingAudit.Type else {
                 throw FairAuditError.invalidInput(
@@ -32,7 +74,6 @@ extension AuditRunner {
                 folding[k] += Date().timeIntervalSince(t)
             }
         }
-        let t0 = Date()
         let offset = request.options.rowOffset
         let byColumn = request.rowIDColumn != nil
         let folded = try DataLoading.fold(
@@ -51,6 +92,7 @@ extension AuditRunner {
         }
         try scorer.finish()
         let wall = Date().timeIntervalSince(t0)
+        // A first pass counting the groups counts as reading.
         timing.append(("read_data_s", wall - scorer.scoringSeconds - folding.reduce(0, +)))
         timing.append(("predict_s", scorer.scoringSeconds))
         var data = folded.data

@@ -26,16 +26,16 @@ extension AuditRunner {
         return column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
     }
 
-    /// Reads the model, then the rows in chunks of about `chunkBytes` of CSV
-    /// (memory flat in the number of rows), scores each chunk and adds its
-    /// sufficient statistics up (`fairaudit audit --partial`): the fairness
-    /// cells and, when the request runs the Fisher audit, the Fisher sums of
-    /// the same rows (its null drawing with `options.nullCounts`, which a
-    /// shard must be given when there are permutation rounds). Refuses a row
-    /// id that appears twice.
+    /// Reads the model, then the rows as `audit` with every audit folding
+    /// does (``folded(_:options:graph:network:timing:progress:)``): each
+    /// parsed chunk scored and folded into the fairness sums and, when the
+    /// request runs the Fisher audit, the Fisher sums of the same rows (its
+    /// null drawing with `options.nullCounts`, which a shard must be given
+    /// when there are permutation rounds), then dropped — memory flat in the
+    /// number of rows (`fairaudit audit --partial`). Refuses a row id that
+    /// appears twice.
     public static func partial(
-        _ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
-        progress: @escaping @Sendable (String) -> Void = { _ in }
+        _ request: AuditRequest, modelPath: String, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> AuditPartial {
         let request = try checked(request)
         progress("reading \(request.model.lastPathComponent)")
@@ -45,71 +45,67 @@ extension AuditRunner {
         guard let label = request.dataOptions.label else {
             throw FairAuditError.invalidInput(path: request.data.path, reason: "a partial audit needs a label column")
         }
-        var options = try DataLoading.csvOptions(request.dataOptions, network: network, source: request.data.path)
+        var options = request.dataOptions
         options.expectedFeatureCount = network.inputWidth
-        if let idColumn = request.rowIDColumn {
-            options.keep.append(idColumn)
-            if options.features == nil && !options.ignore.contains(idColumn) { options.ignore.append(idColumn) }
+        if !DataLoading.isZip(request.data) {
+            options = try DataLoading.csvOptions(options, network: network, source: request.data.path)
         }
-        let fisher = try fisherAccumulator(request, graph: graph)
-        var total: FairnessPartial?
+        let o = request.options
+        let fairness = try FairnessAccumulator(threshold: o.threshold, resamples: o.bootstrap, seed: o.seed)
+        let fisher = try fisherStream(request, graph: graph)
+        let scorer = StreamScorer(network: network) { rows in
+            try fairness.fold(rows)
+            try fisher?.fold(rows)
+        }
         var ranges = RowIDRanges(ranges: [])
-        var source = request.data.path
-        var featureNames: [String] = []
-        var groupColumns = request.dataOptions.groups
-        let rows = try LabeledData.forEachChunk(from: request.data, options: options, chunkBytes: chunkBytes) {
-            chunk, before in
-            var data = chunk
-            source = data.source
-            featureNames = data.featureNames
-            groupColumns = data.groupColumns
-            guard data.rowCount > 0 else { return }
-            var ids = (0..<data.rowCount).map { request.options.rowOffset &+ UInt64(before + $0) }
-            if let idColumn = request.rowIDColumn, let column = data.kept.last(where: { $0.name == idColumn }) {
-                ids = column.values.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
-                data.kept.removeAll { $0.name == idColumn }
+        let byColumn = request.rowIDColumn != nil
+        let folded = try DataLoading.fold(
+            from: request.data, options: withRowIDColumn(request, options), network: network,
+            tuning: request.readTuning, arrayChunkRows: request.arrayChunkRows
+        ) { chunk in
+            let ids: [UInt64]
+            if byColumn, let column = chunk.kept.last {
+                ids = column.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
+            } else {
+                ids = (0..<chunk.rows).map { o.rowOffset &+ UInt64(chunk.firstRow + $0) }
             }
             let (chunkRanges, duplicate) = RowIDRanges.of(ids)
             if let id = duplicate ?? RowIDRanges.firstOverlap([ranges, chunkRanges])?.id {
                 throw FairAuditError.invalidInput(
-                    path: data.source,
+                    path: request.dataOptions.standardInput ? "stdin" : request.data.path,
                     reason:
                         "row id \(id) appears twice\(request.rowIDColumn.map { " in column '\($0)'" } ?? ""); every row needs its own id"
                 )
             }
             ranges = RowIDRanges.union([ranges, chunkRanges])
-            progress("scoring rows \(before + 1)–\(before + data.rowCount)")
-            let scores = try network.shardInvariantScores(features: data.features, rows: data.rowCount)
-            var context = AuditContext(graph: graph, data: data, scores: scores, options: request.options)
-            context.rowIDs = ids
-            let part = try FairnessAudit.partial(context)
-            total = try total.map { try FairnessPartial.merged([$0, part]) } ?? part
-            try fisher?.0.add(
-                features: data.features, labels: data.labels, rowGroups: data.rowGroups,
-                groupNames: data.groupNames, rowIDs: ids)
+            progress("scoring rows \(chunk.firstRow + 1)–\(chunk.firstRow + chunk.rows)")
+            try scorer.push(
+                features: chunk.features, rows: chunk.rows, labels: chunk.labels, groups: chunk.groups,
+                ids: ids, firstRow: chunk.firstRow)
         }
-        guard let fairness = total, rows > 0 else {
-            throw FairAuditError.invalidInput(path: source, reason: "has no rows to audit")
+        try scorer.finish()
+        var data = folded.data
+        if let idColumn = request.rowIDColumn { data.kept.removeAll { $0.name == idColumn } }
+        guard data.rowCount > 0 else {
+            throw FairAuditError.invalidInput(path: data.source, reason: "has no rows to audit")
         }
+        let sums = try fairness.partial(
+            groupNames: data.groupNames, groupParts: FairnessAudit.groupParts(data), order: folded.groupOrder)
         var partial = AuditPartial(
             modelHash: try AuditPartial.modelHash(graph), model: modelPath, modelFormat: graph.format,
-            modelLayout: graph.layout, dataSources: [source], label: label,
-            positive: request.dataOptions.positive, groupColumns: groupColumns,
-            featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
-        partial.fisher = fisher.map { $0.1($0.0) }
-        partial.fisherTop = try FisherAudit.options(request.options).top
+            modelLayout: graph.layout, dataSources: [data.source], label: label,
+            positive: request.dataOptions.positive, groupColumns: data.groupColumns,
+            featureNames: data.featureNames, options: o, rowIDs: ranges, fairness: sums)
+        partial.fisher = try fisher?.partial(groupNames: data.groupNames, order: folded.groupOrder)
+        partial.fisherTop = try FisherAudit.options(o).top
         return partial
     }
 
-    /// The Fisher accumulator of a partial audit, nil when the request does
-    /// not run the Fisher audit. With permutation rounds the shard must be
-    /// told every group's row count over all shards (`options.nullCounts`):
-    /// the null draws with those proportions, and a shard sees only its own.
-    static func fisherAccumulator(
-        _ request: AuditRequest, graph: ModelGraph
-    ) throws
-        -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)?
-    {
+    /// The Fisher sums of a partial audit, nil when the request does not run
+    /// the Fisher audit. With permutation rounds the shard must be told
+    /// every group's row count over all shards (`options.nullCounts`): the
+    /// null draws with those proportions, and a shard sees only its own.
+    static func fisherStream(_ request: AuditRequest, graph: ModelGraph) throws -> FisherStream? {
         guard request.audits.contains(where: { $0 == FisherAudit.self }) else { return nil }
         if try FisherAudit.options(request.options).permutations > 0 && request.options.nullCounts == nil {
             throw FairAuditError.invalidInput(
@@ -118,7 +114,8 @@ extension AuditRunner {
                     "a partial audit with Fisher permutation rounds needs every group's row count over all shards (--null-counts FILE), so that every shard draws the same permutation null; or pass --permutations 0 or --no-fisher"
             )
         }
-        return try FisherAudit.accumulator(graph: graph, options: request.options) { [:] }
+        let (sums, partial) = try FisherAudit.accumulator(graph: graph, options: request.options) { [:] }
+        return FisherStream(sums: sums, partial: partial)
     }
 
     /// The report of a (merged) partial: the fairness audit's result, with a

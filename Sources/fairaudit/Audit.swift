@@ -28,15 +28,22 @@ extension FairAuditCommand {
                 score sum; per bootstrap replicate the same cells, each row weighted by a \
                 Poisson draw keyed by its row id), then dropped: memory stays flat in the \
                 number of rows (10M rows: under 200 MB), and the report is the one of all \
-                rows at once. What needs every row at once, and why: the Fisher divergence \
-                (it revisits each row's features for every group and permutation round: 4 \
-                bytes per feature per row); `fix` (every epoch revisits the rows); an .npz \
-                array stored in Fortran order (its rows are not contiguous, so it is read \
-                whole). The bootstrap is the Poisson one precisely so that it folds: a row \
-                bootstrap (n rows drawn from all n) would need every row. \
-                `--partial --null-counts FILE` streams with the Fisher too (memory flat in the \
-                rows): its permutation null draws each row's group with the groups' \
-                proportions, which the counts give before the rows are read.
+                rows at once. The Fisher audit folds too: each chunk's rows go forward and \
+                backward through the model once, 128 at a time, and their squared per-sample \
+                gradients are added into every group's and every permutation round's sums \
+                (10M rows through the Adult MLP: under 300 MB). Its permutation null draws \
+                each row's group with the groups' proportions, so it needs every group's row \
+                count before the first row: a file is then read twice (a first pass counts \
+                the groups, parsing no feature cell) unless --null-counts gives the counts. \
+                What needs every row at once, and why: the Fisher's permutation rounds on \
+                rows from standard input (--data -) without --null-counts (they cannot be \
+                read twice to count the groups, so every row's features are held: 4 bytes \
+                per feature per row); `fix` (every epoch revisits the rows); an .npz array \
+                stored in Fortran order (its rows are not contiguous, so it is read whole). \
+                The bootstrap is the Poisson one precisely so that it folds: a row bootstrap \
+                (n rows drawn from all n) would need every row. `--partial` folds the same \
+                way, with the Fisher too (its permutation rounds need --null-counts there: \
+                a shard sees only its own rows).
 
                 A file with no architecture inside (a state dict, a Keras .weights.h5) gets \
                 one from --architecture model_config.json (or `architecture =` in the policy), \

@@ -28,11 +28,22 @@ import Testing
             dataOptions: CSVDataOptions(label: "income", groups: ["sex", "race"], ignore: []), options: o)
     }
 
-    @Test(arguments: [1 << 16, 150_000])
+    /// The request reading `data` in blocks of `blockBytes` (cut into three chunks each).
+    static func request(_ data: URL, blockBytes: Int) throws -> AuditRequest {
+        var r = try request(data)
+        var tuning = CSVReadTuning()
+        tuning.blockBytes = blockBytes
+        tuning.chunks = 3
+        tuning.minChunkBytes = 1000
+        r.readTuning = tuning
+        return r
+    }
+
+    @Test(arguments: [1 << 16, 150_000, 7000])
     func chunkSizeDoesNotChangeTheSums(chunkBytes: Int) throws {
         let data = Self.adult.appendingPathComponent("groups.csv")
-        let whole = try AuditRunner.partial(try Self.request(data), modelPath: "model.h5", chunkBytes: 64 << 20)
-        let chunked = try AuditRunner.partial(try Self.request(data), modelPath: "model.h5", chunkBytes: chunkBytes)
+        let whole = try AuditRunner.partial(try Self.request(data, blockBytes: 64 << 20), modelPath: "model.h5")
+        let chunked = try AuditRunner.partial(try Self.request(data, blockBytes: chunkBytes), modelPath: "model.h5")
         #expect(whole.rows == 2000 && chunked.rows == 2000)
         #expect(chunked.rowIDs == RowIDRanges(ranges: [0...1999]))
         let a = whole.fairness
@@ -68,7 +79,7 @@ import Testing
         let bad = dir.appendingPathComponent("bad.csv")
         try (lines.joined(separator: "\n") + "\n").write(to: bad, atomically: true, encoding: .utf8)
         #expect {
-            try AuditRunner.partial(try Self.request(bad), modelPath: "model.h5", chunkBytes: 1 << 16)
+            try AuditRunner.partial(try Self.request(bad, blockBytes: 1 << 16), modelPath: "model.h5")
         } throws: { error in
             "\(error)".contains("line 1801") && "\(error)".contains("'age'")
         }

@@ -34,7 +34,7 @@ public struct FairnessAudit: StreamingAudit {
     }
 
     /// Each group's values, one per group column (an intersection's name split at `" & "`).
-    static func groupParts(_ data: LabeledData) -> [[String]] {
+    public static func groupParts(_ data: LabeledData) -> [[String]] {
         data.groupNames.map { name in
             guard data.groupColumns.count > 1 else { return [name] }
             let split = name.components(separatedBy: " & ")

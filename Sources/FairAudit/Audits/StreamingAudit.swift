@@ -81,4 +81,15 @@ public protocol AuditAccumulator: AnyObject {
 public protocol StreamingAudit: Audit {
     /// Fresh sums for a run over `graph` with `options`.
     static func accumulator(graph: ModelGraph, options: AuditOptions) throws -> any AuditAccumulator
+    /// Whether the sums with `options` need every group's row count over all
+    /// rows before the first row is folded (``AuditOptions/nullCounts``, when
+    /// it is nil): the runner then counts the groups in a first pass over the
+    /// data, or, when the data cannot be read twice (standard input), holds
+    /// the rows and runs ``Audit/run(_:)``.
+    static func needsGroupCounts(_ options: AuditOptions) -> Bool
+}
+
+extension StreamingAudit {
+    /// Most sums need nothing before the rows.
+    public static func needsGroupCounts(_ options: AuditOptions) -> Bool { false }
 }

@@ -5,8 +5,10 @@ import Foundation
 /// permutation round and null group (``FisherNull``), every trainable
 /// tensor's `Σ_n (∂ℓ_n/∂θ)²` in double precision, with the rows behind each.
 /// Each chunk runs forward and backward once; its squared gradients go into
-/// every group's and round's sums in the same pass (one weight column each,
-/// ``LayerOp/accumulateSquaredSampleGrads``), so rounds recompute nothing.
+/// every group's and round's sums in the same pass (weight columns of
+/// ``LayerOp/accumulateSquaredSampleGrads``: the observed groups, then one
+/// per pattern of null groups over a few rounds, ``FisherNullColumns``), so
+/// rounds recompute nothing.
 public final class FisherAccumulator: @unchecked Sendable {
     /// The model.
     public let network: Network
@@ -20,24 +22,31 @@ public final class FisherAccumulator: @unchecked Sendable {
     public private(set) var groupRows: [Int] = []
     /// `[round][null group]`: rows drawn into each null group.
     public private(set) var nullRows: [[Int]]
-    /// Columns: observed groups, then for each round the summed null groups.
+    /// Columns: observed groups, then the permutation rounds' (``FisherNullColumns``).
     private var sums: FisherSums
+    private let layout: FisherNullColumns
+    /// Each thread's sums since the last ``settle()``, kept from call to call
+    /// (a stream adds many short runs) and added into `sums` in thread order.
+    private var parts: [FisherSums] = []
     private var index: [String: Int] = [:]
     private let batchSize: Int
 
-    /// An empty accumulator. Batches of 128 rows measured fastest on the Adult MLP.
-    public init(network: Network, kind: FisherKind, null: FisherNull?, batchSize: Int = 128) {
+    /// An empty accumulator. Batches of 128 rows measured fastest on the Adult MLP;
+    /// `roundsPerTuple` lays the null's columns out (``FisherNullColumns``).
+    public init(
+        network: Network, kind: FisherKind, null: FisherNull?, batchSize: Int = 128, roundsPerTuple: Int = 1
+    ) {
         self.network = network
         self.kind = kind
         self.null = null
         self.batchSize = max(1, batchSize)
         nullRows = (0..<(null?.rounds ?? 0)).map { _ in [Int](repeating: 0, count: null?.counts.count ?? 0) }
-        sums = FisherSums(
-            counts: network.trainable.map { network.values[$0].count },
-            columns: (null?.rounds ?? 0) * (null?.summed.count ?? 0))
+        let counts = network.trainable.map { network.values[$0].count }
+        layout = FisherNullColumns(null: null, roundsPerTuple: roundsPerTuple)
+        sums = FisherSums(counts: counts, columns: layout.count)
     }
 
-    private var nullColumns: Int { (null?.rounds ?? 0) * (null?.summed.count ?? 0) }
+    private var nullColumns: Int { layout.count }
 
     /// Adds `rows` rows: features (`rows × inputWidth`), labels, each row's
     /// group (an index into `groupNames`) and global id.
@@ -59,12 +68,6 @@ public final class FisherAccumulator: @unchecked Sendable {
         let local = names.map(column(of:))
         let groups = groupNames.count
         let columns = groups + nullColumns
-        var summedRank: [Int] = []
-        if let null {
-            summedRank = [Int](repeating: -1, count: null.counts.count)
-            for (k, h) in null.summed.enumerated() { summedRank[h] = k }
-        }
-        let perRound = null?.summed.count ?? 0
         // Each row's null group in every round, drawn once.
         var draws = [Int32](repeating: 0, count: rows * (null?.rounds ?? 0))
         if let null {
@@ -87,10 +90,13 @@ public final class FisherAccumulator: @unchecked Sendable {
         let net = network
         let kind = self.kind
         let drawn = draws
-        let ranks = summedRank
+        let layout = self.layout
+        let tuples = layout.starts.count
         let slots = buckets
-        let partials = parallelMap(threads) { p -> FisherSums in
-            let part = FisherSums(counts: net.trainable.map { net.values[$0].count }, columns: columns)
+        while parts.count < threads { parts.append(FisherSums(counts: sums.counts, columns: columns)) }
+        let threadSums = parts
+        _ = parallelMap(threads) { p -> Bool in
+            let part = threadSums[p]
             var x = [Float](repeating: 0, count: batch * width)
             var y = [Float](repeating: 0, count: batch)
             var w = [Float](repeating: 0, count: batch * columns)
@@ -111,9 +117,10 @@ public final class FisherAccumulator: @unchecked Sendable {
                     }
                     y[slot] = labels[n]
                     w[o + local[rowGroups[n]]] = 1
-                    for r in 0..<rounds {
-                        let k = ranks[Int(drawn[n * rounds + r])]
-                        if k >= 0 { w[o + groups + r * perRound + k] = 1 }
+                    for t in 0..<tuples {
+                        if let c = layout.column(tuple: t, draw: { Int(drawn[n * rounds + $0]) }) {
+                            w[o + groups + c] = 1
+                        }
                     }
                 }
                 work.membership = Membership(rows: batch, columns: columns, weights: w)
@@ -122,9 +129,16 @@ public final class FisherAccumulator: @unchecked Sendable {
                         xb, labels: y, rows: all[...], kind: kind, into: part, column: 0, workspace: &work)
                 }
             }
-            return part
+            return true
         }
-        for part in partials { sums.add(part) }
+    }
+
+    /// Adds every thread's sums into `sums`, in thread order, and clears them.
+    private func settle() {
+        for part in parts {
+            sums.add(part)
+            part.clear()
+        }
     }
 
     /// The column of observed group `name`, adding it (and widening the sums) when new.
@@ -132,15 +146,8 @@ public final class FisherAccumulator: @unchecked Sendable {
         if let c = index[name] { return c }
         let c = groupNames.count
         // Observed columns come first: insert one before the null columns.
-        let wider = FisherSums(counts: sums.counts, columns: sums.columns + 1)
-        for s in sums.counts.indices {
-            for old in 0..<sums.columns {
-                let new = old < c ? old : old + 1
-                wider.pointer(slot: s, column: new).update(
-                    from: sums.pointer(slot: s, column: old), count: sums.counts[s])
-            }
-        }
-        sums = wider
+        sums = sums.inserting(column: c)
+        parts = parts.map { $0.inserting(column: c) }
         index[name] = c
         groupNames.append(name)
         groupRows.append(0)
@@ -150,14 +157,23 @@ public final class FisherAccumulator: @unchecked Sendable {
     /// Observed group `name`'s sums per trainable tensor (nil when unseen).
     public func groupSums(_ name: String) -> [[Double]]? {
         guard let c = index[name] else { return nil }
+        settle()
         return sums.counts.indices.map { sums.sums(slot: $0, column: c) }
     }
 
     /// Round `round`'s sums of null group `group` per trainable tensor; nil
     /// for the derived (largest) null group.
     public func nullSums(round: Int, group: Int) -> [[Double]]? {
-        guard let null, let k = null.summed.firstIndex(of: group) else { return nil }
-        let c = groupNames.count + round * null.summed.count + k
-        return sums.counts.indices.map { sums.sums(slot: $0, column: c) }
+        guard let columns = layout.columns(round: round, group: group) else { return nil }
+        settle()
+        let first = groupNames.count
+        return sums.counts.indices.map { s in
+            var total = [Double](repeating: 0, count: sums.counts[s])
+            for c in columns {
+                let p = sums.pointer(slot: s, column: first + c)
+                for i in total.indices { total[i] += p[i] }
+            }
+            return total
+        }
     }
 }

@@ -48,6 +48,22 @@ final class FisherSums: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: pointer(slot: slot, column: column), count: counts[slot]))
     }
 
+    /// Sets every sum to 0.
+    func clear() { buffer.update(repeating: 0, count: max(total, 1)) }
+
+    /// A copy with a column of zeros inserted at `column` (the columns from
+    /// there on move one to the right).
+    func inserting(column c: Int) -> FisherSums {
+        let wider = FisherSums(counts: counts, columns: columns + 1)
+        for s in counts.indices {
+            for old in 0..<columns {
+                wider.pointer(slot: s, column: old < c ? old : old + 1).update(
+                    from: pointer(slot: s, column: old), count: counts[s])
+            }
+        }
+        return wider
+    }
+
     /// `self += other`, element by element.
     func add(_ other: FisherSums) {
         guard other.total == total else { return }

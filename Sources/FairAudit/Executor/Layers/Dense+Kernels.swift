@@ -114,15 +114,9 @@ enum Dense {
             }
             return
         }
-        let x2 = x.data.prefix(rows * nIn).map { v -> Double in
-            let q = v * v
-            return Double(q)
-        }
-        let d2 = d.prefix(rows * nOut).map { v -> Double in
-            let q = v * v
-            return Double(q)
-        }
-        if layout == .inOut, nIn >= 16, x2.lazy.filter({ $0 != 0 }).count * 2 < x2.count {
+        let (x2, zeros) = squares(x.data, count: rows * nIn)
+        let (d2, _) = squares(d, count: rows * nOut)
+        if layout == .inOut, nIn >= 16, zeros * 2 > x2.count {
             accumulateSparseRows(x2, d2, rows: rows, nIn: nIn, nOut: nOut, roles: roles, weights: weights, into: out)
             return
         }
@@ -170,12 +164,32 @@ enum Dense {
         }
     }
 
+    /// `Double(v·v)` of the first `count` values (the square rounded to
+    /// float32 once), and how many are 0.
+    private static func squares(_ v: [Float], count: Int) -> ([Double], Int) {
+        let n = min(count, v.count)
+        var zeros = 0
+        let out = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+            v.withUnsafeBufferPointer { src in
+                for i in 0..<n {
+                    let q = src[i] * src[i]
+                    if q == 0 { zeros += 1 }
+                    buffer[i] = Double(q)
+                }
+            }
+            initialized = n
+        }
+        return (out, zeros)
+    }
+
     /// The identity of ``accumulateSquares`` row by row, over each row's
     /// non-zero inputs only: `out[c][a, ·] += w[n, c] x²[n, a] δ²[n, ·]` for the
     /// `a` with `x[n, a] ≠ 0`. For inputs mostly zero (one-hot columns, the
     /// Adult MLP's first layer has 14 of 80 set; ReLU outputs), it does a fraction of the
     /// GEMM's work for every column a row is in, which is what makes
-    /// permutation rounds cheap. Kernel in `inOut` layout.
+    /// permutation rounds cheap. Column by column, so that one column's sums
+    /// stay in cache while every row it weighs is added (each sum still adds
+    /// its rows in row order). Kernel in `inOut` layout.
     private static func accumulateSparseRows(
         _ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,
         roles: [ParameterRole], weights: Membership,
@@ -183,38 +197,62 @@ enum Dense {
     ) {
         let kernel = roles.firstIndex { $0 == .kernel || $0 == .factorA || $0 == .factorB }
         let bias = roles.firstIndex(of: .bias)
-        var nonzero = [Int](repeating: 0, count: nIn)
+        // Each row's non-zero inputs, found once for every column.
+        var nonzero = [Int](repeating: 0, count: rows * nIn)
+        var ends = [Int](repeating: 0, count: rows)
+        var nz = 0
+        for r in 0..<rows {
+            for a in 0..<nIn where x2[r * nIn + a] != 0 {
+                nonzero[nz] = a
+                nz += 1
+            }
+            ends[r] = nz
+        }
+        let columns = weights.columns
         x2.withUnsafeBufferPointer { px in
             d2.withUnsafeBufferPointer { pd in
                 weights.weights.withUnsafeBufferPointer { pw in
                     guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress else { return }
-                    for r in 0..<rows {
-                        var nz = 0
-                        for a in 0..<nIn where x[r * nIn + a] != 0 {
-                            nonzero[nz] = a
-                            nz += 1
-                        }
-                        let dr = d + r * nOut
-                        for c in 0..<weights.columns {
-                            let wr = Double(w[r * weights.columns + c])
+                    for c in 0..<columns {
+                        let ok = kernel.map { out[$0] + c * nIn * nOut }
+                        let ob = bias.map { out[$0] + c * nOut }
+                        var begin = 0
+                        for r in 0..<rows {
+                            defer { begin = ends[r] }
+                            let wr = Double(w[r * columns + c])
                             guard wr != 0 else { continue }
-                            if let k = kernel {
-                                let o = out[k] + c * nIn * nOut
-                                for i in 0..<nz {
+                            let dr = d + r * nOut
+                            if let o = ok {
+                                for i in begin..<ends[r] {
                                     let a = nonzero[i]
-                                    let s = x[r * nIn + a] * wr
-                                    let oa = o + a * nOut
-                                    for b in 0..<nOut { oa[b] += s * dr[b] }
+                                    addScaled(x[r * nIn + a] * wr, dr, into: o + a * nOut, count: nOut)
                                 }
                             }
-                            if let k = bias {
-                                let o = out[k] + c * nOut
-                                for b in 0..<nOut { o[b] += wr * dr[b] }
-                            }
+                            if let o = ob { addScaled(wr, dr, into: o, count: nOut) }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// `o[j] += s · d[j]` for `j < count`, four doubles at a time.
+    @inline(__always)
+    private static func addScaled(
+        _ s: Double, _ d: UnsafePointer<Double>, into o: UnsafeMutablePointer<Double>, count: Int
+    ) {
+        var j = 0
+        let v = SIMD4<Double>(repeating: s)
+        while j + 4 <= count {
+            let sum =
+                UnsafeRawPointer(o + j).loadUnaligned(as: SIMD4<Double>.self)
+                + v * UnsafeRawPointer(d + j).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(o + j).storeBytes(of: sum, as: SIMD4<Double>.self)
+            j += 4
+        }
+        while j < count {
+            o[j] += s * d[j]
+            j += 1
         }
     }
 
