@@ -53,7 +53,7 @@ let package = Package(
 
         // Audit plugins.
         .target(name: "AuditFairness", dependencies: ["FairAudit"], path: "audits/Fairness"),
-        .target(name: "AuditFisher", dependencies: ["FairAudit", "FormatNPZ"], path: "audits/Fisher"),
+        .target(name: "AuditFisher", dependencies: ["FairAudit"], path: "audits/Fisher"),
 
         // The registries: the one place that lists every plugin.
         .target(

@@ -37,6 +37,7 @@ extension AuditRunner {
         _ request: AuditRequest, modelPath: String, chunkBytes: Int = 16 << 20,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> AuditPartial {
+        let request = try checked(request)
         progress("reading \(request.model.lastPathComponent)")
         var graph = try request.formats.read(request.model, options: request.readOptions)
         try request.architecture(&graph)
@@ -96,7 +97,7 @@ extension AuditRunner {
             positive: request.dataOptions.positive, groupColumns: groupColumns,
             featureNames: featureNames, options: request.options, rowIDs: ranges, fairness: fairness)
         partial.fisher = fisher.map { $0.1($0.0) }
-        partial.fisherTop = request.options.top
+        partial.fisherTop = try FisherAudit.options(request.options).top
         return partial
     }
 
@@ -109,8 +110,8 @@ extension AuditRunner {
     ) throws
         -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)?
     {
-        guard request.audits.contains(where: { $0.name == FisherAudit.name }) else { return nil }
-        if request.options.permutations > 0 && request.options.nullCounts == nil {
+        guard request.audits.contains(where: { $0 == FisherAudit.self }) else { return nil }
+        if try FisherAudit.options(request.options).permutations > 0 && request.options.nullCounts == nil {
             throw FairAuditError.invalidInput(
                 path: request.data.path,
                 reason:
@@ -130,7 +131,8 @@ extension AuditRunner {
         var results = [result]
         if let fisher = partial.fisher {
             var options = partial.options
-            options.top = partial.fisherTop
+            options.audits[FisherAudit.self].top = partial.fisherTop
+            options.formats = Plugins.formats
             results.append(try FisherAudit.result(fisher, options: options))
         }
         let graph = ModelGraph(format: partial.modelFormat, layout: partial.modelLayout, tensors: [])

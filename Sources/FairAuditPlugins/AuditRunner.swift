@@ -67,6 +67,7 @@ public enum AuditRunner {
         _ request: AuditRequest, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> AuditOutcome {
         let start = Date()
+        let request = try checked(request)
         var timing: [(String, Double)] = []
         func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
             let t0 = Date()
@@ -125,6 +126,15 @@ public enum AuditRunner {
         return AuditOutcome(
             graph: graph, data: data, scores: scores, results: results,
             seconds: Date().timeIntervalSince(start), timing: timing)
+    }
+
+    /// `request` with its formats as the ones audits write with, after each
+    /// audit has read its options (a bad one is refused before any reading).
+    static func checked(_ request: AuditRequest) throws -> AuditRequest {
+        try request.options.audits.check(request.audits)
+        var r = request
+        r.options.formats = request.formats
+        return r
     }
 
     /// Reads and scores the rows block by block, keeping each row's score,

@@ -98,9 +98,9 @@ extension Benchmark {
         // The Fisher audit with its permutation null against the same audit without: the rounds
         // reuse each batch's per-sample squared gradients (one more weight column each).
         var context = AuditContext(graph: model, data: data, scores: [], options: AuditOptions())
-        context.options.permutations = 0
+        context.options.audits[FisherAudit.self].permutations = 0
         let tAudit0 = try best(3) { _ = try FisherAudit().run(context) }
-        context.options.permutations = 20
+        context.options.audits[FisherAudit.self].permutations = 20
         let tAudit20 = try best(3) { _ = try FisherAudit().run(context) }
         record(
             Measurement(

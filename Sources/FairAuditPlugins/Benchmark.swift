@@ -65,6 +65,12 @@ public enum Benchmark {
         public var dataColumns = CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"])
         /// Timed runs of each read path; the fastest counts.
         public var repeats = 3
+        /// Models and their labeled rows (paired in order) whose fine-tuning
+        /// epoch is timed beside Keras `fit` on the same rows.
+        public var fitModels: [URL] = []
+        public var fitData: [URL] = []
+        /// The Python whose Keras `fit` is timed beside `fix` (nil skips it).
+        public var kerasPython: String? = nil
         /// Rows of the generated Adult-shaped CSV (83 columns) and its `.gz` (0 skips them).
         public var csvRows = 1_000_000
         /// The Python whose `pandas.read_csv` (and `safetensors`/`torch.load`) is
@@ -117,6 +123,11 @@ public enum Benchmark {
             try realModelPaths(
                 data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
                 repeats: options.repeats, record: record)
+        }
+        for (model, data) in zip(options.fitModels, options.fitData) {
+            try fitPaths(
+                model: model, data: data, columns: options.dataColumns, python: options.kerasPython, dir: dir,
+                record: record)
         }
         return out
     }

@@ -12,15 +12,18 @@ extension FixComparison {
         let share = Double(result.trainableParameters) / Double(max(result.fullFineTuneParameters, 1))
         let lead =
             "<p class=\"muted\">\(Markup.escape(options.method.rawValue)) on \(Markup.escape(evalSource)): "
-            + "\(before.overall.count) rows, threshold \(Format.g(before.threshold)); trained \(BarChart.count(result.trainableParameters)) "
+            + "\(before.overall.count) rows, threshold \(Format.g(before.threshold)); trained "
+            + "\(BarChart.count(result.trainableParameters)) "
             + "of \(BarChart.count(result.fullFineTuneParameters)) parameters (\(Format.f(share * 100, 1))%), "
-            + "kept epoch \(result.chosenEpoch) of \(result.epochs.count) (\(Markup.escape(choice))); outcome \(outcomeName)"
+            + "kept epoch \(result.chosenEpoch) of \(result.epochs.count) (\(Markup.escape(choice))); outcome "
+            + "\(outcomeName)"
             + (output == nil ? ", nothing written" : "") + ".</p>"
         var targets = ""
         if !result.targets.isEmpty {
             let v = result.epochs.first { $0.epoch == result.chosenEpoch }?.validation
             targets =
-                "<p>Targets on the validation split: \(Markup.escape(Fixer.describeTargets(result.targets, in: v)))</p>\n"
+                "<p>Targets on the validation split: "
+                + "\(Markup.escape(Fixer.describeTargets(result.targets, in: v)))</p>\n"
         }
         page.add("Before and after", targets + metricsTable)
         let reports = [before.json(), after.json()]
@@ -32,7 +35,8 @@ extension FixComparison {
                 HTMLReport.figure(
                     chart.canvas(width: 1100),
                     caption:
-                        "One row per group (sorted by selection rate before), with its number of rows; light bars before, dark bars after; "
+                        "One row per group (sorted by selection rate before), with its number of rows; light bars "
+                        + "before, dark bars after; "
                         + "dashed line: all rows after the fix.") + "\n" + groupTable)
         }
         page.add("Layers", layerTable + epochTable)
@@ -117,7 +121,8 @@ extension FixComparison {
             let trained = rank.map { $0 * (m + n) + bias } ?? (whole ? full : bias)
             let share = Double(trained) / Double(max(full, 1))
             let bar =
-                "<span class=\"bar\" style=\"width:\(Int((share * 80).rounded()))px\"></span> \(Format.f(share * 100, 1))%"
+                "<span class=\"bar\" style=\"width:\(Int((share * 80).rounded()))px\"></span> "
+                + "\(Format.f(share * 100, 1))%"
             t.add([
                 HTMLTable.Cell(layer.name), .number(Format.shape(kernel.shape)),
                 .number(rank.map { "\($0) of \(min(m, n))" } ?? (whole ? "whole" : "frozen")),

@@ -149,7 +149,8 @@ public struct FixComparison: Sendable {
             ?? "nothing written (\(options.method.rawValue))\n\n"
         out +=
             showValidation
-            ? "validation split \(result.validationRows) rows; \(evalSource) \(before.overall.count) rows; threshold \(Format.g(before.threshold))\n"
+            ? "validation split \(result.validationRows) rows; \(evalSource) \(before.overall.count) rows; "
+                + "threshold \(Format.g(before.threshold))\n"
             : "on \(evalSource), \(before.overall.count) rows, threshold \(Format.g(before.threshold))\n"
         out += t.rendered() + "\n\n"
         if !result.targets.isEmpty {
@@ -162,9 +163,11 @@ public struct FixComparison: Sendable {
                 + result.ranks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
         out +=
-            "trainable parameters: \(result.trainableParameters) of \(result.fullFineTuneParameters) for full fine-tuning (\(Format.f(share * 100, 1))%)\n"
+            "trainable parameters: \(result.trainableParameters) of \(result.fullFineTuneParameters) for full "
+            + "fine-tuning (\(Format.f(share * 100, 1))%)\n"
         out +=
-            "epochs: \(result.epochs.count), chosen epoch \(result.chosenEpoch) (\(choice)), \(Format.f(secondsPerEpoch, 3)) s per epoch\n"
+            "epochs: \(result.epochs.count), chosen epoch \(result.chosenEpoch) (\(choice)), "
+            + "\(Format.f(secondsPerEpoch, 3)) s per epoch\n"
         for w in result.warnings { out += "note: \(w)\n" }
         return out
     }

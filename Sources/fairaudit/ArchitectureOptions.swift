@@ -144,8 +144,17 @@ struct ArchitectureOptions: ParsableArguments {
         } catch let e as FairAuditError {
             throw FairAuditError.invalidInput(path: file, reason: StateDictNote.reason(e))
         }
-        let layers = graph.layers ?? []
-        if head == nil, let out = layers.last(where: { $0.kind == .dense }), out.units == 2 {
+        var layers = graph.layers ?? []
+        var wroteSoftmax = false
+        if quiet, head == nil, let out = layers.last(where: { $0.kind == .dense }), out.units == 2 {
+            // A state dict read back after writing it: a 2-unit output where the source had the
+            // default sigmoid head is the softmax head `fix --new-head --classes 2` gave it.
+            graph.layers = try graph.inferredLayers(
+                activations: acts ?? [.relu], head: HeadOption.softmax.kind, excluding: excluded)
+            layers = graph.layers ?? []
+            wroteSoftmax = true
+        }
+        if head == nil, !wroteSoftmax, let out = layers.last(where: { $0.kind == .dense }), out.units == 2 {
             throw FairAuditError.invalidInput(
                 path: file,
                 reason:

@@ -3,8 +3,6 @@ import FairAudit
 import FairAuditPlugins
 import Foundation
 
-extension FisherKind: ExpressibleByArgument {}
-
 extension FairAuditCommand {
     /// `fairaudit audit MODEL --data groups.csv --label COL --group COL`.
     struct Audit: ParsableCommand {
@@ -85,14 +83,14 @@ extension FairAuditCommand {
             }
             let (dataPath, csv) = try dataOptions.resolved(with: policyFile)
             if let baseline { try Self.checkBaselineGrouping(baseline, groups: csv.groups) }
-            var options = statistics.auditOptions(policy: policyFile)
+            var options = try statistics.auditOptions(policy: policyFile)
             options.rowOffset = shard.rowOffset ?? 0
             options.nullCounts = try shard.loadNullCounts()
             let arch = architecture
             var request = AuditRequest(
                 model: URL(fileURLWithPath: modelPath), data: URL(fileURLWithPath: dataPath), dataOptions: csv,
                 options: options,
-                audits: statistics.noFisher ? Plugins.audits.filter { $0.name != "fisher" } : Plugins.audits,
+                audits: try options.audits.enabled(Plugins.audits),
                 architecture: { graph in try arch.apply(to: &graph, required: true, policy: policyFile) })
             request.rowIDColumn = shard.rowID
             request.readOptions = arch.readOptions
@@ -173,46 +171,70 @@ struct StatisticsOptions: ParsableArguments {
     @Option(help: "Groups smaller than this are reported but left out of the gaps (default 30).")
     var minGroupSize: Int?
 
-    @Option(help: "Permutation rounds of the Fisher divergence null (default 20).")
-    var permutations: Int?
+    // The flags below set audits' own options: each is forwarded, by its name, to the audit
+    // whose options declare it (AuditOptionKey.flag), as --audit-option would.
+    @Option(help: "Permutation rounds of the Fisher divergence null (default 20; [audits.fisher] permutations).")
+    var permutations: String?
 
-    @Option(help: "How many most group-influential parameters to list (default 10).")
-    var top: Int?
+    @Option(help: "How many most group-influential parameters to list (default 10; [audits.fisher] top).")
+    var top: String?
 
-    @Option(help: "Fisher information from the observed labels (empirical) or the model's own predictions (model).")
-    var fisher: FisherKind = .empirical
+    @Option(
+        help: ArgumentHelp(
+            "Fisher information from the observed labels (empirical, the default) or the model's own predictions (model).",
+            valueName: "empirical|model"))
+    var fisher: String?
 
-    @Flag(help: "Skip the Fisher divergence audit.")
+    @Flag(help: "Skip the Fisher divergence audit ([audits.fisher] enabled = false).")
     var noFisher = false
 
     @Option(
-        help: ArgumentHelp("Save each group's raw Fisher as <group>/<tensor> members of an npz.", valueName: "file.npz")
-    )
+        help: ArgumentHelp(
+            "Save each group's raw Fisher as <group>/<tensor> arrays, in the format the extension names.",
+            valueName: "file.npz|file.safetensors"))
     var saveFisher: String?
+
+    @Option(
+        name: .customLong("audit-option"),
+        help: ArgumentHelp(
+            "An option of one audit, as its [audits.<name>] policy table would set it; repeatable, wins over the policy.",
+            valueName: "audit.key=value"))
+    var auditOptions: [String] = []
 
     func validate() throws {
         if let t = threshold, !(0...1).contains(t) { throw ValidationError("--threshold must be between 0 and 1.") }
         if let b = bootstrap, b < 0 || b > 100_000 {
             throw ValidationError("--bootstrap must be between 0 and 100000.")
         }
-        if let p = permutations, p < 0 || p > 10_000 {
-            throw ValidationError("--permutations must be between 0 and 10000.")
-        }
         if let m = minGroupSize, m < 0 { throw ValidationError("--min-group-size must not be negative.") }
-        if let t = top, t < 0 { throw ValidationError("--top must not be negative.") }
     }
 
-    /// The audit options: flags, then the policy, then the defaults.
-    func auditOptions(policy: Policy?) -> AuditOptions {
+    /// The flags forwarded to the audits that declare them, by flag name.
+    var forwarded: [(flag: String, value: String?)] {
+        [
+            ("permutations", permutations), ("top", top), ("fisher", fisher), ("save-fisher", saveFisher),
+            ("no-fisher", noFisher ? "true" : nil),
+        ]
+    }
+
+    /// The audit options: flags, then the policy, then the defaults; each
+    /// audit's own options from its policy table, then its forwarded flags
+    /// and `--audit-option`s, checked by the audits of the registry.
+    func auditOptions(policy: Policy?) throws -> AuditOptions {
         var o = AuditOptions()
         o.threshold = threshold ?? policy?.threshold ?? o.threshold
         o.bootstrap = bootstrap ?? policy?.bootstrap ?? o.bootstrap
         o.seed = seed ?? policy?.seed.map { UInt64($0) } ?? o.seed
         o.minGroupSize = minGroupSize ?? policy?.minGroupSize ?? o.minGroupSize
-        o.permutations = permutations ?? policy?.permutations ?? o.permutations
-        o.top = top ?? o.top
-        o.fisher = fisher.rawValue
-        o.saveFisher = saveFisher.map { URL(fileURLWithPath: $0) }
+        for setting in policy?.audits ?? [] { o.audits.add(setting) }
+        for (flag, value) in forwarded {
+            guard let value else { continue }
+            guard o.audits.forward(flag: flag, value: value, audits: Plugins.audits) else {
+                throw ValidationError("--\(flag) sets no option of any registered audit.")
+            }
+        }
+        for spec in auditOptions { try o.audits.add(spec: spec, flag: "--audit-option") }
+        try o.audits.validate(Plugins.audits)
         return o
     }
 }

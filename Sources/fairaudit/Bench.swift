@@ -71,7 +71,28 @@ extension FairAuditCommand {
         @Option(help: "Timed runs of each read path; the fastest counts.")
         var repeats = 3
 
-        @Flag(help: "Only the paths asked for by --file, --data/--model (no generated files, no synthetic rows).")
+        @Option(
+            help: ArgumentHelp(
+                "A Keras model whose fine-tuning epoch is timed beside Keras fit on --fit-data (repeatable, paired in order).",
+                valueName: "file"))
+        var fitModel: [String] = []
+
+        @Option(
+            help: ArgumentHelp(
+                "The labeled rows (CSV or npz, columns as --label/--group/--ignore name them) of each --fit-model.",
+                valueName: "file"))
+        var fitData: [String] = []
+
+        @Option(
+            help:
+                "The Python whose Keras 3 (JAX backend) model.fit is timed on the --fit-data rows ('none' skips it; default --python)."
+        )
+        var kerasPython: String?
+
+        @Flag(
+            help:
+                "Only the paths asked for by --file, --data/--model, --fit-model (no generated files, no synthetic rows)."
+        )
         var only = false
 
         @Flag(help: "Print one JSON array.")
@@ -90,6 +111,10 @@ extension FairAuditCommand {
             guard csvRows == 0 || (1000...100_000_000).contains(csvRows) else {
                 throw ValidationError("--csv-rows must be 0 or 1000…100000000.")
             }
+            guard fitModel.count == fitData.count else {
+                throw ValidationError(
+                    "--fit-model and --fit-data go in pairs (\(fitModel.count) models, \(fitData.count) data files).")
+            }
             guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100.") }
         }
 
@@ -107,6 +132,10 @@ extension FairAuditCommand {
             options.modelFile = model.map { URL(fileURLWithPath: $0) }
             options.dataColumns = CSVDataOptions(label: label, groups: group, ignore: ignore)
             options.repeats = repeats
+            options.fitModels = fitModel.map { URL(fileURLWithPath: $0) }
+            options.fitData = fitData.map { URL(fileURLWithPath: $0) }
+            let keras = kerasPython ?? python
+            options.kerasPython = keras == "none" ? nil : keras
             let results = try Benchmark.run(options) { m in
                 if !json {
                     FileHandle.standardError.write(Data("  \(m.name): \(Format.g(m.throughput, 4)) \(m.unit)\n".utf8))

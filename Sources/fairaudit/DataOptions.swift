@@ -1,5 +1,6 @@
 import ArgumentParser
 import FairAudit
+import FairAuditPlugins
 import Foundation
 
 /// Which file holds the labeled rows and which columns mean what.
@@ -156,8 +157,15 @@ struct PolicyOptions: ParsableArguments {
             valueName: "file"))
     var config: String?
 
-    /// The policy, if any.
+    /// The policy, if any, with its notes printed on stderr.
     func load() throws -> Policy? {
+        let policy = try read()
+        for text in policy?.notes ?? [] { note(text) }
+        return policy
+    }
+
+    /// The policy file read with the registry's audits (which claim their former top-level keys).
+    private func read() throws -> Policy? {
         if let config {
             if try PolicyLookup.isJSON(config) {
                 throw FairAuditError.invalidInput(
@@ -166,11 +174,11 @@ struct PolicyOptions: ParsableArguments {
                         "is JSON, but --config names a fairaudit.toml policy; pass a Keras model config with --architecture \(config)"
                 )
             }
-            return try Policy.load(URL(fileURLWithPath: config))
+            return try Policy.load(URL(fileURLWithPath: config), audits: Plugins.audits)
         }
         let local = "fairaudit.toml"
         if FileManager.default.fileExists(atPath: local) {
-            return try Policy.load(URL(fileURLWithPath: local))
+            return try Policy.load(URL(fileURLWithPath: local), audits: Plugins.audits)
         }
         return nil
     }

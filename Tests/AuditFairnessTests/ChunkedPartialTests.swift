@@ -15,7 +15,7 @@ import Testing
     static func request(_ data: URL) throws -> AuditRequest {
         var o = AuditOptions()
         o.bootstrap = 50
-        o.permutations = 3
+        o.audits[FisherAudit.self].permutations = 3
         // The Fisher's null draws with every group's row count over all shards.
         let rows = try LabeledData.load(
             from: adult.appendingPathComponent("groups.csv"),

@@ -1,7 +1,6 @@
 import AuditFisher
 import FairAudit
 import FairAuditPlugins
-import FormatNPZ
 import Foundation
 import Testing
 
@@ -22,9 +21,10 @@ import Testing
             from: resource("adult_sample.csv", "gz"),
             options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
         var options = AuditOptions()
-        options.permutations = permutations
-        options.saveFisher = saveTo
-        options.top = 4
+        options.audits[FisherAudit.self].permutations = permutations
+        options.audits[FisherAudit.self].save = saveTo
+        options.audits[FisherAudit.self].top = 4
+        options.formats = Plugins.formats
         return AuditContext(graph: graph, data: data, scores: [], options: options)
     }
 
@@ -84,17 +84,20 @@ import Testing
     }
 
     /// `--save-fisher`: each group's raw Fisher as `<group>/<tensor>` float32
-    /// members; read back with the NPZ reader, White vs Black TV of the first
-    /// kernel equals the per-sample loop's.
-    @Test func savedFisherReadsBack() throws {
+    /// arrays, in the format the extension names (through the registry);
+    /// read back by content, White vs Black TV of the first kernel equals the
+    /// per-sample loop's.
+    @Test(arguments: [("npz", "npz"), ("safetensors", "safetensors")])
+    func savedFisherReadsBack(ext: String, format: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fisher-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("fisher.npz")
+        let url = dir.appendingPathComponent("fisher.\(ext)")
         let context = try Self.context(permutations: 0, saveTo: url)
         let result = try FisherAudit().run(context)
         #expect(result.json["saved_fisher"] == .string(url.path))
-        let saved = try NPZFormat.read(url)
+        #expect(try Plugins.formats.format(for: url).name == format)
+        let saved = try Plugins.formats.read(url)
         let network = try Network(graph: context.graph)
         #expect(saved.tensors.count == 5 * network.trainableNames.count)
         let first = network.trainableNames[0]
@@ -108,5 +111,17 @@ import Testing
         let e = try #require(comparisons.first { ($0["groups"] as? [String]) == ["Black", "White"] })
         let want = try #require((e["units"] as? [String: [String: Double]])?["t0"]?["tv"])
         #expect(abs(FisherDivergence.totalVariation(p, q) - want) < 1e-4)
+    }
+
+    /// An extension no format writes is refused, naming the file, and nothing is written.
+    @Test func savingToAnUnknownExtensionIsRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fisher-\(UUID().uuidString).txt")
+        let context = try Self.context(permutations: 0, saveTo: url)
+        #expect {
+            try FisherAudit().run(context)
+        } throws: { error in
+            "\(error)".contains(url.path) && "\(error)".contains(".safetensors")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
     }
 }

@@ -30,9 +30,9 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
         source: "toy", featureNames: [], features: [], labels: rowGroups.map { _ in 0 },
         groupColumns: ["g"], groupNames: ["a", "b", "c"], rowGroups: rowGroups)
     var options = AuditOptions()
-    options.permutations = 5
+    options.audits[FisherAudit.self].permutations = 5
     options.minGroupSize = 10
-    options.top = 2
+    options.audits[FisherAudit.self].top = 2
     let context = AuditContext(
         graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
         scores: [], options: options)
@@ -81,15 +81,18 @@ private func toySource(_ rows: [[Float]], groups: Int) -> ([Int]) -> (counts: [I
 
 @Test func unknownFisherKindIsRejected() throws {
     var options = AuditOptions()
-    options.fisher = "exact"
+    options.audits.add(
+        AuditSetting(audit: "fisher", key: "kind", value: .string("exact"), origin: .policy(file: "p.toml", line: 4)))
     let data = LabeledData(
         source: "toy", featureNames: [], features: [], labels: [0], groupColumns: ["g"],
         groupNames: ["a"], rowGroups: [0])
     let context = AuditContext(
         graph: ModelGraph(format: "npz", layout: .arrays, tensors: []), data: data,
         scores: [0], options: options)
-    #expect(throws: FisherError.self) {
+    #expect {
         try FisherAudit().run(context, tensorNames: [], shapes: []) { _ in ([1], [[]]) }
+    } throws: { error in
+        "\(error)".hasPrefix("p.toml:4: [audits.fisher] kind is 'exact', expected one of 'empirical', 'model'")
     }
 }
 

@@ -20,9 +20,9 @@ import Testing
             from: resource("adult_sample.csv", "gz"),
             options: CSVDataOptions(label: "income", groups: ["race"], ignore: ["sex"]))
         var options = AuditOptions()
-        options.permutations = permutations
+        options.audits[FisherAudit.self].permutations = permutations
         options.seed = 7
-        options.top = 5
+        options.audits[FisherAudit.self].top = 5
         options.minGroupSize = 10
         return AuditContext(graph: graph, data: data, scores: [], options: options)
     }
@@ -122,7 +122,7 @@ import Testing
         var seed = part
         var counts = part
         tensors.tensorNames[0] = "other/kernel"
-        kind.kind = "model"
+        kind.kind = .model
         rounds.permutations = 3
         seed.seed = 8
         counts.nullCounts[0] += 1

@@ -37,7 +37,7 @@ import Testing
                 source: "random", featureNames: real.featureNames, features: real.features,
                 labels: real.labels, groupColumns: ["random"], groupNames: ["a", "b"], rowGroups: groups)
             var options = AuditOptions()
-            options.permutations = 20
+            options.audits[FisherAudit.self].permutations = 20
             options.seed = UInt64(100 + seed)
             all += Self.pValues(
                 try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
@@ -55,7 +55,7 @@ import Testing
     @Test func aRealDifferenceGivesSmallPValues() throws {
         let (graph, data) = try Self.data(groups: ["sex"])
         var options = AuditOptions()
-        options.permutations = 20
+        options.audits[FisherAudit.self].permutations = 20
         let p = Self.pValues(
             try FisherAudit().run(AuditContext(graph: graph, data: data, scores: [], options: options)))
         // The first layer's kernel, and the first layer, diverge by sex beyond every round.

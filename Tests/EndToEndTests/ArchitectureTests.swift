@@ -60,7 +60,8 @@ import Testing
         #expect(Fixtures.maxDifference(scores, keras) <= 1e-5)
         #expect(
             r.stderr.contains(
-                "fairaudit: note: mixed_torch.npz: matched the layers of mixed.config.json to its tensors in file order: dense ← layers.0, dense_1 ← layers.2, dense_2 ← layers.4"
+                "fairaudit: note: mixed_torch.npz: matched the layers of mixed.config.json to its tensors in file "
+                    + "order: dense ← layers.0, dense_1 ← layers.2, dense_2 ← layers.4"
             ), "\(r.stderr)")
     }
 

@@ -115,6 +115,56 @@ import Testing
         #expect(scores.count == 3000 && scores.allSatisfy { $0 > 0 && $0 < 1 })
     }
 
+    /// A plain float64 forward pass of the state dict's relu MLP from its arrays: P(positive).
+    static func mlpScores(_ g: ModelGraph, _ x: [Float], rows: Int) throws -> [Double] {
+        var h = (0..<rows).map { r in (0..<66).map { Double(x[r * 66 + $0]) } }
+        for (k, layer) in ["net.0", "net.2", "net.4"].enumerated() {
+            let w = try g.tensor(named: layer + ".weight")
+            let wv = try w.doubleValues()
+            let b = try g.tensor(named: layer + ".bias").doubleValues()
+            let (nOut, nIn) = (w.shape[0], w.shape[1])
+            h = h.map { row in
+                (0..<nOut).map { o in
+                    let z = b[o] + (0..<nIn).reduce(0.0) { $0 + wv[o * nIn + $1] * row[$1] }
+                    return k < 2 ? max(z, 0) : z
+                }
+            }
+        }
+        return h.map { z in z.count == 2 ? 1 / (1 + exp(z[0] - z[1])) : 1 / (1 + exp(-z[0])) }
+    }
+
+    @Test(
+        "the default transfer of the state dict writes an npz with the new head's shapes that a plain forward pass reads",
+        arguments: [1, 2])
+    func stateDictTransferHasTheNewHeadsShapes(classes: Int) throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("transfer\(classes).npz")
+        let r = try Self.fix(
+            "source_mlp_torch.npz", to: out, ["--new-head", "--classes", "\(classes)", "--rank", "4"])
+        #expect(r.code == 0, "\(r.stderr)")
+        let source = try Plugins.formats.read(URL(fileURLWithPath: Self.file("source_mlp_torch.npz")))
+        let written = try Plugins.formats.read(out)
+        #expect(written.tensors.map(\.name) == source.tensors.map(\.name))
+        #expect(
+            written.tensors.map(\.shape) == [[64, 66], [64], [32, 64], [32], [classes, 32], [classes]],
+            "\(written.tensors.map(\.shape))")
+        #expect(written.tensors.allSatisfy { $0.dtype == .float32 })
+        // The body was trained through its factors: its kernels moved, in PyTorch's out×in layout.
+        #expect(try written.tensor(named: "net.0.weight").rawBytes() != source.tensor(named: "net.0.weight").rawBytes())
+        let scoresFile = dir.appendingPathComponent("scores\(classes).npy")
+        let p = try CLI.run(
+            ["predict", out.path, "--data", Self.file("task_sample.csv.gz")] + Self.columns + ["-o", scoresFile.path]
+                + (classes == 2 ? ["--head", "softmax"] : []))
+        #expect(p.code == 0, "\(p.stderr)")
+        let scores = try Plugins.formats.read(scoresFile).tensors[0].doubleValues()
+        let data = try LabeledData.load(
+            from: URL(fileURLWithPath: Self.file("task_sample.csv.gz")),
+            options: CSVDataOptions(label: "professional", groups: ["sex"], ignore: ["race"]))
+        let want = try Self.mlpScores(written, data.features, rows: 200)
+        let worst = zip(scores.prefix(200), want).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(scores.count == 3000 && worst <= 1e-5, "largest difference \(worst)")
+    }
+
     @Test func unknownCutLayerIsOneLineExitTwo() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("x.h5")
         let r = try Self.fix("source_mlp.h5", to: out, ["--new-head-from", "nope"])

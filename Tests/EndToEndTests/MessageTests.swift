@@ -66,7 +66,8 @@ import Testing
         #expect(r.code == 2)
         #expect(
             r.stderr
-                == "fairaudit: \(baseline.path): the baseline was grouped by 'race' but this run groups by 'sex'; its gaps are between other groups, so compare runs grouped alike\n"
+                == "fairaudit: \(baseline.path): the baseline was grouped by 'race' but this run groups by 'sex'; "
+                + "its gaps are between other groups, so compare runs grouped alike\n"
         )
         #expect(r.stdout.isEmpty)
         let same = try CLI.run(
@@ -84,7 +85,8 @@ import Testing
         let line = try #require(Fixtures.lines(r.stderr, starting: "fairaudit: /").first)
         #expect(
             line
-                == "fairaudit: \(model): no layer can be factorized at energy 1.0: keeping that share of Σσ² needs every weight's full rank (use a smaller --energy such as 0.9, or --method finetune)"
+                == "fairaudit: \(model): no layer can be factorized at energy 1.0: keeping that share of Σσ² needs "
+                + "every weight's full rank (use a smaller --energy such as 0.9, or --method finetune)"
         )
         #expect(!r.stderr.contains("--rank"))
         #expect(!FileManager.default.fileExists(atPath: out.path))

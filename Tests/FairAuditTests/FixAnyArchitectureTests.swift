@@ -9,7 +9,9 @@ import Testing
 /// trained tensors written, the written file read back predicting what the
 /// fixed model predicts.
 @Suite struct FixAnyArchitectureTests {
-    static let models = ["residual_mlp", "wide_deep", "seq_dense", "merges"].flatMap { ["\($0)_k3", "\($0)_tf2"] }
+    static let models =
+        ["residual_mlp", "wide_deep", "seq_dense", "merges"].flatMap { ["\($0)_k3", "\($0)_tf2"] }
+        + ["small_cnn_k3", "residual_cnn_k3", "text_cnn_k3", "transformer_k3", "seq_cnn_tf2"]
 
     /// The zoo model as labeled data for the fixer.
     static func data(_ model: String) throws -> (graph: ModelGraph, data: LabeledData) {

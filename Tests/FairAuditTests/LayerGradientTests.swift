@@ -111,10 +111,10 @@ struct LayerCase: CustomStringConvertible, Sendable {
         return (inputs, p)
     }
 
-    /// The weight a factorized layer keeps frozen (its factors train instead).
-    static func frozen(_ op: any LayerOp) -> ParameterRole? {
-        if op is FactorizedDenseOp { return .kernel }
-        return (op as? FactorizedOp)?.base.matrixRole
+    /// The weights a factorized layer keeps frozen (their factors train instead).
+    static func frozen(_ op: any LayerOp) -> Set<ParameterRole> {
+        if op is FactorizedDenseOp { return [.kernel] }
+        return Set((op as? FactorizedOp)?.factors.map(\.role) ?? [])
     }
 
     /// `L = Σ c ⊙ y`, summed in float64.
@@ -156,7 +156,7 @@ struct LayerCase: CustomStringConvertible, Sendable {
                 checked += 1
             }
         }
-        for role in c.params.keys.sorted() where role.isTrainable && role != Self.frozen(c.op) {
+        for role in c.params.keys.sorted() where role.isTrainable && !Self.frozen(c.op).contains(role) {
             let d = try #require(dParams[role], "\(c): no gradient for \(role)")
             for i in p[role].indices {
                 var a = p
@@ -182,7 +182,7 @@ struct LayerCase: CustomStringConvertible, Sendable {
         c.op.forward(inputs, p, output: &out, cache: &cache)
         var rng = SplitMix(state: 23)
         let g = Batch(rows: Self.rows, shape: out.shape, data: rng.floats(out.data.count, -1, 1))
-        let roles = c.params.keys.sorted().filter { $0.isTrainable && $0 != Self.frozen(c.op) }
+        let roles = c.params.keys.sorted().filter { $0.isTrainable && !Self.frozen(c.op).contains($0) }
         let weights = Membership(rows: Self.rows, columns: 2, weights: rng.floats(Self.rows * 2, 0.1, 1))
         let sizes = roles.map { p[$0].count }
         let sums = FisherSums(counts: sizes, columns: 2)

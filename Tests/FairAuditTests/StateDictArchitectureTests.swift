@@ -53,7 +53,8 @@ import Testing
         #expect(
             throws: FairAuditError.unsupportedModel(
                 reason:
-                    "3 activations were given for 2 hidden dense layers ('layers.0', 'layers.2'); give one for all or one per hidden layer"
+                    "3 activations were given for 2 hidden dense layers ('layers.0', 'layers.2'); give one for all "
+                    + "or one per hidden layer"
             )
         ) {
             try g.inferredLayers(activations: [.tanh, .relu, .relu], head: .sigmoid)
@@ -64,10 +65,12 @@ import Testing
         let units = [4, 2, 1]
         let acts = ["tanh", "relu", "sigmoid"]
         let layers = zip(names.indices, names).map { i, n in
-            "{\"class_name\": \"Dense\", \"config\": {\"name\": \"\(n)\", \"units\": \(units[i]), \"activation\": \"\(acts[i])\"}}"
+            "{\"class_name\": \"Dense\", \"config\": {\"name\": \"\(n)\", \"units\": \(units[i]), \"activation\": "
+                + "\"\(acts[i])\"}}"
         }
         return
-            "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"batch_shape\": [null, 3]}}, "
+            "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", "
+            + "\"config\": {\"name\": \"in\", \"batch_shape\": [null, 3]}}, "
             + layers.joined(separator: ", ") + "]}}"
     }
 
@@ -113,7 +116,8 @@ import Testing
             throws: FairAuditError.invalidInput(
                 path: "model config",
                 reason:
-                    "the config has 3 layers with weights (dense, dense_1, head) but the file has 2 groups of weight tensors (layers.0, layers.2)"
+                    "the config has 3 layers with weights (dense, dense_1, head) but the file has 2 groups of "
+                    + "weight tensors (layers.0, layers.2)"
             )
         ) {
             try g.applyArchitecture(json: Self.config(["dense", "dense_1", "head"]))

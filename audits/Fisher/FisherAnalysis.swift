@@ -15,7 +15,7 @@ public enum FisherAnalysis {
     /// shuffled by `permutedRowGroups`.
     public static func run(
         observed: FisherByGroup, layers: [FisherUnit], rowGroups: [Int], minGroupSize: Int,
-        permutations: Int, seed: UInt64, top: Int, kind: String = "empirical",
+        permutations: Int, seed: UInt64, top: Int, kind: FisherKind = .empirical,
         progress: (String) -> Void = { _ in },
         recompute: ([Int]) throws -> [[[Float]]]
     ) throws -> FisherReport {
@@ -36,7 +36,7 @@ public enum FisherAnalysis {
     /// is the share of rounds whose TV ≥ the observed TV − `tieTolerance`.
     public static func run(
         observed: FisherByGroup, layers: [FisherUnit], nullRounds: [NullRound], minGroupSize: Int,
-        permutations: Int, seed: UInt64, top: Int, kind: String = "empirical"
+        permutations: Int, seed: UInt64, top: Int, kind: FisherKind = .empirical
     ) throws -> FisherReport {
         guard permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
         guard top >= 0 else { throw FisherError.invalidOption(name: "top", reason: "must be ≥ 0") }

@@ -6,9 +6,10 @@ extension FisherAudit {
     /// computation `fairaudit merge` runs over the partials of shards.
     public func run(_ context: AuditContext) throws -> AuditResult {
         let o = context.options
+        let f = try Self.options(o)
         context.progress(
-            "fisher: \(o.fisher) Fisher of \(context.data.groupNames.count) groups over \(context.data.rowCount) rows"
-                + (o.permutations > 0 ? ", the data's groups and \(o.permutations) permutation rounds in one pass" : "")
+            "fisher: \(f.kind.rawValue) Fisher of \(context.data.groupNames.count) groups over \(context.data.rowCount) rows"
+                + (f.permutations > 0 ? ", the data's groups and \(f.permutations) permutation rounds in one pass" : "")
         )
         let part = try Self.partial(context)
         let merged = try FisherPartial.merged([part], order: context.data.groupNames)
@@ -23,9 +24,7 @@ extension FisherAudit {
     )
         throws -> (FisherAccumulator, (FisherAccumulator) -> FisherPartial)
     {
-        let kind = try FisherKind(rawValue: o.fisher).orThrow(
-            FisherError.invalidOption(name: "fisher", reason: "is '\(o.fisher)', expected 'empirical' or 'model'"))
-        guard o.permutations >= 0 else { throw FisherError.invalidOption(name: "permutations", reason: "must be ≥ 0") }
+        let f = try options(o)
         let network = try Network(graph: graph)
         let names = network.trainableNames
         let shapeOf = Dictionary(zip(network.parameterNames, network.parameterShapes), uniquingKeysWith: { a, _ in a })
@@ -33,15 +32,15 @@ extension FisherAudit {
         let units = FisherUnit.layers(names, layers: graph.layers)
         var null: FisherNull?
         var nullNames: [String] = []
-        if o.permutations > 0 {
+        if f.permutations > 0 {
             let counts = o.nullCounts ?? observedCounts()
             guard counts.values.allSatisfy({ $0 >= 0 }), counts.values.contains(where: { $0 > 0 }) else {
                 throw FisherError.invalidOption(
                     name: "null-counts", reason: "needs a positive row count for some group")
             }
-            (null, nullNames) = FisherPartial.null(rounds: o.permutations, seed: o.seed, counts: counts)
+            (null, nullNames) = FisherPartial.null(rounds: f.permutations, seed: o.seed, counts: counts)
         }
-        let accumulator = FisherAccumulator(network: network, kind: kind, null: null)
+        let accumulator = FisherAccumulator(network: network, kind: f.kind, null: null)
         return (
             accumulator, { FisherPartial($0, tensorNames: names, shapes: shapes, units: units, nullNames: nullNames) }
         )
@@ -61,13 +60,5 @@ extension FisherAudit {
             features: data.features, labels: data.labels, rowGroups: data.rowGroups,
             groupNames: data.groupNames, rowIDs: context.resolvedRowIDs)
         return finish(accumulator)
-    }
-}
-
-extension Optional {
-    /// The value, or `error` thrown.
-    fileprivate func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
-        guard let self else { throw error() }
-        return self
     }
 }

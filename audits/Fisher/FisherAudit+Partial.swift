@@ -12,6 +12,7 @@ extension FisherAudit {
         _ p: FisherPartial, options o: AuditOptions,
         progress: (String) -> Void = { _ in }
     ) throws -> AuditResult {
+        let f = try options(o)
         let observed = try FisherByGroup(
             tensorNames: p.tensorNames, shapes: p.shapes, groupNames: p.groupNames,
             counts: p.counts,
@@ -52,10 +53,10 @@ extension FisherAudit {
         var report = try FisherAnalysis.run(
             observed: observed, layers: p.units, nullRounds: rounds,
             minGroupSize: o.minGroupSize, permutations: p.permutations, seed: p.seed,
-            top: o.top, kind: p.kind)
-        if let url = o.saveFisher {
+            top: f.top, kind: p.kind)
+        if let url = f.save {
             progress("fisher: saving the raw per-group Fisher to \(url.path)")
-            try save(observed, to: url)
+            try save(observed, to: url, formats: o.formats)
             report.savedTo = url.path
         }
         return AuditResult(

@@ -1,5 +1,4 @@
 import FairAudit
-import FormatNPZ
 import Foundation
 
 /// Per-group Fisher information divergence (docs/method.md §1–2): how
@@ -9,15 +8,17 @@ import Foundation
 public struct FisherAudit: Audit {
     /// The audit's name and its key in `--json`.
     public static let name = "fisher"
+    /// Permutation rounds, top list, kind and where to save (``FisherOptions``).
+    public typealias Options = FisherOptions
     /// Creates the audit.
     public init() {}
 
     /// The audit over any source of per-group Fisher: `fisher(rowGroups)`
     /// returns each group's `[tensor][element]` Fisher (and the group row
     /// counts) for an assignment of rows to `context.data.groupNames`. It is
-    /// called once with the data's groups, then `options.permutations` times
-    /// with the rows' groups shuffled (seeded by `options.seed`). With
-    /// `options.saveFisher` each group's raw Fisher is written as npz members
+    /// called once with the data's groups, then ``FisherOptions/permutations``
+    /// times with the rows' groups shuffled (seeded by `options.seed`). With
+    /// ``FisherOptions/save`` each group's raw Fisher is written as arrays
     /// `<group>/<tensor name>` (float32, the tensor's shape).
     public func run(
         _ context: AuditContext, tensorNames: [String], shapes: [[Int]],
@@ -25,25 +26,24 @@ public struct FisherAudit: Audit {
     ) throws -> AuditResult {
         let data = context.data
         let o = context.options
-        guard o.fisher == "empirical" || o.fisher == "model" else {
-            throw FisherError.invalidOption(name: "fisher", reason: "is '\(o.fisher)', expected 'empirical' or 'model'")
-        }
-        context.progress("fisher: \(o.fisher) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows")
+        let f = try Self.options(o)
+        context.progress(
+            "fisher: \(f.kind.rawValue) Fisher of \(data.groupNames.count) groups over \(data.rowCount) rows")
         let first = try fisher(data.rowGroups)
         let observed = try FisherByGroup(
             tensorNames: tensorNames, shapes: shapes, groupNames: data.groupNames,
             counts: first.counts, values: first.values)
         var saved: String?
-        if let url = o.saveFisher {
+        if let url = f.save {
             context.progress("fisher: saving the raw per-group Fisher to \(url.path)")
-            try Self.save(observed, to: url)
+            try Self.save(observed, to: url, formats: o.formats)
             saved = url.path
         }
         let layers = FisherUnit.layers(tensorNames, layers: context.graph.layers)
         var report = try FisherAnalysis.run(
             observed: observed, layers: layers, rowGroups: data.rowGroups,
-            minGroupSize: o.minGroupSize, permutations: o.permutations,
-            seed: o.seed, top: o.top, kind: o.fisher,
+            minGroupSize: o.minGroupSize, permutations: f.permutations,
+            seed: o.seed, top: f.top, kind: f.kind,
             progress: context.progress
         ) { try fisher($0).values }
         report.savedTo = saved
@@ -52,8 +52,9 @@ public struct FisherAudit: Audit {
             metrics: report.auditMetrics)
     }
 
-    /// Writes each group's raw Fisher as float32 npz members `<group>/<tensor name>`.
-    public static func save(_ f: FisherByGroup, to url: URL) throws {
+    /// Writes each group's raw Fisher as float32 arrays `<group>/<tensor name>`
+    /// in the format of `formats` that `url`'s extension names.
+    public static func save(_ f: FisherByGroup, to url: URL, formats: FormatRegistry) throws {
         var tensors: [Tensor] = []
         for (g, group) in f.groupNames.enumerated() {
             for (t, name) in f.tensorNames.enumerated() {
@@ -64,7 +65,6 @@ public struct FisherAudit: Audit {
                         storage: .bytes(bytes)))
             }
         }
-        let graph = ModelGraph(format: NPZFormat.name, layout: .arrays, tensors: tensors)
-        try NPZFormat.write(graph, to: url, basedOn: nil)
+        try formats.writeArrays(tensors, to: url)
     }
 }

@@ -15,7 +15,7 @@ extension FisherPartial {
     /// decimal string.
     public func json(top: Int) -> JSONValue {
         .object([
-            ("kind", .string(kind)), ("permutations", .int(permutations)), ("seed", .string(String(seed))),
+            ("kind", .string(kind.rawValue)), ("permutations", .int(permutations)), ("seed", .string(String(seed))),
             ("top", .int(top)),
             (
                 "tensors",
@@ -73,12 +73,13 @@ extension FisherPartial {
             }
             return i
         }
-        guard let kind = doc["kind"] as? String, let seedText = doc["seed"] as? String, let seed = UInt64(seedText),
+        guard let kind = (doc["kind"] as? String).flatMap(FisherKind.init(rawValue:)),
+            let seedText = doc["seed"] as? String, let seed = UInt64(seedText),
             let tensors = doc["tensors"] as? [[String: Any]], let unitList = doc["units"] as? [[String: Any]],
             let groups = doc["groups"] as? [[String: Any]], let null = doc["null"] as? [String: Any],
             let nullGroups = null["groups"] as? [[String: Any]], let rounds = null["rounds"] as? [[String: Any]]
         else {
-            throw bad("has a fisher section without kind, seed, tensors, units, groups or null")
+            throw bad("has a fisher section without a kind (empirical or model), seed, tensors, units, groups or null")
         }
         let permutations = try int(doc["permutations"], "permutations")
         let top = try int(doc["top"], "top")

@@ -9,8 +9,8 @@ import Foundation
 /// the partial of their union, and its report is the same however the rows
 /// were split (to the rounding of double sums, about 1e-15 relative).
 public struct FisherPartial: Sendable, Equatable {
-    /// `"empirical"` or `"model"`.
-    public var kind: String
+    /// The observed labels' Fisher or the model's own.
+    public var kind: FisherKind
     /// Trainable tensors, in model order, with their shapes.
     public var tensorNames: [String], shapes: [[Int]]
     /// The layers compared as one distribution (indices into `tensorNames`).
@@ -30,7 +30,7 @@ public struct FisherPartial: Sendable, Equatable {
 
     /// Creates a partial from its fields.
     public init(
-        kind: String, tensorNames: [String], shapes: [[Int]], units: [FisherUnit], permutations: Int,
+        kind: FisherKind, tensorNames: [String], shapes: [[Int]], units: [FisherUnit], permutations: Int,
         seed: UInt64, groupNames: [String], counts: [Int], sums: [[[Double]]], nullNames: [String],
         nullCounts: [Int], nullRows: [[Int]], nullSums: [[[[Double]]]]
     ) {
@@ -56,7 +56,7 @@ public struct FisherPartial: Sendable, Equatable {
     ) {
         let null = accumulator.null
         self.init(
-            kind: accumulator.kind.rawValue, tensorNames: tensorNames, shapes: shapes, units: units,
+            kind: accumulator.kind, tensorNames: tensorNames, shapes: shapes, units: units,
             permutations: null?.rounds ?? 0, seed: null?.seed ?? 0,
             groupNames: accumulator.groupNames, counts: accumulator.groupRows,
             sums: accumulator.groupNames.map { accumulator.groupSums($0) ?? [] },
@@ -80,7 +80,7 @@ public struct FisherPartial: Sendable, Equatable {
             return
                 "has the Fisher of other tensors (\(other.tensorNames.count) trainable tensors, not \(tensorNames.count), or other shapes)"
         }
-        if other.kind != kind { return "has the \(other.kind) Fisher, not the \(kind) one" }
+        if other.kind != kind { return "has the \(other.kind.rawValue) Fisher, not the \(kind.rawValue) one" }
         if other.units != units { return "groups the tensors into other layers" }
         if other.permutations != permutations || other.seed != seed {
             return

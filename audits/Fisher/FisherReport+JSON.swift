@@ -18,7 +18,7 @@ extension FisherReport {
     public var json: JSONValue {
         let comparedNames = groups.filter(\.compared).map(\.name)
         return .object([
-            ("kind", .string(kind)),
+            ("kind", .string(kind.rawValue)),
             ("permutations", .int(permutations)),
             ("seed", .string(String(seed))),
             ("min_group_size", .int(minGroupSize)),

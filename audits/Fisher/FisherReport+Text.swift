@@ -17,7 +17,7 @@ extension FisherReport {
     private func render(markdown md: Bool) -> String {
         var out =
             (md ? "### " : "")
-            + "Fisher divergence between groups (\(kind) Fisher, \(permutations) permutation rounds, seed \(seed))\n"
+            + "Fisher divergence between groups (\(kind.rawValue) Fisher, \(permutations) permutation rounds, seed \(seed))\n"
         let skipped = groups.filter { !$0.compared }.map(\.name)
         if !skipped.isEmpty {
             out +=

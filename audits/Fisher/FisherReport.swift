@@ -1,3 +1,5 @@
+import FairAudit
+
 /// The divergence between two groups' Fisher over one tensor or layer.
 public struct UnitDivergence: Sendable, Equatable {
     /// The tensor's or layer's name.
@@ -52,8 +54,8 @@ public struct InfluentialParameter: Sendable, Equatable {
 
 /// Everything the Fisher audit found.
 public struct FisherReport: Sendable {
-    /// `"empirical"` or `"model"`.
-    public var kind: String
+    /// The observed labels' Fisher or the model's own.
+    public var kind: FisherKind
     /// Permutation rounds run.
     public var permutations: Int
     /// Seed of the permutations.

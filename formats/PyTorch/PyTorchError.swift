@@ -34,12 +34,15 @@ public enum PyTorchError: Error, CustomStringConvertible, Equatable {
         case .unsupportedKind(let f, let k, let h): "\(f): \(k), which fairaudit does not read: \(h)"
         case .missingMember(let f, let m): "\(f): not a torch.save checkpoint: it has no '\(m)' member"
         case .forbiddenGlobal(let f, let g):
-            "\(f): the pickle refers to '\(g)', which a weights-only load does not allow; refused, nothing was imported or run"
+            "\(f): the pickle refers to '\(g)', which a weights-only load does not allow; refused, nothing was "
+                + "imported or run"
         case .forbiddenOpcode(let f, let op, let o):
-            "\(f): the pickle uses opcode \(op) at byte \(o), which a state dict does not need; refused, nothing was run"
+            "\(f): the pickle uses opcode \(op) at byte \(o), which a state dict does not need; refused, nothing "
+                + "was run"
         case .badPickle(let f, let o, let r): "\(f): malformed data.pkl at byte \(o): \(r)"
         case .unsupportedDType(let f, let d):
-            "\(f): holds a \(d) tensor; complex, 8-bit float and quantized tensors are not read (convert them to float16/bfloat16/float32 first)"
+            "\(f): holds a \(d) tensor; complex, 8-bit float and quantized tensors are not read (convert them to "
+                + "float16/bfloat16/float32 first)"
         case .badTensor(let f, let t, let r): "\(f): tensor '\(t)': \(r)"
         case .badStructure(let f, let p, let r): "\(f): '\(p.count > 80 ? String(p.prefix(80)) + "…" : p)': \(r)"
         case .cannotWrite(let f, let r): "\(f): cannot write the PyTorch checkpoint: \(r)"

@@ -66,7 +66,8 @@ extension PyTorchFormat {
                 throw PyTorchError.cannotWrite(
                     file: file,
                     reason: "tensor '\(t.name)' is not in \(source.lastPathComponent); "
-                        + "a checkpoint's structure is kept as it is (write a new file, or .safetensors, to add tensors)"
+                        + "a checkpoint's structure is kept as it is (write a new file, or .safetensors, to add "
+                        + "tensors)"
                 )
             }
             guard t.isModified else { continue }
@@ -74,7 +75,8 @@ extension PyTorchFormat {
                 throw PyTorchError.cannotWrite(
                     file: file,
                     reason: "tensor '\(t.name)' is now \(t.dtype.rawValue) \(t.shape), "
-                        + "was \(ref.storage.dtype.rawValue) \(ref.shape); write-back keeps each tensor's dtype and shape"
+                        + "was \(ref.storage.dtype.rawValue) \(ref.shape); write-back keeps each tensor's dtype and "
+                        + "shape"
                 )
             }
             let member = layout.storageMember(ref.storage.key)

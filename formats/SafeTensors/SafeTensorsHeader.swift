@@ -123,7 +123,8 @@ struct SafeTensorsHeader: Sendable {
             guard e.offsets.lowerBound == next else {
                 throw bad(
                     e.offsets.lowerBound < next
-                        ? "data_offsets [\(e.offsets.lowerBound), \(e.offsets.upperBound)] overlap the tensor before, which ends at \(next)"
+                        ? "data_offsets [\(e.offsets.lowerBound), \(e.offsets.upperBound)] overlap the tensor "
+                            + "before, which ends at \(next)"
                         : "data_offsets start at \(e.offsets.lowerBound), leaving a gap after byte \(next)")
             }
             var elements = 1
@@ -136,7 +137,8 @@ struct SafeTensorsHeader: Sendable {
             guard !o else { throw bad("the shape \(e.shape) overflows") }
             guard nbytes == e.offsets.count else {
                 throw bad(
-                    "shape \(e.shape) of \(SafeTensorsDType.name(of: e.dtype)) needs \(nbytes) bytes but data_offsets span \(e.offsets.count)"
+                    "shape \(e.shape) of \(SafeTensorsDType.name(of: e.dtype)) needs \(nbytes) bytes but "
+                        + "data_offsets span \(e.offsets.count)"
                 )
             }
             guard e.offsets.upperBound <= dataBytes else {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Settings every audit reads; each audit uses the ones it needs.
+/// Settings every audit reads, and each audit's own (``audits``).
 public struct AuditOptions: Sendable {
     /// Predicted positive when `score ≥ threshold`.
     public var threshold: Double = 0.5
@@ -12,14 +12,6 @@ public struct AuditOptions: Sendable {
     public var seed: UInt64 = 0
     /// Groups smaller than this are reported but left out of the gaps.
     public var minGroupSize: Int = 30
-    /// Permutation rounds for the Fisher null.
-    public var permutations: Int = 20
-    /// How many most group-influential parameters to list.
-    public var top: Int = 10
-    /// `"empirical"` (observed labels) or `"model"` (the model's own predictive distribution).
-    public var fisher: String = "empirical"
-    /// Where to save each group's raw Fisher as npz, if anywhere.
-    public var saveFisher: URL?
     /// The global id of the data's first row, when rows are keyed by position
     /// (a shard that starts at row N has offset N).
     public var rowOffset: UInt64 = 0
@@ -27,6 +19,11 @@ public struct AuditOptions: Sendable {
     /// proportions the Fisher's permutation null draws with (docs/method.md §8).
     /// Nil: the counts of the rows audited, right for one run over all rows.
     public var nullCounts: [String: Int]?
+    /// Each audit's own options (``Audit/Options``), read by the audit.
+    public var audits = AuditSettings()
+    /// The formats an audit writes its arrays with, chosen by the output's
+    /// extension (the runner sets its request's registry).
+    public var formats = FormatRegistry([])
     /// Creates the defaults.
     public init() {}
 }
@@ -109,6 +106,9 @@ public struct AuditResult: Sendable {
 /// An analysis run over a model and labeled data. One conforming type per
 /// folder under `audits/`.
 public protocol Audit: Sendable {
+    /// The audit's own options, read from its policy table
+    /// (`[audits.<name>]`) and from flags the command forwards.
+    associatedtype Options: AuditOptionSet = NoAuditOptions
     /// Short name (`"fairness"`, `"fisher"`), also the key in `--json`.
     static var name: String { get }
     /// Creates the audit.
@@ -129,4 +129,11 @@ extension Audit {
     public static var needsFeatures: Bool { true }
     /// `<name>_s`.
     public static var timingKey: String { "\(name)_s" }
+    /// The keys of the audit's options.
+    public static var optionKeys: [AuditOptionKey] { Options.keys }
+    /// The audit's options in `options`: those set in code, then its
+    /// policy table's and its flags' settings.
+    public static func options(_ options: AuditOptions) throws -> Options {
+        try options.audits.options(for: Self.self)
+    }
 }

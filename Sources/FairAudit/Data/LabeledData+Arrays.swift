@@ -62,7 +62,8 @@ extension LabeledData {
             rows = n
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw fail(
-                    "array '\(key)' holds \(values[bad]) at row \(bad / max(width, 1) + 1), column \(bad % max(width, 1) + 1)"
+                    "array '\(key)' holds \(values[bad]) at row \(bad / max(width, 1) + 1), column "
+                        + "\(bad % max(width, 1) + 1)"
                 )
             }
             blocks.append((key, values, width))
@@ -214,7 +215,8 @@ extension LabeledData {
                 let values = chunk.floats.map { $0.map(Double.init) } ?? chunk.numbers ?? []
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
                     throw fail(
-                        "array '\(b.name)' holds \(values[bad]) at row \(first + bad / max(b.width, 1) + 1), column \(bad % max(b.width, 1) + 1)"
+                        "array '\(b.name)' holds \(values[bad]) at row \(first + bad / max(b.width, 1) + 1), column "
+                            + "\(bad % max(b.width, 1) + 1)"
                     )
                 }
                 features.withUnsafeMutableBufferPointer { f in

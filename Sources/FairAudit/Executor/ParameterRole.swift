@@ -42,6 +42,16 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable, 
     case valueBias = "value/bias"
     case outputKernel = "attention_output/kernel"
     case outputBias = "attention_output/bias"
+    /// The low-rank factors `A` (`d × r`) and `B` (`r × heads·dim`) of a
+    /// factorized attention projection (the output's: `heads·dim × r`, `r × out`).
+    case queryFactorA = "query/factor_a"
+    case queryFactorB = "query/factor_b"
+    case keyFactorA = "key/factor_a"
+    case keyFactorB = "key/factor_b"
+    case valueFactorA = "value/factor_a"
+    case valueFactorB = "value/factor_b"
+    case outputFactorA = "attention_output/factor_a"
+    case outputFactorB = "attention_output/factor_b"
 
     /// True for the roles gradient descent and the Fisher see: not running
     /// statistics, not preprocessing constants.
@@ -49,6 +59,28 @@ public enum ParameterRole: String, Sendable, CaseIterable, Codable, Comparable, 
         switch self {
         case .movingMean, .movingVariance, .mean, .variance, .count: false
         default: true
+        }
+    }
+
+    /// The roles of the factors `(A, B)` that replace this weight when it is
+    /// factorized: an attention projection's own pair, `factor_a`/`factor_b` for any other weight.
+    public var factorRoles: (a: ParameterRole, b: ParameterRole) {
+        switch self {
+        case .queryKernel: (.queryFactorA, .queryFactorB)
+        case .keyKernel: (.keyFactorA, .keyFactorB)
+        case .valueKernel: (.valueFactorA, .valueFactorB)
+        case .outputKernel: (.outputFactorA, .outputFactorB)
+        default: (.factorA, .factorB)
+        }
+    }
+
+    /// True for a low-rank factor: a training-time tensor, never written to a file.
+    public var isFactor: Bool {
+        switch self {
+        case .factorA, .factorB, .queryFactorA, .queryFactorB, .keyFactorA, .keyFactorB, .valueFactorA, .valueFactorB,
+            .outputFactorA, .outputFactorB:
+            true
+        default: false
         }
     }
 

@@ -54,26 +54,27 @@ extension Fixer {
         var ranks: [String: Int] = [:]
         for m in matrices {
             let weightName = net.parameterNames[m.weight]
-            let layerName = net.nodes[m.node].name
+            // An attention layer's projections are named by their role.
+            let layer = "layer '\(net.nodes[m.node].name)'" + (m.className == "MultiHeadAttention" ? " \(m.role)" : "")
             let smaller = min(m.rows, m.cols)
             if case .fixed(let r) = rule, r >= smaller {
                 warnings.append(
-                    "layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: rank \(r) is not below its smaller dimension \(smaller)"
+                    "\(layer) (\(m.rows)×\(m.cols)) is left whole: rank \(r) is not below its smaller dimension \(smaller)"
                 )
                 if options.freezeUnfactorized { net.trainable.removeAll { $0 == m.weight } }
                 continue
             }
             let f = try LowRank.factorize(
                 net.matrix(m), rows: m.rows, cols: m.cols,
-                rowWeights: rowWeights[m.node], rule: rule, name: weightName)
+                rowWeights: rowWeights[m.weight], rule: rule, name: weightName)
             if f.rank >= smaller {
                 warnings.append(
-                    "layer '\(layerName)' (\(m.rows)×\(m.cols)) is left whole: energy \(options.energy ?? 0) needs its full rank \(smaller)"
+                    "\(layer) (\(m.rows)×\(m.cols)) is left whole: energy \(options.energy ?? 0) needs its full rank \(smaller)"
                 )
                 if options.freezeUnfactorized { net.trainable.removeAll { $0 == m.weight } }
                 continue
             }
-            net.factorize(node: m.node, a: f.a, b: f.b, rank: f.rank)
+            net.factorize(node: m.node, role: m.role, a: f.a, b: f.b, rank: f.rank)
             ranks[weightName] = f.rank
         }
         guard !ranks.isEmpty else {
@@ -94,7 +95,7 @@ extension Fixer {
     }
 
     /// Row weights `s_j = Σ_k I[j, k]` of each matrix from the neutralized
-    /// per-group Fisher (docs/method.md §3–4), keyed by node.
+    /// per-group Fisher (docs/method.md §3–4), keyed by the weight's parameter index.
     static func neutralizedRowWeights(
         _ net: Network, matrices: [FixerMatrix], options: FixOptions, data: LabeledData,
         trainRows: [Int]
@@ -120,7 +121,7 @@ extension Fixer {
                 pooled = sum
             }
             let importance = Importance.neutralized(perGroup: perGroup, pooled: pooled, mode: options.neutralize)
-            out[m.node] = Importance.rowSums(importance, rows: m.rows, cols: m.cols)
+            out[m.weight] = Importance.rowSums(importance, rows: m.rows, cols: m.cols)
         }
         return out
     }

@@ -8,6 +8,8 @@ struct FixerMatrix {
     var node: Int
     /// Index of the weight tensor in `Network.values`.
     var weight: Int
+    /// The weight's role in its layer (`kernel`, `query/kernel`, …).
+    var role: ParameterRole
     /// The matrix view's rows and columns (inputs × outputs).
     var rows: Int, cols: Int
     /// The layer's class, for messages.
@@ -36,27 +38,27 @@ extension Network {
         }
     }
 
-    /// The whole matrix-weighted layers, in node order.
+    /// The whole weight matrices of matrix-weighted layers (an attention
+    /// layer's four projections each), in node order.
     var fixerMatrices: [FixerMatrix] {
-        nodes.indices.compactMap { i in
-            guard let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable,
-                let w = nodes[i].params[op.matrixRole]
-            else { return nil }
-            let (rows, cols) = op.matrixShape(parameterShapes[w])
-            return FixerMatrix(
-                node: i, weight: w, rows: rows, cols: cols, className: op.className, isEmbedding: op is EmbeddingOp)
+        nodes.indices.flatMap { i -> [FixerMatrix] in
+            guard let op = nodes[i].op as? any MatrixWeightedOp, op.isFactorizable else { return [] }
+            return op.matrixRoles.compactMap { role in
+                guard let w = nodes[i].params[role] else { return nil }
+                let (rows, cols) = op.matrixShape(parameterShapes[w], role: role)
+                return FixerMatrix(
+                    node: i, weight: w, role: role, rows: rows, cols: cols, className: op.className,
+                    isEmbedding: op is EmbeddingOp)
+            }
         }
     }
 
     /// A weight in its matrix view (`rows × cols`).
-    func matrix(_ m: FixerMatrix) -> [Float] {
-        guard let op = nodes[m.node].op as? any MatrixWeightedOp else { return values[m.weight] }
-        return op.matrix(values[m.weight], shape: parameterShapes[m.weight])
-    }
+    func matrix(_ m: FixerMatrix) -> [Float] { matrix(values[m.weight], m) }
 
-    /// A per-weight tensor (its Fisher) in the same matrix view.
+    /// A per-weight tensor (the weight, its Fisher) in the same matrix view.
     func matrix(_ v: [Float], _ m: FixerMatrix) -> [Float] {
         guard let op = nodes[m.node].op as? any MatrixWeightedOp else { return v }
-        return op.matrix(v, shape: parameterShapes[m.weight])
+        return op.matrix(v, shape: parameterShapes[m.weight], role: m.role)
     }
 }

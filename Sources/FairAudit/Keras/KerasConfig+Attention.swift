@@ -47,7 +47,8 @@ extension KerasConfig {
         }
         guard e.inputRank == 3 else {
             return .unsupported(
-                "\(what) attends over a rank-\(e.inputRank) input; fairaudit runs attention over (batch, positions, features)"
+                "\(what) attends over a rank-\(e.inputRank) input; fairaudit runs attention over (batch, positions, "
+                    + "features)"
             )
         }
         if let raw = c["attention_axes"], !(raw is NSNull), axes(raw, rank: 3) != [1] {
@@ -91,13 +92,15 @@ extension KerasConfig {
         }
         guard let plan = EinsumPlan(equation) else {
             return .unsupported(
-                "\(what) has equation '\(equation)', which fairaudit does not run (it runs projections that contract the input's last axes with the kernel's first, such as abc,cd->abd)"
+                "\(what) has equation '\(equation)', which fairaudit does not run (it runs projections that "
+                    + "contract the input's last axes with the kernel's first, such as abc,cd->abd)"
             )
         }
         let bias = (c["bias_axes"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         if let bias, bias != plan.kernelOwn {
             return .unsupported(
-                "\(what) has bias_axes '\(bias)' for equation '\(equation)'; fairaudit runs a bias over '\(plan.kernelOwn)' or none"
+                "\(what) has bias_axes '\(bias)' for equation '\(equation)'; fairaudit runs a bias over "
+                    + "'\(plan.kernelOwn)' or none"
             )
         }
         if let rank = int(c["lora_rank"]), rank > 0 {

@@ -6,7 +6,7 @@ extension Policy {
     static let topKeys: [String: String] = [
         "model": "string", "data": "string", "eval": "string", "label": "string", "positive": "string",
         "groups": "array", "ignore": "array", "features": "array", "threshold": "number",
-        "min_group_size": "integer", "bootstrap": "integer", "seed": "integer", "permutations": "integer",
+        "min_group_size": "integer", "bootstrap": "integer", "seed": "integer",
         "architecture": "string", "head": "string", "activation": "strings", "exclude": "array",
     ]
     /// Keys of the `[fix]` table.
@@ -17,7 +17,9 @@ extension Policy {
 
     /// Reads a `fairaudit.toml`. Unknown keys, wrong types and TOML syntax
     /// errors throw a `FairAuditError.policy` naming the key and its line.
-    public static func load(_ url: URL) throws -> Policy {
+    /// A top-level key that one of `audits` declares as moved into its table
+    /// (``AuditOptionKey/formerTopLevel``) is read into that table, with a note.
+    public static func load(_ url: URL, audits: [any Audit.Type] = []) throws -> Policy {
         let path = url.path
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw FairAuditError.policy(file: path, line: 0, reason: "cannot read the policy file")
@@ -25,11 +27,11 @@ extension Policy {
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw FairAuditError.policy(file: path, line: 0, reason: "the policy file is not UTF-8 text")
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, audits: audits)
     }
 
-    /// Parses policy text; `file` names it in errors.
-    public static func parse(_ text: String, file: String) throws -> Policy {
+    /// Parses policy text; `file` names it in errors; `audits` as for ``load(_:audits:)``.
+    public static func parse(_ text: String, file: String, audits: [any Audit.Type] = []) throws -> Policy {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -53,10 +55,27 @@ extension Policy {
                 }
                 continue
             }
+            if key == "audits" {
+                guard let sub = value.table else { throw fail(key, nil, "'audits' must be tables ([audits.<name>])") }
+                try p.readAudits(sub, lines: lines, fail: fail)
+                continue
+            }
+            if let audit = audits.first(where: { $0.optionKeys.contains { $0.formerTopLevel && $0.name == key } }) {
+                let line = lines.line(of: key, in: nil)
+                p.audits.append(
+                    AuditSetting(
+                        audit: audit.name, key: key, value: try auditValue(value) { fail(key, nil, $0) },
+                        origin: .policy(file: file, line: line)))
+                p.notes.append(
+                    "\(file):\(line): '\(key)' at the top level is read as [audits.\(audit.name)] \(key); move it into that table"
+                )
+                continue
+            }
             guard let type = topKeys[key] else {
                 throw fail(
                     key, nil,
-                    "unknown key '\(key)' (known: \(topKeys.keys.sorted().joined(separator: ", ")), [gate], [fix])")
+                    "unknown key '\(key)' (known: \(topKeys.keys.sorted().joined(separator: ", ")), [gate], [fix], [audits.<name>])"
+                )
             }
             switch (key, type) {
             case (_, "string"):
@@ -102,8 +121,7 @@ extension Policy {
                 switch key {
                 case "min_group_size": p.minGroupSize = i
                 case "bootstrap": p.bootstrap = i
-                case "seed": p.seed = i
-                default: p.permutations = i
+                default: p.seed = i
                 }
             }
         }
@@ -144,6 +162,40 @@ extension Policy {
                 Limit(metric: String(key.dropFirst(4)), kind: kind, bound: x, line: lines.line(of: key, in: "gate")))
         }
         limits.sort { $0.line < $1.line }
+    }
+
+    /// Reads `[audits.<name>]` tables as raw settings; each audit reads its own.
+    mutating func readAudits(
+        _ tables: TOMLTable, lines: KeyLines, fail: (String, String?, String) -> FairAuditError
+    ) throws {
+        for name in tables.keys {
+            guard let table = tables[name]?.table else {
+                throw fail(name, "audits", "'\(name)' in [audits] must be a table ([audits.\(name)])")
+            }
+            let section = "audits.\(name)"
+            for key in table.keys {
+                guard let value = table[key] else { continue }
+                audits.append(
+                    AuditSetting(
+                        audit: name, key: key, value: try Self.auditValue(value) { fail(key, section, $0) },
+                        origin: .policy(file: source, line: lines.line(of: key, in: section))))
+            }
+        }
+        audits.sort { a, b in
+            guard case .policy(_, let la) = a.origin, case .policy(_, let lb) = b.origin else { return false }
+            return la < lb
+        }
+    }
+
+    /// A TOML scalar as an audit option's value.
+    static func auditValue(
+        _ value: any TOMLValueConvertible, fail: (String) -> FairAuditError
+    ) throws -> AuditOptionValue {
+        if let s = value.string { return .string(s) }
+        if let i = value.int { return .integer(i) }
+        if let d = value.double { return .number(d) }
+        if let b = value.bool { return .boolean(b) }
+        throw fail("must be a string, number or boolean")
     }
 
     mutating func readFix(_ table: TOMLTable, fail: (String, String?, String) -> FairAuditError) throws {

@@ -72,8 +72,11 @@ public struct Policy: Sendable, Equatable {
     public var bootstrap: Int?
     /// Seed.
     public var seed: Int?
-    /// Fisher permutation rounds.
-    public var permutations: Int?
+    /// Settings of each audit's `[audits.<name>]` table, in file order
+    /// (read by the audit itself, ``AuditSettings``).
+    public var audits: [AuditSetting] = []
+    /// Notes for stderr about how the file was read (a key found where it used to be).
+    public var notes: [String] = []
     /// Limits of the `[gate]` table.
     public var limits: [Limit] = []
     /// Largest allowed growth of a gap against `--baseline`.

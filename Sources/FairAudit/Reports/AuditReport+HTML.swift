@@ -27,8 +27,10 @@ extension AuditReport {
                         HTMLReport.figure(
                             chart.canvas(width: 1100),
                             caption:
-                                "One row per group (sorted by selection rate), with its number of rows. Bars: the rate; whiskers: its 95% bootstrap interval; "
-                                + "dashed line: all rows together. Groups under the minimum size are drawn apart, hatched, and left out of the gaps."
+                                "One row per group (sorted by selection rate), with its number of rows. Bars: the "
+                                + "rate; whiskers: its 95% bootstrap interval; "
+                                + "dashed line: all rows together. Groups under the minimum size are drawn apart, "
+                                + "hatched, and left out of the gaps."
                         ) + "\n"
                 }
                 page.add("Groups", body + FairnessHTML.groupTable(r.json))

@@ -151,7 +151,8 @@ public struct BarChart: Sendable {
                         let m = y + barH / 2
                         let h = barH / 2 - 1
                         c.path(
-                            "M\(c.r(a)) \(c.r(m))H\(c.r(b))M\(c.r(a)) \(c.r(m - h))V\(c.r(m + h))M\(c.r(b)) \(c.r(m - h))V\(c.r(m + h))"
+                            "M\(c.r(a)) \(c.r(m))H\(c.r(b))M\(c.r(a)) \(c.r(m - h))V\(c.r(m + h))M\(c.r(b)) "
+                                + "\(c.r(m - h))V\(c.r(m + h))"
                         )
                     }
                 }
@@ -172,7 +173,8 @@ public struct BarChart: Sendable {
         }
         if rows.contains(where: { $0.values.joined().contains { $0.interval != nil } }) {
             c.path(
-                "M\(c.r(lx)) \(c.r(legendY - 4))H\(c.r(lx + 18))M\(c.r(lx)) \(c.r(legendY - 8))V\(c.r(legendY))M\(c.r(lx + 18)) \(c.r(legendY - 8))V\(c.r(legendY))"
+                "M\(c.r(lx)) \(c.r(legendY - 4))H\(c.r(lx + 18))M\(c.r(lx)) "
+                    + "\(c.r(legendY - 8))V\(c.r(legendY))M\(c.r(lx + 18)) \(c.r(legendY - 8))V\(c.r(legendY))"
             )
             c.text("interval", x: lx + 22, y: legendY, fontSize: small)
         }

@@ -70,10 +70,13 @@ public enum FisherHTML {
                 HTMLReport.figure(
                     map.canvas(),
                     caption:
-                        "Total variation between the groups' normalized Fisher information, per layer (rows) for \(kind) (columns): "
-                        + "0 when the groups lean on the same weights in the same proportions, 1 when on disjoint ones. "
+                        "Total variation between the groups' normalized Fisher information, per layer (rows) for "
+                        + "\(kind) (columns): "
+                        + "0 when the groups lean on the same weights in the same proportions, 1 when on disjoint "
+                        + "ones. "
                         + (rounds > 0
-                            ? "A ring marks a cell whose TV exceeds what \(rounds) random relabellings of the rows gave, p < 0.05."
+                            ? "A ring marks a cell whose TV exceeds what \(rounds) random relabellings of the rows "
+                                + "gave, p < 0.05."
                             : "No permutation rounds were run, so no cell is tested.")
                         + tips) + "\n"
         } else {
@@ -90,7 +93,8 @@ public enum FisherHTML {
             beyond.sort { $0.2 > $1.2 }
             if beyond.isEmpty {
                 s +=
-                    "<p>No layer differs between groups beyond chance (p &lt; 0.05 over \(rounds) permutation rounds).</p>\n"
+                    "<p>No layer differs between groups beyond chance (p &lt; 0.05 over \(rounds) permutation "
+                    + "rounds).</p>\n"
             } else {
                 var t = HTMLTable(
                     caption:

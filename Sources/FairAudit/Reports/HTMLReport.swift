@@ -95,6 +95,7 @@ public struct HTMLReport: Sendable {
             s += "<h2>\(Markup.escape(section.heading))</h2>\n\(section.html)\n"
         }
         return s
-            + "<p class=\"muted\"><small>Written by fairaudit. One self-contained file: no scripts, no fonts or images fetched.</small></p>\n</body></html>\n"
+            + "<p class=\"muted\"><small>Written by fairaudit. One self-contained file: no scripts, no fonts or "
+            + "images fetched.</small></p>\n</body></html>\n"
     }
 }

@@ -94,7 +94,8 @@ public struct Heatmap: Sendable {
         var c = SVGCanvas(
             width: width, height: height, title: title,
             summary:
-                "\(rowLabels.count) rows by \(columnLabels.count) columns; darker is a larger \(valueName); a ring marks \(markName)."
+                "\(rowLabels.count) rows by \(columnLabels.count) columns; darker is a larger \(valueName); a ring "
+                + "marks \(markName)."
         )
         let top0 = top
         for (j, name) in columnLabels.enumerated() {
@@ -127,7 +128,8 @@ public struct Heatmap: Sendable {
                         "M\(c.r(x)) \(c.r(y))h\(c.r(cellW - 1))v\(c.r(cellH - 1))h-\(c.r(cellW - 1))z"
                     if cell.marked {
                         rings +=
-                            "M\(c.r(cx - radius)) \(c.r(cy))a\(c.r(radius)) \(c.r(radius)) 0 1 0 \(c.r(2 * radius)) 0a\(c.r(radius)) \(c.r(radius)) 0 1 0 -\(c.r(2 * radius)) 0"
+                            "M\(c.r(cx - radius)) \(c.r(cy))a\(c.r(radius)) \(c.r(radius)) 0 1 0 \(c.r(2 * radius)) "
+                            + "0a\(c.r(radius)) \(c.r(radius)) 0 1 0 -\(c.r(2 * radius)) 0"
                     }
                     continue
                 }

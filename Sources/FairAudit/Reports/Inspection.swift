@@ -67,7 +67,10 @@ public struct Inspection: Sendable {
                         ArchitectureSummary(graph: graph, layers: layers).rows.map { row in
                             .object([
                                 ("name", .string(row.name)), ("class", .string(row.className)),
-                                ("output_shape", row.outputWidth.map { .array([.null, .int($0)]) } ?? .null),
+                                (
+                                    "output_shape",
+                                    row.outputShape.map { .array([.null] + $0.map { .int($0) }) } ?? .null
+                                ),
                                 ("parameters", .int(row.parameters)),
                             ])
                         })

@@ -5,21 +5,36 @@ import Foundation
 /// `rows × cols`, row-major, rows the inputs the weight reads (a dense
 /// layer's input units, a convolution's `kh·kw·cin` patch entries, an
 /// embedding's vocabulary) and columns what it writes.
+///
+/// A layer with several weight matrices (attention's four projections)
+/// lists them in `matrixRoles` and answers the `role:` forms for each.
 protocol MatrixWeightedOp: LayerOp {
-    /// The role of the weight the matrix view holds.
+    /// The role of the weight the matrix view holds (the first, when there are several).
     var matrixRole: ParameterRole { get }
+    /// Every role whose weight is one matrix (default: `[matrixRole]`).
+    var matrixRoles: [ParameterRole] { get }
     /// `(rows, cols)` of the matrix view of a weight stored with `shape`.
     func matrixShape(_ shape: [Int]) -> (rows: Int, cols: Int)
     /// The stored values as the `rows × cols` matrix.
     func matrix(_ stored: [Float], shape: [Int]) -> [Float]
     /// The matrix back in the stored layout.
     func stored(_ matrix: [Float], shape: [Int]) -> [Float]
+    /// `(rows, cols)` of the matrix view of the weight of `role`.
+    func matrixShape(_ shape: [Int], role: ParameterRole) -> (rows: Int, cols: Int)
+    /// The stored values of `role` as its matrix.
+    func matrix(_ stored: [Float], shape: [Int], role: ParameterRole) -> [Float]
+    /// The matrix of `role` back in its stored layout.
+    func stored(_ matrix: [Float], shape: [Int], role: ParameterRole) -> [Float]
     /// Whether the weight is one matrix (a grouped or depthwise convolution's is block-diagonal: not).
     var isFactorizable: Bool { get }
 }
 
 extension MatrixWeightedOp {
     var isFactorizable: Bool { true }
+    var matrixRoles: [ParameterRole] { [matrixRole] }
+    func matrixShape(_ shape: [Int], role: ParameterRole) -> (rows: Int, cols: Int) { matrixShape(shape) }
+    func matrix(_ stored: [Float], shape: [Int], role: ParameterRole) -> [Float] { matrix(stored, shape: shape) }
+    func stored(_ matrix: [Float], shape: [Int], role: ParameterRole) -> [Float] { stored(matrix, shape: shape) }
 
     /// A stored layout that is already the matrix in C order (Keras in×out
     /// kernels, HWIO convolution kernels, `(d, heads, dh)` projections,
