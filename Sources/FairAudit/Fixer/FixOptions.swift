@@ -48,7 +48,8 @@ public struct FixOptions: Sendable, Equatable {
     public var batchSize: Int = 256
     /// Adam's step size; default 1e-3 (β1 0.9, β2 0.999, ε 1e-8).
     public var learningRate: Double = 1e-3
-    /// Share of rows held out (stratified by group × label) to pick the best epoch; default 0.2.
+    /// Share of rows held out (stratified by group × label) to pick the best epoch; default 0.2
+    /// (the command's default with targets is 0.3: they are judged there).
     public var validationFraction: Double = 0.2
     /// Weight each group to equal total weight in the loss.
     public var balance: Bool = false

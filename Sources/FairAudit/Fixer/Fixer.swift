@@ -123,6 +123,8 @@ public enum Fixer {
                     path: data.source,
                     reason: "the validation loss became \(val) in epoch \(epoch), so fine-tuning stopped")
             }
+            // The validation offset moves the constraints' aim for the next epochs (method §5).
+            if let snapshot { constraints.observeValidation(snapshot, epoch: epoch) }
             let log = EpochLog(
                 epoch: epoch, trainLoss: sum / Double(order.count), validationLoss: val, seconds: seconds,
                 validation: snapshot)
