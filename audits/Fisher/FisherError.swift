@@ -4,15 +4,12 @@ public enum FisherError: Error, CustomStringConvertible, Equatable {
     case inconsistentFisher(reason: String)
     /// An option out of range or unknown.
     case invalidOption(name: String, reason: String)
-    /// The model gave no per-group Fisher.
-    case fisherUnavailable(reason: String)
 
     /// The problem as one sentence.
     public var description: String {
         switch self {
         case .inconsistentFisher(let reason): "fisher audit: the per-group Fisher is inconsistent: \(reason)"
         case .invalidOption(let name, let reason): "fisher audit: option \(name) \(reason)"
-        case .fisherUnavailable(let reason): "fisher audit: cannot compute the per-group Fisher: \(reason)"
         }
     }
 }

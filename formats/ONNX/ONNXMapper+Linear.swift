@@ -58,11 +58,23 @@ extension ONNXMapper {
     }
 
     /// `MatMul` of the computed rows by a constant 2-D kernel (in × out): a
-    /// dense layer without bias, on the last axis of any rank.
+    /// dense layer without bias, on the last axis of any rank. Of two
+    /// computed values (attention's `Q Kᵀ`): a `matMul` layer over their
+    /// last two axes, the leading ones broadcast.
     mutating func matMul(_ node: ONNXNode) throws {
-        if values[node.proto.input.count > 1 ? node.proto.input[1] : ""] != nil {
-            throw node.refuse(
-                "it multiplies two computed values, which fairaudit does not run (only a constant weight)")
+        if let b = values[node.proto.input.count > 1 ? node.proto.input[1] : ""] {
+            let a = try data(node, 0)
+            guard a.rank == b.rank else {
+                throw node.refuse(
+                    "it multiplies values of ranks \(a.rank) and \(b.rank), which would broadcast along the batch axis")
+            }
+            guard a.rank >= 3 else {
+                throw node.refuse("it multiplies two values of rank \(a.rank), which would mix the rows of a batch")
+            }
+            guard !a.integer, !b.integer else { throw node.refuse("it computes on integer ids") }
+            var layer = Layer(name: node.name, kind: .matMul, className: node.op)
+            layer.inbound = [a.layer, b.layer]
+            return append(layer, output: try output(node), rank: a.rank)
         }
         let x = try data(node, 0)
         guard x.rank >= 2 else { throw node.refuse("its input has no feature axis beside the batch axis") }

@@ -75,6 +75,9 @@ public struct Layer: Sendable, Equatable {
         /// ONNX `Gather` of a computed value at constant indices (`constant`,
         /// integers) along `axes[0]`.
         case gather
+        /// ONNX `MatMul` of two computed values over their last two axes,
+        /// the leading axes broadcast (attention's `Q Kᵀ`).
+        case matMul
         /// Keras `MultiHeadAttention` (settings in `attention`), inbound `[query, value, key?]`.
         case multiHeadAttention
         /// Keras `EinsumDense` (settings in `einsum`).

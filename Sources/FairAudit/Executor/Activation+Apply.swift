@@ -53,7 +53,8 @@ extension Activation {
     /// `d ← d ⊙ f′(z)` (softmax: `a ⊙ (d − Σⱼ aⱼ dⱼ)` per row).
     func backwardInPlace(_ d: inout [Float], z: [Float], width: Int, slope: Float) {
         if self == .linear { return }
-        let n = min(d.count, z.count)
+        precondition(d.count == z.count, "\(d.count) gradients for \(z.count) pre-activations")
+        let n = d.count
         var soft = self == .softmax ? z : []
         d.withUnsafeMutableBufferPointer { pd in
             z.withUnsafeBufferPointer { pz in

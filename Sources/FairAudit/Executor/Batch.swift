@@ -89,12 +89,13 @@ enum Buffers {
         }
     }
 
-    /// `dst += src` element-wise over the shorter of the two.
+    /// `dst += src` element-wise; the two have one length.
     @inline(__always) static func add(_ src: [Float], into dst: inout [Float]) {
+        precondition(src.count == dst.count, "adding \(src.count) values into \(dst.count)")
         src.withUnsafeBufferPointer { s in
             dst.withUnsafeMutableBufferPointer { d in
                 guard let sb = s.baseAddress, let db = d.baseAddress else { return }
-                for i in 0..<min(s.count, d.count) { db[i] += sb[i] }
+                for i in 0..<s.count { db[i] += sb[i] }
             }
         }
     }

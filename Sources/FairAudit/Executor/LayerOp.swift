@@ -8,7 +8,8 @@ struct LayerCache {
     /// Layer normalization: `1/√(var + ε)` per normalized vector.
     var stats: [Float] = []
     /// Factorized dense: the inner product `H = X A`; layer normalization:
-    /// per-vector sums of a row.
+    /// per-vector sums of a row; batch normalization: its per-element scale
+    /// and shift.
     var hidden: [Float] = []
     /// Buffers a layer reuses within one call, batch after batch (one per
     /// node of a trace; a trace serves one thread).
@@ -42,6 +43,8 @@ final class LayerScratch {
     var rowOf: [Int] = []
     /// Convolution: one chunk of patch rows (``Im2Col``).
     var patches: [Float] = []
+    /// Batch normalization Fisher: the batch's normalized values `x̂`.
+    var normalized: [Float] = []
 }
 
 /// One kind of layer of the graph executor.

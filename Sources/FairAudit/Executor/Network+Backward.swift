@@ -49,8 +49,11 @@ extension Network {
                 g, ins, params(of: node), cache: t.caches[i],
                 needInputs: needInputs, wantParams: wantParams)
             visit(i, g, ins, dParams)
+            precondition(
+                dIns.count == node.inputs.count || !needInputs,
+                "\(node.op.className) gave \(dIns.count) input gradients for \(node.inputs.count) inputs")
             for (k, u) in node.inputs.enumerated() where need[u] {
-                guard k < dIns.count, let d = dIns[k] else { continue }
+                guard let d = dIns[k] else { continue }
                 if var sum = grads[u] {
                     grads[u] = nil  // one owner, so the addition does not copy
                     Buffers.add(d.data, into: &sum.data)

@@ -45,7 +45,7 @@ extension Network {
     /// ``FactorizedOp`` already there). The factors are appended as tensors
     /// `<weight>#A`, `<weight>#B`; the weight stays, frozen, for
     /// ``write(into:)``. Does nothing unless the weight is a whole matrix of
-    /// a matrix-weighted layer and the sizes fit.
+    /// a matrix-weighted layer; the factors must have the sizes above.
     mutating func factorize(node i: Int, role: ParameterRole? = nil, a: [Float], b: [Float], rank: Int) {
         guard nodes.indices.contains(i), rank > 0 else { return }
         let wrapped = nodes[i].op as? FactorizedOp
@@ -56,7 +56,9 @@ extension Network {
         else { return }
         let shape = parameterShapes[k]
         let (rows, cols) = op.matrixShape(shape, role: role)
-        guard a.count == rows * rank, b.count == rank * cols else { return }
+        precondition(
+            a.count == rows * rank && b.count == rank * cols,
+            "factors of \(a.count) and \(b.count) values for a \(rows)×\(cols) weight at rank \(rank)")
         let name = parameterNames[k]
         func append(_ v: [Float], _ suffix: String, _ shape: [Int], _ role: ParameterRole) -> Int {
             parameterNames.append(name + suffix)

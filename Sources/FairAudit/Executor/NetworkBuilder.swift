@@ -178,6 +178,7 @@ struct NetworkBuilder {
                 throw unsupported("gather layer '\(layer.name)' names no indices or axis")
             }
             return GatherOp(axis: axis, indices: indices)
+        case .matMul: return MatMulOp()
         case .convolution, .depthwiseConvolution, .separableConvolution, .maxPooling, .averagePooling,
             .globalAveragePooling, .globalMaxPooling, .zeroPadding, .cropping, .upSampling:
             return try spatialOp(for: layer)

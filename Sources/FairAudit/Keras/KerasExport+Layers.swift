@@ -107,7 +107,7 @@ extension KerasExport {
                     ("gamma_constraint", .null),
                 ])
             return layer.activation == .linear ? [ln] : [ln, trailing(layer, after: ln)]
-        @unknown default:  // a kind the executor learns later has no Keras record here yet
+        default:  // a kind with no Keras record here yet
             throw FairAuditError.unsupportedModel(
                 reason: "layer '\(layer.name)' (\(layer.className)) cannot be written to a Keras file yet")
         }

@@ -15,6 +15,15 @@ struct ActivationOp: LayerOp {
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         output.resize(rows: inputs[0].rows, shape: inputs[0].shape)
+        if activation == .relu {  // one pass, read and written, instead of a copy then a pass
+            inputs[0].data.withUnsafeBufferPointer { px in
+                output.data.withUnsafeMutableBufferPointer { po in
+                    guard let x = px.baseAddress, let o = po.baseAddress else { return }
+                    for i in 0..<min(px.count, po.count) { o[i] = Swift.max(x[i], 0) }
+                }
+            }
+            return
+        }
         Buffers.copy(inputs[0].data, into: &output.data)
         activation.applyInPlace(&output.data, width: inputs[0].lastAxis, slope: slope)
     }

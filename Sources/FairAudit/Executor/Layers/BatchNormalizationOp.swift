@@ -35,6 +35,12 @@ struct BatchNormalizationOp: LayerOp {
         return (inv, inv.indices.map { inv[$0] * (gamma.isEmpty ? 1 : gamma[$0]) })
     }
 
+    /// `y = x · s + t` with `s = γ / √(σ² + ε)` and `t = β − μ s` laid out
+    /// per element of a sample (`cache.hidden`: `s` then `t`, `2 · width`
+    /// values), so every row is one contiguous multiply-add stream whatever
+    /// the axes; the same float32 formula as Keras's `batch_normalization`.
+    /// `cache.stats` keeps `1/√(σ² + ε)` per feature for the backward pass;
+    /// the Fisher recomputes `x̂` from the input (``normalized``).
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let x = inputs[0]
         let m = cache.axisMap(x.shape, map)
@@ -44,39 +50,61 @@ struct BatchNormalizationOp: LayerOp {
         let variance = p[.movingVariance]
         let gamma = p[.gamma]
         let beta = p[.beta]
-        Buffers.resize(&cache.stats, pc)
-        for j in 0..<min(pc, variance.count) { cache.stats[j] = 1 / (variance[j] + epsilon).squareRoot() }
-        Buffers.resize(&cache.pre, x.data.count)
         output.resize(rows: x.rows, shape: x.shape)
         guard mean.count >= pc, variance.count >= pc, gamma.isEmpty || gamma.count >= pc,
-            beta.isEmpty || beta.count >= pc,
-            x.data.count >= x.rows * w
+            beta.isEmpty || beta.count >= pc, m.param.count == w, x.data.count >= x.rows * w
         else { return }
-        let hasGamma = !gamma.isEmpty
-        let hasBeta = !beta.isEmpty
+        Buffers.resize(&cache.stats, pc)
+        Buffers.resize(&cache.hidden, 2 * w)
+        for j in 0..<pc { cache.stats[j] = 1 / (variance[j] + epsilon).squareRoot() }
+        for i in 0..<w {
+            let j = m.param[i]
+            let s = cache.stats[j] * (gamma.isEmpty ? 1 : gamma[j])
+            cache.hidden[i] = s
+            cache.hidden[w + i] = (beta.isEmpty ? 0 : beta[j]) - mean[j] * s
+        }
+        let rows = x.rows
         x.data.withUnsafeBufferPointer { px in
-            cache.stats.withUnsafeBufferPointer { pinv in
-                cache.pre.withUnsafeMutableBufferPointer { ppre in
-                    output.data.withUnsafeMutableBufferPointer { pout in
-                        m.param.withUnsafeBufferPointer { pparam in
-                            guard let xs = px.baseAddress, let inv = pinv.baseAddress, let pre = ppre.baseAddress,
-                                let out = pout.baseAddress, let param = pparam.baseAddress
-                            else { return }
-                            for r in 0..<x.rows {
-                                let base = r * w
-                                for i in 0..<w {
-                                    let j = param[i]
-                                    let k = base + i
-                                    let xh = (xs[k] - mean[j]) * inv[j]
-                                    pre[k] = xh
-                                    out[k] = xh * (hasGamma ? gamma[j] : 1) + (hasBeta ? beta[j] : 0)
-                                }
-                            }
+            cache.hidden.withUnsafeBufferPointer { pst in
+                output.data.withUnsafeMutableBufferPointer { pout in
+                    guard let xs = px.baseAddress, let st = pst.baseAddress, let out = pout.baseAddress else { return }
+                    let scale = st
+                    let shift = st + w
+                    for r in 0..<rows {
+                        let xr = xs + r * w
+                        let o = out + r * w
+                        for i in 0..<w { o[i] = xr[i] * scale[i] + shift[i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `x̂ = (x − μ) / √(σ² + ε)` of the batch `x` into `scratch.normalized`
+    /// (the γ gradients' factor), from the per-feature scales the forward pass kept.
+    func normalized(_ x: Batch, _ p: LayerParams, cache: LayerCache) -> [Float] {
+        let m = cache.axisMap ?? map(x.shape)
+        let w = x.width
+        let mean = p[.movingMean]
+        let scratch = cache.scratch
+        Buffers.resize(&scratch.normalized, x.rows * w)
+        let inv = cache.stats.count >= m.paramCount ? cache.stats : scales(p).inv
+        guard m.param.count == w, mean.count >= m.paramCount, inv.count >= m.paramCount, x.data.count >= x.rows * w
+        else { return scratch.normalized }
+        x.data.withUnsafeBufferPointer { px in
+            scratch.normalized.withUnsafeMutableBufferPointer { po in
+                m.param.withUnsafeBufferPointer { pp in
+                    guard let xs = px.baseAddress, let o = po.baseAddress, let param = pp.baseAddress else { return }
+                    for r in 0..<x.rows {
+                        for i in 0..<w {
+                            let j = param[i]
+                            o[r * w + i] = (xs[r * w + i] - mean[j]) * inv[j]
                         }
                     }
                 }
             }
         }
+        return scratch.normalized
     }
 
     func backward(
@@ -149,7 +177,8 @@ struct BatchNormalizationOp: LayerOp {
         roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
     ) {
         Normalization.accumulateAffineSquares(
-            gradOut, xhat: cache.pre, map: cache.axisMap ?? map(gradOut.shape), roles: roles,
+            gradOut, xhat: normalized(inputs[0], p, cache: cache), map: cache.axisMap ?? map(gradOut.shape),
+            roles: roles,
             weights: weights, scratch: cache.scratch, into: out)
     }
 
@@ -158,7 +187,9 @@ struct BatchNormalizationOp: LayerOp {
         _ gradOut: Batch, _ inputs: [Batch], _ p: LayerParams, cache: LayerCache,
         role: ParameterRole
     ) -> [Float] {
-        Normalization.affineSampleGradients(gradOut, xhat: cache.pre, map: map(gradOut.shape), role: role)
+        Normalization.affineSampleGradients(
+            gradOut, xhat: role == .gamma ? normalized(inputs[0], p, cache: cache) : [], map: map(gradOut.shape),
+            role: role)
     }
 }
 

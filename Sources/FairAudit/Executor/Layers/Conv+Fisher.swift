@@ -67,7 +67,7 @@ extension ConvOp {
     ) {
         let count = p[role].count
         dst.update(repeating: 0, count: samples.count * count)
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return }
+        let (g, groups, out) = checkedPlan(x.shape, kernelCount: p[.kernel].count)
         let per = g.outPositions
         gradOut.data.withUnsafeBufferPointer { pd in
             guard let ds = pd.baseAddress else { return }

@@ -18,58 +18,89 @@ enum Im2Col {
     static func chunkRows(_ g: ConvGeometry) -> Int { max(64, (1 << 18) / max(width(g), 1)) }
 
     /// Writes patch rows `range` (batch output positions) of input `x`
-    /// (`rows × H·W·C`) into `col` (`range.count × width`). Without groups
-    /// or column dilation a window row inside the input is one contiguous
-    /// run of `kw·C` values, copied at once.
+    /// (`rows × H·W·C`) into `col` (`range.count × width`).
     static func gather(
         _ x: UnsafePointer<Float>, _ g: ConvGeometry, groups: Int, range: Range<Int>,
         into col: UnsafeMutablePointer<Float>
     ) {
         guard !range.isEmpty else { return }
+        if groups == 1 && g.dw == 1 {
+            gatherRuns(x, g, range: range, into: col)
+            return
+        }
         let taps = g.kh * g.kw
         let cg = g.c / groups
         let k = width(g)
         let per = g.outPositions
         let sample = g.inPositions * g.c
-        let runs = groups == 1 && g.dw == 1
-        let run = g.kw * g.c
-        var n = range.lowerBound / per
-        var oy = range.lowerBound % per / g.ow
-        var ox = range.lowerBound % per % g.ow
         for q in range {
+            let n = q / per
+            let oy = q % per / g.ow
+            let ox = q % per % g.ow
             let row = col + (q - range.lowerBound) * k
             let xn = x + n * sample
-            let y0 = oy * g.sh - g.top
-            let x0 = ox * g.sw - g.left
             if !inside(g, oy, ox) { row.update(repeating: 0, count: k) }
+            g.forEachTap(oy, ox) { tap, pos in
+                let src = xn + pos * g.c
+                if groups == 1 {
+                    copy(src, row + tap * g.c, g.c)
+                } else {
+                    for gi in 0..<groups { copy(src + gi * cg, row + (gi * taps + tap) * cg, cg) }
+                }
+            }
+        }
+    }
+
+    /// ``gather`` without groups or column dilation, one output row at a
+    /// time: each window row is a run of `kw·C` contiguous input values,
+    /// copied whole for the columns whose window lies inside the input
+    /// (worked out once per geometry), tap by tap (zeros in the padding) at
+    /// the borders; window rows in the padding are zero runs.
+    static func gatherRuns(
+        _ x: UnsafePointer<Float>, _ g: ConvGeometry, range: Range<Int>, into col: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.c
+        let k = width(g)
+        let per = g.outPositions
+        let sample = g.inPositions * c
+        let run = g.kw * c
+        // Columns ox with 0 ≤ ox·sw − left and ox·sw − left + kw ≤ w.
+        let lo = min(g.ow, (g.left + g.sw - 1) / g.sw)
+        let room = g.w - g.kw + g.left
+        let hi = max(lo, room >= 0 ? min(g.ow, room / g.sw + 1) : 0)
+        var q = range.lowerBound
+        while q < range.upperBound {
+            let n = q / per
+            let oy = q % per / g.ow
+            let ox0 = q % per % g.ow
+            let ox1 = min(g.ow, ox0 + range.upperBound - q)
+            let first = col + (q - range.lowerBound) * k
+            let xn = x + n * sample
+            let a = min(max(ox0, lo), ox1)
+            let b = max(min(ox1, hi), a)
             for ky in 0..<g.kh {
-                let iy = y0 + ky * g.dh
-                guard iy >= 0, iy < g.h else { continue }
-                if runs, x0 >= 0, x0 + g.kw <= g.w {
-                    copy(xn + (iy * g.w + x0) * g.c, row + ky * run, run)
+                let iy = oy * g.sh - g.top + ky * g.dh
+                let rowStart = first + ky * run
+                guard iy >= 0, iy < g.h else {
+                    for ox in ox0..<ox1 { (rowStart + (ox - ox0) * k).update(repeating: 0, count: run) }
                     continue
                 }
-                for kx in 0..<g.kw {
-                    let ix = x0 + kx * g.dw
-                    guard ix >= 0, ix < g.w else { continue }
-                    let src = xn + (iy * g.w + ix) * g.c
-                    let tap = ky * g.kw + kx
-                    if groups == 1 {
-                        copy(src, row + tap * g.c, g.c)
-                    } else {
-                        for gi in 0..<groups { copy(src + gi * cg, row + (gi * taps + tap) * cg, cg) }
+                let src = xn + iy * g.w * c
+                for ox in a..<b { copy(src + (ox * g.sw - g.left) * c, rowStart + (ox - ox0) * k, run) }
+                for ox in ox0..<ox1 where ox < a || ox >= b {
+                    let dst = rowStart + (ox - ox0) * k
+                    let x0 = ox * g.sw - g.left
+                    for kx in 0..<g.kw {
+                        let ix = x0 + kx
+                        if ix >= 0, ix < g.w {
+                            copy(src + ix * c, dst + kx * c, c)
+                        } else {
+                            (dst + kx * c).update(repeating: 0, count: c)
+                        }
                     }
                 }
             }
-            ox += 1
-            if ox == g.ow {
-                ox = 0
-                oy += 1
-                if oy == g.oh {
-                    oy = 0
-                    n += 1
-                }
-            }
+            q += ox1 - ox0
         }
     }
 

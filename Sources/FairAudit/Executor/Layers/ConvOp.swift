@@ -22,6 +22,14 @@ struct ConvOp: LayerOp {
     var className: String { depthwise ? "DepthwiseConv\(options.rank)D" : "Conv\(options.rank)D" }
     var roles: [ParameterRole] { useBias ? [.kernel, .bias] : [.kernel] }
 
+    /// ``plan(_:kernelCount:)`` on a shape the network checked when it was
+    /// built (``outputShape(_:params:)``): a failure here is a bug, not bad input.
+    func checkedPlan(_ shape: [Int], kernelCount: Int) -> (geometry: ConvGeometry, groups: Int, out: Int) {
+        do { return try plan(shape, kernelCount: kernelCount) } catch {
+            preconditionFailure("\(className) on \(shape) with \(kernelCount) kernel values: \(error)")
+        }
+    }
+
     /// The geometry, channel groups and output channels on input `shape`
     /// with a kernel of `kernelCount` values.
     func plan(_ shape: [Int], kernelCount: Int) throws -> (geometry: ConvGeometry, groups: Int, out: Int) {
@@ -67,10 +75,7 @@ struct ConvOp: LayerOp {
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let x = inputs[0]
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else {
-            output.resize(rows: 0, shape: [])
-            return
-        }
+        let (g, groups, out) = checkedPlan(x.shape, kernelCount: p[.kernel].count)
         let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions
         Dense.fillBias(p.has(.bias) ? p[.bias] : nil, rows: m, width: out, into: &output.data)
@@ -114,7 +119,7 @@ struct ConvOp: LayerOp {
         needInputs: Bool, wantParams: Bool
     ) -> (inputs: [Batch?], params: [ParameterRole: [Float]]) {
         let x = inputs[0]
-        guard let (g, groups, out) = try? plan(x.shape, kernelCount: p[.kernel].count) else { return ([nil], [:]) }
+        let (g, groups, out) = checkedPlan(x.shape, kernelCount: p[.kernel].count)
         let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions
         let k = Im2Col.width(g)

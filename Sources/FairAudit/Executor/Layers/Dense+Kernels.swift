@@ -91,8 +91,7 @@ enum Dense {
     /// squared, then one GEMM with the weights.
     static func accumulateSquares(
         x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
-        weights: Membership, into out: [UnsafeMutablePointer<Double>],
-        scratch: LayerScratch = LayerScratch()
+        weights: Membership, into out: [UnsafeMutablePointer<Double>]
     ) {
         let rows = x.rows
         let nIn = x.lastAxis

@@ -104,7 +104,7 @@ struct DenseOp: LayerOp {
         writeDelta(gradOut, cache: cache, into: &s.delta)
         Dense.accumulateSquares(
             x: inputs[0], delta: s.delta, nOut: gradOut.lastAxis, layout: layout, roles: roles,
-            weights: weights, into: out, scratch: s)
+            weights: weights, into: out)
     }
 
     /// `d ← g ⊙ f′(z)`, reusing `d`'s storage.

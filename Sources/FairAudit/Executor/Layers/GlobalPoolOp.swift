@@ -38,7 +38,10 @@ struct GlobalPoolOp: LayerOp {
                     for q in 0..<per {
                         let src = xn + q * c
                         if max {
-                            for j in 0..<c where src[j] > dst[j] || src[j].isNaN { dst[j] = src[j] }
+                            for j in 0..<c {
+                                let v = src[j]
+                                dst[j] = v > dst[j] || v != v ? v : dst[j]  // a NaN wins, as in Keras
+                            }
                         } else {
                             for j in 0..<c { dst[j] += src[j] }
                         }

@@ -52,7 +52,9 @@ struct NormalizationOp: LayerOp {
             cache.stats = mean + inv
         }
         output.resize(rows: x.rows, shape: x.shape)
-        guard cache.stats.count == 2 * pc, x.data.count >= x.rows * w else { return }
+        precondition(
+            cache.stats.count == 2 * pc && x.data.count >= x.rows * w,
+            "normalization statistics of \(cache.stats.count) values for \(pc) parameters")
         x.data.withUnsafeBufferPointer { px in
             cache.stats.withUnsafeBufferPointer { pst in
                 output.data.withUnsafeMutableBufferPointer { pout in

@@ -23,6 +23,10 @@ struct PoolOp: LayerOp {
         return g.outputShape(rank: options.rank, channels: g.c)
     }
 
+    /// Window by window in two passes per output row: the window's input
+    /// rows reduced into one band of `W·C` values (a single input row is
+    /// read in place), then each window's columns of the band reduced into
+    /// its `C` outputs; every inner loop runs over contiguous values.
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
         let x = inputs[0]
         guard let g = try? ConvGeometry(shape: x.shape, options: options) else {
@@ -31,38 +35,86 @@ struct PoolOp: LayerOp {
         }
         output.resize(rows: x.rows, shape: g.outputShape(rank: options.rank, channels: g.c))
         let c = g.c
+        let band = g.w * c
         let max = kind == .max
+        let scratch = cache.scratch
+        Buffers.resize(&scratch.patches, band)
+        guard x.data.count >= x.rows * g.inPositions * c else { return }
         x.data.withUnsafeBufferPointer { px in
             output.data.withUnsafeMutableBufferPointer { po in
-                guard let xs = px.baseAddress, let os = po.baseAddress else { return }
-                for n in 0..<x.rows {
-                    let xn = xs + n * g.inPositions * c
-                    for oy in 0..<g.oh {
-                        let y0 = oy * g.sh - g.top
-                        let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
-                        for ox in 0..<g.ow {
-                            let x0 = ox * g.sw - g.left
-                            let xr = Swift.max(x0, 0)..<Swift.min(x0 + g.kw, g.w)
-                            let dst = os + ((n * g.oh + oy) * g.ow + ox) * c
-                            dst.update(repeating: max ? -.infinity : 0, count: c)
-                            for iy in ys {
-                                for ix in xr {
-                                    let src = xn + (iy * g.w + ix) * c
-                                    if max {
-                                        for j in 0..<c where !(src[j] <= dst[j]) { dst[j] = src[j] }
-                                    } else {
-                                        for j in 0..<c { dst[j] += src[j] }
-                                    }
-                                }
+                scratch.patches.withUnsafeMutableBufferPointer { pb in
+                    guard let xs = px.baseAddress, let os = po.baseAddress, let bs = pb.baseAddress else { return }
+                    for n in 0..<x.rows {
+                        let xn = xs + n * g.inPositions * c
+                        for oy in 0..<g.oh {
+                            let y0 = oy * g.sh - g.top
+                            let ys = Swift.max(y0, 0)..<Swift.min(y0 + g.kh, g.h)
+                            let rowsIn = UnsafePointer(bs)
+                            let src: UnsafePointer<Float>
+                            if ys.count == 1 {
+                                src = xn + ys.lowerBound * band
+                            } else {
+                                Self.reduceRows(xn, ys, band: band, max: max, into: bs)
+                                src = rowsIn
                             }
-                            let cells = ys.count * xr.count
-                            if !max, cells > 0 {
-                                let inv = 1 / Float(cells)
-                                for j in 0..<c { dst[j] *= inv }
+                            let dstRow = os + (n * g.oh + oy) * g.ow * c
+                            for ox in 0..<g.ow {
+                                let x0 = ox * g.sw - g.left
+                                let xr = Swift.max(x0, 0)..<Swift.min(x0 + g.kw, g.w)
+                                let dst = dstRow + ox * c
+                                Self.reduceCells(src, xr, c: c, max: max, into: dst)
+                                let cells = ys.count * xr.count
+                                if !max, cells > 1 {
+                                    let inv = 1 / Float(cells)
+                                    for j in 0..<c { dst[j] *= inv }
+                                }
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// `band[i] = max` (or `Σ`) over input rows `ys` of `x[iy·band + i]`
+    /// (`-∞` or 0 when `ys` is empty).
+    @inline(__always)
+    static func reduceRows(
+        _ x: UnsafePointer<Float>, _ ys: Range<Int>, band: Int, max: Bool, into b: UnsafeMutablePointer<Float>
+    ) {
+        guard let first = ys.first else {
+            b.update(repeating: max ? -.infinity : 0, count: band)
+            return
+        }
+        b.update(from: x + first * band, count: band)
+        for iy in (first + 1)..<ys.upperBound {
+            let s = x + iy * band
+            if max {
+                for i in 0..<band { b[i] = s[i] <= b[i] ? b[i] : s[i] }
+            } else {
+                for i in 0..<band { b[i] += s[i] }
+            }
+        }
+    }
+
+    /// `dst[j] = max` (or `Σ`) over columns `xr` of `band[ix·c + j]`
+    /// (`-∞` or 0 when `xr` is empty).
+    @inline(__always)
+    static func reduceCells(
+        _ band: UnsafePointer<Float>, _ xr: Range<Int>, c: Int, max: Bool, into dst: UnsafeMutablePointer<Float>
+    ) {
+        guard let first = xr.first else {
+            dst.update(repeating: max ? -.infinity : 0, count: c)
+            return
+        }
+        let s0 = band + first * c
+        for j in 0..<c { dst[j] = s0[j] }
+        for ix in (first + 1)..<xr.upperBound {
+            let s = band + ix * c
+            if max {
+                for j in 0..<c { dst[j] = s[j] <= dst[j] ? dst[j] : s[j] }
+            } else {
+                for j in 0..<c { dst[j] += s[j] }
             }
         }
     }

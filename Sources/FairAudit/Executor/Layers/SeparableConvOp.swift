@@ -48,7 +48,7 @@ struct SeparableConvOp: LayerOp {
 
     /// The depthwise output kept by ``forward``.
     func middle(_ x: Batch, _ d: LayerParams, cache: LayerCache) -> Batch {
-        guard let (g, _, out) = try? depthwise.plan(x.shape, kernelCount: d[.kernel].count) else { return Batch() }
+        let (g, _, out) = depthwise.checkedPlan(x.shape, kernelCount: d[.kernel].count)
         return Batch(rows: x.rows, shape: g.outputShape(rank: options.rank, channels: out), data: cache.hidden)
     }
 
