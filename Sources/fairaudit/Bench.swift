@@ -17,7 +17,9 @@ extension FairAuditCommand {
                 (timed beside pandas.read_csv from --python) to a temporary folder (--keep DIR keeps them, to time \
                 them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
                 synthetic rows; --data and --model add the same paths on a real file (an ONNX --model is also \
-                run by onnxruntime from --python on the same rows, 2 intra-op threads as fairaudit's predict).
+                run by onnxruntime from --python on the same rows, 2 intra-op threads as fairaudit's predict). \
+                --fit-model M --fit-data D (repeatable) times one fine-tuning epoch of fix on every row of D \
+                beside Keras 3 model.fit (JAX backend, --keras-python) of M on the same rows and batch size.
                 """,
             aliases: ["bench"])
 
