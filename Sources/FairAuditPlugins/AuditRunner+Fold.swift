@@ -35,6 +35,12 @@ extension AuditRunner {
                 perStream[g] += 1
             }
         }
+        guard perStream.contains(where: { $0 > 0 }) else {
+            // Said here, naming the data, before the audits ask for counts no group has.
+            throw FairAuditError.invalidInput(
+                path: request.data.path,
+                reason: DataLoading.isZip(request.data) ? "holds no data rows" : "holds no data rows, only a header")
+        }
         var counts: [String: Int] = [:]
         for (s, n) in perStream.enumerated() where s < folded.groupOrder.count {
             counts[folded.data.groupNames[folded.groupOrder[s]], default: 0] += n
