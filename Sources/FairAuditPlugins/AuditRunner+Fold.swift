@@ -86,12 +86,7 @@ extension AuditRunner {
             from: request.data, options: withRowIDColumn(request, options), network: network,
             tuning: request.readTuning, arrayChunkRows: request.arrayChunkRows
         ) { chunk in
-            let ids: [UInt64]
-            if byColumn, let column = chunk.kept.last {
-                ids = column.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
-            } else {
-                ids = (0..<chunk.rows).map { offset &+ UInt64(chunk.firstRow + $0) }
-            }
+            let ids = rowIDs(of: chunk, byColumn: byColumn, offset: offset)
             try scorer.push(
                 features: chunk.features, rows: chunk.rows, labels: chunk.labels, groups: chunk.groups,
                 ids: ids, firstRow: chunk.firstRow)

@@ -17,6 +17,16 @@ extension AuditRunner {
         return o
     }
 
+    /// The ids of a chunk's rows: from the kept row-id column when there is
+    /// one (an unsigned integer as written, other text by its FNV-1a 64
+    /// hash), else `offset` plus the row's position in the data.
+    static func rowIDs(of chunk: RowChunk, byColumn: Bool, offset: UInt64) -> [UInt64] {
+        if byColumn, let column = chunk.kept.last {
+            return column.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
+        }
+        return (0..<chunk.rows).map { offset &+ UInt64(chunk.firstRow + $0) }
+    }
+
     /// The row ids from the kept id column (removed from `data.kept`), nil without one.
     static func takeRowIDs(_ request: AuditRequest, from data: inout LabeledData) -> [UInt64]? {
         guard let idColumn = request.rowIDColumn,
@@ -63,12 +73,7 @@ extension AuditRunner {
             from: request.data, options: withRowIDColumn(request, options), network: network,
             tuning: request.readTuning, arrayChunkRows: request.arrayChunkRows
         ) { chunk in
-            let ids: [UInt64]
-            if byColumn, let column = chunk.kept.last {
-                ids = column.map { UInt64($0) ?? CounterRandom.fnv1a($0) }
-            } else {
-                ids = (0..<chunk.rows).map { o.rowOffset &+ UInt64(chunk.firstRow + $0) }
-            }
+            let ids = rowIDs(of: chunk, byColumn: byColumn, offset: o.rowOffset)
             let (chunkRanges, duplicate) = RowIDRanges.of(ids)
             if let id = duplicate ?? RowIDRanges.firstOverlap([ranges, chunkRanges])?.id {
                 throw FairAuditError.invalidInput(
