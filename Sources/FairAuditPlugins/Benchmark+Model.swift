@@ -74,8 +74,10 @@ extension Benchmark {
 
     /// Forward, per-group Fisher, metrics + 200 bootstrap resamples and one
     /// fine-tuning epoch (the fastest of epochs 2–3, each method; the default
-    /// 20% validation split held out) on `data`; only the forward pass (the
-    /// fastest of `repeats`) when `forwardOnly`.
+    /// 20% validation split held out) on `data`; only the forward pass when
+    /// `forwardOnly`. The forward pass (best of `repeats` samples) and the
+    /// Fisher (best of 5) are timed per run over samples of at least 0.2 s of
+    /// CPU each (``perRun(_:minCPU:_:)``).
     static func modelPaths(
         model: ModelGraph, data: LabeledData, input: String, repeats: Int = 5, forwardOnly: Bool = false,
         record: (Measurement) -> Void
@@ -83,13 +85,13 @@ extension Benchmark {
         let rows = data.rowCount
         let net = try Network(graph: model)
         var scores: [Float] = []
-        let tForward = try best(repeats) { scores = try net.predictScores(features: data.features, rows: rows) }
+        let tForward = try perRun(repeats) { scores = try net.predictScores(features: data.features, rows: rows) }
         record(
             Measurement(
                 name: "forward", seconds: tForward.wall, cpuSeconds: tForward.cpu, amount: Double(rows), unit: "rows/s",
                 input: input))
         if forwardOnly { return }
-        let tFisher = try best(5) {
+        let tFisher = try perRun(5) {
             _ = try net.groupFisher(
                 features: data.features, labels: data.labels, rowGroups: data.rowGroups,
                 groupNames: data.groupNames)

@@ -159,6 +159,28 @@ public enum Benchmark {
         return Timing(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpu: cpuNow() - cpu)
     }
 
+    /// The least CPU time of one run of `body` over `samples` samples, each
+    /// sample running `body` again until at least `minCPU` seconds of CPU
+    /// have passed (at least once) and dividing by the runs: a forward pass of
+    /// a few milliseconds is timed over many runs, not one clock tick.
+    /// `scripts/bench/zoo_keras.py` times Keras and JAX by the same rule.
+    static func perRun(_ samples: Int, minCPU: Double = 0.2, _ body: () throws -> Void) throws -> Timing {
+        var fastest = Timing(wall: .infinity, cpu: .infinity)
+        for _ in 0..<max(1, samples) {
+            var runs = 0
+            var total = Timing(wall: 0, cpu: 0)
+            repeat {
+                let t = try time(body)
+                total = Timing(wall: total.wall + t.wall, cpu: total.cpu + t.cpu)
+                runs += 1
+            } while total.cpu < minCPU
+            if total.cpu / Double(runs) < fastest.cpu {
+                fastest = Timing(wall: total.wall / Double(runs), cpu: total.cpu / Double(runs))
+            }
+        }
+        return fastest
+    }
+
     /// The fastest (wall-clock) of `repeats` runs of `body`.
     static func best(_ repeats: Int, _ body: () throws -> Void) throws -> Timing {
         var fastest = Timing(wall: .infinity, cpu: .infinity)
