@@ -16,17 +16,26 @@ extension Network {
             }
             let offset = inputOffset(k)
             let width = valueShapes[k].reduce(1, *)
-            for r in 0..<rows {
-                for j in 0..<width {
-                    let v = features[r * inputWidth + offset + j]
-                    guard v.isFinite, v == v.rounded(), v >= 0, v < Float(n) else {
-                        throw FairAuditError.invalidInput(
-                            path: "input '\(inputNames[k])'",
-                            reason:
-                                "row \(r + 1), column \(offset + j + 1) holds \(v), which is not an id of embedding '\(node.name)' (whole numbers 0…\(n - 1))"
-                        )
+            let limit = Float(n)
+            // The first value that is not an id: outside [0, n) (NaN too) or not whole (checked by a
+            // truncating conversion, exact inside [0, n), rather than a call to round each).
+            let bad: (Int, Int, Float)? = features.withUnsafeBufferPointer { f in
+                guard rows > 0, f.count >= rows * inputWidth, offset + width <= inputWidth else { return nil }
+                for r in 0..<rows {
+                    let row = r * inputWidth + offset
+                    for j in 0..<width {
+                        let v = f[row + j]
+                        guard v >= 0, v < limit, Float(Int(v)) == v else { return (r, j, v) }
                     }
                 }
+                return nil
+            }
+            if let (r, j, v) = bad {
+                throw FairAuditError.invalidInput(
+                    path: "input '\(inputNames[k])'",
+                    reason:
+                        "row \(r + 1), column \(offset + j + 1) holds \(v), which is not an id of embedding '\(node.name)' (whole numbers 0…\(n - 1))"
+                )
             }
         }
     }
