@@ -41,8 +41,11 @@ final class LayerScratch {
     /// Embedding Fisher: each table row's slot among a sample's distinct ids (−1: none), and back.
     var slotOf: [Int] = []
     var rowOf: [Int] = []
-    /// Convolution: one chunk of patch rows (``Im2Col``).
+    /// Convolution: one chunk of patch rows (``Im2Col``); fed by an
+    /// embedding, its table of row-by-tap products (``ConvOp/forward(ids:embedding:table:_:reluMax:output:cache:)``).
     var patches: [Float] = []
+    /// Convolution fed by an embedding: where each id's rows of the table start.
+    var idOffsets: [Int] = []
     /// Batch normalization Fisher: the batch's normalized values `x̂`.
     var normalized: [Float] = []
     /// Gradients inside a layer (attention: at its projections' outputs), kept from `backwardInputs`.

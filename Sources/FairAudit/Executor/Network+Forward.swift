@@ -92,7 +92,9 @@ extension Network {
     }
 
     /// Writes the logits of rows `range` of `features` to `out` (`range.count ×
-    /// outputWidth`), `chunk` rows at a time through `trace`.
+    /// outputWidth`), `chunk` rows at a time through `trace` (the forward
+    /// pass for scores alone, ``runInference(_:steps:)``: `trace` holds the
+    /// logits afterwards, not every value).
     func logits(
         _ features: UnsafeBufferPointer<Float>, rows range: Range<Int>, chunk: Int, trace: inout Trace,
         into out: UnsafeMutableBufferPointer<Float>
@@ -100,11 +102,12 @@ extension Network {
         var start = range.lowerBound
         let step = max(1, chunk)
         let width = outputWidth
+        let steps = inferenceSteps()
         while start < range.upperBound {
             let n = min(step, range.upperBound - start)
             let first = start
             loadInputs(features, count: n, row: { first + $0 }, into: &trace)
-            runForward(&trace)
+            runInference(&trace, steps: steps)
             trace.values[outputValue].data.withUnsafeBufferPointer { z in
                 guard let zb = z.baseAddress, let ob = out.baseAddress else { return }
                 (ob + (first - range.lowerBound) * width).update(from: zb, count: min(n * width, z.count))

@@ -1,0 +1,80 @@
+import Foundation
+
+/// How the forward pass for scores alone runs a node. Without a backward
+/// pass, a value that only the next layer reads need not be stored, so a
+/// chain of layers may run as one step.
+enum InferenceStep: Sendable {
+    /// As in the traced forward pass.
+    case run
+    /// Skipped when the batch has at least `minRows` rows: a fused step
+    /// produces what this node feeds.
+    case fused(minRows: Int)
+    /// A convolution fed by embedding node `embedding` (``ConvOp/forward(ids:embedding:table:_:reluMax:output:cache:)``),
+    /// run from the ids when the batch has at least `minRows` rows (the
+    /// table pays); with `pool`, the relu and global max pooling before node
+    /// `pool` folded in, writing `pool`'s value.
+    case embeddingConv(conv: ConvOp, embedding: EmbeddingOp, embeddingNode: Int, pool: Int?, minRows: Int)
+}
+
+extension Network {
+    /// The steps of the forward pass for scores: an `Embedding` whose one
+    /// reader is an ungrouped convolution runs inside it, and a `relu` then
+    /// `GlobalMaxPooling` that only read the convolution fold into it too.
+    func inferenceSteps() -> [InferenceStep] {
+        var steps = [InferenceStep](repeating: .run, count: nodes.count)
+        var readers = [[Int]](repeating: [], count: valueShapes.count)
+        for (i, node) in nodes.enumerated() { for u in node.inputs { readers[u].append(i) } }
+        // The one node reading node i's output (nil when none, several, or it is the logits).
+        func soleReader(_ i: Int) -> Int? {
+            let v = inputCount + i
+            guard v != outputValue, readers[v].count == 1, let r = readers[v].first else { return nil }
+            return nodes[r].inputs == [v] ? r : nil
+        }
+        for (e, node) in nodes.enumerated() {
+            guard let embedding = node.op as? EmbeddingOp, node.inputs.count == 1, let c = soleReader(e),
+                let conv = nodes[c].op as? ConvOp, !conv.depthwise, conv.options.groups == 1,
+                let t = node.params[.embeddings], t < parameterShapes.count, let vocabulary = parameterShapes[t].first
+            else { continue }
+            let outPositions = max(1, valueShapes[inputCount + c].dropLast().reduce(1, *))
+            var minRows = 1
+            while !ConvOp.tablePays(vocabulary: vocabulary, positions: minRows * outPositions) { minRows *= 2 }
+            var pool: Int?
+            if let a = soleReader(c), let relu = nodes[a].op as? ActivationOp, relu.activation == .relu,
+                let q = soleReader(a), let max = nodes[q].op as? GlobalPoolOp, max.kind == .max
+            {
+                pool = q
+                steps[a] = .fused(minRows: minRows)
+                steps[q] = .fused(minRows: minRows)
+            }
+            steps[e] = .fused(minRows: minRows)
+            steps[c] = .embeddingConv(conv: conv, embedding: embedding, embeddingNode: e, pool: pool, minRows: minRows)
+        }
+        return steps
+    }
+
+    /// Runs every node on the model inputs already in `t.values[0..<inputCount]`
+    /// by `steps` (``inferenceSteps()``): only the logits are meant to be
+    /// read afterwards, values inside a fused step are not written.
+    func runInference(_ t: inout Trace, steps: [InferenceStep]) {
+        t.rows = t.values.first?.rows ?? 0
+        var ins = t.nodeInputs
+        t.nodeInputs = []
+        for (i, node) in nodes.enumerated() {
+            switch steps[i] {
+            case .fused(let minRows) where t.rows >= minRows:
+                continue
+            case .embeddingConv(let conv, let embedding, let e, let pool, let minRows) where t.rows >= minRows:
+                let ids = t.values[nodes[e].inputs[0]]
+                conv.forward(
+                    ids: ids, embedding: embedding, table: params(of: nodes[e])[.embeddings], params(of: node),
+                    reluMax: pool.map { valueShapes[inputCount + $0] },
+                    output: &t.values[inputCount + (pool ?? i)], cache: &t.caches[i])
+            default:
+                for u in node.inputs { ins.append(t.values[u]) }
+                node.op.forward(ins, params(of: node), output: &t.values[inputCount + i], cache: &t.caches[i])
+                ins.removeAll(keepingCapacity: true)
+            }
+        }
+        t.nodeInputs = ins
+    }
+}
