@@ -116,7 +116,11 @@ import Testing
             ], layers: layers)
         let net = try Network(graph: graph)
         #expect(try net.predictScores(features: [0, 2, 1, 1], rows: 2).count == 2)
-        for (bad, row, column) in [([0, 2, 3, 1] as [Float], 2, 1), ([0, -1, 1, 1], 1, 2), ([0, 1.5, 1, 1], 1, 2)] {
+        let cases: [([Float], Int, Int)] = [
+            ([0, 2, 3, 1], 2, 1), ([0, -1, 1, 1], 1, 2), ([0, 1.5, 1, 1], 1, 2), ([0, 1, .nan, 1], 2, 1),
+            ([0, 1, 1, .infinity], 2, 2), ([-0.5, 1, 1, 1], 1, 1),
+        ]
+        for (bad, row, column) in cases {
             #expect {
                 _ = try net.predictScores(features: bad, rows: 2)
             } throws: { error in
