@@ -13,7 +13,8 @@ public enum Benchmark {
     public struct Measurement: Sendable {
         /// What was timed, e.g. `read npz (deflated)`.
         public var name: String
-        /// Wall-clock seconds (the best of the repeats where repeated).
+        /// Wall-clock seconds (the best of the repeats where repeated; per run of
+        /// the best sample where timed in samples).
         public var seconds: Double
         /// Megabytes (10⁶ bytes of decoded values) or rows processed.
         public var amount: Double
@@ -63,7 +64,8 @@ public enum Benchmark {
         public var modelFile: URL? = nil
         /// The data's label, group and ignored columns.
         public var dataColumns = CSVDataOptions(label: "income", groups: ["sex"], ignore: ["race"])
-        /// Timed runs of each read path; the fastest counts.
+        /// Timed runs of each read path, the fastest counting; samples of the
+        /// forward pass, each repeated to at least 0.2 s of CPU, the least CPU per run counting.
         public var repeats = 3
         /// Models and their labeled rows (paired in order) whose fine-tuning
         /// epoch is timed beside Keras `fit` on the same rows.

@@ -70,7 +70,10 @@ extension FairAuditCommand {
         @Option(help: "A column of --data that is not a feature (repeatable).")
         var ignore: [String] = ["race"]
 
-        @Option(help: "Timed runs of each read path; the fastest counts.")
+        @Option(
+            help:
+                "Timed runs of each read path, the fastest counting; samples of the forward pass (each at least 0.2 s of CPU), the least CPU per run counting."
+        )
         var repeats = 3
 
         @Option(
