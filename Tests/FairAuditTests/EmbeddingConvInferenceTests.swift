@@ -13,7 +13,8 @@ import Testing
 struct EmbeddingConvInferenceTests {
     struct Case: CustomStringConvertible, Sendable {
         var name: String
-        var steps = 9
+        /// The ids' per-sample shape: steps (Conv1D) or height, width (Conv2D).
+        var grid = [9]
         var vocabulary = 7
         var dim = 3
         var filters = 4
@@ -44,7 +45,13 @@ struct EmbeddingConvInferenceTests {
         Case(name: "linear conv, then max pool (the conv alone fused)", options: o(3, .same), activation: .linear),
         Case(name: "relu, average pool (the conv alone fused)", options: o(3, .same), pool: .globalAveragePooling),
         Case(name: "relu, flatten", options: o(2, .valid), pool: .flatten),
-        Case(name: "window longer than the padding gives", steps: 3, options: o(3, .same)),
+        Case(name: "window longer than the padding gives", grid: [3], options: o(3, .same)),
+        Case(
+            name: "Conv2D on a grid of ids, same stride 2, relu, max pool", grid: [5, 6],
+            options: SpatialOptions(rank: 2, window: [3, 2], strides: [2, 1], padding: .same)),
+        Case(
+            name: "Conv2D on a grid of ids, dilation 2, flatten", grid: [5, 4],
+            options: SpatialOptions(rank: 2, window: [2, 2], strides: [1, 1], dilation: [2, 1]), pool: .flatten),
         Case(name: "a table larger than the batch: the layers", vocabulary: 5000, options: o(3, .same), fused: false),
         Case(name: "2 groups: the layers", dim: 4, options: o(3, .same, groups: 2), fused: false),
     ]
@@ -55,26 +62,26 @@ struct EmbeddingConvInferenceTests {
             (0..<n).map { _ in (Float(rng.next() % 20_001) / 10_000 - 1) * scale }
         }
         var input = Layer(name: "ids", kind: .input)
-        input.shape = [c.steps]
+        input.shape = c.grid
         var conv = Layer(
             name: "conv", kind: .convolution, activation: c.activation,
             weights: c.bias ? [.kernel: "conv/kernel", .bias: "conv/bias"] : [.kernel: "conv/kernel"],
             kernelLayout: c.layout)
         conv.spatial = c.options
         var pool = Layer(name: "pool", kind: c.pool)
-        if c.pool != .flatten { pool.spatial = SpatialOptions(rank: 1) }
+        if c.pool != .flatten { pool.spatial = SpatialOptions(rank: c.grid.count) }
         let layers = [
             input, Layer(name: "emb", kind: .embedding, weights: [.embeddings: "emb/embeddings"]), conv, pool,
             Layer(name: "out", kind: .dense, activation: .sigmoid, units: 1, weights: [.kernel: "out/kernel"]),
         ]
         let cg = c.dim / c.options.groups
-        let k = c.options.window[0]
-        let kernelShape = c.layout == .inOut ? [k, cg, c.filters] : [c.filters, cg, k]
-        let geometry = try ConvGeometry(shape: [c.steps, c.dim], options: c.options)
-        let pooled = c.pool == .flatten ? geometry.ow * c.filters : c.filters
+        let window = c.options.window
+        let kernelShape = c.layout == .inOut ? window + [cg, c.filters] : [c.filters, cg] + window
+        let geometry = try ConvGeometry(shape: c.grid + [c.dim], options: c.options)
+        let pooled = c.pool == .flatten ? geometry.outPositions * c.filters : c.filters
         var tensors = [
             FixerFixtures.tensor("emb/embeddings", [c.vocabulary, c.dim], values(c.vocabulary * c.dim, 1)),
-            FixerFixtures.tensor("conv/kernel", kernelShape, values(k * cg * c.filters, 0.8)),
+            FixerFixtures.tensor("conv/kernel", kernelShape, values(kernelShape.reduce(1, *), 0.8)),
             FixerFixtures.tensor("out/kernel", [pooled, 1], values(pooled, 0.5)),
         ]
         if c.bias { tensors.append(FixerFixtures.tensor("conv/bias", [c.filters], values(c.filters, 0.3))) }
@@ -86,7 +93,7 @@ struct EmbeddingConvInferenceTests {
         let net = try Self.network(c)
         let rows = 64
         var rng = SplitMix64(seed: 7)
-        let ids = (0..<rows * c.steps).map { _ in Float(rng.next() % UInt64(c.vocabulary)) }
+        let ids = (0..<rows * c.grid.reduce(1, *)).map { _ in Float(rng.next() % UInt64(c.vocabulary)) }
         let traced = net.logits(net.forwardTrace(ids, rows: rows))
         let scored = net.logits(ids, rows: rows, chunk: rows)
         #expect(scored.count == traced.count)
