@@ -87,7 +87,7 @@ enum FastMath {
             }
             i += 8
         }
-        var sum = acc.sum()
+        var sum = total(acc)
         while i < n {
             sum += b.map { a[i] * $0[i] } ?? a[i]
             i += 1
@@ -105,7 +105,7 @@ enum FastMath {
             acc += d * d
             i += 8
         }
-        var sum = acc.sum()
+        var sum = total(acc)
         while i < n {
             let d = a[i] - c
             sum += d * d

@@ -17,6 +17,14 @@ extension Activation {
         }
     }
 
+    /// Exact GELU of `count` values of `z` written to `a` (a dense layer's output from its kept `z`).
+    static func gelu(_ z: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n {
+            let x = z[i]
+            a[i] = 0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752))
+        }
+    }
+
     /// `d ← d (Φ(z) + z φ(z))`: the exact GELU's derivative, over `count` values.
     static func geluBackwardInPlace(_ d: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n {

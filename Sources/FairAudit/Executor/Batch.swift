@@ -78,6 +78,31 @@ enum Buffers {
         }
     }
 
+    /// `dst[r·width + j] = row[j]` for `r < rows`, `j < width`: a bias set on every row.
+    /// Eight columns at a time held in a register and stored down the rows, not a
+    /// `memcpy` call per row (rows here are a few dozen floats).
+    static func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, with row: UnsafePointer<Float>, width: Int) {
+        var j = 0
+        while j + 8 <= width {
+            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+            var d = UnsafeMutableRawPointer(dst + j)
+            for _ in 0..<rows {
+                d.storeBytes(of: v, as: SIMD8<Float>.self)
+                d += width &* 4
+            }
+            j += 8
+        }
+        while j < width {
+            let v = row[j]
+            var d = dst + j
+            for _ in 0..<rows {
+                d.pointee = v
+                d += width
+            }
+            j += 1
+        }
+    }
+
     /// `dst ← src`, reusing `dst`'s storage.
     @inline(__always) static func copy(_ src: [Float], into dst: inout [Float]) {
         resize(&dst, src.count)

@@ -116,14 +116,26 @@ extension Network {
         }
     }
 
+    /// Rows per batch of a forward pass when the caller names none: as many as
+    /// keep a batch's values (every node's output and about as much again in
+    /// caches) within 1 MiB, a core's second-level cache, between 32 and 512.
+    /// A transformer block's per-row values are wide (every position's
+    /// projections, scores, hidden units); at 512 rows each of its passes
+    /// streamed its operands from the shared cache, about a fifth slower.
+    var forwardBatchRows: Int {
+        let floats = valueShapes.reduce(0) { $0 + $1.reduce(1, *) }
+        return min(512, max(32, (1 << 20) / max(1, 8 * floats)))
+    }
+
     /// The positive-class probability for each of `rows` rows of `features`
     /// (row-major, `inputWidth` per row): the sigmoid output of a sigmoid
     /// head, `p(class 1)` of a 2-way softmax, `σ(z)` of a single logit.
-    /// Batches run on two threads, each through its own trace.
-    public func predictScores(features: [Float], rows: Int, batchSize: Int = 512) throws -> [Float] {
+    /// Batches (``forwardBatchRows`` rows unless `batchSize` is given) run on
+    /// two threads, each through its own trace.
+    public func predictScores(features: [Float], rows: Int, batchSize: Int? = nil) throws -> [Float] {
         try checkInput(features: features, rows: rows)
         let parts = parallelRanges(rows: rows, parts: rows >= 2 * 256 ? 2 : 1)
-        let batch = max(1, batchSize)
+        let batch = max(1, batchSize ?? forwardBatchRows)
         let results = parallelMap(parts.count) { p -> [Float] in
             let range = parts[p]
             var z = [Float](repeating: 0, count: range.count * outputWidth)

@@ -25,6 +25,13 @@ enum AttentionKernels {
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims
     ) {
+        if usesShortRows(d) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: shortRowScratchCount(d)) { s in
+                guard let sb = s.baseAddress else { return }
+                attendShortRows(q: q, k: k, v: v, probs: probs, c: c, scratch: sb, d)
+            }
+            return
+        }
         if usesLoops(d) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: loopScratchCount(d)) { s in
                 guard let sb = s.baseAddress else { return }
@@ -96,14 +103,24 @@ enum AttentionKernels {
         }
     }
 
-    /// `out = x W + b` for `rows` rows of `nIn` values into `out` (`rows × nOut`), `W` stored `nIn × nOut`.
+    /// `out = α (x W + b)` for `rows` rows of `nIn` values into `out` (`rows × nOut`), `W` stored `nIn × nOut`.
     static func project(
         _ x: UnsafePointer<Float>, rows: Int, nIn: Int, nOut: Int, kernel: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, alpha: Float = 1, into out: UnsafeMutablePointer<Float>
     ) {
-        if let bias { for r in 0..<rows { (out + r * nOut).update(from: bias, count: nOut) } }
+        if let bias {
+            if alpha == 1 {
+                Buffers.fillRows(out, rows: rows, with: bias, width: nOut)
+            } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: nOut) { scaled in
+                    guard let sb = scaled.baseAddress else { return }
+                    for j in 0..<nOut { sb[j] = alpha * bias[j] }
+                    Buffers.fillRows(out, rows: rows, with: sb, width: nOut)
+                }
+            }
+        }
         gemm(
-            transA: false, transB: false, m: rows, n: nOut, k: nIn, a: x, lda: nIn, b: kernel, ldb: nOut,
-            beta: bias == nil ? 0 : 1, c: out, ldc: nOut)
+            transA: false, transB: false, m: rows, n: nOut, k: nIn, alpha: alpha, a: x, lda: nIn, b: kernel,
+            ldb: nOut, beta: bias == nil ? 0 : 1, c: out, ldc: nOut)
     }
 }

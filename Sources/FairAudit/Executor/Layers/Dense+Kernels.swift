@@ -21,7 +21,7 @@ enum Dense {
         bias.withUnsafeBufferPointer { pb in
             z.withUnsafeMutableBufferPointer { pz in
                 guard let b = pb.baseAddress, let dst = pz.baseAddress, pb.count >= width else { return }
-                for r in 0..<rows { (dst + r * width).update(from: b, count: width) }
+                Buffers.fillRows(dst, rows: rows, with: b, width: width)
             }
         }
     }

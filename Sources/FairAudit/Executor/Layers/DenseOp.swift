@@ -40,12 +40,28 @@ struct DenseOp: LayerOp {
         let kernel = p[.kernel]
         let nOut = kernel.count / max(nIn, 1)
         let m = x.rows * x.positions
-        Dense.affine(
-            x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout,
-            bias: p.has(.bias) ? p[.bias] : nil, into: &cache.pre)
+        let bias = p.has(.bias) ? p[.bias] : nil
         output.resize(rows: x.rows, like: x.shape, last: nOut)
-        Buffers.copy(cache.pre, into: &output.data)
-        activation.applyInPlace(&output.data, width: nOut, slope: slope)
+        switch activation {
+        case .linear:  // z is the output; the backward never reads it
+            Buffers.resize(&cache.pre, 0)
+            Dense.affine(
+                x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout, bias: bias, into: &output.data)
+        case .gelu:  // z kept for the backward, f(z) written from it in one pass
+            Dense.affine(
+                x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout, bias: bias, into: &cache.pre)
+            cache.pre.withUnsafeBufferPointer { pz in
+                output.data.withUnsafeMutableBufferPointer { pa in
+                    guard let z = pz.baseAddress, let a = pa.baseAddress, pa.count == pz.count else { return }
+                    Activation.gelu(z, into: a, count: pz.count)
+                }
+            }
+        default:
+            Dense.affine(
+                x.data, rows: m, nIn: nIn, nOut: nOut, kernel: kernel, layout: layout, bias: bias, into: &cache.pre)
+            Buffers.copy(cache.pre, into: &output.data)
+            activation.applyInPlace(&output.data, width: nOut, slope: slope)
+        }
     }
 
     /// `δ = g ⊙ f′(z)`.

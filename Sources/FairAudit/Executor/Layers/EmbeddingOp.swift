@@ -42,9 +42,19 @@ struct EmbeddingOp: LayerOp {
             table.withUnsafeBufferPointer { pt in
                 output.data.withUnsafeMutableBufferPointer { po in
                     guard let t = pt.baseAddress, let o = po.baseAddress else { return }
-                    if d >= 16 {
+                    if d >= 64 {
                         for (i, id) in pi.enumerated() {
                             (o + i * d).update(from: t + row(id, rows: rows) * d, count: d)
+                        }
+                    } else if d % 8 == 0 {  // rows of a few registers: copied through them, no call
+                        for (i, id) in pi.enumerated() {
+                            let src = UnsafeRawPointer(t + row(id, rows: rows) * d)
+                            let dst = UnsafeMutableRawPointer(o + i * d)
+                            for j in stride(from: 0, to: d * 4, by: 32) {
+                                dst.storeBytes(
+                                    of: src.loadUnaligned(fromByteOffset: j, as: SIMD8<Float>.self),
+                                    toByteOffset: j, as: SIMD8<Float>.self)
+                            }
                         }
                     } else {  // a few floats per id: a loop, not a memcpy call each
                         for (i, id) in pi.enumerated() {

@@ -18,20 +18,21 @@ struct MergeOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        output.copy(from: inputs[0])
+        let first = inputs[0]
+        output.rows = first.rows
+        if output.shape != first.shape { output.shape = first.shape }
+        Buffers.resize(&output.data, first.data.count)
         let n = output.data.count
         let kind = self.kind
         output.data.withUnsafeMutableBufferPointer { po in
             guard let o = po.baseAddress else { return }
-            for x in inputs.dropFirst() {
-                x.data.withUnsafeBufferPointer { px in
-                    guard let v = px.baseAddress, px.count >= n else { return }
-                    switch kind {
-                    case .add, .average: for i in 0..<n { o[i] += v[i] }
-                    case .subtract: for i in 0..<n { o[i] -= v[i] }
-                    case .multiply: for i in 0..<n { o[i] *= v[i] }
-                    case .maximum: for i in 0..<n { o[i] = max(o[i], v[i]) }
-                    case .minimum: for i in 0..<n { o[i] = min(o[i], v[i]) }
+            // The first two inputs merge straight into the output (no copy of the first), the rest onto it.
+            first.data.withUnsafeBufferPointer { pf in
+                guard let f = pf.baseAddress, pf.count >= n else { return }
+                for (k, x) in inputs.enumerated().dropFirst() {
+                    x.data.withUnsafeBufferPointer { px in
+                        guard let v = px.baseAddress, px.count >= n else { return }
+                        Self.merge(kind, k == 1 ? f : UnsafePointer(o), v, into: o, count: n)
                     }
                 }
             }
@@ -39,6 +40,20 @@ struct MergeOp: LayerOp {
                 let s = 1 / Float(inputs.count)
                 for i in 0..<n { o[i] *= s }
             }
+        }
+    }
+
+    /// `o[i] = a[i] ∘ v[i]` for the merge `kind` (`o` may be `a`).
+    @inline(__always) static func merge(
+        _ kind: Kind, _ a: UnsafePointer<Float>, _ v: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>,
+        count n: Int
+    ) {
+        switch kind {
+        case .add, .average: for i in 0..<n { o[i] = a[i] + v[i] }
+        case .subtract: for i in 0..<n { o[i] = a[i] - v[i] }
+        case .multiply: for i in 0..<n { o[i] = a[i] * v[i] }
+        case .maximum: for i in 0..<n { o[i] = max(a[i], v[i]) }
+        case .minimum: for i in 0..<n { o[i] = min(a[i], v[i]) }
         }
     }
 

@@ -87,8 +87,8 @@ struct MultiHeadAttentionOp: LayerOp {
             let k = q + qn
             let v = k + kn
             Self.project(
-                xq, kernel: p[.queryKernel], bias: spec.useBias ? p[.queryBias] : nil, nOut: d.qkWidth, into: q)
-            for i in 0..<qn { q[i] *= s }
+                xq, kernel: p[.queryKernel], bias: spec.useBias ? p[.queryBias] : nil, nOut: d.qkWidth, alpha: s,
+                into: q)
             Self.project(xk, kernel: p[.keyKernel], bias: spec.useBias ? p[.keyBias] : nil, nOut: d.qkWidth, into: k)
             Self.project(xv, kernel: p[.valueKernel], bias: spec.useBias ? p[.valueBias] : nil, nOut: d.vWidth, into: v)
             cache.stats.withUnsafeMutableBufferPointer { probs in
@@ -106,8 +106,10 @@ struct MultiHeadAttentionOp: LayerOp {
         }
     }
 
-    /// `out = x W + b` over every position of `x` (`W` stored `d × nOut` in C order).
-    static func project(_ x: Batch, kernel: [Float], bias: [Float]?, nOut: Int, into out: UnsafeMutablePointer<Float>) {
+    /// `out = α (x W + b)` over every position of `x` (`W` stored `d × nOut` in C order).
+    static func project(
+        _ x: Batch, kernel: [Float], bias: [Float]?, nOut: Int, alpha: Float = 1, into out: UnsafeMutablePointer<Float>
+    ) {
         let nIn = x.lastAxis
         let m = x.rows * x.positions
         x.data.withUnsafeBufferPointer { px in
@@ -116,10 +118,12 @@ struct MultiHeadAttentionOp: LayerOp {
                 if let bias, bias.count >= nOut {
                     bias.withUnsafeBufferPointer { pb in
                         AttentionKernels.project(
-                            xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: pb.baseAddress, into: out)
+                            xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: pb.baseAddress, alpha: alpha,
+                            into: out)
                     }
                 } else {
-                    AttentionKernels.project(xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: nil, into: out)
+                    AttentionKernels.project(
+                        xb, rows: m, nIn: nIn, nOut: nOut, kernel: kb, bias: nil, alpha: alpha, into: out)
                 }
             }
         }
