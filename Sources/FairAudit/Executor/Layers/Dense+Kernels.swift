@@ -207,18 +207,24 @@ enum Dense {
             }
         }
         guard !kernels.isEmpty else { return }
-        // Each input's rows with x ≠ 0 among those any column weighs, in row order (`list[starts[a]..<starts[a + 1]]`).
-        var starts = [Int](repeating: 0, count: nIn + 1)
-        for r in 0..<rows where active[r] {
-            for a in 0..<nIn where x2[r * nIn + a] != 0 { starts[a + 1] += 1 }
-        }
-        for a in 0..<nIn { starts[a + 1] += starts[a] }
-        var fill = starts
-        var list = [Int](repeating: 0, count: starts[nIn])
-        for r in 0..<rows where active[r] {
-            for a in 0..<nIn where x2[r * nIn + a] != 0 {
-                list[fill[a]] = r
-                fill[a] += 1
+        // Each input's rows with x ≠ 0 among those any column weighs, in row order
+        // (`list[a · rows ..< a · rows + counts[a]]`), in one pass.
+        var counts = [Int](repeating: 0, count: nIn)
+        var list = [Int32](repeating: 0, count: nIn * rows)
+        var weighed = 0
+        x2.withUnsafeBufferPointer { px in
+            counts.withUnsafeMutableBufferPointer { pc in
+                list.withUnsafeMutableBufferPointer { pl in
+                    guard let x = px.baseAddress, let count = pc.baseAddress, let l = pl.baseAddress else { return }
+                    for r in 0..<rows where active[r] {
+                        weighed += 1
+                        let row = x + r * nIn
+                        for a in 0..<nIn where row[a] != 0 {
+                            l[a * rows + count[a]] = Int32(r)
+                            count[a] += 1
+                        }
+                    }
+                }
             }
         }
         var ws = [Double](repeating: 0, count: rows * columns)
@@ -233,29 +239,42 @@ enum Dense {
                                 guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
                                     let wo = ow.baseAddress, let dO = od.baseAddress
                                 else { return }
-                                for a in 0..<nIn {
+                                for a in 0..<nIn where counts[a] > 0 {
+                                    // An input set in nearly every row: all rows, `δ²` as it is (no copy).
+                                    let wide = counts[a] * 8 >= weighed * 7
                                     var m = 0
-                                    for i in starts[a]..<starts[a + 1] {
-                                        let r = list[i]
-                                        let v = x[r * nIn + a]
-                                        let src = w + r * columns
-                                        let dst = wo + m * columns
-                                        for c in 0..<columns { dst[c] = v * src[c] }
-                                        (dO + m * nOut).update(from: d + r * nOut, count: nOut)
-                                        m += 1
+                                    var b = UnsafePointer(dO)
+                                    if wide {
+                                        for r in 0..<rows {
+                                            let v = x[r * nIn + a]
+                                            let src = w + r * columns
+                                            let dst = wo + r * columns
+                                            for c in 0..<columns { dst[c] = v * src[c] }
+                                        }
+                                        m = rows
+                                        b = d
+                                    } else {
+                                        for i in 0..<counts[a] {
+                                            let r = Int(list[a * rows + i])
+                                            let v = x[r * nIn + a]
+                                            let src = w + r * columns
+                                            let dst = wo + m * columns
+                                            for c in 0..<columns { dst[c] = v * src[c] }
+                                            (dO + m * nOut).update(from: d + r * nOut, count: nOut)
+                                            m += 1
+                                        }
                                     }
-                                    guard m > 0 else { continue }
                                     for k in kernels {
                                         if layout == .inOut {
                                             dgemm(
                                                 transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
-                                                lda: columns, b: dO, ldb: nOut, c: out[k] + a * nOut,
+                                                lda: columns, b: b, ldb: nOut, c: out[k] + a * nOut,
                                                 ldc: nIn * nOut)
                                         } else if let t = ob.baseAddress {
                                             t.update(repeating: 0, count: columns * nOut)
                                             dgemm(
                                                 transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
-                                                lda: columns, b: dO, ldb: nOut, c: t, ldc: nOut)
+                                                lda: columns, b: b, ldb: nOut, c: t, ldc: nOut)
                                             for c in 0..<columns {
                                                 let o = out[k] + c * nIn * nOut + a
                                                 for j in 0..<nOut { o[j * nIn] += t[c * nOut + j] }
