@@ -87,7 +87,9 @@ enum Dense {
     /// adds one outer product — per column over only the rows it weighs
     /// (a group's, in a permutation round). The squares are float32, the
     /// products and sums double (`dgemm`), so the sums do not depend on how
-    /// rows are batched. Several positions: per-sample sums over positions,
+    /// rows are batched. Inputs mostly zero (one-hot columns, ReLU outputs):
+    /// input by input instead, every column in one `dgemm` per input
+    /// (``accumulateByInput``). Several positions: per-sample sums over positions,
     /// squared, then one GEMM with the weights.
     static func accumulateSquares(
         x: Batch, delta d: [Float], nOut: Int, layout: KernelLayout, roles: [ParameterRole],
@@ -116,8 +118,9 @@ enum Dense {
         }
         let (x2, zeros) = squares(x.data, count: rows * nIn)
         let (d2, _) = squares(d, count: rows * nOut)
-        if layout == .inOut, nIn >= 16, zeros * 2 > x2.count {
-            accumulateSparseRows(x2, d2, rows: rows, nIn: nIn, nOut: nOut, roles: roles, weights: weights, into: out)
+        if nIn >= 16, zeros * 2 > x2.count {
+            accumulateByInput(
+                x2, d2, rows: rows, nIn: nIn, nOut: nOut, layout: layout, roles: roles, weights: weights, into: out)
             return
         }
         var xs = [Double](repeating: 0, count: rows * nIn)
@@ -164,71 +167,122 @@ enum Dense {
         }
     }
 
-    /// `Double(v·v)` of the first `count` values (the square rounded to
-    /// float32 once), and how many are 0.
-    private static func squares(_ v: [Float], count: Int) -> ([Double], Int) {
-        let n = min(count, v.count)
-        var zeros = 0
-        let out = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
-            v.withUnsafeBufferPointer { src in
-                for i in 0..<n {
-                    let q = src[i] * src[i]
-                    if q == 0 { zeros += 1 }
-                    buffer[i] = Double(q)
+    /// The identity of ``accumulateSquares`` input by input, for inputs
+    /// mostly zero (one-hot columns, ReLU outputs): for each input `a` the
+    /// rows with `x[n, a] ≠ 0` gathered, `x²[n, a] δ²[n, ·]` (exact in double)
+    /// beside the rows' weights, and every column at once,
+    /// `out[c][a, ·] += Σ_n w[n, c] x²[n, a] δ²[n, ·]`, one `dgemm`
+    /// (`columns × nOut`, inner size the rows gathered) per input; the bias
+    /// `out[c][·] += Σ_n w[n, c] δ²[n, ·]` one `dgemm` over all rows. Its work
+    /// is the non-zero inputs times the columns, whatever the share of rows
+    /// each column weighs: with the permutation rounds' columns it does about
+    /// twice the multiplications of adding each row into each column it is
+    /// in, in a few large BLAS calls instead of many short loops.
+    private static func accumulateByInput(
+        _ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int, layout: KernelLayout,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        let columns = weights.columns
+        guard columns > 0, weights.weights.count >= rows * columns else { return }
+        let kernels = roles.indices.filter { [.kernel, .factorA, .factorB].contains(roles[$0]) }
+        let bias = roles.firstIndex(of: .bias)
+        // The weights in double, and which rows any column weighs.
+        var wd = [Double](repeating: 0, count: rows * columns)
+        var active = [Bool](repeating: false, count: rows)
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let v = Double(weights.weights[r * columns + c])
+                wd[r * columns + c] = v
+                if v != 0 { active[r] = true }
+            }
+        }
+        if let b = bias {
+            wd.withUnsafeBufferPointer { pw in
+                d2.withUnsafeBufferPointer { pd in
+                    guard let w = pw.baseAddress, let d = pd.baseAddress else { return }
+                    dgemm(
+                        transA: true, transB: false, m: columns, n: nOut, k: rows, a: w, lda: columns, b: d,
+                        ldb: nOut, c: out[b], ldc: nOut)
                 }
             }
-            initialized = n
         }
-        return (out, zeros)
-    }
-
-    /// The identity of ``accumulateSquares`` row by row, over each row's
-    /// non-zero inputs only: `out[c][a, ·] += w[n, c] x²[n, a] δ²[n, ·]` for the
-    /// `a` with `x[n, a] ≠ 0`. For inputs mostly zero (one-hot columns, the
-    /// Adult MLP's first layer has 14 of 80 set; ReLU outputs), it does a fraction of the
-    /// GEMM's work for every column a row is in, which is what makes
-    /// permutation rounds cheap. Column by column, so that one column's sums
-    /// stay in cache while every row it weighs is added (each sum still adds
-    /// its rows in row order). Kernel in `inOut` layout.
-    private static func accumulateSparseRows(
-        _ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int,
-        roles: [ParameterRole], weights: Membership,
-        into out: [UnsafeMutablePointer<Double>]
-    ) {
-        let kernel = roles.firstIndex { $0 == .kernel || $0 == .factorA || $0 == .factorB }
-        let bias = roles.firstIndex(of: .bias)
-        // Each row's non-zero inputs, found once for every column.
-        var nonzero = [Int](repeating: 0, count: rows * nIn)
-        var ends = [Int](repeating: 0, count: rows)
-        var nz = 0
-        for r in 0..<rows {
-            for a in 0..<nIn where x2[r * nIn + a] != 0 {
-                nonzero[nz] = a
-                nz += 1
+        guard !kernels.isEmpty else { return }
+        // Each input's rows with x ≠ 0 among those any column weighs, in row order
+        // (`list[a · rows ..< a · rows + counts[a]]`), in one pass.
+        var counts = [Int](repeating: 0, count: nIn)
+        var list = [Int32](repeating: 0, count: nIn * rows)
+        var weighed = 0
+        x2.withUnsafeBufferPointer { px in
+            counts.withUnsafeMutableBufferPointer { pc in
+                list.withUnsafeMutableBufferPointer { pl in
+                    guard let x = px.baseAddress, let count = pc.baseAddress, let l = pl.baseAddress else { return }
+                    for r in 0..<rows where active[r] {
+                        weighed += 1
+                        let row = x + r * nIn
+                        for a in 0..<nIn where row[a] != 0 {
+                            l[a * rows + count[a]] = Int32(r)
+                            count[a] += 1
+                        }
+                    }
+                }
             }
-            ends[r] = nz
         }
-        let columns = weights.columns
+        var ws = [Double](repeating: 0, count: rows * columns)
+        var ds = [Double](repeating: 0, count: rows * nOut)
+        var block = [Double](repeating: 0, count: layout == .inOut ? 0 : columns * nOut)
         x2.withUnsafeBufferPointer { px in
             d2.withUnsafeBufferPointer { pd in
-                weights.weights.withUnsafeBufferPointer { pw in
-                    guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress else { return }
-                    for c in 0..<columns {
-                        let ok = kernel.map { out[$0] + c * nIn * nOut }
-                        let ob = bias.map { out[$0] + c * nOut }
-                        var begin = 0
-                        for r in 0..<rows {
-                            defer { begin = ends[r] }
-                            let wr = Double(w[r * columns + c])
-                            guard wr != 0 else { continue }
-                            let dr = d + r * nOut
-                            if let o = ok {
-                                for i in begin..<ends[r] {
-                                    let a = nonzero[i]
-                                    addScaled(x[r * nIn + a] * wr, dr, into: o + a * nOut, count: nOut)
+                wd.withUnsafeBufferPointer { pw in
+                    ws.withUnsafeMutableBufferPointer { ow in
+                        ds.withUnsafeMutableBufferPointer { od in
+                            block.withUnsafeMutableBufferPointer { ob in
+                                guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
+                                    let wo = ow.baseAddress, let dO = od.baseAddress
+                                else { return }
+                                for a in 0..<nIn where counts[a] > 0 {
+                                    // An input set in nearly every row: all rows, `δ²` as it is (no copy).
+                                    let wide = counts[a] * 8 >= weighed * 7
+                                    var m = 0
+                                    var b = UnsafePointer(dO)
+                                    if wide {
+                                        for r in 0..<rows {
+                                            let v = x[r * nIn + a]
+                                            let src = w + r * columns
+                                            let dst = wo + r * columns
+                                            for c in 0..<columns { dst[c] = v * src[c] }
+                                        }
+                                        m = rows
+                                        b = d
+                                    } else {
+                                        for i in 0..<counts[a] {
+                                            let r = Int(list[a * rows + i])
+                                            let v = x[r * nIn + a]
+                                            let src = w + r * columns
+                                            let dst = wo + m * columns
+                                            for c in 0..<columns { dst[c] = v * src[c] }
+                                            (dO + m * nOut).update(from: d + r * nOut, count: nOut)
+                                            m += 1
+                                        }
+                                    }
+                                    for k in kernels {
+                                        if layout == .inOut {
+                                            dgemm(
+                                                transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
+                                                lda: columns, b: b, ldb: nOut, c: out[k] + a * nOut,
+                                                ldc: nIn * nOut)
+                                        } else if let t = ob.baseAddress {
+                                            t.update(repeating: 0, count: columns * nOut)
+                                            dgemm(
+                                                transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
+                                                lda: columns, b: b, ldb: nOut, c: t, ldc: nOut)
+                                            for c in 0..<columns {
+                                                let o = out[k] + c * nIn * nOut + a
+                                                for j in 0..<nOut { o[j * nIn] += t[c * nOut + j] }
+                                            }
+                                        }
+                                    }
                                 }
                             }
-                            if let o = ob { addScaled(wr, dr, into: o, count: nOut) }
                         }
                     }
                 }
@@ -236,24 +290,35 @@ enum Dense {
         }
     }
 
-    /// `o[j] += s · d[j]` for `j < count`, four doubles at a time.
-    @inline(__always)
-    private static func addScaled(
-        _ s: Double, _ d: UnsafePointer<Double>, into o: UnsafeMutablePointer<Double>, count: Int
-    ) {
-        var j = 0
-        let v = SIMD4<Double>(repeating: s)
-        while j + 4 <= count {
-            let sum =
-                UnsafeRawPointer(o + j).loadUnaligned(as: SIMD4<Double>.self)
-                + v * UnsafeRawPointer(d + j).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(o + j).storeBytes(of: sum, as: SIMD4<Double>.self)
-            j += 4
+    /// `Double(v·v)` of the first `count` values (the square rounded to
+    /// float32 once), and how many are 0; four at a time.
+    private static func squares(_ v: [Float], count: Int) -> ([Double], Int) {
+        let n = min(count, v.count)
+        var zeros = SIMD4<Int32>(repeating: 0)
+        var tail = 0
+        let out = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+            v.withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let d = buffer.baseAddress else { return }
+                var i = 0
+                while i + 4 <= n {
+                    let x = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+                    let q = x * x
+                    zeros &+= SIMD4<Int32>(repeating: 0).replacing(with: 1, where: q .== 0)
+                    UnsafeMutableRawPointer(d + i).storeBytes(
+                        of: SIMD4<Double>(Double(q[0]), Double(q[1]), Double(q[2]), Double(q[3])),
+                        as: SIMD4<Double>.self)
+                    i += 4
+                }
+                while i < n {
+                    let q = s[i] * s[i]
+                    if q == 0 { tail += 1 }
+                    d[i] = Double(q)
+                    i += 1
+                }
+            }
+            initialized = n
         }
-        while j < count {
-            o[j] += s * d[j]
-            j += 1
-        }
+        return (out, Int(zeros.wrappedSum()) + tail)
     }
 
     /// Copies the rows with a non-zero weight in `column` to the front of
