@@ -20,8 +20,11 @@ enum CLI {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `fairaudit args…` in `directory` with `environment` added.
-    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `fairaudit args…` in `directory` with `environment` added and,
+    /// when given, `stdin` written to its standard input.
+    static func run(
+        _ args: [String], in directory: URL? = nil, environment: [String: String] = [:], stdin: Data? = nil
+    ) throws -> Result {
         let binary = productsDirectory.appendingPathComponent("fairaudit")
         try #require(
             FileManager.default.isExecutableFile(atPath: binary.path),
@@ -38,7 +41,17 @@ enum CLI {
         let err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        if stdin != nil { p.standardInput = input }
         try p.run()
+        if let stdin {
+            // Written from its own thread, so a child that prints before reading cannot block on a full pipe.
+            let writer = Thread {
+                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.close()
+            }
+            writer.start()
+        }
         // Read both pipes concurrently so a large output cannot block the child.
         let errData = LockedData()
         let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
