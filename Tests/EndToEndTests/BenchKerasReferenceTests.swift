@@ -80,7 +80,8 @@ import Testing
             dir=$(dirname "$0")
             cp "$4" "$dir/rows.npz"
             echo "$4" > "$dir/rowspath"
-            echo "$@" | cut -d' ' -f5- > "$dir/args"
+            shift 4
+            echo "$@" > "$dir/args"
             echo "KERAS_BACKEND=$KERAS_BACKEND" >> "$dir/args"
             echo predict 0.5 1.0
             echo fisher 2.0 4.0
