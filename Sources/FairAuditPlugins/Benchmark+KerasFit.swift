@@ -126,6 +126,7 @@ extension Benchmark {
         }
         return Measurement(
             name: "Keras \(words[2]) fit epoch (\(words[3]), batch \(batch))", seconds: wall, cpuSeconds: cpu,
-            amount: Double(data.rowCount), unit: "rows/s", input: input)
+            amount: Double(data.rowCount), unit: "rows/s", input: input,
+            referenceFor: "fix epoch (\(FixOptions.Method.finetune.rawValue), batch \(batch))")
     }
 }

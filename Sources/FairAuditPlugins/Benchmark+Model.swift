@@ -43,33 +43,44 @@ extension Benchmark {
             record: record)
     }
 
-    /// The model paths on a real labeled file and model (e.g. adult_train and the Adult MLP).
-    /// For an ONNX model, onnxruntime's forward pass on the same rows is
-    /// timed beside fairaudit's (`python`, when given); `forwardOnly` stops after the forward pass.
+    /// The model paths on a real labeled file and model (e.g. adult_train and the Adult MLP),
+    /// its rows first repeated or cut to `options.dataRows` when given. Beside fairaudit's
+    /// numbers, on the same rows in a child Python: onnxruntime's forward pass for an ONNX
+    /// model (`options.python`), Keras 3 `predict` and the JAX `vmap(grad)` per-group Fisher
+    /// for a Keras model (`options.kerasPython`). `options.forwardOnly` stops after the forward pass.
     static func realModelPaths(
-        data url: URL, model: URL, columns: CSVDataOptions, python: String? = nil,
-        dir: URL? = nil, repeats: Int = 5, forwardOnly: Bool = false, record: (Measurement) -> Void
+        data url: URL, model: URL, options: Options, dir: URL, record: (Measurement) -> Void
     ) throws {
-        var data: LabeledData?
+        var loaded: LabeledData?
         let graph = try Plugins.formats.read(model)
         let net = try Network(graph: graph)
-        let tCSV = try time { data = try DataLoading.load(from: url, options: columns, network: net) }
-        guard let data else { return }
+        let tCSV = try time { loaded = try DataLoading.load(from: url, options: options.dataColumns, network: net) }
+        guard var data = loaded else { return }
         let kind = DataLoading.isZip(url) ? "read npz" : "parse CSV"
         record(
             Measurement(
                 name: "\(kind) (\(data.featureCount) columns)", seconds: tCSV.wall, cpuSeconds: tCSV.cpu,
                 amount: Double(data.rowCount), unit: "rows/s", input: url.path))
-        let input = url.lastPathComponent + " + " + model.lastPathComponent
-        if graph.format == "onnx", let python, let dir,
+        var input = url.lastPathComponent + " + " + model.lastPathComponent
+        if let rows = options.dataRows {
+            data = tiledRows(data, rows: rows)
+            input = "\(url.lastPathComponent) tiled to \(rows) rows + \(model.lastPathComponent)"
+        }
+        let repeats = max(options.repeats, 5)
+        if graph.format == "onnx", let python = options.python,
             let m = referenceONNXForward(
-                python: python, model: model, graph: graph, data: data, dir: dir, repeats: max(repeats, 5),
-                input: input)
+                python: python, model: model, graph: graph, data: data, dir: dir, repeats: repeats, input: input)
         {
             record(m)
         }
         try modelPaths(
-            model: graph, data: data, input: input, repeats: max(repeats, 5), forwardOnly: forwardOnly, record: record)
+            model: graph, data: data, input: input, repeats: repeats, forwardOnly: options.forwardOnly, record: record)
+        if isKerasModel(graph), let python = options.kerasPython {
+            referenceKeras(
+                python: python, model: model, data: data, inputNames: net.inputNames, inputShapes: net.inputShapes,
+                options: options, dir: dir, input: input
+            ).forEach(record)
+        }
     }
 
     /// Forward, per-group Fisher, metrics + 200 bootstrap resamples and one

@@ -77,6 +77,6 @@ extension Benchmark {
         }
         return Measurement(
             name: "onnxruntime forward (2 threads)", seconds: v[0], cpuSeconds: v[1], amount: Double(data.rowCount),
-            unit: "rows/s", input: input)
+            unit: "rows/s", input: input, referenceFor: "forward")
     }
 }

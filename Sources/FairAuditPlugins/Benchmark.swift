@@ -25,13 +25,17 @@ public enum Benchmark {
         /// CPU seconds (user + system, all threads) of the same run; on a
         /// busy machine a steadier yardstick than the wall clock.
         public var cpuSeconds: Double
+        /// For a reference library's measurement (onnxruntime, Keras, JAX): the
+        /// name of fairaudit's measurement on the same input it is set beside
+        /// (``ratio(of:in:)``); nil for fairaudit's own.
+        public var referenceFor: String?
         /// `amount / seconds`.
         public var throughput: Double { amount / max(seconds, 1e-9) }
 
         /// Creates a measurement.
         public init(
             name: String, seconds: Double, cpuSeconds: Double = .nan, amount: Double, unit: String,
-            input: String = "synthetic"
+            input: String = "synthetic", referenceFor: String? = nil
         ) {
             self.name = name
             self.seconds = seconds
@@ -39,6 +43,7 @@ public enum Benchmark {
             self.amount = amount
             self.unit = unit
             self.input = input
+            self.referenceFor = referenceFor
         }
     }
 
@@ -71,8 +76,15 @@ public enum Benchmark {
         /// epoch is timed beside Keras `fit` on the same rows.
         public var fitModels: [URL] = []
         public var fitData: [URL] = []
-        /// The Python whose Keras `fit` is timed beside `fix` (nil skips it).
+        /// The Python whose Keras `fit` is timed beside `fix`, and whose Keras 3
+        /// `predict` and JAX `vmap(grad)` Fisher beside fairaudit's on a Keras
+        /// `modelFile` (nil skips them).
         public var kerasPython: String? = nil
+        /// Rows per `jit(vmap(grad))` call of the JAX Fisher reference (summed per
+        /// group), so an image model's per-sample gradients fit in memory.
+        public var kerasFisherChunk = 1024
+        /// Repeat (or cut) the rows of `dataFile` to exactly this many, in order, before timing.
+        public var dataRows: Int? = nil
         /// Rows of the generated Adult-shaped CSV (83 columns) and its `.gz` (0 skips them).
         public var csvRows = 1_000_000
         /// The Python whose `pandas.read_csv` (and `safetensors`/`torch.load`) is
@@ -125,9 +137,7 @@ public enum Benchmark {
             try syntheticModelPaths(rows: options.rows, dir: dir, record: record)
         }
         if let data = options.dataFile, let model = options.modelFile {
-            try realModelPaths(
-                data: data, model: model, columns: options.dataColumns, python: options.python, dir: dir,
-                repeats: options.repeats, forwardOnly: options.forwardOnly, record: record)
+            try realModelPaths(data: data, model: model, options: options, dir: dir, record: record)
         }
         for (model, data) in zip(options.fitModels, options.fitData) {
             try fitPaths(
@@ -165,7 +175,7 @@ public enum Benchmark {
     /// sample running `body` again until at least `minCPU` seconds of CPU
     /// have passed (at least once) and dividing by the runs: a forward pass of
     /// a few milliseconds is timed over many runs, not one clock tick.
-    /// `scripts/bench/zoo_keras.py` times Keras and JAX by the same rule.
+    /// The Keras/JAX reference (``kerasReferenceScript``) times Keras and JAX by the same rule.
     static func perRun(_ samples: Int, minCPU: Double = 0.2, _ body: () throws -> Void) throws -> Timing {
         var fastest = Timing(wall: .infinity, cpu: .infinity)
         for _ in 0..<max(1, samples) {
@@ -193,15 +203,50 @@ public enum Benchmark {
         return fastest
     }
 
-    /// The results as one JSON array of `{"name","input","seconds","cpu_seconds","amount","unit","throughput"}`.
+    /// fairaudit's speed over a reference library's on the same rows.
+    public struct Ratio: Sendable {
+        /// fairaudit's measurement the reference stands beside.
+        public var ours: Measurement
+        /// `(a/c_a) / (r/c_r)`: fairaudit's rows per CPU second over the reference's.
+        public var cpu: Double
+        /// `(a/s_a) / (r/s_r)`: the same per wall-clock second.
+        public var wall: Double
+    }
+
+    /// fairaudit's speed over `reference`'s (``Ratio``), against the measurement named
+    /// `reference.referenceFor` on the same input (`a`, `r` the amounts, `c` the CPU and `s`
+    /// the wall-clock seconds); nil when `reference` is no reference or fairaudit's
+    /// measurement is not in `results`.
+    public static func ratio(of reference: Measurement, in results: [Measurement]) -> Ratio? {
+        guard let name = reference.referenceFor,
+            let ours = results.first(where: {
+                $0.name == name && $0.input == reference.input && $0.referenceFor == nil
+            })
+        else { return nil }
+        let cpu = (ours.amount / ours.cpuSeconds) / (reference.amount / reference.cpuSeconds)
+        return Ratio(ours: ours, cpu: cpu, wall: ours.throughput / reference.throughput)
+    }
+
+    /// The results as one JSON array of `{"name","input","seconds","cpu_seconds","amount","unit","throughput"}`;
+    /// a reference measurement adds `"reference_for"` (the name of fairaudit's measurement
+    /// it stands beside), `"ratio_cpu"` and `"ratio_wall"` (fairaudit's rows per CPU and per
+    /// wall-clock second over the reference's, ``ratio(of:in:)``; null when not known).
     public static func json(_ results: [Measurement]) -> JSONValue {
         .array(
             results.map { m in
-                .object([
+                var fields: [(String, JSONValue)] = [
                     ("name", .string(m.name)), ("input", .string(m.input)), ("seconds", .number(m.seconds)),
                     ("cpu_seconds", .finite(m.cpuSeconds)),
                     ("amount", .number(m.amount)), ("unit", .string(m.unit)), ("throughput", .number(m.throughput)),
-                ])
+                ]
+                if let name = m.referenceFor {
+                    let r = ratio(of: m, in: results)
+                    fields += [
+                        ("reference_for", .string(name)), ("ratio_cpu", .finite(r?.cpu ?? .nan)),
+                        ("ratio_wall", .finite(r?.wall ?? .nan)),
+                    ]
+                }
+                return .object(fields)
             })
     }
 }

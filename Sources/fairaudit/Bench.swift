@@ -18,6 +18,14 @@ extension FairAuditCommand {
                 them with numpy/h5py: see scripts/bench/), and runs the model paths on 100,000 \
                 synthetic rows; --data and --model add the same paths on a real file (an ONNX --model is also \
                 run by onnxruntime from --python on the same rows, 2 intra-op threads as fairaudit's predict). \
+                A Keras --model (.keras, or a tf.keras 2 .h5 with its config) is also run by Keras 3 \
+                from --keras-python (KERAS_BACKEND=jax, CPU) on exactly the rows fairaudit timed: model.predict \
+                beside the forward pass and the per-group Fisher by JAX jit(vmap(grad)) (--keras-fisher-chunk rows \
+                a call) beside fairaudit's, each timed by fairaudit's rule (after a warm-up, the least CPU per run \
+                over 5 samples of at least 0.2 s of CPU); the ratios fairaudit/reference are printed (rows per CPU \
+                second and per second) and, with --json, carried by each reference ("reference_for", "ratio_cpu", \
+                "ratio_wall"). A Python without keras or jax is one note on stderr; fairaudit's own numbers stay. \
+                --data-rows N repeats the --data rows to N (scripts/bench/zoo.sh tiles the zoo's rows this way). \
                 --fit-model M --fit-data D (repeatable) times one fine-tuning epoch of fix on every row of D \
                 beside Keras 3 model.fit (JAX backend, --keras-python) of M on the same rows and batch size.
                 """,
@@ -55,7 +63,10 @@ extension FairAuditCommand {
         @Option(help: "Keep the generated files in this folder.")
         var keep: String?
 
-        @Option(help: "A labeled CSV (or .csv.gz) for the model paths on real data; needs --model.")
+        @Option(
+            help:
+                "Labeled rows (a CSV, .csv.gz, or an npz of input, label and group arrays) for the model paths on real data; needs --model."
+        )
         var data: String?
 
         @Option(help: "The model for --data.")
@@ -89,10 +100,22 @@ extension FairAuditCommand {
         var fitData: [String] = []
 
         @Option(
-            help:
-                "The Python whose Keras 3 (JAX backend) model.fit is timed on the --fit-data rows ('none' skips it; default --python)."
-        )
+            help: ArgumentHelp(
+                "The Python (with keras 3 and jax) whose model.fit is timed on the --fit-data rows, and whose model.predict and jit(vmap(grad)) per-group Fisher are timed on the --data rows of a Keras --model ('none' skips them; default --python).",
+                valueName: "python"))
         var kerasPython: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Rows per jit(vmap(grad)) call of the JAX per-group Fisher reference, summed per group (keeps image models' memory bounded).",
+                valueName: "n"))
+        var kerasFisherChunk = 1024
+
+        @Option(
+            help: ArgumentHelp(
+                "Repeat (or cut) the --data rows to exactly n rows, in order, before timing (row i is row i mod N of the file).",
+                valueName: "n"))
+        var dataRows: Int?
 
         @Flag(
             help:
@@ -127,6 +150,15 @@ extension FairAuditCommand {
                     "--fit-model and --fit-data go in pairs (\(fitModel.count) models, \(fitData.count) data files).")
             }
             guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100.") }
+            guard (1...1_000_000).contains(kerasFisherChunk) else {
+                throw ValidationError("--keras-fisher-chunk must be 1…1000000.")
+            }
+            if let dataRows {
+                guard data != nil else { throw ValidationError("--data-rows needs --data.") }
+                guard (1...100_000_000).contains(dataRows) else {
+                    throw ValidationError("--data-rows must be 1…100000000.")
+                }
+            }
         }
 
         func run() throws {
@@ -148,6 +180,8 @@ extension FairAuditCommand {
             options.fitData = fitData.map { URL(fileURLWithPath: $0) }
             let keras = kerasPython ?? python
             options.kerasPython = keras == "none" ? nil : keras
+            options.kerasFisherChunk = kerasFisherChunk
+            options.dataRows = dataRows
             let results = try Benchmark.run(options) { m in
                 if !json {
                     FileHandle.standardError.write(Data("  \(m.name): \(Format.g(m.throughput, 4)) \(m.unit)\n".utf8))
@@ -163,14 +197,11 @@ extension FairAuditCommand {
                 ])
             }
             emit(table.rendered())
-            if let ours = results.first(where: { $0.name == "forward" && $0.input != "synthetic" }),
-                let ort = results.first(where: { $0.name.hasPrefix("onnxruntime forward") }),
-                ours.cpuSeconds > 0, ort.cpuSeconds > 0
-            {
-                let perCPU = (ours.amount / ours.cpuSeconds) / (ort.amount / ort.cpuSeconds)
+            for reference in results {
+                guard let r = Benchmark.ratio(of: reference, in: results), r.cpu.isFinite else { continue }
                 emit(
-                    "fairaudit forward / onnxruntime: \(Format.f(perCPU, 2))× the rows per CPU second, "
-                        + "\(Format.f(ours.throughput / ort.throughput, 2))× the rows per second (same rows, same run)")
+                    "fairaudit \(r.ours.name) / \(reference.name): \(Format.f(r.cpu, 2))× the rows per CPU second, "
+                        + "\(Format.f(r.wall, 2))× the rows per second (same rows, same run)")
             }
         }
     }
