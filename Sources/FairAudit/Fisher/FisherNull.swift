@@ -48,8 +48,10 @@ public struct FisherNull: Sendable, Equatable {
     @inline(__always)
     public func group(round: Int, id: UInt64) -> Int {
         let u = CounterRandom.bits(key: keys[round], counter: id)
+        // The thresholds ascend, so the group is how many of them u reaches: counted without a
+        // branch (u is random, so a loop stopping at the first threshold above it mispredicts).
         var h = 0
-        while h < thresholds.count && u >= thresholds[h] { h += 1 }
+        for t in thresholds { h &+= u >= t ? 1 : 0 }
         return h
     }
 

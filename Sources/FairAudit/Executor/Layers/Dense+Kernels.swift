@@ -118,6 +118,11 @@ enum Dense {
         }
         let (x2, zeros) = squares(x.data, count: rows * nIn)
         let (d2, _) = squares(d, count: rows * nOut)
+        if nOut <= 2, weights.columns > 1, weights.weights.count >= rows * weights.columns {
+            accumulateByOutput(
+                x2, d2, rows: rows, nIn: nIn, nOut: nOut, layout: layout, roles: roles, weights: weights, into: out)
+            return
+        }
         if nIn >= 16, zeros * 2 > x2.count {
             accumulateByInput(
                 x2, d2, rows: rows, nIn: nIn, nOut: nOut, layout: layout, roles: roles, weights: weights, into: out)
@@ -126,11 +131,12 @@ enum Dense {
         var xs = [Double](repeating: 0, count: rows * nIn)
         var ds = [Double](repeating: 0, count: rows * nOut)
         let wantKernel = roles.contains { $0 == .kernel || $0 == .factorA || $0 == .factorB }
+        let (list, counts) = columnRows(weights)
         for c in 0..<weights.columns {
             // The rows this column weighs, gathered: X∘X as is, Δ∘Δ times the weight.
             let m = gatherWeighted(
-                x2, d2, weights: weights, column: c, nIn: nIn, nOut: nOut, gatherX: wantKernel,
-                into: &xs, &ds)
+                x2, d2, weights: weights, column: c, rows: list[(c * rows)..<(c * rows + counts[c])], nIn: nIn,
+                nOut: nOut, gatherX: wantKernel, into: &xs, &ds)
             guard m > 0 else { continue }
             for (k, role) in roles.enumerated() {
                 switch role {
@@ -219,9 +225,10 @@ enum Dense {
                     for r in 0..<rows where active[r] {
                         weighed += 1
                         let row = x + r * nIn
-                        for a in 0..<nIn where row[a] != 0 {
+                        for a in 0..<nIn {
+                            // No branch on x (ReLU outputs are zero at random).
                             l[a * rows + count[a]] = Int32(r)
-                            count[a] += 1
+                            count[a] += row[a] != 0 ? 1 : 0
                         }
                     }
                 }
@@ -321,10 +328,36 @@ enum Dense {
         return (out, Int(zeros.wrappedSum()) + tail)
     }
 
-    /// Copies the rows with a non-zero weight in `column` to the front of
+    /// Each column's rows with a non-zero weight, ascending: column `c`'s are
+    /// `list[c · rows ..< c · rows + counts[c]]`. Built without a branch on the
+    /// weights (a permutation round's are random, so a branch on them mispredicts).
+    static func columnRows(_ weights: Membership) -> (list: [Int32], counts: [Int]) {
+        let rows = weights.rows
+        let columns = weights.columns
+        var counts = [Int](repeating: 0, count: columns)
+        var list = [Int32](repeating: 0, count: rows * columns)
+        guard weights.weights.count >= rows * columns else { return (list, counts) }
+        weights.weights.withUnsafeBufferPointer { pw in
+            counts.withUnsafeMutableBufferPointer { pc in
+                list.withUnsafeMutableBufferPointer { pl in
+                    guard let w = pw.baseAddress, let count = pc.baseAddress, let l = pl.baseAddress else { return }
+                    for r in 0..<rows {
+                        let row = w + r * columns
+                        for c in 0..<columns {
+                            l[c * rows + count[c]] = Int32(r)
+                            count[c] += row[c] != 0 ? 1 : 0
+                        }
+                    }
+                }
+            }
+        }
+        return (list, counts)
+    }
+
+    /// Copies `rows` (those with a non-zero weight in `column`) to the front of
     /// `xs` (`X∘X`, when `gatherX`) and `ds` (`w ⊙ Δ∘Δ`); returns how many.
     private static func gatherWeighted(
-        _ x2: [Double], _ d2: [Double], weights: Membership, column c: Int, nIn: Int,
+        _ x2: [Double], _ d2: [Double], weights: Membership, column c: Int, rows list: ArraySlice<Int32>, nIn: Int,
         nOut: Int, gatherX: Bool, into xs: inout [Double], _ ds: inout [Double]
     ) -> Int {
         var m = 0
@@ -336,9 +369,9 @@ enum Dense {
                             guard let x = px.baseAddress, let d = pd.baseAddress, let w = pw.baseAddress,
                                 let xo = ox.baseAddress, let dO = od.baseAddress
                             else { return }
-                            for r in 0..<weights.rows {
+                            for i in list {
+                                let r = Int(i)
                                 let wr = w[r * weights.columns + c]
-                                guard wr != 0 else { continue }
                                 if gatherX { (xo + m * nIn).update(from: x + r * nIn, count: nIn) }
                                 if wr == 1 {
                                     (dO + m * nOut).update(from: d + r * nOut, count: nOut)
@@ -354,5 +387,70 @@ enum Dense {
             }
         }
         return m
+    }
+
+    /// ``accumulateSquares`` for a layer of one or two outputs (a sigmoid or
+    /// two-class head) under several weight columns: per output `j`,
+    /// `out[c][a, j] += Σ_n w[n, c] (x²[n, a] δ²[n, j])` for every column and
+    /// input in one `dgemm` (`Wᵀ (X∘X ∘ δ²_j)`, inner size the rows; each
+    /// product of two float32 squares is exact in double), the bias
+    /// `out[c][j] += Σ_n w[n, c] δ²[n, j]` in one more. Gathering each
+    /// column's rows or each input's would call BLAS per column or input for
+    /// a product of one output wide.
+    private static func accumulateByOutput(
+        _ x2: [Double], _ d2: [Double], rows: Int, nIn: Int, nOut: Int, layout: KernelLayout,
+        roles: [ParameterRole], weights: Membership, into out: [UnsafeMutablePointer<Double>]
+    ) {
+        let columns = weights.columns
+        let wd = weights.weights.prefix(rows * columns).map(Double.init)
+        var xd = [Double](repeating: 0, count: rows * nIn)
+        // inOut with two outputs: column stride 2 in the sums, so through a buffer.
+        var block = [Double](repeating: 0, count: layout == .inOut && nOut > 1 ? columns * nIn : 0)
+        wd.withUnsafeBufferPointer { pw in
+            d2.withUnsafeBufferPointer { pd in
+                x2.withUnsafeBufferPointer { px in
+                    xd.withUnsafeMutableBufferPointer { pxd in
+                        block.withUnsafeMutableBufferPointer { pb in
+                            guard let w = pw.baseAddress, let d = pd.baseAddress, let x = px.baseAddress,
+                                let xs = pxd.baseAddress
+                            else { return }
+                            for (k, role) in roles.enumerated() {
+                                switch role {
+                                case .bias:
+                                    dgemm(
+                                        transA: true, transB: false, m: columns, n: nOut, k: rows, a: w, lda: columns,
+                                        b: d, ldb: nOut, c: out[k], ldc: nOut)
+                                case .kernel, .factorA, .factorB:
+                                    for j in 0..<nOut {
+                                        for r in 0..<rows {
+                                            let v = d[r * nOut + j]
+                                            let src = x + r * nIn
+                                            let dst = xs + r * nIn
+                                            for a in 0..<nIn { dst[a] = v * src[a] }
+                                        }
+                                        if layout == .outIn || nOut == 1 {
+                                            // (c, a) at c·nIn·nOut + j·nIn + a (outIn), c·nIn + a (one output).
+                                            dgemm(
+                                                transA: true, transB: false, m: columns, n: nIn, k: rows, a: w,
+                                                lda: columns, b: xs, ldb: nIn, c: out[k] + j * nIn, ldc: nIn * nOut)
+                                        } else if let t = pb.baseAddress {
+                                            t.update(repeating: 0, count: columns * nIn)
+                                            dgemm(
+                                                transA: true, transB: false, m: columns, n: nIn, k: rows, a: w,
+                                                lda: columns, b: xs, ldb: nIn, c: t, ldc: nIn)
+                                            for c in 0..<columns {
+                                                let o = out[k] + c * nIn * nOut + j
+                                                for a in 0..<nIn { o[a * nOut] += t[c * nIn + a] }
+                                            }
+                                        }
+                                    }
+                                default: break
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
