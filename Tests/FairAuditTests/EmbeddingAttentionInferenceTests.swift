@@ -122,4 +122,17 @@ struct EmbeddingAttentionInferenceTests {
         // Embeddings only the attention reads are skipped; the residual's still runs.
         #expect(skipped.count == (c.fromIds ? Set(c.sources).count - (c.residual ? 1 : 0) : 0))
     }
+
+    @Test("the zoo transformer's predict runs its attention from the ids (ZooConvTests holds its scores to Keras')")
+    func zooTransformerRunsFromIds() throws {
+        let (_, net, _, _, _) = try ZooTests.load("transformer_k3")
+        let minRows = net.inferenceSteps().compactMap {
+            if case .embeddingAttention(_, _, _, let minRows) = $0 { return minRows }
+            return nil
+        }
+        #expect(minRows.count == 1)
+        #expect(
+            minRows.allSatisfy { $0 <= net.forwardBatchRows },
+            "tables from \(minRows) rows, batches of \(net.forwardBatchRows)")
+    }
 }

@@ -10,8 +10,9 @@ import Testing
 /// the two float32 computations differ only in fused multiply-adds and
 /// summation order, so they agree within a few float32 roundings of the
 /// values' size; each is within the stated bound of the double formula.
-/// Skipped where the CPU has no AVX2 (nothing there calls the kernels).
-@Suite(.enabled(if: VectorKernels.available, "the CPU has no AVX2 and FMA"))
+/// Skipped where the CPU has no AVX2 (nothing there calls the kernels) or the portable
+/// kernels are asked for.
+@Suite(.enabled(if: VectorKernels.available, "no AVX2 and FMA, or FAIRAUDIT_PORTABLE_KERNELS set"))
 struct VectorKernelTests {
     /// Softmax attention in double precision: `(probs, context)` laid out as ``AttentionKernels/attend(q:k:v:probs:c:_:)`` writes them.
     static func reference(q: [Float], k: [Float], v: [Float], _ d: AttentionDims) -> ([Double], [Double]) {
