@@ -76,13 +76,17 @@ FA_AVX2 void fa_layer_norm16_avx2(const float *x, ptrdiff_t n, float eps, const 
                                   float *xhat, float *inverse, float *out) {
     const __m256 g0 = _mm256_loadu_ps(gamma), g1 = _mm256_loadu_ps(gamma + 8);
     const __m256 b0 = _mm256_loadu_ps(beta), b1 = _mm256_loadu_ps(beta + 8);
-    const __m256 sixteenth = _mm256_set1_ps(1.0f / 16.0f), one = _mm256_set1_ps(1.0f), e = _mm256_set1_ps(eps);
+    const __m256 sixteenth = _mm256_set1_ps(1.0f / 16.0f), e = _mm256_set1_ps(eps);
+    const __m256 half = _mm256_set1_ps(0.5f), three = _mm256_set1_ps(3.0f);
     for (ptrdiff_t v = 0; v < n; v++) {
         __m256 r0 = _mm256_loadu_ps(x + 16 * v), r1 = _mm256_loadu_ps(x + 16 * v + 8);
         __m256 mean = _mm256_mul_ps(sum8(_mm256_add_ps(r0, r1)), sixteenth);
         __m256 d0 = _mm256_sub_ps(r0, mean), d1 = _mm256_sub_ps(r1, mean);
         __m256 var = _mm256_mul_ps(sum8(_mm256_fmadd_ps(d0, d0, _mm256_mul_ps(d1, d1))), sixteenth);
-        __m256 inv = _mm256_div_ps(one, _mm256_sqrt_ps(_mm256_add_ps(var, e)));
+        /* 1/√(var + ε): the estimate refined by one Newton step, y(3 − a y²)/2 (relative error
+         * within about 3e-7; a square root and a division per vector held the loop on the divider). */
+        __m256 a = _mm256_add_ps(var, e), y = _mm256_rsqrt_ps(a);
+        __m256 inv = _mm256_mul_ps(_mm256_mul_ps(half, y), _mm256_fnmadd_ps(_mm256_mul_ps(a, y), y, three));
         __m256 h0 = _mm256_mul_ps(d0, inv), h1 = _mm256_mul_ps(d1, inv);
         if (inverse) inverse[v] = _mm256_cvtss_f32(inv);
         if (xhat) {
