@@ -35,10 +35,13 @@ let package = Package(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
+        // AVX2 + FMA float kernels behind a runtime CPU check (function attributes, no build flags).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
         // The library core: tensors, the graph, plugin protocols, zip, CSV, executor.
         .target(
             name: "FairAudit",
-            dependencies: ["CZlib", "CBLAS", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["CZlib", "CBLAS", "CKernels", .product(name: "TOMLKit", package: "TOMLKit")],
             path: "Sources/FairAudit"),
 
         // Format plugins.

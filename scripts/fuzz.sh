@@ -32,7 +32,7 @@ shift $(( $# >= 2 ? 2 : 1 ))
 HDF5_CFLAGS=$(pkg-config --cflags hdf5 2>/dev/null || echo -I/usr/include/hdf5/serial)
 HDF5_LIBS=$(pkg-config --libs-only-L hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial)
 COMMON=(-O -g -swift-version 6 -parse-as-library -sanitize=fuzzer,address -enable-testing
-        -I "$MODS" -I Sources/CZlib -I Sources/CBLAS -I Sources/CHDF5)
+        -I "$MODS" -I Sources/CZlib -I Sources/CBLAS -I Sources/CHDF5 -I Sources/CKernels/include)
 for f in $HDF5_CFLAGS; do COMMON+=(-Xcc "$f"); done
 
 # The modules each target needs, in dependency order.
@@ -78,7 +78,12 @@ build_module() {  # one object + swiftmodule per module, rebuilt when a source (
     -c -o "$obj" $(sources_of "$m")
 }
 
-DEP_OBJS=()
+# FairAudit's C kernels (Sources/CKernels: AVX2 functions behind a runtime check), one object.
+DEP_OBJS=("$MODS/CKernels.o")
+if [[ ! -f $MODS/CKernels.o ]] || [[ Sources/CKernels/kernels.c -nt $MODS/CKernels.o ]]; then
+  mkdir -p "$MODS"
+  clang -O2 -g -fsanitize=address -I Sources/CKernels/include -c Sources/CKernels/kernels.c -o "$MODS/CKernels.o"
+fi
 for m in "${DEPS[@]}"; do
   build_module "$m" "${DEP_OBJS[@]}"
   DEP_OBJS+=("$MODS/$m.o")

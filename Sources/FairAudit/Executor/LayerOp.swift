@@ -43,8 +43,11 @@ final class LayerScratch {
     var rowOf: [Int] = []
     /// Convolution: one chunk of patch rows (``Im2Col``); fed by an
     /// embedding, its table of row-by-tap products (``ConvOp/forward(ids:embedding:table:_:reluMax:output:cache:)``).
+    /// Attention over embeddings: its tables of projected rows
+    /// (``MultiHeadAttentionOp/forward(ids:embeddings:tables:_:output:cache:)``).
     var patches: [Float] = []
-    /// Convolution fed by an embedding: where each id's rows of the table start.
+    /// Convolution fed by an embedding: where each id's rows of the table start;
+    /// attention over embeddings: each position's table row.
     var idOffsets: [Int] = []
     /// Batch normalization Fisher: the batch's normalized values `x̂`.
     var normalized: [Float] = []

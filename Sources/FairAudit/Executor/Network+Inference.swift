@@ -14,12 +14,20 @@ enum InferenceStep: Sendable {
     /// table pays); with `pool`, the relu and global max pooling before node
     /// `pool` folded in, writing `pool`'s value.
     case embeddingConv(conv: ConvOp, embedding: EmbeddingOp, embeddingNode: Int, pool: Int?, minRows: Int)
+    /// A multi-head attention whose every input is an embedding's output
+    /// (node `embeddingNodes[k]` for input `k`), run from the ids through
+    /// tables of projected rows (``MultiHeadAttentionOp/forward(ids:embeddings:tables:_:output:cache:)``)
+    /// when the batch has at least `minRows` rows.
+    case embeddingAttention(
+        attention: MultiHeadAttentionOp, embeddings: [EmbeddingOp], embeddingNodes: [Int], minRows: Int)
 }
 
 extension Network {
     /// The steps of the forward pass for scores: an `Embedding` whose one
     /// reader is an ungrouped convolution runs inside it, and a `relu` then
     /// `GlobalMaxPooling` that only read the convolution fold into it too.
+    /// A multi-head attention over embeddings projects table rows
+    /// (``embeddingAttentionSteps(_:)``).
     func inferenceSteps() -> [InferenceStep] {
         var steps = [InferenceStep](repeating: .run, count: nodes.count)
         var readers = [[Int]](repeating: [], count: valueShapes.count)
@@ -49,7 +57,45 @@ extension Network {
             steps[e] = .fused(minRows: minRows)
             steps[c] = .embeddingConv(conv: conv, embedding: embedding, embeddingNode: e, pool: pool, minRows: minRows)
         }
+        embeddingAttentionSteps(&steps)
         return steps
+    }
+
+    /// Marks each `MultiHeadAttention` whose query, value and key are all
+    /// `Embedding` outputs to run from the ids (``InferenceStep/embeddingAttention(attention:embeddings:embeddingNodes:minRows:)``);
+    /// an embedding that attention alone reads is then skipped.
+    func embeddingAttentionSteps(_ steps: inout [InferenceStep]) {
+        var readers = [[Int]](repeating: [], count: valueShapes.count)
+        for (i, node) in nodes.enumerated() { for u in node.inputs { readers[u].append(i) } }
+        for (a, node) in nodes.enumerated() {
+            guard case .run = steps[a], let attention = node.op as? MultiHeadAttentionOp else { continue }
+            var embeddings: [EmbeddingOp] = []
+            var sources: [Int] = []
+            var vocabulary = 0
+            for u in node.inputs {
+                let e = u - inputCount
+                guard e >= 0, e < nodes.count, case .run = steps[e], let embedding = nodes[e].op as? EmbeddingOp,
+                    nodes[e].inputs.count == 1, let t = nodes[e].params[.embeddings], t < parameterShapes.count,
+                    let rows = parameterShapes[t].first
+                else { break }
+                embeddings.append(embedding)
+                sources.append(e)
+                vocabulary = max(vocabulary, rows)
+            }
+            guard sources.count == node.inputs.count, let positions = valueShapes[inputCount + a].first,
+                positions > 0
+            else { continue }
+            var minRows = 1
+            while !MultiHeadAttentionOp.tablesPay(vocabulary: vocabulary, positions: minRows * positions) {
+                minRows *= 2
+            }
+            for e in Set(sources) where inputCount + e != outputValue && readers[inputCount + e].allSatisfy({ $0 == a })
+            {
+                steps[e] = .fused(minRows: minRows)
+            }
+            steps[a] = .embeddingAttention(
+                attention: attention, embeddings: embeddings, embeddingNodes: sources, minRows: minRows)
+        }
     }
 
     /// Runs every node on the model inputs already in `t.values[0..<inputCount]`
@@ -69,6 +115,11 @@ extension Network {
                     ids: ids, embedding: embedding, table: params(of: nodes[e])[.embeddings], params(of: node),
                     reluMax: pool.map { valueShapes[inputCount + $0] },
                     output: &t.values[inputCount + (pool ?? i)], cache: &t.caches[i])
+            case .embeddingAttention(let attention, let embeddings, let sources, let minRows) where t.rows >= minRows:
+                attention.forward(
+                    ids: sources.map { t.values[nodes[$0].inputs[0]] }, embeddings: embeddings,
+                    tables: sources.map { params(of: nodes[$0])[.embeddings] }, params(of: node),
+                    output: &t.values[inputCount + i], cache: &t.caches[i])
             default:
                 for u in node.inputs { ins.append(t.values[u]) }
                 node.op.forward(ins, params(of: node), output: &t.values[inputCount + i], cache: &t.caches[i])

@@ -20,11 +20,21 @@ struct AttentionDims: Sendable {
 enum AttentionKernels {
     /// For each sample `b` and head `h`: `P_bh = softmax(Q_bh K_bhᵀ)` over
     /// the keys (`Q` already scaled by `1/√kd`) and `C_bh = P_bh V_bh`,
-    /// written into `c` at the head's columns.
+    /// written into `c` at the head's columns. Without `keepProbabilities`
+    /// the AVX2 kernel leaves `probs` unwritten (a forward pass for scores alone).
     static func attend(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-        probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims
+        probs: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ d: AttentionDims,
+        keepProbabilities: Bool = true
     ) {
+        if usesShortRows(d) && VectorKernels.available {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: VectorKernels.shortRowScratchCount(d)) { s in
+                guard let sb = s.baseAddress else { return }
+                VectorKernels.attendShortRows(
+                    q: q, k: k, v: v, probs: keepProbabilities ? probs : nil, c: c, scratch: sb, d)
+            }
+            return
+        }
         if usesShortRows(d) {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: shortRowScratchCount(d)) { s in
                 guard let sb = s.baseAddress else { return }

@@ -31,6 +31,11 @@ extension LayerNormalizationOp {
                                 guard let xs = px.baseAddress, let hs = ph.baseAddress, let ss = ps.baseAddress,
                                     let os = po.baseAddress, let g = pg.baseAddress, let b = pb.baseAddress
                                 else { return }
+                                if w == 16 && VectorKernels.available {
+                                    VectorKernels.layerNorm16(
+                                        xs, count: n, epsilon: eps, gamma: g, beta: b, xhat: hs, inverse: ss, into: os)
+                                    return
+                                }
                                 if w == 16 {
                                     Self.normalizeRows16(
                                         xs, count: n, epsilon: eps, gamma: g, beta: b, xhat: hs, inverse: ss, into: os)
