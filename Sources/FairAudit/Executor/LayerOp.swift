@@ -44,6 +44,8 @@ final class LayerScratch {
     /// Convolution: one chunk of patch rows (``Im2Col``); fed by an
     /// embedding, its table of row-by-tap products (``ConvOp/forward(ids:embedding:table:_:reluMax:output:cache:)``).
     var patches: [Float] = []
+    /// Convolution: the batch with its padding written around each sample (``Im2Col/pad``).
+    var padded: [Float] = []
     /// Convolution fed by an embedding: where each id's rows of the table start.
     var idOffsets: [Int] = []
     /// Batch normalization Fisher: the batch's normalized values `x̂`.
