@@ -124,6 +124,10 @@ struct ConvEpilogue: Sendable {
                 guard let coefficients else { continue }
                 let s = coefficients + offset * channels
                 let t = s + channels
+                if channels % 4 == 0 {
+                    affineBlocks(s, t, to: z, rows: rows, channels: channels)
+                    continue
+                }
                 for r in 0..<rows {
                     let row = z + r * channels
                     for o in 0..<channels { row[o] = row[o] * s[o] + t[o] }
@@ -134,6 +138,27 @@ struct ConvEpilogue: Sendable {
                 guard let a = addend else { continue }
                 for i in 0..<n { z[i] += a[i] }
             }
+        }
+    }
+
+    /// `z[r, o] ← z[r, o]·s[o] + t[o]` four channels at a time, each block's
+    /// `s` and `t` held in registers down the rows (`channels` a multiple of
+    /// four): the per-row loop over eight channels was vectorized behind an
+    /// overlap check on every row.
+    @inline(__always) static func affineBlocks(
+        _ s: UnsafePointer<Float>, _ t: UnsafePointer<Float>, to z: UnsafeMutablePointer<Float>, rows: Int,
+        channels: Int
+    ) {
+        var j = 0
+        while j < channels {
+            let sv = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD4<Float>.self)
+            let tv = UnsafeRawPointer(t + j).loadUnaligned(as: SIMD4<Float>.self)
+            var p = UnsafeMutableRawPointer(z + j)
+            for _ in 0..<rows {
+                p.storeBytes(of: p.loadUnaligned(as: SIMD4<Float>.self) * sv + tv, as: SIMD4<Float>.self)
+                p += 4 &* channels
+            }
+            j += 4
         }
     }
 }
