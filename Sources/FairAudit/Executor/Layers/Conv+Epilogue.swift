@@ -126,11 +126,8 @@ struct ConvEpilogue: Sendable {
                 let t = s + channels
                 if channels % 4 == 0 {
                     affineBlocks(s, t, to: z, rows: rows, channels: channels)
-                    continue
-                }
-                for r in 0..<rows {
-                    let row = z + r * channels
-                    for o in 0..<channels { row[o] = row[o] * s[o] + t[o] }
+                } else {
+                    affinePeriods(s, t, to: z, rows: rows, channels: channels)
                 }
             case .relu:
                 for i in 0..<n { z[i] = Swift.max(z[i], 0) }
@@ -159,6 +156,45 @@ struct ConvEpilogue: Sendable {
                 p += 4 &* channels
             }
             j += 4
+        }
+    }
+
+    /// `z[r, o] ← z[r, o]·s[o] + t[o]` for a channel count not a multiple of
+    /// four: `s` and `t` repeated over `lcm(channels, 4)` values, the chunk
+    /// walked four values at a time a period (a few rows) at once; the rows
+    /// past the last whole period one by one.
+    static func affinePeriods(
+        _ s: UnsafePointer<Float>, _ t: UnsafePointer<Float>, to z: UnsafeMutablePointer<Float>, rows: Int,
+        channels: Int
+    ) {
+        guard channels > 0 else { return }
+        let period = channels % 2 == 0 ? 2 * channels : 4 * channels
+        let per = period / channels
+        let whole = rows / per
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * period) { buffer in
+            guard let e = buffer.baseAddress else { return }
+            for i in 0..<period {
+                e[i] = s[i % channels]
+                e[period + i] = t[i % channels]
+            }
+            let se = UnsafeRawPointer(e)
+            let te = UnsafeRawPointer(e + period)
+            var p = UnsafeMutableRawPointer(z)
+            for _ in 0..<whole {
+                var j = 0
+                while j < 4 * period {
+                    let v = p.loadUnaligned(fromByteOffset: j, as: SIMD4<Float>.self)
+                    let sv = se.loadUnaligned(fromByteOffset: j, as: SIMD4<Float>.self)
+                    let tv = te.loadUnaligned(fromByteOffset: j, as: SIMD4<Float>.self)
+                    p.storeBytes(of: v * sv + tv, toByteOffset: j, as: SIMD4<Float>.self)
+                    j += 16
+                }
+                p += 4 * period
+            }
+        }
+        for r in (whole * per)..<rows {
+            let row = z + r * channels
+            for o in 0..<channels { row[o] = row[o] * s[o] + t[o] }
         }
     }
 }
