@@ -41,8 +41,25 @@ extension Activation {
             case .softplus: for i in 0..<n { a[i] = Activation.softplus(a[i]) }
             case .erf: for i in 0..<n { a[i] = Foundation.erf(a[i]) }
             case .swish, .silu: for i in 0..<n { a[i] *= Activation.fastSigmoid(a[i]) }
-            case .softmax: FastMath.softmaxRows(a, count: n, width: width)
+            case .softmax:
+                if width == 2 {
+                    Activation.softmaxPairs(a, count: n)
+                } else {
+                    FastMath.softmaxRows(a, count: n, width: width)
+                }
             }
+        }
+    }
+
+    /// Softmax of rows of two values in place: `(σ(z₀ − z₁), σ(z₁ − z₀))`,
+    /// the same quotient with the row's maximum factored out, with no
+    /// per-row maximum, sum and loop (which cost more than the arithmetic on
+    /// two values).
+    static func softmaxPairs(_ a: UnsafeMutablePointer<Float>, count: Int) {
+        for r in 0..<(count / 2) {
+            let d = a[2 * r + 1] - a[2 * r]
+            a[2 * r] = fastSigmoid(-d)
+            a[2 * r + 1] = fastSigmoid(d)
         }
     }
 
