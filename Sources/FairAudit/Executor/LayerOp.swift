@@ -46,6 +46,8 @@ final class LayerScratch {
     /// Attention over embeddings: its tables of projected rows
     /// (``MultiHeadAttentionOp/forward(ids:embeddings:tables:_:output:cache:)``).
     var patches: [Float] = []
+    /// Convolution: the batch with its padding written around each sample (``Im2Col/pad``).
+    var padded: [Float] = []
     /// Convolution fed by an embedding: where each id's rows of the table start;
     /// attention over embeddings: each position's table row.
     var idOffsets: [Int] = []

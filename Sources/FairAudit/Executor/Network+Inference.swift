@@ -20,12 +20,19 @@ enum InferenceStep: Sendable {
     /// when the batch has at least `minRows` rows.
     case embeddingAttention(
         attention: MultiHeadAttentionOp, embeddings: [EmbeddingOp], embeddingNodes: [Int], minRows: Int)
+    /// A convolution with the batch normalizations, relus and addition
+    /// after it (``ConvEpilogue``) run on each chunk of its output, writing
+    /// the value of node `epilogue.last`.
+    case convChain(conv: ConvOp, epilogue: ConvEpilogue)
 }
 
 extension Network {
     /// The steps of the forward pass for scores: an `Embedding` whose one
     /// reader is an ungrouped convolution runs inside it, and a `relu` then
-    /// `GlobalMaxPooling` that only read the convolution fold into it too.
+    /// `GlobalMaxPooling` that only read the convolution fold into it too;
+    /// the channel `BatchNormalization`s, `relu`s and one two-input `Add`
+    /// that follow any other convolution, each the one reader of the value
+    /// before it, run on the convolution's output chunks (``convChains(_:readers:)``).
     /// A multi-head attention over embeddings projects table rows
     /// (``embeddingAttentionSteps(_:)``).
     func inferenceSteps() -> [InferenceStep] {
@@ -58,6 +65,7 @@ extension Network {
             steps[c] = .embeddingConv(conv: conv, embedding: embedding, embeddingNode: e, pool: pool, minRows: minRows)
         }
         embeddingAttentionSteps(&steps)
+        convChains(&steps, readers: readers)
         return steps
     }
 
@@ -98,6 +106,65 @@ extension Network {
         }
     }
 
+    /// Marks each convolution still run as a layer whose output's one reader
+    /// is a channel batch normalization, a relu or an `Add` of two values
+    /// (the other computed before the convolution runs and written by its
+    /// step) — and so on down the chain — as a ``InferenceStep/convChain(conv:epilogue:)``,
+    /// the layers it takes in as fused.
+    func convChains(_ steps: inout [InferenceStep], readers: [[Int]]) {
+        for (c, node) in nodes.enumerated() {
+            guard case .run = steps[c], let conv = node.op as? ConvOp, node.inputs.count == 1 else { continue }
+            var stages: [ConvEpilogue.Stage] = []
+            var chain: [Int] = []
+            var last = c
+            var added = false
+            while true {
+                let v = inputCount + last
+                guard v != outputValue, readers[v].count == 1, let r = readers[v].first, case .run = steps[r] else {
+                    break
+                }
+                let op = nodes[r].op
+                let ins = nodes[r].inputs
+                if ins == [v], let bn = op as? BatchNormalizationOp, bn.normalizesChannels(rank: valueShapes[v].count) {
+                    stages.append(.batchNorm(node: r))
+                } else if ins == [v], let a = op as? ActivationOp, a.activation == .relu {
+                    stages.append(.relu)
+                } else if !added, let merge = op as? MergeOp, merge.kind == .add, ins.count == 2,
+                    let other = ins.first(where: { $0 != v }), other < inputCount + c, isWritten(other, steps)
+                {
+                    stages.append(.add(value: other))
+                    added = true
+                } else {
+                    break
+                }
+                last = r
+                chain.append(r)
+            }
+            guard !stages.isEmpty else { continue }
+            for i in chain { steps[i] = .fused(minRows: 0) }
+            steps[c] = .convChain(conv: conv, epilogue: ConvEpilogue(stages: stages, last: last))
+        }
+    }
+
+    /// True when value `v` holds its values after the step that writes it:
+    /// a model input, or a node's output no fused step skips.
+    func isWritten(_ v: Int, _ steps: [InferenceStep]) -> Bool {
+        guard v >= inputCount else { return true }
+        let node = v - inputCount
+        switch steps[node] {
+        case .run: return true
+        case .fused:
+            // The last layer of a convolution's chain: the chain's step writes it.
+            return steps.contains {
+                if case .convChain(_, let epilogue) = $0 { return epilogue.last == node }
+                return false
+            }
+        case .embeddingConv(_, _, _, let pool, _): return pool == nil
+        case .convChain(_, let epilogue): return epilogue.last == node
+        case .embeddingAttention: return true
+        }
+    }
+
     /// Runs every node on the model inputs already in `t.values[0..<inputCount]`
     /// by `steps` (``inferenceSteps()``): only the logits are meant to be
     /// read afterwards, values inside a fused step are not written.
@@ -109,6 +176,8 @@ extension Network {
             switch steps[i] {
             case .fused(let minRows) where t.rows >= minRows:
                 continue
+            case .convChain(let conv, let epilogue):
+                runChain(conv, epilogue, node: i, &t)
             case .embeddingConv(let conv, let embedding, let e, let pool, let minRows) where t.rows >= minRows:
                 let ids = t.values[nodes[e].inputs[0]]
                 conv.forward(
@@ -127,5 +196,31 @@ extension Network {
             }
         }
         t.nodeInputs = ins
+    }
+
+    /// Runs convolution node `i` with `epilogue` on the trace's values,
+    /// writing node `epilogue.last`'s value; the coefficients go into the
+    /// convolution's `cache.hidden`.
+    func runChain(_ conv: ConvOp, _ epilogue: ConvEpilogue, node i: Int, _ t: inout Trace) {
+        let node = nodes[i]
+        let p = params(of: node)
+        var norms: [(scale: [Float], shift: [Float])] = []
+        var addend: Batch?
+        for stage in epilogue.stages {
+            switch stage {
+            case .batchNorm(let n):
+                guard let bn = nodes[n].op as? BatchNormalizationOp else { continue }
+                norms.append(bn.affine(params(of: nodes[n])))
+            case .add(let v): addend = t.values[v]
+            case .relu: break
+            }
+        }
+        let x = t.values[node.inputs[0]]
+        let channels = valueShapes[inputCount + i].last ?? 0
+        epilogue.coefficients(
+            bias: p.has(.bias) ? p[.bias] : nil, norms: norms, channels: channels, into: &t.caches[i].hidden)
+        conv.forward(
+            x, p, steps: epilogue.steps(hasBias: p.has(.bias)), addend: addend,
+            output: &t.values[inputCount + epilogue.last], cache: &t.caches[i])
     }
 }

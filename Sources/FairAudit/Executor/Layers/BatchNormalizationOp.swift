@@ -35,6 +35,33 @@ struct BatchNormalizationOp: LayerOp {
         return (inv, inv.indices.map { inv[$0] * (gamma.isEmpty ? 1 : gamma[$0]) })
     }
 
+    /// True when the layer normalizes each channel (the last axis) of
+    /// samples of rank `rank` alone: its parameters are per channel.
+    func normalizesChannels(rank: Int) -> Bool {
+        rank >= 1 && AxisMap.sampleAxes(axes, rank: rank) == [rank - 1]
+    }
+
+    /// `y = x · s + t` per feature: `s = γ / √(σ² + ε)`, `t = β − μ s`, the
+    /// forward pass's coefficients (empty when the statistics are missing).
+    func affine(_ p: LayerParams) -> (scale: [Float], shift: [Float]) {
+        let mean = p[.movingMean]
+        let variance = p[.movingVariance]
+        let gamma = p[.gamma]
+        let beta = p[.beta]
+        let n = variance.count
+        guard mean.count >= n, gamma.isEmpty || gamma.count >= n, beta.isEmpty || beta.count >= n else {
+            return ([], [])
+        }
+        var scale = [Float](repeating: 0, count: n)
+        var shift = [Float](repeating: 0, count: n)
+        for j in 0..<n {
+            let s = 1 / (variance[j] + epsilon).squareRoot() * (gamma.isEmpty ? 1 : gamma[j])
+            scale[j] = s
+            shift[j] = (beta.isEmpty ? 0 : beta[j]) - mean[j] * s
+        }
+        return (scale, shift)
+    }
+
     /// `y = x · s + t` with `s = γ / √(σ² + ε)` and `t = β − μ s` laid out
     /// per element of a sample (`cache.hidden`: `s` then `t`, `2 · width`
     /// values), so every row is one contiguous multiply-add stream whatever

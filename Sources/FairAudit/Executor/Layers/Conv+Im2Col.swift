@@ -95,6 +95,115 @@ enum Im2Col {
         }
     }
 
+    /// The input extent a padded copy needs: `hp × wp` positions per sample,
+    /// the padding before each axis (`top`, `left`) included, enough rows
+    /// and columns after it for the last window (zeros past the input).
+    static func paddedExtent(_ g: ConvGeometry) -> (hp: Int, wp: Int) {
+        (
+            max(g.top + g.h, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1),
+            max(g.left + g.w, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1)
+        )
+    }
+
+    /// True when the input needs no padded copy: no padding before either
+    /// axis and every window inside it (``paddedExtent(_:)`` is the input's).
+    static func needsNoPadding(_ g: ConvGeometry) -> Bool {
+        let (hp, wp) = paddedExtent(g)
+        return g.top == 0 && g.left == 0 && hp == g.h && wp == g.w
+    }
+
+    /// Copies `rows` samples of `x` (`h × w × c` each) into `xp` laid out
+    /// `hp × wp × c` (``paddedExtent(_:)``), the input at row `top`, column
+    /// `left`, zeros around it: a window's columns are then one contiguous
+    /// run whatever its position, and no tap needs a bounds check.
+    static func pad(
+        _ x: UnsafePointer<Float>, _ g: ConvGeometry, rows: Int, into xp: UnsafeMutablePointer<Float>
+    ) {
+        let (hp, wp) = paddedExtent(g)
+        let c = g.c
+        let line = wp * c
+        let right = (wp - g.left - g.w) * c
+        for n in 0..<rows {
+            let src = x + n * g.h * g.w * c
+            let dst = xp + n * hp * line
+            dst.update(repeating: 0, count: g.top * line)
+            for iy in 0..<g.h {
+                let d = dst + (g.top + iy) * line
+                d.update(repeating: 0, count: g.left * c)
+                (d + g.left * c).update(from: src + iy * g.w * c, count: g.w * c)
+                (d + (g.left + g.w) * c).update(repeating: 0, count: right)
+            }
+            (dst + (g.top + g.h) * line).update(repeating: 0, count: (hp - g.top - g.h) * line)
+        }
+    }
+
+    /// ``gather`` from a padded input (``pad``; the input itself when
+    /// ``needsNoPadding(_:)``) of one group without column dilation: each of
+    /// a window's `kh` rows is a run of `kw·C` contiguous values, copied
+    /// whole with no border case, a window row at a time down the output
+    /// columns of one output row (fixed strides, no division per position).
+    static func gatherPadded(
+        _ xp: UnsafePointer<Float>, _ g: ConvGeometry, range: Range<Int>, into col: UnsafeMutablePointer<Float>
+    ) {
+        let (hp, wp) = paddedExtent(g)
+        let c = g.c
+        let k = width(g)
+        let run = g.kw * c
+        let down = g.dh * wp * c
+        let across = g.sw * c
+        let per = g.outPositions
+        var q = range.lowerBound
+        while q < range.upperBound {
+            let n = q / per
+            let oy = q % per / g.ow
+            let ox0 = q % per % g.ow
+            let count = min(g.ow - ox0, range.upperBound - q)
+            let first = col + (q - range.lowerBound) * k
+            let src = xp + ((n * hp + oy * g.sh) * wp + ox0 * g.sw) * c
+            for ky in 0..<g.kh {
+                var s = src + ky * down
+                var d = first + ky * run
+                for _ in 0..<count {
+                    copyRun(s, d, run)
+                    s += across
+                    d += k
+                }
+            }
+            q += count
+        }
+    }
+
+    /// `count` floats from `src` to `dst` in 8- and 4-lane moves, the last
+    /// four (overlapping the ones before) when `count` is not a multiple of
+    /// four: no scalar tail and no library call for the short runs of a window row.
+    @inline(__always)
+    static func copyRun(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        guard count >= 4 else {
+            for j in 0..<count { dst[j] = src[j] }
+            return
+        }
+        let s = UnsafeRawPointer(src)
+        let d = UnsafeMutableRawPointer(dst)
+        var j = 0
+        while j + 8 <= count {
+            d.storeBytes(
+                of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self), toByteOffset: 4 * j,
+                as: SIMD8<Float>.self)
+            j += 8
+        }
+        if j + 4 <= count {
+            d.storeBytes(
+                of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD4<Float>.self), toByteOffset: 4 * j,
+                as: SIMD4<Float>.self)
+            j += 4
+        }
+        if j < count {
+            let t = 4 * (count - 4)
+            d.storeBytes(
+                of: s.loadUnaligned(fromByteOffset: t, as: SIMD4<Float>.self), toByteOffset: t, as: SIMD4<Float>.self)
+        }
+    }
+
     /// One window row of output column `ox` at a border: input row `src`
     /// tap by tap, zeros where a tap falls in the padding.
     @inline(__always)

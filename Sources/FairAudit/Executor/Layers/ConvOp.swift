@@ -9,7 +9,9 @@ import Foundation
 /// is the grouped kernel with `groups = C`, output channel `c·mult + m`.
 /// With `layout: .outIn` it is stored as ONNX and PyTorch write it,
 /// `(out, C/groups, kh, kw)`, and read (and its gradients written) in that
-/// order. The activation runs as its own node after this one.
+/// order. The activation runs as its own node after this one; in the forward
+/// pass for scores, it and the batch normalizations and `Add` that only read
+/// this output run on each chunk of it instead (``ConvEpilogue``).
 struct ConvOp: LayerOp {
     /// Window, strides, dilation, padding and groups (`window` is the kernel size).
     var options: SpatialOptions
@@ -74,7 +76,19 @@ struct ConvOp: LayerOp {
     }
 
     func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let x = inputs[0]
+        forward(inputs[0], p, steps: [], addend: nil, output: &output, cache: &cache)
+    }
+
+    /// The convolution of `x` a chunk of output positions at a time: the
+    /// chunk's patch rows (from a padded copy of the batch, ``Im2Col/gatherPadded``,
+    /// for one group without column dilation), one SGEMM per group, then
+    /// while the chunk is in cache the bias (no `steps`) or `steps`
+    /// (``ConvEpilogue``, the bias among them, coefficients in `cache.hidden`,
+    /// `addend` the values an `.add` step adds).
+    func forward(
+        _ x: Batch, _ p: LayerParams, steps: [ConvEpilogue.Step], addend: Batch?, output: inout Batch,
+        cache: inout LayerCache
+    ) {
         let (g, groups, out) = checkedPlan(x.shape, kernelCount: p[.kernel].count)
         let kernel = spatialFirst(p[.kernel], g, out)
         let m = x.rows * g.outPositions
@@ -86,33 +100,65 @@ struct ConvOp: LayerOp {
         let chunk = Im2Col.chunkRows(g)
         let scratch = cache.scratch
         Buffers.resize(&scratch.patches, min(chunk, m) * k)
-        guard x.data.count >= x.rows * g.inPositions * g.c, bias.isEmpty || bias.count >= out else { return }
+        let runs = groups == 1 && g.dw == 1
+        let padded = runs && !Im2Col.needsNoPadding(g)
+        if padded {
+            let (hp, wp) = Im2Col.paddedExtent(g)
+            Buffers.resize(&scratch.padded, x.rows * hp * wp * g.c)
+        }
+        let addend = addend?.data ?? []
+        guard x.data.count >= x.rows * g.inPositions * g.c, bias.isEmpty || bias.count >= out,
+            !steps.contains(.add) || addend.count >= m * out,
+            cache.hidden.count >= ConvEpilogue.coefficientCount(steps, channels: out)
+        else { return }
         x.data.withUnsafeBufferPointer { px in
             kernel.withUnsafeBufferPointer { pk in
                 scratch.patches.withUnsafeMutableBufferPointer { pc in
-                    output.data.withUnsafeMutableBufferPointer { po in
-                        bias.withUnsafeBufferPointer { pb in
-                            guard let xs = px.baseAddress, let ks = pk.baseAddress, let cs = pc.baseAddress,
-                                let os = po.baseAddress
-                            else { return }
-                            var q0 = 0
-                            while q0 < m {
-                                let q1 = min(q0 + chunk, m)
-                                Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
-                                for gi in 0..<groups {
-                                    gemm(
-                                        transA: false, transB: false, m: q1 - q0, n: og, k: kg, a: cs + gi * kg,
-                                        lda: k, b: ks + gi * og, ldb: out, beta: 0, c: os + q0 * out + gi * og,
-                                        ldc: out)
-                                }
-                                // The bias added to the chunk's outputs while they are still in cache.
-                                if pb.count >= out, let b = pb.baseAddress {  // an empty array may have an address
-                                    for q in q0..<q1 {
-                                        let row = os + q * out
-                                        for o in 0..<out { row[o] += b[o] }
+                    scratch.padded.withUnsafeMutableBufferPointer { pp in
+                        output.data.withUnsafeMutableBufferPointer { po in
+                            bias.withUnsafeBufferPointer { pb in
+                                cache.hidden.withUnsafeBufferPointer { pe in
+                                    addend.withUnsafeBufferPointer { pa in
+                                        guard let xs = px.baseAddress, let ks = pk.baseAddress,
+                                            let cs = pc.baseAddress, let os = po.baseAddress
+                                        else { return }
+                                        var source = xs
+                                        if padded, let ps = pp.baseAddress {
+                                            Im2Col.pad(xs, g, rows: x.rows, into: ps)
+                                            source = UnsafePointer(ps)
+                                        }
+                                        var q0 = 0
+                                        while q0 < m {
+                                            let q1 = min(q0 + chunk, m)
+                                            if runs {
+                                                Im2Col.gatherPadded(source, g, range: q0..<q1, into: cs)
+                                            } else {
+                                                Im2Col.gather(xs, g, groups: groups, range: q0..<q1, into: cs)
+                                            }
+                                            for gi in 0..<groups {
+                                                gemm(
+                                                    transA: false, transB: false, m: q1 - q0, n: og, k: kg,
+                                                    a: cs + gi * kg, lda: k, b: ks + gi * og, ldb: out, beta: 0,
+                                                    c: os + q0 * out + gi * og, ldc: out)
+                                            }
+                                            // The bias, or the layers after, on the chunk's outputs while they
+                                            // are still in cache.
+                                            if !steps.isEmpty {
+                                                ConvEpilogue.apply(
+                                                    steps, coefficients: pe.baseAddress,
+                                                    addend: pa.baseAddress.map { $0 + q0 * out },
+                                                    to: os + q0 * out, rows: q1 - q0, channels: out)
+                                            } else if pb.count >= out, let b = pb.baseAddress {
+                                                // (an empty array may have an address)
+                                                for q in q0..<q1 {
+                                                    let row = os + q * out
+                                                    for o in 0..<out { row[o] += b[o] }
+                                                }
+                                            }
+                                            q0 = q1
+                                        }
                                     }
                                 }
-                                q0 = q1
                             }
                         }
                     }

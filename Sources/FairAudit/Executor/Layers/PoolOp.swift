@@ -107,6 +107,10 @@ struct PoolOp: LayerOp {
             dst.update(repeating: max ? -.infinity : 0, count: c)
             return
         }
+        if c >= 4 {
+            reduceBlocks(band, xr, c: c, max: max, into: dst)
+            return
+        }
         let s0 = band + first * c
         for j in 0..<c { dst[j] = s0[j] }
         for ix in (first + 1)..<xr.upperBound {
@@ -116,6 +120,35 @@ struct PoolOp: LayerOp {
             } else {
                 for j in 0..<c { dst[j] += s[j] }
             }
+        }
+    }
+
+    /// ``reduceCells`` for `c ≥ 4` four channels at a time, each block
+    /// reduced in a register over the window's columns and stored once; a
+    /// last block at `c − 4` overlaps the one before when `c` is not a multiple
+    /// of four (it stores the same values there), so six channels are two
+    /// blocks, not six scalar loops. Max keeps a NaN a cell holds, as the
+    /// scalar loop: `v` is replaced by `w` unless `w ≤ v`.
+    @inline(__always)
+    static func reduceBlocks(
+        _ band: UnsafePointer<Float>, _ xr: Range<Int>, c: Int, max: Bool, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let raw = UnsafeRawPointer(band)
+        var b = 0
+        while true {
+            let j = Swift.min(b, c - 4)
+            var v = raw.loadUnaligned(fromByteOffset: 4 * (xr.lowerBound * c + j), as: SIMD4<Float>.self)
+            for ix in (xr.lowerBound + 1)..<xr.upperBound {
+                let w = raw.loadUnaligned(fromByteOffset: 4 * (ix * c + j), as: SIMD4<Float>.self)
+                if max {
+                    v.replace(with: w, where: .!(w .<= v))
+                } else {
+                    v += w
+                }
+            }
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD4<Float>.self)
+            if j == c - 4 { break }
+            b += 4
         }
     }
 
