@@ -191,7 +191,7 @@ extension Benchmark {
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         process.standardError = (try? FileHandle(forWritingTo: errFile)) ?? FileHandle.nullDevice
         do { try process.run() } catch {
             note("cannot run \(python) (--keras-python PATH names a Python with keras and jax)")

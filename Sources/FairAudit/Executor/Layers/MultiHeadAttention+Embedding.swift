@@ -31,14 +31,7 @@ extension MultiHeadAttentionOp {
         let shapes = ids.indices.map { Batch(rows: ids[$0].rows, shape: ids[$0].shape + [dims[$0]], data: []) }
         let d = self.dims(shapes)
         let xk = ids.count > 2 ? 2 : 1
-        let qn = d.rows * d.tq * d.qkWidth
-        let kn = d.rows * d.tv * d.qkWidth
-        let vn = d.rows * d.tv * d.vWidth
-        let out = p[.outputKernel].count / max(d.vWidth, 1)
-        Buffers.resize(&cache.pre, qn + kn + vn)
-        Buffers.resize(&cache.stats, d.rows * d.probsPerRow)
-        Buffers.resize(&cache.hidden, d.rows * d.tq * d.vWidth)
-        output.resize(rows: d.rows, shape: [d.tq, out])
+        let (qn, kn, _, out) = prepareForward(d, p, output: &output, cache: &cache)
         guard d.rows > 0, d.tq > 0, d.tv > 0 else { return }
         // (input, kernel, bias, width, scale, offset into `pre`) of the query, key and value.
         let parts: [(Int, ParameterRole, ParameterRole, Int, Float, Int)] = [

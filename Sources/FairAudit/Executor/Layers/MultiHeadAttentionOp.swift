@@ -64,14 +64,13 @@ struct MultiHeadAttentionOp: LayerOp {
             heads: spec.heads, kd: spec.keyDim, vd: spec.valueDim)
     }
 
-    /// The key input: the third when given, else the value.
-    func key(_ inputs: [Batch]) -> Batch { inputs.count > 2 ? inputs[2] : inputs[1] }
-
-    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
-        let d = dims(inputs)
-        let xq = inputs[0]
-        let xv = inputs[1]
-        let xk = key(inputs)
+    /// Sizes a forward pass's buffers for `d`: the projected query, key and
+    /// value side by side in `cache.pre`, the softmax statistics, the heads'
+    /// contexts and the output `(rows, tq, out)`; returns the query's, key's
+    /// and value's counts in `pre` and the output width.
+    func prepareForward(
+        _ d: AttentionDims, _ p: LayerParams, output: inout Batch, cache: inout LayerCache
+    ) -> (qn: Int, kn: Int, vn: Int, out: Int) {
         let qn = d.rows * d.tq * d.qkWidth
         let kn = d.rows * d.tv * d.qkWidth
         let vn = d.rows * d.tv * d.vWidth
@@ -80,6 +79,18 @@ struct MultiHeadAttentionOp: LayerOp {
         Buffers.resize(&cache.stats, d.rows * d.probsPerRow)
         Buffers.resize(&cache.hidden, d.rows * d.tq * d.vWidth)
         output.resize(rows: d.rows, shape: [d.tq, out])
+        return (qn, kn, vn, out)
+    }
+
+    /// The key input: the third when given, else the value.
+    func key(_ inputs: [Batch]) -> Batch { inputs.count > 2 ? inputs[2] : inputs[1] }
+
+    func forward(_ inputs: [Batch], _ p: LayerParams, output: inout Batch, cache: inout LayerCache) {
+        let d = dims(inputs)
+        let xq = inputs[0]
+        let xv = inputs[1]
+        let xk = key(inputs)
+        let (qn, kn, _, out) = prepareForward(d, p, output: &output, cache: &cache)
         guard d.rows > 0, d.tq > 0, d.tv > 0 else { return }
         let s = scale
         cache.pre.withUnsafeMutableBufferPointer { pre in
