@@ -195,21 +195,11 @@ extension Dense {
                                         }
                                     }
                                     for k in kernels {
-                                        if layout == .inOut {
-                                            dgemm(
-                                                transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
-                                                lda: columns, b: b, ldb: nOut, c: out[k] + a * nOut,
-                                                ldc: nIn * nOut)
-                                        } else if let t = ob.baseAddress {
-                                            t.update(repeating: 0, count: columns * nOut)
-                                            dgemm(
-                                                transA: true, transB: false, m: columns, n: nOut, k: m, a: wo,
-                                                lda: columns, b: b, ldb: nOut, c: t, ldc: nOut)
-                                            for c in 0..<columns {
-                                                let o = out[k] + c * nIn * nOut + a
-                                                for j in 0..<nOut { o[j * nIn] += t[c * nOut + j] }
-                                            }
-                                        }
+                                        // (c, a, j) at c·nIn·nOut + a·nOut + j (inOut), + j·nIn + a (outIn).
+                                        addProduct(
+                                            columns: columns, width: nOut, k: m, a: wo, b: b, into: out[k],
+                                            columnStride: nIn * nOut, at: layout == .inOut ? a * nOut : a,
+                                            stride: layout == .inOut ? 1 : nIn, buffer: ob.baseAddress)
                                     }
                                 }
                             }
@@ -351,21 +341,13 @@ extension Dense {
                                             let dst = xs + r * nIn
                                             for a in 0..<nIn { dst[a] = v * src[a] }
                                         }
-                                        if layout == .outIn || nOut == 1 {
-                                            // (c, a) at c·nIn·nOut + j·nIn + a (outIn), c·nIn + a (one output).
-                                            dgemm(
-                                                transA: true, transB: false, m: columns, n: nIn, k: rows, a: w,
-                                                lda: columns, b: xs, ldb: nIn, c: out[k] + j * nIn, ldc: nIn * nOut)
-                                        } else if let t = pb.baseAddress {
-                                            t.update(repeating: 0, count: columns * nIn)
-                                            dgemm(
-                                                transA: true, transB: false, m: columns, n: nIn, k: rows, a: w,
-                                                lda: columns, b: xs, ldb: nIn, c: t, ldc: nIn)
-                                            for c in 0..<columns {
-                                                let o = out[k] + c * nIn * nOut + j
-                                                for a in 0..<nIn { o[a * nOut] += t[c * nIn + a] }
-                                            }
-                                        }
+                                        // (c, a) at c·nIn·nOut + j·nIn + a (outIn, or one output),
+                                        // + a·nOut + j (inOut).
+                                        let direct = layout == .outIn || nOut == 1
+                                        addProduct(
+                                            columns: columns, width: nIn, k: rows, a: w, b: xs, into: out[k],
+                                            columnStride: nIn * nOut, at: direct ? j * nIn : j,
+                                            stride: direct ? 1 : nOut, buffer: pb.baseAddress)
                                     }
                                 default: break
                                 }
@@ -373,6 +355,32 @@ extension Dense {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// `S[c, x] += Σ_r A[r, c] B[r, x]` (`A`: `k × columns`, `B`: `k × width`) for
+    /// every column `c` and `x < width`, into the sums at `base`: column `c`'s
+    /// element `x` at `c·columnStride + at + x·stride`. Contiguous (`stride` 1):
+    /// one `dgemm` adding in place; otherwise the product goes to `buffer`
+    /// (`columns × width`) first and is added element by element.
+    private static func addProduct(
+        columns: Int, width: Int, k: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+        into base: UnsafeMutablePointer<Double>, columnStride: Int, at: Int, stride: Int,
+        buffer: UnsafeMutablePointer<Double>?
+    ) {
+        if stride == 1 {
+            dgemm(
+                transA: true, transB: false, m: columns, n: width, k: k, a: a, lda: columns, b: b, ldb: width,
+                c: base + at, ldc: columnStride)
+        } else if let t = buffer {
+            t.update(repeating: 0, count: columns * width)
+            dgemm(
+                transA: true, transB: false, m: columns, n: width, k: k, a: a, lda: columns, b: b, ldb: width,
+                c: t, ldc: width)
+            for c in 0..<columns {
+                let o = base + c * columnStride + at
+                for x in 0..<width { o[x * stride] += t[c * width + x] }
             }
         }
     }
